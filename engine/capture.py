@@ -1,0 +1,135 @@
+"""What the offline engine records: every registration with its options, and component outputs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pulumi.runtime import mocks, rpc
+
+SECRET = "[secret]"
+"""Stands in for every secret value in captured inputs and outputs."""
+
+
+def redact(value: Any) -> Any:
+    """Return `value` with every secret replaced by SECRET."""
+    if rpc.is_rpc_secret(value):
+        return SECRET
+    if isinstance(value, dict):
+        return {k: redact(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [redact(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class CapturedResource:
+    """One resource registration as the engine received it."""
+
+    urn: str
+    type: str
+    name: str
+    parent: str | None
+    custom: bool
+    inputs: dict[str, Any]
+    outputs: dict[str, Any]
+    protect: bool
+    dependencies: tuple[str, ...]
+    provider: str | None
+    ignore_changes: tuple[str, ...]
+    delete_before_replace: bool
+    retain_on_delete: bool
+
+    def to_json(self) -> dict[str, Any]:
+        """The machine-readable shape used by `bp preview --json`."""
+        return {
+            "urn": self.urn,
+            "type": self.type,
+            "name": self.name,
+            "parent": self.parent,
+            "custom": self.custom,
+            "inputs": self.inputs,
+            "protect": self.protect,
+            "dependencies": list(self.dependencies),
+            "provider": self.provider,
+            "ignore_changes": list(self.ignore_changes),
+        }
+
+
+@dataclass
+class Capture:
+    """Everything one run registered, in registration order."""
+
+    stack: str
+    resources: list[CapturedResource] = field(default_factory=list)
+    component_outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    stack_outputs: dict[str, Any] = field(default_factory=dict)
+
+    def by_type(self, type_token: str) -> list[CapturedResource]:
+        """All resources of one type token."""
+        return [r for r in self.resources if r.type == type_token]
+
+    def one(self, type_token: str) -> CapturedResource:
+        """The single resource of a type; fails with the types seen when there is not exactly one."""
+        found = self.by_type(type_token)
+        if len(found) != 1:
+            raise AssertionError(
+                f"expected one {type_token}, found {len(found)}: {[r.urn for r in found]}"
+            )
+        return found[0]
+
+    def children(self, parent_urn: str) -> list[CapturedResource]:
+        """Direct children of a resource."""
+        return [r for r in self.resources if r.parent == parent_urn]
+
+    def types(self) -> set[str]:
+        """Every type token registered."""
+        return {r.type for r in self.resources}
+
+
+class CapturingMonitor(mocks.MockMonitor):
+    """A MockMonitor that also keeps each registration's parent, options and outputs."""
+
+    def __init__(self, mocks_impl: mocks.Mocks, capture: Capture):
+        super().__init__(mocks_impl)
+        self.capture = capture
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        # The real engine leaves the root stack out of a child's qualified type.
+        if "::pulumi:pulumi:Stack::" in parent:
+            parent = ""
+        return super().make_urn(parent, type_, name)
+
+    def RegisterResource(self, request):
+        response = super().RegisterResource(request)
+        if request.type == "pulumi:pulumi:Stack":
+            return response
+        urn = response.urn
+        inputs = rpc.deserialize_properties(request.object, keep_internal=False)
+        state = self.resources[urn].state
+        self.capture.resources.append(
+            CapturedResource(
+                urn=urn,
+                type=request.type,
+                name=request.name,
+                parent=request.parent or None,
+                custom=bool(request.custom),
+                inputs=redact(inputs),
+                outputs=redact(state),
+                protect=bool(request.protect),
+                dependencies=tuple(request.dependencies),
+                provider=request.provider or None,
+                ignore_changes=tuple(request.ignoreChanges),
+                delete_before_replace=bool(request.deleteBeforeReplace),
+                retain_on_delete=bool(request.retainOnDelete),
+            )
+        )
+        return response
+
+    def RegisterResourceOutputs(self, request):
+        outputs = redact(rpc.deserialize_properties(request.outputs))
+        if "::pulumi:pulumi:Stack::" in request.urn:
+            self.capture.stack_outputs.update(outputs)
+        else:
+            self.capture.component_outputs[request.urn] = outputs
+        return super().RegisterResourceOutputs(request)

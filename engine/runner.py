@@ -1,0 +1,104 @@
+"""Run Pulumi code in-process under the mock runtime and capture what it registers."""
+
+from __future__ import annotations
+
+import json
+import runpy
+import sys
+import traceback
+from pathlib import Path
+from typing import Any, Callable
+
+import pulumi
+from pulumi.runtime import settings as runtime_settings
+from pulumi.runtime.config import set_all_config
+from pulumi.runtime.stack import run_in_stack
+from pulumi.runtime.sync_await import _sync_await
+
+from engine.capture import Capture, CapturingMonitor
+from engine.mocks import FleetMocks, MockContext
+
+PROJECT = "cloud-blueprints"
+
+
+class ProgramError(Exception):
+    """The program raised: names the stack and, where known, the component and resource it was building."""
+
+    def __init__(self, stack: str, cause: BaseException):
+        self.stack = stack
+        self.cause = cause
+        self.component, self.resource = _building(cause)
+        where = [f"stack {stack}"]
+        if self.component:
+            where.append(f"component {self.component}")
+        if self.resource:
+            where.append(f"resource {self.resource}")
+        super().__init__(f"{', '.join(where)}: {type(cause).__name__}: {cause}")
+
+
+def _building(exc: BaseException) -> tuple[str | None, str | None]:
+    """The innermost component and custom resource on the failing call stack, as 'type name'."""
+    component = resource = None
+    for frame, _ in traceback.walk_tb(exc.__traceback__):
+        owner = frame.f_locals.get("self")
+        if not isinstance(owner, pulumi.Resource):
+            continue
+        # A resource's type and name are set late in Resource.__init__; fall back to the
+        # constructor's arguments while it is still being built.
+        type_token = getattr(owner, "_type", None) or frame.f_locals.get("t")
+        name = getattr(owner, "_name", None) or frame.f_locals.get("resource_name") or frame.f_locals.get("name")
+        label = f"{type_token or type(owner).__name__} '{name}'"
+        if isinstance(owner, pulumi.ComponentResource):
+            component = label
+        else:
+            resource = label
+    return component, resource
+
+
+def _reset(stack: str, context: MockContext, capture: Capture, config: dict[str, Any]) -> None:
+    """Give the runtime a fresh root, config and monitor, so runs in one process never mix."""
+    runtime_settings.ROOT.set(None)
+    set_all_config({k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}, [])
+    monitor = CapturingMonitor(FleetMocks(context), capture)
+    pulumi.runtime.set_mocks(FleetMocks(context), project=PROJECT, stack=stack, preview=False, monitor=monitor)
+    runtime_settings.SETTINGS.rpc_manager.clear()
+    runtime_settings.SETTINGS.outputs.clear()
+    # set_mocks installs a finished root of its own; the run gets a new one that collects exports.
+    runtime_settings.ROOT.set(None)
+
+
+def run(
+    program: Callable[[], Any],
+    *,
+    stack: str = "test",
+    config: dict[str, Any] | None = None,
+    context: MockContext | None = None,
+) -> Capture:
+    """Run `program` (any callable that creates resources) and return what it registered.
+
+    Config keys are full keys (`project:key`); non-string values are passed as JSON, as
+    the Pulumi CLI passes structured config.
+    """
+    capture = Capture(stack=stack)
+    _reset(stack, context or MockContext(stack=stack), capture, config or {})
+    try:
+        _sync_await(run_in_stack(program))
+    except Exception as exc:
+        raise ProgramError(stack, exc) from exc
+    finally:
+        runtime_settings.ROOT.set(None)
+    return capture
+
+
+def run_stack(
+    program_dir: Path,
+    stack: str,
+    config: dict[str, Any],
+    context: MockContext | None = None,
+) -> Capture:
+    """Run the Pulumi program in `program_dir` (its `__main__.py`) for one stack's config."""
+    main = Path(program_dir) / "__main__.py"
+    root = str(Path(program_dir).resolve().parent)
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    return run(lambda: runpy.run_path(str(main), run_name="__main__"), stack=stack, config=config, context=context)
