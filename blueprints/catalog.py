@@ -1,0 +1,195 @@
+"""The versioned catalog: one YAML file per blueprint version under `blueprints/catalog/`."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from blueprints import yaml_io
+from blueprints.errors import BadInput
+from blueprints.models import BLUEPRINT_REF, DataServiceKind, Frozen, ParameterValue, Size, Target
+
+CATALOG_DIR = Path(__file__).parent / "catalog"
+
+
+def semver_key(version: str) -> tuple[int, int, int]:
+    """Sort key of a `major.minor.patch` version."""
+    major, minor, patch = (int(p) for p in version.split("."))
+    return major, minor, patch
+
+
+class Parameter(Frozen):
+    """A value a team may override, with its type and default."""
+
+    type: Literal["string", "integer", "boolean"] = Field(description="Value type. Required.")
+    default: ParameterValue = Field(description="Value used when the request does not set it. Required.")
+    description: str = Field(description="What the parameter changes. Required.")
+    allowed: tuple[ParameterValue, ...] | None = Field(None, description="The only values accepted. Default: any.")
+    minimum: int | None = Field(None, description="Smallest integer accepted. Default: none.")
+    maximum: int | None = Field(None, description="Largest integer accepted. Default: none.")
+
+    def check(self, name: str, value: ParameterValue) -> ParameterValue:
+        """Return `value` if it fits this parameter, else raise BadInput naming it."""
+        expected = {"string": str, "integer": int, "boolean": bool}[self.type]
+        if type(value) is not expected:
+            raise BadInput(f"parameters.{name}: expected {self.type}, got {value!r}")
+        if self.allowed is not None and value not in self.allowed:
+            raise BadInput(f"parameters.{name}: {value!r} is not one of {list(self.allowed)}")
+        if self.minimum is not None and value < self.minimum:
+            raise BadInput(f"parameters.{name}: {value} is below the minimum {self.minimum}")
+        if self.maximum is not None and value > self.maximum:
+            raise BadInput(f"parameters.{name}: {value} is above the maximum {self.maximum}")
+        return value
+
+
+class SizeClass(Frozen):
+    """What one size letter means for one blueprint."""
+
+    vcpu: int = Field(description="vCPU the team may use in total (quota, reservations). Required.", gt=0)
+    memory_gib: int = Field(description="Memory the team may use in total, GiB. Required.", gt=0)
+    nodes: int = Field(description="Worker nodes or VMs. Required.", ge=0)
+    node_vcpu: int = Field(description="vCPU of one node or VM. Required.", gt=0)
+    node_memory_gib: int = Field(description="Memory of one node or VM, GiB. Required.", gt=0)
+    disk_gib: int = Field(100, description="Root/data disk of one node or VM, GiB. Default: 100.", gt=0)
+
+
+class DataServiceSize(Frozen):
+    """What one size letter means for a data service."""
+
+    vcpu: int = Field(description="vCPU of one instance or broker. Required.", gt=0)
+    memory_gib: int = Field(description="Memory of one instance or broker, GiB. Required.", gt=0)
+    storage_gib: int = Field(description="Storage of one instance or broker, GiB. Required.", gt=0)
+
+
+class NodePoolSpec(Frozen):
+    """A node pool of a dedicated cluster."""
+
+    name: str = Field(description="Pool name, unique in the cluster. Required.", pattern=r"^[a-z][a-z0-9-]{1,20}$")
+    nodes: int | None = Field(None, description="Fixed node count. Default: the size class's nodes.", ge=1)
+    labels: dict[str, str] = Field(default_factory=dict, description="Node labels. Default: none.")
+    taints: tuple[str, ...] = Field((), description="Taints as key=value:Effect. Default: none.")
+    spot: bool = Field(False, description="Use spot/preemptible capacity in nonprod. Default: false.")
+
+
+class BlueprintSpec(Frozen):
+    """The machine-readable part of an entry: what the stack program builds."""
+
+    cluster: Literal["shared", "dedicated", "none"] = Field(
+        description="Team namespace on the pool's shared cluster, a dedicated cluster, or no cluster. Required."
+    )
+    namespace: bool = Field(True, description="Create the team tenancy (namespace, quota, RBAC, policies). Default: true.")
+    vm_pool: bool = Field(False, description="Create a pool of VMs on its own network segment. Default: false.")
+    network_hub: bool = Field(False, description="Create the regional network hub (platform team only). Default: false.")
+    kubernetes_version: str | None = Field(None, description="Kubernetes minor version of a dedicated cluster. Default: none.")
+    node_pools: tuple[NodePoolSpec, ...] = Field((), description="Node pools of a dedicated cluster. Default: none.")
+    network_prefix: dict[Target, int] = Field(
+        default_factory=dict, description="Prefix length of the network allocated per target (e.g. aws: 20). Default: none."
+    )
+    data_services: tuple[DataServiceKind, ...] = Field((), description="Data service kinds a team may request. Default: none.")
+    default_data_services: tuple[dict[str, str], ...] = Field(
+        (), description="Data services provisioned when the request names none, as {kind, size}. Default: none."
+    )
+
+
+class Responsibility(Frozen):
+    """Who runs what: the platform contract."""
+
+    platform: tuple[str, ...] = Field(description="What the platform team runs and answers for. Required.")
+    team: tuple[str, ...] = Field(description="What the application team owns. Required.")
+
+
+class Slo(Frozen):
+    """Service levels the platform commits to for this blueprint."""
+
+    availability: float = Field(description="Monthly availability target, percent. Required.", gt=90, le=100)
+    rpo_minutes: int | None = Field(None, description="Recovery point objective of data services, minutes. Default: none.")
+    rto_minutes: int | None = Field(None, description="Recovery time objective of data services, minutes. Default: none.")
+
+
+class CatalogEntry(Frozen):
+    """One version of one blueprint."""
+
+    name: str = Field(description="Blueprint name. Required.")
+    version: str = Field(description="Semantic version; an entry's content never changes once published. Required.")
+    summary: str = Field(description="One line for `bp catalog list`. Required.")
+    description: str = Field(description="What it is for and whom. Required.")
+    deprecated: str | None = Field(None, description="Why it is deprecated and what to use instead. Default: not deprecated.")
+    audience: Literal["application-team", "platform-team"] = Field(
+        "application-team", description="Who requests it. Default: application-team."
+    )
+    targets: tuple[Target, ...] = Field(description="Targets it can be stamped on. Required.", min_length=1)
+    provisions: tuple[str, ...] = Field(description="What a stamped stack contains, in words. Required.")
+    parameters: dict[str, Parameter] = Field(default_factory=dict, description="Overridable parameters. Default: none.")
+    sizes: dict[Size, SizeClass] = Field(description="The four size classes S, M, L, XL. Required.")
+    data_service_sizes: dict[DataServiceKind, dict[Size, DataServiceSize]] = Field(
+        default_factory=dict, description="Size classes per data service kind. Default: none."
+    )
+    spec: BlueprintSpec = Field(description="What the stack program builds. Required.")
+    responsibility: Responsibility = Field(description="The platform contract. Required.")
+    slo: Slo = Field(description="Service levels. Required.")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "CatalogEntry":
+        if not BLUEPRINT_REF.match(f"{self.name}@{self.version}"):
+            raise ValueError(f"'{self.name}@{self.version}' is not name@major.minor.patch")
+        missing = {"S", "M", "L", "XL"} - set(self.sizes)
+        if missing:
+            raise ValueError(f"sizes: missing {sorted(missing)}")
+        for kind in self.spec.data_services:
+            if kind not in self.data_service_sizes:
+                raise ValueError(f"data_service_sizes: missing {kind}")
+        return self
+
+    @property
+    def ref(self) -> str:
+        """`name@version`."""
+        return f"{self.name}@{self.version}"
+
+
+class Catalog:
+    """All entries of a catalog folder, looked up by `name[@version]`."""
+
+    def __init__(self, folder: Path = CATALOG_DIR):
+        self.folder = Path(folder)
+
+    @cached_property
+    def entries(self) -> tuple[CatalogEntry, ...]:
+        """Every entry, sorted by name then version."""
+        found = []
+        for path in sorted(self.folder.glob("*/*.yaml")):
+            entry = yaml_io.parse(CatalogEntry, yaml_io.load(path), path)
+            if (entry.name, entry.version) != (path.parent.name, path.stem):
+                raise BadInput(f"holds {entry.ref}; the file must be {entry.name}/{entry.version}.yaml", path)
+            found.append(entry)
+        return tuple(sorted(found, key=lambda e: (e.name, semver_key(e.version))))
+
+    def names(self) -> list[str]:
+        """Blueprint names, sorted."""
+        return sorted({e.name for e in self.entries})
+
+    def versions(self, name: str) -> list[CatalogEntry]:
+        """Every version of one blueprint, oldest first."""
+        return [e for e in self.entries if e.name == name]
+
+    def get(self, ref: str) -> CatalogEntry:
+        """The entry for `name[@version]`; no version means the newest non-deprecated one."""
+        match = BLUEPRINT_REF.match(ref)
+        if not match:
+            raise BadInput(f"blueprint: '{ref}' is not name[@major.minor.patch]")
+        name, version = match["name"], match["version"]
+        versions = self.versions(name)
+        if not versions:
+            raise BadInput(f"blueprint: unknown blueprint '{name}' (known: {', '.join(self.names())})")
+        if version is None:
+            current = [e for e in versions if not e.deprecated]
+            if not current:
+                raise BadInput(f"blueprint: every version of '{name}' is deprecated; name one explicitly")
+            return current[-1]
+        for entry in versions:
+            if entry.version == version:
+                return entry
+        known = ", ".join(e.version for e in versions)
+        raise BadInput(f"blueprint: '{name}' has no version {version} (known: {known})")

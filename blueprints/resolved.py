@@ -1,0 +1,114 @@
+"""The resolved blueprint: request + catalog entry + placement + network, the stack program's single input."""
+
+from __future__ import annotations
+
+from ipaddress import IPv4Network
+from typing import Literal
+
+from pydantic import Field
+
+from blueprints.catalog import BlueprintSpec, SizeClass
+from blueprints.models import BlueprintRequest, DataServiceKind, Frozen, Size, Target, is_prod
+from blueprints.sites import Hub, Platform, SharedCluster, Supervisor, Tier
+
+API_VERSION = "cloud-blueprints.io/v1"
+CONFIG_KEY = "cloud-blueprints:blueprint"
+
+
+class NetworkAllocation(Frozen):
+    """Addresses handed to one placement by IPAM."""
+
+    cidr: IPv4Network = Field(description="The stack's network, carved from the pool's supernets. Required.")
+    vlan: int | None = Field(None, description="vSphere: VLAN id of the team port group. Default: none.")
+
+
+class AwsPlacement(Frozen):
+    """Where in AWS."""
+
+    region: str = Field(description="AWS region. Required.")
+    account_id: str = Field(description="Account the stack deploys into. Required.")
+    availability_zones: tuple[str, ...] = Field(description="AZs of the pool. Required.")
+    hub: Hub | None = Field(None, description="Regional hub to attach to. Default: none.")
+    api_allowed_cidrs: tuple[IPv4Network, ...] = Field((), description="Nonprod API endpoint allow-list. Default: none.")
+    interconnect_cidrs: tuple[IPv4Network, ...] = Field((), description="On-prem supernets routed via the hub. Default: none.")
+
+
+class VspherePlacement(Frozen):
+    """Where in vSphere."""
+
+    vcenter: str = Field(description="vCenter server. Required.")
+    datacenter: str = Field(description="Datacenter object. Required.")
+    compute_cluster: str = Field(description="Compute cluster. Required.")
+    datastore: str = Field(description="Datastore. Required.")
+    distributed_switch: str = Field(description="Distributed switch. Required.")
+    supervisor: Supervisor = Field(description="The site's Supervisor. Required.")
+
+
+class Placement(Frozen):
+    """One pool a stack is placed in, with its network."""
+
+    region: str = Field(description="Region of the sites map. Required.")
+    data_center: str = Field(description="Data center. Required.")
+    pool: str = Field(description="Capacity pool. Required.")
+    target: Target = Field(description="aws or vsphere. Required.")
+    tier: Tier = Field(description="prod or nonprod. Required.")
+    aws: AwsPlacement | None = Field(None, description="AWS details. Default: none.")
+    vsphere: VspherePlacement | None = Field(None, description="vSphere details. Default: none.")
+    shared_cluster: SharedCluster | None = Field(None, description="The pool's shared cluster. Default: none.")
+    network: NetworkAllocation | None = Field(None, description="IPAM result. Default: none (no network needed).")
+
+
+class ResolvedDataService(Frozen):
+    """A data service with its size class resolved."""
+
+    kind: DataServiceKind = Field(description="Engine. Required.")
+    size: Size = Field(description="Size letter. Required.")
+    vcpu: int = Field(description="vCPU per instance or broker. Required.")
+    memory_gib: int = Field(description="Memory per instance or broker, GiB. Required.")
+    storage_gib: int = Field(description="Storage per instance or broker, GiB. Required.")
+
+
+class ResolvedBlueprint(Frozen):
+    """Everything the stack program needs, decided once by `bp new` and reviewed in a pull request."""
+
+    api_version: Literal["cloud-blueprints.io/v1"] = Field(API_VERSION, description="Schema of this document. Default: v1.")
+    request: BlueprintRequest = Field(description="The request, with blueprint pinned to name@version and target set. Required.")
+    spec: BlueprintSpec = Field(description="What to build, copied from the catalog entry. Required.")
+    size: SizeClass = Field(description="The size class resolved. Required.")
+    parameters: dict[str, str | int | bool] = Field(description="Every declared parameter with its value. Required.")
+    data_services: tuple[ResolvedDataService, ...] = Field((), description="Data services to build. Default: none.")
+    placements: tuple[Placement, ...] = Field(description="Primary placement first; a second one for HA. Required.", min_length=1)
+    platform: Platform = Field(description="Fleet-wide identities. Required.")
+
+    @property
+    def stack(self) -> str:
+        """`<team>-<env>`."""
+        return self.request.stack
+
+    @property
+    def prod(self) -> bool:
+        """Whether this is a production stack."""
+        return is_prod(self.request.env)
+
+    @property
+    def primary(self) -> Placement:
+        """The first placement."""
+        return self.placements[0]
+
+    @property
+    def blueprint_ref(self) -> str:
+        """`name@version`."""
+        return self.request.blueprint
+
+    def tags(self) -> dict[str, str]:
+        """Ownership tags every taggable resource carries."""
+        req = self.request
+        return {
+            "team": req.team,
+            "owner": req.owner,
+            "cost-center": req.cost_center,
+            "env": req.env,
+            "blueprint": req.blueprint,
+            "compliance-zone": req.compliance_zone,
+            "managed-by": "cloud-blueprints",
+        }

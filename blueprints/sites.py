@@ -1,0 +1,230 @@
+"""The sites map: regions, data centers and capacity pools a platform places stacks in.
+
+The repository ships a demo fleet at the reference scale; a real platform points `--sites`
+or `BP_SITES` at its own file.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from ipaddress import IPv4Network
+from pathlib import Path
+from typing import Iterator, Literal
+
+from pydantic import Field, model_validator
+
+from blueprints import yaml_io
+from blueprints.errors import BadInput
+from blueprints.models import ComplianceZone, Frozen, Target
+
+DEMO_SITES = Path(__file__).parent / "sites" / "demo-fleet.yaml"
+SITES_ENV = "BP_SITES"
+
+Tier = Literal["prod", "nonprod"]
+
+
+class Capacity(Frozen):
+    """What a pool can host in total."""
+
+    vcpu: int = Field(description="Schedulable vCPU. Required.", gt=0)
+    memory_gib: int = Field(description="Schedulable memory, GiB. Required.", gt=0)
+
+
+class VlanRange(Frozen):
+    """VLAN ids a pool may hand out for team port groups."""
+
+    first: int = Field(description="First VLAN id. Required.", ge=1, le=4094)
+    last: int = Field(description="Last VLAN id. Required.", ge=1, le=4094)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "VlanRange":
+        if self.first > self.last:
+            raise ValueError(f"first {self.first} is after last {self.last}")
+        return self
+
+
+class SharedCluster(Frozen):
+    """The platform-run cluster that hosts team namespaces in a pool."""
+
+    name: str = Field(description="Cluster name. Required.")
+    kube_context: str = Field(description="kubeconfig context infrastructure staff use to reach it. Required.")
+    security_group_id: str | None = Field(None, description="AWS: the cluster's node security group. Default: none.")
+
+
+class Supervisor(Frozen):
+    """A vSphere Supervisor, the Kubernetes API for vSphere Namespaces and VKS clusters."""
+
+    server: str = Field(description="Supervisor API address. Required.")
+    kube_context: str = Field(description="kubeconfig context for the Supervisor. Required.")
+    storage_class: str = Field(description="Storage class offered to VKS clusters. Required.")
+    vm_class_prefix: str = Field("best-effort", description="VM class family for nonprod; prod uses guaranteed. Default: best-effort.")
+
+
+class VsphereSite(Frozen):
+    """A data center's vCenter."""
+
+    vcenter: str = Field(description="vCenter server. Required.")
+    datacenter: str = Field(description="vSphere datacenter object. Required.")
+    supervisor: Supervisor = Field(description="The site's Supervisor. Required.")
+
+
+class VspherePool(Frozen):
+    """A pool's vSphere inventory."""
+
+    compute_cluster: str = Field(description="Compute cluster. Required.")
+    datastore: str = Field(description="Datastore for VM disks. Required.")
+    distributed_switch: str = Field(description="Distributed switch for team port groups. Required.")
+    hosts: tuple[str, ...] = Field(description="ESXi hosts of the cluster. Required.", min_length=1)
+    templates: tuple[str, ...] = Field(description="VM templates available in the pool. Required.")
+
+
+class Hub(Frozen):
+    """The region's network hub (built by the network-hub blueprint)."""
+
+    transit_gateway_id: str = Field(description="Transit Gateway id. Required.")
+    direct_connect_gateway_id: str | None = Field(None, description="Direct Connect gateway. Default: none.")
+
+
+class AwsSite(Frozen):
+    """An AWS region used as a data center."""
+
+    region: str = Field(description="AWS region, e.g. us-east-1. Required.")
+    hub: Hub | None = Field(None, description="Regional hub team VPCs attach to. Default: none.")
+    api_allowed_cidrs: tuple[IPv4Network, ...] = Field(
+        (), description="CIDRs allowed to reach nonprod cluster API endpoints. Default: none (private only)."
+    )
+
+
+class AwsPool(Frozen):
+    """A pool's AWS account and zones."""
+
+    account_id: str = Field(description="12-digit account id. Required.", pattern=r"^\d{12}$")
+    availability_zones: tuple[str, ...] = Field(description="AZs, at least 3. Required.", min_length=3)
+
+
+class Pool(Frozen):
+    """A capacity pool: where stacks of one tier and set of compliance zones are placed."""
+
+    name: str = Field(description="Pool name, unique in the map. Required.")
+    tier: Tier = Field(description="prod or nonprod. Required.")
+    compliance_zones: tuple[ComplianceZone, ...] = Field(description="Zones it is certified for. Required.", min_length=1)
+    capacity: Capacity = Field(description="Total capacity. Required.")
+    supernets: tuple[IPv4Network, ...] = Field(description="CIDRs team networks are carved from. Required.", min_length=1)
+    vlans: VlanRange | None = Field(None, description="vSphere: VLAN ids for team port groups. Default: none.")
+    vsphere: VspherePool | None = Field(None, description="vSphere inventory. Default: none.")
+    aws: AwsPool | None = Field(None, description="AWS account and zones. Default: none.")
+    shared_cluster: SharedCluster | None = Field(None, description="Cluster for team namespaces. Default: none.")
+
+
+class DataCenter(Frozen):
+    """An on-prem vSphere site or an AWS region."""
+
+    name: str = Field(description="Short name, unique in the map (e.g. ny1, us-east-1). Required.")
+    target: Target = Field(description="aws or vsphere. Required.")
+    location: str = Field(description="City or area. Required.")
+    vsphere: VsphereSite | None = Field(None, description="vCenter details (vsphere sites). Default: none.")
+    aws: AwsSite | None = Field(None, description="Region details (AWS). Default: none.")
+    pools: tuple[Pool, ...] = Field(description="Capacity pools. Required.", min_length=1)
+
+    @model_validator(mode="after")
+    def _target_details(self) -> "DataCenter":
+        if getattr(self, self.target) is None:
+            raise ValueError(f"data center {self.name}: target {self.target} needs a '{self.target}' section")
+        for pool in self.pools:
+            if getattr(pool, self.target) is None:
+                raise ValueError(f"pool {pool.name}: a {self.target} pool needs a '{self.target}' section")
+            if self.target == "vsphere" and pool.vlans is None:
+                raise ValueError(f"pool {pool.name}: a vsphere pool needs 'vlans'")
+        return self
+
+
+class Region(Frozen):
+    """A geographic region."""
+
+    name: str = Field(description="Region name (e.g. amer). Required.")
+    data_centers: tuple[DataCenter, ...] = Field(description="Its data centers. Required.", min_length=1)
+
+
+class Platform(Frozen):
+    """Fleet-wide identities the components grant access to."""
+
+    admin_group: str = Field(description="Group bound to admin in every team namespace. Required.")
+    team_group_prefix: str = Field("team-", description="Team group is prefix + team. Default: 'team-'.")
+    aws_deploy_role: str = Field(description="Role name assumed in each account to deploy. Required.")
+    aws_admin_role: str = Field(description="Role name of platform admins in each account. Required.")
+    aws_team_role_prefix: str = Field("team-", description="Team role is prefix + team. Default: 'team-'.")
+
+
+class SitesMap(Frozen):
+    """The whole fleet."""
+
+    platform: Platform = Field(description="Fleet-wide identities. Required.")
+    regions: tuple[Region, ...] = Field(description="Regions. Required.", min_length=1)
+
+    @model_validator(mode="after")
+    def _unique(self) -> "SitesMap":
+        for kind, names in (("data center", [d.name for _, d in self.data_centers()]),
+                            ("pool", [p.name for _, _, p in self.pools()])):
+            dupes = {n for n in names if names.count(n) > 1}
+            if dupes:
+                raise ValueError(f"duplicate {kind} names: {sorted(dupes)}")
+        return self
+
+    def data_centers(self) -> Iterator[tuple[Region, DataCenter]]:
+        """Every data center with its region, in file order."""
+        for region in self.regions:
+            for dc in region.data_centers:
+                yield region, dc
+
+    def pools(self) -> Iterator[tuple[Region, DataCenter, Pool]]:
+        """Every pool with its data center and region, in file order."""
+        for region, dc in self.data_centers():
+            for pool in dc.pools:
+                yield region, dc, pool
+
+    def find_pool(self, name: str) -> tuple[Region, DataCenter, Pool]:
+        """A pool by name."""
+        for found in self.pools():
+            if found[2].name == name:
+                return found
+        raise BadInput(f"pool '{name}' is not in the sites map")
+
+    def interconnect_cidrs(self, region: str) -> tuple[IPv4Network, ...]:
+        """The on-prem supernets of a region, which its AWS networks route to over the hub."""
+        return tuple(
+            net
+            for reg, dc, pool in self.pools()
+            if reg.name == region and dc.target == "vsphere"
+            for net in pool.supernets
+        )
+
+    @cached_property
+    def inventory(self) -> dict[str, frozenset[str]]:
+        """Every vSphere object name per kind, for answering lookups offline."""
+        kinds: dict[str, set[str]] = {k: set() for k in
+                                      ("datacenter", "compute_cluster", "datastore", "distributed_switch", "host", "template")}
+        for _, dc, pool in self.pools():
+            if dc.vsphere and pool.vsphere:
+                kinds["datacenter"].add(dc.vsphere.datacenter)
+                kinds["compute_cluster"].add(pool.vsphere.compute_cluster)
+                kinds["datastore"].add(pool.vsphere.datastore)
+                kinds["distributed_switch"].add(pool.vsphere.distributed_switch)
+                kinds["host"].update(pool.vsphere.hosts)
+                kinds["template"].update(pool.vsphere.templates)
+        return {k: frozenset(v) for k, v in kinds.items()}
+
+
+def sites_path(explicit: Path | None = None) -> Path:
+    """The sites map in force: an explicit file, else $BP_SITES, else the demo fleet."""
+    if explicit is not None:
+        return Path(explicit)
+    if os.environ.get(SITES_ENV):
+        return Path(os.environ[SITES_ENV])
+    return DEMO_SITES
+
+
+def load_sites(path: Path | None = None) -> SitesMap:
+    """Parse and validate a sites map."""
+    source = sites_path(path)
+    return yaml_io.parse(SitesMap, yaml_io.load(source), source)

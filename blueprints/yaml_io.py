@@ -1,0 +1,84 @@
+"""YAML in and out: parse with line numbers for errors, write atomically."""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError
+
+from blueprints.errors import BadInput, field_path, first_error
+
+
+def _yaml() -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.default_flow_style = False
+    yaml.width = 120
+    return yaml
+
+
+def load(path: Path) -> Any:
+    """Parse a YAML file; a syntax error becomes BadInput with the file and line."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise BadInput(f"cannot read: {exc.strerror}", path) from exc
+    try:
+        return _yaml().load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        raise BadInput(f"malformed YAML: {exc.problem or exc.context}", path, line) from exc
+
+
+def line_of(data: Any, loc: tuple) -> int | None:
+    """The 1-based line of the deepest node of `loc` that the parsed document still holds."""
+    line = None
+    node = data
+    for key in loc:
+        lc = getattr(node, "lc", None)
+        try:
+            if lc is not None:
+                pos = lc.key(key) if isinstance(key, str) else lc.item(key)
+                line = pos[0] + 1
+            node = node[key]
+        except (KeyError, IndexError, TypeError):
+            break
+    return line
+
+
+def parse(model: type[BaseModel], data: Any, path: Path, prefix: tuple = ()) -> Any:
+    """Validate parsed YAML into `model`; an error names the file, line and field."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        loc, msg = first_error(exc)
+        full = prefix + loc
+        raise BadInput(f"{field_path(full)}: {msg}", path, line_of(data, loc)) from exc
+
+
+def dump(data: Any) -> str:
+    """Serialise plain data as block-style YAML."""
+    buf = io.StringIO()
+    _yaml().dump(data, buf)
+    return buf.getvalue()
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write through a temporary file in the same folder and rename, so a reader never sees half a file."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
