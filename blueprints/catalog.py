@@ -31,6 +31,19 @@ class Parameter(Frozen):
     minimum: int | None = Field(None, description="Smallest integer accepted. Default: none.")
     maximum: int | None = Field(None, description="Largest integer accepted. Default: none.")
 
+    def from_text(self, name: str, text: str) -> ParameterValue:
+        """Read a value typed on the command line as this parameter's type."""
+        if self.type == "boolean":
+            if text.lower() not in ("true", "false"):
+                raise BadInput(f"parameters.{name}: expected true or false, got '{text}'")
+            return text.lower() == "true"
+        if self.type == "integer":
+            try:
+                return int(text)
+            except ValueError:
+                raise BadInput(f"parameters.{name}: expected an integer, got '{text}'") from None
+        return text
+
     def check(self, name: str, value: ParameterValue) -> ParameterValue:
         """Return `value` if it fits this parameter, else raise BadInput naming it."""
         expected = {"string": str, "integer": int, "boolean": bool}[self.type]

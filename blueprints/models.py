@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Env = Literal["dev", "test", "stage", "prod"]
 Target = Literal["aws", "vsphere"]
@@ -18,8 +18,6 @@ TEAM_PATTERN = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"
 BLUEPRINT_REF = re.compile(
     r"^(?P<name>[a-z0-9]([a-z0-9-]*[a-z0-9])?)(@(?P<version>(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)))?$"
 )
-
-TeamName = Annotated[str, StringConstraints(min_length=2, max_length=30, pattern=TEAM_PATTERN)]
 
 
 class Frozen(BaseModel):
@@ -43,7 +41,7 @@ class DataServiceRequest(Frozen):
 class BlueprintRequest(Frozen):
     """A team's request for one blueprint in one environment."""
 
-    team: TeamName = Field(
+    team: str = Field(
         description="Team name: a DNS-1123 label of 2-30 characters (lower case, digits, '-'). Required."
     )
     env: Env = Field(description="Environment: dev, test, stage or prod. Required.")
@@ -76,6 +74,16 @@ class BlueprintRequest(Frozen):
         default_factory=dict,
         description="Overrides of the parameters the catalog entry declares; nothing else. Default: none.",
     )
+
+    @field_validator("team")
+    @classmethod
+    def _team(cls, value: str) -> str:
+        if not (2 <= len(value) <= 30 and re.fullmatch(TEAM_PATTERN, value)):
+            raise ValueError(
+                f"'{value}' is not a DNS-1123 label of 2-30 characters "
+                "(lower-case letters, digits and '-', starting and ending with a letter or digit)"
+            )
+        return value
 
     @field_validator("blueprint")
     @classmethod

@@ -1,0 +1,63 @@
+"""Checks of stamped stacks against the catalog, the sites map and each other."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import combinations
+
+from blueprints.catalog import Catalog
+from blueprints.errors import BadInput
+from blueprints.resolved import ResolvedBlueprint
+from blueprints.sites import SitesMap
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something wrong with a stack; `error` findings fail validation, warnings do not."""
+
+    stack: str
+    message: str
+    error: bool = True
+
+
+def check_stack(bp: ResolvedBlueprint, catalog: Catalog, sites: SitesMap) -> list[Finding]:
+    """A stack on its own: its catalog entry and its pools."""
+    found = []
+    try:
+        entry = catalog.get(bp.blueprint_ref)
+    except BadInput as exc:
+        return [Finding(bp.stack, str(exc))]
+    if entry.deprecated:
+        found.append(Finding(bp.stack, f"{entry.ref} is deprecated: {entry.deprecated}", error=False))
+    if bp.spec != entry.spec:
+        found.append(Finding(bp.stack, f"spec differs from the catalog's {entry.ref}; re-stamp with `bp new --force`"))
+    if bp.request.target not in entry.targets:
+        found.append(Finding(bp.stack, f"target {bp.request.target} is not one of {entry.ref}'s"))
+    for placement in bp.placements:
+        try:
+            _, dc, pool = sites.find_pool(placement.pool)
+        except BadInput as exc:
+            found.append(Finding(bp.stack, str(exc)))
+            continue
+        if dc.name != placement.data_center or dc.target != placement.target or pool.tier != placement.tier:
+            found.append(Finding(bp.stack, f"pool {pool.name} no longer matches its placement (site, target or tier changed)"))
+        if bp.request.compliance_zone not in pool.compliance_zones:
+            found.append(Finding(bp.stack, f"pool {pool.name} is not certified for zone {bp.request.compliance_zone}"))
+        net = placement.network
+        if net and not any(net.cidr.subnet_of(s) for s in pool.supernets):
+            found.append(Finding(bp.stack, f"network {net.cidr} is outside pool {pool.name}'s supernets"))
+        if net and net.vlan is not None and pool.vlans and not pool.vlans.first <= net.vlan <= pool.vlans.last:
+            found.append(Finding(bp.stack, f"VLAN {net.vlan} is outside pool {pool.name}'s range"))
+    return found
+
+
+def check_fleet(stacks: list[ResolvedBlueprint]) -> list[Finding]:
+    """Stacks against each other: no overlapping networks, no VLAN used twice in a pool."""
+    found = []
+    placed = [(bp.stack, p) for bp in stacks for p in bp.placements if p.network]
+    for (a, pa), (b, pb) in combinations(placed, 2):
+        if pa.network.cidr.overlaps(pb.network.cidr):
+            found.append(Finding(a, f"network {pa.network.cidr} overlaps {b}'s {pb.network.cidr}"))
+        if pa.pool == pb.pool and pa.network.vlan is not None and pa.network.vlan == pb.network.vlan:
+            found.append(Finding(a, f"VLAN {pa.network.vlan} is also used by {b} in pool {pa.pool}"))
+    return found

@@ -1,0 +1,1 @@
+"""One module per command group, each exposing `app` (or a single command function)."""

@@ -1,0 +1,152 @@
+"""`bp new`: validate a request, place it, allocate its network and write the stack file."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from pydantic import ValidationError
+
+from blueprints.errors import BadInput, field_path, first_error
+from cli.context import console, print_json, state, user_errors
+
+# Fields a person may be asked for when they are missing and a terminal is attached.
+PROMPTS = {
+    "blueprint": "Blueprint (name[@version], see `bp catalog list`)",
+    "env": "Environment (dev, test, stage, prod)",
+    "owner": "Owner e-mail",
+    "cost_center": "Cost center",
+    "region": "Region (see `bp sites list`; leave empty to give a site)",
+}
+
+
+def _flag(field: str) -> str:
+    return "--" + field.split(".")[0].split("[")[0].replace("_", "-")
+
+
+def _request_from_file(path: Path) -> dict[str, Any]:
+    from blueprints import yaml_io
+    from blueprints.models import BlueprintRequest
+
+    data = yaml_io.load(path)
+    # Validate the file on its own first, so an error points at its line.
+    if not isinstance(data, dict):
+        raise BadInput("expected a mapping of request fields (see `bp schema`)", path, 1)
+    try:
+        BlueprintRequest.model_validate({"team": "placeholder", "env": "dev", "blueprint": "x", "owner": "a@b.cd",
+                                         "cost_center": "CC-0", **data})
+    except ValidationError as exc:
+        loc, msg = first_error(exc)
+        raise BadInput(f"{field_path(loc)}: {msg}", path, yaml_io.line_of(data, loc)) from exc
+    return dict(data)
+
+
+def _data_services(specs: list[str]) -> list[dict[str, str]]:
+    out = []
+    for spec in specs:
+        kind, _, size = spec.partition(":")
+        out.append({"kind": kind, **({"size": size} if size else {})})
+    return out
+
+
+def _prompt_missing(fields: dict[str, Any]) -> None:
+    interactive = sys.stdin.isatty()
+    for field, question in PROMPTS.items():
+        if field == "region" and fields.get("site"):
+            continue
+        if fields.get(field):
+            continue
+        if not interactive:
+            if field == "region":
+                raise BadInput("--region or --site is required (no terminal to prompt on)")
+            raise BadInput(f"{_flag(field)} is required (no terminal to prompt on)")
+        answer = typer.prompt(question, default="" if field == "region" else None, show_default=False)
+        if field == "region" and not answer:
+            fields["site"] = typer.prompt("Site (see `bp sites list`)")
+        else:
+            fields[field] = answer
+
+
+def new(
+    ctx: typer.Context,
+    team: Annotated[str, typer.Argument(help="Team name (DNS-1123 label, 2-30 characters).")],
+    blueprint: Annotated[Optional[str], typer.Option("--blueprint", "-b", help="NAME[@VERSION] from `bp catalog list`.")] = None,
+    env: Annotated[Optional[str], typer.Option("--env", "-e", help="dev, test, stage or prod.")] = None,
+    target: Annotated[Optional[str], typer.Option(help="aws or vsphere. Default: the site's, else the blueprint's first.")] = None,
+    region: Annotated[Optional[str], typer.Option(help="Region of the sites map (e.g. amer).")] = None,
+    site: Annotated[Optional[str], typer.Option(help="Data center of the sites map (e.g. ny1).")] = None,
+    size: Annotated[Optional[str], typer.Option(help="S, M, L or XL. Default: M.")] = None,
+    owner: Annotated[Optional[str], typer.Option(help="Owner's e-mail address.")] = None,
+    cost_center: Annotated[Optional[str], typer.Option(help="Cost center to charge.")] = None,
+    contact: Annotated[Optional[str], typer.Option(help="On-call contact. Default: the owner.")] = None,
+    compliance_zone: Annotated[Optional[str], typer.Option(help="general, pci, sox or hipaa. Default: general.")] = None,
+    data_service: Annotated[
+        Optional[list[str]], typer.Option("--data-service", "-d", help="KIND[:SIZE], repeatable. Default: the blueprint's.")
+    ] = None,
+    param: Annotated[Optional[list[str]], typer.Option("--param", "-p", help="NAME=VALUE for a declared parameter, repeatable.")] = None,
+    from_file: Annotated[Optional[Path], typer.Option("--from", help="YAML request (fields of `bp schema`); flags override it.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Resolve and print; write nothing.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing stack file.")] = False,
+    json: Annotated[bool, typer.Option("--json", help="Print the resolved blueprint as JSON.")] = False,
+) -> None:
+    """Request a blueprint for a team: validate, place, allocate and write stacks/Pulumi.<team>-<env>.yaml."""
+    from blueprints import stack_files
+    from blueprints.models import BlueprintRequest
+    from blueprints.stamp import resolve
+
+    with user_errors():
+        st = state(ctx)
+        repo = st.repo
+        fields: dict[str, Any] = _request_from_file(from_file) if from_file else {}
+        flags = {"team": team, "blueprint": blueprint, "env": env, "target": target, "region": region, "site": site,
+                 "size": size, "owner": owner, "cost_center": cost_center, "contact": contact,
+                 "compliance_zone": compliance_zone}
+        fields.update({k: v for k, v in flags.items() if v is not None})
+        if data_service:
+            fields["data_services"] = _data_services(data_service)
+        _prompt_missing(fields)
+
+        catalog = st.catalog()
+        if param:
+            entry = catalog.get(str(fields["blueprint"]))
+            params = dict(fields.get("parameters") or {})
+            for item in param:
+                name, sep, text = item.partition("=")
+                if not sep:
+                    raise BadInput(f"--param: '{item}' is not NAME=VALUE")
+                if name not in entry.parameters:
+                    known = ", ".join(entry.parameters) or "none"
+                    raise BadInput(f"--param {name}: not a parameter of {entry.ref} (declared: {known})")
+                params[name] = entry.parameters[name].from_text(name, text)
+            fields["parameters"] = params
+        try:
+            request = BlueprintRequest.model_validate(fields)
+        except ValidationError as exc:
+            loc, msg = first_error(exc)
+            raise BadInput(f"{_flag(field_path(loc))} ({field_path(loc)}): {msg}") from None
+
+        path = stack_files.stack_path(repo, request.stack)
+        if path.exists() and not force and not dry_run:
+            raise BadInput(f"{path.name} exists; pass --force to replace it", path)
+        resolved = resolve(request, catalog, st.sites(), stack_files.read_all(repo))
+        if not dry_run:
+            stack_files.write_stack(repo, resolved, force=force)
+
+    if json:
+        print_json(resolved.model_dump(mode="json", exclude_none=True))
+        return
+    verb = "Would write" if dry_run else "Wrote"
+    console.print(f"[green]{verb}[/] {path.relative_to(repo)}: {resolved.blueprint_ref} for {request.stack}")
+    for placement in resolved.placements:
+        net = placement.network
+        where = f"{placement.region}/{placement.data_center}/{placement.pool} ({placement.target}, {placement.tier})"
+        alloc = f", network {net.cidr}" + (f", VLAN {net.vlan}" if net and net.vlan else "") if net else ""
+        console.print(f"  placed in {where}{alloc}")
+    if not dry_run:
+        console.print("\nNext steps:")
+        console.print(f"  bp validate {request.stack}        # check it against the catalog, sites map and other stacks")
+        console.print(f"  bp preview {request.stack}         # see every resource offline")
+        console.print(f"  git add {path.relative_to(repo)} && open a pull request; infrastructure staff run "
+                      f"`pulumi up -s {request.stack}`")

@@ -1,0 +1,75 @@
+"""`bp preview`: run a stack's program offline and show every resource it would create."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+from rich.tree import Tree
+
+from cli.context import EXIT_FINDINGS, console, errors, print_json, state, user_errors
+from cli.stacks_arg import load_named
+
+# Inputs worth a glance in the tree, in the order they are shown.
+KEY_PROPERTIES = (
+    "cidrBlock", "availabilityZone", "engine", "engineVersion", "instanceClass", "nodeType", "instanceType",
+    "kafkaVersion", "version", "multiAz", "storageEncrypted", "vlanId", "numCpus", "memory", "kind",
+)
+
+
+def _summary(inputs: dict[str, Any]) -> str:
+    shown = [f"{k}={inputs[k]}" for k in KEY_PROPERTIES if isinstance(inputs.get(k), (str, int, float, bool))]
+    meta = inputs.get("metadata")
+    if isinstance(meta, dict) and meta.get("name"):
+        shown.insert(0, f"name={meta.get('namespace') + '/' if meta.get('namespace') else ''}{meta['name']}")
+    return "  " + " ".join(shown[:4]) if shown else ""
+
+
+def _tree(capture) -> Tree:
+    root = Tree(f"[bold]{capture.stack}[/]")
+    nodes: dict[str | None, Tree] = {}
+    for r in capture.resources:
+        parent = nodes.get(r.parent, root)
+        style = "bold cyan" if not r.custom else ""
+        label = f"[{style}]{r.type}[/] {r.name}" if style else f"{r.type} {r.name}"
+        flags = " [yellow](protected)[/]" if r.protect else ""
+        nodes[r.urn] = parent.add(f"{label}{flags}[dim]{_summary(r.inputs)}[/]")
+    return root
+
+
+def preview(
+    ctx: typer.Context,
+    stack: Annotated[str, typer.Argument(help="Stack name (team-env) or path to a stack file.")],
+    json: Annotated[bool, typer.Option("--json", help="resources (urn, type, name, parent, inputs, options) and outputs as JSON.")] = False,
+) -> None:
+    """Preview a stack offline: the resource tree with key properties, counts by type, and outputs."""
+    from engine import ProgramError
+    from engine.stacks import preview as run_preview
+
+    with user_errors():
+        st = state(ctx)
+        repo = st.repo
+        (resolved,) = load_named(repo, [stack])
+        sites = st.sites()
+    try:
+        capture = run_preview(repo, resolved, sites)
+    except ProgramError as exc:
+        errors.print(f"[bold red]program failed:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_FINDINGS) from None
+
+    if json:
+        print_json({"stack": capture.stack, "resources": [r.to_json() for r in capture.resources],
+                    "outputs": capture.stack_outputs})
+        return
+    console.print(_tree(capture))
+    counts = Counter(r.type for r in capture.resources)
+    table = Table("type", "count", title=f"{len(capture.resources)} resources")
+    for type_token, n in sorted(counts.items()):
+        table.add_row(type_token, str(n))
+    console.print(table)
+    outputs = Table("output", "value", title="Stack outputs")
+    for key, value in capture.stack_outputs.items():
+        outputs.add_row(key, str(value))
+    console.print(outputs)

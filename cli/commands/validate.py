@@ -1,0 +1,57 @@
+"""`bp validate`: check stamped stacks against the catalog, the sites map, each other, and their program."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from cli.context import EXIT_FINDINGS, console, print_json, state, user_errors
+from cli.stacks_arg import load_named
+
+
+def validate(
+    ctx: typer.Context,
+    stacks: Annotated[Optional[list[str]], typer.Argument(help="Stack names (team-env) or stack files.")] = None,
+    all_stacks: Annotated[bool, typer.Option("--all", help="Every stack in the repository.")] = False,
+    json: Annotated[bool, typer.Option("--json", help="Findings as JSON.")] = False,
+) -> None:
+    """Validate stacks: schema, catalog entry, pools, network overlaps, and an offline run of the program."""
+    from blueprints import stack_files
+    from blueprints.checks import Finding, check_fleet, check_stack
+    from engine import ProgramError
+    from engine.stacks import preview
+
+    with user_errors():
+        st = state(ctx)
+        repo = st.repo
+        if not stacks and not all_stacks:
+            raise typer.BadParameter("name at least one stack, or pass --all")
+        everyone = stack_files.read_all(repo)
+        chosen = everyone if all_stacks else load_named(repo, stacks or [])
+        catalog, sites = st.catalog(), st.sites()
+
+    names = {bp.stack for bp in chosen}
+    findings: list[Finding] = []
+    for bp in chosen:
+        own = check_stack(bp, catalog, sites)
+        findings += own
+        if not any(f.error for f in own):
+            try:
+                preview(repo, bp, sites)
+            except ProgramError as exc:
+                findings.append(Finding(bp.stack, f"program failed: {exc}"))
+    findings += [f for f in check_fleet(everyone) if f.stack in names]
+
+    failed = any(f.error for f in findings)
+    if json:
+        print_json({"stacks": sorted(names), "ok": not failed,
+                    "findings": [{"stack": f.stack, "error": f.error, "message": f.message} for f in findings]})
+    else:
+        for f in findings:
+            label = "[red]error[/]" if f.error else "[yellow]warning[/]"
+            console.print(f"{label} {f.stack}: {f.message}", highlight=False)
+        bad = {f.stack for f in findings if f.error}
+        console.print(f"{len(names) - len(bad)} of {len(names)} stacks valid")
+    if failed:
+        raise typer.Exit(EXIT_FINDINGS)

@@ -1,0 +1,81 @@
+"""What every command needs: the repository, the sites map, and uniform exits and output."""
+
+from __future__ import annotations
+
+import json
+import sys
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+import typer
+from rich.console import Console
+
+from blueprints.errors import BadInput
+
+console = Console()
+errors = Console(stderr=True)
+
+EXIT_FINDINGS = 1
+EXIT_BAD_INPUT = 2
+
+
+def find_repo(start: Path) -> Path | None:
+    """The nearest folder upward from `start` that holds Pulumi.yaml."""
+    for folder in (start, *start.parents):
+        if (folder / "Pulumi.yaml").is_file():
+            return folder
+    return None
+
+
+@dataclass
+class State:
+    """Global options, resolved lazily so `bp --help` does no work."""
+
+    repo_option: Path | None = None
+    sites_option: Path | None = None
+
+    @property
+    def repo(self) -> Path:
+        """The repository the command works on."""
+        if self.repo_option is not None:
+            if not (self.repo_option / "Pulumi.yaml").is_file():
+                raise BadInput("--repo: no Pulumi.yaml in this folder", self.repo_option)
+            return self.repo_option.resolve()
+        found = find_repo(Path.cwd())
+        if found is None:
+            raise BadInput("no Pulumi.yaml here or in any parent folder; pass --repo DIR")
+        return found
+
+    def sites(self):
+        """The sites map in force."""
+        from blueprints.sites import load_sites
+
+        return load_sites(self.sites_option)
+
+    def catalog(self):
+        """The catalog shipped with the library."""
+        from blueprints.catalog import Catalog
+
+        return Catalog()
+
+
+def state(ctx: typer.Context) -> State:
+    """The State the root callback stored."""
+    return ctx.find_root().obj or State()
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn BadInput into one line on stderr and exit code 2."""
+    try:
+        yield
+    except BadInput as exc:
+        errors.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+def print_json(data: Any) -> None:
+    """Machine output on stdout, nothing else."""
+    sys.stdout.write(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")

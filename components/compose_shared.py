@@ -1,0 +1,30 @@
+"""Composition steps both targets share: the team tenancy and the ownership labels."""
+
+from __future__ import annotations
+
+import pulumi
+
+from blueprints.resolved import ResolvedBlueprint
+from components.kubernetes.tenancy import TeamNamespace, TeamNamespaceArgs
+
+
+def namespace_name(bp: ResolvedBlueprint) -> str:
+    """Team namespaces are named after the stack: `<team>-<env>`."""
+    return bp.stack
+
+
+def tenancy(name: str, bp: ResolvedBlueprint, opts: pulumi.ResourceOptions) -> TeamNamespace:
+    """The team's namespace, sized from the blueprint's size class."""
+    return TeamNamespace(
+        f"{name}-tenancy",
+        TeamNamespaceArgs(
+            namespace=namespace_name(bp),
+            team_group=f"{bp.platform.team_group_prefix}{bp.request.team}",
+            platform_group=bp.platform.admin_group,
+            cpu=bp.size.vcpu,
+            memory_gib=bp.size.memory_gib,
+            labels=bp.tags(),
+            ingress_namespace=str(bp.parameters.get("ingress_namespace", "ingress-nginx")),
+        ),
+        opts=opts,
+    )

@@ -1,0 +1,1 @@
+"""Kubernetes components shared by the AWS and vSphere targets."""

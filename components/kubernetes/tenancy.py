@@ -1,0 +1,146 @@
+"""A team's namespace on a cluster: the fence every team workload runs inside."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.kubernetes.labels import label_value
+
+DNS_SELECTOR = {"k8s-app": "kube-dns"}
+
+
+@dataclass(frozen=True)
+class TeamNamespaceArgs:
+    """Inputs of TeamNamespace; quotas come from the blueprint's size class."""
+
+    namespace: str
+    """Namespace name, usually `<team>-<env>`."""
+    team_group: str
+    """Identity-provider group bound to the `edit` role."""
+    platform_group: str
+    """Group of platform admins bound to the `admin` role."""
+    cpu: int
+    """vCPU the namespace may request and use (quota)."""
+    memory_gib: int
+    """Memory the namespace may request and use, GiB (quota)."""
+    labels: Mapping[str, str] = field(default_factory=dict)
+    """Ownership labels (team, owner, cost-center, env, ...); values are sanitised. Default: none."""
+    ingress_namespace: str = "ingress-nginx"
+    """Namespace of the ingress controller allowed to reach the team's pods. Default: ingress-nginx."""
+    storage_gib: int = 500
+    """Persistent storage the namespace may claim, GiB. Default: 500."""
+    max_pods: int = 200
+    """Pods the namespace may run. Default: 200."""
+
+
+class TeamNamespace(pulumi.ComponentResource):
+    """Namespace with Pod Security 'restricted', quota, limits, RBAC and default-deny network policies."""
+
+    namespace: pulumi.Output[str]
+
+    def __init__(self, name: str, args: TeamNamespaceArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("cloud-blueprints:k8s:TeamNamespace", name, None, opts)
+        labels = {k: label_value(v) for k, v in args.labels.items()}
+        ns = k8s.core.v1.Namespace(
+            f"{name}-ns",
+            metadata={
+                "name": args.namespace,
+                "labels": {
+                    **labels,
+                    "pod-security.kubernetes.io/enforce": "restricted",
+                    "pod-security.kubernetes.io/enforce-version": "latest",
+                    "pod-security.kubernetes.io/audit": "restricted",
+                    "pod-security.kubernetes.io/warn": "restricted",
+                },
+                "annotations": {f"cloud-blueprints.io/{k}": v for k, v in args.labels.items()},
+            },
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.namespace = ns.metadata.name
+        # Everything else lives in the namespace and must wait for it.
+        inside = pulumi.ResourceOptions(parent=self, depends_on=[ns])
+
+        def meta(suffix: str) -> dict:
+            return {"name": suffix, "namespace": args.namespace, "labels": labels}
+
+        k8s.core.v1.ResourceQuota(
+            f"{name}-quota",
+            metadata=meta("team-quota"),
+            spec={
+                "hard": {
+                    "requests.cpu": str(args.cpu),
+                    "limits.cpu": str(args.cpu * 2),
+                    "requests.memory": f"{args.memory_gib}Gi",
+                    "limits.memory": f"{args.memory_gib}Gi",
+                    "requests.storage": f"{args.storage_gib}Gi",
+                    "persistentvolumeclaims": "50",
+                    "pods": str(args.max_pods),
+                    # Exposure goes through the shared ingress, never a node port or a cloud load balancer.
+                    "services.nodeports": "0",
+                    "services.loadbalancers": "0",
+                }
+            },
+            opts=inside,
+        )
+        max_cpu = min(args.cpu, 8)
+        max_memory = min(args.memory_gib, 32)
+        k8s.core.v1.LimitRange(
+            f"{name}-limits",
+            metadata=meta("team-limits"),
+            spec={
+                "limits": [
+                    {
+                        # Containers that state nothing still get requests and limits, so the quota applies.
+                        "type": "Container",
+                        "default": {"cpu": "500m", "memory": "512Mi"},
+                        "defaultRequest": {"cpu": "100m", "memory": "128Mi"},
+                        "max": {"cpu": str(max_cpu), "memory": f"{max_memory}Gi"},
+                    },
+                    {"type": "PersistentVolumeClaim", "max": {"storage": f"{min(args.storage_gib, 1000)}Gi"}},
+                ]
+            },
+            opts=inside,
+        )
+        for suffix, role, group in (("team-edit", "edit", args.team_group), ("platform-admin", "admin", args.platform_group)):
+            k8s.rbac.v1.RoleBinding(
+                f"{name}-{suffix}",
+                metadata=meta(suffix),
+                role_ref={"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role},
+                subjects=[{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": group}],
+                opts=inside,
+            )
+
+        def policy(suffix: str, spec: dict) -> None:
+            k8s.networking.v1.NetworkPolicy(f"{name}-{suffix}", metadata=meta(suffix), spec=spec, opts=inside)
+
+        same_namespace = [{"podSelector": {}}]
+        policy("default-deny", {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]})
+        policy("allow-same-namespace", {
+            "podSelector": {},
+            "policyTypes": ["Ingress", "Egress"],
+            "ingress": [{"from": same_namespace}],
+            "egress": [{"to": same_namespace}],
+        })
+        policy("allow-dns-egress", {
+            "podSelector": {},
+            "policyTypes": ["Egress"],
+            "egress": [{
+                "to": [{
+                    "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
+                    "podSelector": {"matchLabels": DNS_SELECTOR},
+                }],
+                "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
+            }],
+        })
+        policy("allow-from-ingress", {
+            "podSelector": {},
+            "policyTypes": ["Ingress"],
+            "ingress": [{"from": [{
+                "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": args.ingress_namespace}},
+            }]}],
+        })
+        self.register_outputs({"namespace": self.namespace})
