@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-OWNERSHIP_KEYS = ("team", "owner", "env", "cost_center", "blueprint")
-"""The keys every caller's ownership tags carry."""
+OWNERSHIP_KEYS = ("team", "owner", "env", "cost-center", "blueprint")
+"""The keys every caller's ownership tags carry (`cost_center` is accepted for `cost-center`)."""
 
 
 def require_ownership(tags: Mapping[str, str]) -> None:
     """Fail early when an ownership key is missing or empty."""
-    missing = [k for k in OWNERSHIP_KEYS if not tags.get(k)]
+    present = {k.replace("_", "-") for k, v in tags.items() if v}
+    missing = [k for k in OWNERSHIP_KEYS if k not in present]
     if missing:
         raise ValueError(f"ownership tags missing {missing}; every vSphere object must name its owner")
 

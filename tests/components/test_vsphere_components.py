@@ -19,7 +19,7 @@ from components.vsphere import (
     VmSite,
 )
 
-TAGS = {"team": "payments", "owner": "alice", "env": "prod", "cost_center": "cc-42", "blueprint": "vm-app"}
+TAGS = {"team": "payments", "owner": "alice", "env": "prod", "cost-center": "cc-42", "managed-by": "cloud-blueprints", "blueprint": "vm-app"}
 SSH_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOps ops@payments"
 INVENTORY = {
     "datacenter": frozenset({"dc-east", "dc-west"}),

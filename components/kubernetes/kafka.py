@@ -1,0 +1,136 @@
+"""KafkaCluster: Apache Kafka in KRaft mode, run by the Strimzi operator with node pools."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.kubernetes.data_service import (
+    RESTRICTED_CONTAINER,
+    Resources,
+    ownership_labels,
+    require_dns_label,
+)
+
+TLS_PORT = 9093
+
+
+def _replication(prod: bool) -> dict[str, int]:
+    """Topic durability by tier: prod survives a broker loss without losing acknowledged writes."""
+    factor, min_isr = (3, 2) if prod else (1, 1)
+    return {
+        "default.replication.factor": factor,
+        "min.insync.replicas": min_isr,
+        "offsets.topic.replication.factor": factor,
+        "transaction.state.log.replication.factor": factor,
+        "transaction.state.log.min.isr": min_isr,
+    }
+
+
+@dataclass(frozen=True)
+class KafkaClusterArgs:
+    """A Strimzi `Kafka` (kafka.strimzi.io/v1beta2) with `KafkaNodePool`s in the team namespace.
+
+    prod: 3 dedicated controllers and 3 brokers, replication factor 3, min ISR 2.
+    nonprod: one node with both roles, replication factor 1.
+    """
+
+    namespace: str                      # team namespace
+    prod: bool                          # tier, see above
+    storage_class: str                  # storage class of the broker/controller volumes
+    tags: Mapping[str, str]             # ownership tags, applied as labels
+    storage_size: str = "100Gi"         # per broker; default 100Gi (controllers get a tenth, at least 10Gi)
+    kafka_version: str = "3.9.0"        # Kafka version the Strimzi operator supports; default 3.9.0
+    resources: Resources = field(default_factory=lambda: Resources("500m", "2", "2Gi", "4Gi"))  # per node
+
+
+class KafkaCluster(pulumi.ComponentResource):
+    """Kafka with a TLS-only listener (mutual TLS authentication), simple authorization and tiered replication.
+
+    Strimzi renders the pods and their PodDisruptionBudget; `template.podDisruptionBudget` sets it
+    to one pod at a time rather than adding a second PDB over the same pods.
+    """
+
+    cluster_name: pulumi.Output[str]
+    bootstrap_servers: pulumi.Output[str]
+    cluster_ca_secret: pulumi.Output[str]
+
+    def __init__(self, name: str, args: KafkaClusterArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("cloud-blueprints:k8s:KafkaCluster", name, None, opts)
+        require_dns_label(name)
+        child = pulumi.ResourceOptions(parent=self)
+        labels = ownership_labels(args.tags)
+
+        kafka = k8s.apiextensions.CustomResource(
+            f"{name}-kafka",
+            api_version="kafka.strimzi.io/v1beta2",
+            kind="Kafka",
+            metadata={
+                "name": name,
+                "namespace": args.namespace,
+                "labels": labels,
+                "annotations": {"strimzi.io/node-pools": "enabled", "strimzi.io/kraft": "enabled"},
+            },
+            spec={
+                "kafka": {
+                    "version": args.kafka_version,
+                    "listeners": [{
+                        "name": "tls",
+                        "port": TLS_PORT,
+                        "type": "internal",
+                        "tls": True,
+                        "authentication": {"type": "tls"},
+                    }],
+                    "authorization": {"type": "simple"},
+                    "config": _replication(args.prod),
+                    "template": {"podDisruptionBudget": {"maxUnavailable": 1}},
+                },
+                "entityOperator": {"topicOperator": {}, "userOperator": {}},
+            },
+            opts=child,
+        )
+
+        broker_size = args.storage_size
+        pools = (
+            [("controller", ["controller"], 3, "10Gi"), ("broker", ["broker"], 3, broker_size)]
+            if args.prod
+            else [("dual", ["controller", "broker"], 1, broker_size)]
+        )
+        for pool, roles, replicas, size in pools:
+            k8s.apiextensions.CustomResource(
+                f"{name}-{pool}",
+                api_version="kafka.strimzi.io/v1beta2",
+                kind="KafkaNodePool",
+                metadata={
+                    "name": f"{name}-{pool}",
+                    "namespace": args.namespace,
+                    "labels": {**labels, "strimzi.io/cluster": name},
+                },
+                spec={
+                    "replicas": replicas,
+                    "roles": roles,
+                    "storage": {"type": "jbod", "volumes": [{
+                        "id": 0,
+                        "type": "persistent-claim",
+                        "size": size,
+                        "class": args.storage_class,
+                        "deleteClaim": False,
+                        "kraftMetadata": "shared",
+                    }]},
+                    "resources": args.resources.spec(),
+                    "template": {"kafkaContainer": {"securityContext": RESTRICTED_CONTAINER}},
+                },
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[kafka]),
+            )
+
+        self.cluster_name = pulumi.Output.from_input(name)
+        self.bootstrap_servers = pulumi.Output.from_input(f"{name}-kafka-bootstrap.{args.namespace}.svc:{TLS_PORT}")
+        self.cluster_ca_secret = pulumi.Output.from_input(f"{name}-cluster-ca-cert")
+        self.register_outputs({
+            "cluster_name": self.cluster_name,
+            "bootstrap_servers": self.bootstrap_servers,
+            "cluster_ca_secret": self.cluster_ca_secret,
+        })

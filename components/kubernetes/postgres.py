@@ -1,0 +1,125 @@
+"""PostgresCluster: PostgreSQL run by the CloudNativePG operator, with continuous backup to an object store."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.kubernetes.data_service import (
+    RUNTIME_DEFAULT_SECCOMP,
+    Resources,
+    ownership_labels,
+    require_dns_label,
+)
+
+
+@dataclass(frozen=True)
+class PostgresClusterArgs:
+    """A CloudNativePG `Cluster` (postgresql.cnpg.io/v1) in the team namespace.
+
+    Backups: WAL archiving and base backups go to `backup_destination` with the credentials in an
+    existing Secret (`ACCESS_KEY_ID` / `ACCESS_SECRET_KEY`), so no key passes through the stack.
+    """
+
+    namespace: str                      # team namespace
+    prod: bool                          # True: 3 instances, required anti-affinity, PDBs; False: 1 instance
+    storage_class: str                  # storage class of the data volumes
+    backup_destination: str             # object store path, e.g. "s3://pg-backups/payments-prod"
+    backup_credentials_secret: str      # Secret in `namespace` with ACCESS_KEY_ID and ACCESS_SECRET_KEY
+    tags: Mapping[str, str]             # ownership tags, applied as labels (also inherited by the pods)
+    storage_size: str = "20Gi"          # per instance; default 20Gi
+    backup_endpoint_url: str | None = None  # S3 endpoint for on-prem object stores; default AWS S3
+    backup_retention: str = "30d"       # CNPG retentionPolicy; default 30d
+    backup_schedule: str = "0 0 2 * * *"  # base backup schedule (six-field cron, seconds first); default 02:00 daily
+    database: str = "app"               # database created by initdb; default "app"
+    owner: str = "app"                  # its owner role; default "app"
+    image: str = "ghcr.io/cloudnative-pg/postgresql:16.6"  # operand image (with barman-cloud); default PostgreSQL 16.6
+    resources: Resources = field(default_factory=lambda: Resources("500m", "2", "1Gi", "2Gi"))  # per instance
+    parameters: Mapping[str, str] = field(default_factory=dict)  # extra postgresql.conf parameters; default none
+
+
+class PostgresCluster(pulumi.ComponentResource):
+    """A CloudNativePG cluster with backups, retention, a pod monitor and restricted pods.
+
+    CNPG creates the instance pods, services and, when `enablePDB` is on, their PodDisruptionBudgets;
+    a PDB of our own over the same pods would make evictions fail, so HA is set through `enablePDB`.
+    """
+
+    cluster_name: pulumi.Output[str]
+    rw_service: pulumi.Output[str]
+    app_secret_name: pulumi.Output[str]
+
+    def __init__(self, name: str, args: PostgresClusterArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("cloud-blueprints:k8s:PostgresCluster", name, None, opts)
+        require_dns_label(name)
+        child = pulumi.ResourceOptions(parent=self)
+        labels = ownership_labels(args.tags)
+
+        object_store = {
+            "destinationPath": args.backup_destination,
+            "s3Credentials": {
+                "accessKeyId": {"name": args.backup_credentials_secret, "key": "ACCESS_KEY_ID"},
+                "secretAccessKey": {"name": args.backup_credentials_secret, "key": "ACCESS_SECRET_KEY"},
+            },
+            "wal": {"compression": "gzip"},
+            "data": {"compression": "gzip"},
+        }
+        if args.backup_endpoint_url:
+            object_store["endpointURL"] = args.backup_endpoint_url
+
+        spec = {
+            "instances": 3 if args.prod else 1,
+            "imageName": args.image,
+            "primaryUpdateStrategy": "unsupervised",
+            "enableSuperuserAccess": False,
+            "enablePDB": args.prod,
+            "storage": {"size": args.storage_size, "storageClass": args.storage_class},
+            "bootstrap": {"initdb": {"database": args.database, "owner": args.owner}},
+            "postgresql": {"parameters": dict(args.parameters)},
+            "backup": {"barmanObjectStore": object_store, "retentionPolicy": args.backup_retention},
+            "monitoring": {"enablePodMonitor": True},
+            "resources": args.resources.spec(),
+            "seccompProfile": RUNTIME_DEFAULT_SECCOMP,
+            "inheritedMetadata": {"labels": labels},
+        }
+        if args.prod:
+            spec["affinity"] = {
+                "enablePodAntiAffinity": True,
+                "podAntiAffinityType": "required",
+                "topologyKey": "kubernetes.io/hostname",
+            }
+
+        cluster = k8s.apiextensions.CustomResource(
+            f"{name}-cluster",
+            api_version="postgresql.cnpg.io/v1",
+            kind="Cluster",
+            metadata={"name": name, "namespace": args.namespace, "labels": labels},
+            spec=spec,
+            opts=child,
+        )
+        k8s.apiextensions.CustomResource(
+            f"{name}-backup",
+            api_version="postgresql.cnpg.io/v1",
+            kind="ScheduledBackup",
+            metadata={"name": f"{name}-daily", "namespace": args.namespace, "labels": labels},
+            spec={
+                "schedule": args.backup_schedule,
+                "cluster": {"name": name},
+                "method": "barmanObjectStore",
+                "backupOwnerReference": "self",
+                "immediate": True,
+            },
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[cluster]),
+        )
+
+        self.cluster_name = pulumi.Output.from_input(name)
+        self.rw_service = pulumi.Output.from_input(f"{name}-rw.{args.namespace}.svc")
+        self.app_secret_name = pulumi.Output.from_input(f"{name}-app")
+        self.register_outputs({
+            "cluster_name": self.cluster_name,
+            "rw_service": self.rw_service,
+            "app_secret_name": self.app_secret_name,
+        })

@@ -1,0 +1,186 @@
+"""RedisCache: Redis as a StatefulSet with persistence and a generated password kept in a Secret."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_kubernetes as k8s
+import pulumi_random as random
+
+from components.kubernetes.data_service import (
+    RESTRICTED_CONTAINER,
+    Resources,
+    ownership_labels,
+    pod_disruption_budget,
+    require_dns_label,
+    restricted_pod,
+)
+
+PORT = 6379
+REDIS_UID = 999  # the `redis` user of the official image
+
+# The password never reaches a command line or the ConfigMap: the entrypoint appends it, from
+# the environment, to a copy of the config in a memory-backed emptyDir. Pod 0 is the primary;
+# the others replicate from it.
+_ENTRYPOINT = """set -eu
+{
+  cat /etc/redis/redis.conf
+  echo "requirepass $REDIS_PASSWORD"
+  echo "masterauth $REDIS_PASSWORD"
+  case "$HOSTNAME" in
+    *-0) ;;
+    *) echo "replicaof $PRIMARY_HOST %d" ;;
+  esac
+} > /run/redis/redis.conf
+exec redis-server /run/redis/redis.conf
+""" % PORT
+
+
+@dataclass(frozen=True)
+class RedisCacheArgs:
+    """A Redis StatefulSet in the team namespace. prod: 3 pods (a primary and two replicas) and a PDB; nonprod: 1 pod."""
+
+    namespace: str                      # team namespace
+    prod: bool                          # tier, see above
+    storage_class: str                  # storage class of the data volumes
+    tags: Mapping[str, str]             # ownership tags, applied as labels
+    storage_size: str = "5Gi"           # per pod; default 5Gi
+    image: str = "redis:7.4.2"          # default redis:7.4.2 (official image)
+    maxmemory_policy: str = "allkeys-lru"  # eviction policy; default allkeys-lru
+    resources: Resources = field(default_factory=lambda: Resources("100m", "1", "256Mi", "512Mi"))  # per pod
+
+
+class RedisCache(pulumi.ComponentResource):
+    """Redis with append-only persistence, password auth from a generated secret and restricted pods.
+
+    Children: a RandomPassword, a Secret holding it, a ConfigMap (redis.conf without secrets), a
+    headless Service for the pods, a client Service for the primary, the StatefulSet and, in prod,
+    a PodDisruptionBudget. Replicas follow pod 0; failover is manual (no Sentinel).
+    """
+
+    service_host: pulumi.Output[str]
+    port: pulumi.Output[int]
+    auth_secret_name: pulumi.Output[str]
+    password: pulumi.Output[str]
+
+    def __init__(self, name: str, args: RedisCacheArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("cloud-blueprints:k8s:RedisCache", name, None, opts)
+        require_dns_label(name)
+        child = pulumi.ResourceOptions(parent=self)
+        labels = ownership_labels(args.tags)
+        selector = {"app.kubernetes.io/name": "redis", "app.kubernetes.io/instance": name}
+        pod_labels = {**labels, **selector}
+        headless = f"{name}-headless"
+
+        password = random.RandomPassword(f"{name}-password", length=32, special=False, opts=child)
+        secret = k8s.core.v1.Secret(
+            f"{name}-auth",
+            metadata={"name": f"{name}-auth", "namespace": args.namespace, "labels": labels},
+            type="Opaque",
+            string_data={"password": password.result},
+            opts=child,
+        )
+        config = k8s.core.v1.ConfigMap(
+            f"{name}-config",
+            metadata={"name": f"{name}-config", "namespace": args.namespace, "labels": labels},
+            data={"redis.conf": "\n".join([
+                f"port {PORT}",
+                "bind 0.0.0.0",
+                "protected-mode yes",
+                "dir /data",
+                "appendonly yes",
+                "appendfsync everysec",
+                f"maxmemory-policy {args.maxmemory_policy}",
+                'rename-command FLUSHALL ""',
+                'rename-command CONFIG ""',
+                "",
+            ])},
+            opts=child,
+        )
+        port = [{"name": "redis", "port": PORT, "targetPort": "redis"}]
+        k8s.core.v1.Service(
+            f"{name}-headless",
+            metadata={"name": headless, "namespace": args.namespace, "labels": labels},
+            spec={"clusterIP": "None", "selector": selector, "ports": port},
+            opts=child,
+        )
+        # Clients write to the primary, which is always pod 0.
+        service = k8s.core.v1.Service(
+            f"{name}-svc",
+            metadata={"name": name, "namespace": args.namespace, "labels": labels},
+            spec={
+                "type": "ClusterIP",
+                "selector": {**selector, "statefulset.kubernetes.io/pod-name": f"{name}-0"},
+                "ports": port,
+            },
+            opts=child,
+        )
+
+        from_secret = {"secretKeyRef": {"name": secret.metadata.apply(lambda m: m["name"]), "key": "password"}}
+        probe = {"exec": {"command": ["sh", "-c", "redis-cli -p %d ping | grep -q PONG" % PORT]}}
+        k8s.apps.v1.StatefulSet(
+            f"{name}-sts",
+            metadata={"name": name, "namespace": args.namespace, "labels": labels},
+            spec={
+                "serviceName": headless,
+                "replicas": 3 if args.prod else 1,
+                "selector": {"matchLabels": selector},
+                "podManagementPolicy": "OrderedReady",
+                "template": {
+                    "metadata": {"labels": pod_labels},
+                    "spec": {
+                        "automountServiceAccountToken": False,
+                        "securityContext": restricted_pod(REDIS_UID),
+                        "containers": [{
+                            "name": "redis",
+                            "image": args.image,
+                            "command": ["sh", "-c", _ENTRYPOINT],
+                            "ports": [{"name": "redis", "containerPort": PORT}],
+                            "env": [
+                                {"name": "REDIS_PASSWORD", "valueFrom": from_secret},
+                                # redis-cli reads the password from here, keeping it off the probe's command line.
+                                {"name": "REDISCLI_AUTH", "valueFrom": from_secret},
+                                {"name": "PRIMARY_HOST", "value": f"{name}-0.{headless}"},
+                            ],
+                            "resources": args.resources.spec(),
+                            "securityContext": RESTRICTED_CONTAINER,
+                            "readinessProbe": {**probe, "periodSeconds": 5},
+                            "livenessProbe": {**probe, "initialDelaySeconds": 15, "periodSeconds": 10},
+                            "volumeMounts": [
+                                {"name": "data", "mountPath": "/data"},
+                                {"name": "config", "mountPath": "/etc/redis", "readOnly": True},
+                                {"name": "run", "mountPath": "/run/redis"},
+                            ],
+                        }],
+                        "volumes": [
+                            {"name": "config", "configMap": {"name": config.metadata.apply(lambda m: m["name"])}},
+                            {"name": "run", "emptyDir": {"medium": "Memory", "sizeLimit": "1Mi"}},
+                        ],
+                    },
+                },
+                "volumeClaimTemplates": [{
+                    "metadata": {"name": "data", "labels": labels},
+                    "spec": {
+                        "accessModes": ["ReadWriteOnce"],
+                        "storageClassName": args.storage_class,
+                        "resources": {"requests": {"storage": args.storage_size}},
+                    },
+                }],
+            },
+            opts=child,
+        )
+        if args.prod:
+            pod_disruption_budget(name, args.namespace, selector, labels, parent=self)
+
+        self.service_host = service.metadata.apply(lambda m: f"{m['name']}.{m['namespace']}.svc")
+        self.port = pulumi.Output.from_input(PORT)
+        self.auth_secret_name = secret.metadata.apply(lambda m: m["name"])
+        self.password = pulumi.Output.secret(password.result)
+        self.register_outputs({
+            "service_host": self.service_host,
+            "port": self.port,
+            "auth_secret_name": self.auth_secret_name,
+            "password": self.password,
+        })
