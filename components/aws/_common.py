@@ -1,0 +1,204 @@
+"""Pieces every AWS component shares: validation, account facts, KMS keys, log groups, IAM JSON."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping, Sequence
+
+import pulumi
+import pulumi_aws as aws
+
+from components.aws.tagging import missing_tags, named
+
+Statement = dict[str, Any]
+
+OPEN_CIDRS = frozenset({"0.0.0.0/0", "::/0"})
+
+LOG_RETENTION_DAYS = {True: 365, False: 90}
+"""CloudWatch log retention by tier (prod: one year, as CIS/FSBP CloudWatch.16 expect)."""
+
+SIZES = ("S", "M", "L", "XL")
+
+
+def require_tags(tags: Mapping[str, str] | None, what: str) -> None:
+    """Fail early when the ownership tags are incomplete."""
+    missing = missing_tags(tags)
+    if missing:
+        raise ValueError(f"{what}: tags lack required keys {missing}")
+
+
+def require_size(size: str, what: str) -> None:
+    if size not in SIZES:
+        raise ValueError(f"{what}: size {size!r} is not one of {list(SIZES)}")
+
+
+def require_private_cidrs(cidrs: Iterable[str], what: str) -> None:
+    """Reject open-to-the-world CIDRs and malformed ones."""
+    for cidr in cidrs:
+        ipaddress.ip_network(cidr, strict=False)
+        if cidr in OPEN_CIDRS or ipaddress.ip_network(cidr, strict=False).prefixlen == 0:
+            raise ValueError(f"{what}: {cidr} would open the resource to the whole internet")
+
+
+def policy_json(statements: Sequence[Statement]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def assume_role_policy(service: str) -> str:
+    """Trust policy for an AWS service principal."""
+    return policy_json([{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}])
+
+
+@dataclass(frozen=True)
+class Account:
+    """The caller's account id, partition and region, as outputs."""
+
+    account_id: pulumi.Output[str]
+    partition: pulumi.Output[str]
+    region: pulumi.Output[str]
+
+    @staticmethod
+    def of(parent: pulumi.Resource) -> "Account":
+        opts = pulumi.InvokeOutputOptions(parent=parent)
+        return Account(
+            account_id=aws.get_caller_identity_output(opts=opts).account_id,
+            partition=aws.get_partition_output(opts=opts).partition,
+            region=aws.get_region_output(opts=opts).region,
+        )
+
+    def managed_policy(self, policy_name: str) -> pulumi.Output[str]:
+        return pulumi.Output.concat("arn:", self.partition, ":iam::aws:policy/", policy_name)
+
+
+def kms_key(
+    name: str,
+    *,
+    description: str,
+    account: Account,
+    prod: bool,
+    tags: Mapping[str, str],
+    parent: pulumi.Resource,
+    log_service: bool = False,
+    extra_statements: Sequence[pulumi.Input[Statement]] = (),
+) -> aws.kms.Key:
+    """A customer-managed key with yearly rotation, an alias, and a policy that keeps IAM in charge.
+
+    `log_service` lets CloudWatch Logs of this account and region use the key (needed for encrypted
+    log groups); `extra_statements` grant further principals such as a service-linked role.
+    """
+
+    def document(args: list[Any]) -> str:
+        account_id, partition, region, *extra = args
+        statements: list[Statement] = [
+            {
+                "Sid": "AccountAdministersKeyThroughIam",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            }
+        ]
+        if log_service:
+            statements.append(
+                {
+                    "Sid": "CloudWatchLogsOfThisAccount",
+                    "Effect": "Allow",
+                    "Principal": {"Service": f"logs.{region}.amazonaws.com"},
+                    "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                    "Resource": "*",
+                    "Condition": {
+                        "ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:{partition}:logs:{region}:{account_id}:*"}
+                    },
+                }
+            )
+        statements.extend(extra)
+        return policy_json(statements)
+
+    key = aws.kms.Key(
+        f"{name}-key",
+        description=description,
+        enable_key_rotation=True,
+        rotation_period_in_days=365,
+        deletion_window_in_days=30 if prod else 7,
+        policy=pulumi.Output.all(account.account_id, account.partition, account.region, *extra_statements).apply(document),
+        tags=named(tags, f"{name}-key"),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    aws.kms.Alias(
+        f"{name}-key-alias",
+        name=f"alias/{name}",
+        target_key_id=key.key_id,
+        opts=pulumi.ResourceOptions(parent=key),
+    )
+    return key
+
+
+def log_group(
+    name: str,
+    *,
+    log_group_name: pulumi.Input[str],
+    key: aws.kms.Key,
+    prod: bool,
+    tags: Mapping[str, str],
+    parent: pulumi.Resource,
+) -> aws.cloudwatch.LogGroup:
+    """A KMS-encrypted log group with the tier's retention."""
+    return aws.cloudwatch.LogGroup(
+        name,
+        name=log_group_name,
+        kms_key_id=key.arn,
+        retention_in_days=LOG_RETENTION_DAYS[prod],
+        tags=named(tags, name),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+
+
+def security_group(
+    name: str,
+    *,
+    description: str,
+    vpc_id: pulumi.Input[str],
+    port: int,
+    allowed_security_group_ids: Sequence[pulumi.Input[str]],
+    allowed_cidrs: Sequence[str],
+    tags: Mapping[str, str],
+    parent: pulumi.Resource,
+) -> aws.ec2.SecurityGroup:
+    """A security group that admits only the given groups and CIDRs on one TCP port, with no egress.
+
+    Rules are separate resources (one per source) so that adding a source never replaces the group.
+    """
+    sg = aws.ec2.SecurityGroup(
+        f"{name}-sg",
+        description=description,
+        vpc_id=vpc_id,
+        tags=named(tags, f"{name}-sg"),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    for i, source in enumerate(allowed_security_group_ids):
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-from-sg-{i}",
+            security_group_id=sg.id,
+            referenced_security_group_id=source,
+            ip_protocol="tcp",
+            from_port=port,
+            to_port=port,
+            description=f"clients on {port}",
+            tags=named(tags, f"{name}-from-sg-{i}"),
+            opts=pulumi.ResourceOptions(parent=sg),
+        )
+    for i, cidr in enumerate(allowed_cidrs):
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-from-cidr-{i}",
+            security_group_id=sg.id,
+            cidr_ipv4=cidr,
+            ip_protocol="tcp",
+            from_port=port,
+            to_port=port,
+            description=f"clients in {cidr} on {port}",
+            tags=named(tags, f"{name}-from-cidr-{i}"),
+            opts=pulumi.ResourceOptions(parent=sg),
+        )
+    return sg

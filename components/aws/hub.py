@@ -1,0 +1,250 @@
+"""NetworkHub: the platform team's regional Transit Gateway, with prod and nonprod kept apart."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+import pulumi
+import pulumi_aws as aws
+
+from components.aws._common import require_tags
+from components.aws.tagging import named
+
+SEGMENTS = ("prod", "nonprod")
+
+
+@dataclass(frozen=True)
+class HubPeer:
+    """Another region's hub this hub peers with."""
+
+    region: str
+    """The peer hub's region."""
+    transit_gateway_id: str
+    """The peer hub's Transit Gateway."""
+    prod_cidrs: Sequence[str] = ()
+    """The peer region's prod supernets, routed from this hub's prod route table only."""
+    nonprod_cidrs: Sequence[str] = ()
+    """The peer region's nonprod supernets, routed from this hub's nonprod route table only."""
+    account_id: str | None = None
+    """The peer's account when it differs from this one."""
+    attachment_id: str | None = None
+    """Set when the peer created the peering: this hub accepts that attachment instead of requesting one."""
+
+
+@dataclass(frozen=True)
+class NetworkHubArgs:
+    """Inputs of a regional hub."""
+
+    region: str
+    """The hub's region (descriptions and names; the provider in `opts` decides where it is built)."""
+    amazon_side_asn: int
+    """The Transit Gateway's private BGP ASN, unique across the fleet's hubs."""
+    tags: Mapping[str, str]
+    """Ownership tags of the platform team."""
+    onprem_supernets: Sequence[str] = ()
+    """The data centers' supernets, learned over Direct Connect (BGP; TGW takes no static route to a DX
+    gateway). Checked against the advertised prefixes and exported for the team fabrics' interconnect routes."""
+    advertised_prefixes: Sequence[str] = ()
+    """The region's AWS supernets advertised to the data centers through the Direct Connect gateway."""
+    direct_connect_gateway_id: str | None = None
+    """An existing Direct Connect gateway; None with advertised prefixes: one is created."""
+    direct_connect_asn: int | None = None
+    """ASN of a Direct Connect gateway created here (defaults to the TGW's ASN + 1)."""
+    peers: Sequence[HubPeer] = ()
+    """Hubs of the other regions."""
+    share_principals: Sequence[str] = ()
+    """Account ids, organization or OU ARNs allowed to attach their VPCs (RAM, inside the organization)."""
+
+    def __post_init__(self) -> None:
+        require_tags(self.tags, "NetworkHubArgs")
+        if not (64512 <= self.amazon_side_asn <= 65534 or 4200000000 <= self.amazon_side_asn <= 4294967294):
+            raise ValueError(f"NetworkHubArgs: amazon_side_asn {self.amazon_side_asn} is not a private ASN")
+        for cidr in [*self.onprem_supernets, *self.advertised_prefixes]:
+            ipaddress.ip_network(cidr)
+        for onprem in self.onprem_supernets:
+            for adv in self.advertised_prefixes:
+                if ipaddress.ip_network(onprem).overlaps(ipaddress.ip_network(adv)):
+                    raise ValueError(f"NetworkHubArgs: on-prem {onprem} overlaps advertised AWS prefix {adv}")
+        for peer in self.peers:
+            for p in peer.prod_cidrs:
+                for n in peer.nonprod_cidrs:
+                    if ipaddress.ip_network(p).overlaps(ipaddress.ip_network(n)):
+                        raise ValueError(f"NetworkHubArgs: peer {peer.region} prod {p} overlaps nonprod {n}")
+
+
+class NetworkHub(pulumi.ComponentResource):
+    """A Transit Gateway with one route table per segment (prod, nonprod) and one for the interconnect.
+
+    No attachment is associated by default and shared attachments are never accepted automatically,
+    so a VPC reaches nothing until it is placed in a segment. Prod and nonprod route tables never hold
+    a route to each other; both reach the data centers and the peer regions through the interconnect
+    table's attachments (Direct Connect gateway, peerings), which propagate into both.
+    """
+
+    transit_gateway_id: pulumi.Output[str]
+    transit_gateway_arn: pulumi.Output[str]
+    prod_route_table_id: pulumi.Output[str]
+    nonprod_route_table_id: pulumi.Output[str]
+    interconnect_route_table_id: pulumi.Output[str]
+    direct_connect_gateway_id: pulumi.Output[str | None]
+    resource_share_arn: pulumi.Output[str | None]
+    peering_attachment_ids: pulumi.Output[dict[str, str]]
+    interconnect_cidrs: pulumi.Output[list[str]]
+
+    def __init__(self, name: str, args: NetworkHubArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("cloud-blueprints:aws:NetworkHub", name, None, opts)
+        tags = args.tags
+        child = pulumi.ResourceOptions(parent=self)
+
+        tgw = aws.ec2transitgateway.TransitGateway(
+            f"{name}-tgw",
+            description=f"Cloud Blueprints hub for {args.region}",
+            amazon_side_asn=args.amazon_side_asn,
+            auto_accept_shared_attachments="disable",
+            default_route_table_association="disable",
+            default_route_table_propagation="disable",
+            dns_support="enable",
+            vpn_ecmp_support="enable",
+            tags=named(tags, f"{name}-tgw"),
+            opts=child,
+        )
+        in_tgw = pulumi.ResourceOptions(parent=tgw)
+        tables = {
+            segment: aws.ec2transitgateway.RouteTable(
+                f"{name}-{segment}",
+                transit_gateway_id=tgw.id,
+                tags=named(tags, f"{name}-{segment}", segment=segment),
+                opts=in_tgw,
+            )
+            for segment in (*SEGMENTS, "interconnect")
+        }
+
+        def connect_interconnect(label: str, attachment_id: pulumi.Input[str], parent: pulumi.Resource) -> None:
+            """Associate an interconnect attachment with its table and propagate it to both segments."""
+            o = pulumi.ResourceOptions(parent=parent)
+            aws.ec2transitgateway.RouteTableAssociation(
+                f"{name}-{label}-association",
+                transit_gateway_attachment_id=attachment_id,
+                transit_gateway_route_table_id=tables["interconnect"].id,
+                opts=o,
+            )
+
+        # Direct Connect toward the data centers.
+        dx_gateway_id: pulumi.Output[str | None] = pulumi.Output.from_input(args.direct_connect_gateway_id)
+        if args.direct_connect_gateway_id or args.advertised_prefixes:
+            if not args.direct_connect_gateway_id:
+                dx = aws.directconnect.Gateway(
+                    f"{name}-dxgw",
+                    name=f"{name}-dxgw",
+                    amazon_side_asn=str(args.direct_connect_asn or args.amazon_side_asn + 1),
+                    tags=named(tags, f"{name}-dxgw"),
+                    opts=child,
+                )
+                dx_gateway_id = dx.id
+            association = aws.directconnect.GatewayAssociation(
+                f"{name}-dx-association",
+                dx_gateway_id=dx_gateway_id,
+                associated_gateway_id=tgw.id,
+                allowed_prefixes=list(args.advertised_prefixes),
+                opts=in_tgw,
+            )
+            connect_interconnect("dx", association.transit_gateway_attachment_id, association)
+            # Routes learned from the data centers over BGP reach both segments.
+            for segment in SEGMENTS:
+                aws.ec2transitgateway.RouteTablePropagation(
+                    f"{name}-dx-to-{segment}",
+                    transit_gateway_attachment_id=association.transit_gateway_attachment_id,
+                    transit_gateway_route_table_id=tables[segment].id,
+                    opts=pulumi.ResourceOptions(parent=association),
+                )
+
+        # Peerings with other regions: static routes only (peerings do not propagate), per segment.
+        peering_ids: dict[str, pulumi.Output[str]] = {}
+        for peer in args.peers:
+            label = f"peer-{peer.region}"
+            if peer.attachment_id:
+                peering = aws.ec2transitgateway.PeeringAttachmentAccepter(
+                    f"{name}-{label}",
+                    transit_gateway_attachment_id=peer.attachment_id,
+                    tags=named(tags, f"{name}-{label}"),
+                    opts=in_tgw,
+                )
+            else:
+                peering = aws.ec2transitgateway.PeeringAttachment(
+                    f"{name}-{label}",
+                    transit_gateway_id=tgw.id,
+                    peer_region=peer.region,
+                    peer_transit_gateway_id=peer.transit_gateway_id,
+                    peer_account_id=peer.account_id,
+                    tags=named(tags, f"{name}-{label}"),
+                    opts=in_tgw,
+                )
+            peering_ids[peer.region] = peering.id
+            connect_interconnect(label, peering.id, peering)
+            for segment, cidrs in (("prod", peer.prod_cidrs), ("nonprod", peer.nonprod_cidrs)):
+                for i, cidr in enumerate(cidrs):
+                    aws.ec2transitgateway.Route(
+                        f"{name}-{label}-{segment}-{i}",
+                        destination_cidr_block=cidr,
+                        transit_gateway_attachment_id=peering.id,
+                        transit_gateway_route_table_id=tables[segment].id,
+                        opts=pulumi.ResourceOptions(parent=peering),
+                    )
+
+        # RAM share so that team VPCs in other accounts of the organization can attach.
+        share_arn: pulumi.Output[str | None] = pulumi.Output.from_input(None)
+        if args.share_principals:
+            share = aws.ram.ResourceShare(
+                f"{name}-share",
+                name=f"{name}-tgw",
+                allow_external_principals=False,
+                tags=named(tags, f"{name}-share"),
+                opts=child,
+            )
+            share_arn = share.arn
+            aws.ram.ResourceAssociation(
+                f"{name}-share-tgw",
+                resource_arn=tgw.arn,
+                resource_share_arn=share.arn,
+                opts=pulumi.ResourceOptions(parent=share),
+            )
+            for i, principal in enumerate(args.share_principals):
+                aws.ram.PrincipalAssociation(
+                    f"{name}-share-principal-{i}",
+                    principal=principal,
+                    resource_share_arn=share.arn,
+                    opts=pulumi.ResourceOptions(parent=share),
+                )
+
+        self.transit_gateway_id = tgw.id
+        self.transit_gateway_arn = tgw.arn
+        self.prod_route_table_id = tables["prod"].id
+        self.nonprod_route_table_id = tables["nonprod"].id
+        self.interconnect_route_table_id = tables["interconnect"].id
+        self.direct_connect_gateway_id = dx_gateway_id
+        self.resource_share_arn = share_arn
+        self.peering_attachment_ids = pulumi.Output.from_input(peering_ids)
+        self.interconnect_cidrs = pulumi.Output.from_input(list(args.onprem_supernets))
+        self.register_outputs(
+            {
+                "transit_gateway_id": self.transit_gateway_id,
+                "transit_gateway_arn": self.transit_gateway_arn,
+                "prod_route_table_id": self.prod_route_table_id,
+                "nonprod_route_table_id": self.nonprod_route_table_id,
+                "interconnect_route_table_id": self.interconnect_route_table_id,
+                "direct_connect_gateway_id": self.direct_connect_gateway_id,
+                "resource_share_arn": self.resource_share_arn,
+                "peering_attachment_ids": self.peering_attachment_ids,
+                "interconnect_cidrs": self.interconnect_cidrs,
+            }
+        )
+
+    def route_table_id(self, prod: bool) -> pulumi.Output[str]:
+        """The segment route table a team VPC of this tier associates with and propagates into.
+
+        The VPC also propagates into the interconnect table (`interconnect_route_table_id`) so that the
+        data centers and peer regions can answer it.
+        """
+        return self.prod_route_table_id if prod else self.nonprod_route_table_id

@@ -1,0 +1,161 @@
+"""ObjectStore: an S3 bucket that is private, KMS-encrypted, versioned and TLS-only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+import pulumi
+import pulumi_aws as aws
+
+from components.aws._common import Account, kms_key, policy_json, require_tags
+from components.aws.tagging import named
+
+
+@dataclass(frozen=True)
+class ObjectStoreArgs:
+    """Inputs of a bucket."""
+
+    prod: bool
+    """Prod: noncurrent versions kept 90 days, the bucket is `protect`ed and never force-destroyed."""
+    tags: Mapping[str, str]
+    noncurrent_version_days: int | None = None
+    """Days a replaced or deleted object version is kept; None: 90 in prod, 30 otherwise."""
+    access_log_bucket: str | None = None
+    """A bucket for server access logs (CIS 3.x, S3.9), usually the account's log archive."""
+
+    def __post_init__(self) -> None:
+        require_tags(self.tags, "ObjectStoreArgs")
+
+    @property
+    def noncurrent_days(self) -> int:
+        return self.noncurrent_version_days or (90 if self.prod else 30)
+
+
+class ObjectStore(pulumi.ComponentResource):
+    """An S3 bucket with every public path blocked, ACLs disabled, SSE-KMS, versioning and a TLS-only policy."""
+
+    bucket_name: pulumi.Output[str]
+    bucket_arn: pulumi.Output[str]
+    kms_key_arn: pulumi.Output[str]
+
+    def __init__(self, name: str, args: ObjectStoreArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("cloud-blueprints:aws:ObjectStore", name, None, opts)
+        tags = args.tags
+        account = Account.of(self)
+
+        key = kms_key(
+            f"{name}-s3",
+            description=f"Encrypts the objects of {name}",
+            account=account,
+            prod=args.prod,
+            tags=tags,
+            parent=self,
+        )
+        bucket = aws.s3.Bucket(
+            f"{name}-bucket",
+            bucket_prefix=f"{name.lower()[:36]}-",
+            force_destroy=not args.prod,
+            tags=named(tags, name),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.prod),
+        )
+        # Settings are the component's children, not the bucket's: they must not inherit `protect`.
+        on_bucket = pulumi.ResourceOptions(parent=self, depends_on=[bucket])
+        block = aws.s3.BucketPublicAccessBlock(
+            f"{name}-public-access-block",
+            bucket=bucket.id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=on_bucket,
+        )
+        aws.s3.BucketOwnershipControls(
+            f"{name}-ownership",
+            bucket=bucket.id,
+            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
+            opts=on_bucket,
+        )
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{name}-sse",
+            bucket=bucket.id,
+            rules=[
+                aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+                    apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+                        sse_algorithm="aws:kms", kms_master_key_id=key.arn
+                    ),
+                    bucket_key_enabled=True,
+                )
+            ],
+            opts=on_bucket,
+        )
+        versioning = aws.s3.BucketVersioning(
+            f"{name}-versioning",
+            bucket=bucket.id,
+            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),
+            opts=on_bucket,
+        )
+        aws.s3.BucketLifecycleConfiguration(
+            f"{name}-lifecycle",
+            bucket=bucket.id,
+            rules=[
+                aws.s3.BucketLifecycleConfigurationRuleArgs(
+                    id="expire-noncurrent-versions",
+                    status="Enabled",
+                    filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
+                    noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
+                        noncurrent_days=args.noncurrent_days
+                    ),
+                    abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
+                        days_after_initiation=7
+                    ),
+                )
+            ],
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[versioning]),
+        )
+        aws.s3.BucketPolicy(
+            f"{name}-policy",
+            bucket=bucket.id,
+            policy=bucket.arn.apply(tls_only_policy),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[block]),
+        )
+        if args.access_log_bucket:
+            aws.s3.BucketLogging(
+                f"{name}-access-logs",
+                bucket=bucket.id,
+                target_bucket=args.access_log_bucket,
+                target_prefix=f"s3/{name}/",
+                opts=on_bucket,
+            )
+
+        self.bucket_name = bucket.bucket
+        self.bucket_arn = bucket.arn
+        self.kms_key_arn = key.arn
+        self.register_outputs(
+            {"bucket_name": self.bucket_name, "bucket_arn": self.bucket_arn, "kms_key_arn": self.kms_key_arn}
+        )
+
+
+def tls_only_policy(bucket_arn: str) -> str:
+    """Deny any request not over TLS 1.2 or later (CIS 2.1.1 / S3.5)."""
+    resources = [bucket_arn, f"{bucket_arn}/*"]
+    return policy_json(
+        [
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": resources,
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            },
+            {
+                "Sid": "DenyOutdatedTls",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": resources,
+                "Condition": {"NumericLessThan": {"s3:TlsVersion": "1.2"}},
+            },
+        ]
+    )
