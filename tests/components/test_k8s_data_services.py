@@ -1,0 +1,181 @@
+"""Operator-run data services: CNPG Postgres, Strimzi Kafka, Redis StatefulSet, by tier."""
+
+from __future__ import annotations
+
+import pytest
+
+import engine
+from components.kubernetes.kafka import KafkaCluster, KafkaClusterArgs
+from components.kubernetes.postgres import PostgresCluster, PostgresClusterArgs
+from components.kubernetes.redis import RedisCache, RedisCacheArgs
+from tests.kube_schema import assert_valid, builtin_api_version
+
+NS = "payments-prod"
+TAGS = {"team": "payments", "owner": "alice@example.com", "env": "prod", "cost-center": "cc-42", "blueprint": "web-service"}
+PG = "kubernetes:postgresql.cnpg.io/v1:Cluster"
+KAFKA = "kubernetes:kafka.strimzi.io/v1beta2:Kafka"
+POOL = "kubernetes:kafka.strimzi.io/v1beta2:KafkaNodePool"
+STS = "kubernetes:apps/v1:StatefulSet"
+PDB = "kubernetes:policy/v1:PodDisruptionBudget"
+
+
+def _program(prod: bool):
+    def program():
+        PostgresCluster("orders-db", PostgresClusterArgs(
+            NS, prod, "vsan-default", "s3://pg-backups/payments", "pg-backup-creds", TAGS,
+            backup_endpoint_url="https://objects.dc1.example.internal",
+        ))
+        KafkaCluster("events", KafkaClusterArgs(NS, prod, "vsan-default", TAGS))
+        RedisCache("cache", RedisCacheArgs(NS, prod, "vsan-default", TAGS))
+
+    return program
+
+
+@pytest.fixture(scope="module")
+def prod():
+    return engine.run(_program(True), stack="payments-prod")
+
+
+@pytest.fixture(scope="module")
+def nonprod():
+    return engine.run(_program(False), stack="payments-dev")
+
+
+@pytest.fixture(scope="module", params=["prod", "nonprod"])
+def either(request, prod, nonprod):
+    return {"prod": prod, "nonprod": nonprod}[request.param]
+
+
+def test_every_rendered_builtin_object_matches_the_kubernetes_schema(either):
+    assert assert_valid(either) >= 5
+
+
+def test_everything_lives_in_the_namespace_with_ownership_labels_under_its_component(either):
+    components = {r.urn for r in either.resources if r.type.startswith("cloud-blueprints:k8s:")}
+    for r in either.resources:
+        if r.type.startswith("kubernetes:"):
+            meta = r.inputs["metadata"]
+            assert meta["namespace"] == NS, r.urn
+            assert meta["labels"]["team"] == "payments" and meta["labels"]["cost-center"] == "cc-42", r.urn
+        if r.custom:
+            assert r.parent in components, f"{r.urn} parent {r.parent}"
+
+
+def test_postgres_tiers_backup_and_monitoring(prod, nonprod):
+    spec = prod.one(PG).inputs["spec"]
+    assert spec["instances"] == 3 and nonprod.one(PG).inputs["spec"]["instances"] == 1
+    assert spec["enablePDB"] is True and nonprod.one(PG).inputs["spec"]["enablePDB"] is False
+    assert spec["affinity"]["podAntiAffinityType"] == "required"
+    assert spec["storage"] == {"size": "20Gi", "storageClass": "vsan-default"}
+    store = spec["backup"]["barmanObjectStore"]
+    assert store["destinationPath"] == "s3://pg-backups/payments"
+    assert store["endpointURL"] == "https://objects.dc1.example.internal"
+    assert store["s3Credentials"]["accessKeyId"] == {"name": "pg-backup-creds", "key": "ACCESS_KEY_ID"}
+    assert store["s3Credentials"]["secretAccessKey"] == {"name": "pg-backup-creds", "key": "ACCESS_SECRET_KEY"}
+    assert spec["backup"]["retentionPolicy"] == "30d"
+    assert spec["monitoring"]["enablePodMonitor"] is True
+    assert spec["enableSuperuserAccess"] is False
+    assert spec["seccompProfile"] == {"type": "RuntimeDefault"}
+    assert set(spec["resources"]) == {"requests", "limits"}
+    assert spec["bootstrap"]["initdb"] == {"database": "app", "owner": "app"}
+    backup = prod.one("kubernetes:postgresql.cnpg.io/v1:ScheduledBackup")
+    assert backup.inputs["spec"]["cluster"] == {"name": "orders-db"}, backup.urn
+    assert backup.inputs["spec"]["method"] == "barmanObjectStore", backup.urn
+
+
+def test_kafka_kraft_node_pools_and_replication(prod, nonprod):
+    kafka = prod.one(KAFKA)
+    annotations = kafka.inputs["metadata"]["annotations"]
+    assert annotations == {"strimzi.io/node-pools": "enabled", "strimzi.io/kraft": "enabled"}, kafka.urn
+    listeners = kafka.inputs["spec"]["kafka"]["listeners"]
+    assert listeners and all(l["tls"] is True and l["authentication"]["type"] == "tls" for l in listeners), kafka.urn
+    config = kafka.inputs["spec"]["kafka"]["config"]
+    assert (config["default.replication.factor"], config["min.insync.replicas"]) == (3, 2), kafka.urn
+    dev_config = nonprod.one(KAFKA).inputs["spec"]["kafka"]["config"]
+    assert (dev_config["default.replication.factor"], dev_config["min.insync.replicas"]) == (1, 1)
+    assert set(kafka.inputs["spec"]["entityOperator"]) == {"topicOperator", "userOperator"}, kafka.urn
+
+    pools = {p.inputs["metadata"]["name"]: p.inputs for p in prod.by_type(POOL)}
+    assert {n: (p["spec"]["roles"], p["spec"]["replicas"]) for n, p in pools.items()} == {
+        "events-controller": (["controller"], 3),
+        "events-broker": (["broker"], 3),
+    }
+    dev_pools = nonprod.by_type(POOL)
+    assert [(p.inputs["spec"]["roles"], p.inputs["spec"]["replicas"]) for p in dev_pools] == [(["controller", "broker"], 1)]
+    for pool in prod.by_type(POOL) + dev_pools:
+        assert pool.inputs["metadata"]["labels"]["strimzi.io/cluster"] == "events", pool.urn
+        volume = pool.inputs["spec"]["storage"]["volumes"][0]
+        assert pool.inputs["spec"]["storage"]["type"] == "jbod" and volume["type"] == "persistent-claim", pool.urn
+        assert volume["class"] == "vsan-default" and volume["deleteClaim"] is False, pool.urn
+        ctx = pool.inputs["spec"]["template"]["kafkaContainer"]["securityContext"]
+        assert ctx["allowPrivilegeEscalation"] is False and ctx["capabilities"]["drop"] == ["ALL"], pool.urn
+
+
+def _redis_pod(capture):
+    return capture.one(STS).inputs["spec"]["template"]["spec"]
+
+
+def test_redis_pods_are_restricted_and_bounded(either):
+    sts = either.one(STS)
+    pod = _redis_pod(either)
+    assert pod["securityContext"]["runAsNonRoot"] is True, sts.urn
+    assert pod["securityContext"]["seccompProfile"]["type"] == "RuntimeDefault", sts.urn
+    assert pod["automountServiceAccountToken"] is False, sts.urn
+    for container in pod["containers"]:
+        ctx = container["securityContext"]
+        assert ctx["allowPrivilegeEscalation"] is False and ctx["privileged"] is False, sts.urn
+        assert ctx["capabilities"]["drop"] == ["ALL"] and ctx["readOnlyRootFilesystem"] is True, sts.urn
+        assert set(container["resources"]["requests"]) == {"cpu", "memory"}, sts.urn
+        assert set(container["resources"]["limits"]) == {"cpu", "memory"}, sts.urn
+    claim = sts.inputs["spec"]["volumeClaimTemplates"][0]
+    assert claim["spec"]["storageClassName"] == "vsan-default", sts.urn
+
+
+def test_redis_password_is_generated_secret_and_read_from_the_environment(either):
+    password = either.one("random:index/randomPassword:RandomPassword")
+    assert password.inputs["length"] >= 32, password.urn
+    secret = either.one("kubernetes:core/v1:Secret")
+    assert secret.inputs["stringData"] == engine.SECRET, secret.urn
+    container = _redis_pod(either)["containers"][0]
+    env = {e["name"]: e for e in container["env"]}
+    assert env["REDIS_PASSWORD"]["valueFrom"]["secretKeyRef"] == {"name": "cache-auth", "key": "password"}
+    assert "value" not in env["REDIS_PASSWORD"]
+    script = container["command"][-1]
+    assert "requirepass $REDIS_PASSWORD" in script and "--requirepass" not in script
+    config = either.one("kubernetes:core/v1:ConfigMap").inputs["data"]["redis.conf"]
+    assert "requirepass" not in config and "appendonly yes" in config
+    component = either.one("cloud-blueprints:k8s:RedisCache")
+    assert either.component_outputs[component.urn]["password"] == engine.SECRET, component.urn
+
+
+def test_redis_tier_replicas_and_disruption_budget(prod, nonprod):
+    assert prod.one(STS).inputs["spec"]["replicas"] == 3
+    assert nonprod.one(STS).inputs["spec"]["replicas"] == 1
+    pdb = prod.one(PDB)
+    assert pdb.inputs["spec"]["maxUnavailable"] == 1, pdb.urn
+    assert pdb.inputs["spec"]["selector"]["matchLabels"] == prod.one(STS).inputs["spec"]["selector"]["matchLabels"], pdb.urn
+    assert nonprod.by_type(PDB) == []
+    client = next(s for s in prod.by_type("kubernetes:core/v1:Service") if s.inputs["metadata"]["name"] == "cache")
+    assert client.inputs["spec"]["selector"]["statefulset.kubernetes.io/pod-name"] == "cache-0", client.urn
+    headless = next(s for s in prod.by_type("kubernetes:core/v1:Service") if s.inputs["metadata"]["name"] == "cache-headless")
+    assert headless.inputs["spec"]["clusterIP"] == "None", headless.urn
+
+
+def test_component_outputs(prod):
+    outputs = {r.type.rsplit(":", 1)[1]: prod.component_outputs[r.urn] for r in prod.resources if r.type.startswith("cloud-blueprints:k8s:")}
+    assert outputs["PostgresCluster"] == {"cluster_name": "orders-db", "rw_service": f"orders-db-rw.{NS}.svc", "app_secret_name": "orders-db-app"}
+    assert outputs["KafkaCluster"]["bootstrap_servers"] == f"events-kafka-bootstrap.{NS}.svc:9093"
+    assert outputs["RedisCache"]["service_host"] == f"cache.{NS}.svc" and outputs["RedisCache"]["port"] == 6379
+
+
+def test_custom_resources_are_not_schema_checked_but_builtins_are():
+    assert builtin_api_version(PG) is None and builtin_api_version(KAFKA) is None
+    assert builtin_api_version("kubernetes:cluster.x-k8s.io/v1beta1:Cluster") is None
+    assert builtin_api_version(STS) == ("apps/v1", "StatefulSet")
+    assert builtin_api_version("kubernetes:core/v1:Namespace") == ("v1", "Namespace")
+    assert builtin_api_version("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding") == ("rbac.authorization.k8s.io/v1", "RoleBinding")
+
+
+def test_names_that_break_operator_suffixes_are_refused():
+    with pytest.raises(engine.ProgramError):
+        engine.run(lambda: RedisCache("Cache_1", RedisCacheArgs(NS, False, "sc", TAGS)))
