@@ -77,6 +77,7 @@ def _placement(sites: SitesMap, region: Region, dc: DataCenter, pool: Pool, netw
             datastore=pool.vsphere.datastore,
             distributed_switch=pool.vsphere.distributed_switch,
             supervisor=dc.vsphere.supervisor,
+            backup=dc.vsphere.backup,
         )
     return Placement(
         region=region.name, data_center=dc.name, pool=pool.name, target=dc.target, tier=pool.tier,
@@ -140,7 +141,7 @@ def place(
 
     if len(chosen) < placements_wanted:
         where = f"site {request.site}" if request.site else f"region {request.region}"
-        need = f"{placements_wanted} data centers" if placements_wanted > 1 else "a pool"
+        need = f"{placements_wanted} data centers" if placements_wanted > 1 else "pool"
         detail = f"; rejected: {', '.join(rejected)}" if rejected else ""
         raise BadInput(
             f"placement: no {need} in {where} for target {target}, tier {tier}, "

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from blueprints.catalog import BlueprintSpec, SizeClass
 from blueprints.models import BlueprintRequest, DataServiceKind, Frozen, Size, Target, is_prod
-from blueprints.sites import Hub, Platform, SharedCluster, Supervisor, Tier
+from blueprints.sites import BackupStore, Hub, Platform, SharedCluster, Supervisor, Tier
 
 API_VERSION = "cloud-blueprints.io/v1"
 CONFIG_KEY = "cloud-blueprints:blueprint"
@@ -42,6 +42,7 @@ class VspherePlacement(Frozen):
     datastore: str = Field(description="Datastore. Required.")
     distributed_switch: str = Field(description="Distributed switch. Required.")
     supervisor: Supervisor = Field(description="The site's Supervisor. Required.")
+    backup: BackupStore = Field(description="Object store for operator-run backups. Required.")
 
 
 class Placement(Frozen):

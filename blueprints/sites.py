@@ -59,6 +59,19 @@ class Supervisor(Frozen):
     kube_context: str = Field(description="kubeconfig context for the Supervisor. Required.")
     storage_class: str = Field(description="Storage class offered to VKS clusters. Required.")
     vm_class_prefix: str = Field("best-effort", description="VM class family for nonprod; prod uses guaranteed. Default: best-effort.")
+    kubernetes_releases: dict[str, str] = Field(
+        description="VKS release per Kubernetes minor version, e.g. '1.31': 'v1.31.4---vmware.1-fips-vkr.3'. Required."
+    )
+
+
+class BackupStore(Frozen):
+    """The site's S3-compatible object store for operator-run backups."""
+
+    endpoint_url: str = Field(description="S3 endpoint of the on-prem object store. Required.")
+    bucket: str = Field(description="Bucket that holds team backups under <stack>/. Required.")
+    credentials_secret: str = Field(
+        description="Secret the platform syncs into every team namespace with ACCESS_KEY_ID/ACCESS_SECRET_KEY. Required."
+    )
 
 
 class VsphereSite(Frozen):
@@ -67,6 +80,7 @@ class VsphereSite(Frozen):
     vcenter: str = Field(description="vCenter server. Required.")
     datacenter: str = Field(description="vSphere datacenter object. Required.")
     supervisor: Supervisor = Field(description="The site's Supervisor. Required.")
+    backup: BackupStore = Field(description="Object store for operator-run backups. Required.")
 
 
 class VspherePool(Frozen):
@@ -154,6 +168,9 @@ class Platform(Frozen):
     aws_deploy_role: str = Field(description="Role name assumed in each account to deploy. Required.")
     aws_admin_role: str = Field(description="Role name of platform admins in each account. Required.")
     aws_team_role_prefix: str = Field("team-", description="Team role is prefix + team. Default: 'team-'.")
+    ssh_public_keys: tuple[str, ...] = Field(
+        (), description="Platform break-glass SSH public keys put on every VM (public keys, not secrets). Default: none."
+    )
 
 
 class SitesMap(Frozen):

@@ -11,6 +11,9 @@ from blueprints.placement import place
 from blueprints.resolved import ResolvedBlueprint, ResolvedDataService
 from blueprints.sites import SitesMap
 
+# On-prem data services run as operators; object storage there is the platform's own store, not a team's.
+ON_PREM_DATA_SERVICES = {"postgres", "redis", "kafka"}
+
 
 def _target(request: BlueprintRequest, targets: tuple[str, ...], sites: SitesMap) -> str:
     if request.target:
@@ -53,6 +56,8 @@ def resolve(
         if service.kind not in entry.spec.data_services:
             allowed = ", ".join(entry.spec.data_services) or "none"
             raise BadInput(f"data_services[{i}].kind: {entry.ref} offers {allowed}, not {service.kind}")
+        if target == "vsphere" and service.kind not in ON_PREM_DATA_SERVICES:
+            raise BadInput(f"data_services[{i}].kind: {service.kind} is offered on aws only")
     kinds = [s.kind for s in wanted]
     if len(set(kinds)) != len(kinds):
         raise BadInput("data_services: each kind may appear once")

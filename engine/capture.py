@@ -12,9 +12,14 @@ SECRET = "[secret]"
 
 
 def redact(value: Any) -> Any:
-    """Return `value` with every secret replaced by SECRET."""
+    """Return `value` with every secret replaced by SECRET, and whole numbers as ints.
+
+    The wire format carries every number as a double; a VLAN id of 1000 should read 1000.
+    """
     if rpc.is_rpc_secret(value):
         return SECRET
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
     if isinstance(value, dict):
         return {k: redact(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -56,12 +61,25 @@ class CapturedResource:
         }
 
 
+@dataclass(frozen=True)
+class CapturedRead:
+    """An existing resource the program reads (`Resource.get`), which the engine never changes."""
+
+    urn: str
+    type: str
+    name: str
+    id: str
+    parent: str | None
+    provider: str | None
+
+
 @dataclass
 class Capture:
     """Everything one run registered, in registration order."""
 
     stack: str
     resources: list[CapturedResource] = field(default_factory=list)
+    reads: list[CapturedRead] = field(default_factory=list)
     component_outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
     stack_outputs: dict[str, Any] = field(default_factory=dict)
 
@@ -123,6 +141,14 @@ class CapturingMonitor(mocks.MockMonitor):
                 delete_before_replace=bool(request.deleteBeforeReplace),
                 retain_on_delete=bool(request.retainOnDelete),
             )
+        )
+        return response
+
+    def ReadResource(self, request):
+        response = super().ReadResource(request)
+        self.capture.reads.append(
+            CapturedRead(urn=response.urn, type=request.type, name=request.name, id=request.id,
+                         parent=request.parent or None, provider=request.provider or None)
         )
         return response
 

@@ -6,6 +6,7 @@ from collections import Counter
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
@@ -24,7 +25,7 @@ def _summary(inputs: dict[str, Any]) -> str:
     meta = inputs.get("metadata")
     if isinstance(meta, dict) and meta.get("name"):
         shown.insert(0, f"name={meta.get('namespace') + '/' if meta.get('namespace') else ''}{meta['name']}")
-    return "  " + " ".join(shown[:4]) if shown else ""
+    return escape("  " + " ".join(shown[:4])) if shown else ""
 
 
 def _tree(capture) -> Tree:
@@ -61,7 +62,7 @@ def preview(
 
     if json:
         print_json({"stack": capture.stack, "resources": [r.to_json() for r in capture.resources],
-                    "outputs": capture.stack_outputs})
+                    "reads": [vars(r) for r in capture.reads], "outputs": capture.stack_outputs})
         return
     console.print(_tree(capture))
     counts = Counter(r.type for r in capture.resources)
@@ -69,7 +70,9 @@ def preview(
     for type_token, n in sorted(counts.items()):
         table.add_row(type_token, str(n))
     console.print(table)
+    for read in capture.reads:
+        console.print(f"reads existing {read.type} {escape(read.id)}", highlight=False)
     outputs = Table("output", "value", title="Stack outputs")
     for key, value in capture.stack_outputs.items():
-        outputs.add_row(key, str(value))
+        outputs.add_row(key, escape(str(value)))
     console.print(outputs)

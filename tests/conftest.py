@@ -1,0 +1,55 @@
+"""Shared fixtures: a scratch repository, the CLI runner, the catalog, the sites map and requests."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from blueprints.catalog import Catalog
+from blueprints.models import BlueprintRequest
+from blueprints.sites import load_sites
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    return Catalog()
+
+
+@pytest.fixture(scope="session")
+def sites():
+    return load_sites()
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A repository with the real Pulumi.yaml and stack program and no stacks yet."""
+    (tmp_path / "stacks").mkdir()
+    shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    shutil.copy(ROOT / "stacks" / "__main__.py", tmp_path / "stacks" / "__main__.py")
+    return tmp_path
+
+
+@pytest.fixture
+def bp(repo: Path):
+    """Run `bp --repo <scratch repo> ...` in-process; returns the click Result."""
+    from cli.main import app
+
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | None = None):
+        return runner.invoke(app, ["--repo", str(repo), *args], input=input, catch_exceptions=False)
+
+    return invoke
+
+
+def make_request(**overrides) -> BlueprintRequest:
+    """A valid request with sensible defaults."""
+    fields = dict(team="payments", env="dev", blueprint="web-service", region="amer",
+                  owner="lead@example.com", cost_center="CC-1")
+    fields.update(overrides)
+    return BlueprintRequest(**fields)

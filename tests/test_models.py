@@ -1,0 +1,74 @@
+"""The request model: names, refs and e-mail addresses, property-based where the space is large."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, strategies as st
+from pydantic import ValidationError
+
+from blueprints.models import TEAM_PATTERN
+from tests.conftest import make_request
+
+label = st.from_regex(r"\A[a-z0-9]([a-z0-9-]{0,28}[a-z0-9])?\Z")
+
+
+@given(label.filter(lambda s: len(s) >= 2))
+def test_every_dns_label_of_2_to_30_chars_is_a_team(name):
+    assert make_request(team=name).stack == f"{name}-dev"
+
+
+@given(st.text(min_size=1, max_size=40))
+def test_anything_else_is_refused(name):
+    valid = 2 <= len(name) <= 30 and re.fullmatch(TEAM_PATTERN, name)
+    if valid:
+        make_request(team=name)
+    else:
+        with pytest.raises(ValidationError, match="team"):
+            make_request(team=name)
+
+
+@pytest.mark.parametrize("team", ["../x", "Payments", "a", "x" * 31, "-lead", "trail-", "pay_ments", "pay.ments"])
+def test_named_bad_team_names(team):
+    with pytest.raises(ValidationError, match="DNS-1123"):
+        make_request(team=team)
+
+
+@pytest.mark.parametrize("ref", ["web-service", "web-service@2.0.0", "vm-app@10.20.30"])
+def test_blueprint_refs(ref):
+    assert make_request(blueprint=ref).blueprint == ref
+
+
+@pytest.mark.parametrize("ref", ["web-service@2", "web-service@v2.0.0", "Web", "web@01.0.0", "web@1.0.0-rc1"])
+def test_bad_blueprint_refs(ref):
+    with pytest.raises(ValidationError, match="name\\[@major.minor.patch\\]"):
+        make_request(blueprint=ref)
+
+
+def test_unknown_fields_are_errors():
+    with pytest.raises(ValidationError, match="extra"):
+        make_request(sise="M")
+
+
+def test_request_is_frozen():
+    with pytest.raises(ValidationError):
+        make_request().team = "other"
+
+
+def test_owner_must_be_an_email_and_is_normalised():
+    assert make_request(owner="Lead@Example.COM").owner == "lead@example.com"
+    with pytest.raises(ValidationError, match="e-mail"):
+        make_request(owner="lead")
+
+
+def test_every_field_describes_its_default():
+    from blueprints.catalog import CatalogEntry
+    from blueprints.models import BlueprintRequest
+    from blueprints.resolved import ResolvedBlueprint
+    from blueprints.sites import SitesMap
+
+    for model in (BlueprintRequest, CatalogEntry, SitesMap, ResolvedBlueprint):
+        for name, field in model.model_fields.items():
+            assert field.description and ("Default" in field.description or "Required" in field.description), \
+                f"{model.__name__}.{name} does not state its default"
