@@ -70,7 +70,14 @@ class VksCluster(pulumi.ComponentResource):
             f"{name}-cluster",
             api_version="cluster.x-k8s.io/v1beta1",
             kind="Cluster",
-            metadata={"name": name, "namespace": args.namespace, "labels": ownership_labels(args.tags)},
+            metadata={
+                "name": name,
+                "namespace": args.namespace,
+                "labels": ownership_labels(args.tags),
+                # Cluster API writes the kubeconfig Secret once the control plane is initialised;
+                # waiting for that condition lets the read below find it.
+                "annotations": {"pulumi.com/waitFor": "condition=ControlPlaneInitialized"},
+            },
             spec={
                 "clusterNetwork": {
                     "pods": {"cidrBlocks": [args.pod_cidr]},
@@ -97,11 +104,10 @@ class VksCluster(pulumi.ComponentResource):
                     ],
                 },
             },
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, custom_timeouts=pulumi.CustomTimeouts(create="45m")),
         )
 
-        # Cluster API writes the admin kubeconfig to `<cluster>-kubeconfig` (key `value`) once the
-        # control plane is up; reading it after the Cluster keeps it out of the stack until then.
+        # Cluster API keeps the admin kubeconfig in `<cluster>-kubeconfig`, key `value`.
         kubeconfig_secret = k8s.core.v1.Secret.get(
             f"{name}-kubeconfig",
             f"{args.namespace}/{name}-kubeconfig",

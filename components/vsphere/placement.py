@@ -28,7 +28,7 @@ class TeamPlacementArgs:
     cpu_limit_mhz: int              # CPU cap, MHz (>= reservation)
     memory_reservation_mb: int      # guaranteed memory, MB
     memory_limit_mb: int            # memory cap, MB (>= reservation)
-    tags: Mapping[str, str]         # ownership tags: team, owner, env, cost_center, blueprint (all required)
+    tags: Mapping[str, str]         # ownership tags: team, owner, env, cost-center, blueprint required; one category + tag per key
 
     def __post_init__(self) -> None:
         require_ownership(self.tags)

@@ -35,7 +35,11 @@ class VmSite:
 
 @dataclass(frozen=True)
 class VmPoolArgs:
-    """A pool of identical VMs; one entry in `sites` per data center (two for an HA placement)."""
+    """A pool of identical VMs; one entry in `sites` per data center (two for an HA placement).
+
+    All sites of one pool are served by the vSphere provider in `opts` (one vCenter); data centers
+    under different vCenters take one VmPool each, with that vCenter's provider.
+    """
 
     sites: Sequence[VmSite]                 # one or more sites; HA placements pass two data centers
     template: str                           # template VM name, present in every site's data center
@@ -114,7 +118,11 @@ class VmPool(pulumi.ComponentResource):
             dc = vsphere.get_datacenter(name=site.datacenter, opts=lookup)
             cluster = vsphere.get_compute_cluster(name=site.compute_cluster, datacenter_id=dc.id, opts=lookup)
             datastore = vsphere.get_datastore(name=site.datastore, datacenter_id=dc.id, opts=lookup)
-            network_id = site.network_id or vsphere.get_network(name=site.network, datacenter_id=dc.id, opts=lookup).id
+            network_id = (
+                site.network_id
+                if site.network_id is not None
+                else vsphere.get_network(name=site.network, datacenter_id=dc.id, opts=lookup).id
+            )
             template = vsphere.get_virtual_machine(name=args.template, datacenter_id=dc.id, opts=lookup)
             template_disk = template.disks[0]
             if args.disk_gb < template_disk.size:

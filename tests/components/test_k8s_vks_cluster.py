@@ -55,6 +55,7 @@ def test_cluster_topology(prod):
     meta, topology = cluster.inputs["metadata"], cluster.inputs["spec"]["topology"]
     assert (meta["name"], meta["namespace"]) == ("payments-prod", "payments-prod"), cluster.urn
     assert meta["labels"]["team"] == "payments" and meta["labels"]["owner"] == "alice_at_example.com", cluster.urn
+    assert meta["annotations"]["pulumi.com/waitFor"] == "condition=ControlPlaneInitialized", cluster.urn
     assert topology["class"] == "builtin-generic-v3.4.0", cluster.urn
     assert topology["version"] == "v1.32.0---vmware.6-fips-vkr.2", cluster.urn
     assert topology["controlPlane"]["replicas"] == 3, cluster.urn
