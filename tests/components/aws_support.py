@@ -1,0 +1,58 @@
+"""Helpers shared by the AWS component tests: ownership tags, runs, and the checks every component gets."""
+
+from __future__ import annotations
+
+import json
+from typing import Callable
+
+import engine
+from components.aws.tagging import REQUIRED_TAG_KEYS, ownership_tags, taggable
+
+TAGS = ownership_tags(team="payments", owner="alice@example.com", cost_center="cc-42", env="prod", blueprint="web-service@1.2.0")
+
+
+def run(program: Callable[[], object], stack: str = "payments-dev") -> engine.Capture:
+    return engine.run(program, stack=stack)
+
+
+def component(cap: engine.Capture, type_token: str, name: str | None = None) -> engine.CapturedResource:
+    found = [r for r in cap.by_type(type_token) if name is None or r.name == name]
+    assert len(found) == 1, f"expected one {type_token} {name or ''}: {[r.urn for r in found]}"
+    return found[0]
+
+
+def descendants(cap: engine.Capture, urn: str) -> list[engine.CapturedResource]:
+    out, frontier = [], [urn]
+    while frontier:
+        kids = cap.children(frontier.pop())
+        out.extend(kids)
+        frontier.extend(k.urn for k in kids)
+    return out
+
+
+def assert_owned_and_tagged(cap: engine.Capture, component_urn: str) -> None:
+    """Every registered AWS resource descends from the component, and every taggable one carries the tags."""
+    subtree = {r.urn for r in descendants(cap, component_urn)}
+    for r in cap.resources:
+        if r.urn == component_urn or r.type.startswith("pulumi:providers:"):
+            continue
+        assert r.urn in subtree, f"{r.urn} is not a descendant of {component_urn} (parent {r.parent})"
+        if r.custom and taggable(r.type):
+            tags = r.inputs.get("tags") or {}
+            missing = [k for k in REQUIRED_TAG_KEYS if tags.get(k) != TAGS[k]]
+            assert not missing, f"{r.urn} lacks ownership tags {missing}: {tags}"
+
+
+def inputs(cap: engine.Capture, type_token: str, name: str) -> dict:
+    found = [r for r in cap.by_type(type_token) if r.name == name]
+    assert len(found) == 1, f"expected one {type_token} named {name}: {[r.urn for r in cap.by_type(type_token)]}"
+    return found[0].inputs
+
+
+def policy(doc: str) -> list[dict]:
+    return json.loads(doc)["Statement"]
+
+
+def keys_rotate(cap: engine.Capture) -> None:
+    for key in cap.by_type("aws:kms/key:Key"):
+        assert key.inputs.get("enableKeyRotation") is True, f"{key.urn} does not rotate"

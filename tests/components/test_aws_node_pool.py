@@ -1,0 +1,118 @@
+"""NodePool: parented to its cluster, IMDSv2, encrypted gp3 roots, minimal node role, labels/taints/spot."""
+
+from __future__ import annotations
+
+import json
+
+import pulumi
+import pytest
+
+from aws_support import TAGS, assert_owned_and_tagged, keys_rotate, policy, run
+from components.aws.eks import KubernetesCluster, KubernetesClusterArgs, kubernetes_provider
+from components.aws.node_pool import NodePool, NodePoolArgs, Taint
+
+POOL = "cloud-blueprints:aws:NodePool"
+KUBECONFIGS: list[str] = []
+
+
+@pytest.fixture(scope="module")
+def cap():
+    def program():
+        cluster = KubernetesCluster(
+            "payments",
+            KubernetesClusterArgs(kubernetes_version="1.31", vpc_id="vpc-0abc", subnet_ids=["subnet-a", "subnet-b"], prod=False, tags=TAGS),
+        )
+        NodePool(
+            "payments-batch",
+            NodePoolArgs(
+                cluster_name=cluster.cluster_name,
+                subnet_ids=["subnet-a", "subnet-b"],
+                instance_types=["m7g.xlarge", "c7g.xlarge"],
+                min_size=0,
+                desired_size=2,
+                max_size=10,
+                prod=False,
+                tags=TAGS,
+                labels={"workload": "batch"},
+                taints=[Taint("dedicated", "NO_SCHEDULE", "batch")],
+                capacity_type="SPOT",
+            ),
+            opts=pulumi.ResourceOptions(parent=cluster),
+        )
+        cluster.kubeconfig.apply(KUBECONFIGS.append)
+        kubernetes_provider("payments-k8s", cluster)
+
+    return run(program)
+
+
+def pool_resources(cap, pool_name):
+    pool = [p for p in cap.by_type(POOL) if p.name == pool_name][0]
+    kids = {r.type: r for r in cap.resources if r.parent == pool.urn}
+    return pool, kids
+
+
+def test_pool_is_parented_to_its_cluster(cap):
+    cluster = cap.one("cloud-blueprints:aws:KubernetesCluster")
+    pool, _ = pool_resources(cap, "payments-batch")
+    assert pool.parent == cluster.urn, pool.urn
+    assert_owned_and_tagged(cap, cluster.urn)
+
+
+def test_launch_template_requires_imdsv2_and_encrypts_gp3_roots(cap):
+    for pool_name, hops in (("payments-batch", 2), ("payments-system", 1)):
+        pool, kids = pool_resources(cap, pool_name)
+        lt = kids["aws:ec2/launchTemplate:LaunchTemplate"].inputs
+        meta = lt["metadataOptions"]
+        assert meta["httpTokens"] == "required" and meta["httpPutResponseHopLimit"] == hops, pool.urn
+        ebs = lt["blockDeviceMappings"][0]["ebs"]
+        assert ebs["volumeType"] == "gp3" and ebs["encrypted"] == "true", pool.urn
+        assert ebs["kmsKeyId"] == kids["aws:kms/key:Key"].outputs["arn"], pool.urn
+        assert {t["resourceType"] for t in lt["tagSpecifications"]} == {"instance", "volume", "network-interface"}
+        for spec in lt["tagSpecifications"]:
+            assert spec["tags"]["team"] == TAGS["team"], f"{pool.urn}: {spec['resourceType']} untagged"
+    keys_rotate(cap)
+
+
+def test_node_role_has_only_the_policies_nodes_need(cap):
+    pool, kids = pool_resources(cap, "payments-batch")
+    role = kids["aws:iam/role:Role"]
+    trust = policy(role.inputs["assumeRolePolicy"])
+    assert trust == [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]
+    attached = sorted(
+        a.inputs["policyArn"].rsplit("/", 1)[-1] for a in cap.by_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment") if a.parent == role.urn
+    )
+    assert attached == ["AmazonEC2ContainerRegistryPullOnly", "AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy"], role.urn
+
+
+def test_scaling_labels_taints_spot_and_architecture(cap):
+    pool, kids = pool_resources(cap, "payments-batch")
+    ng = kids["aws:eks/nodeGroup:NodeGroup"]
+    assert ng.inputs["scalingConfig"] == {"minSize": 0, "desiredSize": 2, "maxSize": 10}, ng.urn
+    assert ng.inputs["capacityType"] == "SPOT" and ng.inputs["amiType"] == "AL2023_ARM_64_STANDARD", ng.urn
+    assert ng.inputs["labels"] == {"workload": "batch"}
+    assert ng.inputs["taints"] == [{"key": "dedicated", "value": "batch", "effect": "NO_SCHEDULE"}]
+    assert ng.inputs["clusterName"] == "payments"
+    assert "scalingConfig.desiredSize" in ng.ignore_changes, "the autoscaler owns the desired size"
+
+
+def test_kubeconfig_builds_a_provider(cap):
+    cfg = json.loads(KUBECONFIGS[0])
+    assert cfg["clusters"][0]["cluster"]["server"].startswith("https://")
+    assert cfg["users"][0]["user"]["exec"]["args"][1] == "get-token"
+    provider = cap.one("pulumi:providers:kubernetes")
+    assert provider.inputs["kubeconfig"] == "[secret]", provider.urn
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"min_size": 3, "desired_size": 2},
+        {"capacity_type": "RESERVED"},
+        {"metadata_hop_limit": 3},
+        {"instance_types": ["m7g.large", "m6i.large"]},
+    ],
+)
+def test_bad_args_fail_early(extra):
+    base = dict(cluster_name="c", subnet_ids=["s"], instance_types=["m6i.large"], min_size=1, desired_size=2, max_size=3, prod=False, tags=TAGS)
+    with pytest.raises(ValueError):
+        NodePoolArgs(**{**base, **extra})
