@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 import pulumi
@@ -12,7 +12,6 @@ import pulumi_aws as aws
 from components.aws._common import (
     LOG_RETENTION_DAYS,
     Account,
-    assume_role_policy,
     kms_key,
     log_group,
     policy_json,

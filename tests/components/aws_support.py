@@ -30,13 +30,13 @@ def descendants(cap: engine.Capture, urn: str) -> list[engine.CapturedResource]:
     return out
 
 
-def assert_owned_and_tagged(cap: engine.Capture, component_urn: str) -> None:
-    """Every registered AWS resource descends from the component, and every taggable one carries the tags."""
-    subtree = {r.urn for r in descendants(cap, component_urn)}
+def assert_owned_and_tagged(cap: engine.Capture, *component_urns: str) -> None:
+    """Every registered resource descends from one of the components, and every taggable one carries the tags."""
+    subtree = {r.urn for urn in component_urns for r in descendants(cap, urn)}
     for r in cap.resources:
-        if r.urn == component_urn or r.type.startswith("pulumi:providers:"):
+        if r.urn in component_urns or r.type.startswith("pulumi:providers:"):
             continue
-        assert r.urn in subtree, f"{r.urn} is not a descendant of {component_urn} (parent {r.parent})"
+        assert r.urn in subtree, f"{r.urn} is not a descendant of {component_urns} (parent {r.parent})"
         if r.custom and taggable(r.type):
             tags = r.inputs.get("tags") or {}
             missing = [k for k in REQUIRED_TAG_KEYS if tags.get(k) != TAGS[k]]

@@ -1,0 +1,162 @@
+"""Data services: Postgres, Redis, Kafka and object storage, each secure by default and tiered."""
+
+from __future__ import annotations
+
+import pytest
+
+from aws_support import TAGS, assert_owned_and_tagged, keys_rotate, policy, run
+from components.aws import (
+    KafkaCluster,
+    KafkaClusterArgs,
+    ObjectStore,
+    ObjectStoreArgs,
+    PostgresDatabase,
+    PostgresDatabaseArgs,
+    RedisCache,
+    RedisCacheArgs,
+)
+from engine import SECRET
+
+APP_SG = "sg-0app"
+COMPONENTS = (
+    "cloud-blueprints:aws:PostgresDatabase",
+    "cloud-blueprints:aws:RedisCache",
+    "cloud-blueprints:aws:KafkaCluster",
+    "cloud-blueprints:aws:ObjectStore",
+)
+SUBNETS = ["subnet-d1", "subnet-d2", "subnet-d3"]
+
+
+def data_args(prod: bool) -> dict:
+    return dict(vpc_id="vpc-0abc", subnet_ids=SUBNETS if prod else SUBNETS[:2], prod=prod, tags=TAGS, allowed_security_group_ids=[APP_SG])
+
+
+def build(prod: bool):
+    def program():
+        PostgresDatabase("payments-pg", PostgresDatabaseArgs(**data_args(prod)))
+        RedisCache("payments-redis", RedisCacheArgs(**data_args(prod)))
+        KafkaCluster("payments-kafka", KafkaClusterArgs(**data_args(prod)))
+        ObjectStore("payments-objects", ObjectStoreArgs(prod=prod, tags=TAGS))
+
+    return run(program, stack="payments-prod" if prod else "payments-dev")
+
+
+@pytest.fixture(scope="module")
+def prod():
+    return build(True)
+
+
+@pytest.fixture(scope="module")
+def dev():
+    return build(False)
+
+
+def only_from_app(cap, component_type: str, port: int) -> None:
+    comp = cap.one(component_type)
+    sgs = [r for r in cap.by_type("aws:ec2/securityGroup:SecurityGroup") if r.parent == comp.urn]
+    assert len(sgs) == 1, comp.urn
+    rules = [r.inputs for r in cap.by_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule") if r.parent == sgs[0].urn]
+    assert rules == [rules[0]] and rules[0]["referencedSecurityGroupId"] == APP_SG, f"{comp.urn}: {rules}"
+    assert rules[0]["fromPort"] == rules[0]["toPort"] == port, comp.urn
+    assert not sgs[0].inputs.get("ingress") and not sgs[0].inputs.get("egress"), sgs[0].urn
+
+
+def test_postgres_secure_defaults(prod, dev):
+    for cap in (prod, dev):
+        db = cap.one("aws:rds/instance:Instance")
+        i = db.inputs
+        assert i["storageEncrypted"] is True and i["kmsKeyId"].startswith("arn:aws:kms:"), db.urn
+        assert i["manageMasterUserPassword"] is True and "password" not in i, db.urn
+        assert i["masterUserSecretKmsKeyId"], db.urn
+        assert i["iamDatabaseAuthenticationEnabled"] is True and i["publiclyAccessible"] is False, db.urn
+        assert i["performanceInsightsEnabled"] is True and i["monitoringInterval"] == 60, db.urn
+        assert set(i["enabledCloudwatchLogsExports"]) == {"postgresql", "upgrade"}, db.urn
+        params = {p["name"]: p["value"] for p in cap.one("aws:rds/parameterGroup:ParameterGroup").inputs["parameters"]}
+        assert params["rds.force_ssl"] == "1" and params["log_connections"] == "1", db.urn
+        only_from_app(cap, "cloud-blueprints:aws:PostgresDatabase", 5432)
+        outputs = cap.component_outputs[cap.one("cloud-blueprints:aws:PostgresDatabase").urn]
+        assert outputs["master_user_secret_arn"].startswith("arn:aws:secretsmanager:")
+
+
+def test_postgres_prod_differs(prod, dev):
+    p, d = prod.one("aws:rds/instance:Instance"), dev.one("aws:rds/instance:Instance")
+    assert p.inputs["multiAz"] is True and d.inputs["multiAz"] is False
+    assert p.inputs["backupRetentionPeriod"] >= 14 and d.inputs["backupRetentionPeriod"] >= 7
+    assert p.inputs["deletionProtection"] is True and d.inputs["deletionProtection"] is False
+    assert p.inputs["skipFinalSnapshot"] is False and p.inputs["finalSnapshotIdentifier"] == "payments-pg-final"
+    assert d.inputs["skipFinalSnapshot"] is True
+    assert p.protect and not d.protect, p.urn
+    assert not p.inputs["instanceClass"].startswith("db.t"), "prod does not run on burstable instances"
+
+
+def test_redis_auth_token_only_through_secrets_manager(prod, dev):
+    for cap in (prod, dev):
+        rg = cap.one("aws:elasticache/replicationGroup:ReplicationGroup")
+        i = rg.inputs
+        assert i["atRestEncryptionEnabled"] is True and i["kmsKeyId"].startswith("arn:aws:kms:"), rg.urn
+        assert i["transitEncryptionEnabled"] is True and i["transitEncryptionMode"] == "required", rg.urn
+        assert i["authToken"] == SECRET, f"{rg.urn} auth token is not a secret"
+        version = cap.one("aws:secretsmanager/secretVersion:SecretVersion")
+        assert version.inputs["secretString"] == SECRET, version.urn
+        secret = cap.one("aws:secretsmanager/secret:Secret")
+        assert secret.inputs["kmsKeyId"].startswith("arn:aws:kms:"), secret.urn
+        password = cap.one("random:index/randomPassword:RandomPassword")
+        assert set(password.inputs["overrideSpecial"]).isdisjoint('@/" '), password.urn
+        assert i["snapshotRetentionLimit"] >= 1, rg.urn
+        only_from_app(cap, "cloud-blueprints:aws:RedisCache", 6379)
+    p, d = (c.one("aws:elasticache/replicationGroup:ReplicationGroup").inputs for c in (prod, dev))
+    assert p["automaticFailoverEnabled"] is True and p["multiAzEnabled"] is True and p["numCacheClusters"] >= 2
+    assert d["automaticFailoverEnabled"] is False and d["numCacheClusters"] == 1
+
+
+def test_kafka_tls_kms_authenticated_and_one_broker_per_az(prod, dev):
+    for cap, brokers in ((prod, 3), (dev, 2)):
+        msk = cap.one("aws:msk/cluster:Cluster")
+        i = msk.inputs
+        assert i["numberOfBrokerNodes"] == brokers == len(i["brokerNodeGroupInfo"]["clientSubnets"]), msk.urn
+        enc = i["encryptionInfo"]
+        assert enc["encryptionInTransit"] == {"clientBroker": "TLS", "inCluster": True}, msk.urn
+        assert enc["encryptionAtRestKmsKeyArn"].startswith("arn:aws:kms:"), msk.urn
+        assert i["clientAuthentication"]["sasl"]["iam"] is True and i["clientAuthentication"]["unauthenticated"] is False
+        assert i["brokerNodeGroupInfo"]["connectivityInfo"]["publicAccess"]["type"] == "DISABLED"
+        assert i["loggingInfo"]["brokerLogs"]["cloudwatchLogs"]["enabled"] is True
+        props = cap.one("aws:msk/configuration:Configuration").inputs["serverProperties"]
+        assert "auto.create.topics.enable=false" in props and f"default.replication.factor={brokers}" in props
+        only_from_app(cap, "cloud-blueprints:aws:KafkaCluster", 9098)
+
+
+def test_object_store_private_encrypted_versioned_tls_only(prod, dev):
+    for cap, days in ((prod, 90), (dev, 30)):
+        block = cap.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs
+        assert all(block[k] is True for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"))
+        sse = cap.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").inputs["rules"][0]
+        assert sse["applyServerSideEncryptionByDefault"]["sseAlgorithm"] == "aws:kms"
+        assert cap.one("aws:s3/bucketVersioning:BucketVersioning").inputs["versioningConfiguration"]["status"] == "Enabled"
+        assert cap.one("aws:s3/bucketOwnershipControls:BucketOwnershipControls").inputs["rule"]["objectOwnership"] == "BucketOwnerEnforced"
+        statements = policy(cap.one("aws:s3/bucketPolicy:BucketPolicy").inputs["policy"])
+        assert {"Bool": {"aws:SecureTransport": "false"}} in [s["Condition"] for s in statements if s["Effect"] == "Deny"]
+        rule = cap.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs["rules"][0]
+        assert rule["noncurrentVersionExpiration"]["noncurrentDays"] == days
+    assert prod.one("aws:s3/bucket:Bucket").protect and not prod.one("aws:s3/bucket:Bucket").inputs["forceDestroy"]
+
+
+def test_everything_tagged_parented_and_keys_rotate(prod, dev):
+    for cap in (prod, dev):
+        keys_rotate(cap)
+        components = [cap.one(token) for token in COMPONENTS]
+        assert all(c.parent is None or "pulumi:pulumi:Stack" in c.parent for c in components)
+        assert_owned_and_tagged(cap, *[c.urn for c in components])
+
+
+@pytest.mark.parametrize(
+    "cls,extra",
+    [
+        (PostgresDatabaseArgs, {"allowed_cidrs": ["0.0.0.0/0"]}),
+        (RedisCacheArgs, {"size": "XXL"}),
+        (KafkaClusterArgs, {"client_authentication": "none"}),
+        (KafkaClusterArgs, {"subnet_ids": ["subnet-d1"]}),
+    ],
+)
+def test_bad_args_fail_early(cls, extra):
+    with pytest.raises(ValueError):
+        cls(**{**data_args(False), **extra})
