@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
 from blueprints import yaml_io
 from blueprints.errors import BadInput
@@ -83,7 +83,9 @@ class NodePoolSpec(Frozen):
     name: str = Field(description="Pool name, unique in the cluster. Required.", pattern=r"^[a-z][a-z0-9-]{1,20}$")
     nodes: int | None = Field(None, description="Fixed node count. Default: the size class's nodes.", ge=1)
     labels: dict[str, str] = Field(default_factory=dict, description="Node labels. Default: none.")
-    taints: tuple[str, ...] = Field((), description="Taints as key=value:Effect. Default: none.")
+    taints: tuple[Annotated[str, StringConstraints(pattern=r"^[^=:\s]+(=[^:\s]*)?:(NoSchedule|NoExecute|PreferNoSchedule)$")], ...] = Field(
+        (), description="Taints as key[=value]:NoSchedule|NoExecute|PreferNoSchedule. Default: none."
+    )
     spot: bool = Field(False, description="Use spot/preemptible capacity in nonprod. Default: false.")
 
 
@@ -102,6 +104,9 @@ class BlueprintSpec(Frozen):
         default_factory=dict, description="Prefix length of the network allocated per target (e.g. aws: 20). Default: none."
     )
     data_services: tuple[DataServiceKind, ...] = Field((), description="Data service kinds a team may request. Default: none.")
+    ha_data_services: bool = Field(
+        False, description="Run data services highly available in every env, not only prod. Default: false."
+    )
     default_data_services: tuple[dict[str, str], ...] = Field(
         (), description="Data services provisioned when the request names none, as {kind, size}. Default: none."
     )

@@ -50,6 +50,9 @@ class SharedCluster(Frozen):
     name: str = Field(description="Cluster name. Required.")
     kube_context: str = Field(description="kubeconfig context infrastructure staff use to reach it. Required.")
     security_group_id: str | None = Field(None, description="AWS: the cluster's node security group. Default: none.")
+    cidr: IPv4Network | None = Field(
+        None, description="AWS: the cluster's node and pod network, admitted by team data services. Default: none."
+    )
 
 
 class Supervisor(Frozen):

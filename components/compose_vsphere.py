@@ -62,27 +62,27 @@ def _site_infra(name: str, bp: ResolvedBlueprint, placement: Placement, parent: 
 def compose(name: str, bp: ResolvedBlueprint, parent: pulumi.Resource) -> dict[str, Any]:
     """Build the vSphere side of a team blueprint; returns the stack exports."""
     spec, exports = bp.spec, {}
-    vm_sites: list[VmSite] = []
-    infra = None
+    sites = []
     if spec.vm_pool or spec.cluster == "dedicated":
-        for placement in bp.placements:
-            provider, team, segment, tags = _site_infra(name, bp, placement, parent)
-            infra = infra or (provider, team, segment, tags)
-            vs = placement.vsphere
-            vm_sites.append(VmSite(datacenter=vs.datacenter, compute_cluster=vs.compute_cluster, datastore=vs.datastore,
-                                   resource_pool_id=team.resource_pool_id, folder=team.folder_path,
-                                   network_id=segment.port_group_id))
-        exports["port_group"] = infra[2].port_group_name
+        sites = [(placement, *_site_infra(name, bp, placement, parent)) for placement in bp.placements]
+        exports["port_group"] = sites[0][3].port_group_name
 
     if spec.vm_pool:
-        provider, team, _, tags = infra
         keys = [*bp.platform.ssh_public_keys, *([bp.parameters["ssh_public_key"]] if bp.parameters.get("ssh_public_key") else [])]
-        pool = VmPool(f"{name}-vms", VmPoolArgs(
-            sites=vm_sites, template=str(bp.parameters["template"]), count_per_site=bp.size.nodes,
-            cpus=bp.size.node_vcpu, memory_mb=bp.size.node_memory_gib * 1024, disk_gb=bp.size.disk_gib,
-            ssh_authorized_keys=keys, tags=tags, tag_ids=team.tag_ids,
-        ), opts=pulumi.ResourceOptions(parent=parent, provider=provider))
-        exports["vm_names"] = pool.vm_names
+        vm_names = []
+        # One pool per data center: each talks to its own vCenter and attaches that vCenter's tags.
+        for placement, provider, team, segment, tags in sites:
+            vs = placement.vsphere
+            pool = VmPool(f"{name}-{placement.data_center}-vms", VmPoolArgs(
+                sites=[VmSite(datacenter=vs.datacenter, compute_cluster=vs.compute_cluster, datastore=vs.datastore,
+                              resource_pool_id=team.resource_pool_id, folder=team.folder_path,
+                              network_id=segment.port_group_id)],
+                template=str(bp.parameters["template"]), count_per_site=bp.size.nodes,
+                cpus=bp.size.node_vcpu, memory_mb=bp.size.node_memory_gib * 1024, disk_gb=bp.size.disk_gib,
+                ssh_authorized_keys=keys, tags=tags, tag_ids=team.tag_ids,
+            ), opts=pulumi.ResourceOptions(parent=parent, provider=provider))
+            vm_names.append(pool.vm_names)
+        exports["vm_names"] = pulumi.Output.all(*vm_names).apply(lambda lists: [n for names in lists for n in names])
 
     if spec.cluster == "none":
         return exports

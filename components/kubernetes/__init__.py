@@ -1,1 +1,1 @@
-"""Kubernetes components shared by the AWS and vSphere targets."""
+"""Kubernetes components shared by the AWS and vSphere targets: tenancy, VKS clusters, operator-run data services."""
