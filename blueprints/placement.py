@@ -67,7 +67,8 @@ def _placement(sites: SitesMap, region: Region, dc: DataCenter, pool: Pool, netw
             availability_zones=pool.aws.availability_zones,
             hub=dc.aws.hub,
             api_allowed_cidrs=dc.aws.api_allowed_cidrs,
-            interconnect_cidrs=sites.interconnect_cidrs(region.name),
+            interconnect_cidrs=sites.supernets(region.name, "vsphere"),
+            aws_supernets=sites.supernets(region.name, "aws"),
         )
     if dc.vsphere and pool.vsphere:
         vsphere = VspherePlacement(

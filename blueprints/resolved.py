@@ -31,6 +31,7 @@ class AwsPlacement(Frozen):
     hub: Hub | None = Field(None, description="Regional hub to attach to. Default: none.")
     api_allowed_cidrs: tuple[IPv4Network, ...] = Field((), description="Nonprod API endpoint allow-list. Default: none.")
     interconnect_cidrs: tuple[IPv4Network, ...] = Field((), description="On-prem supernets routed via the hub. Default: none.")
+    aws_supernets: tuple[IPv4Network, ...] = Field((), description="The region's AWS supernets (hub advertisements). Default: none.")
 
 
 class VspherePlacement(Frozen):

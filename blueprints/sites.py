@@ -171,6 +171,9 @@ class Platform(Frozen):
     aws_deploy_role: str = Field(description="Role name assumed in each account to deploy. Required.")
     aws_admin_role: str = Field(description="Role name of platform admins in each account. Required.")
     aws_team_role_prefix: str = Field("team-", description="Team role is prefix + team. Default: 'team-'.")
+    aws_organization_arn: str | None = Field(
+        None, description="AWS Organization the regional hubs are shared with through RAM. Default: none (no share)."
+    )
     ssh_public_keys: tuple[str, ...] = Field(
         (), description="Platform break-glass SSH public keys put on every VM (public keys, not secrets). Default: none."
     )
@@ -210,12 +213,12 @@ class SitesMap(Frozen):
                 return found
         raise BadInput(f"pool '{name}' is not in the sites map")
 
-    def interconnect_cidrs(self, region: str) -> tuple[IPv4Network, ...]:
-        """The on-prem supernets of a region, which its AWS networks route to over the hub."""
+    def supernets(self, region: str, target: str) -> tuple[IPv4Network, ...]:
+        """A region's supernets of one target: on-prem ones are what AWS networks route to over the hub."""
         return tuple(
             net
             for reg, dc, pool in self.pools()
-            if reg.name == region and dc.target == "vsphere"
+            if reg.name == region and dc.target == target
             for net in pool.supernets
         )
 

@@ -9,6 +9,8 @@ from blueprints import yaml_io
 from blueprints.errors import BadInput
 from blueprints.resolved import CONFIG_KEY, ResolvedBlueprint
 
+CREDENTIALED_PACKAGES = ("aws", "kubernetes", "vsphere")
+
 HEADER = """\
 # Stamped by `bp new` from {ref}: the resolved blueprint for stack {stack}.
 # Review it in a pull request; change it with `bp new ... --force`, not by hand.
@@ -59,8 +61,9 @@ def config_of(resolved: ResolvedBlueprint) -> dict:
 def render(resolved: ResolvedBlueprint) -> str:
     """The stack file's text."""
     config = {
-        # Every resource must use the explicit providers the program builds for its placement.
-        "pulumi:disable-default-providers": ["*"],
+        # Resources that reach an account, a vCenter or a cluster must use the providers the
+        # program builds for its placement; random holds no credentials and keeps its default.
+        "pulumi:disable-default-providers": list(CREDENTIALED_PACKAGES),
         **json.loads(json.dumps(config_of(resolved))),
     }
     return HEADER.format(ref=resolved.blueprint_ref, stack=resolved.stack) + yaml_io.dump({"config": config})

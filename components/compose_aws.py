@@ -146,7 +146,10 @@ def _hub(name: str, bp: ResolvedBlueprint, opts: pulumi.ResourceOptions) -> dict
     hub = NetworkHub(f"{name}-hub", NetworkHubArgs(
         region=place.region, amazon_side_asn=int(bp.parameters["amazon_side_asn"]), tags=bp.tags(),
         onprem_supernets=[str(c) for c in place.interconnect_cidrs],
+        # Direct Connect announces the region's AWS networks toward the data centers.
+        advertised_prefixes=[str(c) for c in place.aws_supernets],
         direct_connect_gateway_id=place.hub.direct_connect_gateway_id if place.hub else None,
+        share_principals=[bp.platform.aws_organization_arn] if bp.platform.aws_organization_arn else [],
     ), opts=opts)
     return {"transit_gateway_id": hub.transit_gateway_id, "prod_route_table_id": hub.prod_route_table_id,
             "nonprod_route_table_id": hub.nonprod_route_table_id}

@@ -1,0 +1,70 @@
+"""TeamNamespace: the fence around every team workload, on either target."""
+
+from __future__ import annotations
+
+import pytest
+
+from components.kubernetes.tenancy import TeamNamespace, TeamNamespaceArgs
+from engine import run
+from tests.kube_schema import assert_valid
+
+NP = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
+
+
+@pytest.fixture(scope="module")
+def capture():
+    args = TeamNamespaceArgs(
+        namespace="payments-prod", team_group="team-payments", platform_group="platform-admins", cpu=8,
+        memory_gib=32, labels={"team": "payments", "owner": "lead@example.com", "blueprint": "web-service@2.0.0"},
+        ingress_namespace="ingress-nginx",
+    )
+    return run(lambda: TeamNamespace("payments-prod-tenancy", args), stack="payments-prod")
+
+
+def policies(capture) -> dict[str, dict]:
+    return {r.inputs["metadata"]["name"]: r.inputs["spec"] for r in capture.by_type(NP)}
+
+
+def test_every_object_is_valid_kubernetes_and_a_child_of_the_component(capture):
+    assert assert_valid(capture) == 9
+    component = capture.one("cloud-blueprints:k8s:TeamNamespace")
+    for r in capture.resources:
+        if r is not component:
+            assert r.parent == component.urn, r.urn
+            assert r.inputs["metadata"].get("namespace", "payments-prod") == "payments-prod", r.urn
+
+
+def test_namespace_enforces_restricted_pod_security_and_carries_ownership(capture):
+    ns = capture.one("kubernetes:core/v1:Namespace")
+    labels = ns.inputs["metadata"]["labels"]
+    assert labels["pod-security.kubernetes.io/enforce"] == "restricted", ns.urn
+    assert labels["team"] == "payments" and labels["owner"] == "lead_at_example.com", ns.urn
+    assert labels["blueprint"] == "web-service_at_2.0.0", f"{ns.urn}: label values must be valid"
+    assert ns.inputs["metadata"]["annotations"]["cloud-blueprints.io/owner"] == "lead@example.com", ns.urn
+
+
+def test_quota_and_limits_follow_the_size_class(capture):
+    quota = capture.one("kubernetes:core/v1:ResourceQuota")
+    hard = quota.inputs["spec"]["hard"]
+    assert (hard["requests.cpu"], hard["requests.memory"]) == ("8", "32Gi"), quota.urn
+    assert hard["services.loadbalancers"] == "0" and hard["services.nodeports"] == "0", quota.urn
+    limits = capture.one("kubernetes:core/v1:LimitRange").inputs["spec"]["limits"][0]
+    assert limits["default"] and limits["defaultRequest"], "containers without limits would escape the quota"
+
+
+def test_team_edits_and_platform_administers(capture):
+    bindings = {r.inputs["roleRef"]["name"]: r.inputs["subjects"][0]["name"]
+                for r in capture.by_type("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding")}
+    assert bindings == {"edit": "team-payments", "admin": "platform-admins"}
+
+
+def test_default_deny_with_only_the_needed_allows(capture):
+    pol = policies(capture)
+    assert set(pol) == {"default-deny", "allow-same-namespace", "allow-dns-egress", "allow-from-ingress"}
+    deny = pol["default-deny"]
+    assert deny["podSelector"] == {} and set(deny["policyTypes"]) == {"Ingress", "Egress"}
+    assert "ingress" not in deny and "egress" not in deny, "default-deny must allow nothing"
+    dns = pol["allow-dns-egress"]["egress"][0]
+    assert {p["port"] for p in dns["ports"]} == {53}
+    ingress_from = pol["allow-from-ingress"]["ingress"][0]["from"][0]["namespaceSelector"]["matchLabels"]
+    assert ingress_from == {"kubernetes.io/metadata.name": "ingress-nginx"}
