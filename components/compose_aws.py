@@ -9,7 +9,6 @@ from typing import Any
 
 import pulumi
 import pulumi_aws as aws
-import pulumi_kubernetes as k8s
 
 from blueprints.resolved import ResolvedBlueprint
 from components.aws import (
@@ -18,7 +17,7 @@ from components.aws import (
     PostgresDatabaseArgs, RedisCache, RedisCacheArgs, Taint, kubernetes_provider,
 )
 from components.aws.network import az_count
-from components.compose_shared import tenancy
+from components.compose_shared import shared_cluster_provider, tenancy
 
 # General-purpose instance per node shape (vCPU, GiB); a node gets the smallest that fits.
 INSTANCE_TYPES = ((2, 8, "m6i.large"), (4, 16, "m6i.xlarge"), (8, 32, "m6i.2xlarge"), (16, 64, "m6i.4xlarge"),
@@ -94,11 +93,8 @@ def compose(name: str, bp: ResolvedBlueprint, parent: pulumi.Resource) -> dict[s
         k8s_provider = kubernetes_provider(f"{name}-cluster", cluster, pulumi.ResourceOptions(parent=parent))
         allowed_groups.append(cluster.cluster_security_group_id)
     else:
-        shared = bp.primary.shared_cluster
-        assert shared is not None, f"pool {bp.primary.pool} has no shared cluster"
+        k8s_provider, shared = shared_cluster_provider(name, bp, parent)
         exports["cluster_name"] = shared.name
-        k8s_provider = k8s.Provider(f"{name}-shared-cluster", context=shared.kube_context,
-                                    opts=pulumi.ResourceOptions(parent=parent))
         if shared.cidr:
             allowed_cidrs.append(str(shared.cidr))
 

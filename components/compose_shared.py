@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pulumi
+import pulumi_kubernetes as k8s
 
 from blueprints.resolved import ResolvedBlueprint
+from blueprints.sites import SharedCluster
 from components.kubernetes.tenancy import TeamNamespace, TeamNamespaceArgs
 
 
@@ -28,3 +30,12 @@ def tenancy(name: str, bp: ResolvedBlueprint, opts: pulumi.ResourceOptions) -> T
         ),
         opts=opts,
     )
+
+
+def shared_cluster_provider(name: str, bp: ResolvedBlueprint, parent: pulumi.Resource) -> tuple[k8s.Provider, SharedCluster]:
+    """A provider for the pool's shared cluster, through the kubeconfig context the sites map names."""
+    shared = bp.primary.shared_cluster
+    if shared is None:
+        raise ValueError(f"pool {bp.primary.pool} has no shared cluster for {bp.blueprint_ref}")
+    provider = k8s.Provider(f"{name}-shared-cluster", context=shared.kube_context, opts=pulumi.ResourceOptions(parent=parent))
+    return provider, shared

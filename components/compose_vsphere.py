@@ -9,7 +9,7 @@ import pulumi_kubernetes as k8s
 import pulumi_vsphere as vsphere
 
 from blueprints.resolved import Placement, ResolvedBlueprint
-from components.compose_shared import tenancy
+from components.compose_shared import shared_cluster_provider, tenancy
 from components.kubernetes.data_service import Resources
 from components.kubernetes.kafka import KafkaCluster, KafkaClusterArgs
 from components.kubernetes.postgres import PostgresCluster, PostgresClusterArgs
@@ -119,11 +119,8 @@ def _cluster_provider(name: str, bp: ResolvedBlueprint, parent: pulumi.Resource,
         exports["kubeconfig"] = cluster.kubeconfig
         provider = k8s.Provider(f"{name}-cluster", kubeconfig=cluster.kubeconfig, opts=pulumi.ResourceOptions(parent=parent))
     else:
-        shared = bp.primary.shared_cluster
-        assert shared is not None, f"pool {bp.primary.pool} has no shared cluster"
+        provider, shared = shared_cluster_provider(name, bp, parent)
         exports["cluster_name"] = shared.name
-        provider = k8s.Provider(f"{name}-shared-cluster", context=shared.kube_context,
-                                opts=pulumi.ResourceOptions(parent=parent))
     return pulumi.ResourceOptions(parent=parent, provider=provider)
 
 
