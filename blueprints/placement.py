@@ -107,38 +107,43 @@ def place(
 
     chosen: list[Placement] = []
     rejected: list[str] = []
-    for region, dc, pool in sites.pools():
-        if len(chosen) == placements_wanted:
-            break
-        if request.region and region.name != request.region:
-            continue
-        if request.site and not chosen and dc.name != request.site:
-            continue
-        if chosen and (region.name != chosen[0].region or dc.name in {p.data_center for p in chosen}):
-            continue
-        if dc.target != target or pool.tier != tier or request.compliance_zone not in pool.compliance_zones:
-            continue
-        in_pool = [a for a in used if a.pool == pool.name]
-        if sum(a.vcpu for a in in_pool) + size.vcpu > pool.capacity.vcpu or \
-                sum(a.memory_gib for a in in_pool) + size.memory_gib > pool.capacity.memory_gib:
-            rejected.append(f"{pool.name} (full)")
-            continue
-        network = None
-        if prefix is not None:
-            cidr = _free_cidr(pool, prefix, [a.cidr for a in used if a.cidr])
-            if cidr is None:
-                rejected.append(f"{pool.name} (no free /{prefix})")
+
+    def eligible(region: Region, dc: DataCenter) -> bool:
+        if not chosen:
+            return (not request.region or region.name == request.region) and (not request.site or dc.name == request.site)
+        # Further placements: the same region, a data center not used yet.
+        return region.name == chosen[0].region and dc.name not in {p.data_center for p in chosen}
+
+    # Each placement scans the whole map, so a second data center may come before the first in file order.
+    for _ in range(placements_wanted):
+        for region, dc, pool in sites.pools():
+            if not eligible(region, dc):
                 continue
-            vlan = None
-            if target == "vsphere":
-                vlan = _free_vlan(pool, {a.vlan for a in in_pool if a.vlan is not None})
-                if vlan is None:
-                    rejected.append(f"{pool.name} (no free VLAN)")
+            if dc.target != target or pool.tier != tier or request.compliance_zone not in pool.compliance_zones:
+                continue
+            in_pool = [a for a in used if a.pool == pool.name]
+            if sum(a.vcpu for a in in_pool) + size.vcpu > pool.capacity.vcpu or \
+                    sum(a.memory_gib for a in in_pool) + size.memory_gib > pool.capacity.memory_gib:
+                rejected.append(f"{pool.name} (full)")
+                continue
+            network = None
+            if prefix is not None:
+                cidr = _free_cidr(pool, prefix, [a.cidr for a in used if a.cidr])
+                if cidr is None:
+                    rejected.append(f"{pool.name} (no free /{prefix})")
                     continue
-            network = NetworkAllocation(cidr=cidr, vlan=vlan)
-        chosen.append(_placement(sites, region, dc, pool, network))
-        # What this stack takes counts against its second placement too.
-        used.append(Allocation(request.stack, pool.name, network.cidr if network else None, None, size.vcpu, size.memory_gib))
+                vlan = None
+                if target == "vsphere":
+                    vlan = _free_vlan(pool, {a.vlan for a in in_pool if a.vlan is not None})
+                    if vlan is None:
+                        rejected.append(f"{pool.name} (no free VLAN)")
+                        continue
+                network = NetworkAllocation(cidr=cidr, vlan=vlan)
+            chosen.append(_placement(sites, region, dc, pool, network))
+            # What this stack takes counts against its next placement too.
+            used.append(Allocation(request.stack, pool.name, network.cidr if network else None,
+                                   network.vlan if network else None, size.vcpu, size.memory_gib))
+            break
 
     if len(chosen) < placements_wanted:
         where = f"site {request.site}" if request.site else f"region {request.region}"

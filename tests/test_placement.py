@@ -54,6 +54,14 @@ def test_ha_places_two_data_centers_in_one_region(catalog, sites):
     assert {p.region for p in bp.placements} == {"emea"}
 
 
+def test_ha_from_the_last_site_of_a_region_finds_an_earlier_one(catalog, sites):
+    # fra1 is the last vSphere site of emea in the map; its partner must come from before it.
+    bp = resolve(make_request(env="prod", blueprint="vm-app", site="fra1", region=None, parameters={"ha": True}),
+                 catalog, sites)
+    assert [p.data_center for p in bp.placements][0] == "fra1"
+    assert bp.placements[1].data_center in {"ldn1", "ldn2"}
+
+
 def test_a_full_pool_is_an_error_naming_it(catalog, sites):
     # ny1-prod has 12000 vCPU: 46 XL data platforms of 256 vCPU fit, the 47th does not.
     stacks = []
