@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from components.aws.tagging import taggable
+from components.ownership import OWNERSHIP_KEYS
 from tests.conftest import ROOT
 from tests.kube_schema import assert_valid
 
@@ -88,7 +88,7 @@ def test_every_taggable_aws_resource_carries_the_ownership_tags(previews, stack)
     for r in previews[stack]["resources"]:
         if taggable(r["type"]):
             tags = r["inputs"].get("tags") or {}
-            for key in ("team", "owner", "cost-center", "env", "blueprint", "managed-by"):
+            for key in OWNERSHIP_KEYS:
                 assert tags.get(key), f"{r['urn']} lacks tag {key}"
             assert tags["blueprint"] == previews[stack]["outputs"]["blueprint"], r["urn"]
 

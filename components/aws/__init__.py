@@ -12,10 +12,9 @@ from components.aws.node_pool import NodePool, NodePoolArgs, Taint
 from components.aws.object_store import ObjectStore, ObjectStoreArgs
 from components.aws.postgres import PostgresDatabase, PostgresDatabaseArgs
 from components.aws.redis import RedisCache, RedisCacheArgs
-from components.aws.tagging import REQUIRED_TAG_KEYS, ownership_tags, taggable
+from components.aws.tagging import taggable
 
 __all__ = [
-    "REQUIRED_TAG_KEYS",
     "HubPeer",
     "KafkaCluster",
     "KafkaClusterArgs",
@@ -36,7 +35,6 @@ __all__ = [
     "Taint",
     "kubeconfig",
     "kubernetes_provider",
-    "ownership_tags",
     "subnet_plan",
     "taggable",
 ]

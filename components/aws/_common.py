@@ -10,7 +10,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import pulumi
 import pulumi_aws as aws
 
-from components.aws.tagging import missing_tags, named
+from components.aws.tagging import named
 
 Statement = dict[str, Any]
 
@@ -20,13 +20,6 @@ LOG_RETENTION_DAYS = {True: 365, False: 90}
 """CloudWatch log retention by tier (prod: one year, as CIS/FSBP CloudWatch.16 expect)."""
 
 SIZES = ("S", "M", "L", "XL")
-
-
-def require_tags(tags: Mapping[str, str] | None, what: str) -> None:
-    """Fail early when the ownership tags are incomplete."""
-    missing = missing_tags(tags)
-    if missing:
-        raise ValueError(f"{what}: tags lack required keys {missing}")
 
 
 def require_size(size: str, what: str) -> None:

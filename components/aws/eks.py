@@ -15,10 +15,10 @@ from components.aws._common import (
     log_group,
     policy_json,
     require_private_cidrs,
-    require_tags,
 )
 from components.aws.node_pool import NodePool, NodePoolArgs
 from components.aws.tagging import named
+from components.ownership import require_ownership
 
 CONTROL_PLANE_LOGS = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 EARLY_ADDONS = ("vpc-cni", "kube-proxy", "eks-pod-identity-agent")
@@ -55,7 +55,7 @@ class KubernetesClusterArgs:
     """(min, desired, max) of the system pool; None: 3/3/6 in prod, 2/2/3 otherwise."""
 
     def __post_init__(self) -> None:
-        require_tags(self.tags, "KubernetesClusterArgs")
+        require_ownership(self.tags, "KubernetesClusterArgs")
         require_private_cidrs(self.public_access_cidrs, "KubernetesClusterArgs.public_access_cidrs")
         if self.prod and self.public_access_cidrs:
             raise ValueError("KubernetesClusterArgs: a prod cluster's endpoint is private only; drop public_access_cidrs")

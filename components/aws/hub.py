@@ -9,8 +9,8 @@ from typing import Mapping, Sequence
 import pulumi
 import pulumi_aws as aws
 
-from components.aws._common import require_tags
 from components.aws.tagging import named
+from components.ownership import require_ownership
 
 SEGMENTS = ("prod", "nonprod")
 
@@ -58,7 +58,7 @@ class NetworkHubArgs:
     """Account ids, organization or OU ARNs allowed to attach their VPCs (RAM, inside the organization)."""
 
     def __post_init__(self) -> None:
-        require_tags(self.tags, "NetworkHubArgs")
+        require_ownership(self.tags, "NetworkHubArgs")
         if not (64512 <= self.amazon_side_asn <= 65534 or 4200000000 <= self.amazon_side_asn <= 4294967294):
             raise ValueError(f"NetworkHubArgs: amazon_side_asn {self.amazon_side_asn} is not a private ASN")
         for cidr in [*self.onprem_supernets, *self.advertised_prefixes]:

@@ -8,8 +8,9 @@ from typing import Mapping, Sequence
 import pulumi
 import pulumi_aws as aws
 
-from components.aws._common import Account, kms_key, log_group, require_private_cidrs, require_size, require_tags, security_group
+from components.aws._common import Account, kms_key, log_group, require_private_cidrs, require_size, security_group
 from components.aws.tagging import named
+from components.ownership import require_ownership
 
 CLIENT_PORTS = {"iam": 9098, "scram": 9096}
 BROKER_TYPE = {
@@ -37,7 +38,7 @@ class KafkaClusterArgs:
     kafka_version: str = "3.7.x"
 
     def __post_init__(self) -> None:
-        require_tags(self.tags, "KafkaClusterArgs")
+        require_ownership(self.tags, "KafkaClusterArgs")
         require_size(self.size, "KafkaClusterArgs")
         require_private_cidrs(self.allowed_cidrs, "KafkaClusterArgs.allowed_cidrs")
         if self.client_authentication not in CLIENT_PORTS:

@@ -13,11 +13,10 @@ from components.aws._common import (
     LOG_RETENTION_DAYS,
     Account,
     kms_key,
-    log_group,
     policy_json,
-    require_tags,
 )
 from components.aws.tagging import named
+from components.ownership import require_ownership
 
 TIERS = ("public", "private", "data")
 MAX_AZS = 4
@@ -63,7 +62,7 @@ class NetworkFabricArgs:
     prod: bool
     """Prod: three AZs, a NAT gateway per AZ, interface endpoints, a year of flow logs."""
     tags: Mapping[str, str]
-    """Ownership tags (see components.aws.tagging.ownership_tags)."""
+    """Ownership tags (components.ownership.OWNERSHIP_KEYS), as ResolvedBlueprint.tags() builds them."""
     availability_zones: Sequence[str] = ()
     """AZ names from the sites map; the first two (nonprod) or three (prod) are used. Empty: ask the region."""
     interconnect_cidrs: Sequence[str] = ()
@@ -80,7 +79,7 @@ class NetworkFabricArgs:
     """Flow-log retention; None: 365 days in prod, 90 in nonprod."""
 
     def __post_init__(self) -> None:
-        require_tags(self.tags, "NetworkFabricArgs")
+        require_ownership(self.tags, "NetworkFabricArgs")
         subnet_plan(self.cidr, az_count(self.prod))
         if self.availability_zones and len(self.availability_zones) < az_count(self.prod):
             raise ValueError(

@@ -9,8 +9,9 @@ from typing import Mapping, Sequence
 import pulumi
 import pulumi_aws as aws
 
-from components.aws._common import Account, assume_role_policy, kms_key, require_tags
+from components.aws._common import Account, assume_role_policy, kms_key
 from components.aws.tagging import named
+from components.ownership import require_ownership
 
 NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryPullOnly")
 """The only managed policies a node needs: join the cluster, run the VPC CNI, pull images."""
@@ -61,7 +62,7 @@ class NodePoolArgs:
     """None: the cluster's version."""
 
     def __post_init__(self) -> None:
-        require_tags(self.tags, "NodePoolArgs")
+        require_ownership(self.tags, "NodePoolArgs")
         if not 0 <= self.min_size <= self.desired_size <= self.max_size or self.max_size < 1:
             raise ValueError(f"NodePoolArgs: need 0 <= min <= desired <= max, max >= 1: {self.min_size}/{self.desired_size}/{self.max_size}")
         if self.capacity_type not in CAPACITY_TYPES:

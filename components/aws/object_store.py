@@ -8,8 +8,9 @@ from typing import Mapping
 import pulumi
 import pulumi_aws as aws
 
-from components.aws._common import Account, kms_key, policy_json, require_tags
+from components.aws._common import Account, kms_key, policy_json
 from components.aws.tagging import named
+from components.ownership import require_ownership
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ class ObjectStoreArgs:
     """A bucket for server access logs (CIS 3.x, S3.9), usually the account's log archive."""
 
     def __post_init__(self) -> None:
-        require_tags(self.tags, "ObjectStoreArgs")
+        require_ownership(self.tags, "ObjectStoreArgs")
 
     @property
     def noncurrent_days(self) -> int:

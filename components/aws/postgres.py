@@ -15,10 +15,10 @@ from components.aws._common import (
     log_group,
     require_private_cidrs,
     require_size,
-    require_tags,
     security_group,
 )
 from components.aws.tagging import named
+from components.ownership import require_ownership
 
 PORT = 5432
 LOG_EXPORTS = ("postgresql", "upgrade")
@@ -64,7 +64,7 @@ class PostgresDatabaseArgs:
     """Multi-AZ outside prod too (the HA tier of a data platform)."""
 
     def __post_init__(self) -> None:
-        require_tags(self.tags, "PostgresDatabaseArgs")
+        require_ownership(self.tags, "PostgresDatabaseArgs")
         require_size(self.size, "PostgresDatabaseArgs")
         require_private_cidrs(self.allowed_cidrs, "PostgresDatabaseArgs.allowed_cidrs")
 

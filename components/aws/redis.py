@@ -9,8 +9,9 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-from components.aws._common import Account, kms_key, log_group, require_private_cidrs, require_size, require_tags, security_group
+from components.aws._common import Account, kms_key, log_group, require_private_cidrs, require_size, security_group
 from components.aws.tagging import named
+from components.ownership import require_ownership
 
 PORT = 6379
 NODE_TYPE = {
@@ -37,7 +38,7 @@ class RedisCacheArgs:
     engine_version: str = "7.1"
 
     def __post_init__(self) -> None:
-        require_tags(self.tags, "RedisCacheArgs")
+        require_ownership(self.tags, "RedisCacheArgs")
         require_size(self.size, "RedisCacheArgs")
         require_private_cidrs(self.allowed_cidrs, "RedisCacheArgs.allowed_cidrs")
 

@@ -7,30 +7,6 @@ import inspect
 from functools import cache
 from typing import Mapping
 
-MANAGED_BY = "cloud-blueprints"
-
-REQUIRED_TAG_KEYS: tuple[str, ...] = ("team", "owner", "cost-center", "env", "blueprint", "managed-by")
-"""The tag keys a resource must carry: who owns it, who pays, which environment and blueprint made it."""
-
-
-def ownership_tags(*, team: str, owner: str, cost_center: str, env: str, blueprint: str) -> dict[str, str]:
-    """The ownership tag set; `blueprint` is `name@version`."""
-    return {
-        "team": team,
-        "owner": owner,
-        "cost-center": cost_center,
-        "env": env,
-        "blueprint": blueprint,
-        "managed-by": MANAGED_BY,
-    }
-
-
-def missing_tags(tags: Mapping[str, str] | None) -> list[str]:
-    """The required keys absent (or empty) in `tags`."""
-    tags = tags or {}
-    return [k for k in REQUIRED_TAG_KEYS if not tags.get(k)]
-
-
 def named(tags: Mapping[str, str], name: str, **extra: str) -> dict[str, str]:
     """`tags` plus a Name tag (what the AWS console shows) and any extra tags."""
     return {**tags, "Name": name, **extra}

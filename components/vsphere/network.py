@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_vsphere as vsphere
 
-from components.vsphere.tagging import notes, require_ownership
+from components.vsphere.tagging import notes
+from components.ownership import require_ownership
 
 
 @dataclass(frozen=True)
@@ -22,7 +23,7 @@ class NetworkSegmentArgs:
     tag_ids: pulumi.Input[Sequence[str]] = field(default_factory=list)  # vSphere tag ids to attach (TeamPlacement.tag_ids); default none
 
     def __post_init__(self) -> None:
-        require_ownership(self.tags)
+        require_ownership(self.tags, "NetworkSegmentArgs")
         if not 1 <= self.vlan_id <= 4094:
             raise ValueError(f"vlan_id {self.vlan_id} is outside 1..4094")
 

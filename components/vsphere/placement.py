@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_vsphere as vsphere
+from components.ownership import require_ownership
 
-from components.vsphere.tagging import require_ownership
 
 # Object types the ownership tags may be attached to.
 TAGGABLE_TYPES = ("VirtualMachine", "Folder", "ResourcePool", "DistributedVirtualPortgroup")
@@ -31,7 +31,7 @@ class TeamPlacementArgs:
     tags: Mapping[str, str]         # ownership tags: team, owner, env, cost-center, blueprint required; one category + tag per key
 
     def __post_init__(self) -> None:
-        require_ownership(self.tags)
+        require_ownership(self.tags, "TeamPlacementArgs")
         if not 0 <= self.cpu_reservation_mhz <= self.cpu_limit_mhz:
             raise ValueError("cpu reservation must be between 0 and the cpu limit")
         if not 0 <= self.memory_reservation_mb <= self.memory_limit_mb:

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_vsphere as vsphere
 
-from components.vsphere.tagging import notes, require_ownership
+from components.vsphere.tagging import notes
+from components.ownership import require_ownership
 
 # OpenSSH public key types cloud-init accepts in ssh_authorized_keys.
 _PUBLIC_KEY_PREFIXES = ("ssh-ed25519 ", "ssh-rsa ", "ecdsa-sha2-", "sk-ssh-ed25519@openssh.com ", "sk-ecdsa-sha2-")
@@ -54,7 +55,7 @@ class VmPoolArgs:
     domain: str = "internal"                # DNS domain of the VMs' FQDNs; default "internal"
 
     def __post_init__(self) -> None:
-        require_ownership(self.tags)
+        require_ownership(self.tags, "VmPoolArgs")
         if not self.sites:
             raise ValueError("a VmPool needs at least one site")
         if self.count_per_site < 1 or self.cpus < 1 or self.memory_mb < 1 or self.disk_gb < 1:

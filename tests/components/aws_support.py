@@ -6,9 +6,11 @@ import json
 from typing import Callable
 
 import engine
-from components.aws.tagging import REQUIRED_TAG_KEYS, ownership_tags, taggable
+from components.aws.tagging import taggable
+from components.ownership import OWNERSHIP_KEYS
 
-TAGS = ownership_tags(team="payments", owner="alice@example.com", cost_center="cc-42", env="prod", blueprint="web-service@1.2.0")
+TAGS = {"team": "payments", "owner": "alice@example.com", "cost-center": "cc-42", "env": "prod",
+        "blueprint": "web-service@1.2.0", "managed-by": "cloud-blueprints"}
 
 
 def run(program: Callable[[], object], stack: str = "payments-dev") -> engine.Capture:
@@ -39,7 +41,7 @@ def assert_owned_and_tagged(cap: engine.Capture, *component_urns: str) -> None:
         assert r.urn in subtree, f"{r.urn} is not a descendant of {component_urns} (parent {r.parent})"
         if r.custom and taggable(r.type):
             tags = r.inputs.get("tags") or {}
-            missing = [k for k in REQUIRED_TAG_KEYS if tags.get(k) != TAGS[k]]
+            missing = [k for k in OWNERSHIP_KEYS if tags.get(k) != TAGS[k]]
             assert not missing, f"{r.urn} lacks ownership tags {missing}: {tags}"
 
 
