@@ -1,0 +1,7 @@
+"""`bp fleet`: fleet-wide commands for platform staff. Each subcommand lives in its own module; this only assembles."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(help="Fleet-wide checks, reports, runs and rollouts for platform staff.", no_args_is_help=True)
