@@ -8,6 +8,7 @@ from blueprints.catalog import Catalog
 from blueprints.errors import BadInput
 from blueprints.models import BlueprintRequest, DataServiceRequest
 from blueprints.placement import place
+from blueprints.restamp import kept_placements
 from blueprints.resolved import ResolvedBlueprint, ResolvedDataService
 from blueprints.sites import SitesMap
 
@@ -30,8 +31,13 @@ def resolve(
     catalog: Catalog,
     sites: SitesMap,
     existing: Iterable[ResolvedBlueprint] = (),
+    move_network: bool = False,
 ) -> ResolvedBlueprint:
-    """Everything `bp new` decides, or BadInput naming the field at fault."""
+    """Everything `bp new` decides, or BadInput naming the field at fault.
+
+    A stack already in `existing` keeps its placements and networks unless `move_network` is set.
+    """
+    existing = list(existing)
     entry = catalog.get(request.blueprint)
     if not request.region and not request.site:
         raise BadInput("region or site: one is required (e.g. --region amer or --site ny1)")
@@ -67,7 +73,12 @@ def resolve(
     )
 
     pinned = request.model_copy(update={"blueprint": entry.ref, "target": target, "data_services": wanted})
-    placements = place(pinned, entry, sites, existing, placements_wanted=2 if parameters.get("ha") else 1)
+    count = 2 if parameters.get("ha") else 1
+    previous = next((bp for bp in existing if bp.stack == request.stack), None)
+    if previous and not move_network:
+        placements = kept_placements(pinned, entry, sites, existing, previous, count)
+    else:
+        placements = place(pinned, entry, sites, existing, placements_wanted=count)
     return ResolvedBlueprint(
         request=pinned,
         spec=entry.spec,
