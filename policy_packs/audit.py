@@ -317,3 +317,40 @@ def audit_stacks(repo: Path, resolved: Iterable, sites, auditor: Auditor) -> Ite
         result = auditor.audit(capture, source)
         result.engine_seconds = engine_seconds
         yield result
+
+
+@dataclass
+class AuditReport:
+    """A whole audit: every stack's result, the policies as configured, and the exemptions in force."""
+
+    results: list[StackResult]
+    policies: dict[str, PolicyMeta]
+    exemptions: list[ex.Exemption]
+    unused: list[ex.Exemption]
+    exemptions_file: str = ""
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [f for r in self.results for f in r.findings]
+
+    @property
+    def failed(self) -> bool:
+        """A mandatory violation remains, or a stack could not be audited."""
+        return any(r.blocking or r.error for r in self.results)
+
+    def exemption(self, key: str | None) -> ex.Exemption | None:
+        return next((e for e in self.exemptions if e.key == key), None)
+
+
+def run_audit(repo: Path, resolved: list, sites, *, packs: Iterable[str] | None = None, config: dict[str, Any] | None = None,
+              config_source: str = "--config", exemptions_file: Path | None = None, in_process: bool = False,
+              on_result=None) -> AuditReport:
+    """Audit stacks end to end: start the packs, stream each stack through engine and packs, collect the report."""
+    with Auditor(packs, config, config_source, exemptions_file, in_process) as auditor:
+        results = []
+        for result in audit_stacks(repo, resolved, sites, auditor):
+            results.append(result)
+            if on_result:
+                on_result(result)
+        return AuditReport(results, auditor.policies, auditor.exemptions, auditor.unused_exemptions(results),
+                           str(auditor.exemptions_file))
