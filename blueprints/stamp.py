@@ -45,8 +45,9 @@ def resolve(
     catalog: Catalog,
     sites: SitesMap,
     existing: Iterable[ResolvedBlueprint] = (),
+    trace: list | None = None,
 ) -> ResolvedBlueprint:
-    """Everything `bp new` decides, or BadInput naming the field at fault."""
+    """Everything `bp new` decides, or BadInput naming the field at fault; `trace` collects pool verdicts."""
     entry = catalog.get(request.blueprint)
     if not request.region and not request.site:
         raise BadInput("region or site: one is required (e.g. --region amer or --site ny1)")
@@ -79,7 +80,8 @@ def resolve(
     data_services = tuple(_data_service(entry, s, target, parameters, is_prod(request.env)) for s in wanted)
 
     pinned = request.model_copy(update={"blueprint": entry.ref, "target": target, "data_services": wanted})
-    placements = place(pinned, entry, sites, existing, placements_wanted=2 if parameters.get("ha") else 1)
+    placements = place(pinned, entry, sites, existing, placements_wanted=2 if parameters.get("ha") else 1,
+                       trace=trace)
     resolved = ResolvedBlueprint(
         request=pinned,
         spec=entry.spec,
