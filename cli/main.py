@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from cli import __version__
-from cli.commands import audit, catalog, fleet, new, policy, preview, schema, sites, validate
+from cli.commands import audit, catalog, fleet, new, policy, preview, schema, sites, stacks, validate
 from cli.context import State
 
 app = typer.Typer(
@@ -22,6 +22,7 @@ app.add_typer(catalog.app, name="catalog")
 app.add_typer(sites.app, name="sites")
 app.add_typer(fleet.app, name="fleet")
 app.add_typer(policy.app, name="policy")
+app.add_typer(stacks.app, name="stacks")
 app.command("new")(new.new)
 app.command("validate")(validate.validate)
 app.command("preview")(preview.preview)
