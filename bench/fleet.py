@@ -33,25 +33,31 @@ MIX = (
 )
 
 
-def run(stacks: int) -> dict:
-    """Stamp and preview `stacks` stacks; returns the measurements."""
-    catalog, sites = Catalog(), load_sites()
+def stamp(repo: Path, stacks: int, sites) -> list:
+    """Make `repo` a repository and stamp `stacks` stacks of the MIX into it; returns them resolved."""
+    (repo / "stacks").mkdir()
+    shutil.copy(ROOT / "Pulumi.yaml", repo)
+    shutil.copy(ROOT / "stacks" / "__main__.py", repo / "stacks")
+    catalog = Catalog()
     regions = cycle(r.name for r in sites.regions)
     envs = cycle(("dev", "test", "stage", "prod"))
+    stamped: list = []
+    for i, (blueprint, target) in zip(range(stacks), cycle(MIX)):
+        request = BlueprintRequest(team=f"team{i:04d}", env=next(envs), blueprint=blueprint, target=target,
+                                   region=next(regions), size="S", owner="lead@example.com", cost_center="CC-1")
+        resolved = resolve(request, catalog, sites, stamped)
+        stack_files.write_stack(repo, resolved)
+        stamped.append(resolved)
+    return stamped
+
+
+def run(stacks: int) -> dict:
+    """Stamp and preview `stacks` stacks; returns the measurements."""
+    sites = load_sites()
     with tempfile.TemporaryDirectory() as tmp:
         repo = Path(tmp)
-        (repo / "stacks").mkdir()
-        shutil.copy(ROOT / "Pulumi.yaml", repo)
-        shutil.copy(ROOT / "stacks" / "__main__.py", repo / "stacks")
-
-        stamped = []
         start = time.perf_counter()
-        for i, (blueprint, target) in zip(range(stacks), cycle(MIX)):
-            request = BlueprintRequest(team=f"team{i:04d}", env=next(envs), blueprint=blueprint, target=target,
-                                       region=next(regions), size="S", owner="lead@example.com", cost_center="CC-1")
-            resolved = resolve(request, catalog, sites, stamped)
-            stack_files.write_stack(repo, resolved)
-            stamped.append(resolved)
+        stamped = stamp(repo, stacks, sites)
         stamp_s = time.perf_counter() - start
 
         start = time.perf_counter()

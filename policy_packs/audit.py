@@ -20,11 +20,11 @@ from pulumi.runtime.proto import analyzer_pb2 as pb
 
 from blueprints.errors import BadInput
 from engine.analyzer import Analyzer, PackProcess, requests_for
+from engine.capture import PROJECT
 from policy_packs import exemptions as ex
 from policy_packs.controls import parse_control_tag
 from policy_packs.packs import PACKS, pack_dir, rules
 
-PROJECT = "cloud-blueprints"
 LEVELS = {pb.ADVISORY: "advisory", pb.MANDATORY: "mandatory", pb.REMEDIATE: "remediate", pb.DISABLED: "disabled"}
 _LEVEL_OF = {v: k for k, v in LEVELS.items()}
 SEVERITIES = {pb.POLICY_SEVERITY_UNSPECIFIED: "unspecified", pb.POLICY_SEVERITY_LOW: "low",
