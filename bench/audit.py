@@ -9,13 +9,11 @@ in-process shortcut, so the protocol's cost shows as a ratio in the same run.
 
 from __future__ import annotations
 
-import argparse
-import json
 import tempfile
 import time
 from pathlib import Path
 
-from bench.fleet import ROOT, stamp
+from bench.fleet import main_for, stamp
 from blueprints.sites import load_sites
 from engine.stacks import preview
 from policy_packs.audit import Auditor
@@ -65,14 +63,7 @@ def run(stacks: int) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--stacks", type=int, default=40, help="How many stacks to stamp, run and audit (default 40).")
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "audit.json", help="Where to write JSON.")
-    args = parser.parse_args()
-    figures = run(args.stacks)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(figures, indent=2) + "\n")
-    print(json.dumps(figures, indent=2))
+    main_for(run, __doc__, 40, "audit")
 
 
 if __name__ == "__main__":

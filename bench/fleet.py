@@ -74,15 +74,20 @@ def run(stacks: int) -> dict:
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--stacks", type=int, default=200, help="How many stacks to stamp and preview (default 200).")
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "fleet.json", help="Where to write JSON.")
+def main_for(run_fn, doc: str, default_stacks: int, name: str) -> None:
+    """A benchmark's command line: --stacks and --out, figures printed and written as JSON to bench/results/."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--stacks", type=int, default=default_stacks, help=f"How many stacks (default {default_stacks}).")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / f"{name}.json", help="Where to write JSON.")
     args = parser.parse_args()
-    figures = run(args.stacks)
+    figures = run_fn(args.stacks)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(figures, indent=2) + "\n")
     print(json.dumps(figures, indent=2))
+
+
+def main() -> None:
+    main_for(run, __doc__, 200, "fleet")
 
 
 if __name__ == "__main__":
