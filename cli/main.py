@@ -9,6 +9,7 @@ import typer
 
 from cli import __version__
 from cli.commands import catalog, fleet, new, preview, schema, sites, validate
+from cli.commands import backend, inventory, preflight
 from cli.context import State
 
 app = typer.Typer(
@@ -25,6 +26,9 @@ app.command("new")(new.new)
 app.command("validate")(validate.validate)
 app.command("preview")(preview.preview)
 app.command("schema")(schema.schema)
+app.add_typer(backend.app, name="backend")
+app.command("inventory")(inventory.inventory)
+app.command("preflight")(preflight.preflight)
 
 
 def _version(value: bool) -> None:
