@@ -49,8 +49,8 @@ class StampOptions:
 
 
 def _decide(repo: Path, request: BlueprintRequest, catalog: Catalog, sites: SitesMap,
-            opts: StampOptions) -> tuple[Stamped, list[ResolvedBlueprint]]:
-    """The stamp, and every other stack of the repository as read for it."""
+            opts: StampOptions, trace: list | None) -> tuple[Stamped, list[ResolvedBlueprint]]:
+    """The stamp, and every other stack of the repository as read for it; `trace` collects pool verdicts."""
     path = stack_files.stack_path(repo, request.stack)
     existing = stack_files.read_all(repo)
     if path.exists() and not (opts.force or opts.dry_run):
@@ -58,7 +58,7 @@ def _decide(repo: Path, request: BlueprintRequest, catalog: Catalog, sites: Site
     if opts.move_network and path.exists() and is_prod(request.env) and not opts.prod_network_move:
         raise BadInput("--move-network: moving a prod stack's network replaces the network and everything in it; "
                        "add --i-understand-prod-network-move to do it anyway")
-    resolved = resolve(request, catalog, sites, existing, move_network=opts.move_network)
+    resolved = resolve(request, catalog, sites, existing, move_network=opts.move_network, trace=trace)
     others = [bp for bp in existing if bp.stack != request.stack]
     if path.exists():
         old = yaml_io.read_text(path)
@@ -67,13 +67,13 @@ def _decide(repo: Path, request: BlueprintRequest, catalog: Catalog, sites: Site
 
 
 def stamp(repo: Path, request: BlueprintRequest, catalog: Catalog, sites: SitesMap,
-          opts: StampOptions = StampOptions()) -> Stamped:
+          opts: StampOptions = StampOptions(), trace: list | None = None) -> Stamped:
     """Resolve the request against the repository and write its stack file and the ledger, under the lock."""
     folder = stack_files.stacks_folder(repo)
     if opts.dry_run:
-        return _decide(repo, request, catalog, sites, opts)[0]
+        return _decide(repo, request, catalog, sites, opts, trace)[0]
     with repo_lock(repo):
-        done, others = _decide(repo, request, catalog, sites, opts)
+        done, others = _decide(repo, request, catalog, sites, opts, trace)
         yaml_io.write_atomic(done.path, done.new_text)
         ledger.write(folder, [*others, done.resolved])
     return done

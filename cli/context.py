@@ -106,6 +106,6 @@ def fail(message: str) -> None:
     errors.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
 
 
-def print_json(data: Any) -> None:
+def print_json(data: Any, sort_keys: bool = False) -> None:
     """Machine output on stdout, nothing else."""
-    sys.stdout.write(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
+    sys.stdout.write(json.dumps(data, indent=2, sort_keys=sort_keys, default=str) + "\n")

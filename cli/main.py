@@ -14,7 +14,9 @@ from typer._click.exceptions import ClickException, NoArgsIsHelpError
 
 from blueprints.errors import BadInput
 from cli import __version__
-from cli.commands import catalog, fleet, new, preview, schema, sites, stacks, validate
+from cli.commands import (
+    audit, backend, catalog, fleet, inventory, new, policy, preflight, preview, schema, sites, stacks, validate,
+)
 from cli.context import EXIT_BAD_INPUT, State, fail
 
 EXIT_INTERRUPTED = 130
@@ -28,11 +30,16 @@ app = typer.Typer(
 app.add_typer(catalog.app, name="catalog")
 app.add_typer(sites.app, name="sites")
 app.add_typer(fleet.app, name="fleet")
+app.add_typer(policy.app, name="policy")
 app.add_typer(stacks.app, name="stacks")
 app.command("new")(new.new)
 app.command("validate")(validate.validate)
 app.command("preview")(preview.preview)
 app.command("schema")(schema.schema)
+app.command("audit")(audit.audit)
+app.add_typer(backend.app, name="backend")
+app.command("inventory")(inventory.inventory)
+app.command("preflight")(preflight.preflight)
 
 
 def _version(value: bool) -> None:

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
-from pydantic import ValidationError
 
 from blueprints.errors import BadInput, field_path, first_error
 from cli.context import console, print_json, state, user_errors
+from cli.explain import explained
 
 # Fields a person may be asked for when they are missing and a terminal is attached.
 PROMPTS = {
@@ -61,6 +61,8 @@ def _answer_check(field: str, st) -> Any:
 
 
 def _request_from_file(path: Path) -> dict[str, Any]:
+    from pydantic import ValidationError
+
     from blueprints import yaml_io
     from blueprints.models import BlueprintRequest
 
@@ -131,8 +133,11 @@ def new(
         bool, typer.Option("--i-understand-prod-network-move", help="Allow --move-network on a prod stack.")
     ] = False,
     json: Annotated[bool, typer.Option("--json", help="Print the resolved blueprint as JSON.")] = False,
+    explain: Annotated[bool, typer.Option("--explain", help="Say per pool why it was chosen or not.")] = False,
 ) -> None:
     """Request a blueprint for a team: validate, place, allocate and write stacks/Pulumi.<team>-<env>.yaml."""
+    from pydantic import ValidationError
+
     from blueprints import stack_files
     from blueprints.models import BlueprintRequest
     from blueprints.stack_writer import StampOptions, stamp
@@ -172,7 +177,8 @@ def new(
         if path.exists() and not force and not dry_run:
             raise BadInput(f"{path.name} exists; pass --force to replace it", path)
         opts = StampOptions(force=force, dry_run=dry_run, move_network=move_network, prod_network_move=prod_network_move)
-        done = stamp(repo, request, catalog, st.sites(), opts)
+        with explained(explain, machine_output=json) as trace:
+            done = stamp(repo, request, catalog, st.sites(), opts, trace=trace)
     resolved = done.resolved
 
     if json:
