@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import combinations
 
 from blueprints.catalog import Catalog
 from blueprints.errors import BadInput
+from blueprints.fleet_sweep import network_overlaps, shared_vlans
 from blueprints.resolved import ResolvedBlueprint
 from blueprints.sites import SitesMap
 
@@ -52,12 +52,5 @@ def check_stack(bp: ResolvedBlueprint, catalog: Catalog, sites: SitesMap) -> lis
 
 
 def check_fleet(stacks: list[ResolvedBlueprint]) -> list[Finding]:
-    """Stacks against each other: no overlapping networks, no VLAN used twice in a pool."""
-    found = []
-    placed = [(bp.stack, p) for bp in stacks for p in bp.placements if p.network]
-    for (a, pa), (b, pb) in combinations(placed, 2):
-        if pa.network.cidr.overlaps(pb.network.cidr):
-            found.append(Finding(a, f"network {pa.network.cidr} overlaps {b}'s {pb.network.cidr}"))
-        if pa.pool == pb.pool and pa.network.vlan is not None and pa.network.vlan == pb.network.vlan:
-            found.append(Finding(a, f"VLAN {pa.network.vlan} is also used by {b} in pool {pa.pool}"))
-    return found
+    """Stacks against each other: no overlapping networks, no VLAN used twice on a switch; one finding per stack involved."""
+    return [Finding(stack, f.message) for f in network_overlaps(stacks) + shared_vlans(stacks) for stack in f.stacks]
