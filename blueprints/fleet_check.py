@@ -29,9 +29,14 @@ def unreadable_stacks(fleet: Fleet) -> Iterable[FleetFinding]:
 
 
 def stack_checks(fleet: Fleet) -> Iterable[FleetFinding]:
-    """Each stack against the catalog and the sites map (unknown or deprecated versions, pools that changed)."""
+    """Each stack against the catalog and the sites map (unknown or deprecated versions, pools that changed).
+
+    A retired stack's warnings (a deprecated version) are moot: it is on its way out. Its errors still count,
+    since its program must still run to destroy it.
+    """
     return [FleetFinding("stack", (f.stack,), f.message, f.error)
-            for bp in fleet.stacks for f in check_stack(bp, fleet.catalog, fleet.sites)]
+            for bp in fleet.stacks for f in check_stack(bp, fleet.catalog, fleet.sites)
+            if f.error or not bp.retired]
 
 
 def networks(fleet: Fleet) -> Iterable[FleetFinding]:
