@@ -16,9 +16,12 @@ from blueprints.sites import SitesMap
 
 
 def _cluster_networks(sites: SitesMap) -> list[tuple[IPv4Network, str]]:
-    """Cluster-internal networks the sites map declares, labelled for findings."""
-    return [(pool.shared_cluster.cidr, f"cluster {pool.shared_cluster.name} (sites map, pool {pool.name})")
-            for _, _, pool in sites.pools() if pool.shared_cluster and pool.shared_cluster.cidr]
+    """Cluster-internal networks the sites map declares (pods, services, shared clusters), labelled for findings."""
+    inner = sites.fleet.cluster_networks
+    found = [(inner.pods, "cluster pod network (sites map fleet.cluster_networks.pods)"),
+             (inner.services, "cluster service network (sites map fleet.cluster_networks.services)")]
+    return found + [(pool.shared_cluster.cidr, f"cluster {pool.shared_cluster.name} (sites map, pool {pool.name})")
+                    for _, _, pool in sites.pools() if pool.shared_cluster and pool.shared_cluster.cidr]
 
 
 Span = tuple[IPv4Network, str, "str | None"]  # network, label for messages, stack (None: declared by the sites map)

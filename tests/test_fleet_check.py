@@ -58,6 +58,14 @@ def test_a_network_inside_a_declared_cluster_network_is_found(repo, clean, catal
     assert a.primary.shared_cluster.name in found[0].message
 
 
+def test_a_network_inside_the_declared_pod_network_is_found(repo, clean, catalog, sites):
+    a = next(bp for bp in clean if bp.primary.network)
+    inside = next(IPv4Network(sites.fleet.cluster_networks.pods).subnets(new_prefix=24))
+    write_fleet(repo, [_with_network(a, 0, cidr=inside)])
+    found = _findings(repo, catalog, sites, "cluster-network-overlap")
+    assert [f.stacks for f in found] == [(a.stack,)] and "pod network" in found[0].message, found
+
+
 def test_a_vlan_used_twice_on_one_switch_is_found(repo, clean, catalog, sites):
     on_switch: dict = {}
     for bp in clean:
