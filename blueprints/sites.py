@@ -96,11 +96,30 @@ class VspherePool(Frozen):
     templates: tuple[str, ...] = Field(description="VM templates available in the pool. Required.")
 
 
+class HubRouteTables(Frozen):
+    """The hub's route tables: one per segment, prod and nonprod never routed to each other, and the interconnect."""
+
+    prod: str = Field(description="Route table prod attachments associate with. Required.")
+    nonprod: str = Field(description="Route table nonprod attachments associate with. Required.")
+    interconnect: str = Field(description="Route table of Direct Connect and peerings; every attachment propagates into it. Required.")
+
+
 class Hub(Frozen):
-    """The region's network hub (built by the network-hub blueprint)."""
+    """The region's network hub (built by the network-hub blueprint); ids are recorded here once it exists."""
 
     transit_gateway_id: str = Field(description="Transit Gateway id. Required.")
     direct_connect_gateway_id: str | None = Field(None, description="Direct Connect gateway. Default: none.")
+    account_id: str | None = Field(
+        None, description="Account that owns the hub, where team attachments are accepted and routed. Default: none.",
+        pattern=r"^\d{12}$",
+    )
+    route_tables: HubRouteTables | None = Field(
+        None, description="The hub's route tables; with account_id, team stacks associate their attachment. Default: none."
+    )
+    peering_attachments: dict[str, str] = Field(
+        default_factory=dict,
+        description="Peering attachments other hubs requested from this one, by the requester's AWS region. Default: none.",
+    )
 
 
 class AwsSite(Frozen):
@@ -314,6 +333,12 @@ class SitesMap(Frozen):
             if found[2].name == name:
                 return found
         raise BadInput(f"pool '{name}' is not in the sites map")
+
+    def hubs(self) -> Iterator[tuple[DataCenter, Hub]]:
+        """Every AWS data center with a hub, in file order."""
+        for _, dc in self.data_centers():
+            if dc.aws and dc.aws.hub:
+                yield dc, dc.aws.hub
 
     def supernets(self, region: str, target: str) -> tuple[IPv4Network, ...]:
         """A region's supernets of one target: on-prem ones are what AWS networks route to over the hub."""
