@@ -299,13 +299,6 @@ class SitesMap(Frozen):
                 raise ValueError(f"duplicate {kind} names: {sorted(dupes)}")
         return self
 
-    @model_validator(mode="after")
-    def _cluster_networks_apart(self) -> "SitesMap":
-        clash = cluster_network_overlaps(self)
-        if clash:
-            raise ValueError(clash[0])
-        return self
-
     def fleet_networks(self) -> list[tuple[str, IPv4Network]]:
         """Every routed network of the fleet, named: pool supernets and shared-cluster networks."""
         found = []
@@ -365,16 +358,14 @@ class SitesMap(Frozen):
         return {k: frozenset(v) for k, v in kinds.items()}
 
 
-def cluster_network_overlaps(sites: SitesMap) -> list[str]:
-    """Each cluster-internal network that overlaps a fleet network: a pod there could not reach that network."""
+def refuse_cluster_network_overlap(sites: SitesMap, data: dict, source: Path) -> None:
+    """A cluster-internal network that overlaps a fleet network would hide it from the cluster's pods."""
     nets = sites.fleet.cluster_networks
-    inner = [("pods", nets.pods), ("services", nets.services)]
-    return [
-        f"fleet.cluster_networks.{label}: {net} overlaps {what} {other}"
-        for label, net in inner
-        for what, other in sites.fleet_networks()
-        if net.overlaps(other)
-    ]
+    for label, net in (("pods", nets.pods), ("services", nets.services)):
+        for what, other in sites.fleet_networks():
+            if net.overlaps(other):
+                line = yaml_io.line_of(data, ("fleet", "cluster_networks", label))
+                raise BadInput(f"fleet.cluster_networks.{label}: {net} overlaps {what} {other}", source, line)
 
 
 def sites_path(explicit: Path | None = None) -> Path:
@@ -389,4 +380,7 @@ def sites_path(explicit: Path | None = None) -> Path:
 def load_sites(path: Path | None = None) -> SitesMap:
     """Parse and validate a sites map."""
     source = sites_path(path)
-    return yaml_io.parse(SitesMap, yaml_io.load(source), source)
+    data = yaml_io.load(source)
+    sites = yaml_io.parse(SitesMap, data, source)
+    refuse_cluster_network_overlap(sites, data, source)
+    return sites

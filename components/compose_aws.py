@@ -59,7 +59,7 @@ def dedicated_cluster(name: str, plan: AwsPlan, base: Foundation, parent: pulumi
         prod=plan.prod, tags=plan.tags, public_access_cidrs=list(plan.public_access_cidrs),
         admin_role_arns=[plan.admin_role_arn], team_role_arns=[plan.team_role_arn], team_namespaces=[plan.stack],
         system_instance_types=list(system.machines),
-        system_pool_size=(system.min_nodes, system.nodes, system.max_nodes),
+        system_pool_size=(system.min_nodes, system.nodes, system.max_nodes), service_cidr=spec.service_cidr,
     ), opts=base.opts)
     for pool in spec.node_pools:
         NodePool(f"{name}-{pool.name}", NodePoolArgs(

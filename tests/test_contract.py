@@ -113,6 +113,8 @@ def check_cluster(cap, bp, target: str) -> None:
             assert (scaling["minSize"], scaling["desiredSize"], scaling["maxSize"]) == \
                 (pool.min_nodes, pool.nodes, pool.max_nodes), g.urn
             assert g.inputs["instanceTypes"] == list(pool.machines), g.urn
+        eks = one(cap, "aws:eks/cluster:Cluster")
+        assert eks.inputs["kubernetesNetworkConfig"]["serviceIpv4Cidr"] == str(bp.fleet.cluster_networks.services), eks.urn
         return
     capi = one(cap, "kubernetes:cluster.x-k8s.io/v1beta1:Cluster")
     spec = capi.inputs["spec"]

@@ -185,3 +185,14 @@ def test_a_peering_not_yet_requested_waits_instead_of_guessing_an_attachment():
     bp = hub_bp.model_copy(update={"placements": (hub_bp.primary.model_copy(update={"aws": aws}),)})
     hub = plan(bp).hub
     assert set(hub.awaiting_peers) == set(own.peering_attachments) and all(p.attachment_id is None for p in hub.peers)
+
+
+def test_validate_flags_a_stack_whose_cluster_networks_overlap_the_fleet():
+    from blueprints.checks import check_stack
+
+    _, bp = stamped("k8s-cluster@1.0.0", "vsphere", "S", "dev")
+    assert check_stack(bp, CATALOG, SITES) == []
+    nets = bp.fleet.cluster_networks.model_copy(update={"services": ip_network("10.96.0.0/12")})
+    old = bp.model_copy(update={"fleet": bp.fleet.model_copy(update={"cluster_networks": nets})})
+    found = [f.message for f in check_stack(old, CATALOG, SITES)]
+    assert found and all("cluster network services 10.96.0.0/12 overlaps" in m for m in found), found
