@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
-from pydantic import ValidationError
 
 from blueprints.errors import BadInput, field_path, first_error
 from cli.context import console, print_json, state, user_errors
@@ -28,6 +27,8 @@ def _flag(field: str) -> str:
 
 
 def _request_from_file(path: Path) -> dict[str, Any]:
+    from pydantic import ValidationError
+
     from blueprints import yaml_io
     from blueprints.models import BlueprintRequest
 
@@ -94,6 +95,8 @@ def new(
     explain: Annotated[bool, typer.Option("--explain", help="Say per pool why it was chosen or not.")] = False,
 ) -> None:
     """Request a blueprint for a team: validate, place, allocate and write stacks/Pulumi.<team>-<env>.yaml."""
+    from pydantic import ValidationError
+
     from blueprints import stack_files
     from blueprints.models import BlueprintRequest
     from blueprints.stamp import resolve
