@@ -107,6 +107,12 @@ class TenancyPlan:
     """Storage quota, GiB: the fleet's base plus the data services' volumes in the namespace."""
     max_pods: int
     """Pod quota."""
+    max_container_cpu: int
+    """Largest container CPU limit: the fleet's, or the largest data-service pod in the namespace."""
+    max_container_memory_gib: int
+    """Largest container memory limit, GiB, likewise."""
+    max_claim_gib: int
+    """Largest volume claim, GiB, likewise."""
     ingress_namespace: str
     """Namespace of the ingress controller."""
 
@@ -372,14 +378,18 @@ def _tenancy(bp: ResolvedBlueprint, in_namespace: tuple[DataServicePlan, ...]) -
     """The namespace quota: the size class plus every data-service pod and volume that runs inside it."""
     pods = [(s, s.replicas + s.controllers) for s in in_namespace]
     volumes = sum(s.storage_gib * s.replicas + KAFKA_CONTROLLER_STORAGE_GIB * s.controllers for s in in_namespace)
+    quotas = bp.fleet.quotas
     return TenancyPlan(
         namespace=bp.stack,
         team_group=f"{bp.platform.team_group_prefix}{bp.request.team}",
         platform_group=bp.platform.admin_group,
         cpu=bp.size.vcpu + sum(s.vcpu * n for s, n in pods),
         memory_gib=bp.size.memory_gib + sum(s.memory_gib * n for s, n in pods),
-        storage_gib=bp.fleet.quotas.storage_gib + volumes,
-        max_pods=bp.fleet.quotas.max_pods,
+        storage_gib=quotas.storage_gib + volumes,
+        max_pods=quotas.max_pods,
+        max_container_cpu=max([quotas.container_cpu, *(s.vcpu for s in in_namespace)]),
+        max_container_memory_gib=max([quotas.container_memory_gib, *(s.memory_gib for s in in_namespace)]),
+        max_claim_gib=max([quotas.claim_gib, *(s.storage_gib for s in in_namespace)]),
         ingress_namespace=_parameter(bp, "ingress_namespace"),
     )
 

@@ -261,6 +261,11 @@ class Quotas(Frozen):
 
     storage_gib: int = Field(description="Persistent storage a team namespace may claim, GiB. Required.", gt=0)
     max_pods: int = Field(description="Pods a team namespace may run. Required.", gt=0)
+    container_cpu: int = Field(description="Largest CPU limit of one team container, unless a data service needs more. Required.", gt=0)
+    container_memory_gib: int = Field(
+        description="Largest memory limit of one team container, GiB, unless a data service needs more. Required.", gt=0
+    )
+    claim_gib: int = Field(description="Largest volume claim of a team, GiB, unless a data service needs more. Required.", gt=0)
 
 
 class Fleet(Frozen):
