@@ -304,6 +304,30 @@ class SitesMap(Frozen):
                 raise ValueError(f"duplicate {kind} names: {sorted(dupes)}")
         return self
 
+    @model_validator(mode="after")
+    def _supernets_disjoint(self) -> "SitesMap":
+        nets = sorted(((net, pool.name) for _, _, pool in self.pools() for net in pool.supernets),
+                      key=lambda np: (int(np[0].network_address), np[0].prefixlen))
+        for (a, pa), (b, pb) in zip(nets, nets[1:]):
+            if a.overlaps(b):
+                raise ValueError(f"supernet {a} of pool {pa} overlaps {b} of pool {pb}")
+        return self
+
+    @model_validator(mode="after")
+    def _vlan_ranges_disjoint_per_switch(self) -> "SitesMap":
+        by_switch: dict[str, list[tuple[VlanRange, str]]] = {}
+        for _, dc, pool in self.pools():
+            if dc.vsphere and pool.vsphere and pool.vlans:
+                switch = f"{dc.vsphere.vcenter}/{pool.vsphere.distributed_switch}"
+                by_switch.setdefault(switch, []).append((pool.vlans, pool.name))
+        for switch, ranges in by_switch.items():
+            ranges.sort(key=lambda rp: rp[0].first)
+            for (a, pa), (b, pb) in zip(ranges, ranges[1:]):
+                if b.first <= a.last:
+                    raise ValueError(f"pools {pa} and {pb} share VLANs {b.first}-{min(a.last, b.last)} "
+                                     f"on distributed switch {switch}")
+        return self
+
     def fleet_networks(self) -> list[tuple[str, IPv4Network]]:
         """Every routed network of the fleet, named: pool supernets and shared-cluster networks."""
         found = []

@@ -9,6 +9,7 @@ from blueprints.errors import BadInput
 from blueprints.models import BlueprintRequest, DataServiceRequest, is_prod
 from blueprints.placement import place
 from blueprints.plan import plan
+from blueprints.restamp import kept_placements
 from blueprints.resolved import PeerHub, ResolvedBlueprint, ResolvedDataService
 from blueprints.sites import SitesMap
 
@@ -60,9 +61,14 @@ def resolve(
     catalog: Catalog,
     sites: SitesMap,
     existing: Iterable[ResolvedBlueprint] = (),
+    move_network: bool = False,
     trace: list | None = None,
 ) -> ResolvedBlueprint:
-    """Everything `bp new` decides, or BadInput naming the field at fault; `trace` collects pool verdicts."""
+    """Everything `bp new` decides, or BadInput naming the field at fault; `trace` collects pool verdicts.
+
+    A stack already in `existing` keeps its placements and networks unless `move_network` is set.
+    """
+    existing = list(existing)
     entry = catalog.get(request.blueprint)
     if not request.region and not request.site:
         raise BadInput("region or site: one is required (e.g. --region amer or --site ny1)")
@@ -95,8 +101,12 @@ def resolve(
     data_services = tuple(_data_service(entry, s, target, parameters, is_prod(request.env)) for s in wanted)
 
     pinned = request.model_copy(update={"blueprint": entry.ref, "target": target, "data_services": wanted})
-    placements = place(pinned, entry, sites, existing, placements_wanted=2 if parameters.get("ha") else 1,
-                       trace=trace)
+    count = 2 if parameters.get("ha") else 1
+    previous = next((bp for bp in existing if bp.stack == request.stack), None)
+    if previous and not move_network:
+        placements = kept_placements(pinned, entry, sites, existing, previous, count)
+    else:
+        placements = place(pinned, entry, sites, existing, placements_wanted=count, trace=trace)
     resolved = ResolvedBlueprint(
         request=pinned,
         spec=entry.spec,
