@@ -50,7 +50,18 @@ def check_stack(bp: ResolvedBlueprint, catalog: Catalog, sites: SitesMap) -> lis
             found.append(Finding(bp.stack, f"network {net.cidr} is outside pool {pool.name}'s supernets"))
         if net and net.vlan is not None and pool.vlans and not pool.vlans.first <= net.vlan <= pool.vlans.last:
             found.append(Finding(bp.stack, f"VLAN {net.vlan} is outside pool {pool.name}'s range"))
-    return found
+    return found + check_cluster_networks(bp, sites)
+
+
+def check_cluster_networks(bp: ResolvedBlueprint, sites: SitesMap) -> list[Finding]:
+    """The cluster-internal networks a stack file carries must stay outside every network of the fleet."""
+    nets = bp.fleet.cluster_networks
+    return [
+        Finding(bp.stack, f"cluster network {label} {net} overlaps {what} {other}; re-stamp with `bp new --force`")
+        for label, net in (("pods", nets.pods), ("services", nets.services))
+        for what, other in sites.fleet_networks()
+        if net.overlaps(other)
+    ]
 
 
 def check_fleet(stacks: list[ResolvedBlueprint]) -> list[Finding]:
