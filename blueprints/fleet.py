@@ -32,7 +32,7 @@ class FleetFinding:
 
 
 @dataclass
-class Fleet:
+class StampedFleet:
     """Every stack of a repository, the files that could not be read, and what they are checked against."""
 
     stacks: list[ResolvedBlueprint]
@@ -45,9 +45,9 @@ class Fleet:
     """Stack files that did not parse: (stack name, the error naming file, line and field)."""
 
 
-def load_fleet(repo: Path, catalog: Catalog, sites: SitesMap) -> Fleet:
+def load_fleet(repo: Path, catalog: Catalog, sites: SitesMap) -> StampedFleet:
     """Read every stack file; a bad one is kept as unreadable rather than stopping the whole fleet."""
-    fleet = Fleet(stacks=[], catalog=catalog, sites=sites)
+    fleet = StampedFleet(stacks=[], catalog=catalog, sites=sites)
     for path in stack_files.list_stack_files(repo):
         try:
             fleet.stacks.append(stack_files.read_stack(path))

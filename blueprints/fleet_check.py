@@ -9,26 +9,26 @@ from __future__ import annotations
 from typing import Callable, Iterable
 
 from blueprints.checks import check_stack
-from blueprints.fleet import Fleet, FleetFinding
+from blueprints.fleet import FleetFinding, StampedFleet
 from blueprints.fleet_sweep import network_overlaps, shared_vlans
 from blueprints.pool_choice import usage_by_pool
 from blueprints.placement import allocations
 
-Invariant = Callable[[Fleet], Iterable[FleetFinding]]
+Invariant = Callable[[StampedFleet], Iterable[FleetFinding]]
 
 
 # Request fields that say who owns a stack and who pays; a stack file lacking one has no accountable owner.
 OWNERSHIP_FIELDS = (".request.owner:", ".request.cost_center:", ".request.team:")
 
 
-def unreadable_stacks(fleet: Fleet) -> Iterable[FleetFinding]:
+def unreadable_stacks(fleet: StampedFleet) -> Iterable[FleetFinding]:
     """A stack file that does not parse cannot be checked or deployed; one without an owner is named as such."""
     return [FleetFinding("missing-owner" if any(f in str(exc) for f in OWNERSHIP_FIELDS) else "unreadable",
                          (name,), str(exc))
             for name, exc in fleet.unreadable]
 
 
-def stack_checks(fleet: Fleet) -> Iterable[FleetFinding]:
+def stack_checks(fleet: StampedFleet) -> Iterable[FleetFinding]:
     """Each stack against the catalog and the sites map (unknown or deprecated versions, pools that changed).
 
     A retired stack's warnings (a deprecated version) are moot: it is on its way out. Its errors still count,
@@ -39,17 +39,17 @@ def stack_checks(fleet: Fleet) -> Iterable[FleetFinding]:
             if f.error or not bp.retired]
 
 
-def networks(fleet: Fleet) -> Iterable[FleetFinding]:
+def networks(fleet: StampedFleet) -> Iterable[FleetFinding]:
     """No network overlaps another anywhere in the fleet, nor a cluster-internal network of the sites map."""
     return network_overlaps(fleet.stacks, fleet.sites)
 
 
-def vlans(fleet: Fleet) -> Iterable[FleetFinding]:
+def vlans(fleet: StampedFleet) -> Iterable[FleetFinding]:
     """No VLAN id is used twice on one distributed switch."""
     return shared_vlans(fleet.stacks)
 
 
-def pool_capacity(fleet: Fleet) -> Iterable[FleetFinding]:
+def pool_capacity(fleet: StampedFleet) -> Iterable[FleetFinding]:
     """No pool has more committed than its capacity."""
     held = allocations(fleet.stacks)
     used = usage_by_pool(held)
@@ -71,7 +71,7 @@ def pool_capacity(fleet: Fleet) -> Iterable[FleetFinding]:
 INVARIANTS: list[Invariant] = [unreadable_stacks, stack_checks, networks, vlans, pool_capacity]
 
 
-def check(fleet: Fleet, invariants: Iterable[Invariant] = INVARIANTS) -> list[FleetFinding]:
+def check(fleet: StampedFleet, invariants: Iterable[Invariant] = INVARIANTS) -> list[FleetFinding]:
     """Every finding of every invariant: errors first, then by rule and stacks."""
     found = [f for invariant in invariants for f in invariant(fleet)]
     return sorted(found, key=lambda f: (not f.error, f.rule, f.stacks, f.message))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 
-from blueprints.fleet import Fleet
+from blueprints.fleet import StampedFleet
 from blueprints.placement import allocations
 from blueprints.pool_choice import usage_by_pool
 
@@ -81,12 +81,19 @@ class FleetReport:
     """Everything the report shows, in every format."""
 
     stacks: int
+    """Stack files read."""
     retired: int
+    """Of those, marked retired (still deployed, still counted)."""
     regions: list[Utilisation]
+    """Per region, in sites-map order."""
     data_centers: list[Utilisation]
+    """Per data center, in sites-map order."""
     pools: list[Utilisation]
+    """Per pool, in sites-map order."""
     teams: list[Team]
+    """Per team, by name."""
     versions: list[VersionInUse]
+    """Per pinned catalog version, by reference."""
 
     def as_json(self) -> dict:
         """Machine form, with each utilisation's share."""
@@ -99,14 +106,14 @@ class FleetReport:
                 "versions": [asdict(v) for v in self.versions]}
 
 
-def _version_status(fleet: Fleet, ref: str) -> str:
+def _version_status(fleet: StampedFleet, ref: str) -> str:
     entry = next((e for e in fleet.catalog.entries if e.ref == ref), None)
     if entry is None:
         return "unknown"
     return f"deprecated: {entry.deprecated}" if entry.deprecated else "current"
 
 
-def _teams(fleet: Fleet) -> list[Team]:
+def _teams(fleet: StampedFleet) -> list[Team]:
     by_team = defaultdict(list)
     for bp in fleet.stacks:
         by_team[bp.request.team].append(bp)
@@ -118,7 +125,7 @@ def _teams(fleet: Fleet) -> list[Team]:
             for name, stacks in sorted(by_team.items())]
 
 
-def build(fleet: Fleet) -> FleetReport:
+def build(fleet: StampedFleet) -> FleetReport:
     """The report of a fleet: utilisation per pool, data center and region in sites-map order."""
     used = usage_by_pool(allocations(fleet.stacks))
     placements = Counter(p.pool for bp in fleet.stacks for p in bp.placements)
