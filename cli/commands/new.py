@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
-from pydantic import ValidationError
 
 from blueprints.errors import BadInput, field_path, first_error
 from cli.context import console, print_json, state, user_errors
+from cli.explain import explained
 
 # Fields a person may be asked for when they are missing and a terminal is attached.
 PROMPTS = {
@@ -27,6 +27,8 @@ def _flag(field: str) -> str:
 
 
 def _request_from_file(path: Path) -> dict[str, Any]:
+    from pydantic import ValidationError
+
     from blueprints import yaml_io
     from blueprints.models import BlueprintRequest
 
@@ -90,8 +92,11 @@ def new(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Resolve and print; write nothing.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing stack file.")] = False,
     json: Annotated[bool, typer.Option("--json", help="Print the resolved blueprint as JSON.")] = False,
+    explain: Annotated[bool, typer.Option("--explain", help="Say per pool why it was chosen or not.")] = False,
 ) -> None:
     """Request a blueprint for a team: validate, place, allocate and write stacks/Pulumi.<team>-<env>.yaml."""
+    from pydantic import ValidationError
+
     from blueprints import stack_files
     from blueprints.models import BlueprintRequest
     from blueprints.stamp import resolve
@@ -130,7 +135,8 @@ def new(
         path = stack_files.stack_path(repo, request.stack)
         if path.exists() and not force and not dry_run:
             raise BadInput(f"{path.name} exists; pass --force to replace it", path)
-        resolved = resolve(request, catalog, st.sites(), stack_files.read_all(repo))
+        with explained(explain, machine_output=json) as trace:
+            resolved = resolve(request, catalog, st.sites(), stack_files.read_all(repo), trace=trace)
         if not dry_run:
             stack_files.write_stack(repo, resolved, force=force)
 
