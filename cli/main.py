@@ -15,7 +15,7 @@ from typer._click.exceptions import ClickException, NoArgsIsHelpError
 from blueprints.errors import BadInput
 from cli import __version__
 from cli.commands import (
-    audit, backend, catalog, fleet, inventory, new, policy, preflight, preview, schema, sites, stacks, validate,
+    audit, backend, catalog, fleet, inventory, new, policy, preflight, preview, retire, schema, sites, stacks, validate,
 )
 from cli.context import EXIT_BAD_INPUT, State, fail
 
@@ -37,6 +37,7 @@ app.command("validate")(validate.validate)
 app.command("preview")(preview.preview)
 app.command("schema")(schema.schema)
 app.command("audit")(audit.audit)
+app.command("retire")(retire.retire)
 app.add_typer(backend.app, name="backend")
 app.command("inventory")(inventory.inventory)
 app.command("preflight")(preflight.preflight)
