@@ -1,17 +1,26 @@
-"""Fleet benchmark: stamp many team stacks across the demo fleet, then preview them all in one process.
+"""Fleet benchmark: synthesise a fleet with `bp new`'s own code, then measure it beside stock Pulumi mocks.
 
-    python -m bench.fleet [--stacks N] [--out FILE]
+    python -m bench.fleet [--stacks 1522] [--jobs N] [--baseline-sample 60] [--out FILE]
 
-Reports stamping and preview throughput and peak memory, so changes to placement, the engine or
-the components can be compared run to run.
+In one run: stamping (placement and IPAM for the whole fleet); validation without program runs;
+a cold fleet preview on warm workers; a warm one (one stack changed, the rest from the cache); the
+baseline, which is the same stacks' program under stock mocks (plain `set_mocks`, the stock monitor,
+one process) on an evenly spread sample; per-core throughput against it; `bp --help` and one
+`bp preview` as a user runs them; peak RSS of every process. bench/RESULTS.md records a full run.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import platform
 import resource
+import runpy
 import shutil
+import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from itertools import cycle
@@ -19,61 +28,168 @@ from pathlib import Path
 
 from blueprints import stack_files
 from blueprints.catalog import Catalog
+from blueprints.checks import check_fleet, check_stack
+from blueprints.errors import BadInput
 from blueprints.models import BlueprintRequest
 from blueprints.sites import load_sites
 from blueprints.stamp import resolve
-from engine.stacks import preview
+from engine.cache import ResultCache, code_fingerprint
+from engine.fleet import FleetSummary, preview_stack, run_fleet
 
 ROOT = Path(__file__).resolve().parent.parent
+BP = Path(sys.executable).parent / "bp"
 
-# A mix like the reference fleet's: mostly web services, some data platforms and VM apps.
+# A mix like the reference fleet's: mostly web services, some data platforms, VM apps and clusters.
 MIX = (
     ("web-service", "aws"), ("web-service", "vsphere"), ("web-service", "vsphere"), ("vm-app", "vsphere"),
     ("data-platform", "aws"), ("web-service", "aws"), ("k8s-cluster", "vsphere"), ("data-platform", "vsphere"),
+    ("vm-app", "vsphere"), ("web-service", "vsphere"),
 )
+ENVS = ("dev", "test", "stage", "prod")
 
 
-def run(stacks: int) -> dict:
-    """Stamp and preview `stacks` stacks; returns the measurements."""
+def _scratch_repo(folder: Path) -> Path:
+    (folder / "stacks").mkdir()
+    shutil.copy(ROOT / "Pulumi.yaml", folder)
+    shutil.copy(ROOT / "stacks" / "__main__.py", folder / "stacks")
+    return folder
+
+
+def stamp_fleet(repo: Path, stacks: int) -> tuple[list, int]:
+    """`bp new` for `stacks` teams across every region; returns the stamped blueprints and how many did not fit."""
     catalog, sites = Catalog(), load_sites()
     regions = cycle(r.name for r in sites.regions)
-    envs = cycle(("dev", "test", "stage", "prod"))
-    with tempfile.TemporaryDirectory() as tmp:
-        repo = Path(tmp)
-        (repo / "stacks").mkdir()
-        shutil.copy(ROOT / "Pulumi.yaml", repo)
-        shutil.copy(ROOT / "stacks" / "__main__.py", repo / "stacks")
-
-        stamped = []
-        start = time.perf_counter()
-        for i, (blueprint, target) in zip(range(stacks), cycle(MIX)):
-            request = BlueprintRequest(team=f"team{i:04d}", env=next(envs), blueprint=blueprint, target=target,
-                                       region=next(regions), size="S", owner="lead@example.com", cost_center="CC-1")
+    stamped, refused = [], 0
+    for i, (blueprint, target) in zip(range(stacks), cycle(MIX)):
+        request = BlueprintRequest(team=f"team{i:04d}", env=ENVS[i % 4], blueprint=blueprint, target=target,
+                                   region=next(regions), size="S" if i % 3 else "M", owner="lead@example.com",
+                                   cost_center=f"CC-{i % 97}")
+        try:
             resolved = resolve(request, catalog, sites, stamped)
-            stack_files.write_stack(repo, resolved)
-            stamped.append(resolved)
+        except BadInput:
+            refused += 1
+            continue
+        stack_files.write_stack(repo, resolved)
+        stamped.append(resolved)
+    return stamped, refused
+
+
+def validate_without_runs(repo: Path) -> int:
+    """What `bp validate --all` checks before it runs programs: every file, its entry and pools, the fleet."""
+    catalog, sites = Catalog(), load_sites()
+    everyone = stack_files.read_all(repo)
+    findings = [f for bp in everyone for f in check_stack(bp, catalog, sites)] + check_fleet(everyone)
+    return sum(f.error for f in findings)
+
+
+def fleet_preview(repo: Path, jobs: int, cache_dir: Path) -> FleetSummary:
+    """`bp fleet preview` through the same library calls."""
+    sites = load_sites()
+    cache = ResultCache(cache_dir, code_fingerprint(repo, sites.model_dump_json(), "preview"))
+    summary = FleetSummary()
+    for result in run_fleet(repo, stack_files.list_stack_files(repo), sites, preview_stack, cache, jobs):
+        summary.add(result)
+    return summary
+
+
+def baseline(repo: Path, sample: list) -> float:
+    """Seconds per stack for the same program under stock mocks: plain `set_mocks`, the stock monitor, one process.
+
+    The Mocks answers are the engine's own (a dictionary lookup per resource): a Mocks that echoes inputs
+    cannot run the program, which joins ARNs and ids a provider returns.
+    """
+    import pulumi
+    from pulumi.runtime import settings
+    from pulumi.runtime.config import set_all_config
+    from pulumi.runtime.stack import run_in_stack
+    from pulumi.runtime.sync_await import _sync_await
+
+    from engine.mocks import FleetMocks
+    from engine.stacks import context_for
+
+    sites = load_sites()
+    main = str(repo / "stacks" / "__main__.py")
+    start = time.perf_counter()
+    for resolved in sample:
+        settings.ROOT.set(None)
+        set_all_config({k: json.dumps(v) for k, v in stack_files.config_of(resolved).items()}, [])
+        pulumi.runtime.set_mocks(FleetMocks(context_for(resolved, sites)), project="cloud-blueprints",
+                                 stack=resolved.stack, preview=False)
+        settings.ROOT.set(None)
+        _sync_await(run_in_stack(lambda: runpy.run_path(main, run_name="__main__")))
+    return (time.perf_counter() - start) / len(sample)
+
+
+def wall(*args: str, cwd: Path, runs: int = 3) -> float:
+    """Median wall seconds of a `bp` command, process start included."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run([str(BP), *args], cwd=cwd, check=True, capture_output=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def peak_rss_mib(*summaries: FleetSummary) -> float:
+    """The largest resident set of this process, a `bp` it waited for, or a fleet worker."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return round(max(own, children, *(s.peak_rss_kib for s in summaries)) / 1024, 1)
+
+
+def run(stacks: int, jobs: int, baseline_sample: int) -> dict:
+    """Every measurement of one benchmark run."""
+    with tempfile.TemporaryDirectory() as tmp:
+        repo = _scratch_repo(Path(tmp))
+        start = time.perf_counter()
+        stamped, refused = stamp_fleet(repo, stacks)
         stamp_s = time.perf_counter() - start
 
         start = time.perf_counter()
-        resources = sum(len(preview(repo, bp, sites).resources) for bp in stamped)
-        preview_s = time.perf_counter() - start
+        invalid = validate_without_runs(repo)
+        validate_s = time.perf_counter() - start
+
+        cache_dir = Path(tmp) / "cache"
+        start = time.perf_counter()
+        cold = fleet_preview(repo, jobs, cache_dir)
+        cold_s = time.perf_counter() - start
+
+        path = stack_files.stack_path(repo, stamped[len(stamped) // 2].stack)
+        path.write_text(path.read_text().replace("cost_center: CC-", "cost_center: CC-X", 1))
+        start = time.perf_counter()
+        warm = fleet_preview(repo, jobs, cache_dir)
+        warm_s = time.perf_counter() - start
+
+        step = max(1, len(stamped) // baseline_sample)
+        base_s = baseline(repo, stamped[::step][:baseline_sample])
+        help_s = wall("--help", cwd=repo)
+        single_s = wall("preview", stamped[0].stack, "--json", cwd=repo)
+
+    ours_per_core = cold.stacks / cold_s / jobs
     return {
-        "stacks": stacks,
-        "resources": resources,
-        "stamp_seconds": round(stamp_s, 3),
-        "stamp_ms_per_stack": round(1000 * stamp_s / stacks, 2),
-        "preview_seconds": round(preview_s, 3),
-        "preview_ms_per_stack": round(1000 * preview_s / stacks, 1),
-        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, load {os.getloadavg()[0]:.1f}",
+        "stacks": len(stamped), "refused_for_capacity": refused, "resources": cold.resources, "jobs": jobs,
+        "stamp_seconds": round(stamp_s, 2), "stamp_stacks_per_second": round(len(stamped) / stamp_s, 1),
+        "validate_without_runs_seconds": round(validate_s, 2), "validate_errors": invalid,
+        "cold_preview_seconds": round(cold_s, 2), "cold_preview_failed": cold.failed,
+        "cold_ms_per_stack_per_core": round(1000 / ours_per_core, 1),
+        "warm_one_changed_seconds": round(warm_s, 2), "warm_ran": warm.stacks - warm.cached,
+        "baseline_sample": len(stamped[::step][:baseline_sample]),
+        "baseline_ms_per_stack": round(1000 * base_s, 1),
+        "throughput_per_core_vs_baseline": round(ours_per_core * base_s, 2),
+        "help_seconds": round(help_s, 3), "single_preview_seconds": round(single_s, 2),
+        "peak_rss_mib": peak_rss_mib(cold, warm),
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--stacks", type=int, default=200, help="How many stacks to stamp and preview (default 200).")
+    parser.add_argument("--stacks", type=int, default=1522, help="Team stacks to stamp (default 1522, the reference fleet).")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="Fleet preview workers (default: one per core).")
+    parser.add_argument("--baseline-sample", type=int, default=60, help="Stacks the stock-mocks baseline runs (default 60).")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "fleet.json", help="Where to write JSON.")
     args = parser.parse_args()
-    figures = run(args.stacks)
+    figures = run(args.stacks, args.jobs, args.baseline_sample)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(figures, indent=2) + "\n")
     print(json.dumps(figures, indent=2))
