@@ -2,7 +2,7 @@
 
     python -m bench.fleet [--stacks 1522] [--jobs N] [--baseline-sample 60] [--out FILE]
 
-In one run: stamping (placement and IPAM for the whole fleet); validation without program runs;
+In one run: stamping (placement and IPAM for the whole fleet); validation without program runs; fleet check;
 a cold fleet preview on warm workers; a warm one (one stack changed, the rest from the cache); the
 baseline, which is the same stacks' program under stock mocks (plain `set_mocks`, the stock monitor,
 one process) on an evenly spread sample; per-core throughput against it; `bp --help` and one
@@ -28,7 +28,7 @@ from pathlib import Path
 
 from blueprints import stack_files
 from blueprints.catalog import Catalog
-from blueprints.checks import check_fleet, check_stack
+from blueprints.checks import check_fleet, check_ledger, check_stack
 from blueprints.errors import BadInput
 from blueprints.models import BlueprintRequest
 from blueprints.sites import load_sites
@@ -48,18 +48,17 @@ MIX = (
 ENVS = ("dev", "test", "stage", "prod")
 
 
-def _scratch_repo(folder: Path) -> Path:
-    (folder / "stacks").mkdir()
-    shutil.copy(ROOT / "Pulumi.yaml", folder)
-    shutil.copy(ROOT / "stacks" / "__main__.py", folder / "stacks")
-    return folder
+def stamp(repo: Path, stacks: int, sites) -> list:
+    """Make `repo` a repository and `bp new` up to `stacks` teams of the MIX into it, across every region.
 
-
-def stamp_fleet(repo: Path, stacks: int) -> tuple[list, int]:
-    """`bp new` for `stacks` teams across every region; returns the stamped blueprints and how many did not fit."""
-    catalog, sites = Catalog(), load_sites()
+    Returns the stamped blueprints; a request no pool has room for is left out, as `bp new` refuses it.
+    """
+    (repo / "stacks").mkdir()
+    shutil.copy(ROOT / "Pulumi.yaml", repo)
+    shutil.copy(ROOT / "stacks" / "__main__.py", repo / "stacks")
+    catalog = Catalog()
     regions = cycle(r.name for r in sites.regions)
-    stamped, refused = [], 0
+    stamped: list = []
     for i, (blueprint, target) in zip(range(stacks), cycle(MIX)):
         request = BlueprintRequest(team=f"team{i:04d}", env=ENVS[i % 4], blueprint=blueprint, target=target,
                                    region=next(regions), size="S" if i % 3 else "M", owner="lead@example.com",
@@ -67,19 +66,27 @@ def stamp_fleet(repo: Path, stacks: int) -> tuple[list, int]:
         try:
             resolved = resolve(request, catalog, sites, stamped)
         except BadInput:
-            refused += 1
             continue
         stack_files.write_stack(repo, resolved)
         stamped.append(resolved)
-    return stamped, refused
+    return stamped
 
 
 def validate_without_runs(repo: Path) -> int:
-    """What `bp validate --all` checks before it runs programs: every file, its entry and pools, the fleet."""
+    """`bp validate --all`'s checks short of program runs: every file, its entry and pools, the fleet, the ledger."""
     catalog, sites = Catalog(), load_sites()
-    everyone = stack_files.read_all(repo)
+    everyone, broken = stack_files.read_each(repo)
     findings = [f for bp in everyone for f in check_stack(bp, catalog, sites)] + check_fleet(everyone)
-    return sum(f.error for f in findings)
+    findings += check_ledger(stack_files.stacks_dir(repo), everyone)
+    return len(broken) + sum(f.error for f in findings)
+
+
+def fleet_check(repo: Path) -> int:
+    """`bp fleet check`: the fleet-wide invariants; returns the errors found."""
+    from blueprints.fleet import load_fleet
+    from blueprints.fleet_check import check
+
+    return sum(f.error for f in check(load_fleet(repo, Catalog(), load_sites())))
 
 
 def fleet_preview(repo: Path, jobs: int, cache_dir: Path) -> FleetSummary:
@@ -140,14 +147,18 @@ def peak_rss_mib(*summaries: FleetSummary) -> float:
 def run(stacks: int, jobs: int, baseline_sample: int) -> dict:
     """Every measurement of one benchmark run."""
     with tempfile.TemporaryDirectory() as tmp:
-        repo = _scratch_repo(Path(tmp))
+        repo = Path(tmp) / "repo"
+        repo.mkdir()
         start = time.perf_counter()
-        stamped, refused = stamp_fleet(repo, stacks)
+        stamped = stamp(repo, stacks, load_sites())
         stamp_s = time.perf_counter() - start
 
         start = time.perf_counter()
         invalid = validate_without_runs(repo)
         validate_s = time.perf_counter() - start
+        start = time.perf_counter()
+        check_errors = fleet_check(repo)
+        check_s = time.perf_counter() - start
 
         cache_dir = Path(tmp) / "cache"
         start = time.perf_counter()
@@ -168,9 +179,10 @@ def run(stacks: int, jobs: int, baseline_sample: int) -> dict:
     ours_per_core = cold.stacks / cold_s / jobs
     return {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, load {os.getloadavg()[0]:.1f}",
-        "stacks": len(stamped), "refused_for_capacity": refused, "resources": cold.resources, "jobs": jobs,
+        "stacks": len(stamped), "refused_for_capacity": stacks - len(stamped), "resources": cold.resources, "jobs": jobs,
         "stamp_seconds": round(stamp_s, 2), "stamp_stacks_per_second": round(len(stamped) / stamp_s, 1),
         "validate_without_runs_seconds": round(validate_s, 2), "validate_errors": invalid,
+        "fleet_check_seconds": round(check_s, 2), "fleet_check_errors": check_errors,
         "cold_preview_seconds": round(cold_s, 2), "cold_preview_failed": cold.failed,
         "cold_ms_per_stack_per_core": round(1000 / ours_per_core, 1),
         "warm_one_changed_seconds": round(warm_s, 2), "warm_ran": warm.stacks - warm.cached,
@@ -182,17 +194,26 @@ def run(stacks: int, jobs: int, baseline_sample: int) -> dict:
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--stacks", type=int, default=1522, help="Team stacks to stamp (default 1522, the reference fleet).")
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="Fleet preview workers (default: one per core).")
-    parser.add_argument("--baseline-sample", type=int, default=60, help="Stacks the stock-mocks baseline runs (default 60).")
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "fleet.json", help="Where to write JSON.")
-    args = parser.parse_args()
-    figures = run(args.stacks, args.jobs, args.baseline_sample)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(figures, indent=2) + "\n")
+def main_for(run_fn, doc: str, default_stacks: int, name: str, **options: tuple[type, object, str]) -> None:
+    """A benchmark's command line: --stacks, --out and its own `options` (name: (type, default, help)),
+    figures printed and written as JSON to bench/results/."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--stacks", type=int, default=default_stacks, help=f"How many stacks (default {default_stacks}).")
+    for option, (kind, default, text) in options.items():
+        parser.add_argument(f"--{option.replace('_', '-')}", type=kind, default=default, help=text)
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / f"{name}.json", help="Where to write JSON.")
+    args = vars(parser.parse_args())
+    out = args.pop("out")
+    figures = run_fn(**args)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(figures, indent=2) + "\n")
     print(json.dumps(figures, indent=2))
+
+
+def main() -> None:
+    main_for(run, __doc__, 1522, "fleet",
+             jobs=(int, os.cpu_count() or 1, "Fleet preview workers (default: one per core)."),
+             baseline_sample=(int, 60, "Stacks the stock-mocks baseline runs (default 60)."))
 
 
 if __name__ == "__main__":

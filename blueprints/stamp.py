@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from blueprints.catalog import Catalog
+from blueprints.catalog import Catalog, CatalogEntry
 from blueprints.errors import BadInput
-from blueprints.models import BlueprintRequest, DataServiceRequest
+from blueprints.models import BlueprintRequest, DataServiceRequest, is_prod
 from blueprints.placement import place
-from blueprints.resolved import ResolvedBlueprint, ResolvedDataService
+from blueprints.plan import plan
+from blueprints.restamp import kept_placements
+from blueprints.resolved import PeerHub, ResolvedBlueprint, ResolvedDataService
 from blueprints.sites import SitesMap
 
 # On-prem data services run as operators; object storage there is the platform's own store, not a team's.
@@ -25,13 +27,48 @@ def _target(request: BlueprintRequest, targets: tuple[str, ...], sites: SitesMap
     return targets[0]
 
 
+def _data_service(entry: CatalogEntry, wanted: DataServiceRequest, target: str, parameters: dict, prod: bool) -> ResolvedDataService:
+    """A data service with the catalog's promise for this target and tier written out."""
+    terms = entry.data_service_terms[wanted.kind]
+    version = str(parameters[terms.version_parameter]) if terms.version_parameter else terms.version
+    copies = terms.replicas.get(target)
+    retention = terms.backup_retention_days
+    return ResolvedDataService(
+        kind=wanted.kind, size=wanted.size, **entry.data_service_sizes[wanted.kind][wanted.size].model_dump(),
+        version=version,
+        replicas=(copies.ha if prod or entry.spec.ha_data_services else copies.single) if copies else 1,
+        backup_retention_days=retention["prod" if prod else "nonprod"] if retention else None,
+    )
+
+
+def _with_peer_hubs(resolved: ResolvedBlueprint, sites: SitesMap) -> ResolvedBlueprint:
+    """A hub stack learns every other region's hub and the supernets behind it, per tier."""
+    own = resolved.primary.aws
+    peers = []
+    for dc, hub in sites.hubs():
+        if dc.aws.region == own.region:
+            continue
+        by_tier = {tier: tuple(net for pool in dc.pools if pool.tier == tier for net in pool.supernets)
+                   for tier in ("prod", "nonprod")}
+        peers.append(PeerHub(region=dc.aws.region, transit_gateway_id=hub.transit_gateway_id, account_id=hub.account_id,
+                             prod_cidrs=by_tier["prod"], nonprod_cidrs=by_tier["nonprod"]))
+    placement = resolved.primary.model_copy(update={"aws": own.model_copy(update={"peer_hubs": tuple(peers)})})
+    return resolved.model_copy(update={"placements": (placement, *resolved.placements[1:])})
+
+
 def resolve(
     request: BlueprintRequest,
     catalog: Catalog,
     sites: SitesMap,
     existing: Iterable[ResolvedBlueprint] = (),
+    move_network: bool = False,
+    trace: list | None = None,
 ) -> ResolvedBlueprint:
-    """Everything `bp new` decides, or BadInput naming the field at fault."""
+    """Everything `bp new` decides, or BadInput naming the field at fault; `trace` collects pool verdicts.
+
+    A stack already in `existing` keeps its placements and networks unless `move_network` is set.
+    """
+    existing = list(existing)
     entry = catalog.get(request.blueprint)
     if not request.region and not request.site:
         raise BadInput("region or site: one is required (e.g. --region amer or --site ny1)")
@@ -61,14 +98,16 @@ def resolve(
     kinds = [s.kind for s in wanted]
     if len(set(kinds)) != len(kinds):
         raise BadInput("data_services: each kind may appear once")
-    data_services = tuple(
-        ResolvedDataService(kind=s.kind, size=s.size, **entry.data_service_sizes[s.kind][s.size].model_dump())
-        for s in wanted
-    )
+    data_services = tuple(_data_service(entry, s, target, parameters, is_prod(request.env)) for s in wanted)
 
     pinned = request.model_copy(update={"blueprint": entry.ref, "target": target, "data_services": wanted})
-    placements = place(pinned, entry, sites, existing, placements_wanted=2 if parameters.get("ha") else 1)
-    return ResolvedBlueprint(
+    count = 2 if parameters.get("ha") else 1
+    previous = next((bp for bp in existing if bp.stack == request.stack), None)
+    if previous and not move_network:
+        placements = kept_placements(pinned, entry, sites, existing, previous, count)
+    else:
+        placements = place(pinned, entry, sites, existing, placements_wanted=count, trace=trace)
+    resolved = ResolvedBlueprint(
         request=pinned,
         spec=entry.spec,
         size=entry.sizes[request.size],
@@ -76,4 +115,9 @@ def resolve(
         data_services=data_services,
         placements=placements,
         platform=sites.platform,
+        fleet=sites.fleet,
     )
+    if entry.spec.network_hub:
+        resolved = _with_peer_hubs(resolved, sites)
+    plan(resolved)  # a promise the fleet cannot keep fails here, before anything is written
+    return resolved

@@ -47,6 +47,8 @@ class CapturedResource:
     ignore_changes: tuple[str, ...]
     delete_before_replace: bool
     retain_on_delete: bool
+    property_dependencies: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Input name -> URNs the input's value was computed from (what policies see as propertyDependencies)."""
 
     def to_json(self) -> dict[str, Any]:
         """The machine-readable shape used by `bp preview --json`."""
@@ -184,6 +186,7 @@ class CapturingMonitor(mocks.MockMonitor):
                 ignore_changes=tuple(request.ignoreChanges),
                 delete_before_replace=bool(request.deleteBeforeReplace),
                 retain_on_delete=bool(request.retainOnDelete),
+                property_dependencies={k: tuple(sorted(set(v.urns))) for k, v in sorted(request.propertyDependencies.items()) if v.urns},
             )
         )
         return response

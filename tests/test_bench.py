@@ -7,6 +7,6 @@ def test_a_small_fleet_runs_every_measurement():
     figures = run(20, jobs=2, baseline_sample=2)
     assert figures["stacks"] == 20 and figures["refused_for_capacity"] == 0, figures
     assert figures["resources"] > 20 * 20 and figures["cold_preview_failed"] == 0, figures
-    assert figures["validate_errors"] == 0, figures
+    assert figures["validate_errors"] == 0 and figures["fleet_check_errors"] == 0, figures
     assert figures["warm_ran"] == 1, figures
     assert figures["baseline_ms_per_stack"] > 0 and figures["throughput_per_core_vs_baseline"] > 0, figures
