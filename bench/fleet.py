@@ -26,7 +26,7 @@ import time
 from itertools import cycle
 from pathlib import Path
 
-from blueprints import stack_files
+from blueprints import ledger, stack_files
 from blueprints.catalog import Catalog
 from blueprints.checks import check_fleet, check_ledger, check_stack
 from blueprints.errors import BadInput
@@ -51,7 +51,9 @@ ENVS = ("dev", "test", "stage", "prod")
 def stamp(repo: Path, stacks: int, sites) -> list:
     """Make `repo` a repository and `bp new` up to `stacks` teams of the MIX into it, across every region.
 
-    Returns the stamped blueprints; a request no pool has room for is left out, as `bp new` refuses it.
+    The placement, IPAM and stack files are `bp new`'s (`resolve`, `write_stack`, the ledger written once at the
+    end rather than per stack). Returns the stamped blueprints; a request no pool has room for is left out,
+    as `bp new` refuses it.
     """
     (repo / "stacks").mkdir()
     shutil.copy(ROOT / "Pulumi.yaml", repo)
@@ -69,6 +71,7 @@ def stamp(repo: Path, stacks: int, sites) -> list:
             continue
         stack_files.write_stack(repo, resolved)
         stamped.append(resolved)
+    ledger.write(stack_files.stacks_dir(repo), stamped)
     return stamped
 
 
