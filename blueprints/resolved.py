@@ -23,6 +23,16 @@ class NetworkAllocation(Frozen):
     vlan: int | None = Field(None, description="vSphere: VLAN id of the team port group. Default: none.")
 
 
+class PeerHub(Frozen):
+    """Another AWS region's hub the regional hub peers with."""
+
+    region: str = Field(description="The peer's AWS region. Required.")
+    transit_gateway_id: str = Field(description="The peer's Transit Gateway. Required.")
+    account_id: str | None = Field(None, description="The peer hub's account. Default: none (this account).")
+    prod_cidrs: tuple[IPv4Network, ...] = Field((), description="The peer's prod supernets. Default: none.")
+    nonprod_cidrs: tuple[IPv4Network, ...] = Field((), description="The peer's nonprod supernets. Default: none.")
+
+
 class AwsPlacement(Frozen):
     """Where in AWS."""
 
@@ -33,6 +43,7 @@ class AwsPlacement(Frozen):
     api_allowed_cidrs: tuple[IPv4Network, ...] = Field((), description="Nonprod API endpoint allow-list. Default: none.")
     interconnect_cidrs: tuple[IPv4Network, ...] = Field((), description="On-prem supernets routed via the hub. Default: none.")
     aws_supernets: tuple[IPv4Network, ...] = Field((), description="The region's AWS supernets (hub advertisements). Default: none.")
+    peer_hubs: tuple[PeerHub, ...] = Field((), description="Network hub stacks: the other regions' hubs. Default: none.")
 
 
 class VspherePlacement(Frozen):

@@ -34,7 +34,8 @@ def stamp_fleet(catalog, sites, count: int, mix: tuple = MIX) -> list[ResolvedBl
 
 
 def write_fleet(repo: Path, stacks: list[ResolvedBlueprint]) -> None:
-    """Write every stack file into the repository."""
+    """Write every stack file into the repository's stacks/ folder."""
+    (repo / "stacks").mkdir(exist_ok=True)
     for bp in stacks:
         stack_files.write_stack(repo, bp, force=True)
 
