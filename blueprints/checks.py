@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import combinations
+from pathlib import Path
 
+from blueprints import ledger
 from blueprints.catalog import Catalog
 from blueprints.errors import BadInput
+from blueprints.fleet_sweep import network_overlaps, shared_vlans
 from blueprints.resolved import ResolvedBlueprint
 from blueprints.sites import SitesMap
 
@@ -48,16 +50,25 @@ def check_stack(bp: ResolvedBlueprint, catalog: Catalog, sites: SitesMap) -> lis
             found.append(Finding(bp.stack, f"network {net.cidr} is outside pool {pool.name}'s supernets"))
         if net and net.vlan is not None and pool.vlans and not pool.vlans.first <= net.vlan <= pool.vlans.last:
             found.append(Finding(bp.stack, f"VLAN {net.vlan} is outside pool {pool.name}'s range"))
-    return found
+    return found + check_cluster_networks(bp, sites)
+
+
+def check_cluster_networks(bp: ResolvedBlueprint, sites: SitesMap) -> list[Finding]:
+    """The cluster-internal networks a stack file carries must stay outside every network of the fleet."""
+    nets = bp.fleet.cluster_networks
+    return [
+        Finding(bp.stack, f"cluster network {label} {net} overlaps {what} {other}; re-stamp with `bp new --force`")
+        for label, net in (("pods", nets.pods), ("services", nets.services))
+        for what, other in sites.fleet_networks()
+        if net.overlaps(other)
+    ]
 
 
 def check_fleet(stacks: list[ResolvedBlueprint]) -> list[Finding]:
-    """Stacks against each other: no overlapping networks, no VLAN used twice in a pool."""
-    found = []
-    placed = [(bp.stack, p) for bp in stacks for p in bp.placements if p.network]
-    for (a, pa), (b, pb) in combinations(placed, 2):
-        if pa.network.cidr.overlaps(pb.network.cidr):
-            found.append(Finding(a, f"network {pa.network.cidr} overlaps {b}'s {pb.network.cidr}"))
-        if pa.pool == pb.pool and pa.network.vlan is not None and pa.network.vlan == pb.network.vlan:
-            found.append(Finding(a, f"VLAN {pa.network.vlan} is also used by {b} in pool {pa.pool}"))
-    return found
+    """Stacks against each other: no overlapping networks, no VLAN used twice on a switch; one finding per stack involved."""
+    return [Finding(stack, f.message) for f in network_overlaps(stacks) + shared_vlans(stacks) for stack in f.stacks]
+
+
+def check_ledger(stacks_folder: Path, stacks: list[ResolvedBlueprint]) -> list[Finding]:
+    """The committed allocation ledger against the stack files."""
+    return [Finding(stack, problem) for stack, problem in ledger.check(stacks_folder, stacks)]

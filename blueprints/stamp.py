@@ -9,7 +9,8 @@ from blueprints.errors import BadInput
 from blueprints.models import BlueprintRequest, DataServiceRequest, is_prod
 from blueprints.placement import place
 from blueprints.plan import plan
-from blueprints.resolved import ResolvedBlueprint, ResolvedDataService
+from blueprints.restamp import kept_placements
+from blueprints.resolved import PeerHub, ResolvedBlueprint, ResolvedDataService
 from blueprints.sites import SitesMap
 
 # On-prem data services run as operators; object storage there is the platform's own store, not a team's.
@@ -40,14 +41,34 @@ def _data_service(entry: CatalogEntry, wanted: DataServiceRequest, target: str, 
     )
 
 
+def _with_peer_hubs(resolved: ResolvedBlueprint, sites: SitesMap) -> ResolvedBlueprint:
+    """A hub stack learns every other region's hub and the supernets behind it, per tier."""
+    own = resolved.primary.aws
+    peers = []
+    for dc, hub in sites.hubs():
+        if dc.aws.region == own.region:
+            continue
+        by_tier = {tier: tuple(net for pool in dc.pools if pool.tier == tier for net in pool.supernets)
+                   for tier in ("prod", "nonprod")}
+        peers.append(PeerHub(region=dc.aws.region, transit_gateway_id=hub.transit_gateway_id, account_id=hub.account_id,
+                             prod_cidrs=by_tier["prod"], nonprod_cidrs=by_tier["nonprod"]))
+    placement = resolved.primary.model_copy(update={"aws": own.model_copy(update={"peer_hubs": tuple(peers)})})
+    return resolved.model_copy(update={"placements": (placement, *resolved.placements[1:])})
+
+
 def resolve(
     request: BlueprintRequest,
     catalog: Catalog,
     sites: SitesMap,
     existing: Iterable[ResolvedBlueprint] = (),
+    move_network: bool = False,
     trace: list | None = None,
 ) -> ResolvedBlueprint:
-    """Everything `bp new` decides, or BadInput naming the field at fault; `trace` collects pool verdicts."""
+    """Everything `bp new` decides, or BadInput naming the field at fault; `trace` collects pool verdicts.
+
+    A stack already in `existing` keeps its placements and networks unless `move_network` is set.
+    """
+    existing = list(existing)
     entry = catalog.get(request.blueprint)
     if not request.region and not request.site:
         raise BadInput("region or site: one is required (e.g. --region amer or --site ny1)")
@@ -80,8 +101,12 @@ def resolve(
     data_services = tuple(_data_service(entry, s, target, parameters, is_prod(request.env)) for s in wanted)
 
     pinned = request.model_copy(update={"blueprint": entry.ref, "target": target, "data_services": wanted})
-    placements = place(pinned, entry, sites, existing, placements_wanted=2 if parameters.get("ha") else 1,
-                       trace=trace)
+    count = 2 if parameters.get("ha") else 1
+    previous = next((bp for bp in existing if bp.stack == request.stack), None)
+    if previous and not move_network:
+        placements = kept_placements(pinned, entry, sites, existing, previous, count)
+    else:
+        placements = place(pinned, entry, sites, existing, placements_wanted=count, trace=trace)
     resolved = ResolvedBlueprint(
         request=pinned,
         spec=entry.spec,
@@ -92,5 +117,7 @@ def resolve(
         platform=sites.platform,
         fleet=sites.fleet,
     )
+    if entry.spec.network_hub:
+        resolved = _with_peer_hubs(resolved, sites)
     plan(resolved)  # a promise the fleet cannot keep fails here, before anything is written
     return resolved

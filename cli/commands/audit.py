@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -52,6 +53,10 @@ def _print_table(report) -> None:
     for e in report.unused:
         console.print(f"[yellow]unused exemption[/] {e.ticket} ({e.policy}, {e.stack}, {escape(e.resource)}) "
                       f"at {report.exemptions_file}:{e.line}", highlight=False)
+    counts = Counter("advisory" if f.status == "violation" and not f.blocking else f.status for f in report.findings)
+    console.print(f"{len(report.results)} stacks against {len(report.policies)} policies: "
+                  f"{sum(f.blocking for f in report.findings)} mandatory violations, {counts['advisory']} advisory, "
+                  f"{counts['exempt']} exempt, {counts['undecided']} undecided", highlight=False)
 
 
 def load_stacks(ctx: typer.Context, stacks: list[str] | None, all_stacks: bool):
@@ -79,6 +84,7 @@ def audit(
 ) -> None:
     """Audit stacks against the policy packs; exit 1 while a mandatory violation remains."""
     from blueprints.yaml_io import write_atomic
+    from engine.analyzer import PackError
     from policy_packs.audit import load_config, run_audit
 
     with user_errors():
@@ -87,8 +93,12 @@ def audit(
             raise typer.BadParameter("--output needs a file format: json, sarif, markdown, html or junit")
         settings = load_config(config) if config else None
         progress = _print_stack if fmt is Format.table or output is not None else None
-        report = run_audit(repo, chosen, sites, packs=pack, config=settings, config_source=str(config or "--config"),
-                           exemptions_file=exemptions, on_result=progress)
+        try:
+            report = run_audit(repo, chosen, sites, packs=pack, config=settings, config_source=str(config or "--config"),
+                               exemptions_file=exemptions, on_result=progress)
+        except PackError as exc:
+            errors.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+            raise typer.Exit(EXIT_FINDINGS) from None
     if fmt is Format.table:
         _print_table(report)
     elif output is not None:
