@@ -73,6 +73,7 @@ def compose(name: str, bp: ResolvedBlueprint, parent: pulumi.Resource) -> dict[s
         cluster = KubernetesCluster(f"{name}-eks", KubernetesClusterArgs(
             kubernetes_version=bp.spec.kubernetes_version or "", vpc_id=network.vpc_id,
             subnet_ids=network.private_subnet_ids, prod=bp.prod, tags=tags,
+            system_metadata_hop_limit=bp.spec.imds_hop_limit,
             public_access_cidrs=[] if bp.prod else [str(c) for c in place.api_allowed_cidrs],
             admin_role_arns=[_role(bp, bp.platform.aws_admin_role)],
             team_role_arns=[_role(bp, f"{bp.platform.aws_team_role_prefix}{bp.request.team}")],
@@ -87,7 +88,7 @@ def compose(name: str, bp: ResolvedBlueprint, parent: pulumi.Resource) -> dict[s
                 min_size=nodes, desired_size=nodes, max_size=nodes * 2, prod=bp.prod, tags=tags,
                 labels=pool.labels, taints=[_taint(t) for t in pool.taints],
                 capacity_type="SPOT" if (pool.spot or spot) and pool.nodes is None else "ON_DEMAND",
-                disk_size_gib=bp.size.disk_gib,
+                disk_size_gib=bp.size.disk_gib, metadata_hop_limit=bp.spec.hop_limit(pool),
             ), opts=pulumi.ResourceOptions(parent=cluster, provider=provider))
         exports.update(cluster_name=cluster.cluster_name, cluster_endpoint=cluster.endpoint, kubeconfig=cluster.kubeconfig)
         k8s_provider = kubernetes_provider(f"{name}-cluster", cluster, pulumi.ResourceOptions(parent=parent))
