@@ -42,8 +42,10 @@ class PostgresClusterArgs:
 
 
 class PostgresCluster(pulumi.ComponentResource):
-    """A CloudNativePG cluster with backups, retention, a pod monitor and restricted pods.
+    """A CloudNativePG cluster with backups, retention and restricted pods.
 
+    Metrics: every instance serves them on port 9187; the platform's Prometheus scrapes CNPG pods by
+    their `cnpg.io/podRole` label (CNPG 1.30 deprecates `monitoring.enablePodMonitor`).
     CNPG creates the instance pods, services and, when `enablePDB` is on, their PodDisruptionBudgets;
     a PDB of our own over the same pods would make evictions fail, so HA is set through `enablePDB`.
     """
@@ -80,7 +82,6 @@ class PostgresCluster(pulumi.ComponentResource):
             "bootstrap": {"initdb": {"database": args.database, "owner": args.owner}},
             "postgresql": {"parameters": dict(args.parameters)},
             "backup": {"barmanObjectStore": object_store, "retentionPolicy": args.backup_retention},
-            "monitoring": {"enablePodMonitor": True},
             "resources": args.resources.spec(),
             "seccompProfile": RUNTIME_DEFAULT_SECCOMP,
             "inheritedMetadata": {"labels": labels},

@@ -46,7 +46,7 @@ def either(request, prod, nonprod):
     return {"prod": prod, "nonprod": nonprod}[request.param]
 
 
-def test_every_rendered_builtin_object_matches_the_kubernetes_schema(either):
+def test_every_rendered_object_matches_the_kubernetes_and_operator_schemas(either):
     assert assert_valid(either) >= 5
 
 
@@ -73,7 +73,7 @@ def test_postgres_tiers_backup_and_monitoring(prod, nonprod):
     assert store["s3Credentials"]["accessKeyId"] == {"name": "pg-backup-creds", "key": "ACCESS_KEY_ID"}
     assert store["s3Credentials"]["secretAccessKey"] == {"name": "pg-backup-creds", "key": "ACCESS_SECRET_KEY"}
     assert spec["backup"]["retentionPolicy"] == "30d"
-    assert spec["monitoring"]["enablePodMonitor"] is True
+    assert "monitoring" not in spec, "enablePodMonitor is deprecated in CloudNativePG 1.30"
     assert spec["enableSuperuserAccess"] is False
     assert spec["seccompProfile"] == {"type": "RuntimeDefault"}
     assert set(spec["resources"]) == {"requests", "limits"}
