@@ -132,6 +132,7 @@ def _data_services(name: str, bp: ResolvedBlueprint, vs, opts: pulumi.ResourceOp
         if ds.kind == "postgres":
             pg = PostgresCluster(f"{name}-postgres", PostgresClusterArgs(
                 **common, storage_size=f"{ds.storage_gib}Gi", resources=res,
+                # The team's own prefix, written with the team's own key (see BackupStore.credentials_secret).
                 backup_destination=f"s3://{vs.backup.bucket}/{bp.stack}/postgres",
                 backup_endpoint_url=vs.backup.endpoint_url, backup_credentials_secret=vs.backup.credentials_secret,
                 backup_retention="30d" if bp.prod else "7d",
