@@ -9,6 +9,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.kubernetes.data_service import (
+    RESTRICTED_CONTAINER,
     RUNTIME_DEFAULT_SECCOMP,
     Resources,
     ownership_labels,
@@ -84,6 +85,9 @@ class PostgresCluster(pulumi.ComponentResource):
             "backup": {"barmanObjectStore": object_store, "retentionPolicy": args.backup_retention},
             "resources": args.resources.spec(),
             "seccompProfile": RUNTIME_DEFAULT_SECCOMP,
+            # Stated rather than left to the operator's defaults. The pods run as the image's own
+            # postgres user (UID 26, `postgresUID`): initdb needs that user in the image's passwd.
+            "securityContext": RESTRICTED_CONTAINER,
             "inheritedMetadata": {"labels": labels},
         }
         if args.prod:
