@@ -198,3 +198,13 @@ def test_every_kubernetes_object_carries_the_ownership_labels(fleet):
                 bad = [v for v in labels.values() if not _LABEL_VALUE.match(v)]
                 assert not bad, f"{resource.urn}: {where}: invalid label values {bad}"
     assert checked >= 100
+
+
+def test_no_stack_creates_vcenter_wide_tag_objects(fleet):
+    """Tag categories and tags are the platform's, shared by every team of a vCenter; stacks attach them."""
+    placements = 0
+    for stack, (bp, capture) in fleet.items():
+        placements += len(capture.by_type("cloud-blueprints:vsphere:TeamPlacement"))
+        for token in ("vsphere:index/tagCategory:TagCategory", "vsphere:index/tag:Tag"):
+            assert not capture.by_type(token), f"{stack} creates {[r.urn for r in capture.by_type(token)]}"
+    assert placements >= 4
