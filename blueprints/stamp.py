@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from blueprints.catalog import Catalog
+from blueprints.catalog import Catalog, CatalogEntry
 from blueprints.errors import BadInput
-from blueprints.models import BlueprintRequest, DataServiceRequest
+from blueprints.models import BlueprintRequest, DataServiceRequest, is_prod
 from blueprints.placement import place
+from blueprints.plan import plan
+from blueprints.restamp import kept_placements
 from blueprints.resolved import ResolvedBlueprint, ResolvedDataService
 from blueprints.sites import SitesMap
 
@@ -25,14 +27,33 @@ def _target(request: BlueprintRequest, targets: tuple[str, ...], sites: SitesMap
     return targets[0]
 
 
+def _data_service(entry: CatalogEntry, wanted: DataServiceRequest, target: str, parameters: dict, prod: bool) -> ResolvedDataService:
+    """A data service with the catalog's promise for this target and tier written out."""
+    terms = entry.data_service_terms[wanted.kind]
+    version = str(parameters[terms.version_parameter]) if terms.version_parameter else terms.version
+    copies = terms.replicas.get(target)
+    retention = terms.backup_retention_days
+    return ResolvedDataService(
+        kind=wanted.kind, size=wanted.size, **entry.data_service_sizes[wanted.kind][wanted.size].model_dump(),
+        version=version,
+        replicas=(copies.ha if prod or entry.spec.ha_data_services else copies.single) if copies else 1,
+        backup_retention_days=retention["prod" if prod else "nonprod"] if retention else None,
+    )
+
+
 def resolve(
     request: BlueprintRequest,
     catalog: Catalog,
     sites: SitesMap,
     existing: Iterable[ResolvedBlueprint] = (),
+    move_network: bool = False,
     trace: list | None = None,
 ) -> ResolvedBlueprint:
-    """Everything `bp new` decides, or BadInput naming the field at fault; `trace` collects pool verdicts."""
+    """Everything `bp new` decides, or BadInput naming the field at fault; `trace` collects pool verdicts.
+
+    A stack already in `existing` keeps its placements and networks unless `move_network` is set.
+    """
+    existing = list(existing)
     entry = catalog.get(request.blueprint)
     if not request.region and not request.site:
         raise BadInput("region or site: one is required (e.g. --region amer or --site ny1)")
@@ -62,15 +83,16 @@ def resolve(
     kinds = [s.kind for s in wanted]
     if len(set(kinds)) != len(kinds):
         raise BadInput("data_services: each kind may appear once")
-    data_services = tuple(
-        ResolvedDataService(kind=s.kind, size=s.size, **entry.data_service_sizes[s.kind][s.size].model_dump())
-        for s in wanted
-    )
+    data_services = tuple(_data_service(entry, s, target, parameters, is_prod(request.env)) for s in wanted)
 
     pinned = request.model_copy(update={"blueprint": entry.ref, "target": target, "data_services": wanted})
-    placements = place(pinned, entry, sites, existing, placements_wanted=2 if parameters.get("ha") else 1,
-                       trace=trace)
-    return ResolvedBlueprint(
+    count = 2 if parameters.get("ha") else 1
+    previous = next((bp for bp in existing if bp.stack == request.stack), None)
+    if previous and not move_network:
+        placements = kept_placements(pinned, entry, sites, existing, previous, count)
+    else:
+        placements = place(pinned, entry, sites, existing, placements_wanted=count, trace=trace)
+    resolved = ResolvedBlueprint(
         request=pinned,
         spec=entry.spec,
         size=entry.sizes[request.size],
@@ -78,4 +100,7 @@ def resolve(
         data_services=data_services,
         placements=placements,
         platform=sites.platform,
+        fleet=sites.fleet,
     )
+    plan(resolved)  # a promise the fleet cannot keep fails here, before anything is written
+    return resolved

@@ -1,7 +1,8 @@
 """TeamBlueprint: the whole of one team's resolved blueprint, composed from the target components.
 
-It is the composition root: the only component that builds providers (one per placement),
-which it hands to the target components through `opts`, as DESIGN asks.
+It is the composition root: the resolved blueprint becomes a plan (pure, typed, per target), and
+the plan becomes components. Providers are built here and in the target steps, never inside a
+component, as DESIGN asks.
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ from dataclasses import dataclass
 
 import pulumi
 
+from blueprints.plan import plan
 from blueprints.resolved import ResolvedBlueprint
+from components.compose import compose
 
 
 @dataclass(frozen=True)
@@ -28,11 +31,6 @@ class TeamBlueprint(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: TeamBlueprintArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("cloud-blueprints:index:TeamBlueprint", name, None, opts)
-        bp = args.blueprint
-        # Imported here so a stack pays only for its own target's SDK.
-        if bp.primary.target == "aws":
-            from components.compose_aws import compose
-        else:
-            from components.compose_vsphere import compose
-        self.exports = {"blueprint": bp.blueprint_ref, **compose(name, bp, self)}
+        the_plan = plan(args.blueprint)
+        self.exports = {"blueprint": the_plan.blueprint, **compose(name, the_plan, self)}
         self.register_outputs(self.exports)
