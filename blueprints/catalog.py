@@ -134,6 +134,9 @@ class NodePoolSpec(Frozen):
         (), description="Taints as key[=value]:NoSchedule|NoExecute|PreferNoSchedule. Default: none."
     )
     spot: bool = Field(False, description="Use spot/preemptible capacity in nonprod. Default: false.")
+    imds_hop_limit: Literal[1, 2] | None = Field(
+        None, description="IMDSv2 hop limit of this pool's nodes (2 lets pods reach the node role). Default: the cluster's."
+    )
 
 
 class BlueprintSpec(Frozen):
@@ -147,6 +150,10 @@ class BlueprintSpec(Frozen):
     network_hub: bool = Field(False, description="Create the regional network hub (platform team only). Default: false.")
     kubernetes_version: str | None = Field(None, description="Kubernetes minor version of a dedicated cluster. Default: none.")
     node_pools: tuple[NodePoolSpec, ...] = Field((), description="Node pools of a dedicated cluster. Default: none.")
+    imds_hop_limit: Literal[1, 2] = Field(
+        1, description="IMDSv2 hop limit of a dedicated cluster's nodes, system pool included; 1 keeps pods off the "
+        "node role's credentials. Default: 1."
+    )
     network_prefix: dict[Target, int] = Field(
         default_factory=dict, description="Prefix length of the network allocated per target (e.g. aws: 20). Default: none."
     )
@@ -157,6 +164,10 @@ class BlueprintSpec(Frozen):
     default_data_services: tuple[dict[str, str], ...] = Field(
         (), description="Data services provisioned when the request names none, as {kind, size}. Default: none."
     )
+
+    def hop_limit(self, pool: NodePoolSpec) -> int:
+        """The IMDSv2 hop limit of a pool's nodes: its own, else the cluster's."""
+        return pool.imds_hop_limit or self.imds_hop_limit
 
 
 class Responsibility(Frozen):
