@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from ipaddress import IPv4Network
 from typing import Literal
 
@@ -87,6 +88,13 @@ class ResolvedDataService(Frozen):
     )
 
 
+class Retirement(Frozen):
+    """`bp retire`: the stack is being taken down; it keeps its capacity and networks until its file is deleted."""
+
+    since: date = Field(description="Day it was marked retired. Required.")
+    reason: str = Field(description="Why, for reviewers and the fleet report. Required.", min_length=1)
+
+
 class ResolvedBlueprint(Frozen):
     """Everything the stack program needs, decided once by `bp new` and reviewed in a pull request."""
 
@@ -99,6 +107,7 @@ class ResolvedBlueprint(Frozen):
     placements: tuple[Placement, ...] = Field(description="Primary placement first; a second one for HA. Required.", min_length=1)
     platform: Platform = Field(description="Fleet-wide identities. Required.")
     fleet: Fleet = Field(description="Machine shapes, engine releases and cluster networks, from the sites map. Required.")
+    retirement: Retirement | None = Field(None, description="Set by `bp retire`. Default: none (in service).")
 
     @property
     def stack(self) -> str:
@@ -109,6 +118,11 @@ class ResolvedBlueprint(Frozen):
     def prod(self) -> bool:
         """Whether this is a production stack."""
         return is_prod(self.request.env)
+
+    @property
+    def retired(self) -> bool:
+        """Whether `bp retire` marked it: still deployed and still holding its allocations."""
+        return self.retirement is not None
 
     @property
     def primary(self) -> Placement:

@@ -16,6 +16,7 @@ from pydantic import Field, model_validator
 
 from blueprints import yaml_io
 from blueprints.errors import BadInput
+from blueprints.fleet_operator_settings import OperatorSettings
 from blueprints.models import ComplianceZone, Frozen, Target
 
 DEMO_SITES = Path(__file__).parent / "sites" / "demo-fleet.yaml"
@@ -294,6 +295,9 @@ class SitesMap(Frozen):
     platform: Platform = Field(description="Fleet-wide identities. Required.")
     fleet: Fleet = Field(description="Machine shapes, engine releases and cluster-internal networks. Required.")
     regions: tuple[Region, ...] = Field(description="Regions. Required.", min_length=1)
+    operator: OperatorSettings | None = Field(
+        None, description="Where fleet-wide `pulumi up` on the Pulumi Kubernetes Operator finds the fleet. Default: none."
+    )
 
     @model_validator(mode="after")
     def _unique(self) -> "SitesMap":

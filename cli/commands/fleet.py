@@ -4,4 +4,9 @@ from __future__ import annotations
 
 import typer
 
+from cli.commands import fleet_check, fleet_operator, fleet_report
+
 app = typer.Typer(help="Fleet-wide checks, reports, runs and rollouts for platform staff.", no_args_is_help=True)
+app.command("check")(fleet_check.check)
+app.command("report")(fleet_report.report)
+app.command("operator-manifests")(fleet_operator.operator_manifests)
