@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import typer
 
-from cli.commands import fleet_check, fleet_operator, fleet_report
+from cli.commands import fleet_check, fleet_operator, fleet_preview, fleet_report
 
 app = typer.Typer(help="Fleet-wide checks, reports, runs and rollouts for platform staff.", no_args_is_help=True)
 app.command("check")(fleet_check.check)
 app.command("report")(fleet_report.report)
 app.command("operator-manifests")(fleet_operator.operator_manifests)
+app.command("preview")(fleet_preview.preview)
