@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterator
 from urllib.parse import parse_qs, urlparse
 
@@ -39,6 +39,13 @@ class Check:
     """Whether it passed."""
     detail: str
     """What was found."""
+    scope: str = ""
+    """Where: `<account>/<region>` for checks made in an account, empty for the others."""
+
+    @property
+    def label(self) -> str:
+        """The check's name with its scope, unique within a report."""
+        return f"{self.scope} {self.name}".strip()
 
 
 @dataclass
@@ -78,7 +85,7 @@ class Report:
     def to_json(self) -> dict[str, Any]:
         """The machine-readable report."""
         return {"stack": self.stack, "ok": self.ok,
-                "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in self.checks]}
+                "checks": [{"scope": c.scope, "name": c.name, "ok": c.ok, "detail": c.detail} for c in self.checks]}
 
 
 # --- what the program needs -----------------------------------------------------------------------
@@ -264,7 +271,13 @@ def _deploy_session(base: Aws, need: Needs, stack: str, checks: list[Check]) -> 
 
 
 def check_provider(need: Needs, stack: str) -> list[Check]:
-    """Every check for one provider of the stack, stopping where later checks could not mean anything."""
+    """Every check for one provider of the stack, each scoped to its account and region."""
+    scope = f"{'/'.join(need.accounts) or 'default account'}/{need.region}"
+    return [replace(c, scope=scope) for c in _provider_checks(need, stack)]
+
+
+def _provider_checks(need: Needs, stack: str) -> list[Check]:
+    """Stopping where later checks could not mean anything."""
     base = connect(need.region)
     checks = [_region(base)]
     if not checks[0].ok:

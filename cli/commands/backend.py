@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from cli.context import EXIT_FINDINGS, console, print_json, user_errors
 
@@ -35,14 +36,14 @@ def bootstrap(
     else:
         for item in report.items:
             style = STYLE[item.status]
-            console.print(f"[{style}]{item.status:>11}[/]  {item.resource}  {item.name}: {item.detail}", highlight=False)
+            console.print(f"[{style}]{item.status:>11}[/]  {escape(item.resource)}  {item.name}: {escape(item.detail)}")
         if report.short:
             console.print("Falls short; nothing was changed for it. Rerun with --fix to bring it up to standard.")
         elif not report.changed:
             console.print("Nothing to change: the backend is up to standard.")
-        console.print("\nPoint Pulumi at it:", highlight=False)
-        console.print(f"  pulumi login '{report.login_url}'", highlight=False, soft_wrap=True)
-        console.print(f"  pulumi stack init <team>-<env> --secrets-provider '{report.secrets_provider}'",
-                      highlight=False, soft_wrap=True)
+        console.print("\nPoint Pulumi at it:")
+        console.print(f"  pulumi login '{escape(report.login_url)}'", soft_wrap=True)
+        console.print(f"  pulumi stack init <team>-<env> --secrets-provider '{escape(report.secrets_provider)}'",
+                      soft_wrap=True)
     if report.short:
         raise typer.Exit(EXIT_FINDINGS)

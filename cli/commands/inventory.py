@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from cli.context import console, print_json, state, user_errors
@@ -61,7 +62,7 @@ def inventory(
             style = STYLE[rec["ownership"]]
             # An unowned resource lacks every ownership tag; listing them all says nothing new.
             missing = "" if rec["ownership"] == "unowned" else ", ".join(rec["missing_tags"])
-            table.add_row(rec["kind"], f"[{style}]{rec['ownership']}[/]", rec["stack"], rec["team"], rec["env"], missing,
-                          rec["id"])
+            table.add_row(rec["kind"], f"[{style}]{rec['ownership']}[/]", rec["stack"], escape(rec["team"]),
+                          escape(rec["env"]), missing, escape(rec["id"]))
         console.print(table)
         console.print(", ".join(f"{n} {kind}" for kind, n in counts(rows).items()))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from cli.context import EXIT_FINDINGS, console, print_json, state, user_errors
 from cli.stacks_arg import load_named
@@ -46,7 +47,7 @@ def preflight(
     else:
         for c in report.checks:
             mark = "[green]pass[/]" if c.ok else "[red]FAIL[/]"
-            console.print(f"{mark}  {c.name}: {c.detail}", highlight=False, soft_wrap=True)
+            console.print(f"{mark}  {escape(c.label)}: {escape(c.detail)}", soft_wrap=True)
         failed = sum(not c.ok for c in report.checks)
         console.print(f"{len(report.checks) - failed} of {len(report.checks)} checks passed")
     if not report.ok:

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import boto3
 
+from blueprints.sites import load_sites
+
 REGION = "us-east-1"
 TARGET_ACCOUNT = "210000000001"
 """The account of the demo fleet's us-east-1-prod pool, where payments-prod deploys."""
+HUB_ACCOUNT = next(hub.account_id for dc, hub in load_sites().hubs() if dc.name == REGION)
+"""The account of the demo fleet's us-east-1 hub, where team attachments are accepted."""
 DEPLOY_ROLE = "cloud-blueprints-deployer"
+SCOPE = f"{TARGET_ACCOUNT}/{REGION}"
+HUB_SCOPE = f"{HUB_ACCOUNT}/{REGION}"
 
 
 def session_in(account: str) -> boto3.session.Session:

@@ -14,9 +14,9 @@ from pathlib import Path
 import boto3
 import pytest
 from moto.server import ThreadedMotoServer
-from moto_support import DEPLOY_ROLE, REGION, TARGET_ACCOUNT
+from moto_support import DEPLOY_ROLE, HUB_ACCOUNT, REGION, SCOPE, TARGET_ACCOUNT
 
-from blueprints.sites import DEMO_SITES, load_sites
+from blueprints.sites import DEMO_SITES
 
 BP = Path(sys.executable).parent / "bp"
 DEMO_HUB = "tgw-0000e2368a6fb5db1"
@@ -70,13 +70,12 @@ def test_the_console_script_against_moto_server(moto_server, repo, tmp_path):
         assert "Traceback" not in done.stderr, done.stderr
         return done
 
-    # The platform's side of the target account: the deploy role and the region's hub.
-    target = clients(moto_server, TARGET_ACCOUNT)
-    target("iam").create_role(RoleName=DEPLOY_ROLE, AssumeRolePolicyDocument="{}")
-    hub = target("ec2").create_transit_gateway(Description="us-east-1 hub")["TransitGateway"]["TransitGatewayId"]
-    # The hub's account, where the team's attachment is accepted and routed, has the deploy role too.
-    hub_account = next(h.account_id for dc, h in load_sites().hubs() if dc.name == REGION)
-    clients(moto_server, hub_account)("iam").create_role(RoleName=DEPLOY_ROLE, AssumeRolePolicyDocument="{}")
+    # The platform's side: deploy roles in the stack's and the hub's accounts, and the region's hub
+    # (made in the stack's account, where a RAM share would show it).
+    for account in (TARGET_ACCOUNT, HUB_ACCOUNT):
+        clients(moto_server, account)("iam").create_role(RoleName=DEPLOY_ROLE, AssumeRolePolicyDocument="{}")
+    hub = clients(moto_server, TARGET_ACCOUNT)("ec2").create_transit_gateway(
+        Description="us-east-1 hub")["TransitGateway"]["TransitGatewayId"]
     sites = tmp_path / "sites.yaml"
     sites.write_text(DEMO_SITES.read_text().replace(DEMO_HUB, hub))
 
@@ -109,7 +108,7 @@ def test_the_console_script_against_moto_server(moto_server, repo, tmp_path):
 
     checked = bp("preflight", "payments-prod")
     assert checked.returncode == 0, checked.stdout + checked.stderr
-    assert "FAIL" not in checked.stdout and f"pass  transit gateway {hub}: state available" in checked.stdout
+    assert "FAIL" not in checked.stdout and f"pass  {SCOPE} transit gateway {hub}: state available" in checked.stdout
     assert "pass  kms alias alias/acme-pulumi-state-secrets" in checked.stdout
 
     transcript_text = "\n".join(transcript)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import boto3
 import pytest
-from moto_support import DEPLOY_ROLE, REGION, TARGET_ACCOUNT, session_in
+from moto_support import DEPLOY_ROLE, HUB_ACCOUNT, HUB_SCOPE, REGION, SCOPE, TARGET_ACCOUNT, session_in
 
 from accounts.preflight import hub_drift
 from blueprints import yaml_io
@@ -26,20 +26,13 @@ TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "sts:AssumeRole"}]})
 
 
-HUB_ACCOUNT = next(hub.account_id for dc, hub in load_sites().hubs() if dc.name == REGION)
-
-
-def ready_hub_account() -> None:
-    """The hub's account, where team attachments are accepted and routed: the deploy role exists there."""
-    session_in(HUB_ACCOUNT).client("iam").create_role(RoleName=DEPLOY_ROLE, AssumeRolePolicyDocument=TRUST)
-
-
 def ready_account() -> str:
-    """The target account with its hub and deploy role, as the platform sets it up; the hub's id."""
-    ready_hub_account()
-    target = session_in(TARGET_ACCOUNT)
-    target.client("iam").create_role(RoleName=DEPLOY_ROLE, AssumeRolePolicyDocument=TRUST)
-    return target.client("ec2").create_transit_gateway(Description="us-east-1 hub")["TransitGateway"]["TransitGatewayId"]
+    """The stack's and the hub's accounts as the platform sets them up: deploy roles, and the hub (made in the
+    stack's account, where a RAM share would show it); the hub's id."""
+    for account in (TARGET_ACCOUNT, HUB_ACCOUNT):
+        session_in(account).client("iam").create_role(RoleName=DEPLOY_ROLE, AssumeRolePolicyDocument=TRUST)
+    ec2 = session_in(TARGET_ACCOUNT).client("ec2")
+    return ec2.create_transit_gateway(Description="us-east-1 hub")["TransitGateway"]["TransitGatewayId"]
 
 
 def sites_with_hub(tmp_path: Path, hub: str) -> Path:
@@ -50,11 +43,7 @@ def sites_with_hub(tmp_path: Path, hub: str) -> Path:
 
 
 def checks(result) -> dict[str, dict]:
-    """Checks by name; the stack's own account comes first, the hub's account (attachment routing) after it."""
-    found: dict[str, dict] = {}
-    for c in json.loads(result.stdout)["checks"]:
-        found.setdefault(c["name"], c)
-    return found
+    return {f"{c['scope']} {c['name']}".strip(): c for c in json.loads(result.stdout)["checks"]}
 
 
 def test_a_ready_account_passes_every_check(cli, tmp_path):
@@ -65,22 +54,23 @@ def test_a_ready_account_passes_every_check(cli, tmp_path):
     found = checks(result)
     assert all(c["ok"] for c in found.values()), found
     deploy_arn = f"arn:aws:iam::{TARGET_ACCOUNT}:role/{DEPLOY_ROLE}"
-    assert {f"region {REGION}", f"assume {deploy_arn}", "account", f"iam role {DEPLOY_ROLE}",
-            "VPCs per region", "Elastic IPs", "sites map hub of us-east-1"} <= set(found)
-    assert found["account"]["detail"] == TARGET_ACCOUNT, "checks run in the stack's account, through the deploy role"
-    assert found["availability zones us-east-1a, us-east-1b, us-east-1c"]["ok"]
-    assert "Service Quotas vpc/L-F678F1CE" in found["VPCs per region"]["detail"]
-    assert "3 needed" in found["Elastic IPs"]["detail"], "a prod stack has one NAT gateway, so one EIP, per zone"
-    assert "EC2 account attribute vpc-max-elastic-ips" in found["Elastic IPs"]["detail"]
+    assert {f"{SCOPE} region {REGION}", f"{SCOPE} assume {deploy_arn}", f"{SCOPE} account", f"{SCOPE} iam role {DEPLOY_ROLE}",
+            f"{SCOPE} VPCs per region", f"{SCOPE} Elastic IPs", "sites map hub of us-east-1",
+            f"{HUB_SCOPE} iam role {DEPLOY_ROLE}"} <= set(found)
+    assert found[f"{SCOPE} account"]["detail"] == TARGET_ACCOUNT, "checks run in the stack's account, through the deploy role"
+    assert found[f"{HUB_SCOPE} account"]["detail"] == HUB_ACCOUNT, "and in the hub's account, through its deploy role"
+    assert found[f"{SCOPE} availability zones us-east-1a, us-east-1b, us-east-1c"]["ok"]
+    assert "Service Quotas vpc/L-F678F1CE" in found[f"{SCOPE} VPCs per region"]["detail"]
+    eips = found[f"{SCOPE} Elastic IPs"]["detail"]
+    assert "3 needed" in eips, "a prod stack has one NAT gateway, so one EIP, per zone"
+    assert "EC2 account attribute vpc-max-elastic-ips" in eips
 
     human = cli("preflight", "payments-prod", options=sites)
     lines = human.output.strip().splitlines()
-    total = len(json.loads(result.stdout)["checks"])
-    assert all(line.startswith("pass  ") for line in lines[:-1]) and lines[-1] == f"{total} of {total} checks passed"
+    assert all(line.startswith("pass  ") for line in lines[:-1]) and lines[-1] == f"{len(found)} of {len(found)} checks passed"
 
 
 def test_a_missing_hub_role_and_exhausted_eip_quota_fail_one_line_each(cli):
-    ready_hub_account()
     session_in(TARGET_ACCOUNT)  # the account exists, but nothing the stack needs is in it
     ec2 = session_in(TARGET_ACCOUNT).client("ec2")
     for _ in range(3):
@@ -90,13 +80,14 @@ def test_a_missing_hub_role_and_exhausted_eip_quota_fail_one_line_each(cli):
     assert result.exit_code == 1, result.output
     failed = {name: c["detail"] for name, c in checks(result).items() if not c["ok"]}
     assert failed == {
-        f"transit gateway {DEMO_HUB}": "not found in the account (the hub of the sites map)",
-        f"iam role {DEPLOY_ROLE}": f"arn:aws:iam::{TARGET_ACCOUNT}:role/{DEPLOY_ROLE} does not exist",
-        "Elastic IPs": "3 used + 3 needed of 5 (EC2 account attribute vpc-max-elastic-ips)",
+        f"{SCOPE} transit gateway {DEMO_HUB}": "not found in the account (the hub of the sites map)",
+        f"{SCOPE} iam role {DEPLOY_ROLE}": f"arn:aws:iam::{TARGET_ACCOUNT}:role/{DEPLOY_ROLE} does not exist",
+        f"{SCOPE} Elastic IPs": "3 used + 3 needed of 5 (EC2 account attribute vpc-max-elastic-ips)",
+        f"{HUB_SCOPE} iam role {DEPLOY_ROLE}": f"arn:aws:iam::{HUB_ACCOUNT}:role/{DEPLOY_ROLE} does not exist",
     }
     human = cli("preflight", "payments-prod")
     assert human.exit_code == 1
-    assert f"FAIL  transit gateway {DEMO_HUB}: not found" in human.output
+    assert f"FAIL  {SCOPE} transit gateway {DEMO_HUB}: not found" in human.output
 
 
 def test_the_stack_secrets_provider_key_must_exist(cli, repo, tmp_path):
@@ -110,7 +101,8 @@ def test_the_stack_secrets_provider_key_must_exist(cli, repo, tmp_path):
     missing = cli("preflight", "payments-prod", "--json", options=sites)
     assert missing.exit_code == 1
     assert checks(missing)["kms alias alias/acme-state-secrets"] == {
-        "name": "kms alias alias/acme-state-secrets", "ok": False, "detail": "not found (the stack's secrets provider)"}
+        "scope": "", "name": "kms alias alias/acme-state-secrets", "ok": False,
+        "detail": "not found (the stack's secrets provider)"}
 
     assert cli("backend", "bootstrap", "--region", REGION, "--bucket", "acme-state").exit_code == 0
     assert cli("preflight", "payments-prod", options=sites).exit_code == 0
@@ -126,7 +118,7 @@ def test_a_region_not_enabled_for_the_account_fails_and_stops_its_checks(cli, tm
     result = cli("preflight", "payments-prod", options=sites)
     assert result.exit_code == 1
     lines = result.output.splitlines()
-    assert "FAIL  region ap-east-1: opt-in status not-opted-in" in lines
+    assert f"FAIL  {TARGET_ACCOUNT}/ap-east-1 region ap-east-1: opt-in status not-opted-in" in lines
     assert not any("assume" in line for line in lines), "nothing is checked in a region the account cannot use"
 
 
