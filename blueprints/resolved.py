@@ -10,6 +10,7 @@ from pydantic import Field
 from blueprints.catalog import BlueprintSpec, SizeClass
 from blueprints.models import BlueprintRequest, DataServiceKind, Frozen, Size, Target, is_prod
 from blueprints.sites import BackupStore, Hub, Platform, SharedCluster, Supervisor, Tier
+from blueprints.versions import Move
 
 API_VERSION = "cloud-blueprints.io/v1"
 CONFIG_KEY = "cloud-blueprints:blueprint"
@@ -81,6 +82,7 @@ class ResolvedBlueprint(Frozen):
     data_services: tuple[ResolvedDataService, ...] = Field((), description="Data services to build. Default: none.")
     placements: tuple[Placement, ...] = Field(description="Primary placement first; a second one for HA. Required.", min_length=1)
     platform: Platform = Field(description="Fleet-wide identities. Required.")
+    moves: tuple[Move, ...] = Field((), description="Resources the version renamed, kept in place by aliases. Default: none.")
 
     @property
     def stack(self) -> str:
@@ -101,6 +103,10 @@ class ResolvedBlueprint(Frozen):
     def blueprint_ref(self) -> str:
         """`name@version`."""
         return self.request.blueprint
+
+    def renames(self) -> dict[str, str]:
+        """Old logical name -> the name this version gives the resource, for this stack."""
+        return dict(move.names(self.stack) for move in self.moves)
 
     def tags(self) -> dict[str, str]:
         """Ownership tags every taggable resource carries."""

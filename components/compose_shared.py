@@ -27,6 +27,7 @@ def tenancy(name: str, bp: ResolvedBlueprint, opts: pulumi.ResourceOptions) -> T
             memory_gib=bp.size.memory_gib,
             labels=bp.tags(),
             ingress_namespace=str(bp.parameters.get("ingress_namespace", "ingress-nginx")),
+            renames=bp.renames(),
         ),
         opts=opts,
     )

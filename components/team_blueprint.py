@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import pulumi
 
 from blueprints.resolved import ResolvedBlueprint
+from components.moves import alias_moves
 
 
 @dataclass(frozen=True)
@@ -27,8 +28,10 @@ class TeamBlueprint(pulumi.ComponentResource):
     exports: dict[str, pulumi.Input]
 
     def __init__(self, name: str, args: TeamBlueprintArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("cloud-blueprints:index:TeamBlueprint", name, None, opts)
         bp = args.blueprint
+        # Registered before the children, so every moved child carries its alias.
+        moved = pulumi.ResourceOptions(transformations=[alias_moves(bp.moves, bp.stack)])
+        super().__init__("cloud-blueprints:index:TeamBlueprint", name, None, pulumi.ResourceOptions.merge(opts, moved))
         # Imported here so a stack pays only for its own target's SDK.
         if bp.primary.target == "aws":
             from components.compose_aws import compose

@@ -35,6 +35,8 @@ class TeamNamespaceArgs:
     """Persistent storage the namespace may claim, GiB. Default: 500."""
     max_pods: int = 200
     """Pods the namespace may run. Default: 200."""
+    renames: Mapping[str, str] = field(default_factory=dict)
+    """Logical names the blueprint version gives children instead of the defaults (its moves). Default: none."""
 
 
 class TeamNamespace(pulumi.ComponentResource):
@@ -46,7 +48,7 @@ class TeamNamespace(pulumi.ComponentResource):
         super().__init__("cloud-blueprints:k8s:TeamNamespace", name, None, opts)
         labels = {k: label_value(v) for k, v in args.labels.items()}
         ns = k8s.core.v1.Namespace(
-            f"{name}-ns",
+            args.renames.get(f"{name}-ns", f"{name}-ns"),
             metadata={
                 "name": args.namespace,
                 "labels": {
