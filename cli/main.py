@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from cli import __version__
-from cli.commands import catalog, fleet, new, preview, schema, sites, validate
+from cli.commands import catalog, fleet, new, pin, preview, schema, sites, upgrade, validate
 from cli.context import State
 
 app = typer.Typer(
@@ -25,6 +25,8 @@ app.command("new")(new.new)
 app.command("validate")(validate.validate)
 app.command("preview")(preview.preview)
 app.command("schema")(schema.schema)
+app.command("upgrade")(upgrade.upgrade)
+app.command("pin")(pin.pin)
 
 
 def _version(value: bool) -> None:

@@ -44,6 +44,8 @@ class CapturedResource:
     ignore_changes: tuple[str, ...]
     delete_before_replace: bool
     retain_on_delete: bool
+    aliases: tuple[str, ...] = ()
+    """URNs this resource was known by before (its Pulumi aliases), as the engine resolves them."""
 
     def to_json(self) -> dict[str, Any]:
         """The machine-readable shape used by `bp preview --json`."""
@@ -140,9 +142,22 @@ class CapturingMonitor(mocks.MockMonitor):
                 ignore_changes=tuple(request.ignoreChanges),
                 delete_before_replace=bool(request.deleteBeforeReplace),
                 retain_on_delete=bool(request.retainOnDelete),
+                aliases=self._alias_urns(request),
             )
         )
         return response
+
+    def _alias_urns(self, request) -> tuple[str, ...]:
+        """Each alias as a URN: a spec defaults to the resource's own type, name and parent."""
+        urns = []
+        for alias in request.aliases:
+            if alias.urn:
+                urns.append(alias.urn)
+                continue
+            spec = alias.spec
+            parent = "" if spec.noParent else (spec.parentUrn or request.parent)
+            urns.append(self.make_urn(parent, spec.type or request.type, spec.name or request.name))
+        return tuple(urns)
 
     def ReadResource(self, request):
         response = super().ReadResource(request)
