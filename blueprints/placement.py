@@ -1,4 +1,4 @@
-"""Placement and IPAM: deterministic first fit against the sites map and the stacks already stamped."""
+"""Placement and IPAM against the sites map and the stacks already stamped; pool_choice ranks the pools."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Iterable
 from blueprints.catalog import CatalogEntry
 from blueprints.errors import BadInput
 from blueprints.models import BlueprintRequest, is_prod
+from blueprints.pool_choice import Verdict, judge, settle, usage_by_pool
 from blueprints.resolved import AwsPlacement, NetworkAllocation, Placement, ResolvedBlueprint, VspherePlacement
 from blueprints.sites import DataCenter, Pool, Region, SitesMap
 
@@ -92,8 +93,12 @@ def place(
     sites: SitesMap,
     existing: Iterable[ResolvedBlueprint],
     placements_wanted: int = 1,
+    trace: list[Verdict] | None = None,
 ) -> tuple[Placement, ...]:
-    """Choose pools (in distinct data centers) and allocate their networks, first fit in file order."""
+    """Choose pools (in distinct data centers) by pool_choice's rule and allocate their networks.
+
+    `trace`, when given, receives every pool's verdict per placement (what `bp new --explain` shows).
+    """
     target = request.target
     tier = "prod" if is_prod(request.env) else "nonprod"
     size = entry.sizes[request.size]
@@ -108,24 +113,12 @@ def place(
     chosen: list[Placement] = []
     rejected: list[str] = []
 
-    def eligible(region: Region, dc: DataCenter) -> bool:
-        if not chosen:
-            return (not request.region or region.name == request.region) and (not request.site or dc.name == request.site)
-        # Further placements: the same region, a data center not used yet.
-        return region.name == chosen[0].region and dc.name not in {p.data_center for p in chosen}
-
-    # Each placement scans the whole map, so a second data center may come before the first in file order.
-    for _ in range(placements_wanted):
-        for region, dc, pool in sites.pools():
-            if not eligible(region, dc):
-                continue
-            if dc.target != target or pool.tier != tier or request.compliance_zone not in pool.compliance_zones:
-                continue
+    for n in range(placements_wanted):
+        verdicts = judge(request, tier, size, sites, usage_by_pool(used), chosen)
+        rejected += [f"{v.pool.name} (full)" for v in verdicts if v.capacity_only]
+        for verdict in (v for v in verdicts if v.fits):
+            region, dc, pool = verdict.region, verdict.data_center, verdict.pool
             in_pool = [a for a in used if a.pool == pool.name]
-            if sum(a.vcpu for a in in_pool) + size.vcpu > pool.capacity.vcpu or \
-                    sum(a.memory_gib for a in in_pool) + size.memory_gib > pool.capacity.memory_gib:
-                rejected.append(f"{pool.name} (full)")
-                continue
             network = None
             if prefix is not None:
                 cidr = _free_cidr(pool, prefix, [a.cidr for a in used if a.cidr])
@@ -143,6 +136,11 @@ def place(
             # What this stack takes counts against its next placement too.
             used.append(Allocation(request.stack, pool.name, network.cidr if network else None,
                                    network.vlan if network else None, size.vcpu, size.memory_gib))
+            break
+        placed = chosen[n].pool if len(chosen) > n else None
+        if trace is not None:
+            trace += settle(verdicts, placed, rejected)
+        if placed is None:
             break
 
     if len(chosen) < placements_wanted:

@@ -53,8 +53,9 @@ def resolve(
     catalog: Catalog,
     sites: SitesMap,
     existing: Iterable[ResolvedBlueprint] = (),
+    trace: list | None = None,
 ) -> ResolvedBlueprint:
-    """Everything `bp new` decides, or BadInput naming the field at fault."""
+    """Everything `bp new` decides, or BadInput naming the field at fault; `trace` collects pool verdicts."""
     entry = catalog.get(request.blueprint)
     if not request.region and not request.site:
         raise BadInput("region or site: one is required (e.g. --region amer or --site ny1)")
@@ -75,7 +76,8 @@ def resolve(
     data_services = _data_services(entry, target, wanted)
 
     pinned = request.model_copy(update={"blueprint": entry.ref, "target": target, "data_services": wanted})
-    placements = place(pinned, entry, sites, existing, placements_wanted=2 if parameters.get("ha") else 1)
+    placements = place(pinned, entry, sites, existing, placements_wanted=2 if parameters.get("ha") else 1,
+                       trace=trace)
     return ResolvedBlueprint(
         request=pinned,
         spec=entry.spec,

@@ -76,6 +76,6 @@ def user_errors() -> Iterator[None]:
         raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
-def print_json(data: Any) -> None:
+def print_json(data: Any, sort_keys: bool = False) -> None:
     """Machine output on stdout, nothing else."""
-    sys.stdout.write(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
+    sys.stdout.write(json.dumps(data, indent=2, sort_keys=sort_keys, default=str) + "\n")

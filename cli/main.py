@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from cli import __version__
-from cli.commands import catalog, fleet, new, pin, preview, schema, sites, upgrade, validate
+from cli.commands import audit, catalog, fleet, new, pin, policy, preview, schema, sites, upgrade, validate
 from cli.context import State
 
 app = typer.Typer(
@@ -21,10 +21,12 @@ app = typer.Typer(
 app.add_typer(catalog.app, name="catalog")
 app.add_typer(sites.app, name="sites")
 app.add_typer(fleet.app, name="fleet")
+app.add_typer(policy.app, name="policy")
 app.command("new")(new.new)
 app.command("validate")(validate.validate)
 app.command("preview")(preview.preview)
 app.command("schema")(schema.schema)
+app.command("audit")(audit.audit)
 app.command("upgrade")(upgrade.upgrade)
 app.command("pin")(pin.pin)
 

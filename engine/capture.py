@@ -7,6 +7,9 @@ from typing import Any
 
 from pulumi.runtime import mocks, rpc
 
+PROJECT = "cloud-blueprints"
+"""The project name, as Pulumi.yaml declares it."""
+
 SECRET = "[secret]"
 """Stands in for every secret value in captured inputs and outputs."""
 
@@ -44,6 +47,8 @@ class CapturedResource:
     ignore_changes: tuple[str, ...]
     delete_before_replace: bool
     retain_on_delete: bool
+    property_dependencies: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Input name -> URNs the input's value was computed from (what policies see as propertyDependencies)."""
     aliases: tuple[str, ...] = ()
     """URNs this resource was known by before (its Pulumi aliases), as the engine resolves them."""
 
@@ -106,6 +111,50 @@ class Capture:
         """Every type token registered."""
         return {r.type for r in self.resources}
 
+    def settle(self) -> None:
+        """Put everything in a stable order, whatever order the SDK's threads registered it in.
+
+        Resources go depth first from the roots, each parent before its children and siblings by URN,
+        so a tree can be drawn in one pass and two runs of a stack compare byte for byte.
+        """
+        kids: dict[str | None, list[CapturedResource]] = {}
+        known = {r.urn for r in self.resources}
+        for r in self.resources:
+            kids.setdefault(r.parent if r.parent in known else None, []).append(r)
+        ordered: list[CapturedResource] = []
+        pending = sorted(kids.get(None, []), key=lambda r: r.urn, reverse=True)
+        while pending:
+            r = pending.pop()
+            ordered.append(r)
+            pending += sorted(kids.get(r.urn, []), key=lambda c: c.urn, reverse=True)
+        self.resources = ordered
+        self.reads.sort(key=lambda r: r.urn)
+        self.component_outputs = dict(sorted(self.component_outputs.items()))
+
+    def to_json(self) -> dict[str, Any]:
+        """The machine-readable preview: resources in settled order, reads and stack outputs."""
+        return {"stack": self.stack, "resources": [r.to_json() for r in self.resources],
+                "reads": [vars(r) for r in self.reads], "outputs": self.stack_outputs}
+
+
+ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+def qualified_type(urn: str) -> str:
+    """The `parent$...$type` part of a URN."""
+    return urn.split("::", 3)[2]
+
+
+def engine_urn(stack: str, parent: str, type_: str, name: str, project: str = PROJECT) -> str:
+    """The URN the real engine gives a registration: the parent's whole qualified type chain, then the type.
+
+    As the engine's deployment (`generateURN`) does, the root stack is left out of the chain;
+    Pulumi's stock mock monitor keeps only the parent's last type instead.
+    """
+    if parent and qualified_type(parent) != ROOT_STACK_TYPE:
+        type_ = f"{qualified_type(parent)}${type_}"
+    return f"urn:pulumi:{stack}::{project}::{type_}::{name}"
+
 
 class CapturingMonitor(mocks.MockMonitor):
     """A MockMonitor that also keeps each registration's parent, options and outputs."""
@@ -115,10 +164,7 @@ class CapturingMonitor(mocks.MockMonitor):
         self.capture = capture
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
-        # The real engine leaves the root stack out of a child's qualified type.
-        if "::pulumi:pulumi:Stack::" in parent:
-            parent = ""
-        return super().make_urn(parent, type_, name)
+        return engine_urn(self.capture.stack, parent, type_, name)
 
     def RegisterResource(self, request):
         response = super().RegisterResource(request)
@@ -137,11 +183,12 @@ class CapturingMonitor(mocks.MockMonitor):
                 inputs=redact(inputs),
                 outputs=redact(state),
                 protect=bool(request.protect),
-                dependencies=tuple(request.dependencies),
+                dependencies=tuple(sorted(set(request.dependencies))),
                 provider=request.provider or None,
                 ignore_changes=tuple(request.ignoreChanges),
                 delete_before_replace=bool(request.deleteBeforeReplace),
                 retain_on_delete=bool(request.retainOnDelete),
+                property_dependencies={k: tuple(v.urns) for k, v in request.propertyDependencies.items() if v.urns},
                 aliases=self._alias_urns(request),
             )
         )

@@ -15,10 +15,8 @@ from pulumi.runtime.config import set_all_config
 from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
 
-from engine.capture import Capture, CapturingMonitor
+from engine.capture import PROJECT, Capture, CapturingMonitor
 from engine.mocks import FleetMocks, MockContext
-
-PROJECT = "cloud-blueprints"
 
 
 class ProgramError(Exception):
@@ -87,6 +85,7 @@ def run(
         raise ProgramError(stack, exc) from exc
     finally:
         runtime_settings.ROOT.set(None)
+    capture.settle()
     return capture
 
 

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from blueprints.errors import BadInput, field_path, first_error
 from cli.context import console, print_json, state, user_errors
+from cli.explain import explained
 
 # Fields a person may be asked for when they are missing and a terminal is attached.
 PROMPTS = {
@@ -90,6 +91,7 @@ def new(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Resolve and print; write nothing.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing stack file.")] = False,
     json: Annotated[bool, typer.Option("--json", help="Print the resolved blueprint as JSON.")] = False,
+    explain: Annotated[bool, typer.Option("--explain", help="Say per pool why it was chosen or not.")] = False,
 ) -> None:
     """Request a blueprint for a team: validate, place, allocate and write stacks/Pulumi.<team>-<env>.yaml."""
     from blueprints import stack_files
@@ -130,7 +132,8 @@ def new(
         path = stack_files.stack_path(repo, request.stack)
         if path.exists() and not force and not dry_run:
             raise BadInput(f"{path.name} exists; pass --force to replace it", path)
-        resolved = resolve(request, catalog, st.sites(), stack_files.read_all(repo))
+        with explained(explain, machine_output=json) as trace:
+            resolved = resolve(request, catalog, st.sites(), stack_files.read_all(repo), trace=trace)
         if not dry_run:
             stack_files.write_stack(repo, resolved, force=force)
 

@@ -61,8 +61,7 @@ def preview(
         raise typer.Exit(EXIT_FINDINGS) from None
 
     if json:
-        print_json({"stack": capture.stack, "resources": [r.to_json() for r in capture.resources],
-                    "reads": [vars(r) for r in capture.reads], "outputs": capture.stack_outputs})
+        print_json(capture.to_json(), sort_keys=True)
         return
     console.print(_tree(capture))
     counts = Counter(r.type for r in capture.resources)

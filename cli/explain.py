@@ -1,0 +1,40 @@
+"""`bp new --explain`: every pool's verdict per placement, printed even when no pool fits."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Iterator
+
+from rich.console import Console
+from rich.table import Table
+
+from cli.context import console, errors
+
+
+def _table(trace: list, placement: int) -> Table:
+    from blueprints.pool_choice import RULE
+
+    table = Table("pool", "site", "region", "verdict", title=f"Placement {placement + 1}: {RULE}", title_justify="left")
+    for v in (v for v in trace if v.placement == placement):
+        chosen = v.reason.startswith("chosen")
+        style = "bold green" if chosen else "" if v.fits else "dim"
+        table.add_row(v.pool.name, v.data_center.name, v.region.name, v.reason, style=style)
+    return table
+
+
+@contextmanager
+def explained(enabled: bool, machine_output: bool = False) -> Iterator[list | None]:
+    """Yield a trace list for `resolve` when enabled; print it on the way out, whether placement succeeded or not.
+
+    With machine output on stdout the explanation goes to stderr.
+    """
+    if not enabled:
+        yield None
+        return
+    trace: list = []
+    out: Console = errors if machine_output else console
+    try:
+        yield trace
+    finally:
+        for placement in sorted({v.placement for v in trace}):
+            out.print(_table(trace, placement))

@@ -1,0 +1,158 @@
+"""A client of the Analyzer gRPC protocol, as the Pulumi engine drives policy packs.
+
+`PackProcess` starts a pack the way the engine does (`python -u -m pulumi.policy <engine> <pack dir>`), reads the
+port the pack prints, and speaks GetAnalyzerInfo / Configure / Analyze / AnalyzeStack to it; one process serves any
+number of stacks. `requests_for` turns a captured run into the requests the engine would send: type, URN, name,
+properties with secrets marked, options, provider, parent, dependencies and property dependencies.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import grpc
+from google.protobuf import empty_pb2, struct_pb2
+from pulumi.runtime import rpc
+from pulumi.runtime.proto import analyzer_pb2 as pb
+from pulumi.runtime.proto import analyzer_pb2_grpc
+
+from engine.capture import SECRET, Capture, CapturedResource
+
+STARTUP_SECONDS = 60
+_GRPC_OPTIONS = [("grpc.max_receive_message_length", 400 * 1024 * 1024), ("grpc.max_send_message_length", 400 * 1024 * 1024)]
+
+
+class PackError(Exception):
+    """A pack did not start or did not answer; carries the pack's own last words."""
+
+
+class Analyzer(Protocol):
+    """What the audit needs from a pack, whichever way it is reached."""
+
+    def info(self) -> pb.AnalyzerInfo: ...
+    def configure(self, request: pb.ConfigureAnalyzerRequest) -> None: ...
+    def analyze(self, request: pb.AnalyzeRequest) -> pb.AnalyzeResponse: ...
+    def analyze_stack(self, request: pb.AnalyzeStackRequest) -> pb.AnalyzeResponse: ...
+    def close(self) -> None: ...
+
+
+class PackProcess:
+    """A policy pack running as its own process, reached over gRPC on the port it printed."""
+
+    def __init__(self, pack_dir: Path, env: dict[str, str] | None = None):
+        self.pack_dir = Path(pack_dir)
+        # Like the engine: the pack's folder is the program, run by the pulumi.policy launcher, unbuffered.
+        self.process = subprocess.Popen(
+            [sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:0", str(self.pack_dir)],
+            cwd=self.pack_dir, env={**os.environ, **(env or {})},
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )
+        port = self._read_port()
+        self.channel = grpc.insecure_channel(f"127.0.0.1:{port}", options=_GRPC_OPTIONS)
+        self.stub = analyzer_pb2_grpc.AnalyzerStub(self.channel)
+
+    def _read_port(self) -> int:
+        ready, _, _ = select.select([self.process.stdout], [], [], STARTUP_SECONDS)
+        line = self.process.stdout.readline().decode().strip() if ready else ""
+        if not line.isdigit():
+            self.process.kill()
+            _, err = self.process.communicate(timeout=10)
+            last = (err.decode(errors="replace").strip().splitlines() or ["no output"])[-1]
+            raise PackError(f"policy pack {self.pack_dir.name} did not start: {last}")
+        return int(line)
+
+    def _call(self, method, request):
+        try:
+            return method(request)
+        except grpc.RpcError as exc:
+            raise PackError(f"policy pack {self.pack_dir.name}: {exc.details()}") from None
+
+    def info(self) -> pb.AnalyzerInfo:
+        return self._call(self.stub.GetAnalyzerInfo, empty_pb2.Empty())
+
+    def configure(self, request: pb.ConfigureAnalyzerRequest) -> None:
+        self._call(self.stub.Configure, request)
+
+    def analyze(self, request: pb.AnalyzeRequest) -> pb.AnalyzeResponse:
+        return self._call(self.stub.Analyze, request)
+
+    def analyze_stack(self, request: pb.AnalyzeStackRequest) -> pb.AnalyzeResponse:
+        return self._call(self.stub.AnalyzeStack, request)
+
+    def close(self) -> None:
+        """Stop the pack (the engine kills its plugins the same way)."""
+        self.channel.close()
+        self.process.kill()
+        self.process.communicate(timeout=10)
+
+
+# --- what the engine sends -------------------------------------------------------------------------------------
+
+def _wire(value: Any) -> Any:
+    """A captured value as the engine marshals it: secrets wrapped in the secret signature, unknowns as sentinels."""
+    if value == SECRET:
+        return {rpc._special_sig_key: rpc._special_secret_sig, "value": SECRET}
+    if isinstance(value, dict):
+        return {k: _wire(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_wire(v) for v in value]
+    return value
+
+
+def _struct(props: dict[str, Any]) -> struct_pb2.Struct:
+    out = struct_pb2.Struct()
+    out.update(_wire(props))
+    return out
+
+
+@dataclass(frozen=True)
+class StackRequests:
+    """Everything the engine sends analyzers for one stack: one Analyze per resource, then one AnalyzeStack."""
+
+    stack: str
+    analyze: list[pb.AnalyzeRequest]
+    analyze_stack: pb.AnalyzeStackRequest
+
+
+def _options(r: CapturedResource) -> pb.AnalyzerResourceOptions:
+    return pb.AnalyzerResourceOptions(
+        protect=r.protect, ignoreChanges=list(r.ignore_changes), deleteBeforeReplace=r.delete_before_replace,
+        deleteBeforeReplaceDefined=r.delete_before_replace, parent=r.parent or "",
+    )
+
+
+def _provider(r: CapturedResource, by_urn: dict[str, CapturedResource], stack: str, project: str):
+    """The resource's provider; a custom resource without an explicit one gets the engine's default provider."""
+    if not r.custom or r.type.startswith("pulumi:providers:"):
+        return None
+    if r.provider:
+        urn = r.provider.rsplit("::", 1)[0]
+        own = by_urn.get(urn)
+        props = own.inputs if own else {}
+        return pb.AnalyzerProviderResource(type=urn.split("::")[2].split("$")[-1], urn=urn,
+                                           name=urn.rsplit("::", 1)[-1], properties=_struct(props))
+    package = r.type.split(":", 1)[0]
+    urn = f"urn:pulumi:{stack}::{project}::pulumi:providers:{package}::default"
+    return pb.AnalyzerProviderResource(type=f"pulumi:providers:{package}", urn=urn, name="default")
+
+
+def requests_for(capture: Capture, project: str) -> StackRequests:
+    """The Analyze and AnalyzeStack requests the engine would send for a captured run."""
+    by_urn = {r.urn: r for r in capture.resources}
+    analyze, stack_resources = [], []
+    for r in capture.resources:
+        provider = _provider(r, by_urn, capture.stack, project)
+        analyze.append(pb.AnalyzeRequest(type=r.type, urn=r.urn, name=r.name, properties=_struct(r.inputs),
+                                         options=_options(r), provider=provider))
+        stack_resources.append(pb.AnalyzerResource(
+            type=r.type, urn=r.urn, name=r.name, properties=_struct({**r.inputs, **r.outputs}), options=_options(r),
+            provider=provider, parent=r.parent or "", dependencies=list(r.dependencies),
+            propertyDependencies={k: pb.AnalyzerPropertyDependencies(urns=list(v)) for k, v in r.property_dependencies.items()},
+        ))
+    return StackRequests(capture.stack, analyze, pb.AnalyzeStackRequest(resources=stack_resources))

@@ -1,0 +1,1 @@
+"""Policy modules by domain; each exposes RULES, a list of `spec.Rule`."""

@@ -1,0 +1,109 @@
+"""AWS networking: no admin or database port open to the internet, every VPC with flow logs and a locked default
+security group, and providers only in allowed regions."""
+
+from __future__ import annotations
+
+from blueprints.sites import load_sites
+from policy_packs.spec import CRITICAL, HIGH, MEDIUM, Rule, of_type, resource_rule, stack_rule
+
+RULES: list[Rule] = []
+
+OPEN = ("0.0.0.0/0", "::/0")
+SENSITIVE_PORTS = [22, 3389, 5432, 3306, 1433, 1521, 6379, 9092, 9094, 9096, 9098, 27017, 5439, 2379, 6443, 10250]
+"""SSH, RDP, databases, caches, Kafka, etcd and Kubernetes APIs."""
+
+VPC = "aws:ec2/vpc:Vpc"
+
+
+def _ingress_entries(args) -> list[tuple[str, int, int, list[str]]]:
+    """(protocol, from, to, cidrs) of every ingress a resource opens, whatever resource type declares it."""
+    p = args.props
+    if args.resource_type == "aws:ec2/securityGroup:SecurityGroup":
+        return [(r.get("protocol", "tcp"), r.get("fromPort", 0), r.get("toPort", 65535),
+                 [*(r.get("cidrBlocks") or []), *(r.get("ipv6CidrBlocks") or [])]) for r in p.get("ingress") or []]
+    if args.resource_type == "aws:ec2/securityGroupRule:SecurityGroupRule":
+        if p.get("type") != "ingress":
+            return []
+        return [(p.get("protocol", "tcp"), p.get("fromPort", 0), p.get("toPort", 65535),
+                 [*(p.get("cidrBlocks") or []), *(p.get("ipv6CidrBlocks") or [])])]
+    cidrs = [c for c in (p.get("cidrIpv4"), p.get("cidrIpv6")) if c]
+    return [(p.get("ipProtocol", "tcp"), p.get("fromPort", 0), p.get("toPort", 65535), cidrs)]
+
+
+@resource_rule(
+    RULES, "aws-ec2-securitygroup-open-admin-ports",
+    "Forbid security group ingress from 0.0.0.0/0 or ::/0 to administration or database ports.",
+    CRITICAL,
+    remediation="Admit only the client security groups or private CIDRs (components take allowed_security_group_ids); "
+                "reach hosts through SSM Session Manager, never an open SSH or RDP port.",
+    themes=("network-segmentation", "public-access"),
+    types=("aws:ec2/securityGroup:SecurityGroup", "aws:ec2/securityGroupRule:SecurityGroupRule",
+           "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"),
+    config={"ports": {"type": "array", "items": {"type": "integer"}, "default": SENSITIVE_PORTS,
+                      "description": "Ports that must never be open to the internet."}},
+)
+def open_admin_ports(args, report, config) -> None:
+    for protocol, low, high, cidrs in _ingress_entries(args):
+        world = [c for c in cidrs if c in OPEN]
+        if not world:
+            continue
+        all_ports = str(protocol) in ("-1", "all")
+        exposed = [port for port in config["ports"] if all_ports or low <= port <= high]
+        if exposed:
+            report(f"{', '.join(world)} may reach port(s) {', '.join(map(str, exposed))}")
+
+
+@stack_rule(
+    RULES, "aws-ec2-vpc-flow-logs",
+    "Capture flow logs of all traffic for every VPC.",
+    MEDIUM,
+    remediation="Add an aws.ec2.FlowLog with traffic_type='ALL' for the VPC to an encrypted log group (NetworkFabric does).",
+    themes=("audit-logging",),
+)
+def vpc_flow_logs(args, report, config) -> None:
+    logs = of_type(args.resources, "aws:ec2/flowLog:FlowLog")
+    for vpc in of_type(args.resources, VPC):
+        mine = [f for f in logs if vpc in f.property_dependencies.get("vpcId", ())]
+        if not mine:
+            report(f"VPC {vpc.name} has no flow log", vpc.urn)
+        elif not any(f.props.get("trafficType") == "ALL" for f in mine):
+            report(f"VPC {vpc.name} logs only part of its traffic", vpc.urn)
+
+
+@stack_rule(
+    RULES, "aws-ec2-vpc-default-security-group-locked",
+    "Strip every rule from each VPC's default security group, so nothing lands in an open group by accident.",
+    HIGH,
+    remediation="Manage the VPC's aws.ec2.DefaultSecurityGroup with no ingress and no egress rules.",
+    themes=("network-segmentation", "least-functionality"),
+)
+def default_sg_locked(args, report, config) -> None:
+    groups = of_type(args.resources, "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup")
+    for vpc in of_type(args.resources, VPC):
+        mine = [g for g in groups if vpc in g.property_dependencies.get("vpcId", ())]
+        if not mine:
+            report(f"VPC {vpc.name}: the default security group is not managed, so it keeps AWS's allow-all rules", vpc.urn)
+        for g in mine:
+            if g.props.get("ingress") or g.props.get("egress"):
+                report(f"VPC {vpc.name}: the default security group has rules", g.urn)
+
+
+def _site_regions() -> list[str]:
+    return sorted({dc.aws.region for _, dc in load_sites().data_centers() if getattr(dc, "aws", None)})
+
+
+@resource_rule(
+    RULES, "aws-providers-provider-allowed-region",
+    "Deploy AWS resources only in the regions the platform operates.",
+    HIGH,
+    remediation="Place the stack in a data center of the sites map; add a region there (and here) before using it.",
+    themes=("data-residency",), types=("pulumi:providers:aws",),
+    config={"allowedRegions": {"type": "array", "items": {"type": "string"}, "default": _site_regions(),
+                               "description": "AWS regions resources may be created in (default: the sites map's)."}},
+)
+def allowed_region(args, report, config) -> None:
+    region = args.props.get("region")
+    if not region:
+        report("the provider names no region; it would follow the caller's environment")
+    elif region not in config["allowedRegions"]:
+        report(f"region {region} is not allowed")

@@ -1,0 +1,189 @@
+"""Audit reports for machines and reviewers: JSON, SARIF 2.1.0, JUnit XML and Markdown (HTML is in report_html)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+from xml.etree import ElementTree as ET
+
+from policy_packs.audit import SEVERITY_ORDER, AuditReport, Finding, PolicyMeta
+from policy_packs.controls import FRAMEWORKS
+
+INFORMATION_URI = "https://www.pulumi.com/docs/iac/packages-and-automation/crossguard/"
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+_SARIF_LEVEL = {"mandatory": "error", "advisory": "warning"}
+_SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "2.0", "unspecified": "0.0"}
+
+
+def summary(report: AuditReport) -> dict[str, Any]:
+    """Counts reviewers look at first."""
+    findings = report.findings
+    return {
+        "stacks": len(report.results),
+        "resources": sum(r.resources for r in report.results),
+        "policies": len(report.policies),
+        "blocking": sum(f.blocking for f in findings),
+        "by_status": dict(Counter(f.status for f in findings)),
+        "by_severity": {s: sum(1 for f in findings if f.severity == s and f.status == "violation") for s in SEVERITY_ORDER},
+        "failed_stacks": sorted(r.stack for r in report.results if r.blocking or r.error),
+        "ok": not report.failed,
+    }
+
+
+def _exemption_json(report: AuditReport, e) -> dict[str, Any]:
+    return {**e.model_dump(mode="json"), "line": e.line, "active": e.active(), "file": report.exemptions_file}
+
+
+def to_json(report: AuditReport) -> str:
+    """Everything, for scripts."""
+    return json.dumps({
+        "summary": summary(report),
+        "stacks": [{"stack": r.stack, "source": r.source, "resources": r.resources, "error": r.error,
+                    "findings": [f.to_json() for f in r.findings],
+                    "not_applicable": [{"policy": p, "urn": u, "reason": why} for p, u, why in r.not_applicable]}
+                   for r in report.results],
+        "policies": {name: {**vars(p), "controls": {k: list(v) for k, v in p.controls.items()}} for name, p in report.policies.items()},
+        "exemptions": [_exemption_json(report, e) for e in report.exemptions],
+        "unused_exemptions": [e.key for e in report.unused],
+    }, indent=2) + "\n"
+
+
+def _rule(p: PolicyMeta) -> dict[str, Any]:
+    controls = "; ".join(f"{fw}: {', '.join(ids)}" for fw, ids in p.controls.items())
+    return {
+        "id": p.name,
+        "name": p.name,
+        "shortDescription": {"text": p.description},
+        "fullDescription": {"text": f"{p.description} Controls: {controls}."},
+        "help": {"text": f"Remediation: {p.remediation}",
+                 "markdown": f"**Remediation:** {p.remediation}\n\n**Controls:** {controls}"},
+        "defaultConfiguration": {"level": _SARIF_LEVEL.get(p.enforcement, "none")},
+        "properties": {"severity": p.severity, "enforcement": p.enforcement, "pack": p.pack,
+                       "security-severity": _SECURITY_SEVERITY[p.severity],
+                       "controls": {fw: list(ids) for fw, ids in p.controls.items()},
+                       "tags": ["security", *[f"{fw} {cid}" for fw, ids in p.controls.items() for cid in ids]]},
+    }
+
+
+def _result(report: AuditReport, f: Finding, index: dict[str, int], source: str) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "ruleId": f.policy,
+        "ruleIndex": index[f.policy],
+        "level": "note" if f.status == "undecided" else _SARIF_LEVEL.get(f.enforcement, "none"),
+        "message": {"text": f"{f.resource_type} {f.resource_name}: {f.message}"},
+        "locations": [{
+            "physicalLocation": {"artifactLocation": {"uri": source}},
+            "logicalLocations": [{"fullyQualifiedName": f.urn or f.stack, "name": f.resource_name,
+                                  "kind": "resource" if f.urn else "module"}],
+        }],
+        "properties": {"stack": f.stack, "urn": f.urn, "status": f.status, "severity": f.severity, "enforcement": f.enforcement},
+    }
+    e = report.exemption(f.exemption)
+    if e is not None:
+        out["suppressions"] = [{"kind": "external", "status": "accepted", "justification": e.reason,
+                                "properties": {"approver": e.approver, "ticket": e.ticket, "expires": e.expires.isoformat(),
+                                               "file": report.exemptions_file, "line": e.line}}]
+    return out
+
+
+def to_sarif(report: AuditReport) -> str:
+    """SARIF 2.1.0: one rule per policy, one result per finding located at the stack file; exempt ones suppressed."""
+    policies = sorted(report.policies.values(), key=lambda p: p.name)
+    index = {p.name: i for i, p in enumerate(policies)}
+    results = [_result(report, f, index, r.source) for r in report.results for f in r.findings]
+    return json.dumps({
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "bp audit", "informationUri": INFORMATION_URI, "version": "1.0.0",
+                                "rules": [_rule(p) for p in policies]}},
+            "results": results,
+            "invocations": [{"executionSuccessful": not any(r.error for r in report.results),
+                             "toolExecutionNotifications": [{"level": "error", "message": {"text": f"{r.stack}: {r.error}"}}
+                                                            for r in report.results if r.error]}],
+        }],
+    }, indent=2) + "\n"
+
+
+def to_junit(report: AuditReport) -> str:
+    """JUnit XML for CI: a suite per stack, a case per policy; blocking violations fail, advisory ones are logged."""
+    suites = ET.Element("testsuites", name="bp audit")
+    for r in report.results:
+        suite = ET.SubElement(suites, "testsuite", name=r.stack, file=r.source)
+        cases = failures = 0
+        if r.error:
+            case = ET.SubElement(suite, "testcase", classname=r.stack, name="program")
+            ET.SubElement(case, "error", message=r.error)
+            cases += 1
+        for name in sorted(report.policies):
+            mine = [f for f in r.findings if f.policy == name]
+            case = ET.SubElement(suite, "testcase", classname=f"{r.stack}.{report.policies[name].pack}", name=name)
+            cases += 1
+            blocking = [f for f in mine if f.blocking]
+            if blocking:
+                failures += 1
+                failure = ET.SubElement(case, "failure", message=f"{len(blocking)} mandatory violation(s)", type="mandatory")
+                failure.text = "\n".join(f"{f.urn or f.stack}: {f.message}" for f in blocking)
+            others = [f for f in mine if not f.blocking]
+            if others:
+                ET.SubElement(case, "system-out").text = "\n".join(f"[{f.status}] {f.urn or f.stack}: {f.message}" for f in others)
+        suite.set("tests", str(cases))
+        suite.set("failures", str(failures))
+        suite.set("errors", "1" if r.error else "0")
+    ET.indent(suites)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+
+
+def md_cell(text: str) -> str:
+    """Text safe inside a Markdown table cell."""
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def to_markdown(report: AuditReport) -> str:
+    """A review comment: summary, findings per stack, exemptions."""
+    s = summary(report)
+    lines = ["# Policy audit", "",
+             f"**{'PASS' if s['ok'] else 'FAIL'}**: {s['stacks']} stacks, {s['resources']} resources, {s['policies']} policies; "
+             f"{s['blocking']} blocking violation(s).", "",
+             "| severity | open violations |", "|---|---:|",
+             *[f"| {sev} | {n} |" for sev, n in s["by_severity"].items() if sev != "unspecified"], ""]
+    for r in report.results:
+        lines.append(f"## {r.stack} (`{r.source}`)")
+        if r.error:
+            lines += ["", f"Could not be audited: {md_cell(r.error)}", ""]
+            continue
+        if not r.findings:
+            lines += ["", f"No findings across {r.resources} resources.", ""]
+            continue
+        lines += ["", "| status | level | severity | policy | resource | message |", "|---|---|---|---|---|---|"]
+        lines += [f"| {f.status} | {f.enforcement} | {f.severity} | `{f.policy}` | `{md_cell(f.resource_type)}` {md_cell(f.resource_name)} | {md_cell(f.message)} |"
+                  for f in r.findings]
+        lines.append("")
+    lines += ["## Exemptions", ""]
+    if report.exemptions:
+        lines += ["| ticket | policy | stack | resource | approver | expires | state | reason |", "|---|---|---|---|---|---|---|---|"]
+        unused = {e.key for e in report.unused}
+        for e in report.exemptions:
+            state = "expired" if not e.active() else "unused" if e.key in unused else "active"
+            lines.append(f"| {e.ticket} | `{e.policy}` | `{e.stack}` | `{md_cell(e.resource)}` | {e.approver} | {e.expires} | {state} | {md_cell(e.reason)} |")
+    else:
+        lines.append("None.")
+    return "\n".join(lines) + "\n"
+
+
+def controls_passing(report: AuditReport) -> list[tuple[str, str, list[str], int]]:
+    """The control matrix: (framework, control, policies evidencing it, stacks where all those policies pass)."""
+    rows: dict[tuple[str, str], list[str]] = {}
+    for p in report.policies.values():
+        for fw, ids in p.controls.items():
+            for cid in ids:
+                rows.setdefault((fw, cid), []).append(p.name)
+    audited = [r for r in report.results if not r.error]
+    out = []
+    for fw in FRAMEWORKS:
+        for (framework, cid), names in sorted(rows.items()):
+            if framework == fw:
+                passing = sum(1 for r in audited if not any(r.failed(n) for n in names))
+                out.append((fw, cid, sorted(names), passing))
+    return out
