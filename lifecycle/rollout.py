@@ -20,6 +20,7 @@ from blueprints.sites import SitesMap
 from blueprints.stack_files import list_stack_files, read_stack, stack_path
 from lifecycle.pins import Pin, read_pin
 from blueprints.yaml_io import write_atomic
+from engine import ProgramError
 from lifecycle.upgrade import Upgrade, plan_upgrade, upgraded_text
 from lifecycle.waves import Member, Wave, plan_waves
 
@@ -128,7 +129,10 @@ def _hold(repo: Path, catalog: Catalog, sites: SitesMap, plan: RolloutPlan, stac
         return pinned
     if stack.request.env not in envs:
         return f"env {stack.request.env} is not in the wave list"
-    upgrade = plan_upgrade(repo, stack, plan.target_ref, catalog, sites)
+    try:
+        upgrade = plan_upgrade(repo, stack, plan.target_ref, catalog, sites)
+    except (BadInput, ProgramError) as exc:
+        return f"cannot move: {exc}"
     if upgrade.data_losing and not accept_data_loss:
         lost = ", ".join(f"{c.action} {c.type}" for c in upgrade.diff.data_losing)
         return f"data-losing ({lost}); acknowledge with --accept-data-loss"

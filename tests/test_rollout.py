@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import date, timedelta
 
@@ -129,7 +130,15 @@ def test_cli_pin_and_fleet_commands(fleet, bp):
     assert plan.exit_code == 0 and "alpha-dev" in plan.output and "demo week" in plan.output, plan.output
     bad = bp("fleet", "upgrade", "plan", "--blueprint", "web-service", "--to", "2.1.0", "--canary", "150%")
     assert bad.exit_code == 2 and "--canary" in bad.output, bad.output
+    ahead = bp("fleet", "upgrade", "apply", "--blueprint", "web-service", "--to", "2.1.0", "--waves", "dev,prod", "--wave", "2")
+    assert ahead.exit_code == 2 and "wave 1 is not applied yet" in ahead.output, ahead.output
+    first = bp("fleet", "upgrade", "apply", "--blueprint", "web-service", "--to", "2.1.0", "--waves", "dev,prod",
+               "--wave", "1", "--json")
+    assert first.exit_code == 0 and json.loads(first.output)["written"], first.output
 
     versions = bp("fleet", "versions", "--json")
     assert versions.exit_code == 0, versions.output
-    assert '"version": "web-service@2.0.0"' in versions.output and '"stacks": 6' in versions.output, versions.output
+    in_use = {row["version"]: row for row in json.loads(versions.output)}
+    moved = len(json.loads(first.output)["written"])
+    assert {v: r["stacks"] for v, r in in_use.items()} == {"web-service@2.0.0": 6 - moved, "web-service@2.1.0": moved}
+    assert sum(in_use["web-service@2.0.0"]["data_centers"].values()) == 6 - moved, in_use
