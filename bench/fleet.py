@@ -33,25 +33,31 @@ MIX = (
 )
 
 
-def run(stacks: int) -> dict:
-    """Stamp and preview `stacks` stacks; returns the measurements."""
-    catalog, sites = Catalog(), load_sites()
+def stamp(repo: Path, stacks: int, sites) -> list:
+    """Make `repo` a repository and stamp `stacks` stacks of the MIX into it; returns them resolved."""
+    (repo / "stacks").mkdir()
+    shutil.copy(ROOT / "Pulumi.yaml", repo)
+    shutil.copy(ROOT / "stacks" / "__main__.py", repo / "stacks")
+    catalog = Catalog()
     regions = cycle(r.name for r in sites.regions)
     envs = cycle(("dev", "test", "stage", "prod"))
+    stamped: list = []
+    for i, (blueprint, target) in zip(range(stacks), cycle(MIX)):
+        request = BlueprintRequest(team=f"team{i:04d}", env=next(envs), blueprint=blueprint, target=target,
+                                   region=next(regions), size="S", owner="lead@example.com", cost_center="CC-1")
+        resolved = resolve(request, catalog, sites, stamped)
+        stack_files.write_stack(repo, resolved)
+        stamped.append(resolved)
+    return stamped
+
+
+def run(stacks: int) -> dict:
+    """Stamp and preview `stacks` stacks; returns the measurements."""
+    sites = load_sites()
     with tempfile.TemporaryDirectory() as tmp:
         repo = Path(tmp)
-        (repo / "stacks").mkdir()
-        shutil.copy(ROOT / "Pulumi.yaml", repo)
-        shutil.copy(ROOT / "stacks" / "__main__.py", repo / "stacks")
-
-        stamped = []
         start = time.perf_counter()
-        for i, (blueprint, target) in zip(range(stacks), cycle(MIX)):
-            request = BlueprintRequest(team=f"team{i:04d}", env=next(envs), blueprint=blueprint, target=target,
-                                       region=next(regions), size="S", owner="lead@example.com", cost_center="CC-1")
-            resolved = resolve(request, catalog, sites, stamped)
-            stack_files.write_stack(repo, resolved)
-            stamped.append(resolved)
+        stamped = stamp(repo, stacks, sites)
         stamp_s = time.perf_counter() - start
 
         start = time.perf_counter()
@@ -68,15 +74,20 @@ def run(stacks: int) -> dict:
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--stacks", type=int, default=200, help="How many stacks to stamp and preview (default 200).")
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "fleet.json", help="Where to write JSON.")
+def main_for(run_fn, doc: str, default_stacks: int, name: str) -> None:
+    """A benchmark's command line: --stacks and --out, figures printed and written as JSON to bench/results/."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--stacks", type=int, default=default_stacks, help=f"How many stacks (default {default_stacks}).")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / f"{name}.json", help="Where to write JSON.")
     args = parser.parse_args()
-    figures = run(args.stacks)
+    figures = run_fn(args.stacks)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(figures, indent=2) + "\n")
     print(json.dumps(figures, indent=2))
+
+
+def main() -> None:
+    main_for(run, __doc__, 200, "fleet")
 
 
 if __name__ == "__main__":

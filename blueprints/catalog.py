@@ -77,6 +77,35 @@ class DataServiceSize(Frozen):
     vcpu: int = Field(description="vCPU of one instance or broker. Required.", gt=0)
     memory_gib: int = Field(description="Memory of one instance or broker, GiB. Required.", gt=0)
     storage_gib: int = Field(description="Storage of one instance or broker, GiB. Required.", gt=0)
+    aws_class: str | None = Field(
+        None, description="AWS class of one instance, node or broker (db.*, cache.*, kafka.*). Default: none (object storage)."
+    )
+
+
+AWS_CLASS_PREFIX = {"postgres": "db.", "redis": "cache.", "kafka": "kafka."}
+"""The class family each managed AWS service takes."""
+
+
+class Replicas(Frozen):
+    """Copies of the data a service keeps on one target."""
+
+    single: int = Field(description="Copies outside HA (nonprod without ha_data_services). Required.", ge=1)
+    ha: int = Field(description="Copies in HA (prod, or any env with ha_data_services). Required.", ge=1)
+
+
+class DataServiceTerms(Frozen):
+    """What a data service promises on every target: version, copies, backup retention."""
+
+    version: str | None = Field(None, description="Engine version when no parameter chooses it. Default: none.")
+    version_parameter: str | None = Field(
+        None, description="The entry's parameter that chooses the version. Default: none (the fixed version)."
+    )
+    replicas: dict[Target, Replicas] = Field(
+        default_factory=dict, description="Copies per target (postgres, redis, kafka). Default: none (object storage)."
+    )
+    backup_retention_days: dict[Literal["prod", "nonprod"], int] | None = Field(
+        None, description="Days backups (or object versions) are kept, per tier. Default: no backups (a cache, a log)."
+    )
 
 
 class NodePoolSpec(Frozen):
@@ -157,6 +186,9 @@ class CatalogEntry(Frozen):
     data_service_sizes: dict[DataServiceKind, dict[Size, DataServiceSize]] = Field(
         default_factory=dict, description="Size classes per data service kind. Default: none."
     )
+    data_service_terms: dict[DataServiceKind, DataServiceTerms] = Field(
+        default_factory=dict, description="Version, copies and backup retention per data service kind. Default: none."
+    )
     spec: BlueprintSpec = Field(description="What the stack program builds. Required.")
     responsibility: Responsibility = Field(description="The platform contract. Required.")
     slo: Slo = Field(description="Service levels. Required.")
@@ -171,11 +203,36 @@ class CatalogEntry(Frozen):
         for kind in self.spec.data_services:
             if kind not in self.data_service_sizes:
                 raise ValueError(f"data_service_sizes: missing {kind}")
+            self._check_terms(kind)
+            if "aws" in self.targets and kind in AWS_CLASS_PREFIX:
+                for size, ds in self.data_service_sizes[kind].items():
+                    if not (ds.aws_class or "").startswith(AWS_CLASS_PREFIX[kind]):
+                        raise ValueError(f"data_service_sizes.{kind}.{size}.aws_class: need a {AWS_CLASS_PREFIX[kind]}* class")
         if self.deprecated and (self.sunset is None or self.successor is None):
             raise ValueError("deprecated: a deprecated version needs a sunset date and a successor")
         if not self.deprecated and (self.sunset or self.successor):
             raise ValueError("sunset: only a deprecated version has a sunset and a successor")
         return self
+
+    def _check_terms(self, kind: str) -> None:
+        terms = self.data_service_terms.get(kind)
+        if terms is None:
+            raise ValueError(f"data_service_terms: missing {kind}")
+        missing = set(self.targets) - set(terms.replicas)
+        if kind in AWS_CLASS_PREFIX and missing:
+            raise ValueError(f"data_service_terms.{kind}.replicas: missing {sorted(missing)}")
+        if terms.version_parameter is not None and terms.version_parameter not in self.parameters:
+            raise ValueError(f"data_service_terms.{kind}.version_parameter: no parameter {terms.version_parameter}")
+        if kind in AWS_CLASS_PREFIX and (terms.version is None) == (terms.version_parameter is None):
+            raise ValueError(f"data_service_terms.{kind}: set exactly one of version and version_parameter")
+
+    def versions_of(self, kind: str) -> tuple[str, ...]:
+        """Every engine version a stack of this entry may get for `kind`."""
+        terms = self.data_service_terms[kind]
+        if terms.version_parameter is None:
+            return (terms.version,) if terms.version else ()
+        param = self.parameters[terms.version_parameter]
+        return tuple(str(v) for v in (param.allowed or (param.default,)))
 
     @property
     def ref(self) -> str:

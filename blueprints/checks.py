@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from itertools import combinations
+from pathlib import Path
 
+from blueprints import ledger
 from blueprints.catalog import Catalog
 from blueprints.errors import BadInput
-from blueprints.resolved import ResolvedBlueprint
+from blueprints.placement import switch_of
+from blueprints.resolved import Placement, ResolvedBlueprint
 from blueprints.sites import SitesMap
 
 
@@ -51,13 +55,49 @@ def check_stack(bp: ResolvedBlueprint, catalog: Catalog, sites: SitesMap) -> lis
     return found
 
 
-def check_fleet(stacks: list[ResolvedBlueprint]) -> list[Finding]:
-    """Stacks against each other: no overlapping networks, no VLAN used twice in a pool."""
+def _both(a: str, b: str, message_a: str, message_b: str) -> list[Finding]:
+    """A collision is a finding of each stack involved, each naming the other."""
+    return [Finding(a, message_a), Finding(b, message_b)]
+
+
+def _overlaps(placed: list[tuple[str, Placement]]) -> list[Finding]:
+    # Sorted by start address, a network can only overlap the ones after it that start inside it.
+    nets = sorted(placed, key=lambda sp: (int(sp[1].network.cidr.network_address), sp[1].network.cidr.prefixlen))
     found = []
-    placed = [(bp.stack, p) for bp in stacks for p in bp.placements if p.network]
-    for (a, pa), (b, pb) in combinations(placed, 2):
-        if pa.network.cidr.overlaps(pb.network.cidr):
-            found.append(Finding(a, f"network {pa.network.cidr} overlaps {b}'s {pb.network.cidr}"))
-        if pa.pool == pb.pool and pa.network.vlan is not None and pa.network.vlan == pb.network.vlan:
-            found.append(Finding(a, f"VLAN {pa.network.vlan} is also used by {b} in pool {pa.pool}"))
+    for i, (a, pa) in enumerate(nets):
+        end = int(pa.network.cidr.broadcast_address)
+        for b, pb in nets[i + 1:]:
+            if int(pb.network.cidr.network_address) > end:
+                break
+            if a != b:
+                found += _both(a, b, f"network {pa.network.cidr} (pool {pa.pool}) overlaps {b}'s {pb.network.cidr} (pool {pb.pool})",
+                               f"network {pb.network.cidr} (pool {pb.pool}) overlaps {a}'s {pa.network.cidr} (pool {pa.pool})")
     return found
+
+
+def _shared_vlans(placed: list[tuple[str, Placement]]) -> list[Finding]:
+    by_switch: dict[tuple[str, int], list[tuple[str, Placement]]] = defaultdict(list)
+    for stack, p in placed:
+        if p.network.vlan is not None and switch_of(p):
+            by_switch[(switch_of(p), p.network.vlan)].append((stack, p))
+    found = []
+    for (switch, vlan), users in sorted(by_switch.items()):
+        for (a, pa), (b, pb) in combinations(users, 2):
+            if a != b:
+                found += _both(a, b, f"VLAN {vlan} on switch {switch} is also used by {b} (pool {pb.pool})",
+                               f"VLAN {vlan} on switch {switch} is also used by {a} (pool {pa.pool})")
+    return found
+
+
+def check_fleet(stacks: list[ResolvedBlueprint]) -> list[Finding]:
+    """Stacks against each other: no overlapping networks, no VLAN used twice on a distributed switch.
+
+    Each collision is reported for both stacks, so checking either one finds it.
+    """
+    placed = [(bp.stack, p) for bp in stacks for p in bp.placements if p.network]
+    return _overlaps(placed) + _shared_vlans(placed)
+
+
+def check_ledger(stacks_folder: Path, stacks: list[ResolvedBlueprint]) -> list[Finding]:
+    """The committed allocation ledger against the stack files."""
+    return [Finding(stack, problem) for stack, problem in ledger.check(stacks_folder, stacks)]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pydantic import ValidationError
+if TYPE_CHECKING:  # pydantic is only needed once there is an error to read; keeps `bp --help` fast
+    from pydantic import ValidationError
 
 
 class BadInput(Exception):

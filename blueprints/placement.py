@@ -24,6 +24,12 @@ class Allocation:
     vlan: int | None
     vcpu: int
     memory_gib: int
+    switch: str | None = None
+
+
+def switch_of(placement: Placement) -> str | None:
+    """The distributed switch a placement's VLAN lives on: VLAN ids are unique per switch, not per pool."""
+    return f"{placement.vsphere.vcenter}/{placement.vsphere.distributed_switch}" if placement.vsphere else None
 
 
 def allocations(stacks: Iterable[ResolvedBlueprint]) -> list[Allocation]:
@@ -36,6 +42,7 @@ def allocations(stacks: Iterable[ResolvedBlueprint]) -> list[Allocation]:
             vlan=p.network.vlan if p.network else None,
             vcpu=bp.size.vcpu,
             memory_gib=bp.size.memory_gib,
+            switch=switch_of(p),
         )
         for bp in stacks
         for p in bp.placements
@@ -127,7 +134,8 @@ def place(
                     continue
                 vlan = None
                 if target == "vsphere":
-                    vlan = _free_vlan(pool, {a.vlan for a in in_pool if a.vlan is not None})
+                    switch = switch_of(_placement(sites, region, dc, pool, None))
+                    vlan = _free_vlan(pool, {a.vlan for a in used if a.switch == switch and a.vlan is not None})
                     if vlan is None:
                         rejected.append(f"{pool.name} (no free VLAN)")
                         continue
@@ -135,7 +143,8 @@ def place(
             chosen.append(_placement(sites, region, dc, pool, network))
             # What this stack takes counts against its next placement too.
             used.append(Allocation(request.stack, pool.name, network.cidr if network else None,
-                                   network.vlan if network else None, size.vcpu, size.memory_gib))
+                                   network.vlan if network else None, size.vcpu, size.memory_gib,
+                                   switch_of(chosen[-1])))
             break
         placed = chosen[n].pool if len(chosen) > n else None
         if trace is not None:

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from blueprints.catalog import BlueprintSpec, SizeClass
 from blueprints.models import BlueprintRequest, DataServiceKind, Frozen, Size, Target, is_prod
-from blueprints.sites import BackupStore, Hub, Platform, SharedCluster, Supervisor, Tier
+from blueprints.sites import BackupStore, Fleet, Hub, Platform, SharedCluster, Supervisor, Tier
 from blueprints.versions import Move
 
 API_VERSION = "cloud-blueprints.io/v1"
@@ -69,6 +69,12 @@ class ResolvedDataService(Frozen):
     vcpu: int = Field(description="vCPU per instance or broker. Required.")
     memory_gib: int = Field(description="Memory per instance or broker, GiB. Required.")
     storage_gib: int = Field(description="Storage per instance or broker, GiB. Required.")
+    aws_class: str | None = Field(None, description="AWS instance, node or broker class. Default: none (not on AWS).")
+    version: str | None = Field(None, description="Engine version promised. Default: none (object storage).")
+    replicas: int = Field(1, description="Copies of the data on this stack's target and tier. Default: 1.", ge=1)
+    backup_retention_days: int | None = Field(
+        None, description="Days backups (or object versions) are kept. Default: none (no backups)."
+    )
 
 
 class ResolvedBlueprint(Frozen):
@@ -82,6 +88,7 @@ class ResolvedBlueprint(Frozen):
     data_services: tuple[ResolvedDataService, ...] = Field((), description="Data services to build. Default: none.")
     placements: tuple[Placement, ...] = Field(description="Primary placement first; a second one for HA. Required.", min_length=1)
     platform: Platform = Field(description="Fleet-wide identities. Required.")
+    fleet: Fleet = Field(description="Machine shapes, engine releases and cluster networks, from the sites map. Required.")
     moves: tuple[Move, ...] = Field((), description="Resources the version renamed, kept in place by aliases. Default: none.")
 
     @property

@@ -179,10 +179,96 @@ class Platform(Frozen):
     )
 
 
+class MachineShape(Frozen):
+    """A machine size the fleet offers: an EC2 instance type or a VKS VM class."""
+
+    name: str = Field(description="Instance type (e.g. m6i.xlarge) or VM class size (e.g. large). Required.")
+    vcpu: int = Field(description="vCPU. Required.", gt=0)
+    memory_gib: int = Field(description="Memory, GiB. Required.", gt=0)
+
+
+class PoolSize(Frozen):
+    """Node counts of an autoscaled pool."""
+
+    min: int = Field(description="Fewest nodes. Required.", ge=0)
+    desired: int = Field(description="Nodes at creation. Required.", ge=1)
+    max: int = Field(description="Most nodes. Required.", ge=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "PoolSize":
+        if not self.min <= self.desired <= self.max:
+            raise ValueError(f"need min <= desired <= max, got {self.min}/{self.desired}/{self.max}")
+        return self
+
+
+class SystemPool(Frozen):
+    """The node pool every dedicated EKS cluster gets for CoreDNS and the CSI controller."""
+
+    instance_types: tuple[str, ...] = Field(description="Instance types of the pool. Required.", min_length=1)
+    prod: PoolSize = Field(description="Node counts in prod. Required.")
+    nonprod: PoolSize = Field(description="Node counts outside prod. Required.")
+
+
+class ClusterNetworks(Frozen):
+    """Networks that live only inside a dedicated cluster; they must not overlap any fleet network."""
+
+    pods: IPv4Network = Field(description="Pod network of VKS clusters (EKS pods take VPC addresses). Required.")
+    services: IPv4Network = Field(
+        description="Service network of VKS and EKS clusters; EKS wants it inside 10/8, 172.16/12 or 192.168/16. Required."
+    )
+    service_domain: str = Field("cluster.local", description="Cluster DNS domain. Default: cluster.local.")
+
+
+class EngineRelease(Frozen):
+    """How each target delivers one promised engine version."""
+
+    aws_version: str = Field(description="Engine version asked of RDS, ElastiCache or MSK (e.g. 16, 7.1, 3.9.x). Required.")
+    operator_version: str | None = Field(
+        None, description="Version an operator is asked for (Strimzi spec.kafka.version). Default: none (the image decides)."
+    )
+    image: str | None = Field(
+        None, description="Container image on Kubernetes, pinned by digest (repo:tag@sha256:...). Default: none (the operator's)."
+    )
+
+    @model_validator(mode="after")
+    def _pinned(self) -> "EngineRelease":
+        if self.image is not None and "@sha256:" not in self.image:
+            raise ValueError(f"image {self.image} is not pinned by digest (repo:tag@sha256:...)")
+        return self
+
+
+class Quotas(Frozen):
+    """Namespace quota constants that do not scale with the size class."""
+
+    storage_gib: int = Field(description="Persistent storage a team namespace may claim, GiB. Required.", gt=0)
+    max_pods: int = Field(description="Pods a team namespace may run. Required.", gt=0)
+
+
+class Fleet(Frozen):
+    """Fleet data the plan turns catalog promises into: machine shapes, engine releases, cluster networks."""
+
+    aws_instance_types: tuple[MachineShape, ...] = Field(
+        description="General-purpose EC2 types, smallest first; a node gets the smallest that fits. Required.", min_length=1
+    )
+    vm_classes: tuple[MachineShape, ...] = Field(
+        description="VKS VM class sizes, smallest first; prefixed guaranteed- in prod, the Supervisor's family otherwise. Required.",
+        min_length=1,
+    )
+    control_plane: MachineShape = Field(description="Shape of a VKS control-plane node (name unused). Required.")
+    mhz_per_vcpu: int = Field(description="MHz one vCPU is worth in vSphere reservations and limits. Required.", gt=0)
+    eks_system_pool: SystemPool = Field(description="The system pool of every dedicated EKS cluster. Required.")
+    cluster_networks: ClusterNetworks = Field(description="Cluster-internal networks. Required.")
+    quotas: Quotas = Field(description="Namespace quota constants. Required.")
+    engines: dict[str, dict[str, EngineRelease]] = Field(
+        description="Per data-service kind, per promised version: how each target delivers it. Required."
+    )
+
+
 class SitesMap(Frozen):
     """The whole fleet."""
 
     platform: Platform = Field(description="Fleet-wide identities. Required.")
+    fleet: Fleet = Field(description="Machine shapes, engine releases and cluster-internal networks. Required.")
     regions: tuple[Region, ...] = Field(description="Regions. Required.", min_length=1)
 
     @model_validator(mode="after")
@@ -193,6 +279,46 @@ class SitesMap(Frozen):
             if dupes:
                 raise ValueError(f"duplicate {kind} names: {sorted(dupes)}")
         return self
+
+    @model_validator(mode="after")
+    def _cluster_networks_apart(self) -> "SitesMap":
+        clash = cluster_network_overlaps(self)
+        if clash:
+            raise ValueError(clash[0])
+        return self
+
+    @model_validator(mode="after")
+    def _supernets_disjoint(self) -> "SitesMap":
+        nets = sorted(((net, pool.name) for _, _, pool in self.pools() for net in pool.supernets),
+                      key=lambda np: (int(np[0].network_address), np[0].prefixlen))
+        for (a, pa), (b, pb) in zip(nets, nets[1:]):
+            if a.overlaps(b):
+                raise ValueError(f"supernet {a} of pool {pa} overlaps {b} of pool {pb}")
+        return self
+
+    @model_validator(mode="after")
+    def _vlan_ranges_disjoint_per_switch(self) -> "SitesMap":
+        by_switch: dict[str, list[tuple[VlanRange, str]]] = {}
+        for _, dc, pool in self.pools():
+            if dc.vsphere and pool.vsphere and pool.vlans:
+                switch = f"{dc.vsphere.vcenter}/{pool.vsphere.distributed_switch}"
+                by_switch.setdefault(switch, []).append((pool.vlans, pool.name))
+        for switch, ranges in by_switch.items():
+            ranges.sort(key=lambda rp: rp[0].first)
+            for (a, pa), (b, pb) in zip(ranges, ranges[1:]):
+                if b.first <= a.last:
+                    raise ValueError(f"pools {pa} and {pb} share VLANs {b.first}-{min(a.last, b.last)} "
+                                     f"on distributed switch {switch}")
+        return self
+
+    def fleet_networks(self) -> list[tuple[str, IPv4Network]]:
+        """Every routed network of the fleet, named: pool supernets and shared-cluster networks."""
+        found = []
+        for _, _, pool in self.pools():
+            found += [(f"pool {pool.name} supernet", net) for net in pool.supernets]
+            if pool.shared_cluster and pool.shared_cluster.cidr:
+                found.append((f"shared cluster {pool.shared_cluster.name}", pool.shared_cluster.cidr))
+        return found
 
     def data_centers(self) -> Iterator[tuple[Region, DataCenter]]:
         """Every data center with its region, in file order."""
@@ -236,6 +362,18 @@ class SitesMap(Frozen):
                 kinds["host"].update(pool.vsphere.hosts)
                 kinds["template"].update(pool.vsphere.templates)
         return {k: frozenset(v) for k, v in kinds.items()}
+
+
+def cluster_network_overlaps(sites: SitesMap) -> list[str]:
+    """Each cluster-internal network that overlaps a fleet network: a pod there could not reach that network."""
+    nets = sites.fleet.cluster_networks
+    inner = [("pods", nets.pods), ("services", nets.services)]
+    return [
+        f"fleet.cluster_networks.{label}: {net} overlaps {what} {other}"
+        for label, net in inner
+        for what, other in sites.fleet_networks()
+        if net.overlaps(other)
+    ]
 
 
 def sites_path(explicit: Path | None = None) -> Path:

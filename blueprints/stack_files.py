@@ -22,6 +22,16 @@ def stacks_dir(repo: Path) -> Path:
     return Path(repo) / "stacks"
 
 
+def stacks_folder(repo: Path) -> Path:
+    """The stacks folder, or BadInput when it is missing or is not a folder."""
+    folder = stacks_dir(repo)
+    if folder.is_file():
+        raise BadInput("is a file; a folder of stack files is expected here", folder)
+    if not folder.is_dir():
+        raise BadInput("missing: the repository needs a stacks/ folder beside Pulumi.yaml", folder)
+    return folder
+
+
 def stack_path(repo: Path, stack: str) -> Path:
     """The file of one stack."""
     return stacks_dir(repo) / f"Pulumi.{stack}.yaml"
@@ -34,7 +44,7 @@ def stack_name(path: Path) -> str:
 
 def list_stack_files(repo: Path) -> list[Path]:
     """Every stack file in the repository, sorted."""
-    return sorted(stacks_dir(repo).glob("Pulumi.*.yaml"))
+    return sorted(stacks_folder(repo).glob("Pulumi.*.yaml"))
 
 
 def read_stack(path: Path) -> ResolvedBlueprint:
@@ -53,6 +63,17 @@ def read_all(repo: Path) -> list[ResolvedBlueprint]:
     return [read_stack(p) for p in list_stack_files(repo)]
 
 
+def read_each(repo: Path) -> tuple[list[ResolvedBlueprint], dict[str, BadInput]]:
+    """Every stack that reads cleanly, and the error of each one that does not, by stack name."""
+    good, broken = [], {}
+    for path in list_stack_files(repo):
+        try:
+            good.append(read_stack(path))
+        except BadInput as exc:
+            broken[stack_name(path)] = exc
+    return good, broken
+
+
 def config_of(resolved: ResolvedBlueprint) -> dict:
     """The stack's Pulumi config, as the CLI would pass it to the program."""
     return {CONFIG_KEY: resolved.model_dump(mode="json", exclude_none=True)}
@@ -69,11 +90,45 @@ def render(resolved: ResolvedBlueprint) -> str:
     return HEADER.format(ref=resolved.blueprint_ref, stack=resolved.stack) + yaml_io.dump({"config": config})
 
 
+def _block_end(data, config, lines: list[str], start: int) -> int:
+    """The line after the blueprint key's value: the next key of `config`, else the next top-level key."""
+    for keys, mapping in ((list(config), config), (list(data), data)):
+        anchor = CONFIG_KEY if mapping is config else "config"
+        after = keys[keys.index(anchor) + 1:]
+        if after:
+            end = mapping.lc.key(after[0])[0]
+            break
+    else:
+        end = len(lines)
+    # Comments and blank lines just before the next key belong to it.
+    while end > start + 1 and (not lines[end - 1].strip() or lines[end - 1].lstrip().startswith("#")):
+        end -= 1
+    return end
+
+
+def render_update(path: Path, old_text: str, resolved: ResolvedBlueprint) -> str:
+    """The stack file with only its blueprint key replaced: every other key and comment kept byte for byte."""
+    data = yaml_io.load_text(old_text, path)
+    config = data["config"]
+    start, col = config.lc.key(CONFIG_KEY)
+    lines = old_text.splitlines(keepends=True)
+    if not lines[start][col:].lstrip("'\"").startswith(CONFIG_KEY):
+        raise BadInput(f"'{CONFIG_KEY}' is not in block style; cannot rewrite it in place", path, start + 1)
+    end = _block_end(data, config, lines, start)
+    block = yaml_io.dump({CONFIG_KEY: config_of(resolved)[CONFIG_KEY]})
+    block = "".join(" " * col + line if line.strip() else line for line in block.splitlines(keepends=True))
+    head = lines[:start]
+    stamped_by = HEADER.splitlines(keepends=True)[0].split("{")[0]
+    if head and head[0].startswith(stamped_by):
+        head[0] = HEADER.format(ref=resolved.blueprint_ref, stack=resolved.stack).splitlines(keepends=True)[0]
+    return "".join(head) + block + "".join(lines[end:])
+
+
 def write_stack(repo: Path, resolved: ResolvedBlueprint, force: bool = False) -> Path:
     """Write the stack file atomically; an existing one is replaced only with `force`."""
+    stacks_folder(repo)
     path = stack_path(repo, resolved.stack)
     if path.exists() and not force:
         raise BadInput(f"{path.name} exists; pass --force to replace it", path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     yaml_io.write_atomic(path, render(resolved))
     return path

@@ -6,8 +6,10 @@ from typing import Iterable
 
 from blueprints.catalog import Catalog, CatalogEntry
 from blueprints.errors import BadInput
-from blueprints.models import BlueprintRequest, DataServiceRequest, ParameterValue
+from blueprints.models import BlueprintRequest, DataServiceRequest, is_prod
 from blueprints.placement import place
+from blueprints.plan import plan
+from blueprints.restamp import kept_placements
 from blueprints.resolved import ResolvedBlueprint, ResolvedDataService
 from blueprints.sites import SitesMap
 
@@ -25,26 +27,17 @@ def _target(request: BlueprintRequest, targets: tuple[str, ...], sites: SitesMap
     return targets[0]
 
 
-def _parameters(entry: CatalogEntry, given: dict[str, ParameterValue]) -> dict[str, ParameterValue]:
-    """Every parameter the entry declares: the given value, checked, else the default."""
-    return {name: param.check(name, given[name]) if name in given else param.default
-            for name, param in entry.parameters.items()}
-
-
-def _data_services(entry: CatalogEntry, target: str, wanted: tuple[DataServiceRequest, ...]) -> tuple[ResolvedDataService, ...]:
-    """The requested data services with the entry's size classes, or BadInput naming the one it does not offer."""
-    for i, service in enumerate(wanted):
-        if service.kind not in entry.spec.data_services:
-            allowed = ", ".join(entry.spec.data_services) or "none"
-            raise BadInput(f"data_services[{i}].kind: {entry.ref} offers {allowed}, not {service.kind}")
-        if target == "vsphere" and service.kind not in ON_PREM_DATA_SERVICES:
-            raise BadInput(f"data_services[{i}].kind: {service.kind} is offered on aws only")
-    kinds = [s.kind for s in wanted]
-    if len(set(kinds)) != len(kinds):
-        raise BadInput("data_services: each kind may appear once")
-    return tuple(
-        ResolvedDataService(kind=s.kind, size=s.size, **entry.data_service_sizes[s.kind][s.size].model_dump())
-        for s in wanted
+def _data_service(entry: CatalogEntry, wanted: DataServiceRequest, target: str, parameters: dict, prod: bool) -> ResolvedDataService:
+    """A data service with the catalog's promise for this target and tier written out."""
+    terms = entry.data_service_terms[wanted.kind]
+    version = str(parameters[terms.version_parameter]) if terms.version_parameter else terms.version
+    copies = terms.replicas.get(target)
+    retention = terms.backup_retention_days
+    return ResolvedDataService(
+        kind=wanted.kind, size=wanted.size, **entry.data_service_sizes[wanted.kind][wanted.size].model_dump(),
+        version=version,
+        replicas=(copies.ha if prod or entry.spec.ha_data_services else copies.single) if copies else 1,
+        backup_retention_days=retention["prod" if prod else "nonprod"] if retention else None,
     )
 
 
@@ -53,9 +46,14 @@ def resolve(
     catalog: Catalog,
     sites: SitesMap,
     existing: Iterable[ResolvedBlueprint] = (),
+    move_network: bool = False,
     trace: list | None = None,
 ) -> ResolvedBlueprint:
-    """Everything `bp new` decides, or BadInput naming the field at fault; `trace` collects pool verdicts."""
+    """Everything `bp new` decides, or BadInput naming the field at fault; `trace` collects pool verdicts.
+
+    A stack already in `existing` keeps its placements and networks unless `move_network` is set.
+    """
+    existing = list(existing)
     entry = catalog.get(request.blueprint)
     if not request.region and not request.site:
         raise BadInput("region or site: one is required (e.g. --region amer or --site ny1)")
@@ -68,17 +66,33 @@ def resolve(
     if unknown:
         known = ", ".join(entry.parameters) or "none"
         raise BadInput(f"parameters.{unknown[0]}: not a parameter of {entry.ref} (declared: {known})")
-    parameters = _parameters(entry, request.parameters)
+    parameters = {
+        name: param.check(name, request.parameters[name]) if name in request.parameters else param.default
+        for name, param in entry.parameters.items()
+    }
 
     wanted = request.data_services
     if wanted is None:
         wanted = tuple(DataServiceRequest(**d) for d in entry.spec.default_data_services)
-    data_services = _data_services(entry, target, wanted)
+    for i, service in enumerate(wanted):
+        if service.kind not in entry.spec.data_services:
+            allowed = ", ".join(entry.spec.data_services) or "none"
+            raise BadInput(f"data_services[{i}].kind: {entry.ref} offers {allowed}, not {service.kind}")
+        if target == "vsphere" and service.kind not in ON_PREM_DATA_SERVICES:
+            raise BadInput(f"data_services[{i}].kind: {service.kind} is offered on aws only")
+    kinds = [s.kind for s in wanted]
+    if len(set(kinds)) != len(kinds):
+        raise BadInput("data_services: each kind may appear once")
+    data_services = tuple(_data_service(entry, s, target, parameters, is_prod(request.env)) for s in wanted)
 
     pinned = request.model_copy(update={"blueprint": entry.ref, "target": target, "data_services": wanted})
-    placements = place(pinned, entry, sites, existing, placements_wanted=2 if parameters.get("ha") else 1,
-                       trace=trace)
-    return ResolvedBlueprint(
+    count = 2 if parameters.get("ha") else 1
+    previous = next((bp for bp in existing if bp.stack == request.stack), None)
+    if previous and not move_network:
+        placements = kept_placements(pinned, entry, sites, existing, previous, count)
+    else:
+        placements = place(pinned, entry, sites, existing, placements_wanted=count, trace=trace)
+    resolved = ResolvedBlueprint(
         request=pinned,
         spec=entry.spec,
         size=entry.sizes[request.size],
@@ -86,31 +100,24 @@ def resolve(
         data_services=data_services,
         placements=placements,
         platform=sites.platform,
+        fleet=sites.fleet,
         moves=entry.moves,
     )
+    plan(resolved)  # a promise the fleet cannot keep fails here, before anything is written
+    return resolved
 
 
-def restamp(stack: ResolvedBlueprint, old: CatalogEntry, new: CatalogEntry) -> ResolvedBlueprint:
-    """The stack at another version of its blueprint, with its placement and network kept as they are.
+def restamp(stack: ResolvedBlueprint, to: str, catalog: Catalog, sites: SitesMap,
+            existing: Iterable[ResolvedBlueprint] = ()) -> ResolvedBlueprint:
+    """The stack re-stamped at another version (`name@version`) of its blueprint, placement and network kept.
 
-    BadInput when the version cannot keep them: another blueprint, a target it does not support, a
-    different network size or number of placements, or a data service it no longer offers.
+    The request keeps the parameter values the team chose (those the new version still declares);
+    every other value follows the new version. BadInput when the version cannot keep the placement.
     """
+    old, new = catalog.get(stack.blueprint_ref), catalog.get(to)
     if new.name != old.name:
         raise BadInput(f"--to: {stack.stack} is a {old.name} stack; {new.ref} is another blueprint")
-    target = stack.primary.target
-    if target not in new.targets:
-        raise BadInput(f"--to: {new.ref} supports {', '.join(new.targets)}, not {target}")
-    if new.spec.network_prefix.get(target) != old.spec.network_prefix.get(target):
-        raise BadInput(f"--to: {new.ref} needs another network size on {target}; a network is never moved silently, "
-                       f"re-stamp with `bp new ... --force`")
-    # The request keeps only the values the team chose; the rest follow the new version's defaults.
     chosen = {name: value for name, value in stack.request.parameters.items() if name in new.parameters}
-    parameters = _parameters(new, chosen)
-    if bool(parameters.get("ha")) != (len(stack.placements) > 1):
-        raise BadInput(f"--to: {new.ref} needs a different number of placements; re-stamp with `bp new ... --force`")
     request = stack.request.model_copy(update={"blueprint": new.ref, "parameters": chosen})
-    return stack.model_copy(update={
-        "request": request, "spec": new.spec, "size": new.sizes[request.size], "parameters": parameters,
-        "data_services": _data_services(new, target, request.data_services or ()), "moves": new.moves,
-    })
+    others = [bp for bp in existing if bp.stack != stack.stack]
+    return resolve(request, catalog, sites, [*others, stack])

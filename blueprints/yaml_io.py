@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from blueprints.errors import BadInput, field_path, first_error
 
@@ -22,18 +22,39 @@ def _yaml() -> YAML:
     return yaml
 
 
-def load(path: Path) -> Any:
-    """Parse a YAML file; a syntax error becomes BadInput with the file and line."""
+def read_text(path: Path) -> str:
+    """A UTF-8 text file's content; unreadable or undecodable files become BadInput naming the file."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        data = Path(path).read_bytes()
+    except IsADirectoryError:
+        raise BadInput("is a folder, not a file", path) from None
     except OSError as exc:
-        raise BadInput(f"cannot read: {exc.strerror}", path) from exc
+        raise BadInput(f"cannot read: {exc.strerror}", path) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise BadInput(f"not UTF-8 text (byte 0x{data[exc.start]:02x}); save it as UTF-8", path, line) from None
+    if "\0" in text:
+        raise BadInput("is a binary file, not text", path, text.count("\n", 0, text.index("\0")) + 1)
+    return text
+
+
+def load_text(text: str, path: Path) -> Any:
+    """Parse YAML text read from `path`; a syntax error becomes BadInput with the file and line."""
     try:
         return _yaml().load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        raise BadInput(f"malformed YAML: {exc.problem or exc.context}", path, line) from exc
+        raise BadInput(f"malformed YAML: {exc.problem or exc.context}", path, line) from None
+    except YAMLError as exc:
+        raise BadInput(f"malformed YAML: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", path) from None
+
+
+def load(path: Path) -> Any:
+    """Parse a YAML file; a syntax error becomes BadInput with the file and line."""
+    return load_text(read_text(path), path)
 
 
 def line_of(data: Any, loc: tuple) -> int | None:
@@ -59,7 +80,8 @@ def parse(model: type[BaseModel], data: Any, path: Path, prefix: tuple = ()) -> 
     except ValidationError as exc:
         loc, msg = first_error(exc)
         full = prefix + loc
-        raise BadInput(f"{field_path(full)}: {msg}", path, line_of(data, loc)) from exc
+        where = f"{field_path(full)}: " if full else ""
+        raise BadInput(f"{where}{msg}", path, line_of(data, loc)) from exc
 
 
 def dump(data: Any) -> str:
@@ -72,13 +94,29 @@ def dump(data: Any) -> str:
 def write_atomic(path: Path, text: str) -> None:
     """Write through a temporary file in the same folder and rename, so a reader never sees half a file."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    except OSError as exc:
+        raise BadInput(f"cannot write in {path.parent}: {exc.strerror}", path) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise BadInput(f"cannot write: {exc.strerror}; nothing was changed", path) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    _fsync_folder(path.parent)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the rename itself durable."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

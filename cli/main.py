@@ -8,7 +8,10 @@ from typing import Annotated, Optional
 import typer
 
 from cli import __version__
-from cli.commands import audit, catalog, fleet, new, pin, policy, preview, schema, sites, upgrade, validate
+from cli.commands import (
+    audit, backend, catalog, fleet, inventory, new, pin, policy, preflight, preview, schema, sites, stacks, upgrade,
+    validate,
+)
 from cli.context import State
 
 app = typer.Typer(
@@ -22,11 +25,15 @@ app.add_typer(catalog.app, name="catalog")
 app.add_typer(sites.app, name="sites")
 app.add_typer(fleet.app, name="fleet")
 app.add_typer(policy.app, name="policy")
+app.add_typer(stacks.app, name="stacks")
 app.command("new")(new.new)
 app.command("validate")(validate.validate)
 app.command("preview")(preview.preview)
 app.command("schema")(schema.schema)
 app.command("audit")(audit.audit)
+app.add_typer(backend.app, name="backend")
+app.command("inventory")(inventory.inventory)
+app.command("preflight")(preflight.preflight)
 app.command("upgrade")(upgrade.upgrade)
 app.command("pin")(pin.pin)
 

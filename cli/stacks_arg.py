@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from blueprints import stack_files
 from blueprints.errors import BadInput
-from blueprints.resolved import ResolvedBlueprint
+
+if TYPE_CHECKING:
+    from blueprints.resolved import ResolvedBlueprint
 
 
 def load_named(repo: Path, names: list[str]) -> list[ResolvedBlueprint]:
     """The stacks named (as `team-env` or a path to a stack file)."""
+    from blueprints import stack_files
+
     out = []
     for name in names:
         path = Path(name) if name.endswith(".yaml") else stack_files.stack_path(repo, name)

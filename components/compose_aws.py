@@ -1,151 +1,111 @@
-"""The AWS target: a team VPC on the region's hub, EKS or the pool's shared cluster, tenancy, managed data services.
-
-For the platform's `network-hub` blueprint it builds the regional hub instead.
-"""
+"""The AWS target's steps: a team VPC on the region's hub (or the hub itself), EKS, managed data services."""
 
 from __future__ import annotations
-
-from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
-from blueprints.resolved import ResolvedBlueprint
+from blueprints.plan import AwsPlan, DataServicePlan
 from components.aws import (
     KafkaCluster, KafkaClusterArgs, KubernetesCluster, KubernetesClusterArgs, NetworkFabric, NetworkFabricArgs,
     NetworkHub, NetworkHubArgs, NodePool, NodePoolArgs, ObjectStore, ObjectStoreArgs, PostgresDatabase,
     PostgresDatabaseArgs, RedisCache, RedisCacheArgs, Taint, kubernetes_provider,
 )
-from components.aws.network import az_count
-from components.compose_shared import shared_cluster_provider, tenancy
-
-# General-purpose instance per node shape (vCPU, GiB); a node gets the smallest that fits.
-INSTANCE_TYPES = ((2, 8, "m6i.large"), (4, 16, "m6i.xlarge"), (8, 32, "m6i.2xlarge"), (16, 64, "m6i.4xlarge"),
-                  (32, 128, "m6i.8xlarge"))
-
-
-def instance_type(vcpu: int, memory_gib: int) -> str:
-    """The instance type of a node shape."""
-    return next((t for c, m, t in INSTANCE_TYPES if c >= vcpu and m >= memory_gib), INSTANCE_TYPES[-1][2])
-
+from components.compose import Cluster, Foundation
+from components.contracts import ClusterAccess, DataService, KafkaService, ObjectStorageService, PostgresService, RedisService
 
 EKS_TAINT_EFFECTS = {"NoSchedule": "NO_SCHEDULE", "NoExecute": "NO_EXECUTE", "PreferNoSchedule": "PREFER_NO_SCHEDULE"}
 
 
-def _taint(text: str) -> Taint:
-    """A catalog taint `key=value:Effect` as the EKS API spells it."""
-    key_value, _, effect = text.rpartition(":")
-    key, _, value = key_value.partition("=")
-    return Taint(key=key, value=value or None, effect=EKS_TAINT_EFFECTS[effect])
-
-
-def _role(bp: ResolvedBlueprint, role: str) -> str:
-    return f"arn:aws:iam::{bp.primary.aws.account_id}:role/{role}"
-
-
-def compose(name: str, bp: ResolvedBlueprint, parent: pulumi.Resource) -> dict[str, Any]:
-    """Build the AWS side of a team blueprint; returns the stack exports."""
-    place = bp.primary.aws
-    assert place is not None
-    tags = bp.tags()
+def foundation(name: str, plan: AwsPlan, parent: pulumi.Resource) -> Foundation:
+    """The account's provider, then the regional hub (network-hub) or the team VPC attached to it."""
     provider = aws.Provider(
         f"{name}-aws",
-        region=place.region,
-        allowed_account_ids=[place.account_id],
-        assume_roles=[{"role_arn": _role(bp, bp.platform.aws_deploy_role), "session_name": f"cloud-blueprints-{bp.stack}"}],
+        region=plan.region,
+        allowed_account_ids=[plan.account_id],
+        assume_roles=[{"role_arn": plan.deploy_role_arn, "session_name": f"cloud-blueprints-{plan.stack}"}],
         opts=pulumi.ResourceOptions(parent=parent),
     )
     opts = pulumi.ResourceOptions(parent=parent, provider=provider)
-    if bp.spec.network_hub:
-        return _hub(name, bp, opts)
-
-    hub = place.hub
+    if plan.hub is not None:
+        return Foundation(opts=opts, exports=_hub(name, plan, opts))
+    net = plan.network
     network = NetworkFabric(name, NetworkFabricArgs(
-        cidr=str(bp.primary.network.cidr), prod=bp.prod, tags=tags, availability_zones=list(place.availability_zones),
-        interconnect_cidrs=[str(c) for c in place.interconnect_cidrs] if hub else [],
-        transit_gateway_id=hub.transit_gateway_id if hub else None,
+        cidr=net.cidr, prod=plan.prod, tags=plan.tags, availability_zones=list(net.zones),
+        interconnect_cidrs=list(net.interconnect_cidrs), transit_gateway_id=net.transit_gateway_id,
     ), opts=opts)
-    exports: dict[str, Any] = {"vpc_id": network.vpc_id}
-
-    allowed_groups: list = []
-    allowed_cidrs: list[str] = []
-    if bp.spec.cluster == "dedicated":
-        cluster = KubernetesCluster(f"{name}-eks", KubernetesClusterArgs(
-            kubernetes_version=bp.spec.kubernetes_version or "", vpc_id=network.vpc_id,
-            subnet_ids=network.private_subnet_ids, prod=bp.prod, tags=tags,
-            public_access_cidrs=[] if bp.prod else [str(c) for c in place.api_allowed_cidrs],
-            admin_role_arns=[_role(bp, bp.platform.aws_admin_role)],
-            team_role_arns=[_role(bp, f"{bp.platform.aws_team_role_prefix}{bp.request.team}")],
-            team_namespaces=[bp.stack],
-        ), opts=opts)
-        spot = bool(bp.parameters.get("spot_general_pool")) and not bp.prod
-        for pool in bp.spec.node_pools:
-            nodes = pool.nodes or bp.size.nodes
-            NodePool(f"{name}-{pool.name}", NodePoolArgs(
-                cluster_name=cluster.cluster_name, subnet_ids=network.private_subnet_ids,
-                instance_types=[instance_type(bp.size.node_vcpu, bp.size.node_memory_gib)],
-                min_size=nodes, desired_size=nodes, max_size=nodes * 2, prod=bp.prod, tags=tags,
-                labels=pool.labels, taints=[_taint(t) for t in pool.taints],
-                capacity_type="SPOT" if (pool.spot or spot) and pool.nodes is None else "ON_DEMAND",
-                disk_size_gib=bp.size.disk_gib,
-            ), opts=pulumi.ResourceOptions(parent=cluster, provider=provider))
-        exports.update(cluster_name=cluster.cluster_name, cluster_endpoint=cluster.endpoint, kubeconfig=cluster.kubeconfig)
-        k8s_provider = kubernetes_provider(f"{name}-cluster", cluster, pulumi.ResourceOptions(parent=parent))
-        allowed_groups.append(cluster.cluster_security_group_id)
-    else:
-        k8s_provider, shared = shared_cluster_provider(name, bp, parent)
-        exports["cluster_name"] = shared.name
-        if shared.cidr:
-            allowed_cidrs.append(str(shared.cidr))
-
-    if bp.spec.namespace:
-        ns = tenancy(name, bp, pulumi.ResourceOptions(parent=parent, provider=k8s_provider))
-        exports["namespace"] = ns.namespace
-
-    _data_services(name, bp, network, allowed_groups, allowed_cidrs, opts, exports)
-    return exports
+    return Foundation(opts=opts, exports={"vpc_id": network.vpc_id}, network=network)
 
 
-def _data_services(name: str, bp: ResolvedBlueprint, network: NetworkFabric, groups: list, cidrs: list[str],
-                   opts: pulumi.ResourceOptions, exports: dict) -> None:
-    """Managed data services in the data subnets, reachable only from the team's cluster."""
-    ha = bp.prod or bp.spec.ha_data_services
-    reach = dict(vpc_id=network.vpc_id, prod=bp.prod, tags=bp.tags(),
-                 allowed_security_group_ids=groups, allowed_cidrs=cidrs)
-    for ds in bp.data_services:
-        if ds.kind == "postgres":
-            pg = PostgresDatabase(f"{name}-postgres", PostgresDatabaseArgs(
-                **reach, subnet_ids=network.data_subnet_ids, size=ds.size, high_availability=ha,
-                engine_version=str(bp.parameters.get("postgres_version", "16")),
-            ), opts=opts)
-            exports.update(postgres_endpoint=pg.endpoint, postgres_secret_arn=pg.master_user_secret_arn)
-        elif ds.kind == "redis":
-            redis = RedisCache(f"{name}-redis", RedisCacheArgs(**reach, subnet_ids=network.data_subnet_ids, size=ds.size),
-                               opts=opts)
-            exports.update(redis_endpoint=redis.primary_endpoint, redis_auth_secret_arn=redis.auth_token_secret_arn)
-        elif ds.kind == "kafka":
-            # One broker per AZ: MSK needs the subnet count before the subnets exist.
-            per_az = [network.data_subnet_ids.apply(lambda ids, i=i: ids[i]) for i in range(az_count(bp.prod))]
-            kafka = KafkaCluster(f"{name}-kafka", KafkaClusterArgs(
-                **reach, subnet_ids=per_az, size=ds.size,
-                kafka_version=str(bp.parameters.get("kafka_version", "3.7.x")),
-            ), opts=opts)
-            exports["kafka_bootstrap_brokers"] = kafka.bootstrap_brokers
-        elif ds.kind == "object-storage":
-            store = ObjectStore(f"{name}-objects", ObjectStoreArgs(prod=bp.prod, tags=bp.tags()), opts=opts)
-            exports["bucket_name"] = store.bucket_name
+def dedicated_cluster(name: str, plan: AwsPlan, base: Foundation, parent: pulumi.Resource) -> Cluster:
+    """EKS with the fleet's system pool and the catalog's node pools."""
+    spec, network = plan.cluster, base.network
+    system = spec.system_pool
+    cluster = KubernetesCluster(f"{name}-eks", KubernetesClusterArgs(
+        kubernetes_version=spec.kubernetes_version, vpc_id=network.vpc_id, subnet_ids=network.private_subnet_ids,
+        prod=plan.prod, tags=plan.tags, public_access_cidrs=list(plan.public_access_cidrs),
+        admin_role_arns=[plan.admin_role_arn], team_role_arns=[plan.team_role_arn], team_namespaces=[plan.stack],
+        system_instance_types=list(system.machines),
+        system_pool_size=(system.min_nodes, system.nodes, system.max_nodes),
+    ), opts=base.opts)
+    for pool in spec.node_pools:
+        NodePool(f"{name}-{pool.name}", NodePoolArgs(
+            cluster_name=cluster.cluster_name, subnet_ids=network.private_subnet_ids, instance_types=list(pool.machines),
+            min_size=pool.min_nodes, desired_size=pool.nodes, max_size=pool.max_nodes, prod=plan.prod, tags=plan.tags,
+            labels=pool.labels, taints=[Taint(key=t.key, value=t.value, effect=EKS_TAINT_EFFECTS[t.effect]) for t in pool.taints],
+            capacity_type="SPOT" if pool.spot else "ON_DEMAND", disk_size_gib=pool.disk_gib,
+        ), opts=pulumi.ResourceOptions(parent=cluster, provider=base.opts.provider))
+    return Cluster(
+        access=ClusterAccess(cluster_name=cluster.cluster_name, kubeconfig=cluster.kubeconfig),
+        provider=kubernetes_provider(f"{name}-cluster", cluster, pulumi.ResourceOptions(parent=parent)),
+        client_security_group_ids=(cluster.cluster_security_group_id,),
+    )
 
 
-def _hub(name: str, bp: ResolvedBlueprint, opts: pulumi.ResourceOptions) -> dict[str, Any]:
+def data_service(name: str, ds: DataServicePlan, plan: AwsPlan, base: Foundation, cluster: Cluster | None,
+                 k8s_opts: pulumi.ResourceOptions | None) -> DataService:
+    """A managed service in the data subnets, reachable only from the team's cluster."""
+    network = base.network
+    reach = dict(
+        vpc_id=network.vpc_id, prod=plan.prod, tags=plan.tags,
+        allowed_security_group_ids=list(cluster.client_security_group_ids) if cluster else [],
+        allowed_cidrs=list(cluster.client_cidrs) if cluster else [],
+    )
+    if ds.kind == "postgres":
+        pg = PostgresDatabase(f"{name}-postgres", PostgresDatabaseArgs(
+            **reach, subnet_ids=network.data_subnet_ids, instance_class=ds.instance_class, storage_gib=ds.storage_gib,
+            engine_version=ds.engine_version, replicas=ds.replicas, backup_retention_days=ds.backup_retention_days,
+        ), opts=base.opts)
+        return PostgresService(host=pg.address, port=pg.port, secret=pg.master_user_secret_arn)
+    if ds.kind == "redis":
+        redis = RedisCache(f"{name}-redis", RedisCacheArgs(
+            **reach, subnet_ids=network.data_subnet_ids, node_type=ds.instance_class, engine_version=ds.engine_version,
+            replicas=ds.replicas, snapshot_retention_days=ds.backup_retention_days or 0,
+        ), opts=base.opts)
+        return RedisService(host=redis.primary_endpoint, port=redis.port, secret=redis.auth_token_secret_arn)
+    if ds.kind == "kafka":
+        # MSK needs the subnet count before the subnets exist: one per zone of the plan.
+        per_zone = [network.data_subnet_ids.apply(lambda ids, i=i: ids[i]) for i in range(len(plan.network.zones))]
+        kafka = KafkaCluster(f"{name}-kafka", KafkaClusterArgs(
+            **reach, subnet_ids=per_zone, broker_type=ds.instance_class, volume_gib=ds.storage_gib,
+            kafka_version=ds.engine_version, brokers=ds.replicas,
+        ), opts=base.opts)
+        return KafkaService(bootstrap=kafka.bootstrap_brokers)
+    store = ObjectStore(f"{name}-objects", ObjectStoreArgs(
+        prod=plan.prod, tags=plan.tags, noncurrent_version_days=ds.backup_retention_days,
+    ), opts=base.opts)
+    return ObjectStorageService(bucket=store.bucket_name)
+
+
+def _hub(name: str, plan: AwsPlan, opts: pulumi.ResourceOptions) -> dict:
     """The platform's regional network hub."""
-    place = bp.primary.aws
+    h = plan.hub
     hub = NetworkHub(f"{name}-hub", NetworkHubArgs(
-        region=place.region, amazon_side_asn=int(bp.parameters["amazon_side_asn"]), tags=bp.tags(),
-        onprem_supernets=[str(c) for c in place.interconnect_cidrs],
+        region=h.region, amazon_side_asn=h.amazon_side_asn, tags=plan.tags,
+        onprem_supernets=list(h.onprem_supernets),
         # Direct Connect announces the region's AWS networks toward the data centers.
-        advertised_prefixes=[str(c) for c in place.aws_supernets],
-        direct_connect_gateway_id=place.hub.direct_connect_gateway_id if place.hub else None,
-        share_principals=[bp.platform.aws_organization_arn] if bp.platform.aws_organization_arn else [],
+        advertised_prefixes=list(h.advertised_prefixes),
+        direct_connect_gateway_id=h.direct_connect_gateway_id, share_principals=list(h.share_principals),
     ), opts=opts)
     return {"transit_gateway_id": hub.transit_gateway_id, "prod_route_table_id": hub.prod_route_table_id,
             "nonprod_route_table_id": hub.nonprod_route_table_id}

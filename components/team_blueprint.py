@@ -1,7 +1,8 @@
 """TeamBlueprint: the whole of one team's resolved blueprint, composed from the target components.
 
-It is the composition root: the only component that builds providers (one per placement),
-which it hands to the target components through `opts`, as DESIGN asks.
+It is the composition root: the resolved blueprint becomes a plan (pure, typed, per target), and
+the plan becomes components. Providers are built here and in the target steps, never inside a
+component, as DESIGN asks.
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ from dataclasses import dataclass
 
 import pulumi
 
+from blueprints.plan import plan
 from blueprints.resolved import ResolvedBlueprint
+from components.compose import compose
 from components.moves import alias_moves
 
 
@@ -32,10 +35,6 @@ class TeamBlueprint(pulumi.ComponentResource):
         # Registered before the children, so every moved child carries its alias.
         moved = pulumi.ResourceOptions(transformations=[alias_moves(bp.moves, bp.stack)])
         super().__init__("cloud-blueprints:index:TeamBlueprint", name, None, pulumi.ResourceOptions.merge(opts, moved))
-        # Imported here so a stack pays only for its own target's SDK.
-        if bp.primary.target == "aws":
-            from components.compose_aws import compose
-        else:
-            from components.compose_vsphere import compose
-        self.exports = {"blueprint": bp.blueprint_ref, **compose(name, bp, self)}
+        the_plan = plan(bp)
+        self.exports = {"blueprint": the_plan.blueprint, **compose(name, the_plan, self)}
         self.register_outputs(self.exports)

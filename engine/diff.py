@@ -89,7 +89,9 @@ _MISSING = object()
 
 
 def _major(version: Any) -> str:
-    return str(version or "").split(":")[-1].split(".")[0]
+    """`16.4` -> `16`; an image `repo:16.15-...@sha256:...` -> `16`."""
+    tag = str(version or "").split("@")[0].rsplit(":", 1)[-1]
+    return tag.split(".")[0].split("-")[0]
 
 
 def _notes(old: CapturedResource, new: CapturedResource, changed: tuple[str, ...]) -> tuple[str, ...]:

@@ -6,6 +6,7 @@ import json
 import runpy
 import sys
 import traceback
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any, Callable
 
@@ -16,6 +17,7 @@ from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
 
 from engine.capture import PROJECT, Capture, CapturingMonitor
+from engine.lean import lean
 from engine.mocks import FleetMocks, MockContext
 
 
@@ -71,16 +73,19 @@ def run(
     stack: str = "test",
     config: dict[str, Any] | None = None,
     context: MockContext | None = None,
+    plain: bool = False,
 ) -> Capture:
     """Run `program` (any callable that creates resources) and return what it registered.
 
     Config keys are full keys (`project:key`); non-string values are passed as JSON, as
-    the Pulumi CLI passes structured config.
+    the Pulumi CLI passes structured config. `plain` runs the SDK exactly as shipped, without
+    the engine's `lean` settings: the reference the lean path is tested against.
     """
     capture = Capture(stack=stack)
     _reset(stack, context or MockContext(stack=stack), capture, config or {})
     try:
-        _sync_await(run_in_stack(program))
+        with nullcontext() if plain else lean():
+            _sync_await(run_in_stack(program))
     except Exception as exc:
         raise ProgramError(stack, exc) from exc
     finally:
@@ -94,10 +99,18 @@ def run_stack(
     stack: str,
     config: dict[str, Any],
     context: MockContext | None = None,
+    plain: bool = False,
 ) -> Capture:
     """Run the Pulumi program in `program_dir` (its `__main__.py`) for one stack's config."""
     main = Path(program_dir) / "__main__.py"
     root = str(Path(program_dir).resolve().parent)
+    # The program puts its repository on sys.path, as it must under the real CLI; restoring the path
+    # afterwards keeps a worker that runs a whole fleet from searching one more entry per stack.
+    saved = list(sys.path)
     if root not in sys.path:
         sys.path.insert(0, root)
-    return run(lambda: runpy.run_path(str(main), run_name="__main__"), stack=stack, config=config, context=context)
+    try:
+        return run(lambda: runpy.run_path(str(main), run_name="__main__"), stack=stack, config=config,
+                   context=context, plain=plain)
+    finally:
+        sys.path[:] = saved

@@ -23,6 +23,6 @@ def context_for(resolved: ResolvedBlueprint, sites: SitesMap) -> MockContext:
     )
 
 
-def preview(repo: Path, resolved: ResolvedBlueprint, sites: SitesMap) -> Capture:
-    """Run `stacks/__main__.py` for one resolved blueprint under the mock runtime."""
-    return run_stack(stacks_dir(repo), resolved.stack, config_of(resolved), context_for(resolved, sites))
+def preview(repo: Path, resolved: ResolvedBlueprint, sites: SitesMap, plain: bool = False) -> Capture:
+    """Run `stacks/__main__.py` for one resolved blueprint under the mock runtime (`plain`: see `engine.run`)."""
+    return run_stack(stacks_dir(repo), resolved.stack, config_of(resolved), context_for(resolved, sites), plain=plain)

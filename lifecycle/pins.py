@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
 from pydantic import Field
 
 from blueprints import yaml_io
+from blueprints.errors import BadInput
 from blueprints.models import Frozen
-from lifecycle.stack_edit import set_config
 
 PIN_KEY = "cloud-blueprints:pin"
 
@@ -37,5 +38,12 @@ def read_pin(path: Path) -> Pin | None:
 
 
 def pinned_text(path: Path, pin: Pin | None) -> str:
-    """The stack file's text with `pin` stamped in (or removed for None)."""
-    return set_config(path, PIN_KEY, pin.model_dump(mode="json") if pin else None)
+    """The stack file's text with `pin` stamped in (or removed for None), other keys and comments kept."""
+    doc = yaml_io.load(path)
+    if not isinstance(doc, dict) or not isinstance(doc.get("config"), dict):
+        raise BadInput("no 'config' mapping; not a stamped stack file", path)
+    if pin is None:
+        doc["config"].pop(PIN_KEY, None)
+    else:
+        doc["config"][PIN_KEY] = json.loads(json.dumps(pin.model_dump(mode="json")))
+    return yaml_io.dump(doc)

@@ -21,7 +21,7 @@ from blueprints.stack_files import list_stack_files, read_stack, stack_path
 from lifecycle.pins import Pin, read_pin
 from blueprints.yaml_io import write_atomic
 from engine import ProgramError
-from lifecycle.upgrade import Upgrade, plan_upgrade, upgraded_text
+from lifecycle.upgrade import Upgrade, plan_upgrade, write_upgrades
 from lifecycle.waves import Member, Wave, plan_waves
 
 ENVS = ("dev", "test", "stage", "prod")
@@ -104,12 +104,13 @@ def plan_rollout(repo: Path, catalog: Catalog, sites: SitesMap, *, blueprint: st
     today = today or date.today()
     plan = RolloutPlan(blueprint, version, [])
     members: list[Member] = []
-    for path in list_stack_files(repo):
-        stack = read_stack(path)
+    everyone = [(path, read_stack(path)) for path in list_stack_files(repo)]
+    stacks = [stack for _, stack in everyone]
+    for path, stack in everyone:
         name, _, current = stack.blueprint_ref.partition("@")
         if name != blueprint or semver_key(current) > semver_key(version):
             continue
-        held = _hold(repo, catalog, sites, plan, stack, path, envs, accept_data_loss, today)
+        held = _hold(repo, catalog, sites, plan, stack, path, Scope(envs, accept_data_loss, today, stacks))
         if held:
             plan.held.append(Held(stack.stack, current, held))
         else:
@@ -118,22 +119,32 @@ def plan_rollout(repo: Path, catalog: Catalog, sites: SitesMap, *, blueprint: st
     return plan
 
 
+@dataclass(frozen=True)
+class Scope:
+    """What a rollout plan was asked for, and the repository's stacks it checks placements against."""
+
+    envs: tuple[str, ...]
+    accept_data_loss: bool
+    today: date
+    stacks: list[ResolvedBlueprint]
+
+
 def _hold(repo: Path, catalog: Catalog, sites: SitesMap, plan: RolloutPlan, stack: ResolvedBlueprint, path: Path,
-          envs: tuple[str, ...], accept_data_loss: bool, today: date) -> str | None:
+          scope: Scope) -> str | None:
     """Why the stack stays out of the waves, else None (recording its upgrade or that it is done)."""
     if stack.blueprint_ref == plan.target_ref:
         plan.done.add(stack.stack)
         return None
-    pinned = _pin_reason(read_pin(path), today)
+    pinned = _pin_reason(read_pin(path), scope.today)
     if pinned:
         return pinned
-    if stack.request.env not in envs:
+    if stack.request.env not in scope.envs:
         return f"env {stack.request.env} is not in the wave list"
     try:
-        upgrade = plan_upgrade(repo, stack, plan.target_ref, catalog, sites)
+        upgrade = plan_upgrade(repo, stack, plan.target_ref, catalog, sites, scope.stacks)
     except (BadInput, ProgramError) as exc:
         return f"cannot move: {exc}"
-    if upgrade.data_losing and not accept_data_loss:
+    if upgrade.data_losing and not scope.accept_data_loss:
         lost = ", ".join(f"{c.action} {c.type}" for c in upgrade.diff.data_losing)
         return f"data-losing ({lost}); acknowledge with --accept-data-loss"
     plan.upgrades[stack.stack] = upgrade
@@ -148,11 +159,4 @@ def apply_wave(repo: Path, plan: RolloutPlan, number: int) -> list[Path]:
         if not plan.applied(wave):
             pending = ", ".join(s for s in wave.stacks if s not in plan.done)
             raise BadInput(f"--wave: wave {wave.number} is not applied yet (still to move: {pending})")
-    written = []
-    texts = {s: upgraded_text(repo, plan.upgrades[s]) for s in plan.waves[number - 1].stacks if s in plan.upgrades}
-    # Every text is built before the first write, so a bad file leaves the wave untouched.
-    for stack, text in texts.items():
-        path = stack_path(repo, stack)
-        write_atomic(path, text)
-        written.append(path)
-    return written
+    return write_upgrades(repo, [plan.upgrades[s] for s in plan.waves[number - 1].stacks if s in plan.upgrades])

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from blueprints.catalog import Catalog, semver_key
 from blueprints.errors import BadInput
-from blueprints.resolved import CONFIG_KEY, ResolvedBlueprint
+from blueprints.repo_lock import repo_lock
+from blueprints.resolved import ResolvedBlueprint
 from blueprints.sites import SitesMap
-from blueprints.stack_files import stack_path
+from blueprints.stack_files import render_update, stack_path
 from blueprints.stamp import restamp
+from blueprints.yaml_io import read_text, write_atomic
 from engine.diff import Diff, diff
 from engine.stacks import preview
-from lifecycle.stack_edit import set_config
 
 
 @dataclass(frozen=True)
@@ -41,16 +42,18 @@ class Upgrade:
                 **self.diff.to_json()}
 
 
-def target_version(catalog: Catalog, stack: ResolvedBlueprint, to: str) -> str:
+def target_version(stack: ResolvedBlueprint, to: str) -> str:
     """`--to` as name@version: a bare version means the stack's own blueprint."""
     return to if "@" in to else f"{stack.request.blueprint.split('@')[0]}@{to}"
 
 
-def plan_upgrade(repo: Path, stack: ResolvedBlueprint, to: str, catalog: Catalog, sites: SitesMap) -> Upgrade:
-    """Render the stack at its version and at `to` (name@version) offline, and diff the two renders."""
-    old = catalog.get(stack.blueprint_ref)
-    new = catalog.get(target_version(catalog, stack, to))
-    after = restamp(stack, old, new)
+def plan_upgrade(repo: Path, stack: ResolvedBlueprint, to: str, catalog: Catalog, sites: SitesMap,
+                 existing: Iterable[ResolvedBlueprint] = ()) -> Upgrade:
+    """Render the stack at its version and at `to` (name@version) offline, and diff the two renders.
+
+    `existing` are the repository's other stacks, so the kept placement is checked against them.
+    """
+    after = restamp(stack, target_version(stack, to), catalog, sites, existing)
     return Upgrade(stack, after, diff(preview(repo, stack, sites), preview(repo, after, sites)))
 
 
@@ -65,8 +68,18 @@ def check_allowed(upgrade: Upgrade, *, accept_data_loss: bool, force: bool) -> N
 
 
 def upgraded_text(repo: Path, upgrade: Upgrade) -> str:
-    """The stack file's new text: the new resolved blueprint, every other key and comment kept."""
+    """The stack file's new text: the new resolved blueprint, every other key and comment kept byte for byte."""
     path = stack_path(repo, upgrade.stack)
-    text = set_config(path, CONFIG_KEY, upgrade.after.model_dump(mode="json", exclude_none=True))
-    # The stamp header names the version; keep it true.
-    return text.replace(f"from {upgrade.before.blueprint_ref}:", f"from {upgrade.after.blueprint_ref}:", 1)
+    return render_update(path, read_text(path), upgrade.after)
+
+
+def write_upgrades(repo: Path, upgrades: Iterable[Upgrade]) -> list[Path]:
+    """Rewrite the stack files of `upgrades` under the repository lock, each atomically.
+
+    Every text is built before the first write, so a file that cannot be rewritten leaves all untouched.
+    """
+    with repo_lock(repo):
+        texts = {stack_path(repo, u.stack): upgraded_text(repo, u) for u in upgrades}
+        for path, text in texts.items():
+            write_atomic(path, text)
+    return list(texts)

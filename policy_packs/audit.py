@@ -20,11 +20,11 @@ from pulumi.runtime.proto import analyzer_pb2 as pb
 
 from blueprints.errors import BadInput
 from engine.analyzer import Analyzer, PackProcess, requests_for
+from engine.capture import PROJECT
 from policy_packs import exemptions as ex
 from policy_packs.controls import parse_control_tag
 from policy_packs.packs import PACKS, pack_dir, rules
 
-PROJECT = "cloud-blueprints"
 LEVELS = {pb.ADVISORY: "advisory", pb.MANDATORY: "mandatory", pb.REMEDIATE: "remediate", pb.DISABLED: "disabled"}
 _LEVEL_OF = {v: k for k, v in LEVELS.items()}
 SEVERITIES = {pb.POLICY_SEVERITY_UNSPECIFIED: "unspecified", pb.POLICY_SEVERITY_LOW: "low",
@@ -215,6 +215,7 @@ class Auditor:
         self.exemptions = ex.load(self.exemptions_file)
         self._check_exemption_policies()
         self.analyzers: dict[str, Analyzer] = self._start(in_process)
+        self._pool = ThreadPoolExecutor(1 if in_process else len(self.packs))
         try:
             self.policies = self._configure(config or {}, config_source)
         except BaseException:
@@ -253,10 +254,15 @@ class Auditor:
         started = time.perf_counter()
         requests = requests_for(capture, PROJECT)
         result = StackResult(capture.stack, source, resources=len(capture.resources))
-        for pack, analyzer in self.analyzers.items():
-            for request in requests.analyze:
-                self._collect(result, pack, analyzer.analyze(request), request.urn)
-            self._collect(result, pack, analyzer.analyze_stack(requests.analyze_stack), "")
+
+        def ask(analyzer: Analyzer) -> list[tuple[pb.AnalyzeResponse, str]]:
+            answers = [(analyzer.analyze(r), r.urn) for r in requests.analyze]
+            return answers + [(analyzer.analyze_stack(requests.analyze_stack), "")]
+
+        # Packs are separate processes: ask them all at once, read their answers in pack order.
+        for pack, answers in zip(self.analyzers, self._pool.map(ask, self.analyzers.values())):
+            for response, urn in answers:
+                self._collect(result, pack, response, urn)
         result.audit_seconds = time.perf_counter() - started
         return result
 
@@ -289,6 +295,8 @@ class Auditor:
         return [e for e in self.exemptions if e.key not in used and e.active()]
 
     def close(self) -> None:
+        if hasattr(self, "_pool"):
+            self._pool.shutdown()
         for analyzer in getattr(self, "analyzers", {}).values():
             analyzer.close()
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The offline demo: stamp a team blueprint, validate it and preview it, in a scratch copy of the
+# The offline demo: stamp team blueprints, validate, preview and audit them, in a scratch copy of the
 # repository so the working tree stays clean.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -38,11 +38,22 @@ bp --repo "$work" catalog show web-service --versions
 bp --repo "$work" upgrade shop-dev --to web-service@2.1.0
 bp --repo "$work" fleet versions
 
+reports="${BP_DEMO_REPORTS:-${TMPDIR:-/tmp}/bp-demo-reports}"
+mkdir -p "$reports"
+step "Audit every stack against the policy packs (baseline, aws, kubernetes, vsphere) over the Analyzer protocol"
+bp --repo "$work" audit --all --format html --output "$reports/audit.html"
+bp --repo "$work" policy docs --format html --output "$reports/policy-docs.html"
+
 cat <<MSG
+
+The audit report (open it in a browser, it works offline): $reports/audit.html
+The policy catalog with its control matrix: $reports/policy-docs.html
 
 Where to look next:
   bp catalog show web-service          what a blueprint provisions, its contract and SLOs
   bp new --help                        every request option (or bp schema for the YAML request)
   bp preview <stack> --json            the full resource list for scripts and reviews
+  bp policy list                       every policy with severity, enforcement and controls
+  bp audit --all --format sarif        findings for code scanning (also json, junit, markdown)
   stacks/Pulumi.<team>-<env>.yaml      what bp new writes; infrastructure staff run pulumi up -s <team>-<env>
 MSG

@@ -51,6 +51,14 @@ def test_postgres_17_on_rds_is_an_in_place_major_upgrade_with_an_honest_note(rep
     assert upgrade.after.parameters["postgres_version"] == "17"
 
 
+def test_postgres_17_on_cloudnativepg_changes_the_image_with_the_offline_upgrade_note(repo, catalog, sites):
+    stack = stamp(repo, catalog, sites, target="vsphere", env="prod", region=None, site="ny1")
+    upgrade = plan_upgrade(repo, stack, "2.1.0", catalog, sites)
+    (pg,) = by_type(upgrade, "kubernetes:postgresql.cnpg.io/v1:Cluster")
+    assert pg.action == "update" and "spec.imageName" in pg.properties, f"{pg.urn}: {pg.action} {pg.properties}"
+    assert any("major PostgreSQL upgrade 16 -> 17" in n and "pg_upgrade" in n for n in pg.notes), f"{pg.urn}: {pg.notes}"
+
+
 def test_a_chosen_postgres_version_is_kept(repo, catalog, sites):
     stack = stamp(repo, catalog, sites, target="aws", parameters={"postgres_version": "16"})
     upgrade = plan_upgrade(repo, stack, "2.1.0", catalog, sites)

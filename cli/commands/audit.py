@@ -79,6 +79,7 @@ def audit(
 ) -> None:
     """Audit stacks against the policy packs; exit 1 while a mandatory violation remains."""
     from blueprints.yaml_io import write_atomic
+    from engine.analyzer import PackError
     from policy_packs.audit import load_config, run_audit
 
     with user_errors():
@@ -87,8 +88,12 @@ def audit(
             raise typer.BadParameter("--output needs a file format: json, sarif, markdown, html or junit")
         settings = load_config(config) if config else None
         progress = _print_stack if fmt is Format.table or output is not None else None
-        report = run_audit(repo, chosen, sites, packs=pack, config=settings, config_source=str(config or "--config"),
-                           exemptions_file=exemptions, on_result=progress)
+        try:
+            report = run_audit(repo, chosen, sites, packs=pack, config=settings, config_source=str(config or "--config"),
+                               exemptions_file=exemptions, on_result=progress)
+        except PackError as exc:
+            errors.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+            raise typer.Exit(EXIT_FINDINGS) from None
     if fmt is Format.table:
         _print_table(report)
     elif output is not None:

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
-from pydantic import ValidationError
 
 from blueprints.errors import BadInput, field_path, first_error
 from cli.context import console, print_json, state, user_errors
@@ -28,6 +27,8 @@ def _flag(field: str) -> str:
 
 
 def _request_from_file(path: Path) -> dict[str, Any]:
+    from pydantic import ValidationError
+
     from blueprints import yaml_io
     from blueprints.models import BlueprintRequest
 
@@ -89,14 +90,22 @@ def new(
     param: Annotated[Optional[list[str]], typer.Option("--param", "-p", help="NAME=VALUE for a declared parameter, repeatable.")] = None,
     from_file: Annotated[Optional[Path], typer.Option("--from", help="YAML request (fields of `bp schema`); flags override it.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Resolve and print; write nothing.")] = False,
-    force: Annotated[bool, typer.Option("--force", help="Replace an existing stack file.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Change an existing stack; its placement and network are kept.")] = False,
+    move_network: Annotated[
+        bool, typer.Option("--move-network", help="With --force: re-place the stack and re-allocate its network.")
+    ] = False,
+    prod_network_move: Annotated[
+        bool, typer.Option("--i-understand-prod-network-move", help="Allow --move-network on a prod stack.")
+    ] = False,
     json: Annotated[bool, typer.Option("--json", help="Print the resolved blueprint as JSON.")] = False,
     explain: Annotated[bool, typer.Option("--explain", help="Say per pool why it was chosen or not.")] = False,
 ) -> None:
     """Request a blueprint for a team: validate, place, allocate and write stacks/Pulumi.<team>-<env>.yaml."""
+    from pydantic import ValidationError
+
     from blueprints import stack_files
     from blueprints.models import BlueprintRequest
-    from blueprints.stamp import resolve
+    from blueprints.stack_writer import StampOptions, stamp
 
     with user_errors():
         st = state(ctx)
@@ -132,13 +141,17 @@ def new(
         path = stack_files.stack_path(repo, request.stack)
         if path.exists() and not force and not dry_run:
             raise BadInput(f"{path.name} exists; pass --force to replace it", path)
+        opts = StampOptions(force=force, dry_run=dry_run, move_network=move_network, prod_network_move=prod_network_move)
         with explained(explain, machine_output=json) as trace:
-            resolved = resolve(request, catalog, st.sites(), stack_files.read_all(repo), trace=trace)
-        if not dry_run:
-            stack_files.write_stack(repo, resolved, force=force)
+            done = stamp(repo, request, catalog, st.sites(), opts, trace=trace)
+    resolved = done.resolved
 
     if json:
         print_json(resolved.model_dump(mode="json", exclude_none=True))
+        return
+    if dry_run and done.old_text is not None:
+        diff = done.diff(str(path.relative_to(repo)))
+        sys.stdout.write(diff or f"{path.relative_to(repo)}: no change\n")
         return
     verb = "Would write" if dry_run else "Wrote"
     console.print(f"[green]{verb}[/] {path.relative_to(repo)}: {resolved.blueprint_ref} for {request.stack}")

@@ -23,6 +23,7 @@ def pin(
     from pydantic import ValidationError
 
     from blueprints.errors import BadInput, field_path, first_error
+    from blueprints.repo_lock import repo_lock
     from blueprints.stack_files import stack_path
     from blueprints.yaml_io import write_atomic
     from lifecycle.pins import Pin, pinned_text
@@ -38,7 +39,8 @@ def pin(
         if new_pin.expires < date.today():
             raise BadInput(f"--expires: {new_pin.expires} is in the past")
         path = stack_path(repo, resolved.stack)
-        write_atomic(path, pinned_text(path, new_pin))
+        with repo_lock(repo):
+            write_atomic(path, pinned_text(path, new_pin))
     if json:
         print_json({"stack": resolved.stack, **new_pin.model_dump(mode="json")})
         return

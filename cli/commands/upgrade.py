@@ -26,17 +26,16 @@ def upgrade(
     Placement and network stay as they are. A delete or replace of a stateful resource (database,
     cache, Kafka, cluster, network, bucket, VM, namespace) is refused unless --accept-data-loss.
     """
-    from blueprints.stack_files import stack_path
-    from blueprints.yaml_io import write_atomic
+    from blueprints.stack_files import read_all
     from engine import ProgramError
-    from lifecycle.upgrade import check_allowed, plan_upgrade, upgraded_text
+    from lifecycle.upgrade import check_allowed, plan_upgrade, write_upgrades
 
     with user_errors():
         st = state(ctx)
         repo = st.repo
         (resolved,) = load_named(repo, [stack])
         try:
-            result = plan_upgrade(repo, resolved, to, st.catalog(), st.sites())
+            result = plan_upgrade(repo, resolved, to, st.catalog(), st.sites(), read_all(repo))
         except ProgramError as exc:
             errors.print(f"[bold red]program failed:[/] {exc}", highlight=False, soft_wrap=True)
             raise typer.Exit(EXIT_FINDINGS) from None
@@ -49,8 +48,7 @@ def upgrade(
         if dry_run:
             return
         check_allowed(result, accept_data_loss=accept_data_loss, force=force)
-        path = stack_path(repo, result.stack)
-        write_atomic(path, upgraded_text(repo, result))
+        (path,) = write_upgrades(repo, [result])
     if not json:
         console.print(f"[green]Wrote[/] {path.relative_to(repo)}: {result.after.blueprint_ref}; "
                       "open a pull request with it and this diff")

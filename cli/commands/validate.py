@@ -18,7 +18,8 @@ def validate(
 ) -> None:
     """Validate stacks: schema, catalog entry, pools, network overlaps, and an offline run of the program."""
     from blueprints import stack_files
-    from blueprints.checks import Finding, check_fleet, check_stack
+    from blueprints.checks import Finding, check_fleet, check_ledger, check_stack
+    from blueprints.ledger import LEDGER_NAME
     from engine import ProgramError
     from engine.stacks import preview
 
@@ -27,12 +28,12 @@ def validate(
         repo = st.repo
         if not stacks and not all_stacks:
             raise typer.BadParameter("name at least one stack, or pass --all")
-        everyone = stack_files.read_all(repo)
+        everyone, broken = stack_files.read_each(repo)
         chosen = everyone if all_stacks else load_named(repo, stacks or [])
         catalog, sites = st.catalog(), st.sites()
 
-    names = {bp.stack for bp in chosen}
-    findings: list[Finding] = []
+    names = {bp.stack for bp in chosen} | (set(broken) if all_stacks else set())
+    findings = [Finding(name, str(exc)) for name, exc in broken.items() if name in names]
     for bp in chosen:
         own = check_stack(bp, catalog, sites)
         findings += own
@@ -42,6 +43,9 @@ def validate(
             except ProgramError as exc:
                 findings.append(Finding(bp.stack, f"program failed: {exc}"))
     findings += [f for f in check_fleet(everyone) if f.stack in names]
+    if not broken:
+        findings += [f for f in check_ledger(stack_files.stacks_dir(repo), everyone)
+                     if f.stack in names or f.stack == LEDGER_NAME]
 
     failed = any(f.error for f in findings)
     if json:

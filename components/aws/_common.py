@@ -19,14 +19,6 @@ OPEN_CIDRS = frozenset({"0.0.0.0/0", "::/0"})
 LOG_RETENTION_DAYS = {True: 365, False: 90}
 """CloudWatch log retention by tier (prod: one year, as CIS/FSBP CloudWatch.16 expect)."""
 
-SIZES = ("S", "M", "L", "XL")
-
-
-def require_size(size: str, what: str) -> None:
-    if size not in SIZES:
-        raise ValueError(f"{what}: size {size!r} is not one of {list(SIZES)}")
-
-
 def require_private_cidrs(cidrs: Iterable[str], what: str) -> None:
     """Reject open-to-the-world CIDRs and malformed ones."""
     for cidr in cidrs:

@@ -8,47 +8,45 @@ from typing import Mapping, Sequence
 import pulumi
 import pulumi_aws as aws
 
-from components.aws._common import Account, kms_key, log_group, require_private_cidrs, require_size, security_group
+from components.aws._common import Account, kms_key, log_group, require_private_cidrs, security_group
 from components.aws.tagging import named
 from components.ownership import require_ownership
 
 CLIENT_PORTS = {"iam": 9098, "scram": 9096}
-BROKER_TYPE = {
-    False: {"S": "kafka.t3.small", "M": "kafka.m7g.large", "L": "kafka.m7g.large", "XL": "kafka.m7g.xlarge"},
-    True: {"S": "kafka.m7g.large", "M": "kafka.m7g.xlarge", "L": "kafka.m7g.2xlarge", "XL": "kafka.m7g.4xlarge"},
-}
-VOLUME_GIB = {"S": 100, "M": 500, "L": 1000, "XL": 2000}
 
 
 @dataclass(frozen=True)
 class KafkaClusterArgs:
-    """Inputs of an MSK cluster: one broker per data subnet (one subnet per AZ)."""
+    """Inputs of an MSK cluster: brokers spread evenly over the data subnets (one subnet per AZ)."""
 
     vpc_id: pulumi.Input[str]
     subnet_ids: Sequence[pulumi.Input[str]]
-    """Data-tier subnets, one per AZ: the broker count (2 or 3)."""
+    """Data-tier subnets, one per AZ (2 or 3)."""
     prod: bool
-    """Prod: per-topic monitoring, three-way replication when three AZs, a 30-day key window."""
+    """Prod: per-topic monitoring, a 30-day key window, `protect`."""
     tags: Mapping[str, str]
-    size: str = "S"
+    broker_type: str
+    """MSK broker instance type (the plan's, from the catalog size)."""
+    volume_gib: int
+    """EBS storage of one broker, GiB."""
+    kafka_version: str
+    """MSK Kafka version, e.g. 3.9.x."""
+    brokers: int
+    """Broker count, a multiple of the subnet count."""
     allowed_security_group_ids: Sequence[pulumi.Input[str]] = ()
     allowed_cidrs: Sequence[str] = ()
     client_authentication: str = "iam"
     """iam (IAM access control) or scram (SASL/SCRAM users kept in Secrets Manager by the team)."""
-    kafka_version: str = "3.7.x"
 
     def __post_init__(self) -> None:
         require_ownership(self.tags, "KafkaClusterArgs")
-        require_size(self.size, "KafkaClusterArgs")
         require_private_cidrs(self.allowed_cidrs, "KafkaClusterArgs.allowed_cidrs")
         if self.client_authentication not in CLIENT_PORTS:
             raise ValueError(f"KafkaClusterArgs: client_authentication must be one of {list(CLIENT_PORTS)}")
         if len(self.subnet_ids) < 2:
             raise ValueError("KafkaClusterArgs: MSK needs subnets in at least two AZs")
-
-    @property
-    def brokers(self) -> int:
-        return len(self.subnet_ids)
+        if self.brokers % len(self.subnet_ids):
+            raise ValueError(f"KafkaClusterArgs: {self.brokers} brokers do not spread evenly over {len(self.subnet_ids)} subnets")
 
 
 def server_properties(brokers: int) -> str:
@@ -122,14 +120,14 @@ class KafkaCluster(pulumi.ComponentResource):
             number_of_broker_nodes=args.brokers,
             broker_node_group_info=aws.msk.ClusterBrokerNodeGroupInfoArgs(
                 client_subnets=list(args.subnet_ids),
-                instance_type=BROKER_TYPE[args.prod][args.size],
+                instance_type=args.broker_type,
                 security_groups=[sg.id],
                 connectivity_info=aws.msk.ClusterBrokerNodeGroupInfoConnectivityInfoArgs(
                     public_access=aws.msk.ClusterBrokerNodeGroupInfoConnectivityInfoPublicAccessArgs(type="DISABLED"),
                 ),
                 storage_info=aws.msk.ClusterBrokerNodeGroupInfoStorageInfoArgs(
                     ebs_storage_info=aws.msk.ClusterBrokerNodeGroupInfoStorageInfoEbsStorageInfoArgs(
-                        volume_size=VOLUME_GIB[args.size]
+                        volume_size=args.volume_gib
                     ),
                 ),
             ),

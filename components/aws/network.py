@@ -23,11 +23,6 @@ MAX_AZS = 4
 INTERFACE_ENDPOINTS = ("ecr.api", "ecr.dkr", "sts", "logs")
 
 
-def az_count(prod: bool) -> int:
-    """Prod spreads over three AZs, nonprod over two."""
-    return 3 if prod else 2
-
-
 def subnet_plan(cidr: str, azs: int) -> dict[str, list[str]]:
     """Carve the allocation into per-AZ subnets, the same every time for the same input.
 
@@ -60,11 +55,11 @@ class NetworkFabricArgs:
     cidr: str
     """The VPC CIDR allocated by IPAM (a /24 or larger)."""
     prod: bool
-    """Prod: three AZs, a NAT gateway per AZ, interface endpoints, a year of flow logs."""
+    """Prod: a NAT gateway per AZ, interface endpoints, a year of flow logs."""
     tags: Mapping[str, str]
     """Ownership tags (components.ownership.OWNERSHIP_KEYS), as ResolvedBlueprint.tags() builds them."""
-    availability_zones: Sequence[str] = ()
-    """AZ names from the sites map; the first two (nonprod) or three (prod) are used. Empty: ask the region."""
+    availability_zones: Sequence[str]
+    """The AZs the plan chose from the sites map: one subnet of each tier in each."""
     interconnect_cidrs: Sequence[str] = ()
     """Data-center interconnect supernets routed through the Transit Gateway from the private and data tiers."""
     transit_gateway_id: str | None = None
@@ -80,11 +75,9 @@ class NetworkFabricArgs:
 
     def __post_init__(self) -> None:
         require_ownership(self.tags, "NetworkFabricArgs")
-        subnet_plan(self.cidr, az_count(self.prod))
-        if self.availability_zones and len(self.availability_zones) < az_count(self.prod):
-            raise ValueError(
-                f"NetworkFabricArgs: {az_count(self.prod)} AZs needed, got {list(self.availability_zones)}"
-            )
+        if len(set(self.availability_zones)) < 2:
+            raise ValueError(f"NetworkFabricArgs: two AZs or more needed, got {list(self.availability_zones)}")
+        subnet_plan(self.cidr, len(self.availability_zones))
         for c in self.interconnect_cidrs:
             ipaddress.ip_network(c)
         if self.interconnect_cidrs and not self.transit_gateway_id:
@@ -120,8 +113,8 @@ class NetworkFabric(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         account = Account.of(self)
 
-        n_az = az_count(args.prod)
-        azs = list(args.availability_zones)[:n_az] or _region_azs(self, n_az)
+        azs = list(args.availability_zones)
+        n_az = len(azs)
         plan = subnet_plan(args.cidr, n_az)
 
         vpc = aws.ec2.Vpc(
@@ -147,7 +140,7 @@ class NetworkFabric(pulumi.ComponentResource):
         subnets: dict[str, list[aws.ec2.Subnet]] = {t: [] for t in TIERS}
         for tier in TIERS:
             for az, cidr in zip(azs, plan[tier]):
-                suffix = az[-1] if az else str(len(subnets[tier]))
+                suffix = az[-1]
                 extra = {"tier": tier}
                 if tier == "public":
                     extra["kubernetes.io/role/elb"] = "1"
@@ -427,17 +420,3 @@ class NetworkFabric(pulumi.ComponentResource):
             }
         )
 
-
-def _region_azs(parent: pulumi.Resource, count: int) -> list[str]:
-    """The region's first `count` available AZs, when the sites map names none.
-
-    A plain (synchronous) invoke: the subnet count must be known while the program builds the graph.
-    """
-    names = aws.get_availability_zones(
-        state="available",
-        filters=[aws.GetAvailabilityZonesFilterArgs(name="opt-in-status", values=["opt-in-not-required"])],
-        opts=pulumi.InvokeOptions(parent=parent),
-    ).names
-    if len(names) < count:
-        raise ValueError(f"the region has {len(names)} available AZs, {count} needed")
-    return list(names[:count])

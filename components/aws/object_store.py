@@ -18,19 +18,17 @@ class ObjectStoreArgs:
     """Inputs of a bucket."""
 
     prod: bool
-    """Prod: noncurrent versions kept 90 days, the bucket is `protect`ed and never force-destroyed."""
+    """Prod: the bucket is `protect`ed and never force-destroyed."""
     tags: Mapping[str, str]
-    noncurrent_version_days: int | None = None
-    """Days a replaced or deleted object version is kept; None: 90 in prod, 30 otherwise."""
+    noncurrent_version_days: int
+    """Days a replaced or deleted object version is kept (the catalog's backup retention)."""
     access_log_bucket: str | None = None
     """A bucket for server access logs (CIS 3.x, S3.9), usually the account's log archive."""
 
     def __post_init__(self) -> None:
         require_ownership(self.tags, "ObjectStoreArgs")
-
-    @property
-    def noncurrent_days(self) -> int:
-        return self.noncurrent_version_days or (90 if self.prod else 30)
+        if self.noncurrent_version_days < 1:
+            raise ValueError("ObjectStoreArgs: noncurrent_version_days must be at least 1")
 
 
 class ObjectStore(pulumi.ComponentResource):
@@ -105,7 +103,7 @@ class ObjectStore(pulumi.ComponentResource):
                     status="Enabled",
                     filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
                     noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
-                        noncurrent_days=args.noncurrent_days
+                        noncurrent_days=args.noncurrent_version_days
                     ),
                     abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
                         days_after_initiation=7

@@ -14,7 +14,6 @@ from components.aws._common import (
     kms_key,
     log_group,
     require_private_cidrs,
-    require_size,
     security_group,
 )
 from components.aws.tagging import named
@@ -22,13 +21,6 @@ from components.ownership import require_ownership
 
 PORT = 5432
 LOG_EXPORTS = ("postgresql", "upgrade")
-
-INSTANCE_CLASS = {
-    # nonprod may burst; prod gets steady general-purpose, then memory-optimised classes.
-    False: {"S": "db.t4g.medium", "M": "db.t4g.large", "L": "db.m7g.large", "XL": "db.m7g.xlarge"},
-    True: {"S": "db.m7g.large", "M": "db.m7g.xlarge", "L": "db.r7g.xlarge", "XL": "db.r7g.2xlarge"},
-}
-STORAGE_GIB = {"S": 50, "M": 100, "L": 500, "XL": 1000}
 
 PARAMETERS = {
     "rds.force_ssl": "1",
@@ -50,33 +42,38 @@ class PostgresDatabaseArgs:
     subnet_ids: Sequence[pulumi.Input[str]] | pulumi.Input[Sequence[str]]
     """Data-tier subnets."""
     prod: bool
-    """Prod: Multi-AZ, 14 days of backups, deletion protection, a final snapshot, `protect`."""
+    """Prod: deletion protection, a final snapshot, automated backups kept after deletion, `protect`."""
     tags: Mapping[str, str]
-    size: str = "S"
+    instance_class: str
+    """RDS instance class (the plan's, from the catalog size)."""
+    storage_gib: int
+    """Allocated storage, GiB; autoscaling may grow it to four times."""
+    engine_version: str
+    """Major version; RDS keeps the minor current (auto minor upgrades)."""
+    replicas: int
+    """Copies of the data: 1 (single instance) or 2 (Multi-AZ: a synchronous standby in another AZ)."""
+    backup_retention_days: int
+    """Days automated backups are kept (1..35)."""
     allowed_security_group_ids: Sequence[pulumi.Input[str]] = ()
     """The cluster's or application's security groups, admitted on 5432."""
     allowed_cidrs: Sequence[str] = ()
-    engine_version: str = "16"
-    """Major version; RDS keeps the minor current (auto minor upgrades)."""
     database_name: str = "app"
     master_username: str = "dbadmin"
-    high_availability: bool = False
-    """Multi-AZ outside prod too (the HA tier of a data platform)."""
 
     def __post_init__(self) -> None:
         require_ownership(self.tags, "PostgresDatabaseArgs")
-        require_size(self.size, "PostgresDatabaseArgs")
         require_private_cidrs(self.allowed_cidrs, "PostgresDatabaseArgs.allowed_cidrs")
-
-    @property
-    def backup_retention_days(self) -> int:
-        return 14 if self.prod else 7
+        if self.replicas not in (1, 2):
+            raise ValueError(f"PostgresDatabaseArgs: replicas {self.replicas}: an RDS instance keeps 1 or 2 (Multi-AZ) copies")
+        if not 1 <= self.backup_retention_days <= 35:
+            raise ValueError(f"PostgresDatabaseArgs: backup_retention_days {self.backup_retention_days} is outside 1..35")
 
 
 class PostgresDatabase(pulumi.ComponentResource):
     """RDS PostgreSQL: private, KMS-encrypted, TLS-only, IAM authentication, password managed by RDS."""
 
     address: pulumi.Output[str]
+    """Host name of the instance."""
     endpoint: pulumi.Output[str]
     port: pulumi.Output[int]
     database_name: pulumi.Output[str]
@@ -150,13 +147,13 @@ class PostgresDatabase(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=monitoring),
         )
 
-        storage = STORAGE_GIB[args.size]
+        storage = args.storage_gib
         db = aws.rds.Instance(
             f"{name}-db",
             identifier=identifier,
             engine="postgres",
             engine_version=args.engine_version,
-            instance_class=INSTANCE_CLASS[args.prod][args.size],
+            instance_class=args.instance_class,
             allocated_storage=storage,
             max_allocated_storage=storage * 4,
             storage_type="gp3",
@@ -172,7 +169,7 @@ class PostgresDatabase(pulumi.ComponentResource):
             parameter_group_name=params.name,
             port=PORT,
             publicly_accessible=False,
-            multi_az=args.prod or args.high_availability,
+            multi_az=args.replicas == 2,
             backup_retention_period=args.backup_retention_days,
             backup_window="03:00-04:00",
             maintenance_window="sun:04:30-sun:05:30",

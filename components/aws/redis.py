@@ -9,15 +9,11 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-from components.aws._common import Account, kms_key, log_group, require_private_cidrs, require_size, security_group
+from components.aws._common import Account, kms_key, log_group, require_private_cidrs, security_group
 from components.aws.tagging import named
 from components.ownership import require_ownership
 
 PORT = 6379
-NODE_TYPE = {
-    False: {"S": "cache.t4g.small", "M": "cache.t4g.medium", "L": "cache.m7g.large", "XL": "cache.r7g.large"},
-    True: {"S": "cache.m7g.large", "M": "cache.m7g.xlarge", "L": "cache.r7g.xlarge", "XL": "cache.r7g.2xlarge"},
-}
 TOKEN_SPECIALS = "!&#$^<>-"
 """The punctuation ElastiCache accepts in an AUTH token (no @, /, quote or space)."""
 
@@ -30,21 +26,24 @@ class RedisCacheArgs:
     subnet_ids: Sequence[pulumi.Input[str]] | pulumi.Input[Sequence[str]]
     """Data-tier subnets."""
     prod: bool
-    """Prod: a replica in another AZ with automatic failover, a week of snapshots."""
+    """Prod: a 30-day window before the AUTH token secret is deleted, changes in the maintenance window."""
     tags: Mapping[str, str]
-    size: str = "S"
+    node_type: str
+    """ElastiCache node type (the plan's, from the catalog size)."""
+    engine_version: str
+    """Redis OSS engine version."""
+    replicas: int
+    """Nodes: a primary and replicas in other AZs with automatic failover when more than one."""
+    snapshot_retention_days: int
+    """Days daily snapshots are kept; 0: no snapshots."""
     allowed_security_group_ids: Sequence[pulumi.Input[str]] = ()
     allowed_cidrs: Sequence[str] = ()
-    engine_version: str = "7.1"
 
     def __post_init__(self) -> None:
         require_ownership(self.tags, "RedisCacheArgs")
-        require_size(self.size, "RedisCacheArgs")
         require_private_cidrs(self.allowed_cidrs, "RedisCacheArgs.allowed_cidrs")
-
-    @property
-    def nodes(self) -> int:
-        return (3 if self.size in ("L", "XL") else 2) if self.prod else 1
+        if not 1 <= self.replicas <= 6:
+            raise ValueError(f"RedisCacheArgs: replicas {self.replicas} is outside 1..6")
 
 
 class RedisCache(pulumi.ComponentResource):
@@ -121,15 +120,15 @@ class RedisCache(pulumi.ComponentResource):
             tags=tags,
             parent=self,
         )
-        replicated = args.nodes > 1
+        replicated = args.replicas > 1
         group = aws.elasticache.ReplicationGroup(
             f"{name}-redis",
             replication_group_id=name.lower()[:40],
             description=f"Redis of {name}",
             engine="redis",
             engine_version=args.engine_version,
-            node_type=NODE_TYPE[args.prod][args.size],
-            num_cache_clusters=args.nodes,
+            node_type=args.node_type,
+            num_cache_clusters=args.replicas,
             port=PORT,
             subnet_group_name=subnets.name,
             security_group_ids=[sg.id],
@@ -141,7 +140,7 @@ class RedisCache(pulumi.ComponentResource):
             auth_token_update_strategy="ROTATE",
             automatic_failover_enabled=replicated,
             multi_az_enabled=replicated,
-            snapshot_retention_limit=7 if args.prod else 1,
+            snapshot_retention_limit=args.snapshot_retention_days,
             snapshot_window="03:00-04:00",
             maintenance_window="sun:05:00-sun:06:00",
             auto_minor_version_upgrade=True,

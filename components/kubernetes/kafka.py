@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -18,9 +18,10 @@ from components.kubernetes.data_service import (
 TLS_PORT = 9093
 
 
-def _replication(prod: bool) -> dict[str, int]:
-    """Topic durability by tier: prod survives a broker loss without losing acknowledged writes."""
-    factor, min_isr = (3, 2) if prod else (1, 1)
+def _replication(brokers: int) -> dict[str, int]:
+    """Topic durability: with three brokers or more, a broker loss loses no acknowledged write."""
+    factor = min(brokers, 3)
+    min_isr = max(1, factor - 1)
     return {
         "default.replication.factor": factor,
         "min.insync.replicas": min_isr,
@@ -34,17 +35,23 @@ def _replication(prod: bool) -> dict[str, int]:
 class KafkaClusterArgs:
     """A Strimzi `Kafka` (kafka.strimzi.io/v1beta2) with `KafkaNodePool`s in the team namespace.
 
-    prod: 3 dedicated controllers and 3 brokers, replication factor 3, min ISR 2.
-    nonprod: one node with both roles, replication factor 1.
+    With controllers: that many dedicated KRaft controllers and `brokers` brokers; without: `brokers`
+    nodes holding both roles. Replication factor min(brokers, 3), min ISR one less.
     """
 
     namespace: str                      # team namespace
-    prod: bool                          # tier, see above
+    brokers: int                        # broker nodes (copies of the data, up to 3 per partition)
+    controllers: int                    # dedicated KRaft controllers; 0: brokers are controllers too
     storage_class: str                  # storage class of the broker/controller volumes
     tags: Mapping[str, str]             # ownership tags, applied as labels
-    storage_size: str = "100Gi"         # per broker; default 100Gi (controllers get a tenth, at least 10Gi)
-    kafka_version: str = "3.9.0"        # Kafka version the Strimzi operator supports; default 3.9.0
-    resources: Resources = field(default_factory=lambda: Resources("500m", "2", "2Gi", "4Gi"))  # per node
+    storage_gib: int                    # log volume of one broker, GiB
+    controller_storage_gib: int         # metadata volume of one dedicated controller, GiB
+    kafka_version: str                  # Kafka version the Strimzi operator runs (the plan's, from the sites map)
+    resources: Resources                # requests and limits of one node
+
+    def __post_init__(self) -> None:
+        if self.brokers < 1 or self.controllers < 0:
+            raise ValueError("KafkaClusterArgs: at least one broker and no negative controller count")
 
 
 class KafkaCluster(pulumi.ComponentResource):
@@ -85,7 +92,7 @@ class KafkaCluster(pulumi.ComponentResource):
                         "authentication": {"type": "tls"},
                     }],
                     "authorization": {"type": "simple"},
-                    "config": _replication(args.prod),
+                    "config": _replication(args.brokers),
                     "template": {"podDisruptionBudget": {"maxUnavailable": 1}},
                 },
                 "entityOperator": {"topicOperator": {}, "userOperator": {}},
@@ -93,11 +100,12 @@ class KafkaCluster(pulumi.ComponentResource):
             opts=child,
         )
 
-        broker_size = args.storage_size
+        broker_size = f"{args.storage_gib}Gi"
         pools = (
-            [("controller", ["controller"], 3, "10Gi"), ("broker", ["broker"], 3, broker_size)]
-            if args.prod
-            else [("dual", ["controller", "broker"], 1, broker_size)]
+            [("controller", ["controller"], args.controllers, f"{args.controller_storage_gib}Gi"),
+             ("broker", ["broker"], args.brokers, broker_size)]
+            if args.controllers
+            else [("dual", ["controller", "broker"], args.brokers, broker_size)]
         )
         for pool, roles, replicas, size in pools:
             k8s.apiextensions.CustomResource(

@@ -15,6 +15,8 @@ from components.kubernetes.data_service import (
     require_dns_label,
 )
 
+PORT = 5432
+
 
 @dataclass(frozen=True)
 class PostgresClusterArgs:
@@ -25,19 +27,19 @@ class PostgresClusterArgs:
     """
 
     namespace: str                      # team namespace
-    prod: bool                          # True: 3 instances, required anti-affinity, PDBs; False: 1 instance
+    instances: int                      # copies of the data; more than one: required anti-affinity and PDBs
     storage_class: str                  # storage class of the data volumes
     backup_destination: str             # object store path, e.g. "s3://pg-backups/payments-prod"
     backup_credentials_secret: str      # Secret in `namespace` with ACCESS_KEY_ID and ACCESS_SECRET_KEY
     tags: Mapping[str, str]             # ownership tags, applied as labels (also inherited by the pods)
-    storage_size: str = "20Gi"          # per instance; default 20Gi
+    storage_gib: int                    # data volume of one instance, GiB
+    backup_retention_days: int          # days base backups and WAL are kept (CNPG retentionPolicy)
+    image: str                          # operand image with barman-cloud, pinned by digest (the plan's, from the sites map)
+    resources: Resources                # requests and limits of one instance
     backup_endpoint_url: str | None = None  # S3 endpoint for on-prem object stores; default AWS S3
-    backup_retention: str = "30d"       # CNPG retentionPolicy; default 30d
     backup_schedule: str = "0 0 2 * * *"  # base backup schedule (six-field cron, seconds first); default 02:00 daily
     database: str = "app"               # database created by initdb; default "app"
     owner: str = "app"                  # its owner role; default "app"
-    image: str = "ghcr.io/cloudnative-pg/postgresql:16.6"  # operand image (with barman-cloud); default PostgreSQL 16.6
-    resources: Resources = field(default_factory=lambda: Resources("500m", "2", "1Gi", "2Gi"))  # per instance
     parameters: Mapping[str, str] = field(default_factory=dict)  # extra postgresql.conf parameters; default none
 
 
@@ -50,6 +52,7 @@ class PostgresCluster(pulumi.ComponentResource):
 
     cluster_name: pulumi.Output[str]
     rw_service: pulumi.Output[str]
+    port: pulumi.Output[int]
     app_secret_name: pulumi.Output[str]
 
     def __init__(self, name: str, args: PostgresClusterArgs, opts: pulumi.ResourceOptions | None = None):
@@ -70,22 +73,23 @@ class PostgresCluster(pulumi.ComponentResource):
         if args.backup_endpoint_url:
             object_store["endpointURL"] = args.backup_endpoint_url
 
+        replicated = args.instances > 1
         spec = {
-            "instances": 3 if args.prod else 1,
+            "instances": args.instances,
             "imageName": args.image,
             "primaryUpdateStrategy": "unsupervised",
             "enableSuperuserAccess": False,
-            "enablePDB": args.prod,
-            "storage": {"size": args.storage_size, "storageClass": args.storage_class},
+            "enablePDB": replicated,
+            "storage": {"size": f"{args.storage_gib}Gi", "storageClass": args.storage_class},
             "bootstrap": {"initdb": {"database": args.database, "owner": args.owner}},
             "postgresql": {"parameters": dict(args.parameters)},
-            "backup": {"barmanObjectStore": object_store, "retentionPolicy": args.backup_retention},
+            "backup": {"barmanObjectStore": object_store, "retentionPolicy": f"{args.backup_retention_days}d"},
             "monitoring": {"enablePodMonitor": True},
             "resources": args.resources.spec(),
             "seccompProfile": RUNTIME_DEFAULT_SECCOMP,
             "inheritedMetadata": {"labels": labels},
         }
-        if args.prod:
+        if replicated:
             spec["affinity"] = {
                 "enablePodAntiAffinity": True,
                 "podAntiAffinityType": "required",
@@ -117,9 +121,11 @@ class PostgresCluster(pulumi.ComponentResource):
 
         self.cluster_name = pulumi.Output.from_input(name)
         self.rw_service = pulumi.Output.from_input(f"{name}-rw.{args.namespace}.svc")
+        self.port = pulumi.Output.from_input(PORT)
         self.app_secret_name = pulumi.Output.from_input(f"{name}-app")
         self.register_outputs({
             "cluster_name": self.cluster_name,
             "rw_service": self.rw_service,
+            "port": self.port,
             "app_secret_name": self.app_secret_name,
         })

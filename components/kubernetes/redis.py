@@ -40,14 +40,15 @@ exec redis-server /run/redis/redis.conf
 
 @dataclass(frozen=True)
 class RedisCacheArgs:
-    """A Redis StatefulSet in the team namespace. prod: 3 pods (a primary and two replicas) and a PDB; nonprod: 1 pod."""
+    """A Redis StatefulSet in the team namespace: a primary and replicas, with a PDB when more than one pod."""
 
     namespace: str                      # team namespace
     prod: bool                          # tier, see above
     storage_class: str                  # storage class of the data volumes
     tags: Mapping[str, str]             # ownership tags, applied as labels
+    replicas: int                       # pods: a primary and replicas-1 replicas
+    image: str                          # official image pinned by digest (the plan's, from the sites map)
     storage_size: str = "5Gi"           # per pod; default 5Gi
-    image: str = "redis:7.4.2"          # default redis:7.4.2 (official image)
     maxmemory_policy: str = "allkeys-lru"  # eviction policy; default allkeys-lru
     resources: Resources = field(default_factory=lambda: Resources("100m", "1", "256Mi", "512Mi"))  # per pod
 
@@ -125,7 +126,7 @@ class RedisCache(pulumi.ComponentResource):
             metadata={"name": name, "namespace": args.namespace, "labels": labels},
             spec={
                 "serviceName": headless,
-                "replicas": 3 if args.prod else 1,
+                "replicas": args.replicas,
                 "selector": {"matchLabels": selector},
                 "podManagementPolicy": "OrderedReady",
                 "template": {
@@ -171,7 +172,7 @@ class RedisCache(pulumi.ComponentResource):
             },
             opts=child,
         )
-        if args.prod:
+        if args.replicas > 1:
             pod_disruption_budget(name, args.namespace, selector, labels, parent=self)
 
         self.service_host = service.metadata.apply(lambda m: f"{m['name']}.{m['namespace']}.svc")

@@ -26,23 +26,25 @@ class NodePool:
 class VksClusterArgs:
     """A VKS cluster in a team's vSphere Namespace.
 
-    `prod` selects three control plane nodes (one in nonprod); the VM class and storage class set
-    at the cluster level apply to the control plane and are the defaults for node pools.
+    The VM class and storage class set at the cluster level apply to the control plane and are the
+    defaults for node pools. Pod and service networks come from the sites map, outside every fleet network.
     """
 
     namespace: str                      # the team's vSphere Namespace on the Supervisor
     kubernetes_version: str             # a VKS release, e.g. "v1.32.0---vmware.6-fips-vkr.2"
-    prod: bool                          # True: 3 control plane replicas; False: 1
+    control_plane_nodes: int            # 3 for HA (prod), 1 otherwise
     vm_class: str                       # control plane (and default) VM class
     storage_class: str                  # storage class for node disks, also the cluster's default storage class
     node_pools: Sequence[NodePool]      # at least one worker pool
     tags: Mapping[str, str]             # ownership tags, applied as labels
+    pod_cidr: str                       # pod network (sites map fleet.cluster_networks.pods)
+    service_cidr: str                   # service network (sites map fleet.cluster_networks.services)
+    service_domain: str                 # cluster DNS domain
     cluster_class: str = "builtin-generic-v3.4.0"  # ClusterClass; default "builtin-generic-v3.4.0" ("tanzukubernetescluster" on older Supervisors)
-    pod_cidr: str = "192.168.0.0/16"    # pod network; default 192.168.0.0/16
-    service_cidr: str = "10.96.0.0/12"  # service network; default 10.96.0.0/12
-    service_domain: str = "cluster.local"  # default "cluster.local"
 
     def __post_init__(self) -> None:
+        if self.control_plane_nodes not in (1, 3, 5):
+            raise ValueError("a VKS control plane has 1, 3 or 5 nodes (an odd etcd quorum)")
         if not self.node_pools:
             raise ValueError("a VKS cluster needs at least one node pool")
         for pool in self.node_pools:
@@ -87,7 +89,7 @@ class VksCluster(pulumi.ComponentResource):
                 "topology": {
                     "class": args.cluster_class,
                     "version": args.kubernetes_version,
-                    "controlPlane": {"replicas": 3 if args.prod else 1},
+                    "controlPlane": {"replicas": args.control_plane_nodes},
                     "workers": {"machineDeployments": [
                         {
                             "class": pool.node_class,

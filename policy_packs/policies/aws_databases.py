@@ -37,9 +37,9 @@ def rds_encrypted(args, report, config) -> None:
     config={"minimumDays": {"type": "integer", "minimum": 1, "default": 7, "description": "Fewest days of automated backups."}},
 )
 def rds_backups(args, report, config) -> None:
-    days = args.props.get("backupRetentionPeriod") or 0
+    days = int(args.props.get("backupRetentionPeriod") or 0)
     if days < config["minimumDays"]:
-        report(f"backupRetentionPeriod is {days}, below {config['minimumDays']} days")
+        report(f"backupRetentionPeriod is {days}, below {int(config['minimumDays'])} days")
 
 
 @resource_rule(

@@ -33,11 +33,11 @@ def kms_rotation(args, report, config) -> None:
     config={"minimumDays": {"type": "integer", "minimum": 1, "default": 90, "description": "Fewest days a log group keeps events."}},
 )
 def log_retention(args, report, config) -> None:
-    days = args.props.get("retentionInDays") or 0
+    days = int(args.props.get("retentionInDays") or 0)
     if days == 0:
         report("no retention set: events are kept forever at growing cost, or removed by hand")
     elif days < config["minimumDays"]:
-        report(f"retentionInDays is {days}, below {config['minimumDays']}")
+        report(f"retentionInDays is {days}, below {int(config['minimumDays'])}")
 
 
 @resource_rule(

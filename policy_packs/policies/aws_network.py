@@ -48,7 +48,7 @@ def open_admin_ports(args, report, config) -> None:
         if not world:
             continue
         all_ports = str(protocol) in ("-1", "all")
-        exposed = [port for port in config["ports"] if all_ports or low <= port <= high]
+        exposed = [int(port) for port in config["ports"] if all_ports or low <= port <= high]
         if exposed:
             report(f"{', '.join(world)} may reach port(s) {', '.join(map(str, exposed))}")
 

@@ -124,11 +124,11 @@ def _secret_fields(resource) -> Iterator[str]:
 def plaintext_secrets(args, report, config) -> None:
     for r in args.resources:
         for key in _secret_fields(r):
-            report(f"{r.resource_type} {r.name}: input '{key}' is a literal, not derived from a generator or secret store", r.urn)
+            report(f"input '{key}' is a literal, not derived from a generator or secret store", r.urn)
         for path, text in _strings(r.props, ""):
             for what, pattern in _LOOKS_SECRET.items():
                 if pattern.search(text):
-                    report(f"{r.resource_type} {r.name}: {path} looks like a {what}", r.urn)
+                    report(f"{path} looks like a {what}", r.urn)
 
 
 @resource_rule(

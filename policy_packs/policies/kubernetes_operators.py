@@ -84,6 +84,6 @@ def replicas_by_tier(args, report, config) -> None:
     if _env(args.props) != "prod":
         args.not_applicable("not a prod resource")
     field, read = _REPLICAS[args.resource_type]
-    count = read(args.props) or 1
+    count = int(read(args.props) or 1)
     if count < config["prodMinimum"]:
-        report(f"{field} is {count}, below {config['prodMinimum']} for prod")
+        report(f"{field} is {count}, below {int(config['prodMinimum'])} for prod")

@@ -31,12 +31,24 @@ def data_args(prod: bool) -> dict:
     return dict(vpc_id="vpc-0abc", subnet_ids=SUBNETS if prod else SUBNETS[:2], prod=prod, tags=TAGS, allowed_security_group_ids=[APP_SG])
 
 
+def service_args(cls, prod: bool) -> dict:
+    """Every value the plan would hand each component, by tier."""
+    specific = {
+        PostgresDatabaseArgs: dict(instance_class="db.m7g.large" if prod else "db.t4g.medium", storage_gib=100,
+                                   engine_version="16", replicas=2 if prod else 1, backup_retention_days=30 if prod else 7),
+        RedisCacheArgs: dict(node_type="cache.m7g.large", engine_version="7.1", replicas=3 if prod else 1,
+                             snapshot_retention_days=7 if prod else 1),
+        KafkaClusterArgs: dict(broker_type="kafka.m7g.large", volume_gib=500, kafka_version="3.9.x", brokers=3 if prod else 2),
+    }[cls]
+    return {**data_args(prod), **specific}
+
+
 def build(prod: bool):
     def program():
-        PostgresDatabase("payments-pg", PostgresDatabaseArgs(**data_args(prod)))
-        RedisCache("payments-redis", RedisCacheArgs(**data_args(prod)))
-        KafkaCluster("payments-kafka", KafkaClusterArgs(**data_args(prod)))
-        ObjectStore("payments-objects", ObjectStoreArgs(prod=prod, tags=TAGS))
+        PostgresDatabase("payments-pg", PostgresDatabaseArgs(**service_args(PostgresDatabaseArgs, prod)))
+        RedisCache("payments-redis", RedisCacheArgs(**service_args(RedisCacheArgs, prod)))
+        KafkaCluster("payments-kafka", KafkaClusterArgs(**service_args(KafkaClusterArgs, prod)))
+        ObjectStore("payments-objects", ObjectStoreArgs(prod=prod, tags=TAGS, noncurrent_version_days=90 if prod else 30))
 
     return run(program, stack="payments-prod" if prod else "payments-dev")
 
@@ -152,11 +164,15 @@ def test_everything_tagged_parented_and_keys_rotate(prod, dev):
     "cls,extra",
     [
         (PostgresDatabaseArgs, {"allowed_cidrs": ["0.0.0.0/0"]}),
-        (RedisCacheArgs, {"size": "XXL"}),
+        (PostgresDatabaseArgs, {"replicas": 3}),
+        (PostgresDatabaseArgs, {"backup_retention_days": 0}),
+        (RedisCacheArgs, {"replicas": 0}),
         (KafkaClusterArgs, {"client_authentication": "none"}),
         (KafkaClusterArgs, {"subnet_ids": ["subnet-d1"]}),
+        (KafkaClusterArgs, {"brokers": 3}),
     ],
 )
 def test_bad_args_fail_early(cls, extra):
+    cls(**service_args(cls, False))
     with pytest.raises(ValueError):
-        cls(**{**data_args(False), **extra})
+        cls(**{**service_args(cls, False), **extra})

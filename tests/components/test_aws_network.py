@@ -19,7 +19,7 @@ def fabric(prod: bool, **extra):
         cidr="10.20.0.0/16",
         prod=prod,
         tags=TAGS,
-        availability_zones=["us-east-1a", "us-east-1b", "us-east-1c"] if prod else [],
+        availability_zones=["us-east-1a", "us-east-1b", "us-east-1c"] if prod else ["us-east-1a", "us-east-1b"],
         **extra,
     )
     return run(lambda: NetworkFabric("payments", args), stack="payments-prod" if prod else "payments-dev")
@@ -146,4 +146,5 @@ def test_everything_tagged_and_parented(prod, dev):
 )
 def test_bad_args_fail_early(extra):
     with pytest.raises(ValueError):
-        NetworkFabricArgs(**{"cidr": "10.20.0.0/16", "prod": False, "tags": TAGS, **extra})
+        NetworkFabricArgs(**{"cidr": "10.20.0.0/16", "prod": False, "tags": TAGS,
+                             "availability_zones": ["us-east-1a", "us-east-1b"], **extra})

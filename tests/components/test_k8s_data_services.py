@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 import engine
+from components.kubernetes.data_service import Resources
 from components.kubernetes.kafka import KafkaCluster, KafkaClusterArgs
 from components.kubernetes.postgres import PostgresCluster, PostgresClusterArgs
 from components.kubernetes.redis import RedisCache, RedisCacheArgs
@@ -19,14 +20,25 @@ STS = "kubernetes:apps/v1:StatefulSet"
 PDB = "kubernetes:policy/v1:PodDisruptionBudget"
 
 
+PG_IMAGE = "ghcr.io/cloudnative-pg/postgresql:16.15-system-bookworm@sha256:" + "0" * 64
+REDIS_IMAGE = "redis:7.4.6@sha256:" + "1" * 64
+RES = Resources("500m", "1", "1Gi", "2Gi")
+
+
 def _program(prod: bool):
+    copies = 3 if prod else 1
+
     def program():
         PostgresCluster("orders-db", PostgresClusterArgs(
-            NS, prod, "vsan-default", "s3://pg-backups/payments", "pg-backup-creds", TAGS,
+            NS, copies, "vsan-default", "s3://pg-backups/payments", "pg-backup-creds", TAGS, storage_gib=20,
+            backup_retention_days=30 if prod else 7, image=PG_IMAGE, resources=RES,
             backup_endpoint_url="https://objects.dc1.example.internal",
         ))
-        KafkaCluster("events", KafkaClusterArgs(NS, prod, "vsan-default", TAGS))
-        RedisCache("cache", RedisCacheArgs(NS, prod, "vsan-default", TAGS))
+        KafkaCluster("events", KafkaClusterArgs(
+            NS, brokers=copies, controllers=3 if prod else 0, storage_class="vsan-default", tags=TAGS, storage_gib=100,
+            controller_storage_gib=10, kafka_version="3.9.1", resources=RES,
+        ))
+        RedisCache("cache", RedisCacheArgs(NS, prod, "vsan-default", TAGS, replicas=copies, image=REDIS_IMAGE))
 
     return program
 
@@ -163,7 +175,8 @@ def test_redis_tier_replicas_and_disruption_budget(prod, nonprod):
 
 def test_component_outputs(prod):
     outputs = {r.type.rsplit(":", 1)[1]: prod.component_outputs[r.urn] for r in prod.resources if r.type.startswith("cloud-blueprints:k8s:")}
-    assert outputs["PostgresCluster"] == {"cluster_name": "orders-db", "rw_service": f"orders-db-rw.{NS}.svc", "app_secret_name": "orders-db-app"}
+    assert outputs["PostgresCluster"] == {"cluster_name": "orders-db", "rw_service": f"orders-db-rw.{NS}.svc", "port": 5432,
+                                          "app_secret_name": "orders-db-app"}
     assert outputs["KafkaCluster"]["bootstrap_servers"] == f"events-kafka-bootstrap.{NS}.svc:9093"
     assert outputs["RedisCache"]["service_host"] == f"cache.{NS}.svc" and outputs["RedisCache"]["port"] == 6379
 
@@ -178,4 +191,4 @@ def test_custom_resources_are_not_schema_checked_but_builtins_are():
 
 def test_names_that_break_operator_suffixes_are_refused():
     with pytest.raises(engine.ProgramError):
-        engine.run(lambda: RedisCache("Cache_1", RedisCacheArgs(NS, False, "sc", TAGS)))
+        engine.run(lambda: RedisCache("Cache_1", RedisCacheArgs(NS, False, "sc", TAGS, replicas=1, image=REDIS_IMAGE)))

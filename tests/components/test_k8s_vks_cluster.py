@@ -23,11 +23,14 @@ def _program(prod: bool, kubeconfigs: list):
             VksClusterArgs(
                 namespace="payments-prod",
                 kubernetes_version="v1.32.0---vmware.6-fips-vkr.2",
-                prod=prod,
+                control_plane_nodes=3 if prod else 1,
                 vm_class="best-effort-medium",
                 storage_class="vsan-default-storage-policy",
                 node_pools=[NodePool("general", "best-effort-large", 3), NodePool("memory", "memory-optimized-xlarge", 2)],
                 tags=TAGS,
+                pod_cidr="172.16.0.0/14",
+                service_cidr="172.20.0.0/16",
+                service_domain="cluster.local",
             ),
             opts=pulumi.ResourceOptions(provider=supervisor),
         )
@@ -101,6 +104,6 @@ def test_kubeconfig_is_read_from_cluster_api_secret_and_kept_secret(prod):
 
 def test_bad_node_pool_is_refused():
     with pytest.raises(ValueError):
-        VksClusterArgs("ns", "v1", False, "c", "s", [NodePool("Bad_Name", "c", 1)], TAGS)
+        VksClusterArgs("ns", "v1", 1, "c", "s", [NodePool("Bad_Name", "c", 1)], TAGS, "172.16.0.0/14", "172.20.0.0/16", "cluster.local")
     with pytest.raises(ValueError):
-        VksClusterArgs("ns", "v1", False, "c", "s", [], TAGS)
+        VksClusterArgs("ns", "v1", 1, "c", "s", [], TAGS, "172.16.0.0/14", "172.20.0.0/16", "cluster.local")

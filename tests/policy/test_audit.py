@@ -1,0 +1,87 @@
+"""The audit end to end: blueprints secure by default, an insecure program's exact findings, both transports equal,
+unknown values reported as undecided, and policy config as the engine applies it."""
+
+from __future__ import annotations
+
+import pytest
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
+
+from blueprints import stack_files
+from blueprints.errors import BadInput
+from blueprints.sites import load_sites
+from engine import run
+from policy_packs.audit import Auditor, audit_stacks
+from tests.policy.insecure_program import EXPECTED, program
+from tests.policy.support import capture, res
+from tests.policy.test_policies import RDS_OK
+
+
+def test_every_blueprint_on_every_target_has_no_mandatory_violation(fleet_report):
+    assert len(fleet_report.results) == 8
+    for result in fleet_report.results:
+        assert result.error is None, result.error
+        assert result.resources > 10, result.stack
+        assert not result.blocking, [(f.policy, f.urn, f.message) for f in result.blocking]
+        assert not [f for f in result.findings if f.status == "undecided"], result.stack
+
+
+def test_insecure_program_fails_with_exactly_the_expected_findings(auditor):
+    result = auditor.audit(run(program, stack="insecure-dev"))
+    got = {(f.policy, f.resource_name) for f in result.findings if f.status == "violation"}
+    assert got == EXPECTED, f"unexpected {sorted(got - EXPECTED)}, missing {sorted(EXPECTED - got)}"
+    urns = {f.urn for f in result.findings}
+    assert all(u.startswith("urn:pulumi:insecure-dev::cloud-blueprints::") for u in urns), urns
+    assert "Sup3rSecretLiteral" not in str([f.message for f in result.findings])
+
+
+def test_grpc_and_in_process_give_identical_results(stamped_repo, no_exemptions, fleet_report):
+    resolved = stack_files.read_all(stamped_repo)[:3]
+    with Auditor(exemptions_file=no_exemptions, in_process=True) as direct:
+        shortcut = list(audit_stacks(stamped_repo, resolved, load_sites(), direct))
+        insecure_direct = direct.audit(run(program, stack="insecure-dev"))
+    by_stack = {r.stack: r for r in fleet_report.results}
+    for r in shortcut:
+        assert r.findings == by_stack[r.stack].findings, r.stack
+        assert sorted(r.not_applicable) == sorted(by_stack[r.stack].not_applicable), r.stack
+    assert insecure_direct.findings and {(f.policy, f.resource_name) for f in insecure_direct.findings} >= EXPECTED
+
+
+def test_unknown_value_is_reported_undecided_not_passed(auditor):
+    db = res("aws:rds/instance:Instance", "db", {**RDS_OK, "publiclyAccessible": UNKNOWN_STRING_VALUE})
+    result = auditor.audit(capture(db))
+    undecided = [f for f in result.findings if f.policy == "aws-rds-instance-not-public"]
+    assert [(f.status, f.enforcement) for f in undecided] == [("undecided", "advisory")], db.urn
+    assert "publiclyAccessible" in undecided[0].message
+
+
+def test_stack_policy_sees_outputs_and_prod_only_policy_is_not_applicable_in_dev(auditor):
+    db = res("aws:rds/instance:Instance", "db", {**RDS_OK, "tags": {**RDS_OK["tags"], "env": "dev"}, "multiAz": False})
+    result = auditor.audit(capture(db, stack="shop-dev"))
+    assert not [f for f in result.findings if f.policy == "aws-rds-instance-multi-az"], db.urn
+    assert ("aws-rds-instance-multi-az", db.urn, "not a prod database") in result.not_applicable
+
+
+def _aws(config):
+    return Auditor(packs=["aws"], config=config, in_process=True)
+
+
+def test_policy_config_tunes_settings_and_levels():
+    db = res("aws:rds/instance:Instance", "db", RDS_OK)
+    key = res("aws:kms/key:Key", "k", {"enableKeyRotation": False})
+    with _aws({"aws-rds-instance-backup-retention": {"minimumDays": 30}, "aws-kms-key-rotation": "mandatory"}) as a:
+        found = {(f.policy, f.enforcement) for f in a.audit(capture(db, key)).findings}
+    assert ("aws-rds-instance-backup-retention", "advisory") in found, db.urn
+    assert ("aws-kms-key-rotation", "mandatory") in found, key.urn
+    with _aws({"all": "disabled"}) as a:
+        assert a.audit(capture(db, key)).findings == []
+
+
+@pytest.mark.parametrize("config, message", [
+    ({"no-such-policy": "mandatory"}, "no policy no-such-policy"),
+    ({"aws-kms-key-rotation": "sometimes"}, "enforcementLevel 'sometimes'"),
+    ({"aws-rds-instance-backup-retention": {"minimumDays": "seven"}}, "minimumDays"),
+    ({"aws-rds-instance-backup-retention": {"days": 3}}, "unknown setting(s) days"),
+])
+def test_bad_policy_config_is_bad_input(config, message):
+    with pytest.raises(BadInput, match=message.replace("(", r"\(").replace(")", r"\)")):
+        _aws(config)

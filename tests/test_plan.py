@@ -1,0 +1,151 @@
+"""The plan without Pulumi: every catalog entry, target, size and tier turns into the values the catalog promises."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from ipaddress import ip_network
+
+import pytest
+
+from blueprints.catalog import Catalog
+from blueprints.errors import BadInput
+from blueprints.models import DataServiceRequest
+from blueprints.plan import AwsPlan, PlanError, VspherePlan, plan
+from blueprints.sites import load_sites
+from blueprints.stamp import ON_PREM_DATA_SERVICES, resolve
+from tests.conftest import ROOT, make_request
+
+CATALOG = Catalog()
+SITES = load_sites()
+CASES = [
+    (entry.ref, target, size, env)
+    for entry in CATALOG.entries if not entry.deprecated
+    for target in entry.targets
+    for size in ("S", "M", "L", "XL")
+    for env in ("dev", "prod")
+]
+
+
+def offered(entry, target: str, size: str) -> tuple[DataServiceRequest, ...]:
+    """Every data service the entry offers on the target, in one size."""
+    return tuple(DataServiceRequest(kind=k, size=size) for k in entry.spec.data_services
+                 if target == "aws" or k in ON_PREM_DATA_SERVICES)
+
+
+def stamped(ref: str, target: str, size: str, env: str):
+    entry = CATALOG.get(ref)
+    request = make_request(team="contract", blueprint=ref, target=target, size=size, env=env,
+                           region="amer", data_services=offered(entry, target, size))
+    return entry, resolve(request, CATALOG, SITES)
+
+
+def test_the_plan_imports_no_pulumi():
+    code = "import sys, blueprints.plan; sys.exit(any(m.split('.')[0].startswith('pulumi') for m in sys.modules))"
+    assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
+
+
+@pytest.mark.parametrize("ref,target,size,env", CASES)
+def test_every_data_service_keeps_the_catalog_promise(ref, target, size, env):
+    entry, bp = stamped(ref, target, size, env)
+    p = plan(bp)
+    assert isinstance(p, AwsPlan if target == "aws" else VspherePlan)
+    ha = env == "prod" or entry.spec.ha_data_services
+    for ds in p.data_services:
+        promised = entry.data_service_sizes[ds.kind][size]
+        terms = entry.data_service_terms[ds.kind]
+        assert (ds.vcpu, ds.memory_gib, ds.storage_gib) == (promised.vcpu, promised.memory_gib, promised.storage_gib), ds
+        version = str(bp.parameters[terms.version_parameter]) if terms.version_parameter else terms.version
+        assert ds.version == version, ds
+        if terms.replicas:
+            copies = terms.replicas[target]
+            assert ds.replicas == (copies.ha if ha else copies.single), ds
+        retention = terms.backup_retention_days
+        assert ds.backup_retention_days == (retention["prod" if env == "prod" else "nonprod"] if retention else None), ds
+        release = SITES.fleet.engines.get(ds.kind, {}).get(ds.version)
+        if target == "aws":
+            assert ds.instance_class == promised.aws_class, ds
+            assert ds.engine_version == (release.aws_version if release else None), ds
+        elif ds.kind == "kafka":
+            assert ds.engine_version == release.operator_version and ds.controllers == (3 if ds.replicas > 1 else 0), ds
+        else:
+            assert ds.image == release.image and "@sha256:" in ds.image, ds
+
+
+@pytest.mark.parametrize("ref,target,size,env", [c for c in CASES if c[0].startswith(("k8s-cluster", "data-platform"))])
+def test_dedicated_clusters_take_fleet_machines_and_networks(ref, target, size, env):
+    _, bp = stamped(ref, target, size, env)
+    cluster = plan(bp).cluster
+    shapes = {s.name: s for s in (SITES.fleet.aws_instance_types if target == "aws" else SITES.fleet.vm_classes)}
+    for pool in cluster.node_pools:
+        name = pool.machines[0] if target == "aws" else pool.machines[0].rsplit("-", 1)[1]
+        assert shapes[name].vcpu >= bp.size.node_vcpu and shapes[name].memory_gib >= bp.size.node_memory_gib, pool
+        if target == "vsphere":
+            assert pool.machines[0].startswith("guaranteed-" if env == "prod" else "best-effort-"), pool
+    assert cluster.service_cidr == str(SITES.fleet.cluster_networks.services)
+    if target == "vsphere":
+        assert cluster.pod_cidr == str(SITES.fleet.cluster_networks.pods)
+        assert cluster.control_plane_nodes == (3 if env == "prod" else 1)
+    else:
+        counts = SITES.fleet.eks_system_pool.prod if env == "prod" else SITES.fleet.eks_system_pool.nonprod
+        assert cluster.system_pool.machines == SITES.fleet.eks_system_pool.instance_types
+        assert (cluster.system_pool.min_nodes, cluster.system_pool.nodes, cluster.system_pool.max_nodes) == \
+            (counts.min, counts.desired, counts.max)
+
+
+def test_cluster_networks_overlap_no_fleet_network():
+    inner = [SITES.fleet.cluster_networks.pods, SITES.fleet.cluster_networks.services]
+    for net in inner:
+        for what, other in SITES.fleet_networks():
+            assert not net.overlaps(other), f"{net} overlaps {what} {other}"
+
+
+def test_a_sites_map_whose_cluster_network_overlaps_the_fleet_is_refused(tmp_path):
+    text = (ROOT / "blueprints" / "sites" / "demo-fleet.yaml").read_text()
+    bad = tmp_path / "fleet.yaml"
+    bad.write_text(text.replace("services: 172.20.0.0/16", "services: 10.96.0.0/12"))
+    with pytest.raises(BadInput) as err:
+        load_sites(bad)
+    message = str(err.value)
+    assert str(bad) in message and "fleet.cluster_networks.services: 10.96.0.0/12 overlaps" in message
+    assert "\n" not in message
+
+
+def test_vsphere_namespace_quota_holds_its_data_services():
+    _, bp = stamped("data-platform@1.0.0", "vsphere", "XL", "prod")
+    p = plan(bp)
+    volumes = sum(ds.storage_gib * ds.replicas + 10 * ds.controllers for ds in p.data_services)
+    assert p.tenancy.storage_gib == SITES.fleet.quotas.storage_gib + volumes
+    assert p.tenancy.cpu >= bp.size.vcpu + sum(ds.vcpu * (ds.replicas + ds.controllers) for ds in p.data_services)
+
+
+def test_ha_kafka_on_aws_gets_a_zone_per_broker():
+    _, bp = stamped("data-platform@1.0.0", "aws", "S", "dev")
+    p = plan(bp)
+    kafka = next(ds for ds in p.data_services if ds.kind == "kafka")
+    assert kafka.replicas == len(p.network.zones) == 3
+
+
+def test_a_version_the_fleet_does_not_release_fails_at_stamp():
+    sites = SITES.model_copy(update={"fleet": SITES.fleet.model_copy(update={
+        "engines": {**SITES.fleet.engines, "postgres": {k: v for k, v in SITES.fleet.engines["postgres"].items() if k != "17"}},
+    })})
+    request = make_request(blueprint="web-service", target="vsphere", site="ny1", parameters={"postgres_version": "17"})
+    with pytest.raises(PlanError, match="no release of postgres 17"):
+        resolve(request, CATALOG, sites)
+
+
+def test_every_catalog_version_has_a_release_on_every_target():
+    for entry in CATALOG.entries:
+        for kind in entry.spec.data_services:
+            for version in entry.versions_of(kind):
+                release = SITES.fleet.engines[kind][version]
+                assert release.aws_version, (entry.ref, kind, version)
+                if "vsphere" in entry.targets:
+                    assert release.image or release.operator_version, (entry.ref, kind, version)
+
+
+def test_aws_networks_stay_in_the_allocation():
+    _, bp = stamped("web-service@2.0.0", "aws", "M", "prod")
+    net = plan(bp).network
+    assert ip_network(net.cidr) == bp.primary.network.cidr and len(net.zones) == 3
