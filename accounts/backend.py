@@ -353,4 +353,4 @@ def _ensure_bucket(aws: Aws, bucket: str, key: dict, fix: bool, items: list[Item
         else:
             setting.apply(s3, bucket, current, key)
             status = FIXED if exists else SET
-        items.append(Item(bucket, setting.name, status, setting.wanted))
+        items.append(Item(bucket, setting.name, status, f"wanted: {setting.wanted}" if status == SHORT else setting.wanted))

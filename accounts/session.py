@@ -30,7 +30,7 @@ from blueprints.errors import BadInput
 
 DEFAULT_RETRY_MODE = "standard"
 DEFAULT_MAX_ATTEMPTS = 8
-"""Total attempts per call: with standard backoff (up to 20 s apart) a throttled call gets about a minute."""
+"""Total attempts per call: standard backoff waits up to 1, 2, 4, 8, 16, 20, 20 s between them (jittered)."""
 
 USER_AGENT = "cloud-blueprints"
 

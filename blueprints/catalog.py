@@ -11,7 +11,7 @@ from pydantic import Field, StringConstraints, model_validator
 
 from blueprints import yaml_io
 from blueprints.errors import BadInput
-from blueprints.models import BLUEPRINT_REF, DataServiceKind, Frozen, ParameterValue, Size, Target
+from blueprints.models import BLUEPRINT_REF, REF_WORDS, DataServiceKind, Frozen, ParameterValue, Size, Target
 from blueprints.versions import Changelog, Move
 
 CATALOG_DIR = Path(__file__).parent / "catalog"
@@ -284,7 +284,7 @@ class Catalog:
         """The entry for `name[@version]`; no version means the newest non-deprecated one."""
         match = BLUEPRINT_REF.match(ref)
         if not match:
-            raise BadInput(f"blueprint: '{ref}' is not name[@major.minor.patch]")
+            raise BadInput(f"blueprint: '{ref}' is not {REF_WORDS}")
         name, version = match["name"], match["version"]
         versions = self.versions(name)
         if not versions:

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
-from itertools import combinations
 from pathlib import Path
 
 from blueprints import ledger
 from blueprints.catalog import Catalog
 from blueprints.errors import BadInput
-from blueprints.placement import switch_of
-from blueprints.resolved import Placement, ResolvedBlueprint
+from blueprints.fleet_sweep import network_overlaps, shared_vlans
+from blueprints.resolved import ResolvedBlueprint
 from blueprints.sites import SitesMap
 
 
@@ -52,50 +50,23 @@ def check_stack(bp: ResolvedBlueprint, catalog: Catalog, sites: SitesMap) -> lis
             found.append(Finding(bp.stack, f"network {net.cidr} is outside pool {pool.name}'s supernets"))
         if net and net.vlan is not None and pool.vlans and not pool.vlans.first <= net.vlan <= pool.vlans.last:
             found.append(Finding(bp.stack, f"VLAN {net.vlan} is outside pool {pool.name}'s range"))
-    return found
+    return found + check_cluster_networks(bp, sites)
 
 
-def _both(a: str, b: str, message_a: str, message_b: str) -> list[Finding]:
-    """A collision is a finding of each stack involved, each naming the other."""
-    return [Finding(a, message_a), Finding(b, message_b)]
-
-
-def _overlaps(placed: list[tuple[str, Placement]]) -> list[Finding]:
-    # Sorted by start address, a network can only overlap the ones after it that start inside it.
-    nets = sorted(placed, key=lambda sp: (int(sp[1].network.cidr.network_address), sp[1].network.cidr.prefixlen))
-    found = []
-    for i, (a, pa) in enumerate(nets):
-        end = int(pa.network.cidr.broadcast_address)
-        for b, pb in nets[i + 1:]:
-            if int(pb.network.cidr.network_address) > end:
-                break
-            if a != b:
-                found += _both(a, b, f"network {pa.network.cidr} (pool {pa.pool}) overlaps {b}'s {pb.network.cidr} (pool {pb.pool})",
-                               f"network {pb.network.cidr} (pool {pb.pool}) overlaps {a}'s {pa.network.cidr} (pool {pa.pool})")
-    return found
-
-
-def _shared_vlans(placed: list[tuple[str, Placement]]) -> list[Finding]:
-    by_switch: dict[tuple[str, int], list[tuple[str, Placement]]] = defaultdict(list)
-    for stack, p in placed:
-        if p.network.vlan is not None and switch_of(p):
-            by_switch[(switch_of(p), p.network.vlan)].append((stack, p))
-    found = []
-    for (switch, vlan), users in sorted(by_switch.items()):
-        for (a, pa), (b, pb) in combinations(users, 2):
-            if a != b:
-                found += _both(a, b, f"VLAN {vlan} on switch {switch} is also used by {b} (pool {pb.pool})",
-                               f"VLAN {vlan} on switch {switch} is also used by {a} (pool {pa.pool})")
-    return found
+def check_cluster_networks(bp: ResolvedBlueprint, sites: SitesMap) -> list[Finding]:
+    """The cluster-internal networks a stack file carries must stay outside every network of the fleet."""
+    nets = bp.fleet.cluster_networks
+    return [
+        Finding(bp.stack, f"cluster network {label} {net} overlaps {what} {other}; re-stamp with `bp new --force`")
+        for label, net in (("pods", nets.pods), ("services", nets.services))
+        for what, other in sites.fleet_networks()
+        if net.overlaps(other)
+    ]
 
 
 def check_fleet(stacks: list[ResolvedBlueprint]) -> list[Finding]:
-    """Stacks against each other: no overlapping networks, no VLAN used twice on a distributed switch.
-
-    Each collision is reported for both stacks, so checking either one finds it.
-    """
-    placed = [(bp.stack, p) for bp in stacks for p in bp.placements if p.network]
-    return _overlaps(placed) + _shared_vlans(placed)
+    """Stacks against each other: no overlapping networks, no VLAN used twice on a switch; one finding per stack involved."""
+    return [Finding(stack, f.message) for f in network_overlaps(stacks) + shared_vlans(stacks) for stack in f.stacks]
 
 
 def check_ledger(stacks_folder: Path, stacks: list[ResolvedBlueprint]) -> list[Finding]:

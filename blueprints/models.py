@@ -15,6 +15,7 @@ ComplianceZone = Literal["general", "pci", "sox", "hipaa"]
 ParameterValue = str | int | bool
 
 TEAM_PATTERN = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"
+REF_WORDS = "a blueprint name (lower-case letters, digits, '-'), optionally with @major.minor.patch (e.g. web-service@2.0.0)"
 BLUEPRINT_REF = re.compile(
     r"^(?P<name>[a-z0-9]([a-z0-9-]*[a-z0-9])?)(@(?P<version>(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)))?$"
 )
@@ -89,7 +90,7 @@ class BlueprintRequest(Frozen):
     @classmethod
     def _ref(cls, value: str) -> str:
         if not BLUEPRINT_REF.match(value):
-            raise ValueError(f"'{value}' is not name[@major.minor.patch]")
+            raise ValueError(f"'{value}' is not {REF_WORDS}")
         return value
 
     @field_validator("owner")

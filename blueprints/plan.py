@@ -107,6 +107,12 @@ class TenancyPlan:
     """Storage quota, GiB: the fleet's base plus the data services' volumes in the namespace."""
     max_pods: int
     """Pod quota."""
+    max_container_cpu: int
+    """Largest container CPU limit: the fleet's, or the largest data-service pod in the namespace."""
+    max_container_memory_gib: int
+    """Largest container memory limit, GiB, likewise."""
+    max_claim_gib: int
+    """Largest volume claim, GiB, likewise."""
     ingress_namespace: str
     """Namespace of the ingress controller."""
     renames: dict[str, str] = field(default_factory=dict)
@@ -180,6 +186,22 @@ class TeamPlan:
 
 
 @dataclass(frozen=True)
+class HubAttachmentPlan:
+    """Where the team VPC's hub attachment is accepted and routed: the hub's account, its tier's tables."""
+
+    account_id: str
+    """Account that owns the hub."""
+    deploy_role_arn: str
+    """Role assumed in that account to accept and route the attachment."""
+    accept: bool
+    """The attachment comes from another account and must be accepted."""
+    segment_route_table_id: str
+    """The tier's route table (prod or nonprod): associated with, and propagated into."""
+    interconnect_route_table_id: str
+    """The interconnect table, propagated into so that the data centers and peer regions can answer."""
+
+
+@dataclass(frozen=True)
 class AwsNetworkPlan:
     """The team VPC."""
 
@@ -191,6 +213,26 @@ class AwsNetworkPlan:
     """On-prem supernets routed through the hub."""
     transit_gateway_id: str | None
     """The region's hub; None: no attachment."""
+    hub_attachment: HubAttachmentPlan | None = None
+    """Acceptance and routing in the hub's account; None when the sites map records no hub account and tables."""
+
+
+@dataclass(frozen=True)
+class HubPeerPlan:
+    """A peering with another region's hub: this hub requests it, or accepts the one the peer requested."""
+
+    region: str
+    """The peer's AWS region."""
+    transit_gateway_id: str
+    """The peer's Transit Gateway."""
+    account_id: str | None
+    """The peer's account."""
+    prod_cidrs: tuple[str, ...]
+    """The peer's prod supernets, routed from the prod table only."""
+    nonprod_cidrs: tuple[str, ...]
+    """The peer's nonprod supernets, routed from the nonprod table only."""
+    attachment_id: str | None
+    """Set when the peer requested the peering: this hub accepts that attachment."""
 
 
 @dataclass(frozen=True)
@@ -209,6 +251,10 @@ class HubPlan:
     """Existing Direct Connect gateway."""
     share_principals: tuple[str, ...]
     """Organization the hub is shared with."""
+    peers: tuple[HubPeerPlan, ...] = ()
+    """Peerings: requested toward regions that sort after this one, accepted from those before."""
+    awaiting_peers: tuple[str, ...] = ()
+    """Regions whose peering request this hub must accept once the sites map records its attachment id."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -334,14 +380,18 @@ def _tenancy(bp: ResolvedBlueprint, in_namespace: tuple[DataServicePlan, ...]) -
     """The namespace quota: the size class plus every data-service pod and volume that runs inside it."""
     pods = [(s, s.replicas + s.controllers) for s in in_namespace]
     volumes = sum(s.storage_gib * s.replicas + KAFKA_CONTROLLER_STORAGE_GIB * s.controllers for s in in_namespace)
+    quotas = bp.fleet.quotas
     return TenancyPlan(
         namespace=bp.stack,
         team_group=f"{bp.platform.team_group_prefix}{bp.request.team}",
         platform_group=bp.platform.admin_group,
         cpu=bp.size.vcpu + sum(s.vcpu * n for s, n in pods),
         memory_gib=bp.size.memory_gib + sum(s.memory_gib * n for s, n in pods),
-        storage_gib=bp.fleet.quotas.storage_gib + volumes,
-        max_pods=bp.fleet.quotas.max_pods,
+        storage_gib=quotas.storage_gib + volumes,
+        max_pods=quotas.max_pods,
+        max_container_cpu=max([quotas.container_cpu, *(s.vcpu for s in in_namespace)]),
+        max_container_memory_gib=max([quotas.container_memory_gib, *(s.memory_gib for s in in_namespace)]),
+        max_claim_gib=max([quotas.claim_gib, *(s.storage_gib for s in in_namespace)]),
         ingress_namespace=_parameter(bp, "ingress_namespace"),
         renames=bp.renames(),
     )
@@ -433,6 +483,37 @@ def _aws_cluster(bp: ResolvedBlueprint, place: Placement) -> ClusterPlan | None:
     )
 
 
+def _peers(region: str, peer_hubs, accepted: dict[str, str]) -> tuple[tuple[HubPeerPlan, ...], tuple[str, ...]]:
+    """One peering per pair of hubs: the region that sorts first requests it, the other accepts it."""
+    peers, awaiting = [], []
+    for peer in peer_hubs:
+        attachment = None
+        if peer.region < region:
+            attachment = accepted.get(peer.region)
+            if attachment is None:
+                awaiting.append(peer.region)
+                continue
+        peers.append(HubPeerPlan(
+            region=peer.region, transit_gateway_id=peer.transit_gateway_id, account_id=peer.account_id,
+            prod_cidrs=tuple(str(c) for c in peer.prod_cidrs), nonprod_cidrs=tuple(str(c) for c in peer.nonprod_cidrs),
+            attachment_id=attachment,
+        ))
+    return tuple(peers), tuple(awaiting)
+
+
+def _hub_attachment(bp: ResolvedBlueprint, hub, account_id: str) -> HubAttachmentPlan | None:
+    """Prod VPCs join the prod table, nonprod ones the nonprod table; both reach the interconnect."""
+    if hub.account_id is None or hub.route_tables is None:
+        return None
+    tables = hub.route_tables
+    return HubAttachmentPlan(
+        account_id=hub.account_id, deploy_role_arn=_role(hub.account_id, bp.platform.aws_deploy_role),
+        accept=hub.account_id != account_id,
+        segment_route_table_id=tables.prod if bp.prod else tables.nonprod,
+        interconnect_route_table_id=tables.interconnect,
+    )
+
+
 def _role(account_id: str, role: str) -> str:
     return f"arn:aws:iam::{account_id}:role/{role}"
 
@@ -445,12 +526,14 @@ def _aws(bp: ResolvedBlueprint) -> AwsPlan:
     hub = aws.hub
     network = hub_plan = None
     if bp.spec.network_hub:
+        peers, awaiting = _peers(aws.region, aws.peer_hubs, hub.peering_attachments if hub else {})
         hub_plan = HubPlan(
-            region=aws.region, amazon_side_asn=int(bp.parameters["amazon_side_asn"]),
+            region=aws.region, amazon_side_asn=int(_parameter(bp, "amazon_side_asn")),
             onprem_supernets=tuple(str(c) for c in aws.interconnect_cidrs),
             advertised_prefixes=tuple(str(c) for c in aws.aws_supernets),
             direct_connect_gateway_id=hub.direct_connect_gateway_id if hub else None,
             share_principals=(bp.platform.aws_organization_arn,) if bp.platform.aws_organization_arn else (),
+            peers=peers, awaiting_peers=awaiting,
         )
     elif place.network is not None:
         zones = _zones(bp)
@@ -460,6 +543,7 @@ def _aws(bp: ResolvedBlueprint) -> AwsPlan:
             cidr=str(place.network.cidr), zones=tuple(aws.availability_zones[:zones]),
             interconnect_cidrs=tuple(str(c) for c in aws.interconnect_cidrs) if hub else (),
             transit_gateway_id=hub.transit_gateway_id if hub else None,
+            hub_attachment=_hub_attachment(bp, hub, aws.account_id) if hub else None,
         )
     services = tuple(_aws_service(bp, ds) for ds in bp.data_services)
     return AwsPlan(

@@ -56,10 +56,12 @@ class Verdict:
 
 def usage_by_pool(allocations: Iterable) -> dict[str, Usage]:
     """Committed vCPU and memory per pool name, from placement allocations."""
-    out: dict[str, Usage] = {}
+    vcpu: dict[str, int] = {}
+    memory: dict[str, int] = {}
     for a in allocations:
-        out[a.pool] = out.get(a.pool, Usage()).plus(a.vcpu, a.memory_gib)
-    return out
+        vcpu[a.pool] = vcpu.get(a.pool, 0) + a.vcpu
+        memory[a.pool] = memory.get(a.pool, 0) + a.memory_gib
+    return {pool: Usage(vcpu[pool], memory[pool]) for pool in vcpu}
 
 
 def _mismatch(request: BlueprintRequest, tier: str, region: Region, dc: DataCenter, pool: Pool,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from ipaddress import IPv4Network
 from typing import Literal
 
@@ -23,6 +24,16 @@ class NetworkAllocation(Frozen):
     vlan: int | None = Field(None, description="vSphere: VLAN id of the team port group. Default: none.")
 
 
+class PeerHub(Frozen):
+    """Another AWS region's hub the regional hub peers with."""
+
+    region: str = Field(description="The peer's AWS region. Required.")
+    transit_gateway_id: str = Field(description="The peer's Transit Gateway. Required.")
+    account_id: str | None = Field(None, description="The peer hub's account. Default: none (this account).")
+    prod_cidrs: tuple[IPv4Network, ...] = Field((), description="The peer's prod supernets. Default: none.")
+    nonprod_cidrs: tuple[IPv4Network, ...] = Field((), description="The peer's nonprod supernets. Default: none.")
+
+
 class AwsPlacement(Frozen):
     """Where in AWS."""
 
@@ -33,6 +44,7 @@ class AwsPlacement(Frozen):
     api_allowed_cidrs: tuple[IPv4Network, ...] = Field((), description="Nonprod API endpoint allow-list. Default: none.")
     interconnect_cidrs: tuple[IPv4Network, ...] = Field((), description="On-prem supernets routed via the hub. Default: none.")
     aws_supernets: tuple[IPv4Network, ...] = Field((), description="The region's AWS supernets (hub advertisements). Default: none.")
+    peer_hubs: tuple[PeerHub, ...] = Field((), description="Network hub stacks: the other regions' hubs. Default: none.")
 
 
 class VspherePlacement(Frozen):
@@ -77,6 +89,13 @@ class ResolvedDataService(Frozen):
     )
 
 
+class Retirement(Frozen):
+    """`bp retire`: the stack is being taken down; it keeps its capacity and networks until its file is deleted."""
+
+    since: date = Field(description="Day it was marked retired. Required.")
+    reason: str = Field(description="Why, for reviewers and the fleet report. Required.", min_length=1)
+
+
 class ResolvedBlueprint(Frozen):
     """Everything the stack program needs, decided once by `bp new` and reviewed in a pull request."""
 
@@ -89,6 +108,7 @@ class ResolvedBlueprint(Frozen):
     placements: tuple[Placement, ...] = Field(description="Primary placement first; a second one for HA. Required.", min_length=1)
     platform: Platform = Field(description="Fleet-wide identities. Required.")
     fleet: Fleet = Field(description="Machine shapes, engine releases and cluster networks, from the sites map. Required.")
+    retirement: Retirement | None = Field(None, description="Set by `bp retire`. Default: none (in service).")
     moves: tuple[Move, ...] = Field((), description="Resources the version renamed, kept in place by aliases. Default: none.")
 
     @property
@@ -100,6 +120,11 @@ class ResolvedBlueprint(Frozen):
     def prod(self) -> bool:
         """Whether this is a production stack."""
         return is_prod(self.request.env)
+
+    @property
+    def retired(self) -> bool:
+        """Whether `bp retire` marked it: still deployed and still holding its allocations."""
+        return self.retirement is not None
 
     @property
     def primary(self) -> Placement:

@@ -16,6 +16,7 @@ from pydantic import Field, model_validator
 
 from blueprints import yaml_io
 from blueprints.errors import BadInput
+from blueprints.fleet_operator_settings import OperatorSettings
 from blueprints.models import ComplianceZone, Frozen, Target
 
 DEMO_SITES = Path(__file__).parent / "sites" / "demo-fleet.yaml"
@@ -96,11 +97,30 @@ class VspherePool(Frozen):
     templates: tuple[str, ...] = Field(description="VM templates available in the pool. Required.")
 
 
+class HubRouteTables(Frozen):
+    """The hub's route tables: one per segment, prod and nonprod never routed to each other, and the interconnect."""
+
+    prod: str = Field(description="Route table prod attachments associate with. Required.")
+    nonprod: str = Field(description="Route table nonprod attachments associate with. Required.")
+    interconnect: str = Field(description="Route table of Direct Connect and peerings; every attachment propagates into it. Required.")
+
+
 class Hub(Frozen):
-    """The region's network hub (built by the network-hub blueprint)."""
+    """The region's network hub (built by the network-hub blueprint); ids are recorded here once it exists."""
 
     transit_gateway_id: str = Field(description="Transit Gateway id. Required.")
     direct_connect_gateway_id: str | None = Field(None, description="Direct Connect gateway. Default: none.")
+    account_id: str | None = Field(
+        None, description="Account that owns the hub, where team attachments are accepted and routed. Default: none.",
+        pattern=r"^\d{12}$",
+    )
+    route_tables: HubRouteTables | None = Field(
+        None, description="The hub's route tables; with account_id, team stacks associate their attachment. Default: none."
+    )
+    peering_attachments: dict[str, str] = Field(
+        default_factory=dict,
+        description="Peering attachments other hubs requested from this one, by the requester's AWS region. Default: none.",
+    )
 
 
 class AwsSite(Frozen):
@@ -242,6 +262,11 @@ class Quotas(Frozen):
 
     storage_gib: int = Field(description="Persistent storage a team namespace may claim, GiB. Required.", gt=0)
     max_pods: int = Field(description="Pods a team namespace may run. Required.", gt=0)
+    container_cpu: int = Field(description="Largest CPU limit of one team container, unless a data service needs more. Required.", gt=0)
+    container_memory_gib: int = Field(
+        description="Largest memory limit of one team container, GiB, unless a data service needs more. Required.", gt=0
+    )
+    claim_gib: int = Field(description="Largest volume claim of a team, GiB, unless a data service needs more. Required.", gt=0)
 
 
 class Fleet(Frozen):
@@ -270,6 +295,9 @@ class SitesMap(Frozen):
     platform: Platform = Field(description="Fleet-wide identities. Required.")
     fleet: Fleet = Field(description="Machine shapes, engine releases and cluster-internal networks. Required.")
     regions: tuple[Region, ...] = Field(description="Regions. Required.", min_length=1)
+    operator: OperatorSettings | None = Field(
+        None, description="Where fleet-wide `pulumi up` on the Pulumi Kubernetes Operator finds the fleet. Default: none."
+    )
 
     @model_validator(mode="after")
     def _unique(self) -> "SitesMap":
@@ -278,13 +306,6 @@ class SitesMap(Frozen):
             dupes = {n for n in names if names.count(n) > 1}
             if dupes:
                 raise ValueError(f"duplicate {kind} names: {sorted(dupes)}")
-        return self
-
-    @model_validator(mode="after")
-    def _cluster_networks_apart(self) -> "SitesMap":
-        clash = cluster_network_overlaps(self)
-        if clash:
-            raise ValueError(clash[0])
         return self
 
     @model_validator(mode="after")
@@ -339,6 +360,12 @@ class SitesMap(Frozen):
                 return found
         raise BadInput(f"pool '{name}' is not in the sites map")
 
+    def hubs(self) -> Iterator[tuple[DataCenter, Hub]]:
+        """Every AWS data center with a hub, in file order."""
+        for _, dc in self.data_centers():
+            if dc.aws and dc.aws.hub:
+                yield dc, dc.aws.hub
+
     def supernets(self, region: str, target: str) -> tuple[IPv4Network, ...]:
         """A region's supernets of one target: on-prem ones are what AWS networks route to over the hub."""
         return tuple(
@@ -364,16 +391,14 @@ class SitesMap(Frozen):
         return {k: frozenset(v) for k, v in kinds.items()}
 
 
-def cluster_network_overlaps(sites: SitesMap) -> list[str]:
-    """Each cluster-internal network that overlaps a fleet network: a pod there could not reach that network."""
+def refuse_cluster_network_overlap(sites: SitesMap, data: dict, source: Path) -> None:
+    """A cluster-internal network that overlaps a fleet network would hide it from the cluster's pods."""
     nets = sites.fleet.cluster_networks
-    inner = [("pods", nets.pods), ("services", nets.services)]
-    return [
-        f"fleet.cluster_networks.{label}: {net} overlaps {what} {other}"
-        for label, net in inner
-        for what, other in sites.fleet_networks()
-        if net.overlaps(other)
-    ]
+    for label, net in (("pods", nets.pods), ("services", nets.services)):
+        for what, other in sites.fleet_networks():
+            if net.overlaps(other):
+                line = yaml_io.line_of(data, ("fleet", "cluster_networks", label))
+                raise BadInput(f"fleet.cluster_networks.{label}: {net} overlaps {what} {other}", source, line)
 
 
 def sites_path(explicit: Path | None = None) -> Path:
@@ -388,4 +413,7 @@ def sites_path(explicit: Path | None = None) -> Path:
 def load_sites(path: Path | None = None) -> SitesMap:
     """Parse and validate a sites map."""
     source = sites_path(path)
-    return yaml_io.parse(SitesMap, yaml_io.load(source), source)
+    data = yaml_io.load(source)
+    sites = yaml_io.parse(SitesMap, data, source)
+    refuse_cluster_network_overlap(sites, data, source)
+    return sites

@@ -49,7 +49,7 @@ def list_stack_files(repo: Path) -> list[Path]:
 
 def read_stack(path: Path) -> ResolvedBlueprint:
     """The resolved blueprint of a stack file; BadInput names the file, line and field."""
-    data = yaml_io.load(path)
+    data = yaml_io.load_data(path)
     if not isinstance(data, dict) or not isinstance(data.get("config"), dict) or CONFIG_KEY not in data["config"]:
         raise BadInput(f"no '{CONFIG_KEY}' under 'config'; not a stamped stack file", path)
     resolved = yaml_io.parse(ResolvedBlueprint, data["config"][CONFIG_KEY], path, prefix=("config", CONFIG_KEY))

@@ -10,7 +10,7 @@ from blueprints.models import BlueprintRequest, DataServiceRequest, is_prod
 from blueprints.placement import place
 from blueprints.plan import plan
 from blueprints.restamp import kept_placements
-from blueprints.resolved import ResolvedBlueprint, ResolvedDataService
+from blueprints.resolved import PeerHub, ResolvedBlueprint, ResolvedDataService
 from blueprints.sites import SitesMap
 
 # On-prem data services run as operators; object storage there is the platform's own store, not a team's.
@@ -39,6 +39,21 @@ def _data_service(entry: CatalogEntry, wanted: DataServiceRequest, target: str, 
         replicas=(copies.ha if prod or entry.spec.ha_data_services else copies.single) if copies else 1,
         backup_retention_days=retention["prod" if prod else "nonprod"] if retention else None,
     )
+
+
+def _with_peer_hubs(resolved: ResolvedBlueprint, sites: SitesMap) -> ResolvedBlueprint:
+    """A hub stack learns every other region's hub and the supernets behind it, per tier."""
+    own = resolved.primary.aws
+    peers = []
+    for dc, hub in sites.hubs():
+        if dc.aws.region == own.region:
+            continue
+        by_tier = {tier: tuple(net for pool in dc.pools if pool.tier == tier for net in pool.supernets)
+                   for tier in ("prod", "nonprod")}
+        peers.append(PeerHub(region=dc.aws.region, transit_gateway_id=hub.transit_gateway_id, account_id=hub.account_id,
+                             prod_cidrs=by_tier["prod"], nonprod_cidrs=by_tier["nonprod"]))
+    placement = resolved.primary.model_copy(update={"aws": own.model_copy(update={"peer_hubs": tuple(peers)})})
+    return resolved.model_copy(update={"placements": (placement, *resolved.placements[1:])})
 
 
 def resolve(
@@ -103,6 +118,8 @@ def resolve(
         fleet=sites.fleet,
         moves=entry.moves,
     )
+    if entry.spec.network_hub:
+        resolved = _with_peer_hubs(resolved, sites)
     plan(resolved)  # a promise the fleet cannot keep fails here, before anything is written
     return resolved
 

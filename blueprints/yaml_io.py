@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
 
+import yaml as pyyaml
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
@@ -57,6 +59,43 @@ def load(path: Path) -> Any:
     return load_text(read_text(path), path)
 
 
+class _CoreLoader(pyyaml.CSafeLoader):
+    """libyaml's C parser with YAML 1.2 core-schema scalars, so it reads what ruamel reads.
+
+    YAML 1.1 would turn `on`/`no` into booleans and `0755` or `1:30` into numbers.
+    """
+
+    yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag not in {
+            "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}]
+        for first, resolvers in pyyaml.CSafeLoader.yaml_implicit_resolvers.items()
+    }
+
+
+_CoreLoader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+_CoreLoader.add_implicit_resolver("tag:yaml.org,2002:int", re.compile(r"^(?:[-+]?[0-9]+|0x[0-9a-fA-F]+)$"), list("-+0123456789"))
+_CoreLoader.add_constructor(
+    "tag:yaml.org,2002:int", lambda loader, node: int(loader.construct_scalar(node).replace("+", ""), 0 if "x" in node.value else 10)
+)
+_CoreLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"),
+    list("-+0123456789."),
+)
+
+
+def load_data(path: Path) -> Any:
+    """Parse a YAML file fast, as plain data without line marks (the C loader reads a stack file ~20x faster).
+
+    A syntax error is re-read by `load`, so the message still names the line.
+    """
+    text = read_text(path)
+    try:
+        return pyyaml.load(text, Loader=_CoreLoader)
+    except pyyaml.YAMLError:
+        return load(path)
+
+
 def line_of(data: Any, loc: tuple) -> int | None:
     """The 1-based line of the deepest node of `loc` that the parsed document still holds."""
     line = None
@@ -74,14 +113,16 @@ def line_of(data: Any, loc: tuple) -> int | None:
 
 
 def parse(model: type[BaseModel], data: Any, path: Path, prefix: tuple = ()) -> Any:
-    """Validate parsed YAML into `model`; an error names the file, line and field."""
+    """Validate parsed YAML (the node at `prefix` of the file) into `model`; an error names the file, line and field."""
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         loc, msg = first_error(exc)
         full = prefix + loc
         where = f"{field_path(full)}: " if full else ""
-        raise BadInput(f"{where}{msg}", path, line_of(data, loc)) from exc
+        # Data from `load_data` carries no line marks: read the file again with them.
+        line = line_of(data, loc) if hasattr(data, "lc") else line_of(load(path), full)
+        raise BadInput(f"{where}{msg}", path, line) from exc
 
 
 def dump(data: Any) -> str:

@@ -11,11 +11,29 @@ from typing import Any, Iterator
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from blueprints.errors import BadInput
 
-console = Console()
-errors = Console(stderr=True)
+
+class _Console(Console):
+    """Rich exits 1 on a closed pipe by itself; here it is an error like any other, reported by the entry point."""
+
+    def on_broken_pipe(self) -> None:
+        raise BrokenPipeError
+
+
+def _console(stream) -> Console:
+    """A console that never turns `:name:` into an emoji and, writing to a pipe or file, never cuts at 80 columns.
+
+    Commands print user text through `escape()` (or rich `Text`), so brackets in it are never markup.
+    """
+    return _Console(stderr=stream is sys.stderr, emoji=False, highlight=False,
+                    width=None if stream.isatty() else 100_000)
+
+
+console = _console(sys.stdout)
+errors = _console(sys.stderr)
 
 EXIT_FINDINGS = 1
 EXIT_BAD_INPUT = 2
@@ -48,6 +66,13 @@ class State:
             raise BadInput("no Pulumi.yaml here or in any parent folder; pass --repo DIR")
         return found
 
+    def found_repo(self) -> Path | None:
+        """The repository if there is one; commands that also work outside one use this."""
+        try:
+            return self.repo
+        except BadInput:
+            return None
+
     def sites(self):
         """The sites map in force."""
         from blueprints.sites import load_sites
@@ -72,8 +97,13 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except BadInput as exc:
-        errors.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        fail(str(exc))
         raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+def fail(message: str) -> None:
+    """One error line on stderr; `message` is printed as it is, never as markup."""
+    errors.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
 
 
 def print_json(data: Any, sort_keys: bool = False) -> None:

@@ -36,6 +36,15 @@ code { font:12px/1.4 ui-monospace,"DejaVu Sans Mono",monospace; background:#eef1
 .badge.muted { background:#8a94a6; color:#fff; }
 svg text { font:12px system-ui,"DejaVu Sans",sans-serif; fill:var(--fg); }
 footer { color:var(--muted); font-size:12px; padding:0 32px 24px; }
+.meter { display:inline-block; width:120px; height:10px; background:#eef1f6; border-radius:5px; overflow:hidden; vertical-align:middle; }
+.meter > span { display:block; height:100%; }
+.share { display:inline-block; min-width:40px; text-align:right; margin-left:6px; font-variant-numeric:tabular-nums; }
+.tiles { display:grid; grid-template-columns:repeat(auto-fill,minmax(220px,1fr)); gap:12px; }
+.tile { border:1px solid var(--line); border-left-width:5px; border-radius:8px; padding:10px 12px; background:#fff; }
+.tile h3 { margin:0 0 2px; font-size:15px; } .tile .sub { color:var(--muted); font-size:12px; margin-bottom:8px; }
+.tile .row { display:grid; grid-template-columns:64px 1fr auto; align-items:center; font-size:12px; margin:3px 0; gap:6px; }
+.tile .row .meter { width:100%; }
+details > summary { cursor:pointer; color:var(--info); margin:4px 0 8px; }
 """
 
 
@@ -88,7 +97,7 @@ def bar_chart(bars: Sequence[tuple[str, float, float]], unit: str = "%", width: 
     parts = [f"<svg role=\"img\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\">"]
     for i, (label, value, limit) in enumerate(bars):
         share = 0.0 if limit <= 0 else value / limit
-        colour = "#c53030" if share > 0.9 else "#b7791f" if share > 0.75 else "#2b6cb0"
+        colour = level(share)
         y = i * row_h + 4
         filled = max(0.0, min(share, 1.0)) * bar_w
         shown = f"{share * 100:.0f}%" if unit == "%" else f"{value:g} {unit}"
@@ -100,3 +109,29 @@ def bar_chart(bars: Sequence[tuple[str, float, float]], unit: str = "%", width: 
         )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def level(share: float) -> str:
+    """The colour of a utilisation share: amber above 75%, red above 90%, as in bar_chart."""
+    return "#c53030" if share > 0.9 else "#b7791f" if share > 0.75 else "#2b6cb0"
+
+
+def meter(share: float) -> str:
+    """A small inline bar with the share as a percentage, for table cells and tiles."""
+    width = max(0.0, min(share, 1.0)) * 100
+    return (f"<span class=\"meter\" title=\"{share:.1%}\"><span style=\"width:{width:.1f}%;background:{level(share)}\">"
+            f"</span></span><span class=\"share\">{share * 100:.0f}%</span>")
+
+
+def tiles(items: Iterable[tuple[str, str, float, str]]) -> str:
+    """A grid of tiles: (title, subtitle, share for the edge colour, inner HTML built with these helpers)."""
+    return "<div class=\"tiles\">" + "".join(
+        f"<div class=\"tile\" style=\"border-left-color:{level(share)}\"><h3>{escape(title)}</h3>"
+        f"<div class=\"sub\">{escape(sub)}</div>{inner}</div>"
+        for title, sub, share, inner in items
+    ) + "</div>"
+
+
+def collapsed(summary: str, inner_html: str) -> str:
+    """Long detail a reader opens on demand."""
+    return f"<details><summary>{escape(summary)}</summary>{inner_html}</details>"

@@ -18,7 +18,7 @@ def load_named(repo: Path, names: list[str]) -> list[ResolvedBlueprint]:
     out = []
     for name in names:
         path = Path(name) if name.endswith(".yaml") else stack_files.stack_path(repo, name)
-        if not path.is_file():
+        if not path.exists():
             known = ", ".join(stack_files.stack_name(p) for p in stack_files.list_stack_files(repo)) or "none"
             raise BadInput(f"no stack '{name}' (stacks in this repository: {known})")
         out.append(stack_files.read_stack(path))

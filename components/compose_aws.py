@@ -7,7 +7,7 @@ import pulumi_aws as aws
 
 from blueprints.plan import AwsPlan, DataServicePlan
 from components.aws import (
-    KafkaCluster, KafkaClusterArgs, KubernetesCluster, KubernetesClusterArgs, NetworkFabric, NetworkFabricArgs,
+    HubAttachment, HubAttachmentArgs, HubPeer, KafkaCluster, KafkaClusterArgs, KubernetesCluster, KubernetesClusterArgs, NetworkFabric, NetworkFabricArgs,
     NetworkHub, NetworkHubArgs, NodePool, NodePoolArgs, ObjectStore, ObjectStoreArgs, PostgresDatabase,
     PostgresDatabaseArgs, RedisCache, RedisCacheArgs, Taint, kubernetes_provider,
 )
@@ -19,14 +19,8 @@ EKS_TAINT_EFFECTS = {"NoSchedule": "NO_SCHEDULE", "NoExecute": "NO_EXECUTE", "Pr
 
 def foundation(name: str, plan: AwsPlan, parent: pulumi.Resource) -> Foundation:
     """The account's provider, then the regional hub (network-hub) or the team VPC attached to it."""
-    provider = aws.Provider(
-        f"{name}-aws",
-        region=plan.region,
-        allowed_account_ids=[plan.account_id],
-        assume_roles=[{"role_arn": plan.deploy_role_arn, "session_name": f"cloud-blueprints-{plan.stack}"}],
-        opts=pulumi.ResourceOptions(parent=parent),
-    )
-    opts = pulumi.ResourceOptions(parent=parent, provider=provider)
+    opts = pulumi.ResourceOptions(parent=parent, provider=_provider(f"{name}-aws", plan, plan.account_id,
+                                                                     plan.deploy_role_arn, parent))
     if plan.hub is not None:
         return Foundation(opts=opts, exports=_hub(name, plan, opts))
     net = plan.network
@@ -34,7 +28,26 @@ def foundation(name: str, plan: AwsPlan, parent: pulumi.Resource) -> Foundation:
         cidr=net.cidr, prod=plan.prod, tags=plan.tags, availability_zones=list(net.zones),
         interconnect_cidrs=list(net.interconnect_cidrs), transit_gateway_id=net.transit_gateway_id,
     ), opts=opts)
+    if net.hub_attachment is not None:
+        hub = net.hub_attachment
+        # Accepting and routing happen in the hub's account, through a provider of its own.
+        HubAttachment(f"{name}-hub", HubAttachmentArgs(
+            attachment_id=network.transit_gateway_attachment_id, segment_route_table_id=hub.segment_route_table_id,
+            interconnect_route_table_id=hub.interconnect_route_table_id, accept=hub.accept, tags=plan.tags,
+        ), opts=pulumi.ResourceOptions(parent=parent, provider=_provider(
+            f"{name}-hub-aws", plan, hub.account_id, hub.deploy_role_arn, parent)))
     return Foundation(opts=opts, exports={"vpc_id": network.vpc_id}, network=network)
+
+
+def _provider(name: str, plan: AwsPlan, account_id: str, role_arn: str, parent: pulumi.Resource) -> aws.Provider:
+    """A provider pinned to one account of the plan's region, through the platform's deploy role."""
+    return aws.Provider(
+        name,
+        region=plan.region,
+        allowed_account_ids=[account_id],
+        assume_roles=[{"role_arn": role_arn, "session_name": f"cloud-blueprints-{plan.stack}"}],
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
 
 
 def dedicated_cluster(name: str, plan: AwsPlan, base: Foundation, parent: pulumi.Resource) -> Cluster:
@@ -46,7 +59,7 @@ def dedicated_cluster(name: str, plan: AwsPlan, base: Foundation, parent: pulumi
         prod=plan.prod, tags=plan.tags, public_access_cidrs=list(plan.public_access_cidrs),
         admin_role_arns=[plan.admin_role_arn], team_role_arns=[plan.team_role_arn], team_namespaces=[plan.stack],
         system_instance_types=list(system.machines),
-        system_pool_size=(system.min_nodes, system.nodes, system.max_nodes),
+        system_pool_size=(system.min_nodes, system.nodes, system.max_nodes), service_cidr=spec.service_cidr,
     ), opts=base.opts)
     for pool in spec.node_pools:
         NodePool(f"{name}-{pool.name}", NodePoolArgs(
@@ -106,6 +119,11 @@ def _hub(name: str, plan: AwsPlan, opts: pulumi.ResourceOptions) -> dict:
         # Direct Connect announces the region's AWS networks toward the data centers.
         advertised_prefixes=list(h.advertised_prefixes),
         direct_connect_gateway_id=h.direct_connect_gateway_id, share_principals=list(h.share_principals),
+        peers=[HubPeer(region=p.region, transit_gateway_id=p.transit_gateway_id, prod_cidrs=list(p.prod_cidrs),
+                       nonprod_cidrs=list(p.nonprod_cidrs), account_id=p.account_id, attachment_id=p.attachment_id)
+               for p in h.peers],
     ), opts=opts)
     return {"transit_gateway_id": hub.transit_gateway_id, "prod_route_table_id": hub.prod_route_table_id,
-            "nonprod_route_table_id": hub.nonprod_route_table_id}
+            "nonprod_route_table_id": hub.nonprod_route_table_id,
+            "interconnect_route_table_id": hub.interconnect_route_table_id,
+            "peering_attachment_ids": hub.peering_attachment_ids, "peerings_awaiting_acceptance": list(h.awaiting_peers)}

@@ -90,7 +90,7 @@ def data_service(name: str, ds: DataServicePlan, plan: VspherePlan, base: Founda
         return KafkaService(bootstrap=kafka.bootstrap_servers)
     if ds.kind == "redis":
         redis = RedisCache(f"{name}-redis", RedisCacheArgs(
-            **common, prod=plan.prod, replicas=ds.replicas, image=ds.image, storage_size=f"{ds.storage_gib}Gi",
+            **common, replicas=ds.replicas, image=ds.image, storage_size=f"{ds.storage_gib}Gi",
         ), opts=k8s_opts)
         return RedisService(host=redis.service_host, port=redis.port, secret=redis.auth_secret_name)
     raise ValueError(f"data service {ds.kind} has no on-prem implementation")

@@ -188,7 +188,7 @@ class CapturingMonitor(mocks.MockMonitor):
                 ignore_changes=tuple(request.ignoreChanges),
                 delete_before_replace=bool(request.deleteBeforeReplace),
                 retain_on_delete=bool(request.retainOnDelete),
-                property_dependencies={k: tuple(v.urns) for k, v in request.propertyDependencies.items() if v.urns},
+                property_dependencies={k: tuple(sorted(set(v.urns))) for k, v in sorted(request.propertyDependencies.items()) if v.urns},
                 aliases=self._alias_urns(request),
             )
         )

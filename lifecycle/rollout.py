@@ -18,7 +18,7 @@ from blueprints.models import BLUEPRINT_REF
 from blueprints.resolved import ResolvedBlueprint
 from blueprints.sites import SitesMap
 from blueprints.stack_files import list_stack_files, read_stack, stack_path
-from lifecycle.pins import Pin, read_pin
+from blueprints.pins import Pin, read_pin
 from blueprints.yaml_io import write_atomic
 from engine import ProgramError
 from lifecycle.upgrade import Upgrade, plan_upgrade, write_upgrades

@@ -271,10 +271,11 @@ class Auditor:
             meta = self.policies[d.policyName]
             message = d.message.removeprefix(d.description).strip() or d.description
             undecided = d.message.startswith(UNDECIDED)
+            # The level the pack reported, as the engine reads it (remediate comes back as mandatory).
             result.findings.append(Finding(
                 stack=result.stack, policy=d.policyName, pack=pack, severity=meta.severity,
-                enforcement=meta.enforcement if not undecided else "advisory",
-                status="undecided" if undecided else "violation", urn=d.urn or urn, message=message,
+                enforcement=LEVELS[d.enforcementLevel], status="undecided" if undecided else "violation",
+                urn=d.urn or urn, message=message,
             ))
         for na in response.not_applicable:
             meta = self.policies[na.policy_name]

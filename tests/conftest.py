@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,13 @@ from blueprints.models import BlueprintRequest
 from blueprints.sites import load_sites
 
 ROOT = Path(__file__).resolve().parent.parent
+# The console-script entry point, as a separate process (pipes, signals and exit codes as a shell sees them).
+BP = [sys.executable, "-c", "from cli.main import run; run()"]
+
+
+def run_bp(repo: Path, *args: str, **kwargs) -> subprocess.CompletedProcess:
+    """`bp --repo REPO ARGS` in a subprocess, run from inside the repository."""
+    return subprocess.run([*BP, "--repo", str(repo), *args], capture_output=True, text=True, cwd=repo, **kwargs)
 
 
 @pytest.fixture(scope="session")

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from ipaddress import ip_network
 from pathlib import Path
@@ -16,17 +14,11 @@ from blueprints import ledger
 from blueprints.errors import BadInput
 from blueprints.repo_lock import lock_path, repo_lock
 from blueprints.stack_files import read_all
-
-BP = [sys.executable, "-c", "from cli.main import run; run()"]
-
+from tests.conftest import run_bp
 
 def new_args(team: str, *extra: str) -> list[str]:
     return ["new", team, "--blueprint", "vm-app", "--env", "dev", "--site", "ny1",
             "--owner", "lead@example.com", "--cost-center", "CC-1", *extra]
-
-
-def run_bp(repo: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([*BP, "--repo", str(repo), *args], capture_output=True, text=True, cwd=cwd or repo)
 
 
 def run_many(repo: Path, argvs: list[list[str]]) -> list[subprocess.CompletedProcess]:

@@ -99,6 +99,27 @@ def check_k8s_service(cap, bp, ds) -> None:
         assert container["resources"]["limits"] == limits, sts.urn
 
 
+def quantity_gib(text: str) -> float:
+    return float(text[:-2]) / (1024 if text.endswith("Mi") else 1)
+
+
+def check_fits_the_namespace(cap) -> None:
+    """Operators' pods and claims are admitted: within the LimitRange's maxima."""
+    limits = {item["type"]: item["max"] for item in one(cap, "kubernetes:core/v1:LimitRange").inputs["spec"]["limits"]}
+    for r in cap.resources:
+        spec = r.inputs.get("spec") if r.type.startswith("kubernetes:") and r.custom else None
+        if not isinstance(spec, dict):
+            continue
+        for res in (spec.get("resources"), *(c.get("resources") for c in spec.get("template", {}).get("spec", {}).get("containers", []))):
+            if res and "limits" in res:
+                assert float(res["limits"]["cpu"]) <= float(limits["Container"]["cpu"]), r.urn
+                assert quantity_gib(res["limits"]["memory"]) <= quantity_gib(limits["Container"]["memory"]), r.urn
+        volumes = [v["size"] for v in spec.get("storage", {}).get("volumes", [])] + \
+            ([spec["storage"]["size"]] if "size" in spec.get("storage", {}) else [])
+        for size in volumes:
+            assert quantity_gib(size) <= quantity_gib(limits["PersistentVolumeClaim"]["storage"]), r.urn
+
+
 def check_cluster(cap, bp, target: str) -> None:
     cluster = plan(bp).cluster
     if cluster is None or cluster.kind != "dedicated":
@@ -113,6 +134,8 @@ def check_cluster(cap, bp, target: str) -> None:
             assert (scaling["minSize"], scaling["desiredSize"], scaling["maxSize"]) == \
                 (pool.min_nodes, pool.nodes, pool.max_nodes), g.urn
             assert g.inputs["instanceTypes"] == list(pool.machines), g.urn
+        eks = one(cap, "aws:eks/cluster:Cluster")
+        assert eks.inputs["kubernetesNetworkConfig"]["serviceIpv4Cidr"] == str(bp.fleet.cluster_networks.services), eks.urn
         return
     capi = one(cap, "kubernetes:cluster.x-k8s.io/v1beta1:Cluster")
     spec = capi.inputs["spec"]
@@ -134,6 +157,8 @@ def test_what_is_built_is_what_the_stack_file_promises(ref, target, size):
         missing = set(export_names(ds.kind)) - set(outputs)
         assert not missing, f"{bp.stack} ({target}) lacks exports {sorted(missing)}"
     check_cluster(cap, bp, target)
+    if target == "vsphere" and bp.data_services:
+        check_fits_the_namespace(cap)
     if target == "vsphere" and plan(bp).sites:
         for pool in cap.by_type("vsphere:index/resourcePool:ResourcePool"):
             assert pool.inputs["cpuLimit"] == bp.size.vcpu * bp.fleet.mhz_per_vcpu, pool.urn

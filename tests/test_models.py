@@ -42,7 +42,7 @@ def test_blueprint_refs(ref):
 
 @pytest.mark.parametrize("ref", ["web-service@2", "web-service@v2.0.0", "Web", "web@01.0.0", "web@1.0.0-rc1"])
 def test_bad_blueprint_refs(ref):
-    with pytest.raises(ValidationError, match="name\\[@major.minor.patch\\]"):
+    with pytest.raises(ValidationError, match="is not a blueprint name .*optionally with @major.minor.patch"):
         make_request(blueprint=ref)
 
 

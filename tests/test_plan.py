@@ -149,3 +149,50 @@ def test_aws_networks_stay_in_the_allocation():
     _, bp = stamped("web-service@2.0.0", "aws", "M", "prod")
     net = plan(bp).network
     assert ip_network(net.cidr) == bp.primary.network.cidr and len(net.zones) == 3
+
+
+def test_each_pair_of_hubs_peers_once_and_routes_per_tier():
+    _, hub_bp = stamped("network-hub@1.0.0", "aws", "M", "prod")
+    hub = plan(hub_bp).hub
+    others = {dc.aws.region: dc for dc, _ in SITES.hubs() if dc.aws.region != hub.region}
+    own = next(h for dc, h in SITES.hubs() if dc.aws.region == hub.region)
+    assert {p.region for p in hub.peers} | set(hub.awaiting_peers) == set(others)
+    for peer in hub.peers:
+        dc = others[peer.region]
+        # The region that sorts first requests; the other accepts the attachment the sites map recorded.
+        assert peer.attachment_id == (own.peering_attachments[peer.region] if peer.region < hub.region else None), peer
+        assert peer.prod_cidrs == tuple(str(n) for pool in dc.pools if pool.tier == "prod" for n in pool.supernets), peer
+        assert peer.nonprod_cidrs == tuple(str(n) for pool in dc.pools if pool.tier == "nonprod" for n in pool.supernets)
+        assert not set(peer.prod_cidrs) & set(peer.nonprod_cidrs), peer
+
+
+@pytest.mark.parametrize("env", ["dev", "prod"])
+def test_team_attachments_join_their_tiers_table_only(env):
+    _, bp = stamped("web-service@2.0.0", "aws", "S", env)
+    attachment = plan(bp).network.hub_attachment
+    tables = bp.primary.aws.hub.route_tables
+    assert attachment.segment_route_table_id == (tables.prod if env == "prod" else tables.nonprod)
+    assert attachment.interconnect_route_table_id == tables.interconnect
+    assert attachment.accept is (bp.primary.aws.hub.account_id != bp.primary.aws.account_id)
+    assert attachment.deploy_role_arn.startswith(f"arn:aws:iam::{bp.primary.aws.hub.account_id}:role/")
+
+
+def test_a_peering_not_yet_requested_waits_instead_of_guessing_an_attachment():
+    _, hub_bp = stamped("network-hub@1.0.0", "aws", "M", "prod")
+    own = hub_bp.primary.aws.hub
+    forgetful = own.model_copy(update={"peering_attachments": {}})
+    aws = hub_bp.primary.aws.model_copy(update={"hub": forgetful})
+    bp = hub_bp.model_copy(update={"placements": (hub_bp.primary.model_copy(update={"aws": aws}),)})
+    hub = plan(bp).hub
+    assert set(hub.awaiting_peers) == set(own.peering_attachments) and all(p.attachment_id is None for p in hub.peers)
+
+
+def test_validate_flags_a_stack_whose_cluster_networks_overlap_the_fleet():
+    from blueprints.checks import check_stack
+
+    _, bp = stamped("k8s-cluster@1.0.0", "vsphere", "S", "dev")
+    assert check_stack(bp, CATALOG, SITES) == []
+    nets = bp.fleet.cluster_networks.model_copy(update={"services": ip_network("10.96.0.0/12")})
+    old = bp.model_copy(update={"fleet": bp.fleet.model_copy(update={"cluster_networks": nets})})
+    found = [f.message for f in check_stack(old, CATALOG, SITES)]
+    assert found and all("cluster network services 10.96.0.0/12 overlaps" in m for m in found), found

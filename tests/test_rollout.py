@@ -11,8 +11,9 @@ import pytest
 from blueprints import stack_files
 from blueprints.errors import BadInput
 from blueprints.stamp import resolve
-from lifecycle.findings import expired_pins, past_sunset
-from lifecycle.pins import Pin, pinned_text, read_pin
+from blueprints.fleet import load_fleet
+from blueprints.fleet_check import check
+from blueprints.pins import Pin, pinned_text, read_pin
 from lifecycle.rollout import apply_wave, plan_rollout
 from lifecycle.waves import Member, canary, plan_waves
 from tests.conftest import make_request
@@ -110,14 +111,21 @@ def test_pinned_stacks_are_held_and_expired_pins_and_sunsets_are_findings(fleet,
     plan = plan_rollout(fleet, catalog, sites, blueprint="web-service", to="2.1.0", envs=ENVS, today=today)
     assert [h.stack for h in plan.held] == ["echo-prod"] and "quarter-end freeze" in plan.held[0].reason
     assert "delta-prod" in {s for w in plan.waves for s in w.stacks}, "an expired pin no longer holds"
-    assert [f.stack for f in expired_pins(fleet, today)] == ["delta-prod"]
+    lifecycle_rules = ("pin-expired", "version-sunset")
+
+    def findings(on: date):
+        stamped = load_fleet(fleet, catalog, sites)
+        stamped.today = on
+        return [f for f in check(stamped) if f.rule in lifecycle_rules]
+
+    assert [(f.rule, f.stacks) for f in findings(today)] == [("pin-expired", ("delta-prod",))]
 
     old = resolve(make_request(team="legacy", blueprint="web-service@1.0.0", target="vsphere", region=None, site="nj2"),
                   catalog, sites, stack_files.read_all(fleet))
     stack_files.write_stack(fleet, old)
-    assert past_sunset(fleet, catalog, date(2027, 3, 31)) == []
-    (finding,) = past_sunset(fleet, catalog, date(2027, 4, 1))
-    assert finding.stack == "legacy-dev" and "web-service@2.1.0" in finding.message, finding
+    assert [f.stacks for f in findings(date(2027, 3, 31)) if f.rule == "version-sunset"] == []
+    (finding,) = [f for f in findings(date(2027, 4, 1)) if f.rule == "version-sunset"]
+    assert finding.stacks == ("legacy-dev",) and "web-service@2.1.0" in finding.message and finding.error, finding
 
 
 def test_cli_pin_and_fleet_commands(fleet, bp):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -52,6 +53,10 @@ def _print_table(report) -> None:
     for e in report.unused:
         console.print(f"[yellow]unused exemption[/] {e.ticket} ({e.policy}, {e.stack}, {escape(e.resource)}) "
                       f"at {report.exemptions_file}:{e.line}", highlight=False)
+    counts = Counter("advisory" if f.status == "violation" and not f.blocking else f.status for f in report.findings)
+    console.print(f"{len(report.results)} stacks against {len(report.policies)} policies: "
+                  f"{sum(f.blocking for f in report.findings)} mandatory violations, {counts['advisory']} advisory, "
+                  f"{counts['exempt']} exempt, {counts['undecided']} undecided", highlight=False)
 
 
 def load_stacks(ctx: typer.Context, stacks: list[str] | None, all_stacks: bool):

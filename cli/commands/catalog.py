@@ -25,7 +25,7 @@ def list_entries(ctx: typer.Context, json: Annotated[bool, typer.Option("--json"
     table = Table("blueprint", "targets", "audience", "summary", title="Blueprint catalog")
     for e in entries:
         status = " [yellow](deprecated)[/]" if e.deprecated else ""
-        table.add_row(f"{e.ref}{status}", ", ".join(e.targets), e.audience, e.summary)
+        table.add_row(f"{e.ref}{status}", ", ".join(e.targets), e.audience, escape(e.summary))
     console.print(table)
 
 
@@ -46,25 +46,25 @@ def show(
     if json:
         print_json(entry.model_dump(mode="json"))
         return
-    console.print(f"[bold]{entry.ref}[/] — {entry.summary}")
+    console.print(f"[bold]{entry.ref}[/] — {escape(entry.summary)}")
     if entry.deprecated:
-        console.print(f"[yellow]deprecated:[/] {entry.deprecated}")
-    console.print(entry.description.strip())
+        console.print(f"[yellow]deprecated:[/] {escape(entry.deprecated)}")
+    console.print(escape(entry.description.strip()))
     console.print(f"\n[bold]targets:[/] {', '.join(entry.targets)}   [bold]audience:[/] {entry.audience}")
     console.print("\n[bold]provisions[/]")
     for item in entry.provisions:
-        console.print(f"  • {item}")
+        console.print(f"  • {escape(item)}")
     if entry.parameters:
         params = Table("parameter", "type", "default", "description")
         for name, p in entry.parameters.items():
-            params.add_row(name, p.type, repr(p.default), p.description)
+            params.add_row(name, p.type, escape(repr(p.default)), escape(p.description))
         console.print(params)
     sizes = Table("size", "vCPU", "memory GiB", "nodes/VMs", "per node")
     for letter, s in entry.sizes.items():
         sizes.add_row(letter, str(s.vcpu), str(s.memory_gib), str(s.nodes), f"{s.node_vcpu} vCPU / {s.node_memory_gib} GiB")
     console.print(sizes)
-    console.print("[bold]the platform runs:[/] " + "; ".join(entry.responsibility.platform))
-    console.print("[bold]the team owns:[/] " + "; ".join(entry.responsibility.team))
+    console.print("[bold]the platform runs:[/] " + escape("; ".join(entry.responsibility.platform)))
+    console.print("[bold]the team owns:[/] " + escape("; ".join(entry.responsibility.team)))
     slo = f"availability {entry.slo.availability}%"
     if entry.slo.rpo_minutes is not None:
         slo += f", RPO {entry.slo.rpo_minutes} min, RTO {entry.slo.rto_minutes} min"

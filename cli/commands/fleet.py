@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import typer
 
+from cli.commands import fleet_check, fleet_operator, fleet_report, fleet_upgrade, fleet_versions
+
 app = typer.Typer(help="Fleet-wide checks, reports, runs and rollouts for platform staff.", no_args_is_help=True)
-
-from cli.commands import fleet_upgrade, fleet_versions  # noqa: E402
-
+app.command("check")(fleet_check.check)
+app.command("report")(fleet_report.report)
+app.command("operator-manifests")(fleet_operator.operator_manifests)
 app.add_typer(fleet_upgrade.app, name="upgrade")
 app.command("versions")(fleet_versions.versions)

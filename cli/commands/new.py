@@ -23,7 +23,41 @@ PROMPTS = {
 
 
 def _flag(field: str) -> str:
-    return "--" + field.split(".")[0].split("[")[0].replace("_", "-")
+    name = field.split(".")[0].split("[")[0]
+    return "TEAM" if name == "team" else "--" + name.replace("_", "-")
+
+
+def _field_error(field: str, value: str) -> str | None:
+    """What is wrong with one answer on its own, judged by the request model."""
+    from blueprints.models import BlueprintRequest
+
+    sample = {"team": "placeholder", "env": "dev", "blueprint": "x", "owner": "a@b.cd", "cost_center": "CC-0"}
+    try:
+        BlueprintRequest.model_validate({**sample, field: value})
+    except ValidationError as exc:
+        loc, msg = first_error(exc)
+        return msg if loc and loc[0] == field else None
+    return None
+
+
+def _answer_check(field: str, st) -> Any:
+    """A prompt's value_proc: a wrong answer is shown with what is wrong, and the question is asked again."""
+    def check(value: str) -> str:
+        value = value.strip()
+        try:
+            if field == "blueprint":
+                st.catalog().get(value)
+            elif field == "region" and value and value not in {r.name for r in st.sites().regions}:
+                raise BadInput(f"unknown region '{value}' (known: {', '.join(r.name for r in st.sites().regions)})")
+            elif field == "site" and value not in {dc.name for _, dc in st.sites().data_centers()}:
+                raise BadInput(f"unknown site '{value}' (see `bp sites list`)")
+        except BadInput as exc:
+            raise typer.BadParameter(str(exc).removeprefix("blueprint: ")) from None
+        problem = _field_error(field, value) if field not in ("region", "site") else None
+        if problem:
+            raise typer.BadParameter(problem)
+        return value
+    return check
 
 
 def _request_from_file(path: Path) -> dict[str, Any]:
@@ -53,7 +87,7 @@ def _data_services(specs: list[str]) -> list[dict[str, str]]:
     return out
 
 
-def _prompt_missing(fields: dict[str, Any]) -> None:
+def _prompt_missing(fields: dict[str, Any], st) -> None:
     interactive = sys.stdin.isatty()
     for field, question in PROMPTS.items():
         if field == "region" and fields.get("site"):
@@ -64,9 +98,10 @@ def _prompt_missing(fields: dict[str, Any]) -> None:
             if field == "region":
                 raise BadInput("--region or --site is required (no terminal to prompt on)")
             raise BadInput(f"{_flag(field)} is required (no terminal to prompt on)")
-        answer = typer.prompt(question, default="" if field == "region" else None, show_default=False)
+        answer = typer.prompt(question, default="" if field == "region" else None, show_default=False,
+                              value_proc=_answer_check(field, st))
         if field == "region" and not answer:
-            fields["site"] = typer.prompt("Site (see `bp sites list`)")
+            fields["site"] = typer.prompt("Site (see `bp sites list`)", value_proc=_answer_check("site", st))
         else:
             fields[field] = answer
 
@@ -117,7 +152,7 @@ def new(
         fields.update({k: v for k, v in flags.items() if v is not None})
         if data_service:
             fields["data_services"] = _data_services(data_service)
-        _prompt_missing(fields)
+        _prompt_missing(fields, st)
 
         catalog = st.catalog()
         if param:
@@ -154,15 +189,17 @@ def new(
         sys.stdout.write(diff or f"{path.relative_to(repo)}: no change\n")
         return
     verb = "Would write" if dry_run else "Wrote"
-    console.print(f"[green]{verb}[/] {path.relative_to(repo)}: {resolved.blueprint_ref} for {request.stack}")
+    console.print(f"[green]{verb}[/] {path.relative_to(repo)}: {resolved.blueprint_ref} for {request.stack}", soft_wrap=True)
     for placement in resolved.placements:
         net = placement.network
         where = f"{placement.region}/{placement.data_center}/{placement.pool} ({placement.target}, {placement.tier})"
         alloc = f", network {net.cidr}" + (f", VLAN {net.vlan}" if net and net.vlan else "") if net else ""
-        console.print(f"  placed in {where}{alloc}")
+        console.print(f"  placed in {where}{alloc}", soft_wrap=True)
     if not dry_run:
         console.print("\nNext steps:")
-        console.print(f"  bp validate {request.stack}        # check it against the catalog, sites map and other stacks")
-        console.print(f"  bp preview {request.stack}         # see every resource offline")
-        console.print(f"  git add {path.relative_to(repo)} && open a pull request; infrastructure staff run "
-                      f"`pulumi up -s {request.stack}`")
+        # Next steps are pasted into a shell: one command per line, never wrapped.
+        for line in (f"  bp validate {request.stack}        # check it against the catalog, sites map and other stacks",
+                     f"  bp preview {request.stack}         # see every resource offline",
+                     f"  git add {path.relative_to(repo)} {path.parent.relative_to(repo)}/allocations.txt"
+                     f"   # then open a pull request; infrastructure staff run `pulumi up -s {request.stack}`"):
+            console.print(line, soft_wrap=True)

@@ -26,7 +26,7 @@ def pin(
     from blueprints.repo_lock import repo_lock
     from blueprints.stack_files import stack_path
     from blueprints.yaml_io import write_atomic
-    from lifecycle.pins import Pin, pinned_text
+    from blueprints.pins import Pin, pinned_text
 
     with user_errors():
         repo = state(ctx).repo

@@ -29,12 +29,12 @@ def _summary(inputs: dict[str, Any]) -> str:
 
 
 def _tree(capture) -> Tree:
-    root = Tree(f"[bold]{capture.stack}[/]")
+    root = Tree(f"[bold]{escape(capture.stack)}[/]")
     nodes: dict[str | None, Tree] = {}
     for r in capture.resources:
         parent = nodes.get(r.parent, root)
         style = "bold cyan" if not r.custom else ""
-        label = f"[{style}]{r.type}[/] {r.name}" if style else f"{r.type} {r.name}"
+        label = f"[{style}]{escape(r.type)}[/] {escape(r.name)}" if style else escape(f"{r.type} {r.name}")
         flags = " [yellow](protected)[/]" if r.protect else ""
         nodes[r.urn] = parent.add(f"{label}{flags}[dim]{_summary(r.inputs)}[/]")
     return root
@@ -57,7 +57,7 @@ def preview(
     try:
         capture = run_preview(repo, resolved, sites)
     except ProgramError as exc:
-        errors.print(f"[bold red]program failed:[/] {exc}", highlight=False, soft_wrap=True)
+        errors.print(f"[bold red]program failed:[/] {escape(str(exc))}", soft_wrap=True)
         raise typer.Exit(EXIT_FINDINGS) from None
 
     if json:
@@ -67,11 +67,11 @@ def preview(
     counts = Counter(r.type for r in capture.resources)
     table = Table("type", "count", title=f"{len(capture.resources)} resources")
     for type_token, n in sorted(counts.items()):
-        table.add_row(type_token, str(n))
+        table.add_row(escape(type_token), str(n))
     console.print(table)
     for read in capture.reads:
-        console.print(f"reads existing {read.type} {escape(read.id)}", highlight=False)
+        console.print(f"reads existing {escape(read.type)} {escape(read.id)}")
     outputs = Table("output", "value", title="Stack outputs")
     for key, value in capture.stack_outputs.items():
-        outputs.add_row(key, escape(str(value)))
+        outputs.add_row(escape(key), escape(str(value)))
     console.print(outputs)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Optional
 
 import typer
+from rich.markup import escape
 
 from cli.context import EXIT_FINDINGS, console, print_json, state, user_errors
 from cli.stacks_arg import load_named
@@ -54,7 +55,7 @@ def validate(
     else:
         for f in findings:
             label = "[red]error[/]" if f.error else "[yellow]warning[/]"
-            console.print(f"{label} {f.stack}: {f.message}", highlight=False)
+            console.print(f"{label} {escape(f.stack)}: {escape(f.message)}", soft_wrap=True)
         bad = {f.stack for f in findings if f.error}
         console.print(f"{len(names) - len(bad)} of {len(names)} stacks valid")
     if failed:

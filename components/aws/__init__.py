@@ -5,7 +5,7 @@ provider through `opts` and tags every taggable resource with the ownership tags
 """
 
 from components.aws.eks import KubernetesCluster, KubernetesClusterArgs, kubeconfig, kubernetes_provider
-from components.aws.hub import HubPeer, NetworkHub, NetworkHubArgs
+from components.aws.hub import HubAttachment, HubAttachmentArgs, HubPeer, NetworkHub, NetworkHubArgs
 from components.aws.kafka import KafkaCluster, KafkaClusterArgs
 from components.aws.network import NetworkFabric, NetworkFabricArgs, subnet_plan
 from components.aws.node_pool import NodePool, NodePoolArgs, Taint
@@ -15,6 +15,8 @@ from components.aws.redis import RedisCache, RedisCacheArgs
 from components.aws.tagging import taggable
 
 __all__ = [
+    "HubAttachment",
+    "HubAttachmentArgs",
     "HubPeer",
     "KafkaCluster",
     "KafkaClusterArgs",

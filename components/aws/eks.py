@@ -53,6 +53,8 @@ class KubernetesClusterArgs:
     """Instance types of the system pool that runs CoreDNS and the CSI controller."""
     system_pool_size: tuple[int, int, int] | None = None
     """(min, desired, max) of the system pool; None: 3/3/6 in prod, 2/2/3 otherwise."""
+    service_cidr: str | None = None
+    """Service network (the sites map's cluster network, outside every fleet network); None: EKS picks one."""
 
     def __post_init__(self) -> None:
         require_ownership(self.tags, "KubernetesClusterArgs")
@@ -174,6 +176,8 @@ class KubernetesCluster(pulumi.ComponentResource):
             ),
             bootstrap_self_managed_addons=False,
             deletion_protection=args.prod,
+            kubernetes_network_config=aws.eks.ClusterKubernetesNetworkConfigArgs(service_ipv4_cidr=args.service_cidr)
+            if args.service_cidr else None,
             upgrade_policy=aws.eks.ClusterUpgradePolicyArgs(support_type="STANDARD"),
             tags=named(tags, name),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[logs, *role_grants]),

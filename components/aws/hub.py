@@ -248,3 +248,60 @@ class NetworkHub(pulumi.ComponentResource):
         data centers and peer regions can answer it.
         """
         return self.prod_route_table_id if prod else self.nonprod_route_table_id
+
+
+@dataclass(frozen=True)
+class HubAttachmentArgs:
+    """A team VPC's attachment as the hub's account sees it. Pass the hub account's provider in `opts`."""
+
+    attachment_id: pulumi.Input[str]
+    """The team's VPC attachment (NetworkFabric.transit_gateway_attachment_id)."""
+    segment_route_table_id: str
+    """The tier's route table: prod or nonprod, never both."""
+    interconnect_route_table_id: str
+    """The interconnect table, so that the data centers and peer regions can answer the VPC."""
+    accept: bool
+    """The attachment comes from another account: accept it first (the hub never accepts automatically)."""
+    tags: Mapping[str, str]
+    """Ownership tags of the team."""
+
+    def __post_init__(self) -> None:
+        require_ownership(self.tags, "HubAttachmentArgs")
+        if self.segment_route_table_id == self.interconnect_route_table_id:
+            raise ValueError("HubAttachmentArgs: the segment and interconnect route tables must differ")
+
+
+class HubAttachment(pulumi.ComponentResource):
+    """Accepts a team's VPC attachment, associates it with its tier's route table and propagates it into
+    that table and the interconnect table only, so prod and nonprod VPCs never learn each other's routes."""
+
+    association_id: pulumi.Output[str]
+
+    def __init__(self, name: str, args: HubAttachmentArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("cloud-blueprints:aws:HubAttachment", name, None, opts)
+        ready: list[pulumi.Resource] = []
+        if args.accept:
+            ready.append(aws.ec2transitgateway.VpcAttachmentAccepter(
+                f"{name}-accept",
+                transit_gateway_attachment_id=args.attachment_id,
+                transit_gateway_default_route_table_association=False,
+                transit_gateway_default_route_table_propagation=False,
+                tags=named(args.tags, f"{name}-accept"),
+                opts=pulumi.ResourceOptions(parent=self),
+            ))
+        after = pulumi.ResourceOptions(parent=self, depends_on=ready)
+        association = aws.ec2transitgateway.RouteTableAssociation(
+            f"{name}-association",
+            transit_gateway_attachment_id=args.attachment_id,
+            transit_gateway_route_table_id=args.segment_route_table_id,
+            opts=after,
+        )
+        for label, table in (("segment", args.segment_route_table_id), ("interconnect", args.interconnect_route_table_id)):
+            aws.ec2transitgateway.RouteTablePropagation(
+                f"{name}-to-{label}",
+                transit_gateway_attachment_id=args.attachment_id,
+                transit_gateway_route_table_id=table,
+                opts=after,
+            )
+        self.association_id = association.id
+        self.register_outputs({"association_id": self.association_id})

@@ -43,7 +43,6 @@ class RedisCacheArgs:
     """A Redis StatefulSet in the team namespace: a primary and replicas, with a PDB when more than one pod."""
 
     namespace: str                      # team namespace
-    prod: bool                          # tier, see above
     storage_class: str                  # storage class of the data volumes
     tags: Mapping[str, str]             # ownership tags, applied as labels
     replicas: int                       # pods: a primary and replicas-1 replicas
@@ -57,8 +56,8 @@ class RedisCache(pulumi.ComponentResource):
     """Redis with append-only persistence, password auth from a generated secret and restricted pods.
 
     Children: a RandomPassword, a Secret holding it, a ConfigMap (redis.conf without secrets), a
-    headless Service for the pods, a client Service for the primary, the StatefulSet and, in prod,
-    a PodDisruptionBudget. Replicas follow pod 0; failover is manual (no Sentinel).
+    headless Service for the pods, a client Service for the primary, the StatefulSet and, with more
+    than one pod, a PodDisruptionBudget. Replicas follow pod 0; failover is manual (no Sentinel).
     """
 
     service_host: pulumi.Output[str]

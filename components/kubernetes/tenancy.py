@@ -35,6 +35,12 @@ class TeamNamespaceArgs:
     """Persistent storage the namespace may claim, GiB. Default: 500."""
     max_pods: int = 200
     """Pods the namespace may run. Default: 200."""
+    max_container_cpu: int = 8
+    """Largest CPU limit of one container (LimitRange), capped by the quota. Default: 8."""
+    max_container_memory_gib: int = 32
+    """Largest memory limit of one container, GiB (LimitRange), capped by the quota. Default: 32."""
+    max_claim_gib: int = 1000
+    """Largest persistent volume claim, GiB (LimitRange), capped by the quota. Default: 1000."""
     renames: Mapping[str, str] = field(default_factory=dict)
     """Logical names the blueprint version gives children instead of the defaults (its moves). Default: none."""
 
@@ -88,8 +94,8 @@ class TeamNamespace(pulumi.ComponentResource):
             },
             opts=inside,
         )
-        max_cpu = min(args.cpu, 8)
-        max_memory = min(args.memory_gib, 32)
+        max_cpu = min(args.cpu, args.max_container_cpu)
+        max_memory = min(args.memory_gib, args.max_container_memory_gib)
         k8s.core.v1.LimitRange(
             f"{name}-limits",
             metadata=meta("team-limits"),
@@ -102,7 +108,7 @@ class TeamNamespace(pulumi.ComponentResource):
                         "defaultRequest": {"cpu": "100m", "memory": "128Mi"},
                         "max": {"cpu": str(max_cpu), "memory": f"{max_memory}Gi"},
                     },
-                    {"type": "PersistentVolumeClaim", "max": {"storage": f"{min(args.storage_gib, 1000)}Gi"}},
+                    {"type": "PersistentVolumeClaim", "max": {"storage": f"{min(args.storage_gib, args.max_claim_gib)}Gi"}},
                 ]
             },
             opts=inside,

@@ -38,7 +38,7 @@ def _program(prod: bool):
             NS, brokers=copies, controllers=3 if prod else 0, storage_class="vsan-default", tags=TAGS, storage_gib=100,
             controller_storage_gib=10, kafka_version="3.9.1", resources=RES,
         ))
-        RedisCache("cache", RedisCacheArgs(NS, prod, "vsan-default", TAGS, replicas=copies, image=REDIS_IMAGE))
+        RedisCache("cache", RedisCacheArgs(NS, "vsan-default", TAGS, replicas=copies, image=REDIS_IMAGE))
 
     return program
 
@@ -191,4 +191,4 @@ def test_custom_resources_are_not_schema_checked_but_builtins_are():
 
 def test_names_that_break_operator_suffixes_are_refused():
     with pytest.raises(engine.ProgramError):
-        engine.run(lambda: RedisCache("Cache_1", RedisCacheArgs(NS, False, "sc", TAGS, replicas=1, image=REDIS_IMAGE)))
+        engine.run(lambda: RedisCache("Cache_1", RedisCacheArgs(NS, "sc", TAGS, replicas=1, image=REDIS_IMAGE)))

@@ -1,0 +1,102 @@
+"""`bp fleet check`: fleet-wide invariants, each a small function from the fleet to its findings.
+
+Add an invariant by writing `def name(fleet) -> Iterable[FleetFinding]` and appending it to INVARIANTS.
+Every invariant is O(n log n) or better in the number of stacks, so the check holds at thousands of stacks.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Iterable
+
+from blueprints.checks import check_stack
+from blueprints.fleet import FleetFinding, StampedFleet
+from blueprints.fleet_sweep import network_overlaps, shared_vlans
+from blueprints.pool_choice import usage_by_pool
+from blueprints.placement import allocations
+
+Invariant = Callable[[StampedFleet], Iterable[FleetFinding]]
+
+
+# Request fields that say who owns a stack and who pays; a stack file lacking one has no accountable owner.
+OWNERSHIP_FIELDS = (".request.owner:", ".request.cost_center:", ".request.team:")
+
+
+def unreadable_stacks(fleet: StampedFleet) -> Iterable[FleetFinding]:
+    """A stack file that does not parse cannot be checked or deployed; one without an owner is named as such."""
+    return [FleetFinding("missing-owner" if any(f in str(exc) for f in OWNERSHIP_FIELDS) else "unreadable",
+                         (name,), str(exc))
+            for name, exc in fleet.unreadable]
+
+
+def stack_checks(fleet: StampedFleet) -> Iterable[FleetFinding]:
+    """Each stack against the catalog and the sites map (unknown or deprecated versions, pools that changed).
+
+    A retired stack's warnings (a deprecated version) are moot: it is on its way out. Its errors still count,
+    since its program must still run to destroy it.
+    """
+    return [FleetFinding("stack", (f.stack,), f.message, f.error)
+            for bp in fleet.stacks for f in check_stack(bp, fleet.catalog, fleet.sites)
+            if f.error or not bp.retired]
+
+
+def networks(fleet: StampedFleet) -> Iterable[FleetFinding]:
+    """No network overlaps another anywhere in the fleet, nor a cluster-internal network of the sites map."""
+    return network_overlaps(fleet.stacks, fleet.sites)
+
+
+def vlans(fleet: StampedFleet) -> Iterable[FleetFinding]:
+    """No VLAN id is used twice on one distributed switch."""
+    return shared_vlans(fleet.stacks)
+
+
+def pool_capacity(fleet: StampedFleet) -> Iterable[FleetFinding]:
+    """No pool has more committed than its capacity."""
+    held = allocations(fleet.stacks)
+    used = usage_by_pool(held)
+    by_pool: dict[str, set[str]] = {}
+    for a in held:
+        by_pool.setdefault(a.pool, set()).add(a.stack)
+    found = []
+    for _, _, pool in fleet.sites.pools():
+        u = used.get(pool.name)
+        if u and (u.vcpu > pool.capacity.vcpu or u.memory_gib > pool.capacity.memory_gib):
+            stacks = tuple(sorted(by_pool[pool.name]))
+            found.append(FleetFinding(
+                "pool-overcommitted", stacks,
+                f"pool {pool.name} is over-committed: {u.vcpu}/{pool.capacity.vcpu} vCPU, "
+                f"{u.memory_gib}/{pool.capacity.memory_gib} GiB memory, by {len(stacks)} stacks"))
+    return found
+
+
+def expired_pins(fleet: StampedFleet) -> Iterable[FleetFinding]:
+    """A pin holds until its expiry; after it the stack must move, or an approver renew the pin."""
+    found = []
+    for bp in fleet.stacks:
+        pin = fleet.pins.get(bp.stack)
+        if pin is not None and not bp.retired and not pin.holds(fleet.today):
+            found.append(FleetFinding("pin-expired", (bp.stack,),
+                                      f"{bp.stack}: pin on {pin.version} expired on {pin.expires} (approver "
+                                      f"{pin.approver}, reason: {pin.reason}); upgrade it or renew the pin with `bp pin`"))
+    return found
+
+
+def past_sunset(fleet: StampedFleet) -> Iterable[FleetFinding]:
+    """No stack in service runs a blueprint version past its sunset date (unknown versions: see stack_checks)."""
+    entries = {e.ref: e for e in fleet.catalog.entries}
+    found = []
+    for bp in fleet.stacks:
+        entry = entries.get(bp.blueprint_ref) if not bp.retired else None
+        if entry is not None and entry.sunset is not None and fleet.today > entry.sunset:
+            found.append(FleetFinding("version-sunset", (bp.stack,),
+                                      f"{bp.stack}: {entry.ref} passed its sunset on {entry.sunset}; run "
+                                      f"`bp upgrade {bp.stack} --to {entry.name}@{entry.successor}`"))
+    return found
+
+
+INVARIANTS: list[Invariant] = [unreadable_stacks, stack_checks, networks, vlans, pool_capacity, expired_pins, past_sunset]
+
+
+def check(fleet: StampedFleet, invariants: Iterable[Invariant] = INVARIANTS) -> list[FleetFinding]:
+    """Every finding of every invariant: errors first, then by rule and stacks."""
+    found = [f for invariant in invariants for f in invariant(fleet)]
+    return sorted(found, key=lambda f: (not f.error, f.rule, f.stacks, f.message))

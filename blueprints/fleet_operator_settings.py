@@ -1,0 +1,58 @@
+"""Where the Pulumi Kubernetes Operator finds the fleet: the sites map's `operator` section, overridable by CLI options."""
+
+from __future__ import annotations
+
+from pydantic import Field, field_validator
+
+from blueprints.models import Frozen, Target
+
+K8S_NAME = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+
+
+class SecretEnv(Frozen):
+    """Environment variables a workspace takes from one Kubernetes Secret (never the values themselves)."""
+
+    secret: str = Field(description="Secret in the stacks' namespace. Required.", pattern=K8S_NAME)
+    keys: dict[str, str] = Field(description="Environment variable -> key in the Secret. Required.", min_length=1)
+
+
+class WorkspaceResources(Frozen):
+    """Requests and limits of each stack's workspace pod (where `pulumi up` runs)."""
+
+    cpu: str = Field("1", description="CPU request. Default: 1.")
+    memory: str = Field("2Gi", description="Memory request and limit. Default: 2Gi.")
+    cpu_limit: str = Field("2", description="CPU limit. Default: 2.")
+
+
+class OperatorSettings(Frozen):
+    """How generated `pulumi.com/v1` Stacks reach the repository, the state backend and the clouds."""
+
+    project_repo: str = Field(description="Git URL of this repository, cloned by each workspace. Required.")
+    branch: str = Field("main", description="Branch deployed. Default: main.")
+    repo_dir: str = Field(".", description="Folder of Pulumi.yaml in the repository. Default: the root.")
+    namespace: str = Field("pulumi-stacks", description="Namespace of the Stacks. Default: pulumi-stacks.", pattern=K8S_NAME)
+    preview_namespace: str = Field(
+        "pulumi-previews", description="Namespace of preview-only Stacks for pull requests. Default: pulumi-previews.",
+        pattern=K8S_NAME,
+    )
+    operator_namespace: str = Field(
+        "pulumi-kubernetes-operator", description="Namespace the operator runs in. Default: pulumi-kubernetes-operator.",
+        pattern=K8S_NAME,
+    )
+    service_account: str = Field("pulumi", description="Workspace service account. Default: pulumi.", pattern=K8S_NAME)
+    organization: str | None = Field(
+        None, description="Pulumi Cloud organization; stacks are then `<org>/<stack>`. Default: none (self-managed backend)."
+    )
+    backend: SecretEnv = Field(description="Backend URL and state secrets, e.g. PULUMI_BACKEND_URL. Required.")
+    credentials: dict[Target, SecretEnv] = Field(
+        default_factory=dict, description="Cloud credentials per target (e.g. VSPHERE_USER/VSPHERE_PASSWORD). Default: none."
+    )
+    resync_seconds: int = Field(600, description="How often each Stack re-checks its branch. Default: 600.", ge=60)
+    workspace: WorkspaceResources = Field(default_factory=WorkspaceResources, description="Workspace pod size. Default: 1 CPU, 2Gi.")
+
+    @field_validator("project_repo")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not (value.startswith(("https://", "ssh://", "git@")) and len(value) > 10):
+            raise ValueError(f"'{value}' is not a git URL (https://, ssh:// or git@)")
+        return value

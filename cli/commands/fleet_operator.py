@@ -1,0 +1,41 @@
+"""`bp fleet operator-manifests`: Pulumi Kubernetes Operator Stacks for every stack, so the operator runs `pulumi up`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from cli.context import console, state, user_errors
+
+
+def operator_manifests(
+    ctx: typer.Context,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Write DIR/platform.yaml, DIR/stacks/*.yaml and a "
+                                                "kustomization; stale stack files there are removed. Default: stdout.")] = None,
+    preview_only: Annotated[bool, typer.Option("--preview-only", help="Stacks that only preview, for a pull request.")] = False,
+    branch: Annotated[Optional[str], typer.Option(help="Branch to deploy or preview. Default: the sites map's.")] = None,
+    project_repo: Annotated[Optional[str], typer.Option(help="Git URL of this repository. Default: the sites map's.")] = None,
+    namespace: Annotated[Optional[str], typer.Option(help="Namespace of the Stacks. Default: the sites map's.")] = None,
+    organization: Annotated[Optional[str], typer.Option(help="Pulumi Cloud organization. Default: the sites map's.")] = None,
+) -> None:
+    """Generate Pulumi Kubernetes Operator v2 manifests: Namespace, ServiceAccount, RBAC, and a Stack per stack file.
+
+    Settings come from the sites map's `operator` section; options override it. Secrets are referenced by name only.
+    """
+    from blueprints import stack_files
+    from blueprints.fleet_operator import manifests
+    from blueprints.fleet_operator_files import render_stdout, write_dir, settings_from
+
+    with user_errors():
+        st = state(ctx)
+        settings = settings_from(st.sites(), project_repo=project_repo, namespace=namespace, organization=organization,
+                                 **({"preview_namespace": namespace} if preview_only and namespace else {}))
+        result = manifests(stack_files.read_all(st.repo), settings, preview=preview_only, branch=branch)
+        if out is None:
+            typer.echo(render_stdout(result), nl=False)
+            return
+        written, removed = write_dir(out, result)
+    console.print(f"Wrote {written} Stacks and the platform objects to {out}" + (f"; removed {removed} stale" if removed else ""))
+    console.print(f"  kubectl apply -k {out}")

@@ -1,0 +1,59 @@
+"""`bp fleet report`: capacity committed per pool, data center and region; teams and owners; versions in use."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from cli.context import console, print_json, state, user_errors
+
+
+class Format(str, Enum):
+    """Output formats."""
+
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+    html = "html"
+
+
+def report(
+    ctx: typer.Context,
+    format: Annotated[Format, typer.Option("--format", "-f", help="table, json, markdown or html.")] = Format.table,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to FILE instead of stdout.")] = None,
+) -> None:
+    """Report the fleet: utilisation per pool, data center and region with charts, teams and owners, versions."""
+    import json as jsonlib
+
+    from blueprints import yaml_io
+    from blueprints.fleet import load_fleet
+    from blueprints.fleet_report import build
+    from cli import fleet_views
+
+    if format is Format.table and output:
+        raise typer.BadParameter("--output needs --format json, markdown or html")
+    with user_errors():
+        st = state(ctx)
+        data = build(load_fleet(st.repo, st.catalog(), st.sites()))
+        if format is Format.table:
+            console.print(fleet_views.as_table(data))
+            return
+        if format is Format.json and not output:
+            print_json(data.as_json())
+            return
+        stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        text = {
+            Format.json: lambda: jsonlib.dumps(data.as_json(), indent=2) + "\n",
+            Format.markdown: lambda: fleet_views.as_markdown(data),
+            Format.html: lambda: fleet_views.as_html(data, f"{st.repo.name} · generated {stamp}"),
+        }[format]()
+        if output is None:
+            typer.echo(text, nl=False)
+            return
+        output.parent.mkdir(parents=True, exist_ok=True)
+        yaml_io.write_atomic(output, text)
+    console.print(f"Wrote {output}")

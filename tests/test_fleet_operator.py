@@ -1,0 +1,160 @@
+"""`bp fleet operator-manifests`: every Stack valid against the operator's CRD; platform objects; settings; files."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import jsonschema
+import pytest
+from ruamel.yaml import YAML
+
+from blueprints.fleet_operator import manifests, stack_resource
+from blueprints.fleet_operator_files import settings_from
+from tests.fleet_support import stamp_fleet, write_fleet
+
+CRD = Path(__file__).parent / "crds" / "pulumi-kubernetes-operator-v2.2.0_pulumi.com_stacks.yaml"
+
+
+def _structural(schema: dict, root: bool = False) -> dict:
+    """A CRD schema as JSON Schema: what the API server would prune (unknown fields) becomes an error."""
+    out = copy.deepcopy(schema)
+    for key in ("properties",):
+        for name, sub in out.get(key, {}).items():
+            out[key][name] = sub if (root and name == "metadata") else _structural(sub)
+    if isinstance(out.get("additionalProperties"), dict):
+        out["additionalProperties"] = _structural(out["additionalProperties"])
+    if isinstance(out.get("items"), dict):
+        out["items"] = _structural(out["items"])
+    if out.get("type") == "object" and "additionalProperties" not in out \
+            and not out.get("x-kubernetes-preserve-unknown-fields"):
+        out["additionalProperties"] = False
+    return out
+
+
+@pytest.fixture(scope="module")
+def stack_schema() -> dict:
+    crd = YAML(typ="safe").load(CRD)
+    version = next(v for v in crd["spec"]["versions"] if v["name"] == "v1")
+    return _structural(version["schema"]["openAPIV3Schema"], root=True)
+
+
+def _validate(resource: dict, schema: dict) -> None:
+    assert resource["apiVersion"] == "pulumi.com/v1" and resource["kind"] == "Stack"
+    jsonschema.Draft7Validator(schema).validate(resource)
+    # The CRD's CEL rule, which jsonschema cannot run.
+    assert len(resource["metadata"]["name"]) <= 42, resource["metadata"]["name"]
+
+
+@pytest.fixture(scope="module")
+def fleet(catalog, sites):
+    return stamp_fleet(catalog, sites, 24)
+
+
+def test_every_generated_stack_is_valid_against_the_operator_crd(fleet, sites, stack_schema):
+    result = manifests(fleet, settings_from(sites))
+    assert [s["metadata"]["name"] for s in result.stacks] == sorted(bp.stack for bp in fleet)
+    for resource in result.stacks:
+        _validate(resource, stack_schema)
+    preview = manifests(fleet, settings_from(sites), preview=True, branch="pr-42")
+    for resource in preview.stacks:
+        _validate(resource, stack_schema)
+
+
+def test_an_unknown_field_or_a_wrong_type_fails_the_crd(fleet, sites, stack_schema):
+    good = stack_resource(fleet[0], settings_from(sites))
+    typo = copy.deepcopy(good)
+    typo["spec"]["destroyOnFinalise"] = False
+    with pytest.raises(jsonschema.ValidationError, match="destroyOnFinalise"):
+        _validate(typo, stack_schema)
+    wrong = copy.deepcopy(good)
+    wrong["spec"]["resyncFrequencySeconds"] = "600"
+    with pytest.raises(jsonschema.ValidationError):
+        _validate(wrong, stack_schema)
+    deep = copy.deepcopy(good)
+    deep["spec"]["workspaceTemplate"]["spec"]["resources"]["requests"]["cpu"] = "one"
+    with pytest.raises(jsonschema.ValidationError):
+        _validate(deep, stack_schema)
+
+
+def test_a_stack_deploys_its_own_stack_file_with_credentials_by_reference(fleet, sites):
+    settings = settings_from(sites)
+    aws = next(bp for bp in fleet if bp.primary.target == "aws")
+    spec = stack_resource(aws, settings)["spec"]
+    assert spec["stack"] == aws.stack and spec["projectRepo"] == settings.project_repo
+    assert spec["branch"] == settings.branch and spec["repoDir"] == settings.repo_dir
+    assert spec["serviceAccountName"] == settings.service_account
+    assert spec["destroyOnFinalize"] is False and "preview" not in spec
+    assert spec["resyncFrequencySeconds"] == settings.resync_seconds
+    refs = spec["envRefs"]
+    assert refs["PULUMI_BACKEND_URL"] == {"type": "Secret", "secret": {"name": settings.backend.secret, "key": "url"}}
+    assert set(refs) >= set(settings.credentials["aws"].keys) and not set(refs) & set(settings.credentials["vsphere"].keys)
+    assert all(ref["type"] == "Secret" for ref in refs.values()), "credentials only by reference, never literal"
+    assert spec["workspaceTemplate"]["spec"]["resources"]["requests"]["memory"] == settings.workspace.memory
+
+
+def test_preview_only_stacks_go_to_their_own_namespace_and_branch(fleet, sites):
+    settings = settings_from(sites)
+    result = manifests(fleet, settings, preview=True, branch="feature/payments")
+    assert {s["metadata"]["namespace"] for s in result.stacks} == {settings.preview_namespace}
+    assert all(s["spec"]["preview"] is True and s["spec"]["branch"] == "feature/payments" for s in result.stacks)
+    assert result.platform[0] == {"apiVersion": "v1", "kind": "Namespace",
+                                  "metadata": {"name": settings.preview_namespace,
+                                               "labels": {"app.kubernetes.io/managed-by": "cloud-blueprints"}}}
+
+
+def test_the_workspace_service_account_is_an_auth_delegator(fleet, sites):
+    settings = settings_from(sites)
+    kinds = {doc["kind"]: doc for doc in manifests(fleet, settings).platform}
+    assert set(kinds) == {"Namespace", "ServiceAccount", "ClusterRoleBinding", "NetworkPolicy"}
+    binding = kinds["ClusterRoleBinding"]
+    assert binding["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
+                                  "name": "system:auth-delegator"}
+    assert binding["subjects"] == [{"kind": "ServiceAccount", "name": settings.service_account,
+                                    "namespace": settings.namespace}]
+    assert kinds["ServiceAccount"]["metadata"] == {"name": settings.service_account, "namespace": settings.namespace,
+                                                   "labels": {"app.kubernetes.io/managed-by": "cloud-blueprints"}}
+
+
+def test_platform_objects_are_valid_kubernetes(fleet, sites):
+    import kubernetes_validate
+
+    for doc in manifests(fleet, settings_from(sites)).platform:
+        kubernetes_validate.validate(doc, "1.31", strict=True)
+
+
+def test_cli_writes_a_kustomize_folder_and_removes_stale_stacks(bp, repo, fleet, stack_schema, tmp_path):
+    write_fleet(repo, fleet[:5])
+    out = tmp_path / "ops"
+    (out / "stacks").mkdir(parents=True)
+    (out / "stacks" / "gone-dev.yaml").write_text("stale\n")
+    result = bp("fleet", "operator-manifests", "--out", str(out), "--branch", "release")
+    assert result.exit_code == 0, result.output
+    yaml = YAML(typ="safe")
+    kustomization = yaml.load(out / "kustomization.yaml")
+    assert kustomization["resources"] == ["platform.yaml", *(f"stacks/{bp.stack}.yaml" for bp in sorted(
+        fleet[:5], key=lambda b: b.stack))]
+    assert not (out / "stacks" / "gone-dev.yaml").exists()
+    for path in (out / "stacks").glob("*.yaml"):
+        stack = yaml.load(path)
+        _validate(stack, stack_schema)
+        assert stack["spec"]["branch"] == "release"
+
+
+def test_options_override_the_sites_map_and_bad_settings_are_bad_input(bp, repo, fleet):
+    write_fleet(repo, fleet[:1])
+    result = bp("fleet", "operator-manifests", "--project-repo", "https://git.example.org/x/y.git",
+                "--organization", "acme")
+    assert result.exit_code == 0, result.output
+    assert "projectRepo: https://git.example.org/x/y.git" in result.stdout
+    assert f"stack: acme/{fleet[0].stack}" in result.stdout
+    bad = bp("fleet", "operator-manifests", "--project-repo", "not-a-url")
+    assert bad.exit_code == 2 and "--project-repo" in bad.output and "not a git URL" in bad.output
+
+
+def test_without_an_operator_section_the_repository_url_is_asked_for(sites):
+    from blueprints.errors import BadInput
+
+    bare = sites.model_copy(update={"operator": None})
+    with pytest.raises(BadInput, match=r"operator\.project_repo.*Field required"):
+        settings_from(bare)
