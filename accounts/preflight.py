@@ -18,6 +18,8 @@ from urllib.parse import parse_qs, urlparse
 from botocore.exceptions import ClientError
 
 from accounts.session import DENIED_CODES, Aws, connect, error_code
+from blueprints.resolved import ResolvedBlueprint
+from blueprints.sites import SitesMap
 from engine.capture import Capture, CapturedResource
 
 ROLE_ARN = re.compile(r"arn:aws[\w-]*:iam::\d{12}:role/[\w+=,.@/-]+")
@@ -281,10 +283,24 @@ def check_provider(need: Needs, stack: str) -> list[Check]:
     return checks
 
 
-def preflight(stack: str, capture: Capture, stack_file: dict) -> Report:
+def hub_drift(resolved: ResolvedBlueprint, sites: SitesMap) -> list[Check]:
+    """Whether the hub each placement was stamped with is still its data center's hub in the sites map."""
+    current = {dc.name: dc.aws.hub for _, dc in sites.data_centers() if dc.aws}
+    checks = []
+    for place in resolved.placements:
+        if place.aws and place.aws.hub:
+            stamped, now = place.aws.hub.transit_gateway_id, current.get(place.data_center)
+            now_id = now.transit_gateway_id if now else "no hub"
+            checks.append(Check(f"sites map hub of {place.data_center}", stamped == now_id,
+                                f"{stamped}" if stamped == now_id else f"the stack has {stamped}, the sites map {now_id}: re-stamp it"))
+    return checks
+
+
+def preflight(resolved: ResolvedBlueprint, sites: SitesMap, capture: Capture, stack_file: dict) -> Report:
     """Check every account and region the stack's program deploys into, and its secrets provider key."""
+    stack = resolved.stack
     needs = needs_of(capture)
-    checks = [c for need in needs for c in check_provider(need, stack)]
+    checks = hub_drift(resolved, sites) + [c for need in needs for c in check_provider(need, stack)]
     secrets = secrets_alias(stack_file)
     if secrets:
         alias, region = secrets

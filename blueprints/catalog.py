@@ -7,11 +7,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, ValidationError, model_validator
 
-from blueprints import yaml_io
-from blueprints.errors import BadInput
-from blueprints.models import BLUEPRINT_REF, REF_WORDS, DataServiceKind, Frozen, ParameterValue, Size, Target
+from blueprints import value_kinds, yaml_io
+from blueprints.errors import BadInput, first_error
+from blueprints.models import BLUEPRINT_REF, REF_WORDS, DataServiceKind, DataServiceRequest, Frozen, ParameterValue, Size, Target
+from blueprints.value_kinds import ValueKind
 from blueprints.versions import Changelog, Move
 
 CATALOG_DIR = Path(__file__).parent / "catalog"
@@ -32,6 +33,21 @@ class Parameter(Frozen):
     allowed: tuple[ParameterValue, ...] | None = Field(None, description="The only values accepted. Default: any.")
     minimum: int | None = Field(None, description="Smallest integer accepted. Default: none.")
     maximum: int | None = Field(None, description="Largest integer accepted. Default: none.")
+    kind: ValueKind | None = Field(
+        None, description="What a string means, checked at `bp new`: dns-label, cidr, semver or email. Default: any text."
+    )
+
+    @model_validator(mode="after")
+    def _self_consistent(self) -> "Parameter":
+        if self.type != "integer" and (self.minimum is not None or self.maximum is not None):
+            raise ValueError(f"minimum and maximum apply to integer parameters, not {self.type}")
+        if self.kind is not None and self.type != "string":
+            raise ValueError(f"kind applies to string parameters, not {self.type}")
+        try:
+            self.check("default", self.default)
+        except BadInput as exc:
+            raise ValueError(f"the default does not fit the parameter: {str(exc).removeprefix('parameters.default: ')}") from None
+        return self
 
     def from_text(self, name: str, text: str) -> ParameterValue:
         """Read a value typed on the command line as this parameter's type."""
@@ -57,6 +73,8 @@ class Parameter(Frozen):
             raise BadInput(f"parameters.{name}: {value} is below the minimum {self.minimum}")
         if self.maximum is not None and value > self.maximum:
             raise BadInput(f"parameters.{name}: {value} is above the maximum {self.maximum}")
+        if isinstance(value, str) and (wrong := value_kinds.problem(self.kind, value)):
+            raise BadInput(f"parameters.{name}: '{value[:60]}' {wrong}")
         return value
 
 
@@ -118,6 +136,9 @@ class NodePoolSpec(Frozen):
         (), description="Taints as key[=value]:NoSchedule|NoExecute|PreferNoSchedule. Default: none."
     )
     spot: bool = Field(False, description="Use spot/preemptible capacity in nonprod. Default: false.")
+    imds_hop_limit: Literal[1, 2] | None = Field(
+        None, description="IMDSv2 hop limit of this pool's nodes (2 lets pods reach the node role). Default: the cluster's."
+    )
 
 
 class BlueprintSpec(Frozen):
@@ -131,6 +152,10 @@ class BlueprintSpec(Frozen):
     network_hub: bool = Field(False, description="Create the regional network hub (platform team only). Default: false.")
     kubernetes_version: str | None = Field(None, description="Kubernetes minor version of a dedicated cluster. Default: none.")
     node_pools: tuple[NodePoolSpec, ...] = Field((), description="Node pools of a dedicated cluster. Default: none.")
+    imds_hop_limit: Literal[1, 2] = Field(
+        1, description="IMDSv2 hop limit of a dedicated cluster's nodes, system pool included; 1 keeps pods off the "
+        "node role's credentials. Default: 1."
+    )
     network_prefix: dict[Target, int] = Field(
         default_factory=dict, description="Prefix length of the network allocated per target (e.g. aws: 20). Default: none."
     )
@@ -141,6 +166,10 @@ class BlueprintSpec(Frozen):
     default_data_services: tuple[dict[str, str], ...] = Field(
         (), description="Data services provisioned when the request names none, as {kind, size}. Default: none."
     )
+
+    def hop_limit(self, pool: NodePoolSpec) -> int:
+        """The IMDSv2 hop limit of a pool's nodes: its own, else the cluster's."""
+        return pool.imds_hop_limit or self.imds_hop_limit
 
 
 class Responsibility(Frozen):
@@ -208,6 +237,7 @@ class CatalogEntry(Frozen):
                 for size, ds in self.data_service_sizes[kind].items():
                     if not (ds.aws_class or "").startswith(AWS_CLASS_PREFIX[kind]):
                         raise ValueError(f"data_service_sizes.{kind}.{size}.aws_class: need a {AWS_CLASS_PREFIX[kind]}* class")
+        self._defaults_offered()
         if self.deprecated and (self.sunset is None or self.successor is None):
             raise ValueError("deprecated: a deprecated version needs a sunset date and a successor")
         if not self.deprecated and (self.sunset or self.successor):
@@ -233,6 +263,16 @@ class CatalogEntry(Frozen):
             return (terms.version,) if terms.version else ()
         param = self.parameters[terms.version_parameter]
         return tuple(str(v) for v in (param.allowed or (param.default,)))
+
+    def _defaults_offered(self) -> None:
+        """The default data services are requests the entry itself would accept."""
+        for i, wanted in enumerate(self.spec.default_data_services):
+            try:
+                service = DataServiceRequest.model_validate(wanted)
+            except ValidationError as exc:
+                raise ValueError(f"spec.default_data_services[{i}]: {first_error(exc)[1]}") from None
+            if service.kind not in self.spec.data_services:
+                raise ValueError(f"spec.default_data_services[{i}]: {service.kind} is not in spec.data_services")
 
     @property
     def ref(self) -> str:
@@ -279,6 +319,19 @@ class Catalog:
     def versions(self, name: str) -> list[CatalogEntry]:
         """Every version of one blueprint, oldest first."""
         return [e for e in self.entries if e.name == name]
+
+    def warnings(self, entry: CatalogEntry, audience: str = "application-team") -> list[str]:
+        """Why stamping `entry` deserves a second look, each naming what to use instead."""
+        found = []
+        if entry.deprecated:
+            current = [e for e in self.versions(entry.name) if not e.deprecated]
+            instead = f"; use {current[-1].ref} instead" if current else ""
+            found.append(f"{entry.ref} is deprecated: {entry.deprecated.rstrip('.')}{instead}")
+        if entry.audience != audience:
+            meant = sorted({e.name for e in self.entries if e.audience == audience and set(e.targets) & set(entry.targets)})
+            instead = f"; {audience.replace('-', ' ')}s ask for {' or '.join(meant)}" if meant else ""
+            found.append(f"{entry.ref} is meant for the {entry.audience.replace('-', ' ')}{instead}")
+        return found
 
     def get(self, ref: str) -> CatalogEntry:
         """The entry for `name[@version]`; no version means the newest non-deprecated one."""

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
+from blueprints.capacity import pool_use
 from blueprints.checks import check_stack
 from blueprints.fleet import FleetFinding, StampedFleet
 from blueprints.fleet_sweep import network_overlaps, shared_vlans
-from blueprints.pool_choice import usage_by_pool
-from blueprints.placement import allocations
 
 Invariant = Callable[[StampedFleet], Iterable[FleetFinding]]
 
@@ -51,20 +50,19 @@ def vlans(fleet: StampedFleet) -> Iterable[FleetFinding]:
 
 def pool_capacity(fleet: StampedFleet) -> Iterable[FleetFinding]:
     """No pool has more committed than its capacity."""
-    held = allocations(fleet.stacks)
-    used = usage_by_pool(held)
+    use = pool_use((pool for _, _, pool in fleet.sites.pools()), fleet.stacks)
     by_pool: dict[str, set[str]] = {}
-    for a in held:
-        by_pool.setdefault(a.pool, set()).add(a.stack)
+    for bp in fleet.stacks:
+        for p in bp.placements:
+            by_pool.setdefault(p.pool, set()).add(bp.stack)
     found = []
-    for _, _, pool in fleet.sites.pools():
-        u = used.get(pool.name)
-        if u and (u.vcpu > pool.capacity.vcpu or u.memory_gib > pool.capacity.memory_gib):
-            stacks = tuple(sorted(by_pool[pool.name]))
+    for name, u in use.items():
+        if u.free_vcpu < 0 or u.free_memory_gib < 0:
+            stacks = tuple(sorted(by_pool[name]))
             found.append(FleetFinding(
                 "pool-overcommitted", stacks,
-                f"pool {pool.name} is over-committed: {u.vcpu}/{pool.capacity.vcpu} vCPU, "
-                f"{u.memory_gib}/{pool.capacity.memory_gib} GiB memory, by {len(stacks)} stacks"))
+                f"pool {name} is over-committed: {u.used_vcpu}/{u.vcpu} vCPU, "
+                f"{u.used_memory_gib}/{u.memory_gib} GiB memory, by {len(stacks)} stacks"))
     return found
 
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 
+from blueprints.capacity import pool_use
 from blueprints.fleet import StampedFleet
-from blueprints.placement import allocations
-from blueprints.pool_choice import usage_by_pool
 
 
 @dataclass
@@ -127,15 +126,13 @@ def _teams(fleet: StampedFleet) -> list[Team]:
 
 def build(fleet: StampedFleet) -> FleetReport:
     """The report of a fleet: utilisation per pool, data center and region in sites-map order."""
-    used = usage_by_pool(allocations(fleet.stacks))
-    placements = Counter(p.pool for bp in fleet.stacks for p in bp.placements)
+    use = pool_use((pool for _, _, pool in fleet.sites.pools()), fleet.stacks)
     regions: dict[str, Utilisation] = {}
     dcs: dict[str, Utilisation] = {}
     pools = []
     for region, dc, pool in fleet.sites.pools():
-        u = used.get(pool.name)
-        row = Utilisation(pool.name, u.vcpu if u else 0, pool.capacity.vcpu, u.memory_gib if u else 0,
-                          pool.capacity.memory_gib, placements[pool.name],
+        u = use[pool.name]
+        row = Utilisation(pool.name, u.used_vcpu, u.vcpu, u.used_memory_gib, u.memory_gib, u.stacks,
                           {"region": region.name, "data_center": dc.name, "target": dc.target, "tier": pool.tier,
                            "zones": ", ".join(pool.compliance_zones)})
         pools.append(row)

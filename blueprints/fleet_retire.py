@@ -12,6 +12,7 @@ from pathlib import Path
 
 from blueprints import stack_files
 from blueprints.errors import BadInput
+from blueprints.repo_lock import repo_lock
 from blueprints.resolved import ResolvedBlueprint, Retirement
 
 
@@ -22,9 +23,11 @@ def retire(repo: Path, stack: str, reason: str, today: date | None = None) -> tu
         raise BadInput(f"no stack '{stack}' in this repository", path)
     if not reason.strip():
         raise BadInput("--reason: say why the stack is retired")
-    current = stack_files.read_stack(path)
-    if current.retired:
-        return current, False
-    retired = current.model_copy(update={"retirement": Retirement(since=today or date.today(), reason=reason.strip())})
-    stack_files.write_stack(repo, retired, force=True)
+    # Under the allocation lock, so a concurrent re-stamp of the same stack cannot interleave with this rewrite.
+    with repo_lock(repo):
+        current = stack_files.read_stack(path)
+        if current.retired:
+            return current, False
+        retired = current.model_copy(update={"retirement": Retirement(since=today or date.today(), reason=reason.strip())})
+        stack_files.write_stack(repo, retired, force=True)
     return retired, True

@@ -53,20 +53,23 @@ class BlueprintRequest(Frozen):
         None, description="Where it runs: aws or vsphere. Default: the site's target, else the entry's first target."
     )
     region: str | None = Field(
-        None, description="Region of the sites map (e.g. amer); placement picks a data center in it. Default: none."
+        None, description="Region of the sites map (e.g. amer); placement picks a data center in it. Default: none.",
+        max_length=63,
     )
-    site: str | None = Field(None, description="Data center of the sites map (e.g. ny1). Default: none.")
+    site: str | None = Field(None, description="Data center of the sites map (e.g. ny1). Default: none.", max_length=63)
     size: Size = Field("M", description="Size class: S, M, L or XL, mapped to vCPU, memory and nodes by the catalog. Default: M.")
     data_services: tuple[DataServiceRequest, ...] | None = Field(
         None, description="Data services to provision. Default: the catalog entry's defaults."
     )
-    owner: str = Field(description="Owner's e-mail address, accountable for the stack. Required.")
+    owner: str = Field(description="Owner's e-mail address, accountable for the stack (at most 254 characters). Required.",
+                       max_length=254)
     cost_center: str = Field(
         description="Cost center the spend is charged to (letters, digits, '-', 2-32 characters). Required.",
         pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{1,31}$",
     )
     contact: str | None = Field(
-        None, description="On-call contact (rota, channel or e-mail). Default: the owner."
+        None, description="On-call contact (rota, channel or e-mail; at most 128 characters). Default: the owner.",
+        max_length=128,
     )
     compliance_zone: ComplianceZone = Field(
         "general", description="Compliance zone the workload belongs to: general, pci, sox or hipaa. Default: general."

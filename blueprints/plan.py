@@ -55,6 +55,8 @@ class NodePoolPlan:
     """Most nodes the autoscaler adds."""
     disk_gib: int
     """Root disk of one node, GiB."""
+    imds_hop_limit: int
+    """IMDSv2 hop limit of the nodes (EKS), from the catalog: 1 keeps pods off the node role's credentials."""
     labels: dict[str, str] = field(default_factory=dict)
     """Node labels."""
     taints: tuple[Taint, ...] = ()
@@ -336,9 +338,9 @@ class BackupPlan:
     bucket: str
     """Bucket."""
     prefix: str
-    """The stack's prefix in it."""
+    """The stack's prefix in it (`<team>-<env>`): the only one its key may write."""
     credentials_secret: str
-    """Secret with the object store credentials."""
+    """Secret in the team namespace with the team's own object-store key, never a site-wide one."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -436,7 +438,8 @@ def _node_pools(bp: ResolvedBlueprint, machine: str, autoscale: bool) -> tuple[N
         sized = pool.nodes is None
         pools.append(NodePoolPlan(
             name=pool.name, machines=(machine,), nodes=nodes, min_nodes=nodes,
-            max_nodes=nodes * 2 if autoscale else nodes, disk_gib=bp.size.disk_gib, labels=dict(pool.labels),
+            max_nodes=nodes * 2 if autoscale else nodes, disk_gib=bp.size.disk_gib,
+            imds_hop_limit=bp.spec.hop_limit(pool), labels=dict(pool.labels),
             taints=tuple(_taint(t) for t in pool.taints), spot=(pool.spot or spot) and sized and not bp.prod,
         ))
     return tuple(pools)
@@ -477,7 +480,7 @@ def _aws_cluster(bp: ResolvedBlueprint, place: Placement) -> ClusterPlan | None:
         kind="dedicated", kubernetes_version=bp.spec.kubernetes_version, node_pools=_node_pools(bp, machine, True),
         system_pool=NodePoolPlan(
             name="system", machines=system.instance_types, nodes=counts.desired, min_nodes=counts.min,
-            max_nodes=counts.max, disk_gib=bp.size.disk_gib,
+            max_nodes=counts.max, disk_gib=bp.size.disk_gib, imds_hop_limit=bp.spec.imds_hop_limit,
         ),
         service_cidr=str(fleet.cluster_networks.services), service_domain=fleet.cluster_networks.service_domain,
     )

@@ -72,9 +72,11 @@ class BackupStore(Frozen):
     """The site's S3-compatible object store for operator-run backups."""
 
     endpoint_url: str = Field(description="S3 endpoint of the on-prem object store. Required.")
-    bucket: str = Field(description="Bucket that holds team backups under <stack>/. Required.")
+    bucket: str = Field(description="Bucket that holds each team's backups under <team>-<env>/. Required.")
     credentials_secret: str = Field(
-        description="Secret the platform syncs into every team namespace with ACCESS_KEY_ID/ACCESS_SECRET_KEY. Required."
+        description="Secret, in each team namespace, holding that team's own object-store key (ACCESS_KEY_ID/"
+        "ACCESS_SECRET_KEY): the platform's onboarding creates one store user per stack, allowed only "
+        "<bucket>/<team>-<env>/, and delivers its key there. Never a site-wide key. Required."
     )
 
 

@@ -125,10 +125,11 @@ def render_update(path: Path, old_text: str, resolved: ResolvedBlueprint) -> str
 
 
 def write_stack(repo: Path, resolved: ResolvedBlueprint, force: bool = False) -> Path:
-    """Write the stack file atomically; an existing one is replaced only with `force`."""
+    """Write the stack file atomically; an existing one is changed only with `force`, and then only its blueprint key."""
     stacks_folder(repo)
     path = stack_path(repo, resolved.stack)
     if path.exists() and not force:
         raise BadInput(f"{path.name} exists; pass --force to replace it", path)
-    yaml_io.write_atomic(path, render(resolved))
+    text = render_update(path, yaml_io.read_text(path), resolved) if path.exists() else render(resolved)
+    yaml_io.write_atomic(path, text)
     return path

@@ -66,9 +66,15 @@ def _decide(repo: Path, request: BlueprintRequest, catalog: Catalog, sites: Site
     return Stamped(resolved, path, None, stack_files.render(resolved)), others
 
 
-def stamp(repo: Path, request: BlueprintRequest, catalog: Catalog, sites: SitesMap,
+def stamp(repo: Path | None, request: BlueprintRequest, catalog: Catalog, sites: SitesMap,
           opts: StampOptions = StampOptions(), trace: list | None = None) -> Stamped:
-    """Resolve the request against the repository and write its stack file and the ledger, under the lock."""
+    """Resolve the request against the repository and write its stack file and the ledger, under the lock.
+
+    A dry run may have no repository (`repo` None): it is then resolved against no stamped stacks.
+    """
+    if repo is None and opts.dry_run:
+        resolved = resolve(request, catalog, sites, trace=trace)
+        return Stamped(resolved, stack_files.stack_path(Path.cwd(), request.stack), None, stack_files.render(resolved))
     folder = stack_files.stacks_folder(repo)
     if opts.dry_run:
         return _decide(repo, request, catalog, sites, opts, trace)[0]

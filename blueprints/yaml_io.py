@@ -112,12 +112,23 @@ def line_of(data: Any, loc: tuple) -> int | None:
     return line
 
 
+def _loc_in_message(msg: str) -> tuple[tuple, str]:
+    """A whole-model check names its field in its message (`spec.items[0]: ...`); make that the location."""
+    match = re.match(r"^([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*|\[\d+\])*): (.*)$", msg)
+    if not match:
+        return (), msg
+    parts = re.findall(r"[A-Za-z_][\w-]*|\[\d+\]", match[1])
+    return tuple(int(p[1:-1]) if p.startswith("[") else p for p in parts), match[2]
+
+
 def parse(model: type[BaseModel], data: Any, path: Path, prefix: tuple = ()) -> Any:
     """Validate parsed YAML (the node at `prefix` of the file) into `model`; an error names the file, line and field."""
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         loc, msg = first_error(exc)
+        if not loc:
+            loc, msg = _loc_in_message(msg)
         full = prefix + loc
         where = f"{field_path(full)}: " if full else ""
         # Data from `load_data` carries no line marks: read the file again with them.

@@ -60,6 +60,7 @@ def dedicated_cluster(name: str, plan: AwsPlan, base: Foundation, parent: pulumi
         admin_role_arns=[plan.admin_role_arn], team_role_arns=[plan.team_role_arn], team_namespaces=[plan.stack],
         system_instance_types=list(system.machines),
         system_pool_size=(system.min_nodes, system.nodes, system.max_nodes), service_cidr=spec.service_cidr,
+        system_metadata_hop_limit=system.imds_hop_limit,
     ), opts=base.opts)
     for pool in spec.node_pools:
         NodePool(f"{name}-{pool.name}", NodePoolArgs(
@@ -67,6 +68,7 @@ def dedicated_cluster(name: str, plan: AwsPlan, base: Foundation, parent: pulumi
             min_size=pool.min_nodes, desired_size=pool.nodes, max_size=pool.max_nodes, prod=plan.prod, tags=plan.tags,
             labels=pool.labels, taints=[Taint(key=t.key, value=t.value, effect=EKS_TAINT_EFFECTS[t.effect]) for t in pool.taints],
             capacity_type="SPOT" if pool.spot else "ON_DEMAND", disk_size_gib=pool.disk_gib,
+            metadata_hop_limit=pool.imds_hop_limit,
         ), opts=pulumi.ResourceOptions(parent=cluster, provider=base.opts.provider))
     return Cluster(
         access=ClusterAccess(cluster_name=cluster.cluster_name, kubeconfig=cluster.kubeconfig),

@@ -8,8 +8,10 @@ properties with secrets marked, options, provider, parent, dependencies and prop
 
 from __future__ import annotations
 
+import ctypes
 import os
 import select
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -26,6 +28,12 @@ from engine.capture import SECRET, Capture, CapturedResource
 
 STARTUP_SECONDS = 60
 _GRPC_OPTIONS = [("grpc.max_receive_message_length", 400 * 1024 * 1024), ("grpc.max_send_message_length", 400 * 1024 * 1024)]
+
+
+def _die_with_parent() -> None:
+    """In the child: ask Linux for SIGKILL when the launching thread ends (PR_SET_PDEATHSIG); elsewhere, nothing."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)
 
 
 class PackError(Exception):
@@ -46,16 +54,26 @@ class PackProcess:
     """A policy pack running as its own process, reached over gRPC on the port it printed."""
 
     def __init__(self, pack_dir: Path, env: dict[str, str] | None = None):
+        """Launch the pack; `connect` then waits for its port, so several packs can start side by side.
+
+        The pack dies with the thread that launched it (Linux), so a killed audit leaves no pack behind.
+        """
         self.pack_dir = Path(pack_dir)
         # Like the engine: the pack's folder is the program, run by the pulumi.policy launcher, unbuffered.
         self.process = subprocess.Popen(
             [sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:0", str(self.pack_dir)],
             cwd=self.pack_dir, env={**os.environ, **(env or {})},
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            preexec_fn=_die_with_parent,
         )
+        self.stub = None
+
+    def connect(self) -> "PackProcess":
+        """Read the port the pack prints and open the channel."""
         port = self._read_port()
         self.channel = grpc.insecure_channel(f"127.0.0.1:{port}", options=_GRPC_OPTIONS)
         self.stub = analyzer_pb2_grpc.AnalyzerStub(self.channel)
+        return self
 
     def _read_port(self) -> int:
         ready, _, _ = select.select([self.process.stdout], [], [], STARTUP_SECONDS)
@@ -87,7 +105,8 @@ class PackProcess:
 
     def close(self) -> None:
         """Stop the pack (the engine kills its plugins the same way)."""
-        self.channel.close()
+        if self.stub is not None:
+            self.channel.close()
         self.process.kill()
         self.process.communicate(timeout=10)
 

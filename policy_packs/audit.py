@@ -203,7 +203,10 @@ class InProcessPack:
 
 
 class Auditor:
-    """Running packs, configured once, that evaluate any number of stacks."""
+    """Running packs, configured once, that evaluate any number of stacks.
+
+    The pack processes live as long as the thread that created the Auditor; use it from any thread meanwhile.
+    """
 
     def __init__(self, packs: Iterable[str] | None = None, config: dict[str, Any] | None = None,
                  config_source: str = "--config", exemptions_file: Path | None = None, in_process: bool = False):
@@ -232,9 +235,13 @@ class Auditor:
         if in_process:
             return {p: InProcessPack(p, self.exemptions) for p in self.packs}
         env = {ex.ENV: str(self.exemptions_file.resolve())}
-        with ThreadPoolExecutor(len(self.packs)) as pool:
-            started = dict(zip(self.packs, pool.map(lambda p: PackProcess(pack_dir(p), env), self.packs)))
-        return started
+        launched = {p: PackProcess(pack_dir(p), env) for p in self.packs}
+        try:
+            return {p: process.connect() for p, process in launched.items()}
+        except BaseException:
+            for process in launched.values():
+                process.close()
+            raise
 
     def _configure(self, config: dict[str, Any], source: str) -> dict[str, PolicyMeta]:
         known = {"all"} | {r.name for p in self.packs for r in rules(p)}

@@ -44,9 +44,14 @@ step "Audit every stack against the policy packs (baseline, aws, kubernetes, vsp
 bp --repo "$work" audit --all --format html --output "$reports/audit.html"
 bp --repo "$work" policy docs --format html --output "$reports/policy-docs.html"
 
+step "The fleet: invariants across every stack, and the capacity report"
+bp --repo "$work" fleet check
+bp --repo "$work" fleet report --format html --output "$reports/fleet.html"
+
 cat <<MSG
 
 The audit report (open it in a browser, it works offline): $reports/audit.html
+The fleet report: $reports/fleet.html
 The policy catalog with its control matrix: $reports/policy-docs.html
 
 Where to look next:

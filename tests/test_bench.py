@@ -1,9 +1,12 @@
-"""A small fleet run, so the benchmark keeps working; the fleet-scale figures come from `make bench`."""
+"""A 20-stack benchmark run, so the benchmark keeps working; the fleet-scale figures come from `make bench`."""
 
-from bench.fleet import MIX, run
+from bench.fleet import run
 
 
-def test_a_small_fleet_stamps_and_previews():
-    figures = run(len(MIX))
-    assert figures["stacks"] == len(MIX)
-    assert figures["resources"] > 20 * len(MIX), figures
+def test_a_small_fleet_runs_every_measurement():
+    figures = run(20, jobs=2, baseline_sample=2)
+    assert figures["stacks"] == 20 and figures["refused_for_capacity"] == 0, figures
+    assert figures["resources"] > 20 * 20 and figures["cold_preview_failed"] == 0, figures
+    assert figures["validate_errors"] == 0 and figures["fleet_check_errors"] == 0, figures
+    assert figures["warm_ran"] == 1, figures
+    assert figures["baseline_ms_per_stack"] > 0 and figures["throughput_per_core_vs_baseline"] > 0, figures

@@ -124,3 +124,18 @@ def test_the_preview_table_keeps_colons(bp, repo):
               "--owner", "lead@example.com", "--cost-center", "CC-1").exit_code == 0
     out = run_bp(repo, "preview", "payments-prod").stdout
     assert ":secret:" in out and "㊙" not in out
+
+
+def test_prompts_check_each_answer_and_ask_again(bp, repo, monkeypatch):
+    import types
+
+    from cli.commands import new as new_command
+
+    monkeypatch.setattr(new_command, "sys", types.SimpleNamespace(stdin=types.SimpleNamespace(isatty=lambda: True)))
+    answers = "nope\nvm-app\nqa\ndev\nnobody\nlead@example.com\nCC 1\nCC-1\nmars\n\nzz9\nny1\n"
+    result = bp("new", "payments", input=answers)
+    assert result.exit_code == 0, result.output
+    for problem in ("unknown blueprint 'nope'", "Error: Input should be 'dev'", "'nobody' is not an e-mail address", "CC 1",
+                    "unknown region 'mars'", "unknown site 'zz9'"):
+        assert problem in result.output, problem
+    assert (repo / "stacks" / "Pulumi.payments-dev.yaml").is_file()

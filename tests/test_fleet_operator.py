@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 
 import jsonschema
 import pytest
@@ -12,36 +11,17 @@ from ruamel.yaml import YAML
 from blueprints.fleet_operator import manifests, stack_resource
 from blueprints.fleet_operator_files import settings_from
 from tests.fleet_support import stamp_fleet, write_fleet
-
-CRD = Path(__file__).parent / "crds" / "pulumi-kubernetes-operator-v2.2.0_pulumi.com_stacks.yaml"
-
-
-def _structural(schema: dict, root: bool = False) -> dict:
-    """A CRD schema as JSON Schema: what the API server would prune (unknown fields) becomes an error."""
-    out = copy.deepcopy(schema)
-    for key in ("properties",):
-        for name, sub in out.get(key, {}).items():
-            out[key][name] = sub if (root and name == "metadata") else _structural(sub)
-    if isinstance(out.get("additionalProperties"), dict):
-        out["additionalProperties"] = _structural(out["additionalProperties"])
-    if isinstance(out.get("items"), dict):
-        out["items"] = _structural(out["items"])
-    if out.get("type") == "object" and "additionalProperties" not in out \
-            and not out.get("x-kubernetes-preserve-unknown-fields"):
-        out["additionalProperties"] = False
-    return out
+from tests.kube_schema import CrdValidator, crd_schemas
 
 
 @pytest.fixture(scope="module")
 def stack_schema() -> dict:
-    crd = YAML(typ="safe").load(CRD)
-    version = next(v for v in crd["spec"]["versions"] if v["name"] == "v1")
-    return _structural(version["schema"]["openAPIV3Schema"], root=True)
+    return crd_schemas()[("pulumi.com/v1", "Stack")]
 
 
 def _validate(resource: dict, schema: dict) -> None:
     assert resource["apiVersion"] == "pulumi.com/v1" and resource["kind"] == "Stack"
-    jsonschema.Draft7Validator(schema).validate(resource)
+    CrdValidator(schema).validate(resource)
     # The CRD's CEL rule, which jsonschema cannot run.
     assert len(resource["metadata"]["name"]) <= 42, resource["metadata"]["name"]
 

@@ -86,3 +86,13 @@ def test_moving_a_network_needs_a_flag_and_prod_needs_two(bp, repo):
     assert result.exit_code == 2 and "--i-understand-prod-network-move" in result.output
     result = bp("new", "payments", *AWS, "--force", "--move-network", "--i-understand-prod-network-move")
     assert result.exit_code == 0, result.output
+
+
+def test_retiring_a_stack_keeps_foreign_keys(bp, repo):
+    assert bp("new", "payments", *AWS).exit_code == 0
+    path = stack(repo, "payments-prod")
+    add_foreign_keys(path)
+    assert bp("retire", "payments-prod", "--reason", "moved to payments2").exit_code == 0
+    text = path.read_text()
+    assert text.startswith(FOREIGN_TOP) and FOREIGN_CONFIG in text and text.endswith("# trailing note\n")
+    assert read_stack(path).retired

@@ -7,9 +7,11 @@ from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
+from rich.markup import escape
 
 from blueprints.errors import BadInput, field_path, first_error
-from cli.context import console, print_json, state, user_errors
+from cli import completion
+from cli.context import console, errors, print_json, state, user_errors
 from cli.explain import explained
 
 # Fields a person may be asked for when they are missing and a terminal is attached.
@@ -29,6 +31,8 @@ def _flag(field: str) -> str:
 
 def _field_error(field: str, value: str) -> str | None:
     """What is wrong with one answer on its own, judged by the request model."""
+    from pydantic import ValidationError
+
     from blueprints.models import BlueprintRequest
 
     sample = {"team": "placeholder", "env": "dev", "blueprint": "x", "owner": "a@b.cd", "cost_center": "CC-0"}
@@ -109,12 +113,12 @@ def _prompt_missing(fields: dict[str, Any], st) -> None:
 def new(
     ctx: typer.Context,
     team: Annotated[str, typer.Argument(help="Team name (DNS-1123 label, 2-30 characters).")],
-    blueprint: Annotated[Optional[str], typer.Option("--blueprint", "-b", help="NAME[@VERSION] from `bp catalog list`.")] = None,
-    env: Annotated[Optional[str], typer.Option("--env", "-e", help="dev, test, stage or prod.")] = None,
-    target: Annotated[Optional[str], typer.Option(help="aws or vsphere. Default: the site's, else the blueprint's first.")] = None,
-    region: Annotated[Optional[str], typer.Option(help="Region of the sites map (e.g. amer).")] = None,
-    site: Annotated[Optional[str], typer.Option(help="Data center of the sites map (e.g. ny1).")] = None,
-    size: Annotated[Optional[str], typer.Option(help="S, M, L or XL. Default: M.")] = None,
+    blueprint: Annotated[Optional[str], typer.Option("--blueprint", "-b", help="NAME[@VERSION] from `bp catalog list`.", autocompletion=completion.blueprint_refs)] = None,
+    env: Annotated[Optional[str], typer.Option("--env", "-e", help="dev, test, stage or prod.", autocompletion=completion.envs)] = None,
+    target: Annotated[Optional[str], typer.Option(help="aws or vsphere. Default: the site's, else the blueprint's first.", autocompletion=completion.targets)] = None,
+    region: Annotated[Optional[str], typer.Option(help="Region of the sites map (e.g. amer).", autocompletion=completion.regions)] = None,
+    site: Annotated[Optional[str], typer.Option(help="Data center of the sites map (e.g. ny1).", autocompletion=completion.site_names)] = None,
+    size: Annotated[Optional[str], typer.Option(help="S, M, L or XL. Default: M.", autocompletion=completion.sizes)] = None,
     owner: Annotated[Optional[str], typer.Option(help="Owner's e-mail address.")] = None,
     cost_center: Annotated[Optional[str], typer.Option(help="Cost center to charge.")] = None,
     contact: Annotated[Optional[str], typer.Option(help="On-call contact. Default: the owner.")] = None,
@@ -144,7 +148,8 @@ def new(
 
     with user_errors():
         st = state(ctx)
-        repo = st.repo
+        # A dry run also works outside a repository: there are no stamped stacks to keep clear of.
+        repo = st.found_repo() if dry_run else st.repo
         fields: dict[str, Any] = _request_from_file(from_file) if from_file else {}
         flags = {"team": team, "blueprint": blueprint, "env": env, "target": target, "region": region, "site": site,
                  "size": size, "owner": owner, "cost_center": cost_center, "contact": contact,
@@ -165,7 +170,11 @@ def new(
                 if name not in entry.parameters:
                     known = ", ".join(entry.parameters) or "none"
                     raise BadInput(f"--param {name}: not a parameter of {entry.ref} (declared: {known})")
-                params[name] = entry.parameters[name].from_text(name, text)
+                declared = entry.parameters[name]
+                try:
+                    params[name] = declared.check(name, declared.from_text(name, text))
+                except BadInput as exc:
+                    raise BadInput(str(exc).replace(f"parameters.{name}:", f"--param {name}:", 1)) from None
             fields["parameters"] = params
         try:
             request = BlueprintRequest.model_validate(fields)
@@ -173,23 +182,26 @@ def new(
             loc, msg = first_error(exc)
             raise BadInput(f"{_flag(field_path(loc))} ({field_path(loc)}): {msg}") from None
 
-        path = stack_files.stack_path(repo, request.stack)
+        path = stack_files.stack_path(repo or Path.cwd(), request.stack)
+        shown = path.relative_to(repo or Path.cwd())
         if path.exists() and not force and not dry_run:
             raise BadInput(f"{path.name} exists; pass --force to replace it", path)
         opts = StampOptions(force=force, dry_run=dry_run, move_network=move_network, prod_network_move=prod_network_move)
         with explained(explain, machine_output=json) as trace:
             done = stamp(repo, request, catalog, st.sites(), opts, trace=trace)
+        for warning in catalog.warnings(catalog.get(done.resolved.blueprint_ref)):
+            errors.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True)
     resolved = done.resolved
 
     if json:
         print_json(resolved.model_dump(mode="json", exclude_none=True))
         return
     if dry_run and done.old_text is not None:
-        diff = done.diff(str(path.relative_to(repo)))
-        sys.stdout.write(diff or f"{path.relative_to(repo)}: no change\n")
+        diff = done.diff(str(shown))
+        sys.stdout.write(diff or f"{shown}: no change\n")
         return
     verb = "Would write" if dry_run else "Wrote"
-    console.print(f"[green]{verb}[/] {path.relative_to(repo)}: {resolved.blueprint_ref} for {request.stack}", soft_wrap=True)
+    console.print(f"[green]{verb}[/] {shown}: {resolved.blueprint_ref} for {request.stack}", soft_wrap=True)
     for placement in resolved.placements:
         net = placement.network
         where = f"{placement.region}/{placement.data_center}/{placement.pool} ({placement.target}, {placement.tier})"
@@ -200,6 +212,6 @@ def new(
         # Next steps are pasted into a shell: one command per line, never wrapped.
         for line in (f"  bp validate {request.stack}        # check it against the catalog, sites map and other stacks",
                      f"  bp preview {request.stack}         # see every resource offline",
-                     f"  git add {path.relative_to(repo)} {path.parent.relative_to(repo)}/allocations.txt"
+                     f"  git add {shown} {shown.parent}/allocations.txt"
                      f"   # then open a pull request; infrastructure staff run `pulumi up -s {request.stack}`"):
             console.print(line, soft_wrap=True)

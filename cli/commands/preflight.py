@@ -33,13 +33,14 @@ def preflight(
         (resolved,) = load_named(repo, [stack])
         if resolved.primary.target != "aws":
             raise BadInput(f"stack {resolved.stack} targets {resolved.primary.target}; preflight checks AWS accounts only")
+        sites = st.sites()
         try:
-            capture = preview(repo, resolved, st.sites())
+            capture = preview(repo, resolved, sites)
         except ProgramError as exc:
             raise BadInput(f"the stack's program failed offline, fix that first: {exc}") from None
         path = stack if stack.endswith(".yaml") else stack_path(repo, resolved.stack)
         with aws_errors():
-            report = run(resolved.stack, capture, yaml_io.load(path))
+            report = run(resolved, sites, capture, yaml_io.load(path))
     if json:
         print_json(report.to_json())
     else:

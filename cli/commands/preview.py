@@ -10,6 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
+from cli import completion
 from cli.context import EXIT_FINDINGS, console, errors, print_json, state, user_errors
 from cli.stacks_arg import load_named
 
@@ -42,7 +43,7 @@ def _tree(capture) -> Tree:
 
 def preview(
     ctx: typer.Context,
-    stack: Annotated[str, typer.Argument(help="Stack name (team-env) or path to a stack file.")],
+    stack: Annotated[str, typer.Argument(help="Stack name (team-env) or path to a stack file.", autocompletion=completion.stack_names)],
     json: Annotated[bool, typer.Option("--json", help="resources (urn, type, name, parent, inputs, options) and outputs as JSON.")] = False,
 ) -> None:
     """Preview a stack offline: the resource tree with key properties, counts by type, and outputs."""

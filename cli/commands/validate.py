@@ -7,13 +7,14 @@ from typing import Annotated, Optional
 import typer
 from rich.markup import escape
 
+from cli import completion
 from cli.context import EXIT_FINDINGS, console, print_json, state, user_errors
 from cli.stacks_arg import load_named
 
 
 def validate(
     ctx: typer.Context,
-    stacks: Annotated[Optional[list[str]], typer.Argument(help="Stack names (team-env) or stack files.")] = None,
+    stacks: Annotated[Optional[list[str]], typer.Argument(help="Stack names (team-env) or stack files.", autocompletion=completion.stack_names)] = None,
     all_stacks: Annotated[bool, typer.Option("--all", help="Every stack in the repository.")] = False,
     json: Annotated[bool, typer.Option("--json", help="Findings as JSON.")] = False,
 ) -> None:

@@ -26,6 +26,15 @@ EARLY_ADDONS = ("vpc-cni", "kube-proxy", "eks-pod-identity-agent")
 COMPUTE_ADDONS = ("coredns", "aws-ebs-csi-driver")
 """Add-ons whose pods need nodes: installed after the system pool, or their creation never turns ACTIVE."""
 
+ADDON_CONFIGURATION = {
+    # The VPC CNI's network policy agent (eBPF, on every node) is off unless asked for; without it
+    # every NetworkPolicy, the tenancy's default-deny included, is accepted and never enforced. EKS
+    # runs the policy controller in the control plane. Standard enforcing mode: a new pod is open
+    # only until the agent has applied the policies that select it (every tenancy pod is selected).
+    "vpc-cni": {"enableNetworkPolicy": "true"},
+}
+"""`configuration_values` per add-on (the add-on's own JSON schema: `aws eks describe-addon-configuration`)."""
+
 ACCESS_POLICY = "arn:aws:eks::aws:cluster-access-policy/"
 EBS_CSI_SERVICE_ACCOUNT = "system:serviceaccount:kube-system:ebs-csi-controller-sa"
 
@@ -42,6 +51,8 @@ class KubernetesClusterArgs:
     prod: bool
     """Prod: private endpoint only, deletion protection, a larger system pool."""
     tags: Mapping[str, str]
+    system_metadata_hop_limit: int
+    """IMDSv2 hop limit of the system pool's nodes, from the catalog (1: pods cannot reach the node role)."""
     public_access_cidrs: Sequence[str] = ()
     """Nonprod only: the sites map's allowed CIDRs for the public endpoint; empty keeps it private."""
     admin_role_arns: Sequence[pulumi.Input[str]] = ()
@@ -216,7 +227,7 @@ class KubernetesCluster(pulumi.ComponentResource):
                 prod=args.prod,
                 tags=tags,
                 labels={"cloud-blueprints.io/pool": "system"},
-                metadata_hop_limit=1,
+                metadata_hop_limit=args.system_metadata_hop_limit,
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=early),
         )
@@ -314,6 +325,7 @@ class KubernetesCluster(pulumi.ComponentResource):
             f"{name}-{addon}",
             cluster_name=cluster.name,
             addon_name=addon,
+            configuration_values=json.dumps(ADDON_CONFIGURATION[addon]) if addon in ADDON_CONFIGURATION else None,
             service_account_role_arn=role_arn,
             resolve_conflicts_on_create="OVERWRITE",
             resolve_conflicts_on_update="PRESERVE",

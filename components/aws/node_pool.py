@@ -50,14 +50,14 @@ class NodePoolArgs:
     prod: bool
     """Prod: a 30-day key deletion window and a gentler rolling update."""
     tags: Mapping[str, str]
+    metadata_hop_limit: int
+    """IMDSv2 hop limit from the catalog: 1 keeps pods off the node role's credentials; 2 lets pods reach IMDS."""
     labels: Mapping[str, str] = field(default_factory=dict)
     taints: Sequence[Taint] = ()
     capacity_type: str = "ON_DEMAND"
     """ON_DEMAND or SPOT."""
     disk_size_gib: int = 50
     """gp3 root volume, KMS-encrypted."""
-    metadata_hop_limit: int = 2
-    """IMDSv2 hop limit: 1 keeps pods off the node's credentials; 2 lets pods that need IMDS reach it."""
     kubernetes_version: pulumi.Input[str] | None = None
     """None: the cluster's version."""
 

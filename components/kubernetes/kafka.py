@@ -13,9 +13,13 @@ from components.kubernetes.data_service import (
     Resources,
     ownership_labels,
     require_dns_label,
+    restricted_pod,
 )
 
 TLS_PORT = 9093
+KAFKA_UID = 10001
+"""Strimzi images run under any UID (Strimzi mounts /tmp as a volume; data volumes are ours via fsGroup)."""
+RESTRICTED_POD_TEMPLATE = {"pod": {"securityContext": restricted_pod(KAFKA_UID)}}
 
 
 def _replication(brokers: int) -> dict[str, int]:
@@ -93,9 +97,21 @@ class KafkaCluster(pulumi.ComponentResource):
                     }],
                     "authorization": {"type": "simple"},
                     "config": _replication(args.brokers),
-                    "template": {"podDisruptionBudget": {"maxUnavailable": 1}},
+                    "template": {
+                        "podDisruptionBudget": {"maxUnavailable": 1},
+                        **RESTRICTED_POD_TEMPLATE,
+                        "kafkaContainer": {"securityContext": RESTRICTED_CONTAINER},
+                    },
                 },
-                "entityOperator": {"topicOperator": {}, "userOperator": {}},
+                "entityOperator": {
+                    "topicOperator": {},
+                    "userOperator": {},
+                    "template": {
+                        **RESTRICTED_POD_TEMPLATE,
+                        "topicOperatorContainer": {"securityContext": RESTRICTED_CONTAINER},
+                        "userOperatorContainer": {"securityContext": RESTRICTED_CONTAINER},
+                    },
+                },
             },
             opts=child,
         )
@@ -129,7 +145,7 @@ class KafkaCluster(pulumi.ComponentResource):
                         "kraftMetadata": "shared",
                     }]},
                     "resources": args.resources.spec(),
-                    "template": {"kafkaContainer": {"securityContext": RESTRICTED_CONTAINER}},
+                    "template": {**RESTRICTED_POD_TEMPLATE, "kafkaContainer": {"securityContext": RESTRICTED_CONTAINER}},
                 },
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[kafka]),
             )

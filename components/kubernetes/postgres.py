@@ -9,6 +9,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.kubernetes.data_service import (
+    RESTRICTED_CONTAINER,
     RUNTIME_DEFAULT_SECCOMP,
     Resources,
     ownership_labels,
@@ -44,8 +45,10 @@ class PostgresClusterArgs:
 
 
 class PostgresCluster(pulumi.ComponentResource):
-    """A CloudNativePG cluster with backups, retention, a pod monitor and restricted pods.
+    """A CloudNativePG cluster with backups, retention and restricted pods.
 
+    Metrics: every instance serves them on port 9187; the platform's Prometheus scrapes CNPG pods by
+    their `cnpg.io/podRole` label (CNPG 1.30 deprecates `monitoring.enablePodMonitor`).
     CNPG creates the instance pods, services and, when `enablePDB` is on, their PodDisruptionBudgets;
     a PDB of our own over the same pods would make evictions fail, so HA is set through `enablePDB`.
     """
@@ -84,9 +87,11 @@ class PostgresCluster(pulumi.ComponentResource):
             "bootstrap": {"initdb": {"database": args.database, "owner": args.owner}},
             "postgresql": {"parameters": dict(args.parameters)},
             "backup": {"barmanObjectStore": object_store, "retentionPolicy": f"{args.backup_retention_days}d"},
-            "monitoring": {"enablePodMonitor": True},
             "resources": args.resources.spec(),
             "seccompProfile": RUNTIME_DEFAULT_SECCOMP,
+            # Stated rather than left to the operator's defaults. The pods run as the image's own
+            # postgres user (UID 26, `postgresUID`): initdb needs that user in the image's passwd.
+            "securityContext": RESTRICTED_CONTAINER,
             "inheritedMetadata": {"labels": labels},
         }
         if replicated:

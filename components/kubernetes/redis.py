@@ -19,16 +19,16 @@ from components.kubernetes.data_service import (
 )
 
 PORT = 6379
-REDIS_UID = 999  # the `redis` user of the official image
+REDIS_UID = 10001
+"""Above the host's system and user ranges; redis-server needs no passwd entry and /data is ours via fsGroup."""
+AUTH_DIR = "/etc/redis-auth"
 
-# The password never reaches a command line or the ConfigMap: the entrypoint appends it, from
-# the environment, to a copy of the config in a memory-backed emptyDir. Pod 0 is the primary;
-# the others replicate from it.
+# The password lives only in the Secret, mounted as files: `auth.conf` (included by redis.conf) and
+# `password` (for the probe). Nothing secret is in the environment, a command line or the ConfigMap.
+# Pod 0 is the primary; the others replicate from it.
 _ENTRYPOINT = """set -eu
 {
   cat /etc/redis/redis.conf
-  echo "requirepass $REDIS_PASSWORD"
-  echo "masterauth $REDIS_PASSWORD"
   case "$HOSTNAME" in
     *-0) ;;
     *) echo "replicaof $PRIMARY_HOST %d" ;;
@@ -36,6 +36,8 @@ _ENTRYPOINT = """set -eu
 } > /run/redis/redis.conf
 exec redis-server /run/redis/redis.conf
 """ % PORT
+# redis-cli reads REDISCLI_AUTH; set for this one command, it stays off the pod spec and argv.
+_PING = 'REDISCLI_AUTH="$(cat %s/password)" redis-cli -p %d ping | grep -q PONG' % (AUTH_DIR, PORT)
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,7 @@ class RedisCacheArgs:
 
 
 class RedisCache(pulumi.ComponentResource):
-    """Redis with append-only persistence, password auth from a generated secret and restricted pods.
+    """Redis with append-only persistence, password auth from a mounted generated secret and restricted pods.
 
     Children: a RandomPassword, a Secret holding it, a ConfigMap (redis.conf without secrets), a
     headless Service for the pods, a client Service for the primary, the StatefulSet and, with more
@@ -79,7 +81,10 @@ class RedisCache(pulumi.ComponentResource):
             f"{name}-auth",
             metadata={"name": f"{name}-auth", "namespace": args.namespace, "labels": labels},
             type="Opaque",
-            string_data={"password": password.result},
+            string_data={
+                "password": password.result,
+                "auth.conf": password.result.apply(lambda p: f"requirepass {p}\nmasterauth {p}\n"),
+            },
             opts=child,
         )
         config = k8s.core.v1.ConfigMap(
@@ -95,6 +100,7 @@ class RedisCache(pulumi.ComponentResource):
                 f"maxmemory-policy {args.maxmemory_policy}",
                 'rename-command FLUSHALL ""',
                 'rename-command CONFIG ""',
+                f"include {AUTH_DIR}/auth.conf",
                 "",
             ])},
             opts=child,
@@ -118,8 +124,7 @@ class RedisCache(pulumi.ComponentResource):
             opts=child,
         )
 
-        from_secret = {"secretKeyRef": {"name": secret.metadata.apply(lambda m: m["name"]), "key": "password"}}
-        probe = {"exec": {"command": ["sh", "-c", "redis-cli -p %d ping | grep -q PONG" % PORT]}}
+        probe = {"exec": {"command": ["sh", "-c", _PING]}}
         k8s.apps.v1.StatefulSet(
             f"{name}-sts",
             metadata={"name": name, "namespace": args.namespace, "labels": labels},
@@ -138,12 +143,7 @@ class RedisCache(pulumi.ComponentResource):
                             "image": args.image,
                             "command": ["sh", "-c", _ENTRYPOINT],
                             "ports": [{"name": "redis", "containerPort": PORT}],
-                            "env": [
-                                {"name": "REDIS_PASSWORD", "valueFrom": from_secret},
-                                # redis-cli reads the password from here, keeping it off the probe's command line.
-                                {"name": "REDISCLI_AUTH", "valueFrom": from_secret},
-                                {"name": "PRIMARY_HOST", "value": f"{name}-0.{headless}"},
-                            ],
+                            "env": [{"name": "PRIMARY_HOST", "value": f"{name}-0.{headless}"}],
                             "resources": args.resources.spec(),
                             "securityContext": RESTRICTED_CONTAINER,
                             "readinessProbe": {**probe, "periodSeconds": 5},
@@ -152,11 +152,15 @@ class RedisCache(pulumi.ComponentResource):
                                 {"name": "data", "mountPath": "/data"},
                                 {"name": "config", "mountPath": "/etc/redis", "readOnly": True},
                                 {"name": "run", "mountPath": "/run/redis"},
+                                {"name": "auth", "mountPath": AUTH_DIR, "readOnly": True},
                             ],
                         }],
                         "volumes": [
                             {"name": "config", "configMap": {"name": config.metadata.apply(lambda m: m["name"])}},
                             {"name": "run", "emptyDir": {"medium": "Memory", "sizeLimit": "1Mi"}},
+                            # Readable by the pod's group (fsGroup) only.
+                            {"name": "auth", "secret": {"secretName": secret.metadata.apply(lambda m: m["name"]),
+                                                        "defaultMode": 0o440}},
                         ],
                     },
                 },

@@ -125,6 +125,10 @@ class TeamNamespace(pulumi.ComponentResource):
         def policy(suffix: str, spec: dict) -> None:
             k8s.networking.v1.NetworkPolicy(f"{name}-{suffix}", metadata=meta(suffix), spec=spec, opts=inside)
 
+        # Rendered policies are only worth what the cluster's CNI enforces. EKS: the vpc-cni add-on's
+        # network policy agent, switched on by KubernetesCluster. VKS: Antrea, the CNI a VKS cluster
+        # gets when its Cluster names none (VksCluster names none), enforces NetworkPolicy natively, as
+        # would Calico, the other CNI VKS offers. Shared clusters are the platform's, built the same way.
         same_namespace = [{"podSelector": {}}]
         policy("default-deny", {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]})
         policy("allow-same-namespace", {

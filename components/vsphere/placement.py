@@ -10,10 +10,6 @@ import pulumi_vsphere as vsphere
 from components.ownership import require_ownership
 
 
-# Object types the ownership tags may be attached to.
-TAGGABLE_TYPES = ("VirtualMachine", "Folder", "ResourcePool", "DistributedVirtualPortgroup")
-
-
 @dataclass(frozen=True)
 class TeamPlacementArgs:
     """One team's placement at one site.
@@ -28,7 +24,7 @@ class TeamPlacementArgs:
     cpu_limit_mhz: int              # CPU cap, MHz (>= reservation)
     memory_reservation_mb: int      # guaranteed memory, MB
     memory_limit_mb: int            # memory cap, MB (>= reservation)
-    tags: Mapping[str, str]         # ownership tags: team, owner, env, cost-center, blueprint required; one category + tag per key
+    tags: Mapping[str, str]         # ownership tags (every key required); each value is the fleet tag of that name in the category named after its key
 
     def __post_init__(self) -> None:
         require_ownership(self.tags, "TeamPlacementArgs")
@@ -39,10 +35,10 @@ class TeamPlacementArgs:
 
 
 class TeamPlacement(pulumi.ComponentResource):
-    """A VM folder, a resource pool with reservations and limits, and a tag set for one team at one site.
+    """A VM folder and a resource pool with reservations and limits for one team at one site, tagged.
 
-    vSphere tag categories and tag names are global to a vCenter, so the categories are named
-    after this placement (`<name>-team`, ...) and two teams, or two envs of one team, never collide.
+    Its `tag_ids` are the vCenter's fleet-wide ownership tags for this team's values (category
+    `team`, tag `payments`; category `env`, tag `prod`; ...), looked up, never created here.
     """
 
     folder_path: pulumi.Output[str]
@@ -59,18 +55,16 @@ class TeamPlacement(pulumi.ComponentResource):
         dc = vsphere.get_datacenter(name=args.datacenter, opts=lookup)
         cluster = vsphere.get_compute_cluster(name=args.compute_cluster, datacenter_id=dc.id, opts=lookup)
 
-        tags = []
-        for key in sorted(args.tags):
-            category = vsphere.TagCategory(
-                f"{name}-{key}",
-                name=f"{name}-{key}",
-                description=f"Ownership tag '{key}' of placement {name}",
-                cardinality="SINGLE",
-                associable_types=list(TAGGABLE_TYPES),
-                opts=child,
-            )
-            tags.append(vsphere.Tag(f"{name}-{key}", name=args.tags[key], category_id=category.id, opts=child))
-        tag_ids = pulumi.Output.all(*[t.id for t in tags])
+        # Tag categories and tags are global to a vCenter and shared by every team: one category per
+        # ownership key, one tag per value, created once by the platform (onboarding adds a team's
+        # values). A stack only looks them up and attaches them: creating them per stack collides
+        # whenever two stacks share a value (every prod stack has env=prod), needs the global
+        # "create tag" privilege in every team's deploy identity, and deleting one stack would strip
+        # the tag from every other team's objects.
+        tag_ids = pulumi.Output.from_input([
+            vsphere.get_tag(name=args.tags[key], category_id=vsphere.get_tag_category(name=key, opts=lookup).id, opts=lookup).id
+            for key in sorted(args.tags)
+        ])
 
         folder = vsphere.Folder(f"{name}-folder", path=name, type="vm", datacenter_id=dc.id, tags=tag_ids, opts=child)
         pool = vsphere.ResourcePool(

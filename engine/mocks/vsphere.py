@@ -118,14 +118,18 @@ def _resource_pool(args, ctx: MockContext) -> dict:
     return {"id": _moref("resgroup-", args.name)}
 
 
-@resource("vsphere:index/tagCategory:TagCategory")
-def _tag_category(args, ctx: MockContext) -> dict:
-    return {"id": f"urn:vmomi:InventoryServiceCategory:{_uuid('category', args.name)}:GLOBAL"}
+@invoke("vsphere:index/getTagCategory:getTagCategory")
+def _tag_category(args: dict, ctx: MockContext) -> dict:
+    name = args["name"]
+    return {"id": f"urn:vmomi:InventoryServiceCategory:{_uuid('category', name)}:GLOBAL", "name": name,
+            "cardinality": "SINGLE", "associableTypes": [], "description": ""}
 
 
-@resource("vsphere:index/tag:Tag")
-def _tag(args, ctx: MockContext) -> dict:
-    return {"id": f"urn:vmomi:InventoryServiceTag:{_uuid('tag', args.name)}:GLOBAL"}
+@invoke("vsphere:index/getTag:getTag")
+def _tag(args: dict, ctx: MockContext) -> dict:
+    name, category = args["name"], args["categoryId"]
+    return {"id": f"urn:vmomi:InventoryServiceTag:{_uuid('tag', category, name)}:GLOBAL", "name": name,
+            "categoryId": category, "description": ""}
 
 
 @resource("vsphere:index/distributedPortGroup:DistributedPortGroup")

@@ -10,8 +10,12 @@ import boto3
 import pytest
 from moto_support import DEPLOY_ROLE, REGION, TARGET_ACCOUNT, session_in
 
+from accounts.preflight import hub_drift
 from blueprints import yaml_io
-from blueprints.sites import DEMO_SITES
+from blueprints.catalog import Catalog
+from blueprints.models import BlueprintRequest
+from blueprints.sites import DEMO_SITES, load_sites
+from blueprints.stamp import resolve
 
 pytestmark = pytest.mark.usefixtures("mocked")
 
@@ -49,7 +53,7 @@ def test_a_ready_account_passes_every_check(cli, tmp_path):
     assert all(c["ok"] for c in found.values()), found
     deploy_arn = f"arn:aws:iam::{TARGET_ACCOUNT}:role/{DEPLOY_ROLE}"
     assert {f"region {REGION}", f"assume {deploy_arn}", "account", f"iam role {DEPLOY_ROLE}",
-            "VPCs per region", "Elastic IPs"} <= set(found)
+            "VPCs per region", "Elastic IPs", "sites map hub of us-east-1"} <= set(found)
     assert found["account"]["detail"] == TARGET_ACCOUNT, "checks run in the stack's account, through the deploy role"
     assert found["availability zones us-east-1a, us-east-1b, us-east-1c"]["ok"]
     assert "Service Quotas vpc/L-F678F1CE" in found["VPCs per region"]["detail"]
@@ -97,7 +101,7 @@ def test_the_stack_secrets_provider_key_must_exist(cli, repo, tmp_path):
     assert cli("preflight", "payments-prod", options=sites).exit_code == 0
 
 
-def test_a_region_not_enabled_for_the_account_fails_first(cli, tmp_path):
+def test_a_region_not_enabled_for_the_account_fails_and_stops_its_checks(cli, tmp_path):
     # ap-east-1 is an opt-in region; moto's accounts have not opted in.
     text = DEMO_SITES.read_text().replace("us-east-1", "ap-east-1")
     sites_file = tmp_path / "sites.yaml"
@@ -106,7 +110,9 @@ def test_a_region_not_enabled_for_the_account_fails_first(cli, tmp_path):
     assert cli(*NEW, options=sites).exit_code == 0
     result = cli("preflight", "payments-prod", options=sites)
     assert result.exit_code == 1
-    assert result.output.splitlines()[0] == "FAIL  region ap-east-1: opt-in status not-opted-in"
+    lines = result.output.splitlines()
+    assert "FAIL  region ap-east-1: opt-in status not-opted-in" in lines
+    assert not any("assume" in line for line in lines), "nothing is checked in a region the account cannot use"
 
 
 def test_a_vsphere_stack_is_bad_input(cli):
@@ -119,3 +125,15 @@ def test_a_vsphere_stack_is_bad_input(cli):
 def test_an_unknown_stack_is_bad_input(cli):
     result = cli("preflight", "nobody-prod")
     assert result.exit_code == 2 and "no stack 'nobody-prod'" in result.output
+
+
+def test_a_hub_changed_in_the_sites_map_since_stamping_fails(tmp_path):
+    """The stack file keeps the hub it was stamped with; preflight compares it with today's sites map."""
+    request = BlueprintRequest(team="payments", env="prod", blueprint="web-service", region="amer",
+                               owner="lead@example.com", cost_center="CC-1")
+    stamped = resolve(request, Catalog(), load_sites())
+    assert [(c.ok, c.detail) for c in hub_drift(stamped, load_sites())] == [(True, DEMO_HUB)]
+    moved = load_sites(sites_with_hub(tmp_path, "tgw-0123456789abcdef0"))
+    (check,) = hub_drift(stamped, moved)
+    assert (check.name, check.ok) == ("sites map hub of us-east-1", False)
+    assert check.detail == f"the stack has {DEMO_HUB}, the sites map tgw-0123456789abcdef0: re-stamp it"

@@ -25,7 +25,7 @@ def cluster(prod: bool, **extra):
         tags=TAGS,
         admin_role_arns=[ADMIN],
         team_role_arns=[TEAM],
-        **extra,
+        **{"system_metadata_hop_limit": 1, **extra},
     )
     return run(lambda: KubernetesCluster("payments", args), stack="payments-prod" if prod else "payments-dev")
 
@@ -58,7 +58,8 @@ def test_dev_endpoint_public_only_to_allowed_cidrs(dev):
 @pytest.mark.parametrize("prod,cidrs", [(False, ["0.0.0.0/0"]), (True, ["203.0.113.0/24"])])
 def test_open_or_prod_public_endpoint_is_refused(prod, cidrs):
     with pytest.raises(ValueError):
-        KubernetesClusterArgs(kubernetes_version="1.31", vpc_id="v", subnet_ids=["s"], prod=prod, tags=TAGS, public_access_cidrs=cidrs)
+        KubernetesClusterArgs(kubernetes_version="1.31", vpc_id="v", subnet_ids=["s"], prod=prod, tags=TAGS,
+                              system_metadata_hop_limit=1, public_access_cidrs=cidrs)
 
 
 def test_no_public_endpoint_without_cidrs():
@@ -119,6 +120,22 @@ def test_core_addons_and_compute_addons_wait_for_the_system_pool(prod):
     pool = prod.one("cloud-blueprints:aws:NodePool")
     assert pool.parent == prod.one(TYPE).urn
     assert system_group.inputs["scalingConfig"] == {"minSize": 3, "desiredSize": 3, "maxSize": 6}
+
+
+def test_vpc_cni_enforces_network_policies(prod, dev):
+    for cap in (prod, dev):
+        cni = [a for a in cap.by_type("aws:eks/addon:Addon") if a.inputs["addonName"] == "vpc-cni"][0]
+        config = json.loads(cni.inputs.get("configurationValues") or "{}")
+        assert config.get("enableNetworkPolicy") == "true", f"{cni.urn}: NetworkPolicies would not be enforced"
+    others = [a for a in prod.by_type("aws:eks/addon:Addon") if a.inputs["addonName"] != "vpc-cni"]
+    assert all("configurationValues" not in a.inputs for a in others), "only the CNI is configured"
+
+
+def test_system_pool_hop_limit_comes_from_the_args():
+    for hops in (1, 2):
+        cap = cluster(False, system_metadata_hop_limit=hops)
+        lt = cap.one("aws:ec2/launchTemplate:LaunchTemplate")
+        assert lt.inputs["metadataOptions"]["httpPutResponseHopLimit"] == hops, lt.urn
 
 
 def test_kubeconfig_is_secret_and_uses_short_lived_tokens(prod):

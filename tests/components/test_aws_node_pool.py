@@ -20,7 +20,8 @@ def cap():
     def program():
         cluster = KubernetesCluster(
             "payments",
-            KubernetesClusterArgs(kubernetes_version="1.31", vpc_id="vpc-0abc", subnet_ids=["subnet-a", "subnet-b"], prod=False, tags=TAGS),
+            KubernetesClusterArgs(kubernetes_version="1.31", vpc_id="vpc-0abc", subnet_ids=["subnet-a", "subnet-b"], prod=False, tags=TAGS,
+                                  system_metadata_hop_limit=1),
         )
         NodePool(
             "payments-batch",
@@ -36,6 +37,7 @@ def cap():
                 labels={"workload": "batch"},
                 taints=[Taint("dedicated", "NO_SCHEDULE", "batch")],
                 capacity_type="SPOT",
+                metadata_hop_limit=2,
             ),
             opts=pulumi.ResourceOptions(parent=cluster),
         )
@@ -113,6 +115,7 @@ def test_kubeconfig_builds_a_provider(cap):
     ],
 )
 def test_bad_args_fail_early(extra):
-    base = dict(cluster_name="c", subnet_ids=["s"], instance_types=["m6i.large"], min_size=1, desired_size=2, max_size=3, prod=False, tags=TAGS)
+    base = dict(cluster_name="c", subnet_ids=["s"], instance_types=["m6i.large"], min_size=1, desired_size=2, max_size=3, prod=False, tags=TAGS,
+                metadata_hop_limit=1)
     with pytest.raises(ValueError):
         NodePoolArgs(**{**base, **extra})

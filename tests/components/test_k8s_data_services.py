@@ -58,7 +58,7 @@ def either(request, prod, nonprod):
     return {"prod": prod, "nonprod": nonprod}[request.param]
 
 
-def test_every_rendered_builtin_object_matches_the_kubernetes_schema(either):
+def test_every_rendered_object_matches_the_kubernetes_and_operator_schemas(either):
     assert assert_valid(either) >= 5
 
 
@@ -85,7 +85,7 @@ def test_postgres_tiers_backup_and_monitoring(prod, nonprod):
     assert store["s3Credentials"]["accessKeyId"] == {"name": "pg-backup-creds", "key": "ACCESS_KEY_ID"}
     assert store["s3Credentials"]["secretAccessKey"] == {"name": "pg-backup-creds", "key": "ACCESS_SECRET_KEY"}
     assert spec["backup"]["retentionPolicy"] == "30d"
-    assert spec["monitoring"]["enablePodMonitor"] is True
+    assert "monitoring" not in spec, "enablePodMonitor is deprecated in CloudNativePG 1.30"
     assert spec["enableSuperuserAccess"] is False
     assert spec["seccompProfile"] == {"type": "RuntimeDefault"}
     assert set(spec["resources"]) == {"requests", "limits"}
@@ -105,7 +105,7 @@ def test_kafka_kraft_node_pools_and_replication(prod, nonprod):
     assert (config["default.replication.factor"], config["min.insync.replicas"]) == (3, 2), kafka.urn
     dev_config = nonprod.one(KAFKA).inputs["spec"]["kafka"]["config"]
     assert (dev_config["default.replication.factor"], dev_config["min.insync.replicas"]) == (1, 1)
-    assert set(kafka.inputs["spec"]["entityOperator"]) == {"topicOperator", "userOperator"}, kafka.urn
+    assert {"topicOperator", "userOperator"} <= set(kafka.inputs["spec"]["entityOperator"]), kafka.urn
 
     pools = {p.inputs["metadata"]["name"]: p.inputs for p in prod.by_type(POOL)}
     assert {n: (p["spec"]["roles"], p["spec"]["replicas"]) for n, p in pools.items()} == {
@@ -143,19 +143,27 @@ def test_redis_pods_are_restricted_and_bounded(either):
     assert claim["spec"]["storageClassName"] == "vsan-default", sts.urn
 
 
-def test_redis_password_is_generated_secret_and_read_from_the_environment(either):
+def test_redis_password_is_a_generated_secret_read_from_a_mounted_file(either):
     password = either.one("random:index/randomPassword:RandomPassword")
     assert password.inputs["length"] >= 32, password.urn
     secret = either.one("kubernetes:core/v1:Secret")
     assert secret.inputs["stringData"] == engine.SECRET, secret.urn
-    container = _redis_pod(either)["containers"][0]
-    env = {e["name"]: e for e in container["env"]}
-    assert env["REDIS_PASSWORD"]["valueFrom"]["secretKeyRef"] == {"name": "cache-auth", "key": "password"}
-    assert "value" not in env["REDIS_PASSWORD"]
-    script = container["command"][-1]
-    assert "requirepass $REDIS_PASSWORD" in script and "--requirepass" not in script
+    pod = _redis_pod(either)
+    container = pod["containers"][0]
+    assert not [e for e in container.get("env", []) if "valueFrom" in e or "PASS" in e["name"] or "AUTH" in e["name"]], \
+        f"{secret.urn}: the password must not be in the environment"
+    assert "envFrom" not in container
+    auth = next(v for v in pod["volumes"] if "secret" in v)
+    assert auth["secret"] == {"secretName": "cache-auth", "defaultMode": 0o440}
+    mount = next(m for m in container["volumeMounts"] if m["name"] == auth["name"])
+    assert mount["readOnly"] is True
     config = either.one("kubernetes:core/v1:ConfigMap").inputs["data"]["redis.conf"]
+    assert f"include {mount['mountPath']}/auth.conf" in config, "redis reads requirepass from the mounted file"
     assert "requirepass" not in config and "appendonly yes" in config
+    script = container["command"][-1]
+    assert "requirepass" not in script and "$REDIS_PASSWORD" not in script
+    probe = container["readinessProbe"]["exec"]["command"][-1]
+    assert f"{mount['mountPath']}/password" in probe and " -a " not in probe
     component = either.one("cloud-blueprints:k8s:RedisCache")
     assert either.component_outputs[component.urn]["password"] == engine.SECRET, component.urn
 

@@ -9,6 +9,7 @@ import pytest
 
 import engine
 from engine.mocks import MockContext
+from engine.mocks import vsphere as vsphere_mocks
 from components.vsphere import (
     NetworkSegment,
     NetworkSegmentArgs,
@@ -80,14 +81,20 @@ def test_every_child_is_parented_to_its_component(single):
             assert r.parent in components, f"{r.urn} has parent {r.parent}"
 
 
-def test_placement_tag_set_covers_every_ownership_key(single):
-    categories = single.by_type("vsphere:index/tagCategory:TagCategory")
-    tags = single.by_type("vsphere:index/tag:Tag")
-    assert sorted(c.inputs["name"] for c in categories) == sorted(f"payments-prod-dc-east-{k}" for k in TAGS)
-    assert sorted(t.inputs["name"] for t in tags) == sorted(TAGS.values())
-    for c in categories:
-        assert c.inputs["cardinality"] == "SINGLE", c.urn
-        assert {"VirtualMachine", "Folder", "ResourcePool", "DistributedVirtualPortgroup"} <= set(c.inputs["associableTypes"]), c.urn
+def _fleet_tag_id(key: str, value: str) -> str:
+    """The id vCenter answers for the fleet tag `value` in the fleet category named `key`."""
+    category = vsphere_mocks._tag_category({"name": key}, CTX)["id"]
+    return vsphere_mocks._tag({"name": value, "categoryId": category}, CTX)["id"]
+
+
+def test_placements_attach_the_fleet_tags_and_create_none(single, ha):
+    """One category per ownership key for the whole vCenter, not per placement; stacks only look tags up."""
+    expected = sorted(_fleet_tag_id(k, v) for k, v in TAGS.items())
+    for capture in (single, ha):
+        created = capture.by_type("vsphere:index/tagCategory:TagCategory") + capture.by_type("vsphere:index/tag:Tag")
+        assert not created, f"a stack creates fleet tag objects: {[r.urn for r in created]}"
+        for placement in capture.by_type("cloud-blueprints:vsphere:TeamPlacement"):
+            assert sorted(capture.component_outputs[placement.urn]["tag_ids"]) == expected, placement.urn
 
 
 def test_every_taggable_object_carries_all_tags(single):

@@ -85,3 +85,23 @@ def test_policy_config_tunes_settings_and_levels():
 def test_bad_policy_config_is_bad_input(config, message):
     with pytest.raises(BadInput, match=message.replace("(", r"\(").replace(")", r"\)")):
         _aws(config)
+
+
+def test_a_killed_audit_leaves_no_pack_running():
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    code = "from policy_packs.audit import Auditor; a = Auditor(packs=['vsphere']); print('up', flush=True); import time; time.sleep(120)"
+    parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE)
+    assert parent.stdout.readline().strip() == b"up"
+    packs = subprocess.run(["pgrep", "-P", str(parent.pid)], capture_output=True, text=True).stdout.split()
+    assert packs, "the auditor started no pack"
+    os.kill(parent.pid, signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and any(os.path.exists(f"/proc/{p}") for p in packs):
+        time.sleep(0.2)
+    assert not [p for p in packs if os.path.exists(f"/proc/{p}")], packs

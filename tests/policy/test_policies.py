@@ -58,10 +58,8 @@ VM = "vsphere:index/virtualMachine:VirtualMachine"
 
 
 def tagged(kind: str, name: str, inputs: dict, keys=("team", "owner", "cost-center", "env", "blueprint", "managed-by")):
-    """A vSphere object carrying one tag per key, each tag in its category, as TeamPlacement builds them."""
-    cats = {k: res("vsphere:index/tagCategory:TagCategory", f"p-{k}", {"name": f"p-{k}"}) for k in keys}
-    tags = [res("vsphere:index/tag:Tag", f"p-{k}", {"name": "x", "categoryId": "c"}, deps={"categoryId": [cats[k]]}) for k in keys]
-    return [*cats.values(), *tags, res(kind, name, {**inputs, "tags": ["t"]}, deps={"tags": tags})]
+    """A vSphere object carrying one looked-up fleet tag per key, as TeamPlacement attaches them."""
+    return [res(kind, name, {**inputs, "tags": [f"urn:vmomi:InventoryServiceTag:{k}:GLOBAL" for k in keys]})]
 
 
 def cloud_init(text: str) -> dict:

@@ -1,0 +1,68 @@
+"""`bp fleet preview`: every stack's program offline, on all cores, cached by content, shardable for CI.
+
+`run_over_fleet` is the command body any per-stack fleet evaluation shares (options, progress, output, exits).
+"""
+
+from __future__ import annotations
+
+import json as jsonlib
+import sys
+from typing import Annotated, Optional
+
+import typer
+
+from cli.context import EXIT_FINDINGS, console, errors, state, user_errors
+
+Jobs = Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Worker processes. Default: one per core.")]
+Shard = Annotated[Optional[str], typer.Option("--shard", help="Run only shard I of N (I/N), e.g. one job of a CI matrix.")]
+Json = Annotated[bool, typer.Option("--json", help="One JSON line per stack as it finishes, then a summary line.")]
+NoCache = Annotated[bool, typer.Option("--no-cache", help="Run every stack, even those whose inputs have not changed.")]
+
+
+def run_over_fleet(ctx: typer.Context, name: str, evaluator, jobs: int | None, shard: str | None, json: bool,
+                   no_cache: bool) -> None:
+    """Evaluate every stack (or one shard) with `evaluator`, streaming results; exit 1 if any failed."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from blueprints.stack_files import list_stack_files
+    from engine.cache import ResultCache, code_fingerprint
+    from engine.fleet import FleetSummary, default_jobs, parse_shard, run_fleet, shard as shard_of
+
+    with user_errors():
+        st = state(ctx)
+        repo, sites = st.repo, st.sites()
+        files = list_stack_files(repo)
+        if shard:
+            files = shard_of(files, *parse_shard(shard))
+        cache = None if no_cache else ResultCache(
+            repo / ".bp-cache" / name, code_fingerprint(repo, sites.model_dump_json(), name))
+
+    summary = FleetSummary()
+    bar = Progress(TextColumn(f"{name}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                   console=errors, disable=json or not errors.is_terminal, transient=True)
+    with bar:
+        task = bar.add_task(name, total=len(files))
+        for result in run_fleet(repo, files, sites, evaluator, cache, jobs or default_jobs()):
+            summary.add(result)
+            bar.advance(task)
+            if json:
+                sys.stdout.write(jsonlib.dumps({"stack": result.stack, "cached": result.cached, **result.data},
+                                               sort_keys=True) + "\n")
+    totals = summary.to_json()
+    if json:
+        sys.stdout.write(jsonlib.dumps({"summary": totals}, sort_keys=True) + "\n")
+    else:
+        for stack, error in totals["failures"].items():
+            console.print(f"[red]failed[/] {stack}: {error}", highlight=False, soft_wrap=True)
+        console.print(f"{totals['stacks']} stacks: {totals['ran']} run, {totals['cached']} unchanged (from the cache); "
+                      f"{totals['resources']} resources; {totals['failed']} failed", highlight=False)
+    if summary.failed:
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+def preview(ctx: typer.Context, jobs: Jobs = None, shard: Shard = None, json: Json = False,
+            no_cache: NoCache = False) -> None:
+    """Preview every stack offline on all cores; a stack whose inputs have not changed comes from the cache."""
+    from engine.fleet import preview_stack
+
+    run_over_fleet(ctx, "preview", preview_stack, jobs, shard, json, no_cache)

@@ -1,0 +1,87 @@
+"""A content-hash cache of per-stack fleet results, so an unchanged stack is not run again.
+
+A stack's key covers everything its run reads: the stack file, its catalog entry, the sites map,
+the library's code (blueprints, components, engine, policy packs and the stack program), the
+versions of Pulumi and its provider SDKs and of Python, and the evaluator's name. Change any
+of them and the key changes; nothing is ever invalidated by hand.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from blueprints import yaml_io
+from blueprints.catalog import CATALOG_DIR
+from blueprints.errors import BadInput
+from blueprints.resolved import CONFIG_KEY
+
+LIBRARY = Path(__file__).resolve().parent.parent
+CODE_PACKAGES = ("blueprints", "components", "engine", "policy_packs")
+DISTRIBUTIONS = ("pulumi", "pulumi-aws", "pulumi-kubernetes", "pulumi-vsphere", "pulumi-random", "pulumi-policy", "pydantic")
+
+
+def _version(dist: str) -> str:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "absent"
+
+
+def code_fingerprint(repo: Path, sites_text: str, evaluator: str) -> str:
+    """What every stack's key shares: code, program, sites map, library versions, evaluator."""
+    digest = hashlib.sha256()
+    sources = {str(p.relative_to(LIBRARY)): p for pkg in CODE_PACKAGES for p in sorted((LIBRARY / pkg).rglob("*.py"))}
+    sources["program"] = Path(repo) / "stacks" / "__main__.py"
+    for name, path in sources.items():
+        digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
+    versions = {dist: _version(dist) for dist in DISTRIBUTIONS}
+    digest.update(json.dumps([versions, sys.version, sites_text, evaluator], sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def _catalog_entry(path: Path) -> bytes:
+    """The catalog entry file the stack pins, or nothing when the stack names none (its run will say why)."""
+    try:
+        ref = yaml_io.load_data(path)["config"][CONFIG_KEY]["request"]["blueprint"]
+        name, version = ref.split("@")
+        return (CATALOG_DIR / name / f"{version}.yaml").read_bytes()
+    except (BadInput, KeyError, TypeError, ValueError, OSError):
+        return b""
+
+
+class ResultCache:
+    """Results by content key, one small JSON file each under `folder` (safe for concurrent runs)."""
+
+    def __init__(self, folder: Path, fingerprint: str):
+        self.folder = Path(folder)
+        self.fingerprint = fingerprint
+
+    def key(self, stack_file: Path) -> str:
+        """The content key of one stack's run."""
+        text = Path(stack_file).read_bytes()
+        entry = _catalog_entry(stack_file)
+        return hashlib.sha256(b"\0".join([self.fingerprint.encode(), text, entry])).hexdigest()
+
+    def _path(self, key: str) -> Path:
+        return self.folder / key[:2] / f"{key}.json"
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        """The stored result, or None."""
+        try:
+            return json.loads(self._path(key).read_text())
+        except (OSError, ValueError):
+            return None
+
+    def put(self, key: str, result: dict[str, Any]) -> None:
+        """Store a result atomically."""
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(result, sort_keys=True))
+        os.replace(tmp, path)

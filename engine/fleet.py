@@ -1,0 +1,154 @@
+"""Run one evaluation over every stack of a fleet: all cores, streamed results, a content-hash cache.
+
+The runner knows nothing of what it evaluates: an evaluator is a module-level function
+`(repo, stack_file, sites) -> dict` (JSON-able, small) that never raises; `preview_stack` is one.
+Each worker process is started once and kept warm (SDKs imported, GC frozen after its first stack), results
+stream back as they finish and are not kept, so memory stays flat whatever the fleet's size.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+import resource
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+from blueprints.errors import BadInput
+from blueprints.sites import SitesMap
+from blueprints.stack_files import stack_name
+from engine.cache import ResultCache
+
+Evaluator = Callable[[Path, Path, SitesMap], dict[str, Any]]
+
+
+def shard(paths: Iterable[Path], index: int, count: int) -> list[Path]:
+    """The stacks of shard `index` (1-based) of `count`: by a hash of the stack file's name.
+
+    A stack's shard depends on its name alone, so adding or removing stacks never moves the others
+    between the machines of a CI matrix.
+    """
+    return [p for p in paths if int(hashlib.sha256(Path(p).name.encode()).hexdigest(), 16) % count == index - 1]
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """`I/N` -> (I, N); BadInput names the option."""
+    try:
+        index, count = (int(part) for part in text.split("/"))
+    except ValueError:
+        raise BadInput(f"--shard: '{text}' is not I/N (e.g. 2/8)") from None
+    if not 1 <= index <= count:
+        raise BadInput(f"--shard: {text} is not I/N with 1 <= I <= N")
+    return index, count
+
+
+def preview_stack(repo: Path, stack_file: Path, sites: SitesMap) -> dict[str, Any]:
+    """Evaluator: run one stack's program offline; its resource count and a digest of the whole preview."""
+    from blueprints.stack_files import read_stack
+    from engine.runner import ProgramError
+    from engine.stacks import preview
+
+    try:
+        capture = preview(repo, read_stack(stack_file), sites)
+    except (BadInput, ProgramError) as exc:
+        return {"ok": False, "error": str(exc)}
+    canonical = json.dumps(capture.to_json(), sort_keys=True, default=str).encode()
+    return {"ok": True, "resources": len(capture.resources), "digest": hashlib.sha256(canonical).hexdigest()}
+
+
+@dataclass(frozen=True)
+class Result:
+    """One stack's evaluation, and whether it came from the cache."""
+
+    stack: str
+    cached: bool
+    data: dict[str, Any]
+    peak_rss_kib: int = 0
+    """The peak resident set of the process that ran it (0 from the cache)."""
+
+
+# Set in each worker by `_start_worker`; workers are forked once and reused for many stacks.
+_worker: tuple[Path, SitesMap, Evaluator] | None = None
+
+
+def _start_worker(repo: Path, sites: SitesMap, evaluator: Evaluator) -> None:
+    global _worker
+    _worker = (repo, sites, evaluator)
+
+
+def _evaluate(item: tuple[str, Path]) -> tuple[str, Path, dict[str, Any], int]:
+    key, path = item
+    repo, sites, evaluator = _worker
+    data = evaluator(repo, path, sites)
+    return key, path, data, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def run_fleet(
+    repo: Path,
+    stack_files: list[Path],
+    sites: SitesMap,
+    evaluator: Evaluator,
+    cache: ResultCache | None,
+    jobs: int,
+) -> Iterator[Result]:
+    """Evaluate every stack file, yielding each result as it is ready: cached ones first, then runs."""
+    todo: list[tuple[str, Path]] = []
+    for path in stack_files:
+        key = cache.key(path) if cache else ""
+        hit = cache.get(key) if cache else None
+        if hit is not None:
+            yield Result(stack_name(path), True, hit)
+        else:
+            todo.append((key, path))
+    for key, path, data, rss in _map(repo, sites, evaluator, todo, jobs):
+        if cache:
+            cache.put(key, data)
+        yield Result(stack_name(path), False, data, rss)
+
+
+def _map(repo, sites, evaluator, todo, jobs) -> Iterator[tuple[str, Path, dict[str, Any], int]]:
+    if jobs <= 1 or len(todo) <= 1:
+        _start_worker(repo, sites, evaluator)
+        yield from map(_evaluate, todo)
+        return
+    # Not "fork": the SDK's executor threads may hold locks at fork time, and a forked child waits on them forever.
+    # The fork server is a fresh single-threaded process that already holds the engine's imports.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["engine.stacks", "engine.fleet"])
+    with context.Pool(min(jobs, len(todo)), initializer=_start_worker, initargs=(repo, sites, evaluator)) as pool:
+        yield from pool.imap_unordered(_evaluate, todo, chunksize=max(1, min(8, len(todo) // (jobs * 8))))
+
+
+def default_jobs() -> int:
+    """One worker per core this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+@dataclass
+class FleetSummary:
+    """Running totals over a fleet's results: all a fleet command keeps in memory besides failures."""
+
+    stacks: int = 0
+    cached: int = 0
+    failed: int = 0
+    resources: int = 0
+    failures: dict[str, str] = field(default_factory=dict)
+    peak_rss_kib: int = 0
+
+    def add(self, result: Result) -> None:
+        """Count one result."""
+        self.stacks += 1
+        self.cached += result.cached
+        self.resources += result.data.get("resources", 0)
+        self.peak_rss_kib = max(self.peak_rss_kib, result.peak_rss_kib)
+        if not result.data.get("ok"):
+            self.failed += 1
+            self.failures[result.stack] = result.data.get("error", "failed")
+
+    def to_json(self) -> dict[str, Any]:
+        """The summary as plain data, failures sorted by stack."""
+        return {"stacks": self.stacks, "cached": self.cached, "ran": self.stacks - self.cached, "failed": self.failed,
+                "resources": self.resources, "failures": dict(sorted(self.failures.items()))}

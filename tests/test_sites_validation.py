@@ -1,0 +1,49 @@
+"""The sites map is checked on load: no overlapping supernets, no VLAN range shared on one distributed switch."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import ROOT, run_bp
+
+DEMO = (ROOT / "blueprints" / "sites" / "demo-fleet.yaml").read_text()
+
+
+def edited(tmp_path, old: str, new: str):
+    assert old in DEMO
+    path = tmp_path / "sites.yaml"
+    path.write_text(DEMO.replace(old, new, 1))
+    return path
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ("10.4.0.0/14", "10.2.0.0/15", "supernet 10.0.0.0/14 of pool us-east-1-prod overlaps 10.2.0.0/15 of pool us-east-1-nonprod"),
+    ("distributed_switch: NY1-DVS-NONPROD", "distributed_switch: NY1-DVS-PROD", "share VLANs"),
+])
+def test_a_bad_sites_map_is_one_line_naming_the_file(repo, tmp_path, old, new, message):
+    path = edited(tmp_path, old, new)
+    if "switch" in old:  # the same switch with disjoint ranges is fine; make the ranges overlap too
+        path.write_text(path.read_text().replace("first: 1500\n        last: 1999", "first: 1400\n        last: 1999", 1))
+    result = run_bp(repo, "--sites", str(path), "sites", "list")
+    assert result.returncode == 2, result.stdout
+    (line,) = result.stderr.strip().splitlines()
+    assert str(path) in line and message in line, line
+
+
+def test_a_vlan_shared_on_one_switch_by_two_pools_is_found_for_both_stacks(catalog, sites):
+    from blueprints.checks import check_fleet
+    from blueprints.stamp import resolve
+    from tests.conftest import make_request
+
+    a = resolve(make_request(team="yak", blueprint="vm-app", site="ny1", region=None), catalog, sites)
+    b = resolve(make_request(team="zebra", env="prod", blueprint="vm-app", site="ny1", region=None), catalog, sites)
+    # zebra's prod pool, hand-edited onto yak's switch and VLAN (its network stays its own).
+    moved = b.primary.model_copy(update={
+        "vsphere": b.primary.vsphere.model_copy(update={"distributed_switch": a.primary.vsphere.distributed_switch}),
+        "network": b.primary.network.model_copy(update={"vlan": a.primary.network.vlan}),
+    })
+    b = b.model_copy(update={"placements": (moved,)})
+    found = {(f.stack, f.message) for f in check_fleet([a, b])}
+    assert len(found) == 2
+    for stack, other in (("yak-dev", "zebra-prod"), ("zebra-prod", "yak-dev")):
+        assert any(s == stack and "VLAN" in m and other in m for s, m in found), found
