@@ -16,7 +16,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 from moto_support import DEPLOY_ROLE, REGION, TARGET_ACCOUNT
 
-from blueprints.sites import DEMO_SITES
+from blueprints.sites import DEMO_SITES, load_sites
 
 BP = Path(sys.executable).parent / "bp"
 DEMO_HUB = "tgw-0000e2368a6fb5db1"
@@ -74,6 +74,9 @@ def test_the_console_script_against_moto_server(moto_server, repo, tmp_path):
     target = clients(moto_server, TARGET_ACCOUNT)
     target("iam").create_role(RoleName=DEPLOY_ROLE, AssumeRolePolicyDocument="{}")
     hub = target("ec2").create_transit_gateway(Description="us-east-1 hub")["TransitGateway"]["TransitGatewayId"]
+    # The hub's account, where the team's attachment is accepted and routed, has the deploy role too.
+    hub_account = next(h.account_id for dc, h in load_sites().hubs() if dc.name == REGION)
+    clients(moto_server, hub_account)("iam").create_role(RoleName=DEPLOY_ROLE, AssumeRolePolicyDocument="{}")
     sites = tmp_path / "sites.yaml"
     sites.write_text(DEMO_SITES.read_text().replace(DEMO_HUB, hub))
 
