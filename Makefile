@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench
+.PHONY: demo test bench bench-rollout golden
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,3 +20,9 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench.fleet
+
+bench-rollout: $(STAMP)
+	$(PY) -m bench.rollout
+
+golden: $(STAMP)
+	$(PY) -m tests.golden --update

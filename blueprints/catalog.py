@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
@@ -12,6 +13,7 @@ from blueprints import value_kinds, yaml_io
 from blueprints.errors import BadInput, first_error
 from blueprints.models import BLUEPRINT_REF, REF_WORDS, DataServiceKind, DataServiceRequest, Frozen, ParameterValue, Size, Target
 from blueprints.value_kinds import ValueKind
+from blueprints.versions import Changelog, Move
 
 CATALOG_DIR = Path(__file__).parent / "catalog"
 
@@ -193,6 +195,16 @@ class CatalogEntry(Frozen):
     summary: str = Field(description="One line for `bp catalog list`. Required.")
     description: str = Field(description="What it is for and whom. Required.")
     deprecated: str | None = Field(None, description="Why it is deprecated and what to use instead. Default: not deprecated.")
+    changelog: Changelog = Field(description="What this version changed against the one before. Required.")
+    sunset: date | None = Field(
+        None, description="Last day stacks on this version are supported; required when deprecated. Default: none."
+    )
+    successor: str | None = Field(
+        None, description="Version (major.minor.patch) to move to; required when deprecated. Default: none."
+    )
+    moves: tuple[Move, ...] = Field(
+        (), description="Resources renamed since earlier versions, kept in place by aliases. Default: none."
+    )
     audience: Literal["application-team", "platform-team"] = Field(
         "application-team", description="Who requests it. Default: application-team."
     )
@@ -226,6 +238,10 @@ class CatalogEntry(Frozen):
                     if not (ds.aws_class or "").startswith(AWS_CLASS_PREFIX[kind]):
                         raise ValueError(f"data_service_sizes.{kind}.{size}.aws_class: need a {AWS_CLASS_PREFIX[kind]}* class")
         self._defaults_offered()
+        if self.deprecated and (self.sunset is None or self.successor is None):
+            raise ValueError("deprecated: a deprecated version needs a sunset date and a successor")
+        if not self.deprecated and (self.sunset or self.successor):
+            raise ValueError("sunset: only a deprecated version has a sunset and a successor")
         return self
 
     def _check_terms(self, kind: str) -> None:
@@ -264,6 +280,19 @@ class CatalogEntry(Frozen):
         return f"{self.name}@{self.version}"
 
 
+def _check_successors(entries: tuple[CatalogEntry, ...], folder: Path) -> None:
+    """Each successor is a newer, supported version of the same blueprint."""
+    supported = {(e.name, e.version) for e in entries if not e.deprecated}
+    for e in entries:
+        if e.successor is None:
+            continue
+        path = folder / e.name / f"{e.version}.yaml"
+        if not BLUEPRINT_REF.match(f"{e.name}@{e.successor}"):
+            raise BadInput(f"successor: '{e.successor}' is not major.minor.patch", path)
+        if (e.name, e.successor) not in supported or semver_key(e.successor) <= semver_key(e.version):
+            raise BadInput(f"successor: {e.name}@{e.successor} is not a newer, non-deprecated version", path)
+
+
 class Catalog:
     """All entries of a catalog folder, looked up by `name[@version]`."""
 
@@ -279,7 +308,9 @@ class Catalog:
             if (entry.name, entry.version) != (path.parent.name, path.stem):
                 raise BadInput(f"holds {entry.ref}; the file must be {entry.name}/{entry.version}.yaml", path)
             found.append(entry)
-        return tuple(sorted(found, key=lambda e: (e.name, semver_key(e.version))))
+        entries = tuple(sorted(found, key=lambda e: (e.name, semver_key(e.version))))
+        _check_successors(entries, self.folder)
+        return entries
 
     def names(self) -> list[str]:
         """Blueprint names, sorted."""

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from blueprints import stack_files
 from blueprints.catalog import Catalog
 from blueprints.errors import BadInput
+from blueprints.pins import Pin, read_pin
 from blueprints.resolved import ResolvedBlueprint
 from blueprints.sites import SitesMap
 
@@ -43,6 +45,10 @@ class StampedFleet:
     """The sites map in force."""
     unreadable: list[tuple[str, BadInput]] = field(default_factory=list)
     """Stack files that did not parse: (stack name, the error naming file, line and field)."""
+    pins: dict[str, Pin] = field(default_factory=dict)
+    """Pins stamped by `bp pin`, by stack name."""
+    today: date = field(default_factory=date.today)
+    """The day the fleet is checked (pin expiry, version sunsets)."""
 
 
 def load_fleet(repo: Path, catalog: Catalog, sites: SitesMap) -> StampedFleet:
@@ -51,6 +57,9 @@ def load_fleet(repo: Path, catalog: Catalog, sites: SitesMap) -> StampedFleet:
     for path in stack_files.list_stack_files(repo):
         try:
             fleet.stacks.append(stack_files.read_stack(path))
+            pin = read_pin(path)
+            if pin is not None:
+                fleet.pins[fleet.stacks[-1].stack] = pin
         except BadInput as exc:
             fleet.unreadable.append((stack_files.stack_name(path), exc))
     return fleet

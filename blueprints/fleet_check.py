@@ -66,7 +66,32 @@ def pool_capacity(fleet: StampedFleet) -> Iterable[FleetFinding]:
     return found
 
 
-INVARIANTS: list[Invariant] = [unreadable_stacks, stack_checks, networks, vlans, pool_capacity]
+def expired_pins(fleet: StampedFleet) -> Iterable[FleetFinding]:
+    """A pin holds until its expiry; after it the stack must move, or an approver renew the pin."""
+    found = []
+    for bp in fleet.stacks:
+        pin = fleet.pins.get(bp.stack)
+        if pin is not None and not bp.retired and not pin.holds(fleet.today):
+            found.append(FleetFinding("pin-expired", (bp.stack,),
+                                      f"{bp.stack}: pin on {pin.version} expired on {pin.expires} (approver "
+                                      f"{pin.approver}, reason: {pin.reason}); upgrade it or renew the pin with `bp pin`"))
+    return found
+
+
+def past_sunset(fleet: StampedFleet) -> Iterable[FleetFinding]:
+    """No stack in service runs a blueprint version past its sunset date (unknown versions: see stack_checks)."""
+    entries = {e.ref: e for e in fleet.catalog.entries}
+    found = []
+    for bp in fleet.stacks:
+        entry = entries.get(bp.blueprint_ref) if not bp.retired else None
+        if entry is not None and entry.sunset is not None and fleet.today > entry.sunset:
+            found.append(FleetFinding("version-sunset", (bp.stack,),
+                                      f"{bp.stack}: {entry.ref} passed its sunset on {entry.sunset}; run "
+                                      f"`bp upgrade {bp.stack} --to {entry.name}@{entry.successor}`"))
+    return found
+
+
+INVARIANTS: list[Invariant] = [unreadable_stacks, stack_checks, networks, vlans, pool_capacity, expired_pins, past_sunset]
 
 
 def check(fleet: StampedFleet, invariants: Iterable[Invariant] = INVARIANTS) -> list[FleetFinding]:

@@ -117,6 +117,8 @@ class TenancyPlan:
     """Largest volume claim, GiB, likewise."""
     ingress_namespace: str
     """Namespace of the ingress controller."""
+    renames: dict[str, str] = field(default_factory=dict)
+    """Old logical name -> the name the blueprint version gives it (its moves), kept by an alias."""
 
 
 @dataclass(frozen=True)
@@ -393,6 +395,7 @@ def _tenancy(bp: ResolvedBlueprint, in_namespace: tuple[DataServicePlan, ...]) -
         max_container_memory_gib=max([quotas.container_memory_gib, *(s.memory_gib for s in in_namespace)]),
         max_claim_gib=max([quotas.claim_gib, *(s.storage_gib for s in in_namespace)]),
         ingress_namespace=_parameter(bp, "ingress_namespace"),
+        renames=bp.renames(),
     )
 
 

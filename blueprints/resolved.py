@@ -11,6 +11,7 @@ from pydantic import Field
 from blueprints.catalog import BlueprintSpec, SizeClass
 from blueprints.models import BlueprintRequest, DataServiceKind, Frozen, Size, Target, is_prod
 from blueprints.sites import BackupStore, Fleet, Hub, Platform, SharedCluster, Supervisor, Tier
+from blueprints.versions import Move
 
 API_VERSION = "cloud-blueprints.io/v1"
 CONFIG_KEY = "cloud-blueprints:blueprint"
@@ -108,6 +109,7 @@ class ResolvedBlueprint(Frozen):
     platform: Platform = Field(description="Fleet-wide identities. Required.")
     fleet: Fleet = Field(description="Machine shapes, engine releases and cluster networks, from the sites map. Required.")
     retirement: Retirement | None = Field(None, description="Set by `bp retire`. Default: none (in service).")
+    moves: tuple[Move, ...] = Field((), description="Resources the version renamed, kept in place by aliases. Default: none.")
 
     @property
     def stack(self) -> str:
@@ -133,6 +135,10 @@ class ResolvedBlueprint(Frozen):
     def blueprint_ref(self) -> str:
         """`name@version`."""
         return self.request.blueprint
+
+    def renames(self) -> dict[str, str]:
+        """Old logical name -> the name this version gives the resource, for this stack."""
+        return dict(move.names(self.stack) for move in self.moves)
 
     def tags(self) -> dict[str, str]:
         """Ownership tags every taggable resource carries."""

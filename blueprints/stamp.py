@@ -116,8 +116,25 @@ def resolve(
         placements=placements,
         platform=sites.platform,
         fleet=sites.fleet,
+        moves=entry.moves,
     )
     if entry.spec.network_hub:
         resolved = _with_peer_hubs(resolved, sites)
     plan(resolved)  # a promise the fleet cannot keep fails here, before anything is written
     return resolved
+
+
+def restamp(stack: ResolvedBlueprint, to: str, catalog: Catalog, sites: SitesMap,
+            existing: Iterable[ResolvedBlueprint] = ()) -> ResolvedBlueprint:
+    """The stack re-stamped at another version (`name@version`) of its blueprint, placement and network kept.
+
+    The request keeps the parameter values the team chose (those the new version still declares);
+    every other value follows the new version. BadInput when the version cannot keep the placement.
+    """
+    old, new = catalog.get(stack.blueprint_ref), catalog.get(to)
+    if new.name != old.name:
+        raise BadInput(f"--to: {stack.stack} is a {old.name} stack; {new.ref} is another blueprint")
+    chosen = {name: value for name, value in stack.request.parameters.items() if name in new.parameters}
+    request = stack.request.model_copy(update={"blueprint": new.ref, "parameters": chosen})
+    others = [bp for bp in existing if bp.stack != stack.stack]
+    return resolve(request, catalog, sites, [*others, stack])

@@ -15,7 +15,8 @@ from typer._click.exceptions import ClickException, NoArgsIsHelpError
 from blueprints.errors import BadInput
 from cli import __version__
 from cli.commands import (
-    audit, backend, catalog, fleet, inventory, new, policy, preflight, preview, retire, schema, sites, stacks, validate,
+    audit, backend, catalog, fleet, inventory, new, pin, policy, preflight, preview, retire, schema, sites, stacks,
+    upgrade, validate,
 )
 from cli.context import EXIT_BAD_INPUT, State, fail
 
@@ -41,6 +42,8 @@ app.command("retire")(retire.retire)
 app.add_typer(backend.app, name="backend")
 app.command("inventory")(inventory.inventory)
 app.command("preflight")(preflight.preflight)
+app.command("upgrade")(upgrade.upgrade)
+app.command("pin")(pin.pin)
 
 
 def _version(value: bool) -> None:

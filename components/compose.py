@@ -97,4 +97,5 @@ def _tenancy_args(plan: Plan) -> TeamNamespaceArgs:
         memory_gib=t.memory_gib, labels=plan.tags, ingress_namespace=t.ingress_namespace,
         storage_gib=t.storage_gib, max_pods=t.max_pods, max_container_cpu=t.max_container_cpu,
         max_container_memory_gib=t.max_container_memory_gib, max_claim_gib=t.max_claim_gib,
+        renames=t.renames,
     )

@@ -14,6 +14,7 @@ import pulumi
 from blueprints.plan import plan
 from blueprints.resolved import ResolvedBlueprint
 from components.compose import compose
+from components.moves import alias_moves
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,10 @@ class TeamBlueprint(pulumi.ComponentResource):
     exports: dict[str, pulumi.Input]
 
     def __init__(self, name: str, args: TeamBlueprintArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("cloud-blueprints:index:TeamBlueprint", name, None, opts)
-        the_plan = plan(args.blueprint)
+        bp = args.blueprint
+        # Registered before the children, so every moved child carries its alias.
+        moved = pulumi.ResourceOptions(transformations=[alias_moves(bp.moves, bp.stack)])
+        super().__init__("cloud-blueprints:index:TeamBlueprint", name, None, pulumi.ResourceOptions.merge(opts, moved))
+        the_plan = plan(bp)
         self.exports = {"blueprint": the_plan.blueprint, **compose(name, the_plan, self)}
         self.register_outputs(self.exports)

@@ -49,6 +49,8 @@ class CapturedResource:
     retain_on_delete: bool
     property_dependencies: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Input name -> URNs the input's value was computed from (what policies see as propertyDependencies)."""
+    aliases: tuple[str, ...] = ()
+    """URNs this resource was known by before (its Pulumi aliases), as the engine resolves them."""
 
     def to_json(self) -> dict[str, Any]:
         """The machine-readable shape used by `bp preview --json`."""
@@ -187,9 +189,22 @@ class CapturingMonitor(mocks.MockMonitor):
                 delete_before_replace=bool(request.deleteBeforeReplace),
                 retain_on_delete=bool(request.retainOnDelete),
                 property_dependencies={k: tuple(sorted(set(v.urns))) for k, v in sorted(request.propertyDependencies.items()) if v.urns},
+                aliases=self._alias_urns(request),
             )
         )
         return response
+
+    def _alias_urns(self, request) -> tuple[str, ...]:
+        """Each alias as a URN: a spec defaults to the resource's own type, name and parent."""
+        urns = []
+        for alias in request.aliases:
+            if alias.urn:
+                urns.append(alias.urn)
+                continue
+            spec = alias.spec
+            parent = "" if spec.noParent else (spec.parentUrn or request.parent)
+            urns.append(self.make_urn(parent, spec.type or request.type, spec.name or request.name))
+        return tuple(urns)
 
     def ReadResource(self, request):
         response = super().ReadResource(request)

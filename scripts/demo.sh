@@ -31,6 +31,13 @@ bp --repo "$work" preview payments-prod
 step "Preview risk-dev offline"
 bp --repo "$work" preview risk-dev | tail -n 40
 
+step "A team on web-service@2.0.0 (vSphere) moves to 2.1.0: the offline diff, then the rewrite"
+bp --repo "$work" new shop --blueprint web-service@2.0.0 --env dev --site ny1 \
+  --owner shop-lead@example.com --cost-center CC-3001
+bp --repo "$work" catalog show web-service --versions
+bp --repo "$work" upgrade shop-dev --to web-service@2.1.0
+bp --repo "$work" fleet versions
+
 reports="${BP_DEMO_REPORTS:-${TMPDIR:-/tmp}/bp-demo-reports}"
 mkdir -p "$reports"
 step "Audit every stack against the policy packs (baseline, aws, kubernetes, vsphere) over the Analyzer protocol"

@@ -13,7 +13,7 @@ def test_the_required_entries_exist(catalog):
 
 
 def test_no_version_means_newest_non_deprecated(catalog):
-    assert catalog.get("web-service").version == "2.0.0"
+    assert catalog.get("web-service").version == "2.1.0"
     old = catalog.get("web-service@1.0.0")
     assert old.deprecated and "2.0.0" in old.deprecated
 
@@ -21,7 +21,7 @@ def test_no_version_means_newest_non_deprecated(catalog):
 def test_unknown_name_and_version_are_named(catalog):
     with pytest.raises(BadInput, match="unknown blueprint 'nope'"):
         catalog.get("nope")
-    with pytest.raises(BadInput, match="no version 9.9.9 .*known: 1.0.0, 2.0.0"):
+    with pytest.raises(BadInput, match="no version 9.9.9 .*known: 1.0.0, 2.0.0, 2.1.0"):
         catalog.get("web-service@9.9.9")
 
 

@@ -23,7 +23,7 @@ def test_new_writes_a_stack_and_prints_next_steps(bp, repo):
     assert result.exit_code == 0, result.output
     assert "bp preview payments-dev" in result.output
     text = (repo / "stacks" / "Pulumi.payments-dev.yaml").read_text()
-    assert "blueprint: web-service@2.0.0" in text and "pulumi:disable-default-providers" in text
+    assert "blueprint: web-service@2.1.0" in text and "pulumi:disable-default-providers" in text
 
 
 def test_an_existing_stack_is_never_overwritten_without_force(bp, repo):
@@ -39,7 +39,7 @@ def test_an_existing_stack_is_never_overwritten_without_force(bp, repo):
 def test_dry_run_writes_nothing(bp, repo):
     result = bp(*NEW, "--dry-run", "--json")
     assert result.exit_code == 0
-    assert json.loads(result.stdout)["request"]["blueprint"] == "web-service@2.0.0"
+    assert json.loads(result.stdout)["request"]["blueprint"] == "web-service@2.1.0"
     assert files(repo) == {}
 
 
@@ -75,7 +75,7 @@ def test_unknown_site_and_parameter(bp, repo):
     args = [a for a in NEW if a not in ("--region", "amer")]
     assert "unknown site 'zz9'" in bp(*args, "--site", "zz9").output
     result = bp(*NEW, "--param", "colour=blue")
-    assert result.exit_code == 2 and "--param colour: not a parameter of web-service@2.0.0" in result.output
+    assert result.exit_code == 2 and "--param colour: not a parameter of web-service@2.1.0" in result.output
     assert files(repo) == {}
 
 

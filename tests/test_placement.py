@@ -14,7 +14,7 @@ def test_prod_lands_in_a_prod_pool_of_the_region(catalog, sites):
     p = bp.primary
     assert (p.region, p.tier, p.target) == ("amer", "prod", "aws")
     assert p.network and p.network.cidr.prefixlen == 21
-    assert bp.request.blueprint == "web-service@2.0.0", "the version must be pinned"
+    assert bp.request.blueprint == "web-service@2.1.0", "the version must be pinned"
 
 
 def test_placement_is_deterministic(catalog, sites):
@@ -81,7 +81,7 @@ def test_a_full_pool_is_an_error_naming_it(catalog, sites):
     ({"blueprint": "vm-app", "target": "aws"}, "target: vm-app@1.0.0 supports vsphere, not aws"),
     ({"parameters": {"colour": "blue"}}, "parameters.colour: not a parameter"),
     ({"parameters": {"postgres_version": "9"}}, "parameters.postgres_version: '9' is not one of"),
-    ({"data_services": [{"kind": "kafka"}]}, r"data_services\[0\].kind: web-service@2.0.0 offers postgres, redis"),
+    ({"data_services": [{"kind": "kafka"}]}, r"data_services\[0\].kind: web-service@2.1.0 offers postgres, redis"),
 ])
 def test_bad_requests_name_the_field(catalog, sites, overrides, message):
     with pytest.raises(BadInput, match=message):

@@ -33,11 +33,16 @@ def list_entries(ctx: typer.Context, json: Annotated[bool, typer.Option("--json"
 def show(
     ctx: typer.Context,
     ref: Annotated[str, typer.Argument(help="NAME[@VERSION]; no version means the newest non-deprecated.")],
+    versions: Annotated[bool, typer.Option("--versions", help="Every version with its changelog, sunset and moves.")] = False,
     json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Show one blueprint: what it provisions, parameters, sizes, the platform contract and SLOs."""
     with user_errors():
-        entry = state(ctx).catalog().get(ref)
+        catalog = state(ctx).catalog()
+        entry = catalog.get(ref)
+    if versions:
+        _versions(catalog.versions(entry.name), json)
+        return
     if json:
         print_json(entry.model_dump(mode="json"))
         return
@@ -64,3 +69,21 @@ def show(
     if entry.slo.rpo_minutes is not None:
         slo += f", RPO {entry.slo.rpo_minutes} min, RTO {entry.slo.rto_minutes} min"
     console.print(f"[bold]SLO:[/] {slo}")
+
+
+def _versions(entries, json: bool) -> None:
+    """Each version's changelog, deprecation, sunset, successor and resource moves, oldest first."""
+    if json:
+        print_json([{"version": e.version, "changelog": e.changelog.model_dump(), "deprecated": e.deprecated,
+                     "sunset": e.sunset.isoformat() if e.sunset else None, "successor": e.successor,
+                     "moves": [m.model_dump(by_alias=True) for m in e.moves]} for e in entries])
+        return
+    table = Table("version", "changes", "status", title=f"Versions of {entries[0].name}")
+    for e in entries:
+        changes = e.changelog.summary + "".join(f"\n • {c}" for c in e.changelog.changes)
+        changes += "".join(f"\n moves {m.from_name} -> {m.to_name} ({m.type}), with an alias" for m in e.moves)
+        status = "[red]breaking[/]" if e.changelog.breaking else "compatible"
+        if e.deprecated:
+            status += f"\n[yellow]deprecated[/], sunset {e.sunset}, move to {e.successor}"
+        table.add_row(e.version, escape(changes), status)
+    console.print(table)

@@ -41,6 +41,8 @@ class TeamNamespaceArgs:
     """Largest memory limit of one container, GiB (LimitRange), capped by the quota. Default: 32."""
     max_claim_gib: int = 1000
     """Largest persistent volume claim, GiB (LimitRange), capped by the quota. Default: 1000."""
+    renames: Mapping[str, str] = field(default_factory=dict)
+    """Logical names the blueprint version gives children instead of the defaults (its moves). Default: none."""
 
 
 class TeamNamespace(pulumi.ComponentResource):
@@ -52,7 +54,7 @@ class TeamNamespace(pulumi.ComponentResource):
         super().__init__("cloud-blueprints:k8s:TeamNamespace", name, None, opts)
         labels = {k: label_value(v) for k, v in args.labels.items()}
         ns = k8s.core.v1.Namespace(
-            f"{name}-ns",
+            args.renames.get(f"{name}-ns", f"{name}-ns"),
             metadata={
                 "name": args.namespace,
                 "labels": {

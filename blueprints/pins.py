@@ -1,0 +1,49 @@
+"""Pins: a stack held on its blueprint version, with a reason, an approver and an expiry, in its stack file."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+from pydantic import Field
+
+from blueprints import yaml_io
+from blueprints.errors import BadInput
+from blueprints.models import Frozen
+
+PIN_KEY = "cloud-blueprints:pin"
+
+
+class Pin(Frozen):
+    """Why a stack stays on its version, who agreed, and until when."""
+
+    reason: str = Field(description="Why the stack may not move (e.g. a freeze, a vendor certification). Required.", min_length=3)
+    approver: str = Field(description="Who on the platform team agreed. Required.", min_length=3)
+    expires: date = Field(description="Last day the pin holds; after it, the stack joins rollouts again. Required.")
+    version: str = Field(description="The blueprint version (name@version) the stack is pinned at. Required.")
+
+    def holds(self, today: date) -> bool:
+        """Whether the pin still holds on `today`."""
+        return today <= self.expires
+
+
+def read_pin(path: Path) -> Pin | None:
+    """The stack's pin, if it has one; BadInput names the file, line and field of a malformed one."""
+    data = yaml_io.load(path)
+    config = data.get("config") if isinstance(data, dict) else None
+    if not isinstance(config, dict) or PIN_KEY not in config:
+        return None
+    return yaml_io.parse(Pin, config[PIN_KEY], path, prefix=("config", PIN_KEY))
+
+
+def pinned_text(path: Path, pin: Pin | None) -> str:
+    """The stack file's text with `pin` stamped in (or removed for None), other keys and comments kept."""
+    doc = yaml_io.load(path)
+    if not isinstance(doc, dict) or not isinstance(doc.get("config"), dict):
+        raise BadInput("no 'config' mapping; not a stamped stack file", path)
+    if pin is None:
+        doc["config"].pop(PIN_KEY, None)
+    else:
+        doc["config"][PIN_KEY] = json.loads(json.dumps(pin.model_dump(mode="json")))
+    return yaml_io.dump(doc)

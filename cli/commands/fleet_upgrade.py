@@ -1,0 +1,87 @@
+"""`bp fleet upgrade plan|apply`: move every stack of a blueprint to a new version, one wave (one PR) at a time."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from cli.context import console, print_json, state, user_errors
+
+app = typer.Typer(help="Staged rollouts of a blueprint version across the fleet.", no_args_is_help=True)
+
+Blueprint = Annotated[str, typer.Option("--blueprint", "-b", help="Blueprint name.")]
+To = Annotated[str, typer.Option("--to", help="Target VERSION (or NAME@VERSION).")]
+Waves = Annotated[str, typer.Option("--waves", help="Envs in rollout order, comma-separated.")]
+Canary = Annotated[str, typer.Option("--canary", help="Share of each env that goes first, e.g. 10%; 0 for none.")]
+AcceptLoss = Annotated[bool, typer.Option("--accept-data-loss", help="Include stacks whose diff loses data.")]
+
+
+def _plan(ctx: typer.Context, blueprint: str, to: str, waves: str, canary: str, accept_data_loss: bool):
+    from blueprints.errors import BadInput
+    from lifecycle.rollout import ENVS, plan_rollout
+
+    envs = tuple(e.strip() for e in waves.split(",") if e.strip())
+    unknown = [e for e in envs if e not in ENVS]
+    if unknown or not envs:
+        raise BadInput(f"--waves: '{waves}' must list envs from {', '.join(ENVS)}")
+    text = canary.strip().removesuffix("%")
+    if not text.isdigit() or int(text) > 100:
+        raise BadInput(f"--canary: '{canary}' is not a percentage from 0% to 100%")
+    st = state(ctx)
+    return plan_rollout(st.repo, st.catalog(), st.sites(), blueprint=blueprint, to=to, envs=envs,
+                        canary_percent=int(text), accept_data_loss=accept_data_loss)
+
+
+@app.command("plan")
+def plan(
+    ctx: typer.Context, blueprint: Blueprint, to: To, waves: Waves = "dev,test,stage,prod", canary: Canary = "10%",
+    accept_data_loss: AcceptLoss = False,
+    json: Annotated[bool, typer.Option("--json", help="The plan as JSON.")] = False,
+) -> None:
+    """Plan the rollout: waves by env, a canary share of each env spread over data centers, pinned and refused stacks."""
+    from cli.diff_view import counts_line
+
+    with user_errors():
+        result = _plan(ctx, blueprint, to, waves, canary, accept_data_loss)
+    if json:
+        print_json(result.to_json())
+        return
+    table = Table("wave", "env", "kind", "stacks", "data centers", "changes", "status",
+                  title=f"Rollout of {result.target_ref}")
+    for wave in result.waves:
+        dcs = sorted({result.upgrades[s].before.primary.data_center for s in wave.stacks if s in result.upgrades})
+        table.add_row(str(wave.number), wave.env, wave.kind, str(len(wave.stacks)), ", ".join(dcs) or "-",
+                      counts_line(result.wave_counts(wave)), "[green]applied[/]" if result.applied(wave) else "pending")
+    console.print(table)
+    for wave in result.waves:
+        console.print(f"[bold]wave {wave.number}[/] ({wave.env} {wave.kind}): " + escape(", ".join(wave.stacks)))
+    for held in result.held:
+        console.print(f"[yellow]held[/] {held.stack} ({held.version}): {escape(held.reason)}")
+    console.print(f"\nApply one wave per pull request: bp fleet upgrade apply --blueprint {blueprint} --to {result.to} --wave 1")
+
+
+@app.command("apply")
+def apply(
+    ctx: typer.Context, blueprint: Blueprint, to: To,
+    wave: Annotated[int, typer.Option("--wave", help="Wave number from `bp fleet upgrade plan`.")],
+    waves: Waves = "dev,test,stage,prod", canary: Canary = "10%", accept_data_loss: AcceptLoss = False,
+    json: Annotated[bool, typer.Option("--json", help="The files written as JSON.")] = False,
+) -> None:
+    """Rewrite the stack files of one wave, and nothing else; refused while an earlier wave is not applied.
+
+    Pass the same --waves, --canary and --accept-data-loss as the plan, so the waves are the same.
+    """
+    from lifecycle.rollout import apply_wave
+
+    with user_errors():
+        result = _plan(ctx, blueprint, to, waves, canary, accept_data_loss)
+        written = apply_wave(state(ctx).repo, result, wave)
+    if json:
+        print_json({"wave": wave, "to": result.target_ref, "written": [p.name for p in written]})
+        return
+    for path in written:
+        console.print(f"[green]Wrote[/] {path.name}: {result.target_ref}")
+    console.print(f"Wave {wave}: {len(written)} stack file(s); open one pull request with them.")

@@ -1,0 +1,162 @@
+"""A fleet rollout of one blueprint version: which stacks move in which wave, and applying one wave.
+
+The plan is recomputed from the repository each time, never stored: a stack already on the target
+version stays in its wave (so wave numbers hold while waves are applied), and a wave counts as
+applied when every stack in it is on the target version.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from blueprints.catalog import Catalog, semver_key
+from blueprints.errors import BadInput
+from blueprints.models import BLUEPRINT_REF
+from blueprints.resolved import ResolvedBlueprint
+from blueprints.sites import SitesMap
+from blueprints.stack_files import list_stack_files, read_stack, stack_path
+from blueprints.pins import Pin, read_pin
+from blueprints.yaml_io import write_atomic
+from engine import ProgramError
+from lifecycle.upgrade import Upgrade, plan_upgrade, write_upgrades
+from lifecycle.waves import Member, Wave, plan_waves
+
+ENVS = ("dev", "test", "stage", "prod")
+
+
+@dataclass(frozen=True)
+class Held:
+    """A stack left out of the waves, and why."""
+
+    stack: str
+    version: str
+    reason: str
+
+
+@dataclass
+class RolloutPlan:
+    """Every stack of a blueprint older than (or at) the target version, in waves or held back."""
+
+    blueprint: str
+    to: str
+    waves: list[Wave]
+    upgrades: dict[str, Upgrade] = field(default_factory=dict)
+    """Stacks still to move, by name, with their diff."""
+    done: set[str] = field(default_factory=set)
+    """Stacks already on the target version."""
+    held: list[Held] = field(default_factory=list)
+    """Pinned stacks, data-losing stacks not acknowledged, and envs not in the wave list."""
+
+    @property
+    def target_ref(self) -> str:
+        """`name@version` of the target."""
+        return f"{self.blueprint}@{self.to}"
+
+    def applied(self, wave: Wave) -> bool:
+        """Whether every stack of the wave is on the target version."""
+        return all(s in self.done for s in wave.stacks)
+
+    def wave_counts(self, wave: Wave) -> dict[str, int]:
+        """Resources created, updated, replaced and deleted across the wave's pending stacks."""
+        totals = {"create": 0, "update": 0, "replace": 0, "delete": 0}
+        for s in wave.stacks:
+            if s in self.upgrades:
+                for action, n in self.upgrades[s].diff.counts().items():
+                    totals[action] += n
+        return totals
+
+    def to_json(self) -> dict[str, Any]:
+        """The machine-readable shape used by `--json`."""
+        return {
+            "blueprint": self.blueprint, "to": self.to,
+            "waves": [{"wave": w.number, "env": w.env, "kind": w.kind, "applied": self.applied(w),
+                       "counts": self.wave_counts(w),
+                       "stacks": [{"stack": s, "from": self.upgrades[s].before.blueprint_ref if s in self.upgrades
+                                   else self.target_ref, "counts": self.upgrades[s].diff.counts()
+                                   if s in self.upgrades else None} for s in w.stacks]}
+                      for w in self.waves],
+            "held": [{"stack": h.stack, "version": h.version, "reason": h.reason} for h in self.held],
+        }
+
+
+def _parse_target(catalog: Catalog, blueprint: str, to: str) -> str:
+    ref = to if "@" in to else f"{blueprint}@{to}"
+    match = BLUEPRINT_REF.match(ref)
+    if not match or match["name"] != blueprint or not match["version"]:
+        raise BadInput(f"--to: '{to}' is not a version of {blueprint}")
+    return catalog.get(ref).version
+
+
+def _pin_reason(pin: Pin | None, today: date) -> str | None:
+    if pin is None or not pin.holds(today):
+        return None
+    return f"pinned until {pin.expires} by {pin.approver}: {pin.reason}"
+
+
+def plan_rollout(repo: Path, catalog: Catalog, sites: SitesMap, *, blueprint: str, to: str,
+                 envs: tuple[str, ...] = ENVS, canary_percent: int = 10, accept_data_loss: bool = False,
+                 today: date | None = None) -> RolloutPlan:
+    """Diff every stack of `blueprint` below `to` offline and group the movable ones into waves."""
+    version = _parse_target(catalog, blueprint, to)
+    today = today or date.today()
+    plan = RolloutPlan(blueprint, version, [])
+    members: list[Member] = []
+    everyone = [(path, read_stack(path)) for path in list_stack_files(repo)]
+    stacks = [stack for _, stack in everyone]
+    for path, stack in everyone:
+        name, _, current = stack.blueprint_ref.partition("@")
+        if name != blueprint or semver_key(current) > semver_key(version):
+            continue
+        held = _hold(repo, catalog, sites, plan, stack, path, Scope(envs, accept_data_loss, today, stacks))
+        if held:
+            plan.held.append(Held(stack.stack, current, held))
+        else:
+            members.append(Member(stack.stack, stack.request.env, stack.primary.data_center))
+    plan.waves = plan_waves(members, envs, canary_percent)
+    return plan
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a rollout plan was asked for, and the repository's stacks it checks placements against."""
+
+    envs: tuple[str, ...]
+    accept_data_loss: bool
+    today: date
+    stacks: list[ResolvedBlueprint]
+
+
+def _hold(repo: Path, catalog: Catalog, sites: SitesMap, plan: RolloutPlan, stack: ResolvedBlueprint, path: Path,
+          scope: Scope) -> str | None:
+    """Why the stack stays out of the waves, else None (recording its upgrade or that it is done)."""
+    if stack.blueprint_ref == plan.target_ref:
+        plan.done.add(stack.stack)
+        return None
+    pinned = _pin_reason(read_pin(path), scope.today)
+    if pinned:
+        return pinned
+    if stack.request.env not in scope.envs:
+        return f"env {stack.request.env} is not in the wave list"
+    try:
+        upgrade = plan_upgrade(repo, stack, plan.target_ref, catalog, sites, scope.stacks)
+    except (BadInput, ProgramError) as exc:
+        return f"cannot move: {exc}"
+    if upgrade.data_losing and not scope.accept_data_loss:
+        lost = ", ".join(f"{c.action} {c.type}" for c in upgrade.diff.data_losing)
+        return f"data-losing ({lost}); acknowledge with --accept-data-loss"
+    plan.upgrades[stack.stack] = upgrade
+    return None
+
+
+def apply_wave(repo: Path, plan: RolloutPlan, number: int) -> list[Path]:
+    """Rewrite the stack files of wave `number` (and nothing else); earlier waves must be applied."""
+    if not 1 <= number <= len(plan.waves):
+        raise BadInput(f"--wave: {number} is not a wave of this plan (it has {len(plan.waves)})")
+    for wave in plan.waves[: number - 1]:
+        if not plan.applied(wave):
+            pending = ", ".join(s for s in wave.stacks if s not in plan.done)
+            raise BadInput(f"--wave: wave {wave.number} is not applied yet (still to move: {pending})")
+    return write_upgrades(repo, [plan.upgrades[s] for s in plan.waves[number - 1].stacks if s in plan.upgrades])
