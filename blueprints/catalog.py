@@ -324,8 +324,7 @@ class Catalog:
         """Why stamping `entry` deserves a second look, each naming what to use instead."""
         found = []
         if entry.deprecated:
-            current = [e for e in self.versions(entry.name) if not e.deprecated]
-            instead = f"; use {current[-1].ref} instead" if current else ""
+            instead = f"; use {entry.name}@{entry.successor} instead (sunset {entry.sunset})"
             found.append(f"{entry.ref} is deprecated: {entry.deprecated.rstrip('.')}{instead}")
         if entry.audience != audience:
             meant = sorted({e.name for e in self.entries if e.audience == audience and set(e.targets) & set(entry.targets)})

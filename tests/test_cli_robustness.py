@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
@@ -99,15 +102,30 @@ def test_output_to_a_full_disk(repo):
     one_line_error(result, "No space left on device")
 
 
+def _wait_until_opened(pid: int, path: Path, timeout: float = 120.0) -> None:
+    """Until process `pid` holds `path` open: then it is past its imports and inside the command."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        fds = Path(f"/proc/{pid}/fd")
+        if any(os.path.realpath(fd) == str(path.resolve()) for fd in fds.iterdir()):
+            return
+        time.sleep(0.05)
+    pytest.fail(f"bp never opened {path}")
+
+
 def test_ctrl_c_exits_130(repo):
-    assert run_bp(repo, *NEW).returncode == 0
-    proc = subprocess.Popen([*BP, "--repo", str(repo), "validate", "--all"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, cwd=repo)
-    time.sleep(2.5)
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
+    """Interrupted while it waits for the allocation lock that another bp holds, bp stops with 130, no traceback."""
+    lock = repo / ".bp.lock"
+    with open(lock, "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        proc = subprocess.Popen([*BP, "--repo", str(repo), *NEW], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, cwd=repo)
+        _wait_until_opened(proc.pid, lock)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert "Traceback" not in err
+    assert not (repo / "stacks" / "Pulumi.payments-dev.yaml").exists(), "an interrupted stamp wrote its file"
 
 
 def test_piped_output_is_not_cut_and_next_steps_stay_whole(repo):

@@ -68,7 +68,7 @@ def test_the_catalog_is_checked_when_it_loads_with_file_and_line(tmp_path, old, 
 def test_deprecated_and_other_audience_entries_stamp_with_a_warning(bp, repo):
     result = bp(*NEW[:3], "web-service@1.0.0", *NEW[4:])
     assert result.exit_code == 0
-    assert "deprecated" in result.output and "use web-service@2.0.0 instead" in result.output
+    assert "deprecated" in result.output and "use web-service@2.1.0 instead" in result.output
     result = bp("new", "plat", "--blueprint", "k8s-cluster", *NEW[4:])
     assert result.exit_code == 0
     assert "meant for the platform team" in result.output and "web-service" in result.output

@@ -179,7 +179,8 @@ class PostgresDatabase(pulumi.ComponentResource):
             skip_final_snapshot=not args.prod,
             final_snapshot_identifier=f"{identifier}-final" if args.prod else None,
             auto_minor_version_upgrade=True,
-            allow_major_version_upgrade=False,
+            # The stack file pins the major version, so a major change only arrives through a reviewed `bp upgrade`.
+            allow_major_version_upgrade=True,
             apply_immediately=not args.prod,
             performance_insights_enabled=True,
             performance_insights_kms_key_id=key.arn,
