@@ -15,7 +15,7 @@ def test_the_required_entries_exist(catalog):
 def test_no_version_means_newest_non_deprecated(catalog):
     assert catalog.get("web-service").version == "2.1.0"
     old = catalog.get("web-service@1.0.0")
-    assert old.deprecated and "2.0.0" in old.deprecated
+    assert old.deprecated and old.successor == "2.1.0"
 
 
 def test_unknown_name_and_version_are_named(catalog):
