@@ -30,7 +30,7 @@ class Pin(Frozen):
 
 def read_pin(path: Path) -> Pin | None:
     """The stack's pin, if it has one; BadInput names the file, line and field of a malformed one."""
-    data = yaml_io.load(path)
+    data = yaml_io.load_data(path)  # the C loader: fleet commands read a pin per stack file
     config = data.get("config") if isinstance(data, dict) else None
     if not isinstance(config, dict) or PIN_KEY not in config:
         return None
