@@ -8,10 +8,8 @@ properties with secrets marked, options, provider, parent, dependencies and prop
 
 from __future__ import annotations
 
-import ctypes
 import os
 import select
-import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -30,10 +28,14 @@ STARTUP_SECONDS = 60
 _GRPC_OPTIONS = [("grpc.max_receive_message_length", 400 * 1024 * 1024), ("grpc.max_send_message_length", 400 * 1024 * 1024)]
 
 
-def _die_with_parent() -> None:
-    """In the child: ask Linux for SIGKILL when the launching thread ends (PR_SET_PDEATHSIG); elsewhere, nothing."""
-    if sys.platform.startswith("linux"):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)
+# `python -m pulumi.policy`, after asking Linux for SIGKILL when the launching thread ends (PR_SET_PDEATHSIG,
+# which survives exec). Set by the pack's own interpreter, not in a preexec_fn: running code between fork and
+# exec in a process with gRPC threads deadlocked pack starts now and then (gRPC's fork handlers).
+_LAUNCH = (
+    "import ctypes, runpy, signal, sys\n"
+    "if sys.platform.startswith('linux'): ctypes.CDLL('libc.so.6').prctl(1, signal.SIGKILL)\n"
+    "runpy.run_module('pulumi.policy', run_name='__main__', alter_sys=True)\n"
+)
 
 
 class PackError(Exception):
@@ -61,10 +63,9 @@ class PackProcess:
         self.pack_dir = Path(pack_dir)
         # Like the engine: the pack's folder is the program, run by the pulumi.policy launcher, unbuffered.
         self.process = subprocess.Popen(
-            [sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:0", str(self.pack_dir)],
+            [sys.executable, "-u", "-c", _LAUNCH, "127.0.0.1:0", str(self.pack_dir)],
             cwd=self.pack_dir, env={**os.environ, **(env or {})},
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            preexec_fn=_die_with_parent,
         )
         self.stub = None
 
