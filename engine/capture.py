@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from google.protobuf import struct_pb2
 from pulumi.runtime import mocks, rpc
+from pulumi.runtime.proto import resource_pb2
+from pulumi.runtime.sync_await import _sync_await
 
 PROJECT = "cloud-blueprints"
 """The project name, as Pulumi.yaml declares it."""
@@ -28,6 +31,42 @@ def redact(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [redact(v) for v in value]
     return value
+
+
+def public(props: dict[str, Any]) -> dict[str, Any]:
+    """`props` without the engine-internal `__` keys, as `deserialize_properties(keep_internal=False)` reads them."""
+    def strip(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items() if not k.startswith("__") or k == "__provider"}
+        if isinstance(value, list):
+            return [strip(v) for v in value]
+        return value
+    return strip(props)
+
+
+_PLAIN = (str, bool, int, float, type(None))
+
+
+def _plain(value: Any) -> bool:
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _plain(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_plain(v) for v in value)
+    return isinstance(value, _PLAIN)
+
+
+def wire_struct(props: dict[str, Any]) -> struct_pb2.Struct:
+    """`props` as the SDK's `serialize_properties` puts them on the wire.
+
+    A mock's answer is almost always plain data (its inputs echoed, plus ids and ARNs), which needs no
+    awaiting: a top-level None is left out and the rest is copied. Anything else (a resource reference,
+    an asset) goes through the SDK's serialiser.
+    """
+    if not _plain(props):
+        return _sync_await(rpc.serialize_properties(props, {}))
+    struct = struct_pb2.Struct()
+    struct.update({k: v for k, v in props.items() if v is not None})
+    return struct
 
 
 @dataclass(frozen=True)
@@ -157,7 +196,12 @@ def engine_urn(stack: str, parent: str, type_: str, name: str, project: str = PR
 
 
 class CapturingMonitor(mocks.MockMonitor):
-    """A MockMonitor that also keeps each registration's parent, options and outputs."""
+    """A MockMonitor that also keeps each registration's parent, options and outputs.
+
+    It answers a registration itself rather than through the stock monitor, which deserialises the
+    inputs a second time and serialises the mock's answer through the SDK's asynchronous serialiser
+    (a nested pump of the event loop per resource); the answer on the wire is the same.
+    """
 
     def __init__(self, mocks_impl: mocks.Mocks, capture: Capture):
         super().__init__(mocks_impl)
@@ -167,32 +211,35 @@ class CapturingMonitor(mocks.MockMonitor):
         return engine_urn(self.capture.stack, parent, type_, name)
 
     def RegisterResource(self, request):
-        response = super().RegisterResource(request)
-        if request.type == "pulumi:pulumi:Stack":
-            return response
-        urn = response.urn
-        inputs = rpc.deserialize_properties(request.object, keep_internal=False)
-        state = self.resources[urn].state
-        self.capture.resources.append(
-            CapturedResource(
-                urn=urn,
-                type=request.type,
-                name=request.name,
-                parent=request.parent or None,
-                custom=bool(request.custom),
-                inputs=redact(inputs),
-                outputs=redact(state),
-                protect=bool(request.protect),
-                dependencies=tuple(sorted(set(request.dependencies))),
-                provider=request.provider or None,
-                ignore_changes=tuple(request.ignoreChanges),
-                delete_before_replace=bool(request.deleteBeforeReplace),
-                retain_on_delete=bool(request.retainOnDelete),
-                property_dependencies={k: tuple(sorted(set(v.urns))) for k, v in sorted(request.propertyDependencies.items()) if v.urns},
-                aliases=self._alias_urns(request),
-            )
+        urn = self.make_urn(request.parent, request.type, request.name)
+        if request.type == ROOT_STACK_TYPE:
+            return resource_pb2.RegisterResourceResponse(urn=urn)
+        inputs = rpc.deserialize_properties(request.object)
+        args = mocks.MockResourceArgs(typ=request.type, name=request.name, inputs=inputs, provider=request.provider,
+                                      resource_id=request.importId, custom=request.custom or False)
+        id_, state = self.mocks.new_resource(args)
+        self.resources[urn] = mocks.MockMonitor.ResourceRegistration(urn, id_, state)
+        self.capture.resources.append(self._captured(request, urn, inputs, state))
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=id_, object=wire_struct(state))
+
+    def _captured(self, request, urn: str, inputs: dict[str, Any], state: dict[str, Any]) -> CapturedResource:
+        return CapturedResource(
+            urn=urn,
+            type=request.type,
+            name=request.name,
+            parent=request.parent or None,
+            custom=bool(request.custom),
+            inputs=redact(public(inputs)),
+            outputs=redact(state),
+            protect=bool(request.protect),
+            dependencies=tuple(sorted(set(request.dependencies))),
+            provider=request.provider or None,
+            ignore_changes=tuple(request.ignoreChanges),
+            delete_before_replace=bool(request.deleteBeforeReplace),
+            retain_on_delete=bool(request.retainOnDelete),
+            property_dependencies={k: tuple(sorted(set(v.urns))) for k, v in sorted(request.propertyDependencies.items()) if v.urns},
+            aliases=self._alias_urns(request),
         )
-        return response
 
     def _alias_urns(self, request) -> tuple[str, ...]:
         """Each alias as a URN: a spec defaults to the resource's own type, name and parent."""
@@ -221,3 +268,14 @@ class CapturingMonitor(mocks.MockMonitor):
         else:
             self.capture.component_outputs[request.urn] = outputs
         return super().RegisterResourceOutputs(request)
+
+
+class StockCapturingMonitor(CapturingMonitor):
+    """Registers through the stock MockMonitor, then records: the reference the fast path is tested against."""
+
+    def RegisterResource(self, request):
+        response = mocks.MockMonitor.RegisterResource(self, request)
+        if request.type != ROOT_STACK_TYPE:
+            inputs = rpc.deserialize_properties(request.object)
+            self.capture.resources.append(self._captured(request, response.urn, inputs, self.resources[response.urn].state))
+        return response

@@ -1,14 +1,17 @@
 """What the offline engine turns off around Pulumi's SDK, without changing what a program registers.
 
 Much of a mock run is overhead the mock engine never reads: the SDK captures a Python stack trace
-for each resource (the real engine shows it as a source position), and the cyclic garbage collector
-rescans the provider SDKs' many thousand long-lived classes again and again. `lean()` turns off the
-first and freezes the second's view of the imported world; the captured resources are the same
+for each resource (the real engine shows it as a source position); it hands every engine call to a
+thread pool, so a slow gRPC round trip never blocks the program, though the mock monitor answers from
+memory; and the cyclic garbage collector rescans the provider SDKs' many thousand long-lived classes
+again and again. `lean()` turns off the first, runs engine calls on the event loop's own thread, and
+freezes the collector's view of the imported world; the captured resources are the same
 (tests/test_engine_lean.py compares every catalog blueprint on both targets). Figures: bench/RESULTS.md.
 """
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from contextlib import contextmanager
 from typing import Iterator
@@ -20,24 +23,51 @@ _NO_TRACE = source_pb2.StackTrace()
 _frozen = False
 
 
+class InlineLoop(asyncio.SelectorEventLoop):
+    """An event loop whose executor calls run at once on the loop's thread.
+
+    Handing a call to a pool thread and back (a queue, a self-pipe wake-up, the GIL) costs more than
+    the mock monitor's answer; the awaiting coroutine gets the same result or exception either way.
+    """
+
+    def run_in_executor(self, executor, func, *args):
+        future = self.create_future()
+        try:
+            future.set_result(func(*args))
+        except Exception as exc:
+            future.set_exception(exc)
+        return future
+
+
+_inline_loop: InlineLoop | None = None
+
+
 def _no_stack_trace() -> source_pb2.StackTrace:
     return _NO_TRACE
 
 
 @contextmanager
 def lean() -> Iterator[None]:
-    """Run the block without per-resource stack traces.
+    """Run the block without per-resource stack traces, on the inline event loop.
 
     After the first lean run has imported the provider modules a program uses, everything alive is
     moved to the collector's permanent generation (`gc.freeze`), so later collections only look at
     what later runs allocate.
     """
-    global _frozen
+    global _frozen, _inline_loop
     traced = sdk_resource._get_stack_trace
     sdk_resource._get_stack_trace = _no_stack_trace
+    policy = asyncio.get_event_loop_policy()
+    try:
+        stock_loop = policy.get_event_loop()
+    except RuntimeError:
+        stock_loop = None
+    _inline_loop = _inline_loop or InlineLoop()
+    policy.set_event_loop(_inline_loop)
     try:
         yield
     finally:
+        policy.set_event_loop(stock_loop)
         sdk_resource._get_stack_trace = traced
         if not _frozen:
             gc.collect()

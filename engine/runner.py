@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import runpy
 import sys
@@ -16,7 +17,7 @@ from pulumi.runtime.config import set_all_config
 from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
 
-from engine.capture import PROJECT, Capture, CapturingMonitor
+from engine.capture import PROJECT, Capture, CapturingMonitor, StockCapturingMonitor
 from engine.lean import lean
 from engine.mocks import FleetMocks, MockContext
 
@@ -55,16 +56,34 @@ def _building(exc: BaseException) -> tuple[str | None, str | None]:
     return component, resource
 
 
-def _reset(stack: str, context: MockContext, capture: Capture, config: dict[str, Any]) -> None:
+def _reset(stack: str, context: MockContext, capture: Capture, config: dict[str, Any], plain: bool) -> None:
     """Give the runtime a fresh root, config and monitor, so runs in one process never mix."""
     runtime_settings.ROOT.set(None)
     set_all_config({k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}, [])
-    monitor = CapturingMonitor(FleetMocks(context), capture)
+    monitor = (StockCapturingMonitor if plain else CapturingMonitor)(FleetMocks(context), capture)
     pulumi.runtime.set_mocks(FleetMocks(context), project=PROJECT, stack=stack, preview=False, monitor=monitor)
     runtime_settings.SETTINGS.rpc_manager.clear()
     runtime_settings.SETTINGS.outputs.clear()
     # set_mocks installs a finished root of its own; the run gets a new one that collects exports.
     runtime_settings.ROOT.set(None)
+
+
+async def _outputs_settled() -> None:
+    """Wait, a round at a time, until every output the program started has resolved.
+
+    The SDK waits for them one completion at a time (`asyncio.wait(FIRST_COMPLETED)` over all pending
+    outputs, again after each), which is quadratic in a program's outputs once engine calls answer
+    at once; waiting for each round as a whole leaves it nothing to wait for.
+    """
+    while pending := [task for task in runtime_settings.SETTINGS.outputs if not task.done()]:
+        await asyncio.wait(pending)
+
+
+def _settling(program: Callable[[], Any]) -> Callable[[], Any]:
+    def settle():
+        program()
+        return _outputs_settled()
+    return settle
 
 
 def run(
@@ -79,13 +98,13 @@ def run(
 
     Config keys are full keys (`project:key`); non-string values are passed as JSON, as
     the Pulumi CLI passes structured config. `plain` runs the SDK exactly as shipped, without
-    the engine's `lean` settings: the reference the lean path is tested against.
+    the engine's `lean` settings and with the stock monitor's answers: the reference the fast path is tested against.
     """
     capture = Capture(stack=stack)
-    _reset(stack, context or MockContext(stack=stack), capture, config or {})
+    _reset(stack, context or MockContext(stack=stack), capture, config or {}, plain)
     try:
         with nullcontext() if plain else lean():
-            _sync_await(run_in_stack(program))
+            _sync_await(run_in_stack(program if plain else _settling(program)))
     except Exception as exc:
         raise ProgramError(stack, exc) from exc
     finally:
