@@ -20,7 +20,7 @@ from botocore.exceptions import ClientError
 from accounts.session import DENIED_CODES, Aws, connect, error_code
 from blueprints.resolved import ResolvedBlueprint
 from blueprints.sites import SitesMap
-from engine.capture import Capture, CapturedResource
+from engine.captured import Capture, CapturedResource
 
 ROLE_ARN = re.compile(r"arn:aws[\w-]*:iam::\d{12}:role/[\w+=,.@/-]+")
 ALIAS = re.compile(r"^(arn:aws[\w-]*:kms:[\w-]+:\d{12}:)?alias/[\w/-]+$")

@@ -6,7 +6,7 @@ In one run: stamping (placement and IPAM for the whole fleet); validation withou
 a cold fleet preview on warm workers; a warm one (one stack changed, the rest from the cache); the
 baseline, which is the same stacks' program under stock mocks (plain `set_mocks`, the stock monitor,
 one process) on an evenly spread sample; per-core throughput against it; `bp --help` and one
-`bp preview` as a user runs them; peak RSS of every process. bench/RESULTS.md records a full run.
+`bp preview` as a user runs them, without and with the engine server (`bp engine start`); peak RSS of every process. bench/RESULTS.md records a full run.
 """
 
 from __future__ import annotations
@@ -178,6 +178,11 @@ def run(stacks: int, jobs: int, baseline_sample: int) -> dict:
         base_s = baseline(repo, stamped[::step][:baseline_sample])
         help_s = wall("--help", cwd=repo)
         single_s = wall("preview", stamped[0].stack, "--json", cwd=repo)
+        subprocess.run([str(BP), "engine", "start"], cwd=repo, check=True, capture_output=True)
+        try:
+            served_s = wall("preview", stamped[0].stack, "--json", cwd=repo)
+        finally:
+            subprocess.run([str(BP), "engine", "stop"], cwd=repo, check=True, capture_output=True)
 
     ours_per_core = cold.stacks / cold_s / jobs
     return {
@@ -193,6 +198,7 @@ def run(stacks: int, jobs: int, baseline_sample: int) -> dict:
         "baseline_ms_per_stack": round(1000 * base_s, 1),
         "throughput_per_core_vs_baseline": round(ours_per_core * base_s, 2),
         "help_seconds": round(help_s, 3), "single_preview_seconds": round(single_s, 2),
+        "single_preview_served_seconds": round(served_s, 2),
         "peak_rss_mib": peak_rss_mib(cold, warm),
     }
 

@@ -6,7 +6,6 @@ or `BP_SITES` at its own file.
 
 from __future__ import annotations
 
-import os
 from functools import cached_property
 from ipaddress import IPv4Network
 from pathlib import Path
@@ -19,8 +18,7 @@ from blueprints.errors import BadInput
 from blueprints.fleet_operator_settings import OperatorSettings
 from blueprints.models import ComplianceZone, Frozen, Target
 
-DEMO_SITES = Path(__file__).parent / "sites" / "demo-fleet.yaml"
-SITES_ENV = "BP_SITES"
+from blueprints.sites_source import DEMO_SITES, sites_path  # noqa: F401 (DEMO_SITES: callers read it from here)
 
 Tier = Literal["prod", "nonprod"]
 
@@ -401,15 +399,6 @@ def refuse_cluster_network_overlap(sites: SitesMap, data: dict, source: Path) ->
             if net.overlaps(other):
                 line = yaml_io.line_of(data, ("fleet", "cluster_networks", label))
                 raise BadInput(f"fleet.cluster_networks.{label}: {net} overlaps {what} {other}", source, line)
-
-
-def sites_path(explicit: Path | None = None) -> Path:
-    """The sites map in force: an explicit file, else $BP_SITES, else the demo fleet."""
-    if explicit is not None:
-        return Path(explicit)
-    if os.environ.get(SITES_ENV):
-        return Path(os.environ[SITES_ENV])
-    return DEMO_SITES
 
 
 def load_sites(path: Path | None = None) -> SitesMap:

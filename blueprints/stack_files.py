@@ -47,6 +47,15 @@ def list_stack_files(repo: Path) -> list[Path]:
     return sorted(stacks_folder(repo).glob("Pulumi.*.yaml"))
 
 
+def named_stack_file(repo: Path, name: str) -> Path:
+    """The file of a stack named as `team-env` or by its path; BadInput lists the stacks there are."""
+    path = Path(name) if name.endswith(".yaml") else stack_path(repo, name)
+    if not path.exists():
+        known = ", ".join(stack_name(p) for p in list_stack_files(repo)) or "none"
+        raise BadInput(f"no stack '{name}' (stacks in this repository: {known})")
+    return path
+
+
 def read_stack(path: Path) -> ResolvedBlueprint:
     """The resolved blueprint of a stack file; BadInput names the file, line and field."""
     data = yaml_io.load_data(path)

@@ -15,7 +15,7 @@ from typer._click.exceptions import ClickException, NoArgsIsHelpError
 from blueprints.errors import BadInput
 from cli import __version__
 from cli.commands import (
-    audit, backend, catalog, fleet, inventory, new, pin, policy, preflight, preview, retire, schema, sites, stacks,
+    audit, backend, catalog, engine, fleet, inventory, new, pin, policy, preflight, preview, retire, schema, sites, stacks,
     upgrade, validate,
 )
 from cli.context import EXIT_BAD_INPUT, State, fail
@@ -40,6 +40,7 @@ app.command("schema")(schema.schema)
 app.command("audit")(audit.audit)
 app.command("retire")(retire.retire)
 app.add_typer(backend.app, name="backend")
+app.add_typer(engine.app, name="engine")
 app.command("inventory")(inventory.inventory)
 app.command("preflight")(preflight.preflight)
 app.command("upgrade")(upgrade.upgrade)

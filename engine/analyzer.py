@@ -22,7 +22,7 @@ from pulumi.runtime import rpc
 from pulumi.runtime.proto import analyzer_pb2 as pb
 from pulumi.runtime.proto import analyzer_pb2_grpc
 
-from engine.capture import SECRET, Capture, CapturedResource
+from engine.captured import SECRET, Capture, CapturedResource
 
 STARTUP_SECONDS = 60
 _GRPC_OPTIONS = [("grpc.max_receive_message_length", 400 * 1024 * 1024), ("grpc.max_send_message_length", 400 * 1024 * 1024)]

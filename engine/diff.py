@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from engine.capture import Capture, CapturedResource
+from engine.captured import Capture, CapturedResource
 from engine.replacement import kind_of, replacing
 
 Action = Literal["create", "update", "replace", "delete"]

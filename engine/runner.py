@@ -17,7 +17,8 @@ from pulumi.runtime.config import set_all_config
 from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
 
-from engine.capture import PROJECT, Capture, CapturingMonitor, StockCapturingMonitor
+from engine.captured import PROJECT, Capture
+from engine.capture import CapturingMonitor, StockCapturingMonitor
 from engine.lean import lean
 from engine.mocks import FleetMocks, MockContext
 

@@ -20,7 +20,7 @@ from pulumi.runtime.proto import analyzer_pb2 as pb
 
 from blueprints.errors import BadInput
 from engine.analyzer import Analyzer, PackProcess, requests_for
-from engine.capture import PROJECT
+from engine.captured import PROJECT
 from policy_packs import exemptions as ex
 from policy_packs.controls import parse_control_tag
 from policy_packs.packs import PACKS, pack_dir, rules

@@ -125,7 +125,7 @@ def test_no_privileged_or_unlimited_workload_and_only_in_fenced_namespaces(previ
 
 
 def test_rendered_kubernetes_objects_are_valid(previews):
-    from engine.capture import Capture, CapturedResource
+    from engine.captured import Capture, CapturedResource
 
     for stack, preview in previews.items():
         capture = Capture(stack=stack)

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from engine.capture import ROOT_STACK_TYPE, qualified_type
+from engine.captured import ROOT_STACK_TYPE, qualified_type
 
 NEW = ["new", "payments", "--blueprint", "web-service", "--env", "prod", "--region", "amer", "--target", "aws",
        "--owner", "lead@example.com", "--cost-center", "CC-1"]

@@ -9,7 +9,7 @@ import pytest
 from blueprints import stack_files
 from blueprints.errors import BadInput
 from blueprints.stamp import resolve
-from engine.capture import Capture, CapturedResource
+from engine.captured import Capture, CapturedResource
 from engine.diff import diff
 from lifecycle.upgrade import check_allowed, plan_upgrade
 from tests.conftest import make_request

@@ -12,7 +12,6 @@ from rich.tree import Tree
 
 from cli import completion
 from cli.context import EXIT_FINDINGS, console, errors, print_json, state, user_errors
-from cli.stacks_arg import load_named
 
 # Inputs worth a glance in the tree, in the order they are shown.
 KEY_PROPERTIES = (
@@ -46,18 +45,17 @@ def preview(
     stack: Annotated[str, typer.Argument(help="Stack name (team-env) or path to a stack file.", autocompletion=completion.stack_names)],
     json: Annotated[bool, typer.Option("--json", help="resources (urn, type, name, parent, inputs, options) and outputs as JSON.")] = False,
 ) -> None:
-    """Preview a stack offline: the resource tree with key properties, counts by type, and outputs."""
-    from engine import ProgramError
-    from engine.stacks import preview as run_preview
+    """Preview a stack offline: the resource tree with key properties, counts by type, and outputs.
 
-    with user_errors():
-        st = state(ctx)
-        repo = st.repo
-        (resolved,) = load_named(repo, [stack])
-        sites = st.sites()
+    Answered by the repository's engine server when one runs (`bp engine start`), else run here.
+    """
+    from engine import server
+
     try:
-        capture = run_preview(repo, resolved, sites)
-    except ProgramError as exc:
+        with user_errors():
+            st = state(ctx)
+            capture = server.preview(st.repo, stack, st.sites_option)
+    except server.ProgramFailed as exc:
         errors.print(f"[bold red]program failed:[/] {escape(str(exc))}", soft_wrap=True)
         raise typer.Exit(EXIT_FINDINGS) from None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.capture import Capture, CapturedResource
+from engine.captured import Capture, CapturedResource
 
 STACK = "shop-prod"
 PROJECT = "cloud-blueprints"
