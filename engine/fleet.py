@@ -2,7 +2,8 @@
 
 The runner knows nothing of what it evaluates: an evaluator is a picklable callable (a module-level function
 or an instance of a module-level class) `(repo, stack_file, sites) -> dict` (JSON-able, small) that never raises;
-`preview_stack` is one. Each worker process is started once and kept warm (SDKs imported, GC frozen after its first
+`preview_stack` is one. A result marked `"transient": True` (a failure that is not the stack's, such as a crashed
+policy pack) is not cached. Each worker process is started once and kept warm (SDKs imported, GC frozen after its first
 stack), results stream back as they finish and are not kept, so memory stays flat whatever the fleet's size.
 
 An evaluator that holds processes of its own (the fleet audit's policy packs) starts them in the worker's main
@@ -127,7 +128,7 @@ def run_fleet(
         else:
             todo.append((key, path))
     for key, path, data, rss in _map(repo, sites, evaluator, todo, jobs):
-        if cache:
+        if cache and not data.get("transient"):
             cache.put(key, data)
         yield Result(stack_name(path), False, data, rss)
 

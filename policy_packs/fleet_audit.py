@@ -3,8 +3,8 @@
 `FleetAudit` is an evaluator for `engine.fleet.run_fleet`. Each worker process starts its own packs (an `Auditor`,
 one process per pack, over the Analyzer protocol) on its first stack, from its main thread: a pack dies with the
 thread that launched it, and that thread lives as long as the worker. The worker reuses them for every later stack
-and closes them when the pool ends. A pack that stops answering fails only the stack it was auditing; the worker
-starts fresh packs for its next one.
+and closes them when the pool ends. A pack that stops answering fails only the stack it was auditing (and that
+failure is not cached); the worker starts fresh packs for its next one.
 
 A stack's result carries its findings only on their way to a report (and into the cache, so a warm run can still
 write one); `FleetTotals` keeps counts per policy and severity, so memory does not grow with the fleet's findings.
@@ -74,7 +74,7 @@ class FleetAudit:
             return {"ok": False, "source": source, "error": str(exc)}
         except PackError as exc:
             _stop()
-            return {"ok": False, "source": source, "error": str(exc)}
+            return {"ok": False, "source": source, "error": str(exc), "transient": True}
         if result.error:
             return {"ok": False, "source": source, "resources": 0, "error": result.error}
         return {"ok": True, "source": source, "resources": result.resources, "blocking": len(result.blocking),

@@ -15,6 +15,7 @@ import pytest
 
 from blueprints.stack_files import list_stack_files, stack_name
 from engine import cache as cache_module
+from engine.cache import ResultCache
 from engine.fleet import run_fleet
 from policy_packs import fleet_audit
 from policy_packs.exemptions import Exemption
@@ -213,12 +214,14 @@ class KillsItsPacks(FleetAudit):
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
-def test_a_pack_that_dies_fails_its_stack_only(fleet, sites, baseline_audit, jobs):
+def test_a_pack_that_dies_fails_its_stack_only_and_is_not_cached(fleet, sites, baseline_audit, jobs, tmp_path):
     files = list_stack_files(fleet)
     evaluator = KillsItsPacks(*(getattr(baseline_audit, f) for f in ("packs", "config", "config_source", "exemptions_file")),
                               victim=stack_name(files[0]))
-    results = {r.stack: r.data for r in run_fleet(fleet, files, sites, evaluator, None, jobs)}
+    cache = ResultCache(tmp_path / "cache", "fingerprint")
+    results = {r.stack: r.data for r in run_fleet(fleet, files, sites, evaluator, cache, jobs)}
     victim = results.pop(evaluator.victim)
     assert not victim["ok"] and "policy pack baseline stopped (killed by signal 9)" in victim["error"], victim
     assert all(r["ok"] for r in results.values()), results  # in one process: the same worker, fresh packs
+    assert [cache.get(cache.key(f)) is None for f in files] == [True, False, False]
     assert gone_within(Path(baseline_audit.exemptions_file), 5) == set()
