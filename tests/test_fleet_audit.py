@@ -145,6 +145,10 @@ def test_exit_0_on_a_clean_fleet_and_2_on_bad_input(fleet, bp, tmp_path):
                           (["--config", str(bad_config)], f"{bad_config}:1: malformed JSON")):
         result = bp("fleet", "audit", *args)
         assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output, (args, result.output)
+    report = tmp_path / "out" / "fleet.sarif"
+    report.parent.mkdir()
+    assert bp("fleet", "audit", "--format", "sarif", "--output", str(report), "--shard", "0/3").exit_code == 2
+    assert list(report.parent.iterdir()) == [], "a run that never finished left a report behind"
 
 
 # --- worker processes and their packs ------------------------------------------------------------------------
