@@ -1,14 +1,19 @@
 """Audit throughput: resources x policies evaluated per second by the packs, measured apart from the engine's time.
 
-    python -m bench.audit [--stacks N] [--out FILE]
+    python -m bench.audit [--stacks N] [--fleet-jobs J] [--out FILE]
 
 Stamps N stacks of the fleet mix, runs each in the offline engine (timed on its own), then audits every capture
 through the packs over the Analyzer gRPC protocol (one process per pack, as `bp audit` does) and through the
-in-process shortcut, so the protocol's cost shows as a ratio in the same run.
+in-process shortcut, so the protocol's cost shows as a ratio in the same run. With --fleet-jobs, also times
+`bp fleet audit --jobs J` over the same stacks as a user runs it, cold and then warm (every stack from the cache):
+wall time, and CPU time of every process it starts (workers, fork server and packs included).
 """
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -25,8 +30,52 @@ def _audit_seconds(auditor: Auditor, captures: list) -> tuple[float, int]:
     return time.perf_counter() - start, findings
 
 
-def run(stacks: int) -> dict:
-    """Stamp, run and audit `stacks` stacks; returns the measurements."""
+# Runs a command as a child subreaper: whatever the command leaves behind (the fork server, a stray pack) is adopted
+# and collected here, so RUSAGE_CHILDREN holds the CPU time of every process it started, and leftovers are counted.
+_MEASURE = """
+import ctypes, json, os, resource, signal, subprocess, sys, time
+ctypes.CDLL(None).prctl(36, 1)  # PR_SET_CHILD_SUBREAPER
+start = time.perf_counter()
+rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode
+wall = time.perf_counter() - start
+signal.alarm(60)  # a process that never ends is a bug to report, not a reason to wait forever
+adopted = 0
+while True:
+    try:
+        os.wait()
+    except ChildProcessError:
+        break
+    adopted += 1
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"rc": rc, "wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "adopted": adopted}))
+"""
+
+
+def _measured(*args: str) -> dict:
+    """`bp ARGS` as a user runs it: exit code, wall seconds, CPU seconds of it and all it started, processes adopted."""
+    bp = [sys.executable, "-c", "from cli.main import run; run()"]
+    done = subprocess.run([sys.executable, "-c", _MEASURE, *bp, *args], capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)
+
+
+def fleet_audit(repo: Path, stacks: int, jobs: int) -> dict:
+    """`bp fleet audit --jobs J` over a stamped repository: cold, then warm (every stack from the cache)."""
+    cold, warm = (_measured("--repo", str(repo), "fleet", "audit", "--jobs", str(jobs)) for _ in range(2))
+    return {
+        "fleet_audit_jobs": jobs,
+        "fleet_audit_exit_codes": [cold["rc"], warm["rc"]],
+        "fleet_audit_cold_wall_seconds": round(cold["wall"], 2),
+        "fleet_audit_cold_cpu_seconds": round(cold["cpu"], 2),
+        "fleet_audit_cold_cpu_ms_per_stack": round(1000 * cold["cpu"] / stacks),
+        "fleet_audit_warm_wall_seconds": round(warm["wall"], 2),
+        "fleet_audit_warm_cpu_seconds": round(warm["cpu"], 2),
+        # The fork server and its resource tracker end after `bp` does; a pack left behind would add to this.
+        "fleet_audit_processes_left_behind": [cold["adopted"], warm["adopted"]],
+    }
+
+
+def run(stacks: int, fleet_jobs: int = 0) -> dict:
+    """Stamp, run and audit `stacks` stacks (and time `bp fleet audit` with `fleet_jobs` workers); the measurements."""
     sites = load_sites()
     with tempfile.TemporaryDirectory() as tmp:
         repo = Path(tmp)
@@ -34,6 +83,7 @@ def run(stacks: int) -> dict:
         start = time.perf_counter()
         captures = [preview(repo, bp, sites) for bp in stamped]
         engine_s = time.perf_counter() - start
+        fleet = fleet_audit(repo, len(stamped), fleet_jobs) if fleet_jobs else {}
 
     start = time.perf_counter()
     with Auditor() as grpc_auditor:
@@ -59,11 +109,13 @@ def run(stacks: int) -> dict:
         "audit_ms_per_stack_grpc": round(1000 * grpc_s / stacks, 1),
         "audit_to_engine_time_ratio": round(grpc_s / engine_s, 3),
         "grpc_to_in_process_time_ratio": round(grpc_s / direct_s, 3),
+        **fleet,
     }
 
 
 def main() -> None:
-    main_for(run, __doc__, 40, "audit")
+    main_for(run, __doc__, 40, "audit",
+             fleet_jobs=(int, 0, "Also time bp fleet audit with this many workers, cold and warm (default 0: no)."))
 
 
 if __name__ == "__main__":

@@ -6,8 +6,9 @@ import io
 import os
 import re
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator, TextIO
 
 import yaml as pyyaml
 from pydantic import BaseModel, ValidationError
@@ -145,6 +146,13 @@ def dump(data: Any) -> str:
 
 def write_atomic(path: Path, text: str) -> None:
     """Write through a temporary file in the same folder and rename, so a reader never sees half a file."""
+    with open_atomic(path) as fh:
+        fh.write(text)
+
+
+@contextmanager
+def open_atomic(path: Path) -> Iterator[TextIO]:
+    """A file to write bit by bit (a streamed report) that appears at `path`, whole, only when the block succeeds."""
     path = Path(path)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
@@ -152,12 +160,14 @@ def write_atomic(path: Path, text: str) -> None:
         raise BadInput(f"cannot write in {path.parent}: {exc.strerror}", path) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+            yield fh
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, BrokenPipeError):  # stdout closed while the block wrote there too: not this file's fault
+            raise
         raise BadInput(f"cannot write: {exc.strerror}; nothing was changed", path) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -25,6 +25,8 @@ from pulumi.runtime.proto import analyzer_pb2_grpc
 from engine.captured import SECRET, Capture, CapturedResource
 
 STARTUP_SECONDS = 60
+CALL_SECONDS = 300
+"""Longest a pack may take over one call; a hung pack becomes an error instead of a hung audit."""
 _GRPC_OPTIONS = [("grpc.max_receive_message_length", 400 * 1024 * 1024), ("grpc.max_send_message_length", 400 * 1024 * 1024)]
 
 
@@ -88,9 +90,16 @@ class PackProcess:
 
     def _call(self, method, request):
         try:
-            return method(request)
+            return method(request, timeout=CALL_SECONDS)
         except grpc.RpcError as exc:
-            raise PackError(f"policy pack {self.pack_dir.name}: {exc.details()}") from None
+            raise PackError(f"policy pack {self.pack_dir.name}{self._exit_note()}: {exc.details()}") from None
+
+    def _exit_note(self) -> str:
+        """Why the pack stopped answering, when it is because it is gone."""
+        code = self.process.poll()
+        if code is None:
+            return ""
+        return f" stopped (killed by signal {-code})" if code < 0 else f" stopped (exit code {code})"
 
     def info(self) -> pb.AnalyzerInfo:
         return self._call(self.stub.GetAnalyzerInfo, empty_pb2.Empty())

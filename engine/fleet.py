@@ -1,9 +1,14 @@
 """Run one evaluation over every stack of a fleet: all cores, streamed results, a content-hash cache.
 
-The runner knows nothing of what it evaluates: an evaluator is a module-level function
-`(repo, stack_file, sites) -> dict` (JSON-able, small) that never raises; `preview_stack` is one.
-Each worker process is started once and kept warm (SDKs imported, GC frozen after its first stack), results
-stream back as they finish and are not kept, so memory stays flat whatever the fleet's size.
+The runner knows nothing of what it evaluates: an evaluator is a picklable callable (a module-level function
+or an instance of a module-level class) `(repo, stack_file, sites) -> dict` (JSON-able, small) that never raises;
+`preview_stack` is one. A result marked `"transient": True` (a failure that is not the stack's, such as a crashed
+policy pack) is not cached. Each worker process is started once and kept warm (SDKs imported, GC frozen after its first
+stack), results stream back as they finish and are not kept, so memory stays flat whatever the fleet's size.
+
+An evaluator that holds processes of its own (the fleet audit's policy packs) starts them in the worker's main
+thread, which lives as long as the worker, and registers their shutdown with `at_worker_exit`: the pool ends its
+workers normally once the last result is in, so every hook runs and nothing is left behind.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing
+import multiprocessing.util
 import os
 import resource
 from dataclasses import dataclass, field
@@ -72,11 +78,29 @@ class Result:
 
 # Set in each worker by `_start_worker`; workers are forked once and reused for many stacks.
 _worker: tuple[Path, SitesMap, Evaluator] | None = None
+_exit_hooks: list[Callable[[], None]] = []
+
+
+def at_worker_exit(hook: Callable[[], None]) -> None:
+    """Run `hook` (once) when this worker ends: after its last stack, or when a one-process run finishes."""
+    if hook not in _exit_hooks:
+        _exit_hooks.append(hook)
+
+
+def _run_exit_hooks() -> None:
+    while _exit_hooks:
+        _exit_hooks.pop()()
 
 
 def _start_worker(repo: Path, sites: SitesMap, evaluator: Evaluator) -> None:
     global _worker
     _worker = (repo, sites, evaluator)
+
+
+def _start_pool_worker(repo: Path, sites: SitesMap, evaluator: Evaluator) -> None:
+    _start_worker(repo, sites, evaluator)
+    # A pool worker that ends normally runs multiprocessing's finalizers (in its main thread) before it exits.
+    multiprocessing.util.Finalize(None, _run_exit_hooks, exitpriority=10)
 
 
 def _evaluate(item: tuple[str, Path]) -> tuple[str, Path, dict[str, Any], int]:
@@ -104,7 +128,7 @@ def run_fleet(
         else:
             todo.append((key, path))
     for key, path, data, rss in _map(repo, sites, evaluator, todo, jobs):
-        if cache:
+        if cache and not data.get("transient"):
             cache.put(key, data)
         yield Result(stack_name(path), False, data, rss)
 
@@ -112,14 +136,20 @@ def run_fleet(
 def _map(repo, sites, evaluator, todo, jobs) -> Iterator[tuple[str, Path, dict[str, Any], int]]:
     if jobs <= 1 or len(todo) <= 1:
         _start_worker(repo, sites, evaluator)
-        yield from map(_evaluate, todo)
+        try:
+            yield from map(_evaluate, todo)
+        finally:
+            _run_exit_hooks()
         return
     # Not "fork": the SDK's executor threads may hold locks at fork time, and a forked child waits on them forever.
     # The fork server is a fresh single-threaded process that already holds the engine's imports.
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["engine.stacks", "engine.fleet"])
-    with context.Pool(min(jobs, len(todo)), initializer=_start_worker, initargs=(repo, sites, evaluator)) as pool:
+    with context.Pool(min(jobs, len(todo)), initializer=_start_pool_worker, initargs=(repo, sites, evaluator)) as pool:
         yield from pool.imap_unordered(_evaluate, todo, chunksize=max(1, min(8, len(todo) // (jobs * 8))))
+        # Let the workers end by themselves so their exit hooks run; leaving the block early terminates them instead.
+        pool.close()
+        pool.join()
 
 
 def default_jobs() -> int:

@@ -100,6 +100,11 @@ class Finding:
                 "type": self.resource_type, "name": self.resource_name, "message": self.message,
                 "exemption": self.exemption}
 
+    @staticmethod
+    def from_json(data: dict[str, Any]) -> "Finding":
+        """The finding `to_json` wrote (a fleet worker's result, or the cache's)."""
+        return Finding(**{name: data[name] for name in Finding.__dataclass_fields__})
+
 
 @dataclass
 class StackResult:

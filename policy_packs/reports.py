@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import json
+import textwrap
 from collections import Counter
-from typing import Any
+from typing import Any, Iterable, TextIO
 from xml.etree import ElementTree as ET
 
 from policy_packs.audit import SEVERITY_ORDER, AuditReport, Finding, PolicyMeta
@@ -66,7 +68,7 @@ def _rule(p: PolicyMeta) -> dict[str, Any]:
     }
 
 
-def _result(report: AuditReport, f: Finding, index: dict[str, int], source: str) -> dict[str, Any]:
+def _result(f: Finding, index: dict[str, int], source: str, e, exemptions_file: str) -> dict[str, Any]:
     out: dict[str, Any] = {
         "ruleId": f.policy,
         "ruleIndex": index[f.policy],
@@ -79,60 +81,124 @@ def _result(report: AuditReport, f: Finding, index: dict[str, int], source: str)
         }],
         "properties": {"stack": f.stack, "urn": f.urn, "status": f.status, "severity": f.severity, "enforcement": f.enforcement},
     }
-    e = report.exemption(f.exemption)
     if e is not None:
         out["suppressions"] = [{"kind": "external", "status": "accepted", "justification": e.reason,
                                 "properties": {"approver": e.approver, "ticket": e.ticket, "expires": e.expires.isoformat(),
-                                               "file": report.exemptions_file, "line": e.line}}]
+                                               "file": exemptions_file, "line": e.line}}]
     return out
 
 
+_HOLE = "\0results\0"
+_RESULTS_INDENT = " " * 8
+"""Where runs[0].results' items sit in the document as json.dumps(indent=2) lays it out."""
+
+
+class SarifWriter:
+    """SARIF 2.1.0 written as stacks come: one rule per policy, one result per finding located at the stack file,
+    exempt ones suppressed. Only the stacks that could not be audited are kept, for the closing invocation."""
+
+    def __init__(self, out: TextIO, policies: dict[str, PolicyMeta], exemptions: list, exemptions_file: str):
+        self.out = out
+        self.exemptions = {e.key: e for e in exemptions}
+        self.exemptions_file = exemptions_file
+        ordered = sorted(policies.values(), key=lambda p: p.name)
+        self.index = {p.name: i for i, p in enumerate(ordered)}
+        self.errors: list[str] = []
+        self.results = 0
+        out.write(self._document([_rule(p) for p in ordered])[0])
+
+    def _document(self, rules: list[dict[str, Any]]) -> list[str]:
+        """The document around its results, as the text before them and the text after them."""
+        return json.dumps({
+            "$schema": SARIF_SCHEMA,
+            "version": "2.1.0",
+            "runs": [{
+                "tool": {"driver": {"name": "bp audit", "informationUri": INFORMATION_URI, "version": "1.0.0",
+                                    "rules": rules}},
+                "results": _HOLE,
+                "invocations": [{"executionSuccessful": not self.errors,
+                                 "toolExecutionNotifications": [{"level": "error", "message": {"text": text}}
+                                                                for text in self.errors]}],
+            }],
+        }, indent=2).split(json.dumps(_HOLE), 1)
+
+    def add(self, stack: str, source: str, findings: Iterable[Finding], error: str | None = None) -> None:
+        """One stack's findings, or why it could not be audited."""
+        if error:
+            self.errors.append(f"{stack}: {error}")
+        for f in findings:
+            result = _result(f, self.index, source, self.exemptions.get(f.exemption), self.exemptions_file)
+            self.out.write(("[\n" if not self.results else ",\n") + textwrap.indent(json.dumps(result, indent=2), _RESULTS_INDENT))
+            self.results += 1
+
+    def close(self) -> None:
+        """Close the results and write the invocation."""
+        self.out.write(f"\n{_RESULTS_INDENT[:-2]}]" if self.results else "[]")
+        self.out.write(self._document([])[1] + "\n")
+
+
 def to_sarif(report: AuditReport) -> str:
-    """SARIF 2.1.0: one rule per policy, one result per finding located at the stack file; exempt ones suppressed."""
-    policies = sorted(report.policies.values(), key=lambda p: p.name)
-    index = {p.name: i for i, p in enumerate(policies)}
-    results = [_result(report, f, index, r.source) for r in report.results for f in r.findings]
-    return json.dumps({
-        "$schema": SARIF_SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "bp audit", "informationUri": INFORMATION_URI, "version": "1.0.0",
-                                "rules": [_rule(p) for p in policies]}},
-            "results": results,
-            "invocations": [{"executionSuccessful": not any(r.error for r in report.results),
-                             "toolExecutionNotifications": [{"level": "error", "message": {"text": f"{r.stack}: {r.error}"}}
-                                                            for r in report.results if r.error]}],
-        }],
-    }, indent=2) + "\n"
+    """The whole report as SARIF 2.1.0 (see `SarifWriter`)."""
+    out = io.StringIO()
+    writer = SarifWriter(out, report.policies, report.exemptions, report.exemptions_file)
+    for r in report.results:
+        writer.add(r.stack, r.source, r.findings, r.error)
+    writer.close()
+    return out.getvalue()
+
+
+def _suite(policies: dict[str, PolicyMeta], stack: str, source: str, findings: list[Finding], error: str | None) -> ET.Element:
+    suite = ET.Element("testsuite", name=stack, file=source)
+    cases = failures = 0
+    if error:
+        case = ET.SubElement(suite, "testcase", classname=stack, name="program")
+        ET.SubElement(case, "error", message=error)
+        cases += 1
+    for name in sorted(policies):
+        mine = [f for f in findings if f.policy == name]
+        case = ET.SubElement(suite, "testcase", classname=f"{stack}.{policies[name].pack}", name=name)
+        cases += 1
+        blocking = [f for f in mine if f.blocking]
+        if blocking:
+            failures += 1
+            failure = ET.SubElement(case, "failure", message=f"{len(blocking)} mandatory violation(s)", type="mandatory")
+            failure.text = "\n".join(f"{f.urn or f.stack}: {f.message}" for f in blocking)
+        others = [f for f in mine if not f.blocking]
+        if others:
+            ET.SubElement(case, "system-out").text = "\n".join(f"[{f.status}] {f.urn or f.stack}: {f.message}" for f in others)
+    suite.set("tests", str(cases))
+    suite.set("failures", str(failures))
+    suite.set("errors", "1" if error else "0")
+    return suite
+
+
+class JunitWriter:
+    """JUnit XML for CI, written as stacks come: a suite per stack, a case per policy; blocking violations fail,
+    advisory ones are logged."""
+
+    def __init__(self, out: TextIO, policies: dict[str, PolicyMeta]):
+        self.out = out
+        self.policies = policies
+        out.write('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="bp audit">\n')
+
+    def add(self, stack: str, source: str, findings: Iterable[Finding], error: str | None = None) -> None:
+        """One stack's suite."""
+        suite = _suite(self.policies, stack, source, list(findings), error)
+        ET.indent(suite, level=1)
+        self.out.write("  " + ET.tostring(suite, encoding="unicode").rstrip() + "\n")
+
+    def close(self) -> None:
+        self.out.write("</testsuites>\n")
 
 
 def to_junit(report: AuditReport) -> str:
-    """JUnit XML for CI: a suite per stack, a case per policy; blocking violations fail, advisory ones are logged."""
-    suites = ET.Element("testsuites", name="bp audit")
+    """The whole report as JUnit XML (see `JunitWriter`)."""
+    out = io.StringIO()
+    writer = JunitWriter(out, report.policies)
     for r in report.results:
-        suite = ET.SubElement(suites, "testsuite", name=r.stack, file=r.source)
-        cases = failures = 0
-        if r.error:
-            case = ET.SubElement(suite, "testcase", classname=r.stack, name="program")
-            ET.SubElement(case, "error", message=r.error)
-            cases += 1
-        for name in sorted(report.policies):
-            mine = [f for f in r.findings if f.policy == name]
-            case = ET.SubElement(suite, "testcase", classname=f"{r.stack}.{report.policies[name].pack}", name=name)
-            cases += 1
-            blocking = [f for f in mine if f.blocking]
-            if blocking:
-                failures += 1
-                failure = ET.SubElement(case, "failure", message=f"{len(blocking)} mandatory violation(s)", type="mandatory")
-                failure.text = "\n".join(f"{f.urn or f.stack}: {f.message}" for f in blocking)
-            others = [f for f in mine if not f.blocking]
-            if others:
-                ET.SubElement(case, "system-out").text = "\n".join(f"[{f.status}] {f.urn or f.stack}: {f.message}" for f in others)
-        suite.set("tests", str(cases))
-        suite.set("failures", str(failures))
-        suite.set("errors", "1" if r.error else "0")
-    ET.indent(suites)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+        writer.add(r.stack, r.source, r.findings, r.error)
+    writer.close()
+    return out.getvalue()
 
 
 def md_cell(text: str) -> str:

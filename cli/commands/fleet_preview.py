@@ -1,13 +1,13 @@
 """`bp fleet preview`: every stack's program offline, on all cores, cached by content, shardable for CI.
 
-`run_over_fleet` is the command body any per-stack fleet evaluation shares (options, progress, output, exits).
+`stream_fleet` is what every per-stack fleet evaluation shares (options, progress, --json lines, the cache).
 """
 
 from __future__ import annotations
 
 import json as jsonlib
 import sys
-from typing import Annotated, Optional
+from typing import Annotated, Any, Callable, Optional
 
 import typer
 
@@ -19,9 +19,18 @@ Json = Annotated[bool, typer.Option("--json", help="One JSON line per stack as i
 NoCache = Annotated[bool, typer.Option("--no-cache", help="Run every stack, even those whose inputs have not changed.")]
 
 
-def run_over_fleet(ctx: typer.Context, name: str, evaluator, jobs: int | None, shard: str | None, json: bool,
-                   no_cache: bool) -> None:
-    """Evaluate every stack (or one shard) with `evaluator`, streaming results; exit 1 if any failed."""
+def json_line(data: dict[str, Any]) -> None:
+    """One line of machine output on stdout."""
+    sys.stdout.write(jsonlib.dumps(data, sort_keys=True) + "\n")
+
+
+def stream_fleet(ctx: typer.Context, name: str, evaluator, jobs: int | None, shard: str | None, json: bool,
+                 no_cache: bool, cache_tag: str = "", on_result: Callable | None = None):
+    """Evaluate every stack (or one shard) with `evaluator` under a progress bar; returns the `FleetSummary`.
+
+    Each result goes to a --json line and to `on_result` as it arrives, and is then dropped. `cache_tag` names what
+    the evaluator's results depend on besides the code and the stack's own inputs.
+    """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from blueprints.stack_files import list_stack_files
@@ -35,7 +44,7 @@ def run_over_fleet(ctx: typer.Context, name: str, evaluator, jobs: int | None, s
         if shard:
             files = shard_of(files, *parse_shard(shard))
         cache = None if no_cache else ResultCache(
-            repo / ".bp-cache" / name, code_fingerprint(repo, sites.model_dump_json(), name))
+            repo / ".bp-cache" / name, code_fingerprint(repo, sites.model_dump_json(), name + cache_tag))
 
     summary = FleetSummary()
     bar = Progress(TextColumn(f"{name}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
@@ -46,18 +55,10 @@ def run_over_fleet(ctx: typer.Context, name: str, evaluator, jobs: int | None, s
             summary.add(result)
             bar.advance(task)
             if json:
-                sys.stdout.write(jsonlib.dumps({"stack": result.stack, "cached": result.cached, **result.data},
-                                               sort_keys=True) + "\n")
-    totals = summary.to_json()
-    if json:
-        sys.stdout.write(jsonlib.dumps({"summary": totals}, sort_keys=True) + "\n")
-    else:
-        for stack, error in totals["failures"].items():
-            console.print(f"[red]failed[/] {stack}: {error}", highlight=False, soft_wrap=True)
-        console.print(f"{totals['stacks']} stacks: {totals['ran']} run, {totals['cached']} unchanged (from the cache); "
-                      f"{totals['resources']} resources; {totals['failed']} failed", highlight=False)
-    if summary.failed:
-        raise typer.Exit(EXIT_FINDINGS)
+                json_line({"stack": result.stack, "cached": result.cached, **result.data})
+            if on_result:
+                on_result(result)
+    return summary
 
 
 def preview(ctx: typer.Context, jobs: Jobs = None, shard: Shard = None, json: Json = False,
@@ -65,4 +66,14 @@ def preview(ctx: typer.Context, jobs: Jobs = None, shard: Shard = None, json: Js
     """Preview every stack offline on all cores; a stack whose inputs have not changed comes from the cache."""
     from engine.fleet import preview_stack
 
-    run_over_fleet(ctx, "preview", preview_stack, jobs, shard, json, no_cache)
+    summary = stream_fleet(ctx, "preview", preview_stack, jobs, shard, json, no_cache)
+    totals = summary.to_json()
+    if json:
+        json_line({"summary": totals})
+    else:
+        for stack, error in totals["failures"].items():
+            console.print(f"[red]failed[/] {stack}: {error}", highlight=False, soft_wrap=True)
+        console.print(f"{totals['stacks']} stacks: {totals['ran']} run, {totals['cached']} unchanged (from the cache); "
+                      f"{totals['resources']} resources; {totals['failed']} failed", highlight=False)
+    if summary.failed:
+        raise typer.Exit(EXIT_FINDINGS)
