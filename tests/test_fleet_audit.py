@@ -14,7 +14,7 @@ import jsonschema
 import pytest
 
 from blueprints.stack_files import list_stack_files, stack_name
-from engine import cache as cache_module
+from engine import fingerprint
 from engine.cache import ResultCache
 from engine.fleet import run_fleet
 from policy_packs import fleet_audit
@@ -115,13 +115,13 @@ def test_an_exemption_running_out_changes_the_cache_key(settings, monkeypatch):
 def test_a_change_to_a_policy_module_changes_the_cache_key(tmp_path, monkeypatch, repo):
     import shutil
 
-    for package in cache_module.CODE_PACKAGES:
-        shutil.copytree(cache_module.LIBRARY / package, tmp_path / "lib" / package)
-    monkeypatch.setattr(cache_module, "LIBRARY", tmp_path / "lib")
-    before = cache_module.code_fingerprint(repo, "{}", "audit")
+    for package in fingerprint.CODE_PACKAGES:
+        shutil.copytree(fingerprint.LIBRARY / package, tmp_path / "lib" / package)
+    monkeypatch.setattr(fingerprint, "LIBRARY", tmp_path / "lib")
+    before = fingerprint.code_fingerprint(repo, "{}", "audit")
     policy = tmp_path / "lib" / "policy_packs" / "policies" / "baseline.py"
     policy.write_text(policy.read_text() + "\n# tightened\n")
-    assert cache_module.code_fingerprint(repo, "{}", "audit") != before
+    assert fingerprint.code_fingerprint(repo, "{}", "audit") != before
 
 
 def test_shards_partition_the_fleet(fleet, bp):
