@@ -102,14 +102,16 @@ def run(
     the engine's `lean` settings and with the stock monitor's answers: the reference the fast path is tested against.
     """
     capture = Capture(stack=stack)
-    _reset(stack, context or MockContext(stack=stack), capture, config or {}, plain)
-    try:
-        with nullcontext() if plain else lean():
+    # The reset is inside `lean()`: `set_mocks` registers a root of its own, and its registration has to
+    # run on the loop the program runs on, not wait forever on another one holding this run's state.
+    with nullcontext() if plain else lean():
+        _reset(stack, context or MockContext(stack=stack), capture, config or {}, plain)
+        try:
             _sync_await(run_in_stack(program if plain else _settling(program)))
-    except Exception as exc:
-        raise ProgramError(stack, exc) from exc
-    finally:
-        runtime_settings.ROOT.set(None)
+        except Exception as exc:
+            raise ProgramError(stack, exc) from exc
+        finally:
+            runtime_settings.ROOT.set(None)
     capture.settle()
     return capture
 

@@ -23,3 +23,18 @@ def test_lean_and_plain_runs_capture_the_same_resources(repo, catalog, sites, re
         assert mine == theirs, mine.urn
     assert (lean.reads, lean.component_outputs, lean.stack_outputs) == (
         plain.reads, plain.component_outputs, plain.stack_outputs), resolved.stack
+
+
+def test_a_run_leaves_nothing_behind(repo, catalog, sites):
+    """A fleet worker runs thousands of stacks: each run's objects must be gone once it ends."""
+    import gc
+
+    request = BlueprintRequest(team="leak", env="dev", blueprint="web-service", target="aws", region="amer",
+                               owner="lead@example.com", cost_center="CC-1")
+    resolved = resolve(request, catalog, sites)
+    counts = []
+    for _ in range(4):
+        preview(repo, resolved, sites)
+        gc.collect()
+        counts.append(len(gc.get_objects()))
+    assert counts[-1] - counts[1] < 200, counts
