@@ -94,7 +94,7 @@ def render(resolved: ResolvedBlueprint) -> str:
         "pulumi:disable-default-providers": list(CREDENTIALED_PACKAGES),
         **json.loads(json.dumps(config_of(resolved))),
     }
-    return HEADER.format(ref=resolved.blueprint_ref, stack=resolved.stack) + yaml_io.dump({"config": config})
+    return HEADER.format(ref=resolved.blueprint_ref, stack=resolved.stack) + yaml_io.dump_data({"config": config})
 
 
 def _block_end(data, config, lines: list[str], start: int) -> int:
@@ -122,7 +122,7 @@ def render_update(path: Path, old_text: str, resolved: ResolvedBlueprint) -> str
     if not lines[start][col:].lstrip("'\"").startswith(CONFIG_KEY):
         raise BadInput(f"'{CONFIG_KEY}' is not in block style; cannot rewrite it in place", path, start + 1)
     end = _block_end(data, config, lines, start)
-    block = yaml_io.dump({CONFIG_KEY: config_of(resolved)[CONFIG_KEY]})
+    block = yaml_io.dump_data({CONFIG_KEY: config_of(resolved)[CONFIG_KEY]})
     block = "".join(" " * col + line if line.strip() else line for line in block.splitlines(keepends=True))
     head = lines[:start]
     stamped_by = HEADER.splitlines(keepends=True)[0].split("{")[0]

@@ -14,16 +14,22 @@ from typing import Any, Iterator
 import yaml as pyyaml
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
+from ruamel.yaml import resolver as ruamel_resolver
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from blueprints.errors import BadInput, field_path, first_error
 
 
+# Long scalars (image digests, URLs, reasons) stay on one line: whole when grepped, and ruamel and libyaml
+# then write the same text, as they fold long lines differently.
+LINE_WIDTH = 2**31 - 1
+
+
 def _yaml() -> YAML:
     yaml = YAML(typ="rt")
     yaml.default_flow_style = False
-    yaml.width = 120
+    yaml.width = LINE_WIDTH
     return yaml
 
 
@@ -205,10 +211,47 @@ def parse(model: type[BaseModel], data: Any, path: Path, prefix: tuple = ()) -> 
 
 
 def dump(data: Any) -> str:
-    """Serialise plain data as block-style YAML."""
+    """Serialise data as block-style YAML, keeping the comments of a document `load` read."""
     buf = io.StringIO()
     _yaml().dump(data, buf)
     return buf.getvalue()
+
+
+class _CoreDumper(pyyaml.CSafeDumper):
+    """libyaml's C emitter, quoting a string wherever ruamel's YAML 1.2 reader (`load`) would read something else,
+    as `dump` quotes it; the core-schema loader reads no string in fewer places."""
+
+    yaml_implicit_resolvers: dict = {}
+
+    def represent_data(self, data: Any) -> Node:
+        """Strings, dicts, lists and None straight to nodes (a shared one is written twice, not anchored); the rest as
+        PyYAML does."""
+        if type(data) is str:
+            return ScalarNode(_STR, data)
+        if type(data) is dict:
+            return MappingNode(_MAP, [(self.represent_data(k), self.represent_data(v)) for k, v in data.items()],
+                               flow_style=False)
+        if type(data) is list:
+            return SequenceNode(_SEQ, [self.represent_data(item) for item in data], flow_style=False)
+        if data is None:
+            return ScalarNode("tag:yaml.org,2002:null", "")  # as ruamel writes it: nothing
+        return super().represent_data(data)
+
+
+for _versions, _tag, _regexp, _firsts in ruamel_resolver.implicit_resolvers:
+    if (1, 2) in _versions:
+        _CoreDumper.add_implicit_resolver(_tag, _regexp, _firsts)
+
+
+def dump_data(data: Any) -> str:
+    """Serialise plain data (dicts, lists, strings, numbers, booleans, None) as block-style YAML, ten times faster
+    than `dump`: stamping a fleet writes thousands of stack files.
+
+    The text `dump` writes for a stack file. Elsewhere the two may differ in style, never in what is read back:
+    a string with line breaks or leading quotes quoted another way, `1.0e+20` for `1e+20`, `-` for `- `.
+    """
+    return pyyaml.dump(data, Dumper=_CoreDumper, default_flow_style=False, sort_keys=False, width=LINE_WIDTH,
+                       allow_unicode=True)
 
 
 def write_atomic(path: Path, text: str) -> None:
