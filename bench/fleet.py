@@ -27,6 +27,7 @@ from itertools import cycle
 from pathlib import Path
 
 from blueprints import ledger, stack_files
+from blueprints.allocation_index import AllocationIndex
 from blueprints.catalog import Catalog
 from blueprints.checks import check_fleet, check_ledger, check_stack
 from blueprints.errors import BadInput
@@ -51,16 +52,16 @@ ENVS = ("dev", "test", "stage", "prod")
 def stamp(repo: Path, stacks: int, sites) -> list:
     """Make `repo` a repository and `bp new` up to `stacks` teams of the MIX into it, across every region.
 
-    The placement, IPAM and stack files are `bp new`'s (`resolve`, `write_stack`, the ledger written once at the
-    end rather than per stack). Returns the stamped blueprints; a request no pool has room for is left out,
-    as `bp new` refuses it.
+    The placement, IPAM and stack files are `bp new`'s (`resolve` against the allocation index, `write_stack`, the
+    ledger written once at the end rather than per stack). Returns the stamped blueprints; a request no pool has
+    room for is left out, as `bp new` refuses it.
     """
     (repo / "stacks").mkdir()
     shutil.copy(ROOT / "Pulumi.yaml", repo)
     shutil.copy(ROOT / "stacks" / "__main__.py", repo / "stacks")
     catalog = Catalog()
     regions = cycle(r.name for r in sites.regions)
-    stamped: list = []
+    stamped = AllocationIndex()
     for i, (blueprint, target) in zip(range(stacks), cycle(MIX)):
         request = BlueprintRequest(team=f"team{i:04d}", env=ENVS[i % 4], blueprint=blueprint, target=target,
                                    region=next(regions), size="S" if i % 3 else "M", owner="lead@example.com",
@@ -70,9 +71,9 @@ def stamp(repo: Path, stacks: int, sites) -> list:
         except BadInput:
             continue
         stack_files.write_stack(repo, resolved)
-        stamped.append(resolved)
+        stamped.add(resolved)
     ledger.write(stack_files.stacks_dir(repo), stamped)
-    return stamped
+    return list(stamped)
 
 
 def validate_without_runs(repo: Path) -> int:

@@ -21,6 +21,7 @@ from itertools import cycle
 from pathlib import Path
 
 from blueprints import stack_files
+from blueprints.allocation_index import AllocationIndex
 from blueprints.catalog import Catalog
 from blueprints.models import BlueprintRequest
 from blueprints.sites import load_sites
@@ -37,7 +38,7 @@ BASELINE_SAMPLE = 50
 
 def _stamp(repo: Path, stacks: int, catalog: Catalog, sites) -> list:
     regions, envs, targets = cycle(r.name for r in sites.regions), cycle(("dev", "test", "stage", "prod")), cycle(("aws", "vsphere", "vsphere"))
-    stamped = []
+    stamped = AllocationIndex()
     for i in range(stacks):
         request = BlueprintRequest(team=f"team{i:04d}", env=next(envs), blueprint="web-service@2.0.0", target=next(targets),
                                    region=next(regions), size="S", owner="lead@example.com", cost_center="CC-1")
@@ -47,8 +48,8 @@ def _stamp(repo: Path, stacks: int, catalog: Catalog, sites) -> list:
             pin = Pin(reason="quarter-end freeze", approver="platform-lead@example.com",
                       expires=date.today() + timedelta(days=30), version=resolved.blueprint_ref)
             write_atomic(path, pinned_text(path, pin))
-        stamped.append(resolved)
-    return stamped
+        stamped.add(resolved)
+    return list(stamped)
 
 
 def _digests(repo: Path) -> dict[str, str]:

@@ -304,7 +304,7 @@ class Catalog:
         """Every entry, sorted by name then version."""
         found = []
         for path in sorted(self.folder.glob("*/*.yaml")):
-            entry = yaml_io.parse(CatalogEntry, yaml_io.load(path), path)
+            entry = yaml_io.parse(CatalogEntry, yaml_io.load_data(path), path)
             if (entry.name, entry.version) != (path.parent.name, path.stem):
                 raise BadInput(f"holds {entry.ref}; the file must be {entry.name}/{entry.version}.yaml", path)
             found.append(entry)

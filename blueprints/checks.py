@@ -59,8 +59,7 @@ def check_cluster_networks(bp: ResolvedBlueprint, sites: SitesMap) -> list[Findi
     return [
         Finding(bp.stack, f"cluster network {label} {net} overlaps {what} {other}; re-stamp with `bp new --force`")
         for label, net in (("pods", nets.pods), ("services", nets.services))
-        for what, other in sites.fleet_networks()
-        if net.overlaps(other)
+        for what, other in sites.fleet_networks_overlapping(net)
     ]
 
 

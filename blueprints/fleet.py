@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from blueprints import stack_files
+from blueprints import stack_files, yaml_io
 from blueprints.catalog import Catalog
 from blueprints.errors import BadInput
-from blueprints.pins import Pin, read_pin
+from blueprints.pins import Pin, pin_in
 from blueprints.resolved import ResolvedBlueprint
 from blueprints.sites import SitesMap
 
@@ -54,12 +54,14 @@ class StampedFleet:
 def load_fleet(repo: Path, catalog: Catalog, sites: SitesMap) -> StampedFleet:
     """Read every stack file; a bad one is kept as unreadable rather than stopping the whole fleet."""
     fleet = StampedFleet(stacks=[], catalog=catalog, sites=sites)
-    for path in stack_files.list_stack_files(repo):
-        try:
-            fleet.stacks.append(stack_files.read_stack(path))
-            pin = read_pin(path)
-            if pin is not None:
-                fleet.pins[fleet.stacks[-1].stack] = pin
-        except BadInput as exc:
-            fleet.unreadable.append((stack_files.stack_name(path), exc))
+    with yaml_io.collector_paused():
+        for path in stack_files.list_stack_files(repo):
+            try:
+                data = yaml_io.load_data(path)  # once for the stack and its pin
+                fleet.stacks.append(stack_files.stack_in(path, data))
+                pin = pin_in(path, data)
+                if pin is not None:
+                    fleet.pins[fleet.stacks[-1].stack] = pin
+            except BadInput as exc:
+                fleet.unreadable.append((stack_files.stack_name(path), exc))
     return fleet

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field
 
@@ -30,7 +31,11 @@ class Pin(Frozen):
 
 def read_pin(path: Path) -> Pin | None:
     """The stack's pin, if it has one; BadInput names the file, line and field of a malformed one."""
-    data = yaml_io.load_data(path)  # the C loader: fleet commands read a pin per stack file
+    return pin_in(path, yaml_io.load_data(path))  # the C loader: fleet commands read a pin per stack file
+
+
+def pin_in(path: Path, data: Any) -> Pin | None:
+    """The pin in the parsed `data` of the stack file at `path`, if it has one (see read_pin)."""
     config = data.get("config") if isinstance(data, dict) else None
     if not isinstance(config, dict) or PIN_KEY not in config:
         return None

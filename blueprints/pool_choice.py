@@ -10,7 +10,7 @@ Existing stacks are only counted, never moved.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Iterable, Sequence
+from typing import Sequence
 
 from blueprints.catalog import SizeClass
 from blueprints.models import BlueprintRequest
@@ -52,16 +52,6 @@ class Verdict:
     def capacity_only(self) -> bool:
         """Right kind of pool but full: worth naming when nothing fits."""
         return not self.fits and self.reason.startswith("full")
-
-
-def usage_by_pool(allocations: Iterable) -> dict[str, Usage]:
-    """Committed vCPU and memory per pool name, from placement allocations."""
-    vcpu: dict[str, int] = {}
-    memory: dict[str, int] = {}
-    for a in allocations:
-        vcpu[a.pool] = vcpu.get(a.pool, 0) + a.vcpu
-        memory[a.pool] = memory.get(a.pool, 0) + a.memory_gib
-    return {pool: Usage(vcpu[pool], memory[pool]) for pool in vcpu}
 
 
 def _mismatch(request: BlueprintRequest, tier: str, region: Region, dc: DataCenter, pool: Pool,

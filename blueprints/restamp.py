@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Iterable
-
+from blueprints.allocation_index import Availability
 from blueprints.catalog import CatalogEntry
 from blueprints.errors import BadInput
 from blueprints.models import BlueprintRequest, is_prod
-from blueprints.placement import _placement, allocations
+from blueprints.placement import _placement
+from blueprints.pool_choice import Usage
 from blueprints.resolved import Placement, ResolvedBlueprint
 from blueprints.sites import SitesMap
 
@@ -28,7 +28,7 @@ def kept_placements(
     request: BlueprintRequest,
     entry: CatalogEntry,
     sites: SitesMap,
-    existing: Iterable[ResolvedBlueprint],
+    free: Availability,
     previous: ResolvedBlueprint,
     placements_wanted: int,
 ) -> tuple[Placement, ...]:
@@ -39,7 +39,7 @@ def kept_placements(
                        f"{placements_wanted} placements; {MOVE}")
     size = entry.sizes[request.size]
     prefix = entry.spec.network_prefix.get(request.target)
-    others = [a for a in allocations(existing) if a.stack != request.stack]
+    used = free.usage()
     kept = []
     for old in previous.placements:
         region, dc, pool = sites.find_pool(old.pool)
@@ -47,9 +47,9 @@ def kept_placements(
         if pool.tier != tier or request.compliance_zone not in pool.compliance_zones:
             raise BadInput(f"--compliance-zone: pool {pool.name} is not certified for {request.compliance_zone} "
                            f"({tier}); {MOVE}")
-        in_pool = [a for a in others if a.pool == pool.name]
-        free_vcpu = pool.capacity.vcpu - sum(a.vcpu for a in in_pool)
-        free_mem = pool.capacity.memory_gib - sum(a.memory_gib for a in in_pool)
+        in_pool = used.get(pool.name, Usage())
+        free_vcpu = pool.capacity.vcpu - in_pool.vcpu
+        free_mem = pool.capacity.memory_gib - in_pool.memory_gib
         if size.vcpu > free_vcpu or size.memory_gib > free_mem:
             raise BadInput(f"--size: {request.size} ({size.vcpu} vCPU / {size.memory_gib} GiB) no longer fits pool "
                            f"{pool.name}, which has {free_vcpu} vCPU / {free_mem} GiB free; {MOVE}")

@@ -334,12 +334,22 @@ class SitesMap(Frozen):
 
     def fleet_networks(self) -> list[tuple[str, IPv4Network]]:
         """Every routed network of the fleet, named: pool supernets and shared-cluster networks."""
+        return [(what, net) for what, net, _, _ in self._fleet_spans]
+
+    def fleet_networks_overlapping(self, net: IPv4Network) -> list[tuple[str, IPv4Network]]:
+        """The fleet networks (as `fleet_networks` names them, in its order) that overlap `net`."""
+        first, last = int(net.network_address), int(net.broadcast_address)
+        return [(what, other) for what, other, start, end in self._fleet_spans if start <= last and first <= end]
+
+    @cached_property
+    def _fleet_spans(self) -> list[tuple[str, IPv4Network, int, int]]:
+        """fleet_networks with their address ranges as integers: every stack file is checked against them."""
         found = []
         for _, _, pool in self.pools():
             found += [(f"pool {pool.name} supernet", net) for net in pool.supernets]
             if pool.shared_cluster and pool.shared_cluster.cidr:
                 found.append((f"shared cluster {pool.shared_cluster.name}", pool.shared_cluster.cidr))
-        return found
+        return [(what, net, int(net.network_address), int(net.broadcast_address)) for what, net in found]
 
     def data_centers(self) -> Iterator[tuple[Region, DataCenter]]:
         """Every data center with its region, in file order."""
@@ -391,20 +401,20 @@ class SitesMap(Frozen):
         return {k: frozenset(v) for k, v in kinds.items()}
 
 
-def refuse_cluster_network_overlap(sites: SitesMap, data: dict, source: Path) -> None:
+def refuse_cluster_network_overlap(sites: SitesMap, source: Path) -> None:
     """A cluster-internal network that overlaps a fleet network would hide it from the cluster's pods."""
     nets = sites.fleet.cluster_networks
     for label, net in (("pods", nets.pods), ("services", nets.services)):
-        for what, other in sites.fleet_networks():
-            if net.overlaps(other):
-                line = yaml_io.line_of(data, ("fleet", "cluster_networks", label))
-                raise BadInput(f"fleet.cluster_networks.{label}: {net} overlaps {what} {other}", source, line)
+        clashes = sites.fleet_networks_overlapping(net)
+        if clashes:
+            what, other = clashes[0]
+            line = yaml_io.line_of(yaml_io.load(source), ("fleet", "cluster_networks", label))  # the slow reader, for the line
+            raise BadInput(f"fleet.cluster_networks.{label}: {net} overlaps {what} {other}", source, line)
 
 
 def load_sites(path: Path | None = None) -> SitesMap:
     """Parse and validate a sites map."""
     source = sites_path(path)
-    data = yaml_io.load(source)
-    sites = yaml_io.parse(SitesMap, data, source)
-    refuse_cluster_network_overlap(sites, data, source)
+    sites = yaml_io.parse(SitesMap, yaml_io.load_data(source), source)
+    refuse_cluster_network_overlap(sites, source)
     return sites

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from blueprints import yaml_io
 from blueprints.errors import BadInput
@@ -58,7 +59,11 @@ def named_stack_file(repo: Path, name: str) -> Path:
 
 def read_stack(path: Path) -> ResolvedBlueprint:
     """The resolved blueprint of a stack file; BadInput names the file, line and field."""
-    data = yaml_io.load_data(path)
+    return stack_in(path, yaml_io.load_data(path))
+
+
+def stack_in(path: Path, data: Any) -> ResolvedBlueprint:
+    """The resolved blueprint in the parsed `data` of the stack file at `path` (for callers that read more of it)."""
     if not isinstance(data, dict) or not isinstance(data.get("config"), dict) or CONFIG_KEY not in data["config"]:
         raise BadInput(f"no '{CONFIG_KEY}' under 'config'; not a stamped stack file", path)
     resolved = yaml_io.parse(ResolvedBlueprint, data["config"][CONFIG_KEY], path, prefix=("config", CONFIG_KEY))
@@ -69,17 +74,19 @@ def read_stack(path: Path) -> ResolvedBlueprint:
 
 def read_all(repo: Path) -> list[ResolvedBlueprint]:
     """Every stack of the repository."""
-    return [read_stack(p) for p in list_stack_files(repo)]
+    with yaml_io.collector_paused():
+        return [read_stack(p) for p in list_stack_files(repo)]
 
 
 def read_each(repo: Path) -> tuple[list[ResolvedBlueprint], dict[str, BadInput]]:
     """Every stack that reads cleanly, and the error of each one that does not, by stack name."""
     good, broken = [], {}
-    for path in list_stack_files(repo):
-        try:
-            good.append(read_stack(path))
-        except BadInput as exc:
-            broken[stack_name(path)] = exc
+    with yaml_io.collector_paused():
+        for path in list_stack_files(repo):
+            try:
+                good.append(read_stack(path))
+            except BadInput as exc:
+                broken[stack_name(path)] = exc
     return good, broken
 
 
@@ -96,7 +103,7 @@ def render(resolved: ResolvedBlueprint) -> str:
         "pulumi:disable-default-providers": list(CREDENTIALED_PACKAGES),
         **json.loads(json.dumps(config_of(resolved))),
     }
-    return HEADER.format(ref=resolved.blueprint_ref, stack=resolved.stack) + yaml_io.dump({"config": config})
+    return HEADER.format(ref=resolved.blueprint_ref, stack=resolved.stack) + yaml_io.dump_data({"config": config})
 
 
 def _block_end(data, config, lines: list[str], start: int) -> int:
@@ -124,7 +131,7 @@ def render_update(path: Path, old_text: str, resolved: ResolvedBlueprint) -> str
     if not lines[start][col:].lstrip("'\"").startswith(CONFIG_KEY):
         raise BadInput(f"'{CONFIG_KEY}' is not in block style; cannot rewrite it in place", path, start + 1)
     end = _block_end(data, config, lines, start)
-    block = yaml_io.dump({CONFIG_KEY: config_of(resolved)[CONFIG_KEY]})
+    block = yaml_io.dump_data({CONFIG_KEY: config_of(resolved)[CONFIG_KEY]})
     block = "".join(" " * col + line if line.strip() else line for line in block.splitlines(keepends=True))
     head = lines[:start]
     stamped_by = HEADER.splitlines(keepends=True)[0].split("{")[0]

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from blueprints import ledger, stack_files, yaml_io
+from blueprints.allocation_index import AllocationIndex
 from blueprints.catalog import Catalog
 from blueprints.errors import BadInput
 from blueprints.models import BlueprintRequest, is_prod
@@ -52,7 +53,7 @@ def _decide(repo: Path, request: BlueprintRequest, catalog: Catalog, sites: Site
             opts: StampOptions, trace: list | None) -> tuple[Stamped, list[ResolvedBlueprint]]:
     """The stamp, and every other stack of the repository as read for it; `trace` collects pool verdicts."""
     path = stack_files.stack_path(repo, request.stack)
-    existing = stack_files.read_all(repo)
+    existing = AllocationIndex(stack_files.read_all(repo))
     if path.exists() and not (opts.force or opts.dry_run):
         raise BadInput(f"{path.name} exists; pass --force to replace it", path)
     if opts.move_network and path.exists() and is_prod(request.env) and not opts.prod_network_move:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
+from blueprints.allocation_index import AllocationIndex
 from blueprints.catalog import Catalog, CatalogEntry
 from blueprints.errors import BadInput
 from blueprints.models import BlueprintRequest, DataServiceRequest, is_prod
@@ -66,9 +67,10 @@ def resolve(
 ) -> ResolvedBlueprint:
     """Everything `bp new` decides, or BadInput naming the field at fault; `trace` collects pool verdicts.
 
-    A stack already in `existing` keeps its placements and networks unless `move_network` is set.
+    A stack already in `existing` keeps its placements and networks unless `move_network` is set. Pass an
+    AllocationIndex when stamping many: any other iterable of stacks is indexed afresh for this one request.
     """
-    existing = list(existing)
+    index = existing if isinstance(existing, AllocationIndex) else AllocationIndex(existing)
     entry = catalog.get(request.blueprint)
     if not request.region and not request.site:
         raise BadInput("region or site: one is required (e.g. --region amer or --site ny1)")
@@ -102,11 +104,11 @@ def resolve(
 
     pinned = request.model_copy(update={"blueprint": entry.ref, "target": target, "data_services": wanted})
     count = 2 if parameters.get("ha") else 1
-    previous = next((bp for bp in existing if bp.stack == request.stack), None)
+    previous = index.get(request.stack)
     if previous and not move_network:
-        placements = kept_placements(pinned, entry, sites, existing, previous, count)
+        placements = kept_placements(pinned, entry, sites, index.seen_by(request.stack), previous, count)
     else:
-        placements = place(pinned, entry, sites, existing, placements_wanted=count, trace=trace)
+        placements = place(pinned, entry, sites, index.seen_by(request.stack), placements_wanted=count, trace=trace)
     resolved = ResolvedBlueprint(
         request=pinned,
         spec=entry.spec,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import os
 import re
@@ -13,15 +14,22 @@ from typing import Any, Iterator, TextIO
 import yaml as pyyaml
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
+from ruamel.yaml import resolver as ruamel_resolver
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from blueprints.errors import BadInput, field_path, first_error
+
+
+# Long scalars (image digests, URLs, reasons) stay on one line: whole when grepped, and ruamel and libyaml
+# then write the same text, as they fold long lines differently.
+LINE_WIDTH = 2**31 - 1
 
 
 def _yaml() -> YAML:
     yaml = YAML(typ="rt")
     yaml.default_flow_style = False
-    yaml.width = 120
+    yaml.width = LINE_WIDTH
     return yaml
 
 
@@ -60,17 +68,63 @@ def load(path: Path) -> Any:
     return load_text(read_text(path), path)
 
 
+_STR, _MAP, _SEQ = "tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+_SCALARS = {f"tag:yaml.org,2002:{kind}" for kind in ("null", "bool", "int", "float", "timestamp")}
+
+
+def _without_yaml11_scalars(resolvers: dict) -> dict:
+    """Implicit resolvers by first character, less YAML 1.1's booleans and numbers (characters left with none dropped)."""
+    yaml11 = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
+    kept = {first: [(tag, rx) for tag, rx in found if tag not in yaml11] for first, found in resolvers.items()}
+    return {first: found for first, found in kept.items() if found}
+
+
+class _Cycle(Exception):
+    """A collection that contains itself through an alias."""
+
+
 class _CoreLoader(pyyaml.CSafeLoader):
     """libyaml's C parser with YAML 1.2 core-schema scalars, so it reads what ruamel reads.
 
     YAML 1.1 would turn `on`/`no` into booleans and `0755` or `1:30` into numbers.
     """
 
-    yaml_implicit_resolvers = {
-        first: [(tag, rx) for tag, rx in resolvers if tag not in {
-            "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}]
-        for first, resolvers in pyyaml.CSafeLoader.yaml_implicit_resolvers.items()
-    }
+    yaml_implicit_resolvers = _without_yaml11_scalars(pyyaml.CSafeLoader.yaml_implicit_resolvers)
+
+    def resolve(self, kind: type, value: Any, implicit: tuple[bool, bool]) -> str:
+        """A node's tag; a plain scalar starting with a character no implicit type starts with is a string at once."""
+        if kind is ScalarNode and implicit[0] and value and value[0] not in self.yaml_implicit_resolvers:
+            return _STR
+        return super().resolve(kind, value, implicit)
+
+    def construct_document(self, node: Node) -> Any:
+        """Scalars, lists and string-keyed maps (all of a stack file) built directly, a third faster than PyYAML's
+        general constructor, which still builds the rest: merge keys, other keys, sets, unknown tags, cycles."""
+        try:
+            return self._plain(node, {}, set())
+        except _Cycle:
+            return super().construct_document(node)
+
+    def _plain(self, node: Node, built: dict[int, Any], open_: set[int]) -> Any:
+        if isinstance(node, ScalarNode) and node.tag == _STR:
+            return node.value
+        if isinstance(node, ScalarNode) and node.tag in _SCALARS:
+            return self.yaml_constructors[node.tag](self, node)
+        if id(node) in built:  # an alias: the same object, as PyYAML makes it
+            return built[id(node)]
+        if id(node) in open_:
+            raise _Cycle
+        if node.tag == _SEQ and isinstance(node, SequenceNode):
+            open_.add(id(node))
+            out: Any = [self._plain(item, built, open_) for item in node.value]
+        elif node.tag == _MAP and isinstance(node, MappingNode) and all(k.tag == _STR for k, _ in node.value):
+            open_.add(id(node))
+            out = {k.value: self._plain(v, built, open_) for k, v in node.value}
+        else:
+            return super().construct_document(node)
+        open_.discard(id(node))
+        built[id(node)] = out
+        return out
 
 
 _CoreLoader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
@@ -83,6 +137,25 @@ _CoreLoader.add_implicit_resolver(
     re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"),
     list("-+0123456789."),
 )
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Read many files with the cyclic garbage collector paused, then move what was read out of its sight.
+
+    Parsed files form no reference cycles, yet the collector would re-scan everything read so far again and
+    again, and after reading, at every collection: a third of the time `bp validate --all` and `bp fleet check`
+    took. What they read lives as long as the command, so it goes to the permanent generation (`gc.freeze`,
+    as the engine does after imports); it is still freed when no longer referenced.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if was:
+            gc.enable()
 
 
 def load_data(path: Path) -> Any:
@@ -138,10 +211,47 @@ def parse(model: type[BaseModel], data: Any, path: Path, prefix: tuple = ()) -> 
 
 
 def dump(data: Any) -> str:
-    """Serialise plain data as block-style YAML."""
+    """Serialise data as block-style YAML, keeping the comments of a document `load` read."""
     buf = io.StringIO()
     _yaml().dump(data, buf)
     return buf.getvalue()
+
+
+class _CoreDumper(pyyaml.CSafeDumper):
+    """libyaml's C emitter, quoting a string wherever ruamel's YAML 1.2 reader (`load`) would read something else,
+    as `dump` quotes it; the core-schema loader reads no string in fewer places."""
+
+    yaml_implicit_resolvers: dict = {}
+
+    def represent_data(self, data: Any) -> Node:
+        """Strings, dicts, lists and None straight to nodes (a shared one is written twice, not anchored); the rest as
+        PyYAML does."""
+        if type(data) is str:
+            return ScalarNode(_STR, data)
+        if type(data) is dict:
+            return MappingNode(_MAP, [(self.represent_data(k), self.represent_data(v)) for k, v in data.items()],
+                               flow_style=False)
+        if type(data) is list:
+            return SequenceNode(_SEQ, [self.represent_data(item) for item in data], flow_style=False)
+        if data is None:
+            return ScalarNode("tag:yaml.org,2002:null", "")  # as ruamel writes it: nothing
+        return super().represent_data(data)
+
+
+for _versions, _tag, _regexp, _firsts in ruamel_resolver.implicit_resolvers:
+    if (1, 2) in _versions:
+        _CoreDumper.add_implicit_resolver(_tag, _regexp, _firsts)
+
+
+def dump_data(data: Any) -> str:
+    """Serialise plain data (dicts, lists, strings, numbers, booleans, None) as block-style YAML, ten times faster
+    than `dump`: stamping a fleet writes thousands of stack files.
+
+    The text `dump` writes for a stack file. Elsewhere the two may differ in style, never in what is read back:
+    a string with line breaks or leading quotes quoted another way, `1.0e+20` for `1e+20`, `-` for `- `.
+    """
+    return pyyaml.dump(data, Dumper=_CoreDumper, default_flow_style=False, sort_keys=False, width=LINE_WIDTH,
+                       allow_unicode=True)
 
 
 def write_atomic(path: Path, text: str) -> None:

@@ -6,6 +6,7 @@ from itertools import cycle
 from pathlib import Path
 
 from blueprints import stack_files
+from blueprints.allocation_index import AllocationIndex
 from blueprints.models import BlueprintRequest
 from blueprints.resolved import ResolvedBlueprint
 from blueprints.stamp import resolve
@@ -24,13 +25,13 @@ def stamp_fleet(catalog, sites, count: int, mix: tuple = MIX) -> list[ResolvedBl
     """`count` stacks placed one after another, as `bp new` would place them."""
     regions = cycle(r.name for r in sites.regions)
     envs = cycle(ENVS)
-    stamped: list[ResolvedBlueprint] = []
+    stamped = AllocationIndex()
     for i, (blueprint, target, size) in zip(range(count), cycle(mix)):
         team = f"team{i:04d}"
         request = BlueprintRequest(team=team, env=next(envs), blueprint=blueprint, target=target, region=next(regions),
                                    size=size, owner=f"{team}-lead@example.com", cost_center=f"CC-{1000 + i % 40}")
-        stamped.append(resolve(request, catalog, sites, stamped))
-    return stamped
+        stamped.add(resolve(request, catalog, sites, stamped))
+    return list(stamped)
 
 
 def write_fleet(repo: Path, stacks: list[ResolvedBlueprint]) -> None:

@@ -121,3 +121,14 @@ def test_overlaps_are_found_by_a_sweep_not_by_pairs(clean):
     stacks = [_with_network(bp, 0, cidr=IPv4Network(n)) for bp, n in zip(networked, nets)]
     named = {s for f in network_overlaps(stacks) for s in f.stacks}
     assert named == {stacks[i].stack for i in (0, 1, 2, 4)}, named
+
+
+def test_each_stack_file_is_parsed_once(repo, clean, catalog, sites, monkeypatch):
+    from blueprints import yaml_io
+
+    write_fleet(repo, clean[:5])
+    parsed = []
+    load_data = yaml_io.load_data
+    monkeypatch.setattr(yaml_io, "load_data", lambda path: parsed.append(path.name) or load_data(path))
+    assert len(load_fleet(repo, catalog, sites).stacks) == 5
+    assert sorted(parsed) == sorted(p.name for p in stack_files.list_stack_files(repo)), parsed

@@ -47,3 +47,18 @@ def test_a_vlan_shared_on_one_switch_by_two_pools_is_found_for_both_stacks(catal
     assert len(found) == 2
     for stack, other in (("yak-dev", "zebra-prod"), ("zebra-prod", "yak-dev")):
         assert any(s == stack and "VLAN" in m and other in m for s, m in found), found
+
+
+@pytest.mark.parametrize("old, new, at", [
+    ("services: 172.20.0.0/16", "services: 10.96.0.0/12", "services: 10.96.0.0/12"),  # refused after parsing
+    ("vcpu: 6000", "vcpu: lots", "vcpu: lots"),  # refused by the model
+])
+def test_a_sites_map_read_fast_still_names_the_line_at_fault(tmp_path, old, new, at):
+    from blueprints.errors import BadInput
+    from blueprints.sites import load_sites
+
+    path = edited(tmp_path, old, new)
+    with pytest.raises(BadInput) as err:
+        load_sites(path)
+    lines = path.read_text().splitlines()
+    assert err.value.line == next(i for i, line in enumerate(lines, 1) if at in line), str(err.value)
