@@ -11,31 +11,28 @@ from pulumi.runtime.sync_await import _sync_await
 
 from engine.captured import ROOT_STACK_TYPE, SECRET, Capture, CapturedRead, CapturedResource, engine_urn
 
-def redact(value: Any) -> Any:
+_SCALARS = frozenset({str, int, bool, type(None)})
+
+
+def redact(value: Any, internal: bool = True) -> Any:
     """Return `value` with every secret replaced by SECRET, and whole numbers as ints.
 
     The wire format carries every number as a double; a VLAN id of 1000 should read 1000.
+    `internal=False` also leaves out the engine-internal `__` keys, as
+    `deserialize_properties(keep_internal=False)` reads them.
     """
+    if type(value) in _SCALARS:  # most values: one set lookup, not four instance checks
+        return value
     if rpc.is_rpc_secret(value):
         return SECRET
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, dict):
-        return {k: redact(v) for k, v in value.items()}
+        return {k: redact(v, internal) for k, v in value.items()
+                if internal or not k.startswith("__") or k == "__provider"}
     if isinstance(value, (list, tuple)):
-        return [redact(v) for v in value]
+        return [redact(v, internal) for v in value]
     return value
-
-
-def public(props: dict[str, Any]) -> dict[str, Any]:
-    """`props` without the engine-internal `__` keys, as `deserialize_properties(keep_internal=False)` reads them."""
-    def strip(value: Any) -> Any:
-        if isinstance(value, dict):
-            return {k: strip(v) for k, v in value.items() if not k.startswith("__") or k == "__provider"}
-        if isinstance(value, list):
-            return [strip(v) for v in value]
-        return value
-    return strip(props)
 
 
 _PLAIN = (str, bool, int, float, type(None))
@@ -97,7 +94,7 @@ class CapturingMonitor(mocks.MockMonitor):
             name=request.name,
             parent=request.parent or None,
             custom=bool(request.custom),
-            inputs=redact(public(inputs)),
+            inputs=redact(inputs, internal=False),
             outputs=redact(state),
             protect=bool(request.protect),
             dependencies=tuple(sorted(set(request.dependencies))),

@@ -83,3 +83,21 @@ def test_a_failing_stack_is_reported_and_exits_1(fleet, bp):
     assert result.exit_code == 1
     assert "failed vm-prod" in result.output and "vcpu" in result.output
     assert "2 failed" not in result.output and "1 failed" in result.output
+
+
+def test_a_stacks_key_follows_the_catalog_entry_it_pins(fleet, tmp_path, monkeypatch):
+    import shutil
+
+    from engine import cache as cache_module
+    from engine.cache import ResultCache
+
+    catalog = tmp_path / "catalog"
+    shutil.copytree(cache_module.CATALOG_DIR, catalog)
+    monkeypatch.setattr(cache_module, "CATALOG_DIR", catalog)
+    cache = ResultCache(tmp_path / "cache", "fingerprint")
+    web, vm = stack_path(fleet, "web-dev"), stack_path(fleet, "vm-prod")
+    before = cache.key(web), cache.key(vm)
+    pinned = read_stack(web).request.blueprint
+    entry = catalog / pinned.split("@")[0] / f"{pinned.split('@')[1]}.yaml"
+    entry.write_text(entry.read_text() + "\n# a changed entry\n")
+    assert cache.key(web) != before[0] and cache.key(vm) == before[1]
