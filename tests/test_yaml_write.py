@@ -47,3 +47,46 @@ def test_both_readers_read_back_what_the_fast_writer_wrote(tmp_path: Path, data)
     path.write_text(yaml_io.dump_data(data), encoding="utf-8")
     assert yaml_io.load_data(path) == data
     assert json.loads(json.dumps(yaml_io.load(path))) == data
+
+
+def _core(text: str):
+    import yaml
+
+    return yaml.load(text, Loader=yaml_io._CoreLoader)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.text(min_size=1) | st.sampled_from(TRICKY), plain, min_size=1, max_size=4))
+def test_rapidyaml_reads_what_the_core_schema_reads_or_declines(data):
+    for text in (yaml_io.dump_data(data), yaml_io.dump(data)):
+        try:
+            fast = yaml_io._fast(text.encode())
+        except Exception:  # declined: the file takes the libyaml loader
+            continue
+        assert fast == _core(text)
+
+
+def test_rapidyaml_declines_every_plain_scalar_it_cannot_tell_from_a_quoted_one():
+    for scalar in TRICKY:
+        text = f"k: {scalar}\n"
+        try:
+            core = _core(text)
+        except Exception:
+            continue
+        try:
+            fast = yaml_io._fast(text.encode())
+        except Exception:
+            continue
+        assert fast == core, scalar
+
+
+def test_a_broken_stack_file_is_one_line_on_stderr(repo, catalog, sites):
+    from tests.conftest import run_bp
+
+    resolved = resolve(make_request(), catalog, sites)
+    stack_files.write_stack(repo, resolved)
+    path = stack_files.stack_path(repo, resolved.stack)
+    path.write_text(path.read_text().replace("  team:", "  team: [unclosed", 1))
+    result = run_bp(repo, "validate", resolved.stack)
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1 and path.name in result.stderr, result.stderr
