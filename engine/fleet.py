@@ -5,6 +5,8 @@ or an instance of a module-level class) `(repo, stack_file, sites) -> dict` (JSO
 `preview_stack` is one. A result marked `"transient": True` (a failure that is not the stack's, such as a crashed
 policy pack) is not cached. Each worker process is started once and kept warm (SDKs imported, GC frozen after its first
 stack), results stream back as they finish and are not kept, so memory stays flat whatever the fleet's size.
+A worker runs an evaluator marked `runs_in_children` (a preview) in short-lived forked children with the cyclic
+collector off (engine/zygote.py).
 
 An evaluator that holds processes of its own (the fleet audit's policy packs) starts them in the worker's main
 thread, which lives as long as the worker, and registers their shutdown with `at_worker_exit`: the pool ends its
@@ -27,6 +29,7 @@ from blueprints.errors import BadInput
 from blueprints.sites import SitesMap
 from blueprints.stack_files import stack_name
 from engine.cache import ResultCache
+from engine.zygote import Zygote
 
 Evaluator = Callable[[Path, Path, SitesMap], dict[str, Any]]
 
@@ -65,6 +68,9 @@ def preview_stack(repo: Path, stack_file: Path, sites: SitesMap) -> dict[str, An
     return {"ok": True, "resources": len(capture.resources), "digest": hashlib.sha256(canonical).hexdigest()}
 
 
+preview_stack.runs_in_children = True  # starts no threads or processes: pool workers may fork it (engine/zygote.py)
+
+
 @dataclass(frozen=True)
 class Result:
     """One stack's evaluation, and whether it came from the cache."""
@@ -98,6 +104,9 @@ def _start_worker(repo: Path, sites: SitesMap, evaluator: Evaluator) -> None:
 
 
 def _start_pool_worker(repo: Path, sites: SitesMap, evaluator: Evaluator) -> None:
+    if getattr(evaluator, "runs_in_children", False):
+        evaluator = Zygote(evaluator)
+        at_worker_exit(evaluator.close)
     _start_worker(repo, sites, evaluator)
     # A pool worker that ends normally runs multiprocessing's finalizers (in its main thread) before it exits.
     multiprocessing.util.Finalize(None, _run_exit_hooks, exitpriority=10)
@@ -107,7 +116,8 @@ def _evaluate(item: tuple[str, Path]) -> tuple[str, Path, dict[str, Any], int]:
     key, path = item
     repo, sites, evaluator = _worker
     data = evaluator(repo, path, sites)
-    return key, path, data, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    return key, path, data, peak
 
 
 def run_fleet(

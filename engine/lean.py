@@ -22,6 +22,7 @@ from pulumi.runtime.proto import source_pb2
 
 _NO_TRACE = source_pb2.StackTrace()
 _frozen = False
+_collecting = True
 _runs = 0
 FULL_COLLECTION_EVERY = 64
 """Runs between full collections; in between, each run ends by collecting the young generations."""
@@ -50,6 +51,13 @@ def _no_stack_trace() -> source_pb2.StackTrace:
     return _NO_TRACE
 
 
+def never_collect() -> None:
+    """This process leaves the cyclic collector off for good: it exits after a few runs (engine/zygote.py)."""
+    global _collecting
+    _collecting = False
+    gc.disable()
+
+
 @contextmanager
 def lean() -> Iterator[None]:
     """Run the block without per-resource stack traces, on the inline event loop, without collections.
@@ -60,7 +68,30 @@ def lean() -> Iterator[None]:
     moved to the collector's permanent generation (`gc.freeze`), so later collections only look at
     what later runs allocate.
     """
-    global _frozen, _inline_loop, _runs
+    global _frozen, _runs
+    if not _collecting:
+        with _no_trace_on_inline_loop():
+            yield
+        return
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        with _no_trace_on_inline_loop():
+            yield
+    finally:
+        _runs += 1
+        gc.collect(2 if not _frozen or _runs % FULL_COLLECTION_EVERY == 0 else 1)
+        if collecting:
+            gc.enable()
+        if not _frozen:
+            gc.freeze()
+            _frozen = True
+
+
+@contextmanager
+def _no_trace_on_inline_loop() -> Iterator[None]:
+    """No per-resource stack traces, and the inline loop as the current one, for the block."""
+    global _inline_loop
     traced = sdk_resource._get_stack_trace
     sdk_resource._get_stack_trace = _no_stack_trace
     policy = asyncio.get_event_loop_policy()
@@ -70,17 +101,8 @@ def lean() -> Iterator[None]:
         stock_loop = None
     _inline_loop = _inline_loop or InlineLoop()
     policy.set_event_loop(_inline_loop)
-    collecting = gc.isenabled()
-    gc.disable()
     try:
         yield
     finally:
         policy.set_event_loop(stock_loop)
         sdk_resource._get_stack_trace = traced
-        _runs += 1
-        gc.collect(2 if not _frozen or _runs % FULL_COLLECTION_EVERY == 0 else 1)
-        if collecting:
-            gc.enable()
-        if not _frozen:
-            gc.freeze()
-            _frozen = True
