@@ -3,8 +3,9 @@
 A preview leaves thousands of objects in reference cycles (the SDK's outputs, tasks and futures), and
 collecting them costs about a seventh of the run. A child forked from the warm worker runs up to
 RUNS_PER_CHILD stacks with the collector off and then exits without collecting: the system takes its memory
-back at once. When a child had to import modules the worker lacks (the first stack of a target, say), the worker
-runs that stack once itself, so later children start with them. Only for evaluators that start no threads or
+back at once. The worker runs its first stack itself, which imports what programs need; when a child later had to
+import modules the worker lacks (the first stack of another target, say), the worker runs that stack once itself
+too, so later children start with them. Only for evaluators that start no threads or
 processes of their own (a preview).
 """
 
@@ -30,8 +31,12 @@ class Zygote:
         self._conn = None
         self._pid = 0
         self._left = 0
+        self._warm = False
 
     def __call__(self, *args: Any) -> dict[str, Any]:
+        if not self._warm:
+            self._warm = True
+            return self.evaluate(*args)
         if self._left == 0:
             self._fork()
         self._left -= 1
