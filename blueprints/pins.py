@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
 from blueprints import yaml_io
 from blueprints.errors import BadInput
 from blueprints.models import Frozen
+
+if TYPE_CHECKING:
+    from blueprints.resolved import ResolvedBlueprint
 
 PIN_KEY = "cloud-blueprints:pin"
 
@@ -40,6 +43,31 @@ def pin_in(path: Path, data: Any) -> Pin | None:
     if not isinstance(config, dict) or PIN_KEY not in config:
         return None
     return yaml_io.parse(Pin, config[PIN_KEY], path, prefix=("config", PIN_KEY))
+
+
+def pin_stack(repo: Path, resolved: "ResolvedBlueprint", reason: str, approver: str, expires: str,
+              today: date | None = None) -> Pin:
+    """Pin a stack at its current version and write it into its stack file, under the repository lock.
+
+    BadInput names the option of a missing reason or approver, a malformed date, or an expiry already past.
+    """
+    from pydantic import ValidationError
+
+    from blueprints.errors import field_path, first_error
+    from blueprints.repo_lock import repo_lock
+    from blueprints.stack_files import stack_path
+
+    try:
+        pin = Pin(reason=reason, approver=approver, expires=expires, version=resolved.blueprint_ref)
+    except ValidationError as exc:
+        loc, msg = first_error(exc)
+        raise BadInput(f"--{field_path(loc)}: {msg}") from None
+    if pin.expires < (today or date.today()):
+        raise BadInput(f"--expires: {pin.expires} is in the past")
+    path = stack_path(repo, resolved.stack)
+    with repo_lock(repo):
+        yaml_io.write_atomic(path, pinned_text(path, pin))
+    return pin
 
 
 def pinned_text(path: Path, pin: Pin | None) -> str:

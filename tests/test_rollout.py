@@ -133,6 +133,8 @@ def test_cli_pin_and_fleet_commands(fleet, bp):
     assert result.exit_code == 0, result.output
     bad = bp("pin", "alpha-dev", "--reason", "demo week", "--approver", "lead@example.com", "--expires", "soon")
     assert bad.exit_code == 2 and "--expires" in bad.output, bad.output
+    past = bp("pin", "alpha-dev", "--reason", "demo week", "--approver", "lead@example.com", "--expires", "2000-01-01")
+    assert past.exit_code == 2 and "--expires: 2000-01-01 is in the past" in past.output, past.output
 
     plan = bp("fleet", "upgrade", "plan", "--blueprint", "web-service", "--to", "2.1.0", "--waves", "dev,prod")
     assert plan.exit_code == 0 and "alpha-dev" in plan.output and "demo week" in plan.output, plan.output
