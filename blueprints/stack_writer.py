@@ -61,6 +61,9 @@ def _decide(repo: Path, request: BlueprintRequest, catalog: Catalog, sites: Site
                        "add --i-understand-prod-network-move to do it anyway")
     resolved = resolve(request, catalog, sites, existing, move_network=opts.move_network, trace=trace)
     others = [bp for bp in existing if bp.stack != request.stack]
+    previous = next((bp for bp in existing if bp.stack == request.stack), None)
+    if previous is not None and previous.retirement is not None:  # still being decommissioned: a re-stamp keeps that
+        resolved = resolved.model_copy(update={"retirement": previous.retirement})
     if path.exists():
         old = yaml_io.read_text(path)
         return Stamped(resolved, path, old, stack_files.render_update(path, old, resolved)), others

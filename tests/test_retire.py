@@ -29,6 +29,16 @@ def test_retire_marks_the_stack_file_once(bp, repo):
     assert stack_files.read_stack(stack_files.stack_path(repo, "old-prod")).retirement == marked.retirement
 
 
+def test_re_stamping_a_retired_stack_keeps_it_retired(bp, repo):
+    _placement(bp, "old")
+    bp("retire", "old-prod", "--reason", "moved to new-prod")
+    marked = stack_files.read_stack(stack_files.stack_path(repo, "old-prod")).retirement
+    result = bp("new", "old", *NEW, "--force", "--cost-center", "CC-2")
+    assert result.exit_code == 0, result.output
+    restamped = stack_files.read_stack(stack_files.stack_path(repo, "old-prod"))
+    assert restamped.retirement == marked and restamped.request.cost_center == "CC-2"
+
+
 def test_a_retired_stack_keeps_its_network_and_vlan_until_its_file_is_deleted(bp, repo):
     old = _placement(bp, "old")
     bp("retire", "old-prod", "--reason", "decommissioned")
