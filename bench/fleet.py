@@ -34,7 +34,8 @@ from blueprints.errors import BadInput
 from blueprints.models import BlueprintRequest
 from blueprints.sites import load_sites
 from blueprints.stamp import resolve
-from engine.cache import ResultCache, code_fingerprint
+from engine.cache import ResultCache
+from engine.fingerprint import code_fingerprint
 from engine.fleet import FleetSummary, preview_stack, run_fleet
 
 ROOT = Path(__file__).resolve().parent.parent

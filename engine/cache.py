@@ -16,9 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from blueprints.catalog import CATALOG_DIR
-from engine.fingerprint import code_fingerprint
-
-__all__ = ["ResultCache", "code_fingerprint"]
 
 # The pinned `blueprint: NAME@VERSION` line of a stamped file's request, found without parsing the file:
 # the parent computes a key for every stack of the fleet before any runs, so this must cost next to nothing.

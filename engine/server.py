@@ -109,12 +109,8 @@ def served_preview(repo: Path, stack: str, sites_file: Path | None) -> Capture |
     kind, value = reply if reply else (None, None)
     if kind == "stale":
         _spawn(repo)  # a server for the current code, for the next preview
-    if kind == "bad-input":
-        raise BadInput(value)
-    if kind == "program-failed":
-        raise ProgramFailed(value)
-    # No server, a stale one (restarting itself) or one that failed: the preview runs in-process instead.
-    return value if kind == "ok" else None
+    # No server, a stale one or one that failed: the preview runs in-process instead.
+    return _outcome(kind, value) if kind in _OUTCOMES else None
 
 
 def preview(repo: Path, stack: str, sites_file: Path | None) -> Capture:
@@ -125,7 +121,14 @@ def preview(repo: Path, stack: str, sites_file: Path | None) -> Capture:
     served = served_preview(repo, stack, sites_file)
     if served is not None:
         return served
-    kind, value = _preview(repo, stack, sites_file and str(sites_file))
+    return _outcome(*_preview(repo, stack, sites_file and str(sites_file)))
+
+
+_OUTCOMES = ("ok", "bad-input", "program-failed")
+
+
+def _outcome(kind: str, value: Any) -> Capture:
+    """A preview's (kind, value), served or run here, as its capture or the error it is."""
     if kind == "bad-input":
         raise BadInput(value)
     if kind == "program-failed":

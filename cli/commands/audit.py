@@ -23,6 +23,12 @@ class Format(str, Enum):
     junit = "junit"
 
 
+# The options `bp audit` and `bp fleet audit` share.
+Output = Annotated[Optional[Path], typer.Option(help="Write the report to this file instead of stdout.")]
+Packs = Annotated[Optional[list[str]], typer.Option("--pack", help="Only these packs (repeatable). Default: all.")]
+PolicyConfig = Annotated[Optional[Path], typer.Option("--config", help="Policy config JSON, as for pulumi preview --policy-pack-config.")]
+Exemptions = Annotated[Optional[Path], typer.Option("--exemptions", help="Exemptions file. Default: policy_packs/exemptions.yaml.")]
+
 _STYLE = {"violation": "red", "exempt": "dim", "undecided": "yellow"}
 
 
@@ -77,10 +83,10 @@ def audit(
     stacks: Annotated[Optional[list[str]], typer.Argument(help="Stack names (team-env) or stack files.")] = None,
     all_stacks: Annotated[bool, typer.Option("--all", help="Every stack in the repository.")] = False,
     fmt: Annotated[Format, typer.Option("--format", help="Report format.")] = Format.table,
-    output: Annotated[Optional[Path], typer.Option(help="Write the report to this file instead of stdout.")] = None,
-    pack: Annotated[Optional[list[str]], typer.Option(help="Only these packs (repeatable). Default: all.")] = None,
-    config: Annotated[Optional[Path], typer.Option(help="Policy config JSON, as for pulumi preview --policy-pack-config.")] = None,
-    exemptions: Annotated[Optional[Path], typer.Option(help="Exemptions file. Default: policy_packs/exemptions.yaml.")] = None,
+    output: Output = None,
+    pack: Packs = None,
+    config: PolicyConfig = None,
+    exemptions: Exemptions = None,
 ) -> None:
     """Audit stacks against the policy packs; exit 1 while a mandatory violation remains."""
     from blueprints.yaml_io import write_atomic

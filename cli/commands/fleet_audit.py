@@ -9,12 +9,13 @@ import sys
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
+from cli.commands.audit import Exemptions, Output, Packs, PolicyConfig
 from cli.commands.fleet_preview import Jobs, Json, NoCache, Shard, json_line, stream_fleet
 from cli.context import EXIT_FINDINGS, console, errors, user_errors
 
@@ -84,10 +85,10 @@ def audit(
     json: Json = False,
     no_cache: NoCache = False,
     fmt: Annotated[Format, typer.Option("--format", help="Report format, written as stacks finish.")] = Format.table,
-    output: Annotated[Optional[Path], typer.Option(help="Write the report to this file instead of stdout.")] = None,
-    pack: Annotated[Optional[list[str]], typer.Option(help="Only these packs (repeatable). Default: all.")] = None,
-    config: Annotated[Optional[Path], typer.Option(help="Policy config JSON, as for pulumi preview --policy-pack-config.")] = None,
-    exemptions: Annotated[Optional[Path], typer.Option(help="Exemptions file. Default: policy_packs/exemptions.yaml.")] = None,
+    output: Output = None,
+    pack: Packs = None,
+    config: PolicyConfig = None,
+    exemptions: Exemptions = None,
 ) -> None:
     """Audit every stack against the policy packs on all cores; exit 1 while a mandatory violation remains."""
     from policy_packs.audit import load_config

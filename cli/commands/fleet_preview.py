@@ -34,7 +34,8 @@ def stream_fleet(ctx: typer.Context, name: str, evaluator, jobs: int | None, sha
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from blueprints.stack_files import list_stack_files
-    from engine.cache import ResultCache, code_fingerprint
+    from engine.cache import ResultCache
+    from engine.fingerprint import code_fingerprint
     from engine.fleet import FleetSummary, default_jobs, parse_shard, run_fleet, shard as shard_of
 
     with user_errors():
