@@ -151,15 +151,22 @@ def _try_send(conn: socket.socket, message: dict[str, Any]) -> None:
         pass
 
 
-def _only_server(folder: ServerDir):
-    """An exclusive lock held for the server's life, or None when another server of the repository holds it."""
+def _only_server(folder: ServerDir, wait: float = 3.0):
+    """An exclusive lock held for the server's life, or None when another server of the repository holds it.
+
+    It waits a little: a server that found its code stale releases the lock just as its successor starts.
+    """
     held = os.fdopen(os.open(folder.lock, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o600), "w")
-    try:
-        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        held.close()
-        return None
-    return held
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return held
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                held.close()
+                return None
+            time.sleep(0.1)
 
 
 def _end_orphans(repo: Path) -> None:

@@ -29,7 +29,7 @@ from blueprints.errors import BadInput
 from blueprints.sites_source import sites_path
 from engine import wire
 from engine.fingerprint import LIBRARY, code_fingerprint
-from engine.server_dir import ServerDir, UnsafeFolder, command, is_server, servers_of, terminate
+from engine.server_dir import ServerDir, UnsafeFolder, command, is_server, servers_of, supported, terminate
 
 REPLY_TIMEOUT = 600.0
 """Seconds a client waits for an answer before running the preview itself."""
@@ -70,7 +70,7 @@ def ask(repo: Path, request: dict[str, Any]) -> dict[str, Any] | None:
     UnsafeFolder when the server folder is there but not this user's alone: it is never used then.
     """
     folder = ServerDir(repo)
-    if not folder.exists():
+    if not supported() or not folder.exists():
         return None
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
         sock.settimeout(REPLY_TIMEOUT)
@@ -129,6 +129,8 @@ def start(repo: Path, idle: float = DEFAULT_IDLE_TIMEOUT, timeout: float = 120.0
 def stop(repo: Path) -> list[int]:
     """Stop every server of `repo` (found by process, whatever happened to its folder); their pids."""
     repo = Path(repo).resolve()
+    if not supported():
+        return []
     stopped = [pid for pid in servers_of(repo) if terminate(pid, repo)]
     deadline = time.monotonic() + STOP_TIMEOUT
     while any(is_server(pid, repo) for pid in stopped) and time.monotonic() < deadline:

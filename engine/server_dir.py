@@ -12,9 +12,11 @@ repository, even after its folder was deleted.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import signal
+import socket
 import stat
 import sys
 import tempfile
@@ -56,6 +58,9 @@ class ServerDir:
 
     def exists(self) -> bool:
         """Whether the folder is there and safe to use; UnsafeFolder when it is there and not safe."""
+        if not os.path.lexists(self.base):
+            return False
+        _check_parent(self.base.parent)
         for folder in (self.base, self.dir):
             if not os.path.lexists(folder):
                 return False
@@ -64,6 +69,9 @@ class ServerDir:
 
     def create(self) -> None:
         """Make the folders (0700, ours) or check the ones there; UnsafeFolder when they are not ours alone."""
+        if not supported():
+            raise BadInput("the engine server needs Linux (peer credentials, /proc, pidfd); `bp preview` runs "
+                           "in-process here")
         _check_parent(self.base.parent)
         for folder in (self.base, self.dir):
             try:
@@ -75,6 +83,11 @@ class ServerDir:
         if len(os.fsencode(self.socket)) > _SOCKET_PATH_MAX:
             raise UnsafeFolder("is too long a path for a Unix socket; set XDG_RUNTIME_DIR to a shorter folder",
                                self.socket)
+
+
+def supported() -> bool:
+    """Whether this system tells who is at the other end of a socket and lets a process be pinned before a signal."""
+    return hasattr(socket, "SO_PEERCRED") and hasattr(os, "pidfd_open") and os.path.isdir("/proc")
 
 
 def _check(folder: Path) -> None:
@@ -137,7 +150,10 @@ def terminate(pid: int, repo: Path, kill: bool = False) -> bool:
     """
     try:
         pinned = os.pidfd_open(pid)
-    except OSError:
+    except OSError as exc:
+        if exc.errno == errno.ENOSYS and is_server(pid, repo):  # a kernel before 5.3: no pinning to be had
+            os.kill(pid, signal.SIGKILL if kill else signal.SIGTERM)
+            return True
         return False
     try:
         if not is_server(pid, repo):
