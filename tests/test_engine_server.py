@@ -20,12 +20,13 @@ import pytest
 from blueprints import stack_files
 from blueprints.errors import BadInput
 from blueprints.stamp import resolve
-from engine import server, wire
+from engine import server, server_dir, wire
 from engine.server_dir import ServerDir, servers_of
 from engine.stacks import preview
 from tests.conftest import ROOT, make_request, run_bp
 
 OTHER_UID = 4242  # a group member of a shared checkout
+as_root = pytest.mark.skipif(os.geteuid() != 0, reason="giving a folder to another uid takes root")
 
 
 @contextlib.contextmanager
@@ -131,7 +132,7 @@ def test_the_server_lives_in_the_users_runtime_folder_not_in_the_checkout(served
 
 
 @pytest.mark.parametrize("level", ["base", "repository"])
-@pytest.mark.parametrize("plant", ["other owner", "group-writable", "symlink"])
+@pytest.mark.parametrize("plant", [pytest.param("other owner", marks=as_root), "group-writable", "symlink"])
 def test_a_planted_server_folder_is_refused_and_never_used(tmp_path, plant, level, monkeypatch, run_dir):
     repo = _new_repo(tmp_path / "repo")
     folder = ServerDir(repo)
@@ -158,6 +159,7 @@ def test_a_planted_server_folder_is_refused_and_never_used(tmp_path, plant, leve
     assert servers_of(repo) == []
 
 
+@as_root
 def test_a_planted_socket_is_never_asked_and_preview_runs_in_process(tmp_path, catalog, sites, monkeypatch, run_dir):
     """A group member's folder with a listening socket: `bp preview` warns, runs itself, and never connects."""
     repo = _new_repo(tmp_path / "repo")
@@ -314,6 +316,16 @@ def test_a_bad_idle_timeout_is_one_line_and_starts_nothing(tmp_path, text, monke
     assert result.returncode == 2
     [line] = result.stderr.strip().splitlines()
     assert line.startswith(f"error: idle timeout {text!r}") and server.IDLE_TIMEOUT_ENV in line
+    assert servers_of(repo) == []
+
+
+def test_where_peers_cannot_be_authenticated_start_refuses_and_preview_runs_in_process(tmp_path, monkeypatch, run_dir):
+    repo = _new_repo(tmp_path / "repo")
+    monkeypatch.setattr(server, "supported", lambda: False)
+    monkeypatch.setattr(server_dir, "supported", lambda: False)
+    with pytest.raises(BadInput, match="needs Linux"):
+        server.start(repo)
+    assert server.served_preview(repo, "anyone-dev", None) is None and server.stop(repo) == []
     assert servers_of(repo) == []
 
 
