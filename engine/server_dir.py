@@ -100,8 +100,8 @@ def _check(folder: Path) -> None:
     if st.st_uid != os.getuid():
         raise UnsafeFolder(f"belongs to uid {st.st_uid}, not to you (uid {os.getuid()}): refused; "
                            "remove it or set XDG_RUNTIME_DIR", folder)
-    if stat.S_IMODE(st.st_mode) != 0o700:
-        raise UnsafeFolder(f"has mode {stat.S_IMODE(st.st_mode):04o}, not 0700: refused; remove it", folder)
+    if st.st_mode & 0o777 != 0o700:
+        raise UnsafeFolder(f"has mode {st.st_mode & 0o777:04o}, not 0700: refused; remove it", folder)
 
 
 def _check_parent(folder: Path) -> None:
