@@ -10,6 +10,8 @@ import pickle
 import shutil
 import socket
 import stat
+import subprocess
+import sys
 import threading
 import tempfile
 import time
@@ -212,6 +214,46 @@ def test_a_pickled_request_is_refused_unread_and_the_server_keeps_serving(served
         assert "over the limit" in json.loads(reply[4:])["message"]
     assert not marker.exists()
     assert server.status(repo)["current"] is True
+
+
+def _python_for_anyone() -> str:
+    """A Python another uid may run (this one may sit in root's home): the client needs only the standard library."""
+    for candidate in (sys.executable, "/usr/bin/python3", "/usr/local/bin/python3"):
+        real = Path(candidate).resolve()
+        if real.exists() and all(os.stat(p).st_mode & 0o001 for p in (real, *real.parents)):
+            return candidate
+    pytest.skip("no Python that another uid may run")
+
+
+@as_root
+def test_the_server_answers_no_other_uid(tmp_path, monkeypatch, run_dir):
+    """Even a client of another uid that reaches the socket (the folders opened up on purpose) gets no answer."""
+    repo = _new_repo(tmp_path / "repo")
+    folder = ServerDir(repo)
+    server.start(repo)
+    request = _frame(json.dumps({"op": "status", "fingerprint": ""}).encode())
+    client = "\n".join([
+        "import socket, sys",
+        "s = socket.socket(socket.AF_UNIX)",
+        "s.connect(sys.argv[1])",
+        "s.sendall(bytes.fromhex(sys.argv[2]))",
+        "try:",
+        "    print(len(s.recv(1 << 20)))",
+        "except ConnectionResetError:  # closed with the request unread",
+        "    print(0)",
+    ])
+    try:
+        for path, mode in ((run_dir, 0o711), (folder.base, 0o711), (folder.dir, 0o711), (folder.socket, 0o666)):
+            os.chmod(path, mode)
+        other = subprocess.run([_python_for_anyone(), "-I", "-c", client, str(folder.socket), request.hex()],
+                               user=OTHER_UID, capture_output=True, text=True, timeout=60)
+        assert other.returncode == 0 and other.stdout.strip() == "0", (other.stdout, other.stderr)
+        for path in (folder.base, folder.dir):
+            os.chmod(path, 0o700)
+        assert server.status(repo)["served"] == 0  # and it keeps serving its own user
+        assert f"refused a connection from uid {OTHER_UID}" in folder.log.read_text()
+    finally:
+        server.stop(repo)
 
 
 def test_a_pickled_reply_is_never_unpickled(tmp_path):
