@@ -27,9 +27,11 @@ from blueprints.errors import BadInput
 MARKER = "bp-engine-server"
 """Names a server process in its command line, just before the repository it serves."""
 
-# The library's folder goes first on the server's path; -I keeps the working folder, PYTHONPATH and user
-# site-packages out of it, so a package of the same name in the repository never stands in for the library's.
-_BOOT = "import sys; sys.path.insert(0, sys.argv.pop(1)); from engine.serve import main; main(sys.argv[1:])"
+# The library's folder goes first on the server's path (unless installed, when it is there already); -I keeps
+# the working folder, PYTHONPATH and user site-packages out of it, so a package of the same name in the
+# repository never stands in for the library's.
+_BOOT = ("import sys; lib = sys.argv.pop(1); lib in sys.path or sys.path.insert(0, lib); "
+         "from engine.serve import main; main(sys.argv[1:])")
 _SOCKET_PATH_MAX = 107  # sun_path holds 108 bytes with its terminating NUL
 
 
