@@ -177,7 +177,7 @@ def _end_orphans(repo: Path) -> None:
         time.sleep(0.05)
     for pid in orphans:
         terminate(pid, repo, kill=True)
-        _log(f"ended server {pid}, whose folder was deleted")
+        _log(f"ended server {pid}, which held no lock of this folder (its own was deleted)")
 
 
 def _warm_up(repo: Path) -> None:
