@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from blueprints import ledger
+from blueprints import clock, ledger
 from blueprints.catalog import Catalog
 from blueprints.errors import BadInput
 from blueprints.fleet_sweep import network_overlaps, shared_vlans
 from blueprints.resolved import ResolvedBlueprint
 from blueprints.sites import SitesMap
+from blueprints.support import past_end
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ def check_stack(bp: ResolvedBlueprint, catalog: Catalog, sites: SitesMap) -> lis
             found.append(Finding(bp.stack, f"network {net.cidr} is outside pool {pool.name}'s supernets"))
         if net and net.vlan is not None and pool.vlans and not pool.vlans.first <= net.vlan <= pool.vlans.last:
             found.append(Finding(bp.stack, f"VLAN {net.vlan} is outside pool {pool.name}'s range"))
+    found += [Finding(bp.stack, f"{line}; upgrade it") for line in past_end(bp, sites.support, clock.today())]
     return found + check_cluster_networks(bp, sites)
 
 

@@ -17,6 +17,7 @@ from blueprints import yaml_io
 from blueprints.errors import BadInput
 from blueprints.fleet_operator_settings import OperatorSettings
 from blueprints.models import ComplianceZone, Frozen, Target
+from blueprints.support import Support
 
 from blueprints.sites_source import DEMO_SITES, sites_path  # noqa: F401 (DEMO_SITES: callers read it from here)
 
@@ -297,6 +298,9 @@ class SitesMap(Frozen):
     regions: tuple[Region, ...] = Field(description="Regions. Required.", min_length=1)
     operator: OperatorSettings | None = Field(
         None, description="Where fleet-wide `pulumi up` on the Pulumi Kubernetes Operator finds the fleet. Default: none."
+    )
+    support: Support | None = Field(
+        None, description="Support calendar of the products the fleet runs, with sources. Default: none (no deadlines known)."
     )
 
     @model_validator(mode="after")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
+from blueprints import clock, support
 from blueprints.allocation_index import AllocationIndex
 from blueprints.catalog import Catalog, CatalogEntry
 from blueprints.errors import BadInput
@@ -123,7 +124,14 @@ def resolve(
     if entry.spec.network_hub:
         resolved = _with_peer_hubs(resolved, sites)
     plan(resolved)  # a promise the fleet cannot keep fails here, before anything is written
+    support.refuse_past_end(resolved, sites.support, clock.today(), _newest(catalog, entry.name))
     return resolved
+
+
+def _newest(catalog: Catalog, name: str) -> str | None:
+    """The version to suggest instead of one whose promises are past their support end."""
+    current = [e for e in catalog.versions(name) if not e.deprecated]
+    return current[-1].ref if current else None
 
 
 def restamp(stack: ResolvedBlueprint, to: str, catalog: Catalog, sites: SitesMap,
