@@ -30,6 +30,7 @@ def _placement(sites: SitesMap, region: Region, dc: DataCenter, pool: Pool, netw
             compute_cluster=pool.vsphere.compute_cluster,
             datastore=pool.vsphere.datastore,
             distributed_switch=pool.vsphere.distributed_switch,
+            hosts=len(pool.vsphere.hosts),
             supervisor=dc.vsphere.supervisor,
             backup=dc.vsphere.backup,
         )
