@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from blueprints import clock, ledger
@@ -23,8 +24,8 @@ class Finding:
     error: bool = True
 
 
-def check_stack(bp: ResolvedBlueprint, catalog: Catalog, sites: SitesMap) -> list[Finding]:
-    """A stack on its own: its catalog entry and its pools."""
+def check_stack(bp: ResolvedBlueprint, catalog: Catalog, sites: SitesMap, today: date | None = None) -> list[Finding]:
+    """A stack on its own: its catalog entry, its pools, and its products' support on `today` (default: the clock's)."""
     found = []
     try:
         entry = catalog.get(bp.blueprint_ref)
@@ -51,7 +52,7 @@ def check_stack(bp: ResolvedBlueprint, catalog: Catalog, sites: SitesMap) -> lis
             found.append(Finding(bp.stack, f"network {net.cidr} is outside pool {pool.name}'s supernets"))
         if net and net.vlan is not None and pool.vlans and not pool.vlans.first <= net.vlan <= pool.vlans.last:
             found.append(Finding(bp.stack, f"VLAN {net.vlan} is outside pool {pool.name}'s range"))
-    found += [Finding(bp.stack, f"{line}; upgrade it") for line in past_end(bp, sites.support, clock.today())]
+    found += [Finding(bp.stack, f"{line}; upgrade it") for line in past_end(bp, sites.support, today or clock.today())]
     return found + check_cluster_networks(bp, sites)
 
 

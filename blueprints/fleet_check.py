@@ -35,7 +35,7 @@ def stack_checks(fleet: StampedFleet) -> Iterable[FleetFinding]:
     since its program must still run to destroy it.
     """
     return [FleetFinding("stack", (f.stack,), f.message, f.error)
-            for bp in fleet.stacks for f in check_stack(bp, fleet.catalog, fleet.sites)
+            for bp in fleet.stacks for f in check_stack(bp, fleet.catalog, fleet.sites, fleet.today)
             if f.error or not bp.retired]
 
 

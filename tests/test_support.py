@@ -164,3 +164,11 @@ def test_the_calendar_refuses_dates_out_of_order_and_an_operator_it_does_not_lis
         SupportWindow(released=date(2026, 1, 2), end_of_support=date(2026, 1, 1), source="https://example.com/x")
     with pytest.raises(ValidationError, match=r"operators.strimzi: 0.99 is not in calendar.strimzi"):
         Support(operators={"strimzi": "0.99"}, calendar=sites.support.calendar)
+
+
+def test_fleet_check_fails_a_stack_past_its_end_on_the_fleets_day(catalog, sites, eks_134):
+    after = EKS_134_END + timedelta(days=1)
+    found = [f for f in check(_fleet(catalog, sites, eks_134, after)) if f.error]
+    assert sorted((f.rule, f.stacks) for f in found) == [("stack", ("alpha-dev",)), ("stack", ("beta-dev",))], found
+    assert all("Amazon EKS Kubernetes 1.34 (spec.kubernetes_version): support ended on 2027-12-02" in f.message for f in found)
+    assert not any(f.rule == "support-ending" for f in check(_fleet(catalog, sites, eks_134, after)))
