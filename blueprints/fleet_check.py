@@ -12,7 +12,7 @@ from blueprints.capacity import pool_use
 from blueprints.checks import check_stack
 from blueprints.fleet import FleetFinding, StampedFleet
 from blueprints.fleet_sweep import network_overlaps, shared_vlans
-from blueprints.support import Deadline, Use, deadlines, deadlines_of, operator_use
+from blueprints.support import Deadline, Use, by_version
 
 Invariant = Callable[[StampedFleet], Iterable[FleetFinding]]
 
@@ -95,26 +95,20 @@ def past_sunset(fleet: StampedFleet) -> Iterable[FleetFinding]:
 def support_ends(fleet: StampedFleet) -> Iterable[FleetFinding]:
     """A product version in use whose support ends within the warning window: one warning per version, with its stacks.
 
-    A stack past an end is an error of `stack_checks` already; the fleet's operator release past its end is one here,
-    since every stack's `pulumi up` runs on it.
+    A stack past an end is an error of `stack_checks` already; the operator release past its end is one here, since
+    every stack's `pulumi up` runs on it. Retired stacks are on their way out and are not warned about.
     """
     support = fleet.sites.support
     if support is None:
         return []
     window = fleet.warn_days if fleet.warn_days is not None else support.warn_days
-    by_version: dict[tuple[str, str], tuple[Deadline, list[str]]] = {}
-    for bp in fleet.stacks:
-        for d in ([] if bp.retired else deadlines(bp, support)):
-            by_version.setdefault((d.use.product, d.use.version), (d, []))[1].append(bp.stack)
-    if fleet.sites.operator is not None:
-        for d in deadlines_of([operator_use(fleet.sites.operator.release)], support):
-            by_version[(d.use.product, d.use.version)] = (d, [bp.stack for bp in fleet.stacks])
+    release = fleet.sites.operator.release if fleet.sites.operator else None
     found = []
-    for (product, version), (d, stacks) in sorted(by_version.items()):
+    for d, stacks in by_version([bp for bp in fleet.stacks if not bp.retired], support, release):
         ended = fleet.today > d.end
-        if (d.end - fleet.today).days > window or (ended and product != "pulumi-kubernetes-operator"):
+        if (d.end - fleet.today).days > window or (ended and d.use.product != "pulumi-kubernetes-operator"):
             continue
-        named = Deadline(Use(product, version, f"{len(stacks)} stacks"), d.window)
+        named = Deadline(Use(d.use.product, d.use.version, f"{len(stacks)} stacks"), d.window)
         found.append(FleetFinding("support-ended" if ended else "support-ending", tuple(sorted(stacks)),
                                   f"{named.describe(fleet.today)}; move them before it", error=ended))
     return found

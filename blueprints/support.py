@@ -145,6 +145,18 @@ def deadlines(bp: ResolvedBlueprint, support: Support) -> list[Deadline]:
     return deadlines_of(uses(bp, support), support)
 
 
+def by_version(stacks: list[ResolvedBlueprint], support: Support, operator_release: str | None) -> list[tuple[Deadline, list[str]]]:
+    """Each dated product version the stacks use, with the stacks using it; the operator release runs them all."""
+    found: dict[tuple[str, str], tuple[Deadline, list[str]]] = {}
+    for bp in stacks:
+        for d in deadlines(bp, support):
+            found.setdefault((d.use.product, d.use.version), (d, []))[1].append(bp.stack)
+    if operator_release is not None:
+        for d in deadlines_of([operator_use(operator_release)], support):
+            found[(d.use.product, d.use.version)] = (d, [bp.stack for bp in stacks])
+    return [found[key] for key in sorted(found)]
+
+
 def past_end(bp: ResolvedBlueprint, support: Support | None, today: date) -> list[str]:
     """One line per product version the stack uses after its last supported day."""
     if support is None:
