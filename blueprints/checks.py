@@ -52,6 +52,10 @@ def check_stack(bp: ResolvedBlueprint, catalog: Catalog, sites: SitesMap, today:
             found.append(Finding(bp.stack, f"network {net.cidr} is outside pool {pool.name}'s supernets"))
         if net and net.vlan is not None and pool.vlans and not pool.vlans.first <= net.vlan <= pool.vlans.last:
             found.append(Finding(bp.stack, f"VLAN {net.vlan} is outside pool {pool.name}'s range"))
+        recorded = placement.vsphere.hosts if placement.vsphere else None
+        if recorded and pool.vsphere and len(pool.vsphere.hosts) < recorded:
+            found.append(Finding(bp.stack, f"pool {pool.name} has {len(pool.vsphere.hosts)} hosts, the stack's anti-affinity "
+                                 f"rules were sized for {recorded}; re-stamp with `bp new --force`", error=False))
     found += [Finding(bp.stack, f"{line}; upgrade it") for line in past_end(bp, sites.support, today or clock.today())]
     return found + check_cluster_networks(bp, sites)
 

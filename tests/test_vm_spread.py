@@ -82,3 +82,18 @@ def test_the_component_refuses_groups_that_miss_or_repeat_a_vm():
     VmPoolArgs([site], "tpl", 4, 2, 1024, 20, key, tags, spread_groups=((1, 2), (3, 4)))
     with pytest.raises(ValueError, match="spread_groups must number each VM"):
         VmPoolArgs([site], "tpl", 4, 2, 1024, 20, key, tags, spread_groups=((1, 2), (2, 3)))
+
+
+def test_validate_warns_when_the_pool_lost_hosts_since_stamping(xl, catalog, sites):
+    from blueprints.checks import check_stack
+
+    assert check_stack(xl, catalog, sites) == []
+    _, dc, pool = sites.find_pool(xl.primary.pool)
+    smaller = pool.model_copy(update={"vsphere": pool.vsphere.model_copy(update={"hosts": pool.vsphere.hosts[:3]})})
+    shrunk = sites.model_copy(update={"regions": tuple(
+        r.model_copy(update={"data_centers": tuple(
+            d.model_copy(update={"pools": tuple(smaller if p.name == pool.name else p for p in d.pools)}) for d in r.data_centers)})
+        for r in sites.regions)})
+    found = [(f.error, f.message) for f in check_stack(xl, catalog, shrunk)]
+    assert found == [(False, f"pool {pool.name} has 3 hosts, the stack's anti-affinity rules were sized for 4; "
+                             "re-stamp with `bp new --force`")], found
