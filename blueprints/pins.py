@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
-from blueprints import yaml_io
+from blueprints import clock, yaml_io
 from blueprints.errors import BadInput
 from blueprints.models import Frozen
 
@@ -62,7 +62,7 @@ def pin_stack(repo: Path, resolved: "ResolvedBlueprint", reason: str, approver: 
     except ValidationError as exc:
         loc, msg = first_error(exc)
         raise BadInput(f"--{field_path(loc)}: {msg}") from None
-    if pin.expires < (today or date.today()):
+    if pin.expires < (today or clock.today()):
         raise BadInput(f"--expires: {pin.expires} is in the past")
     path = stack_path(repo, resolved.stack)
     with repo_lock(repo):
