@@ -13,7 +13,8 @@ from cli.context import console, state, user_errors
 def operator_manifests(
     ctx: typer.Context,
     out: Annotated[Optional[Path], typer.Option("--out", help="Write DIR/platform.yaml, DIR/stacks/*.yaml and a "
-                                                "kustomization; stale stack files there are removed. Default: stdout.")] = None,
+                                                "kustomization; files an earlier run wrote there (listed in DIR/.bp-manifest.json) and no longer "
+                                                "wanted are removed, nothing else. Default: stdout.")] = None,
     preview_only: Annotated[bool, typer.Option("--preview-only", help="Stacks that only preview, for a pull request.")] = False,
     branch: Annotated[Optional[str], typer.Option(help="Branch to deploy or preview. Default: the sites map's.")] = None,
     project_repo: Annotated[Optional[str], typer.Option(help="Git URL of this repository. Default: the sites map's.")] = None,
@@ -36,6 +37,6 @@ def operator_manifests(
         if out is None:
             typer.echo(render_stdout(result), nl=False)
             return
-        written, removed = write_dir(out, result)
+        written, removed = write_dir(out, result, st.repo)
     console.print(f"Wrote {written} Stacks and the platform objects to {out}" + (f"; removed {removed} stale" if removed else ""))
     console.print(f"  kubectl apply -k {out}")
