@@ -16,9 +16,11 @@ def retire(
     json: Annotated[bool, typer.Option("--json", help="Print the retirement as JSON.")] = False,
 ) -> None:
     """Mark a stack retired. It stays deployed and keeps its pool capacity, network and VLAN until its file is removed."""
+    from blueprints import free_text
     from blueprints.fleet_retire import retire as mark
 
     with user_errors():
+        reason = free_text.option("--reason", reason, free_text.reason)
         resolved, changed = mark(state(ctx).repo, stack, reason)
     retirement = resolved.retirement
     if json:
