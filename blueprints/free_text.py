@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Callable
+from typing import Callable, Iterable
 
 from blueprints.errors import BadInput
 
@@ -126,6 +126,12 @@ def distinct_items(value: str, name: str, max_items: int = MAX_LIST) -> tuple[st
     items = tuple(item.strip() for item in value.split(",") if item.strip())
     if len(items) > max_items:
         raise BadInput(f"{name}: {len(items)} items; at most {max_items} are allowed")
+    return distinct(items, name)
+
+
+def distinct(items: Iterable[str], name: str) -> tuple[str, ...]:
+    """`items` given to option `name`, refused when one is given twice (the last would win silently)."""
+    items = tuple(items)
     seen: set[str] = set()
     for item in items:
         if item in seen:

@@ -176,3 +176,10 @@ def test_waves_refuse_repeats_quickly(bp, repo, waves):
     assert result.exit_code == 2 and "--waves: " in result.output, result.output
     assert "given twice" in result.output or "at most 64" in result.output
     assert time.perf_counter() - start < 5
+
+
+def test_a_parameter_given_twice_is_refused(bp, repo):
+    result = bp(*NEW[:3], "web-service", "--env", "dev", "--region", "amer", *NEW[8:],
+                "--param", "postgres_version=15", "--param", "postgres_version=16")
+    assert result.exit_code == 2 and "--param: 'postgres_version' is given twice" in result.output, result.output
+    assert not list((repo / "stacks").glob("Pulumi.*"))
