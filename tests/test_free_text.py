@@ -154,19 +154,21 @@ def test_bp_new_and_the_ownership_policy_agree_on_owners(bp, repo, owner):
     assert stamped == (not _policy_verdict(tags)), owner
 
 
-def test_html_reports_escape_user_text():
+def test_html_and_markdown_reports_escape_user_text():
     from datetime import date
 
     from policy_packs.audit import AuditReport
     from policy_packs.exemptions import Exemption
     from policy_packs.report_html import audit_page
+    from policy_packs.reports import to_markdown
 
     exemption = Exemption(policy="aws-s3-bucket-versioning", stack="payments-*", resource="*",
                           reason="<script>alert(1)</script> accepted", approver="risk@example.com",
                           ticket="<b>RISK-1</b>", expires=date(2099, 1, 1))
-    page = audit_page(AuditReport(results=[], policies={}, exemptions=[exemption], unused=[]))
-    assert "<script>" not in page and "<b>RISK" not in page
-    assert "&lt;script&gt;alert(1)&lt;/script&gt; accepted" in page
+    report = AuditReport(results=[], policies={}, exemptions=[exemption], unused=[])
+    for page in (audit_page(report), to_markdown(report)):
+        assert "<script>" not in page and "<b>RISK" not in page
+        assert "&lt;script&gt;alert(1)&lt;/script&gt; accepted" in page
 
 
 @pytest.mark.parametrize("waves", ["dev,dev", "dev,test,dev", ",".join(["dev"] * 20_000)])
