@@ -75,7 +75,7 @@ def write_folder(out: Path, files: dict[str, str], repo: Path, option: str = "--
     _check_folder(out, files, repo, option)
     before = _manifest(out, option)
     for name in files:
-        kind = _not_regular(out / name)
+        kind = "inside a symbolic link" if _through_link(out, name) else _not_regular(out / name)
         if kind:
             raise BadInput(f"{option}: {out / name} is {kind}; bp replaces only files it wrote")
         if name not in before and os.path.lexists(out / name):
@@ -89,7 +89,7 @@ def write_folder(out: Path, files: dict[str, str], repo: Path, option: str = "--
         yaml_io.write_atomic(out / name, text)
     removed = 0
     for name in sorted(before - set(files)):
-        if _not_regular(out / name) is None and (out / name).exists():
+        if not _through_link(out, name) and _not_regular(out / name) is None and (out / name).exists():
             (out / name).unlink()
             removed += 1
     _write_manifest(out, sorted(files))
@@ -122,6 +122,16 @@ def _manifest(out: Path, option: str) -> set[str]:
     if not isinstance(names, list) or not all(isinstance(n, str) and _inside(n) for n in names):
         raise BadInput("'files' must list relative paths inside the folder; remove it", path)
     return set(names)
+
+
+def _through_link(out: Path, name: str) -> bool:
+    """Whether a folder between `out` and its file `name` is a symbolic link (it may lead anywhere)."""
+    folder = out
+    for part in PurePosixPath(name).parts[:-1]:
+        folder = folder / part
+        if folder.is_symlink():
+            return True
+    return False
 
 
 def _inside(name: str) -> bool:

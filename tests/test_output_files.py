@@ -172,3 +172,16 @@ def test_a_stack_file_rewritten_by_a_command_keeps_its_mode(bp, repo):
     assert result.exit_code == 0, result.output
     assert "cloud-blueprints:pin" in path.read_text()
     assert stat.S_IMODE(path.stat().st_mode) == 0o664
+
+
+def test_a_generated_folder_never_writes_or_removes_through_a_linked_subfolder(bp, repo, tmp_path):
+    assert bp(*NEW).exit_code == 0
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "payments-dev.yaml").write_text("mine\n")
+    out = tmp_path / "deploy"
+    out.mkdir()
+    (out / "stacks").symlink_to(elsewhere)
+    result = bp("fleet", "operator-manifests", "--out", str(out))
+    assert result.exit_code == 2 and "inside a symbolic link" in result.output, result.output
+    assert (elsewhere / "payments-dev.yaml").read_text() == "mine\n"
