@@ -74,13 +74,7 @@ def write_folder(out: Path, files: dict[str, str], repo: Path, option: str = "--
     out = Path(out)
     _check_folder(out, files, repo, option)
     before = _manifest(out, option)
-    for name in files:
-        kind = "inside a symbolic link" if _through_link(out, name) else _not_regular(out / name)
-        if kind:
-            raise BadInput(f"{option}: {out / name} is {kind}; bp replaces only files it wrote")
-        if name not in before and os.path.lexists(out / name):
-            raise BadInput(f"{option}: {out / name} exists and bp did not write it (it is not in {out / MANIFEST}); "
-                           "move it away or choose another folder")
+    _check_files(out, files, before, option)
     for folder in sorted({(out / name).parent for name in files}):
         folder.mkdir(parents=True, exist_ok=True)
     # Listed first as well, so a run cut short still owns every file it may have left behind.
@@ -96,7 +90,19 @@ def write_folder(out: Path, files: dict[str, str], repo: Path, option: str = "--
     return len(files), removed
 
 
+def _check_files(out: Path, files: dict[str, str], before: set[str], option: str) -> None:
+    """Refuse to write a file through a link, over anything but a regular file, or over a file bp did not write."""
+    for name in files:
+        kind = "inside a symbolic link" if _through_link(out, name) else _not_regular(out / name)
+        if kind:
+            raise BadInput(f"{option}: {out / name} is {kind}; bp replaces only files it wrote")
+        if name not in before and os.path.lexists(out / name):
+            raise BadInput(f"{option}: {out / name} exists and bp did not write it (it is not in {out / MANIFEST}); "
+                           "move it away or choose another folder")
+
+
 def _check_folder(out: Path, files: dict[str, str], repo: Path, option: str) -> None:
+    """Refuse a folder that is not one, is the repository, or holds a Pulumi project or stack files."""
     kind = _not_regular(out)
     if kind and kind != "a folder" and not (kind == "a symbolic link" and out.is_dir()):
         raise BadInput(f"{option}: {out} is {kind}, not a folder")
