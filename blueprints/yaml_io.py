@@ -35,6 +35,10 @@ def _not_a_date(node: Any, exc: ValueError) -> str:
     return f"{node.value} is not a date ({exc}); write it as YYYY-MM-DD"
 
 
+class _NotADate(ConstructorError):
+    """A plain scalar shaped like a date that no calendar has; its message needs no "malformed YAML" before it."""
+
+
 class _CheckedConstructor(RoundTripConstructor):
     """ruamel's round-trip constructor, with an impossible date (2026-02-30, 2026-13-01) a marked error, not a
     ValueError from deep inside it."""
@@ -43,7 +47,7 @@ class _CheckedConstructor(RoundTripConstructor):
         try:
             return super().construct_yaml_timestamp(node, values)
         except ValueError as exc:
-            raise ConstructorError(None, None, _not_a_date(node, exc), node.start_mark) from None
+            raise _NotADate(None, None, _not_a_date(node, exc), node.start_mark) from None
 
 
 _CheckedConstructor.add_constructor("tag:yaml.org,2002:timestamp", _CheckedConstructor.construct_yaml_timestamp)
@@ -83,9 +87,7 @@ def load_text(text: str, path: Path) -> Any:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         problem = exc.problem or exc.context
-        if not (isinstance(exc, ConstructorError) and "is not a date" in problem):
-            problem = f"malformed YAML: {problem}"
-        raise BadInput(problem, path, line) from None
+        raise BadInput(problem if isinstance(exc, _NotADate) else f"malformed YAML: {problem}", path, line) from None
     except YAMLError as exc:
         raise BadInput(f"malformed YAML: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", path) from None
 
@@ -438,7 +440,7 @@ def _mode_for(path: Path) -> int:
     A temporary file is created 0600; renamed over a shared file as it is, teammates could no longer read it.
     """
     try:
-        return os.stat(path).st_mode & 0o7777
+        return os.stat(path).st_mode & 0o777
     except FileNotFoundError:
         return 0o666 & ~_umask()
 
