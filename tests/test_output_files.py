@@ -185,3 +185,21 @@ def test_a_generated_folder_never_writes_or_removes_through_a_linked_subfolder(b
     result = bp("fleet", "operator-manifests", "--out", str(out))
     assert result.exit_code == 2 and "inside a symbolic link" in result.output, result.output
     assert (elsewhere / "payments-dev.yaml").read_text() == "mine\n"
+
+
+@pytest.mark.parametrize("kind", ["FIFO", "device", "symbolic link"])
+def test_operator_manifests_refuse_an_out_that_is_not_a_folder(bp, repo, tmp_path, kind):
+    assert bp(*NEW).exit_code == 0
+    out = tmp_path / "out"
+    SPECIAL[kind](out)
+    before = _kind(out)
+    result = bp("fleet", "operator-manifests", "--out", str(out))
+    assert result.exit_code == 2 and "not a folder" in result.output, result.output
+    assert _kind(out) == before
+
+
+def test_operator_manifests_to_dash_go_to_stdout(bp, repo):
+    assert bp(*NEW).exit_code == 0
+    result = bp("fleet", "operator-manifests", "--out", "-")
+    assert result.exit_code == 0 and "kind: Stack" in result.stdout
+    assert not (repo / "-").exists()
