@@ -185,3 +185,9 @@ def test_a_parameter_given_twice_is_refused(bp, repo):
                 "--param", "postgres_version=15", "--param", "postgres_version=16")
     assert result.exit_code == 2 and "--param: 'postgres_version' is given twice" in result.output, result.output
     assert not list((repo / "stacks").glob("Pulumi.*"))
+
+
+def test_a_stack_named_twice_is_refused(bp, repo):
+    assert bp(*NEW).exit_code == 0
+    result = bp("validate", "payments-dev", str(repo / "stacks" / "Pulumi.payments-dev.yaml"))
+    assert result.exit_code == 2 and "STACKS: 'payments-dev' is given twice" in result.output, result.output
