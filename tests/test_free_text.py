@@ -214,3 +214,13 @@ def test_the_quick_email_check_accepts_only_what_email_validator_accepts(address
         validate_email(address, check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError as exc:
         pytest.fail(f"{address!r} passes the quick check but not email-validator: {exc}")
+
+
+def test_brackets_in_user_text_print_as_text_after_a_write(bp, repo):
+    assert bp(*NEW).exit_code == 0
+    result = bp("retire", "payments-dev", "--reason", "[/] done [bold]now")
+    assert result.exit_code == 0 and "([/] done [bold]now)" in result.output, result.output
+    path = stack_path(repo, "payments-dev")
+    path.write_text(path.read_text().replace("owner: lead@example.com", 'owner: "[/]x@example.com"', 1))
+    result = bp("fleet", "check")
+    assert result.exit_code == 1 and "'[/]x@example.com' is not an e-mail address" in result.output, result.output

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from cli.context import console, print_json, state, user_errors
 
@@ -27,9 +28,9 @@ def retire(
         print_json({"stack": stack, "changed": changed, **retirement.model_dump(mode="json")})
         return
     if not changed:
-        console.print(f"{stack} was already retired on {retirement.since}: {retirement.reason}")
+        console.print(f"{stack} was already retired on {retirement.since}: {escape(retirement.reason)}")
         return
-    console.print(f"[green]Retired[/] {stack} ({retirement.reason}). It still holds its capacity and networks.")
+    console.print(f"[green]Retired[/] {stack} ({escape(retirement.reason)}). It still holds its capacity and networks.")
     console.print("\nNext steps, once nothing depends on it:")
     console.print(f"  pulumi destroy -s {stack} && pulumi stack rm {stack}")
     console.print(f"  git rm stacks/Pulumi.{stack}.yaml    # frees its capacity, network and VLAN for new teams")
