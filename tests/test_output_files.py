@@ -203,3 +203,13 @@ def test_operator_manifests_to_dash_go_to_stdout(bp, repo):
     result = bp("fleet", "operator-manifests", "--out", "-")
     assert result.exit_code == 0 and "kind: Stack" in result.stdout
     assert not (repo / "-").exists()
+
+
+def test_a_report_path_with_brackets_is_printed_as_text(bp, repo, tmp_path):
+    assert bp(*NEW).exit_code == 0
+    path = tmp_path / "[bold]report[red].json"
+    result = bp("fleet", "report", "--format", "json", "--output", str(path))
+    assert result.exit_code == 0 and f"Wrote {path}" in result.output, result.output
+    out = tmp_path / "[red]deploy"
+    result = bp("fleet", "operator-manifests", "--out", str(out))
+    assert result.exit_code == 0 and f"kubectl apply -k {out}" in result.output, result.output

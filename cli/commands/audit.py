@@ -111,7 +111,7 @@ def audit(
     elif output is not None:
         with user_errors():
             write_file(output, render(report, fmt))
-        console.print(f"{fmt.value} report: {output}", highlight=False)
+        console.print(f"{fmt.value} report: {escape(str(output))}", highlight=False)
     else:
         typer.echo(render(report, fmt), nl=False)
     if report.failed:

@@ -125,7 +125,7 @@ def audit(
     elif human:
         _print_totals(summary, totals, sharded=shard is not None)
         if output is not None:
-            console.print(f"{fmt.value} report: {output}", highlight=False)
+            console.print(f"{fmt.value} report: {escape(str(output))}", highlight=False)
     if failed:
         if human:
             unaudited = f", {summary.failed} stack(s) not audited" if summary.failed else ""

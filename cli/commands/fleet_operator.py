@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.markup import escape
 
 from cli.context import console, state, user_errors
 
@@ -39,5 +40,6 @@ def operator_manifests(
             typer.echo(render_stdout(result), nl=False)
             return
         written, removed = write_dir(out, result, st.repo)
-    console.print(f"Wrote {written} Stacks and the platform objects to {out}" + (f"; removed {removed} stale" if removed else ""))
-    console.print(f"  kubectl apply -k {out}")
+    console.print(f"Wrote {written} Stacks and the platform objects to {escape(str(out))}"
+                  + (f"; removed {removed} stale" if removed else ""))
+    console.print(f"  kubectl apply -k {escape(str(out))}")

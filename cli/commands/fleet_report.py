@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.markup import escape
 
 from cli.context import console, print_json, state, user_errors
 
@@ -56,4 +57,4 @@ def report(
             typer.echo(text, nl=False)
             return
         write_file(output, text)
-    console.print(f"Wrote {output}")
+    console.print(f"Wrote {escape(str(output))}")

@@ -70,7 +70,7 @@ def docs(
             typer.echo(text, nl=False)
             return
         write_file(output, text)
-    console.print(f"policy docs: {output}", highlight=False)
+    console.print(f"policy docs: {escape(str(output))}", highlight=False)
 
 
 @app.command()
