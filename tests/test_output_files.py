@@ -198,7 +198,8 @@ def test_operator_manifests_refuse_an_out_that_is_not_a_folder(bp, repo, tmp_pat
     assert _kind(out) == before
 
 
-def test_operator_manifests_to_dash_go_to_stdout(bp, repo):
+def test_operator_manifests_to_dash_go_to_stdout(bp, repo, monkeypatch):
+    monkeypatch.chdir(repo)
     assert bp(*NEW).exit_code == 0
     result = bp("fleet", "operator-manifests", "--out", "-")
     assert result.exit_code == 0 and "kind: Stack" in result.stdout
