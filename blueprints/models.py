@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema, field_validator
+
+from blueprints import free_text
 
 Env = Literal["dev", "test", "stage", "prod"]
 Target = Literal["aws", "vsphere"]
@@ -13,6 +15,14 @@ Size = Literal["S", "M", "L", "XL"]
 DataServiceKind = Literal["postgres", "redis", "kafka", "object-storage"]
 ComplianceZone = Literal["general", "pci", "sox", "hipaa"]
 ParameterValue = str | int | bool
+
+# Text people type, checked by the one set of rules in blueprints/free_text.py; lengths also go into `bp schema`.
+Email = Annotated[str, StringConstraints(max_length=free_text.MAX_EMAIL), AfterValidator(free_text.email)]
+Contact = Annotated[str, StringConstraints(max_length=free_text.MAX_CONTACT), AfterValidator(free_text.contact)]
+Reason = Annotated[str, StringConstraints(max_length=free_text.MAX_REASON), AfterValidator(free_text.reason)]
+Line = Annotated[str, StringConstraints(max_length=free_text.MAX_LINE), AfterValidator(free_text.line)]
+CostCenter = Annotated[str, AfterValidator(free_text.cost_center),
+                       WithJsonSchema({"type": "string", "pattern": free_text.COST_CENTER.pattern})]
 
 TEAM_PATTERN = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"
 REF_WORDS = "a blueprint name (lower-case letters, digits, '-'), optionally with @major.minor.patch (e.g. web-service@2.0.0)"
@@ -61,15 +71,13 @@ class BlueprintRequest(Frozen):
     data_services: tuple[DataServiceRequest, ...] | None = Field(
         None, description="Data services to provision. Default: the catalog entry's defaults."
     )
-    owner: str = Field(description="Owner's e-mail address, accountable for the stack (at most 254 characters). Required.",
-                       max_length=254)
-    cost_center: str = Field(
-        description="Cost center the spend is charged to (letters, digits, '-', 2-32 characters). Required.",
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{1,31}$",
+    owner: Email = Field(description="Owner's e-mail address, accountable for the stack (at most 254 characters). Required.")
+    cost_center: CostCenter = Field(
+        description="Cost center the spend is charged to: CC- and 1 to 6 digits (e.g. CC-4711). Required."
     )
-    contact: str | None = Field(
-        None, description="On-call contact (rota, channel or e-mail; at most 128 characters). Default: the owner.",
-        max_length=128,
+    contact: Contact | None = Field(
+        None, description="On-call contact (rota, channel or e-mail; printable text, at most 128 characters). "
+                          "Default: the owner.",
     )
     compliance_zone: ComplianceZone = Field(
         "general", description="Compliance zone the workload belongs to: general, pci, sox or hipaa. Default: general."
@@ -98,9 +106,7 @@ class BlueprintRequest(Frozen):
 
     @field_validator("owner")
     @classmethod
-    def _email(cls, value: str) -> str:
-        if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}", value):
-            raise ValueError(f"'{value}' is not an e-mail address")
+    def _lower_case(cls, value: str) -> str:
         return value.lower()
 
     @property

@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import Field
 
 from blueprints.catalog import BlueprintSpec, SizeClass
-from blueprints.models import BlueprintRequest, DataServiceKind, Frozen, Size, Target, is_prod
+from blueprints.models import BlueprintRequest, DataServiceKind, Frozen, Reason, Size, Target, is_prod
 from blueprints.sites import BackupStore, Fleet, Hub, Platform, SharedCluster, Supervisor, Tier
 from blueprints.versions import Move
 
@@ -97,7 +97,7 @@ class Retirement(Frozen):
     """`bp retire`: the stack is being taken down; it keeps its capacity and networks until its file is deleted."""
 
     since: date = Field(description="Day it was marked retired. Required.")
-    reason: str = Field(description="Why, for reviewers and the fleet report. Required.", min_length=1)
+    reason: Reason = Field(description="Why, for reviewers and the fleet report (a line of printable text). Required.")
 
 
 class ResolvedBlueprint(Frozen):

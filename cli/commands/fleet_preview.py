@@ -10,6 +10,7 @@ import sys
 from typing import Annotated, Any, Callable, Optional
 
 import typer
+from rich.markup import escape
 
 from cli.context import EXIT_FINDINGS, console, errors, state, user_errors
 
@@ -73,7 +74,7 @@ def preview(ctx: typer.Context, jobs: Jobs = None, shard: Shard = None, json: Js
         json_line({"summary": totals})
     else:
         for stack, error in totals["failures"].items():
-            console.print(f"[red]failed[/] {stack}: {error}", highlight=False, soft_wrap=True)
+            console.print(f"[red]failed[/] {stack}: {escape(error)}", highlight=False, soft_wrap=True)
         console.print(f"{totals['stacks']} stacks: {totals['ran']} run, {totals['cached']} unchanged (from the cache); "
                       f"{totals['resources']} resources; {totals['failed']} failed", highlight=False)
     if summary.failed:

@@ -142,7 +142,7 @@ def new(
     """Request a blueprint for a team: validate, place, allocate and write stacks/Pulumi.<team>-<env>.yaml."""
     from pydantic import ValidationError
 
-    from blueprints import stack_files
+    from blueprints import free_text, stack_files
     from blueprints.models import BlueprintRequest
     from blueprints.stack_writer import StampOptions, stamp
 
@@ -163,6 +163,7 @@ def new(
         if param:
             entry = catalog.get(str(fields["blueprint"]))
             params = dict(fields.get("parameters") or {})
+            free_text.distinct((item.partition("=")[0] for item in param), "--param")
             for item in param:
                 name, sep, text = item.partition("=")
                 if not sep:
