@@ -1,0 +1,92 @@
+"""The shape of a provider rule and of what breaking one looks like."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+MISSING = object()
+"""A property the registration does not set: its rules do not apply."""
+
+
+@dataclass(frozen=True)
+class Registration:
+    """What a rule may look at: the resource's type, the program's inputs, the provider's answer (state), and
+    every resource registered before it in the same run, by id (type, state)."""
+
+    type: str
+    inputs: Mapping[str, Any]
+    state: Mapping[str, Any]
+    index: Mapping[str, tuple[str, Mapping[str, Any]]] = field(default_factory=dict)
+
+
+Test = Callable[[Any, Registration], "str | None"]
+"""Why the provider refuses the value (in words), or None when it accepts it."""
+
+
+@dataclass(frozen=True)
+class Example:
+    """A value of the rule's property, with the rest of the registration it is judged in."""
+
+    value: Any
+    state: Mapping[str, Any] = field(default_factory=dict)
+    inputs: Mapping[str, Any] | None = None
+    """The program's inputs; by default the state (the program set the value itself)."""
+    index: Mapping[str, tuple[str, Mapping[str, Any]]] = field(default_factory=dict)
+
+    def registration(self, type_: str) -> Registration:
+        """The registration this example stands for."""
+        return Registration(type_, self.state if self.inputs is None else self.inputs, self.state, self.index)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One thing a provider or cloud API refuses, where it says so, and a value it accepts and one it refuses."""
+
+    id: str
+    types: tuple[str, ...]
+    """Type tokens the rule applies to; one ending in '*' matches every token with that prefix."""
+    prop: str
+    """The property checked, in wire (camelCase) names, dotted for nested maps."""
+    test: Test
+    source: str
+    good: Example
+    bad: Example
+
+    def applies_to(self, type_: str) -> bool:
+        """Whether the rule judges resources of this type token."""
+        return any(type_.startswith(t[:-1]) if t.endswith("*") else type_ == t for t in self.types)
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One property of one registration that a provider would refuse."""
+
+    urn: str
+    prop: str
+    value: Any
+    rule: str
+    reason: str
+    source: str
+
+    def line(self, stack: str) -> str:
+        """The one line a command prints: stack, resource URN, property, value, rule and its source."""
+        return (f"{stack}: {self.urn}: {self.prop}={_shown(self.value)}: {self.reason} "
+                f"[rule {self.rule}; source: {self.source}]")
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def lookup(props: Mapping[str, Any], path: str) -> Any:
+    """The value at a dotted path of nested maps (a list is searched as its first element), or MISSING."""
+    value: Any = props
+    for part in path.split("."):
+        if isinstance(value, list):
+            value = value[0] if value else MISSING
+        if not isinstance(value, Mapping) or part not in value:
+            return MISSING
+        value = value[part]
+    return value
