@@ -145,6 +145,7 @@ def new(
     from blueprints import stack_files
     from blueprints.models import BlueprintRequest
     from blueprints.stack_writer import StampOptions, stamp
+    from engine.provider_rules.requests import check_request
 
     with user_errors():
         st = state(ctx)
@@ -181,6 +182,7 @@ def new(
         except ValidationError as exc:
             loc, msg = first_error(exc)
             raise BadInput(f"{_flag(field_path(loc))} ({field_path(loc)}): {msg}") from None
+        check_request(request, catalog.get(request.blueprint).targets)
 
         path = stack_files.stack_path(repo or Path.cwd(), request.stack)
         shown = path.relative_to(repo or Path.cwd())

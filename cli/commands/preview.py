@@ -12,6 +12,7 @@ from rich.tree import Tree
 
 from cli import completion
 from cli.context import EXIT_FINDINGS, console, errors, print_json, state, user_errors
+from engine.provider_rules import violation_lines
 
 # Inputs worth a glance in the tree, in the order they are shown.
 KEY_PROPERTIES = (
@@ -61,6 +62,7 @@ def preview(
 
     if json:
         print_json(capture.to_json(), sort_keys=True)
+        _refuse(capture)
         return
     console.print(_tree(capture))
     counts = Counter(r.type for r in capture.resources)
@@ -74,3 +76,13 @@ def preview(
     for key, value in capture.stack_outputs.items():
         outputs.add_row(escape(key), escape(str(value)))
     console.print(outputs)
+    _refuse(capture)
+
+
+def _refuse(capture) -> None:
+    """One line per provider rule the preview breaks, then exit 1: a real provider would refuse the stack."""
+    if not capture.violations:
+        return
+    for line in violation_lines(capture.stack, capture.violations):
+        errors.print(f"[bold red]refused:[/] {escape(line)}", soft_wrap=True, highlight=False)
+    raise typer.Exit(EXIT_FINDINGS)

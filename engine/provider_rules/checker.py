@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from engine.provider_rules.model import MISSING, Registration, Rule, Violation, lookup
+from engine.provider_rules.model import MISSING, Refused, Registration, Rule, Violation, lookup
 from engine.provider_rules.table import RULES
 
 _BY_TYPE: dict[str, tuple[Rule, ...]] = {}
@@ -39,7 +39,9 @@ class RuleChecker:
             reg = Registration(type_, inputs, state, self.index)
             for rule in rules:
                 reason = judge(rule, reg)
-                if reason:
+                if isinstance(reason, Refused):
+                    found.append(Violation(urn, f"{rule.prop}.{reason.at}", reason.value, rule.id, str(reason), rule.source))
+                elif reason:
                     found.append(Violation(urn, rule.prop, lookup(state, rule.prop), rule.id, reason, rule.source))
         if resource_id:
             self.index[resource_id] = (type_, state)

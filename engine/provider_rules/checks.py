@@ -7,7 +7,7 @@ from ipaddress import IPv4Network
 from typing import Any, Iterable
 
 from engine.provider_rules import aws_model
-from engine.provider_rules.model import Registration, Test
+from engine.provider_rules.model import Refused, Registration, Test
 
 
 def api(service: str, operation: str, path: str) -> Test:
@@ -67,13 +67,13 @@ def tags(limits: aws_model.TagLimits | None = None, *, java_pattern: str | None 
             return f"{len(value)} tags: {problem}"
         for key, val in value.items():
             if str(key).lower().startswith("aws:"):
-                return f"tag key {key!r} uses the prefix 'aws:', which AWS reserves"
+                return Refused("the tag key prefix 'aws:' is reserved by AWS", key, val)
             for what, text, lim in (("key", key, own.key), ("value", val, own.value)):
                 problem = lim.refuses(text) if isinstance(text, str) else None
                 if not problem and java_pattern and isinstance(text, str):
                     problem = aws_model.Limits("", pattern=java_pattern).refuses(text)
                 if problem:
-                    return f"tag {what} of {key!r}: {problem}"
+                    return Refused(f"tag {what} {problem}", key, val)
         return None
 
     def limits_of() -> aws_model.TagLimits | None:

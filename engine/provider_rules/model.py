@@ -24,6 +24,18 @@ Test = Callable[[Any, Registration], "str | None"]
 """Why the provider refuses the value (in words), or None when it accepts it."""
 
 
+class Refused(str):
+    """A reason that points inside the value (one tag, one label): the key it is about and that key's value."""
+
+    at: str
+    value: Any
+
+    def __new__(cls, reason: str, at: str, value: Any) -> "Refused":
+        made = super().__new__(cls, reason)
+        made.at, made.value = at, value
+        return made
+
+
 @dataclass(frozen=True)
 class Example:
     """A value of the rule's property, with the rest of the registration it is judged in."""
@@ -69,10 +81,13 @@ class Violation:
     reason: str
     source: str
 
+    def describe(self) -> str:
+        """Resource URN, property, value, what is wrong, the rule and its source, in one line."""
+        return f"{self.urn}: {self.prop}={_shown(self.value)}: {self.reason} [rule {self.rule}; source: {self.source}]"
+
     def line(self, stack: str) -> str:
-        """The one line a command prints: stack, resource URN, property, value, rule and its source."""
-        return (f"{stack}: {self.urn}: {self.prop}={_shown(self.value)}: {self.reason} "
-                f"[rule {self.rule}; source: {self.source}]")
+        """The one line a command prints: stack, then `describe()`."""
+        return f"{stack}: {self.describe()}"
 
 
 def _shown(value: Any) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 
 from engine.provider_rules import autonaming
 from engine.provider_rules.checks import api, api_shape, name, network, tag_limits, tags, zones_of
-from engine.provider_rules.model import Example, Registration, Rule
+from engine.provider_rules.model import Example, Refused, Registration, Rule
 
 TF_AWS = "terraform-provider-aws"
 K8S_VALIDATION = "kubernetes staging/src/k8s.io/apimachinery/pkg/util/validation/validation.go"
@@ -82,10 +82,10 @@ def _label_map(value: Any, _: Registration) -> str | None:
         prefix, _slash, label = str(key).rpartition("/")
         problem = (_dns_subdomain(prefix, None) if prefix else None) or _label_name(label, None)
         if problem:
-            return f"label key {key!r}: {problem}"
+            return Refused(f"label key {problem}", key, val)
         problem = _label_value(val, None) if val != "" else None
         if problem:
-            return f"label {key!r} value {val!r}: {problem}"
+            return Refused(f"label value {problem}", key, val)
     return None
 
 
