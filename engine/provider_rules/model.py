@@ -46,9 +46,16 @@ class Example:
     """The program's inputs; by default the state (the program set the value itself)."""
     index: Mapping[str, tuple[str, Mapping[str, Any]]] = field(default_factory=dict)
 
-    def registration(self, type_: str) -> Registration:
-        """The registration this example stands for."""
-        return Registration(type_, self.state if self.inputs is None else self.inputs, self.state, self.index)
+    def registration(self, type_: str, prop: str) -> Registration:
+        """The registration this example stands for: its state with the value at the (dotted) property."""
+        state = dict(self.state)
+        *parents, last = prop.split(".")
+        node = state
+        for part in parents:
+            node[part] = dict(node.get(part) or {})
+            node = node[part]
+        node[last] = self.value
+        return Registration(type_, state if self.inputs is None else self.inputs, state, self.index)
 
 
 @dataclass(frozen=True)
@@ -64,6 +71,11 @@ class Rule:
     source: str
     good: Example
     bad: Example
+
+    @property
+    def example_type(self) -> str:
+        """A type token the rule applies to, for judging its examples."""
+        return next((t for t in self.types if not t.endswith("*")), self.types[0].rstrip("*") + "example:Example")
 
     def applies_to(self, type_: str) -> bool:
         """Whether the rule judges resources of this type token."""
