@@ -7,6 +7,7 @@ API validation, or the API reference page that states it.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from engine.provider_rules import autonaming
@@ -73,6 +74,17 @@ def _gp3_small(value: Any, reg: Registration) -> str | None:
     if value == "gp3" and provisioned and isinstance(storage, int) and storage < 400:
         return f"gp3 with {', '.join(provisioned)} at {storage} GiB; IOPS and throughput are set only from 400 GiB"
     return None
+
+
+# Go's regexp, as terraform-provider-aws writes it: the post-6 pattern's anchors bind to its alternatives separately.
+_REDIS_PRE_6 = re.compile(r"^[1-5](\.[0-9]+){2}$")
+_REDIS_POST_6 = re.compile(r"^((6)\.x)|([6-9]\.[0-9]+)$")
+
+
+def _redis_version(value: Any, _: Registration) -> str | None:
+    if isinstance(value, str) and (_REDIS_PRE_6.search(value) or _REDIS_POST_6.search(value)):
+        return None
+    return "is not a Redis version ElastiCache takes: major.minor from 6 (e.g. 7.1), 6.x, or x.y.z below 6"
 
 
 def _label_map(value: Any, _: Registration) -> str | None:
@@ -195,6 +207,9 @@ RULES: tuple[Rule, ...] = (
               last="0-9A-Za-z", no_double_hyphen=True),
          f"{TF_AWS} internal/service/elasticache/validate.go validateReplicationGroupID",
          Example("payments-prod-redis"), Example("1a-prod-redis")),
+    Rule("aws-elasticache-engine-version", ("aws:elasticache/replicationGroup:ReplicationGroup",), "engineVersion",
+         _redis_version, f"{TF_AWS} internal/service/elasticache/engine_version.go validRedisVersionString",
+         Example("7.1"), Example("7")),
     Rule("aws-elasticache-subnet-group-name", ("aws:elasticache/subnetGroup:SubnetGroup",), "name",
          name(chars="0-9A-Za-z-", words="letters, digits and '-'", max_len=255),
          "Amazon ElastiCache API Reference, CreateCacheSubnetGroup CacheSubnetGroupName (no more than 255 "
