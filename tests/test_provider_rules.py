@@ -157,6 +157,9 @@ def test_a_hand_edited_stack_that_breaks_a_rule_fails_validate_and_preview(bp, r
     assert "source: botocore iam CreateRole.Tags" in result.output
     preview = bp("preview", "payments-dev")
     assert preview.exit_code == 1 and "rule aws-logs-tags" in preview.output
+    fleet = bp("fleet", "preview", "--jobs", "1", "--no-cache")
+    refused = [line for line in fleet.output.splitlines() if line.startswith("refused payments-dev: urn:pulumi:")]
+    assert fleet.exit_code == 1 and any("rule aws-rds-tags" in line for line in refused), fleet.output
 
 
 # ---------------------------------------------------------------------------------- the property
