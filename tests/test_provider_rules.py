@@ -18,7 +18,8 @@ from engine.mocks import FleetMocks
 from engine.provider_rules import aws_model, autonaming
 from engine.provider_rules.checker import RuleChecker, judge, rules_for
 from engine.provider_rules.model import Example
-from engine.provider_rules.requests import SHAPES, check_request, tag_text_problem, team_budget, team_problem
+from blueprints.team_names import SHAPES, team_budget, team_problem
+from engine.provider_rules.requests import check_request, tag_text_problem
 from engine.provider_rules.table import RULES
 from engine.runner import run_stack
 from engine.stacks import context_for

@@ -13,7 +13,7 @@ import json
 import sys
 from typing import Iterator
 
-from engine.provider_rules.requests import BUDGET_FILE
+from blueprints.team_names import BUDGET_FILE
 
 ENVS = ("prod", "stage")
 
