@@ -166,7 +166,7 @@ def test_a_hand_edited_stack_that_breaks_a_rule_fails_validate_and_preview(bp, r
 # ---------------------------------------------------------------------------------- the property
 
 CATALOG, SITES = Catalog(), load_sites()
-COMBOS = [(entry.ref, target, size) for entry in CATALOG.entries for target in entry.targets for size in ("S", "XL")]
+COMBOS = [(entry.ref, target, size) for entry in CATALOG.entries for target in entry.targets for size in ("S", "M", "L", "XL")]
 REGION = {"aws": "amer", "vsphere": "emea"}
 
 
