@@ -26,7 +26,7 @@ def _arn(ctx: MockContext, service: str, rest: str, *, region: bool = True, acco
 def _autoname(args, key: str = "name") -> str:
     """Pulumi's auto-naming when the program set no name: `<logical name>-<7 hex>`, never shortened.
 
-    A generated name over the provider's maximum is returned whole, and the rule `pulumi-autoname-max-length`
+    A generated name over the provider's maximum is returned whole, and a rule `pulumi-autoname-<property>-<maximum>`
     refuses it, as pulumi-terraform-bridge does (engine/provider_rules/autonaming.py).
     """
     given = args.inputs.get(key)

@@ -36,9 +36,10 @@ AUTONAMED: dict[str, AutoName] = {
     "aws:iam/rolePolicy:RolePolicy": AutoName("name", 255, False, _DEFAULT),
     "aws:ec2/securityGroup:SecurityGroup": AutoName("name", 255, False, _DEFAULT),
     "aws:ec2/launchTemplate:LaunchTemplate": AutoName("name", 255, False, _DEFAULT),
-    "aws:rds/subnetGroup:SubnetGroup": AutoName("name", 255, True, _DEFAULT + "; RDS stores the name lower-cased"),
-    "aws:rds/parameterGroup:ParameterGroup": AutoName("name", 255, True, _DEFAULT + "; RDS stores the name lower-cased"),
-    "aws:elasticache/subnetGroup:SubnetGroup": AutoName("name", 255, True, _DEFAULT + "; ElastiCache stores the name lower-cased"),
+    # RDS and ElastiCache keep these names in lower case; the offline answer does the same.
+    "aws:rds/subnetGroup:SubnetGroup": AutoName("name", 255, True, _DEFAULT),
+    "aws:rds/parameterGroup:ParameterGroup": AutoName("name", 255, True, _DEFAULT),
+    "aws:elasticache/subnetGroup:SubnetGroup": AutoName("name", 255, True, _DEFAULT),
     "aws:secretsmanager/secret:Secret": AutoName("name", 255, False, _DEFAULT),
     "aws:msk/configuration:Configuration": AutoName("name", 255, False, _DEFAULT),
     "aws:cloudwatch/logGroup:LogGroup": AutoName("name", 255, False, _DEFAULT),
@@ -50,7 +51,7 @@ AUTONAMED: dict[str, AutoName] = {
 def generated(type_: str, logical_name: str, suffix: str) -> str:
     """The name the bridge gives an unnamed resource: `<logical name>-<suffix>`, transformed as the provider says.
 
-    Over the maximum it is still returned whole: the rule `pulumi-autoname-max-length` refuses it, as the bridge does.
+    Over the maximum it is still returned whole: the rules `pulumi-autoname-<property>-<maximum>` refuse it, as the bridge does.
     """
     auto = AUTONAMED.get(type_)
     base = logical_name.lower() if auto and auto.lower else logical_name

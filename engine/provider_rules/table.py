@@ -118,15 +118,24 @@ def _object_name(value: Any, reg: Registration) -> str | None:
         return None
     return _dns_subdomain(value, reg)
 
+def _autoname_rules() -> tuple[Rule, ...]:
+    """One rule per maximum pulumi-aws sets: the bridge refuses a generated name over it."""
+    groups: dict[tuple[str, int, str], list[str]] = {}
+    for type_, auto in autonaming.AUTONAMED.items():
+        groups.setdefault((auto.prop, auto.max_len, auto.source), []).append(type_)
+    rules = []
+    for (prop, max_len, source), types in groups.items():
+        rules.append(Rule(f"pulumi-autoname-{prop.lower()}-{max_len}", tuple(types), prop, _autoname, f"{autonaming.SOURCE}; {source}",
+                          Example("a" * (max_len - 8) + "-1a2b3c4", inputs={}),
+                          Example("a" * (max_len - 7) + "-1a2b3c4", inputs={})))
+    return tuple(rules)
+
+
+AUTONAME_RULES = _autoname_rules()
+
 RULES: tuple[Rule, ...] = (
     # ------------------------------------------------------------------ names the bridge generates
-    Rule("pulumi-autoname-max-length", tuple(t for t, a in autonaming.AUTONAMED.items() if a.prop == "name"), "name", _autoname, autonaming.SOURCE
-         + "; maxima: " + "; ".join(sorted({a.source for a in autonaming.AUTONAMED.values()})),
-         Example("payments-prod-flow-logs-role-1a2b3c4", inputs={}),
-         Example("a" * 57 + "-1a2b3c4", inputs={})),
-    Rule("pulumi-autoname-max-length-id", ("aws:elasticache/replicationGroup:ReplicationGroup",), "replicationGroupId",
-         _autoname, autonaming.SOURCE + "; " + autonaming.AUTONAMED["aws:elasticache/replicationGroup:ReplicationGroup"].source,
-         Example("payments-prod-redis-1a2b3c4", inputs={}), Example("a" * 33 + "-1a2b3c4", inputs={})),
+    *AUTONAME_RULES,
     # ------------------------------------------------------------------ IAM, logs, KMS, Secrets Manager
     Rule("aws-iam-role-name", ("aws:iam/role:Role",), "name", api("iam", "CreateRole", "RoleName"),
          "botocore iam CreateRole.RoleName", Example("payments-prod-eks-node-role-1a2b3c4"), Example("r" * 65)),
