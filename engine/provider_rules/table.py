@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from engine.provider_rules import autonaming
+from engine.provider_rules import autonaming, aws_model
 from engine.provider_rules.checks import api, api_shape, name, network, tag_limits, tags, zones_of
 from engine.provider_rules.model import Example, Refused, Registration, Rule
 
@@ -87,6 +87,45 @@ def _redis_version(value: Any, _: Registration) -> str | None:
     return "is not a Redis version ElastiCache takes: major.minor from 6 (e.g. 7.1), 6.x, or x.y.z below 6"
 
 
+def _scaling(value: Any, _: Registration) -> str | None:
+    if not isinstance(value, dict):
+        return None
+    limits = {"minSize": aws_model.shape("eks", "ZeroCapacity"), "maxSize": aws_model.shape("eks", "Capacity"),
+              "desiredSize": aws_model.shape("eks", "ZeroCapacity")}
+    for key, limit in limits.items():
+        problem = limit.refuses(value.get(key)) if isinstance(value.get(key), int) else None
+        if problem:
+            return Refused(problem, key, value[key])
+    low, want, high = (value.get(k) for k in ("minSize", "desiredSize", "maxSize"))
+    if all(isinstance(v, int) for v in (low, want, high)) and not low <= want <= high:
+        return f"needs minSize <= desiredSize <= maxSize, not {low} <= {want} <= {high}"
+    return None
+
+
+_LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+                       3288, 3653)
+
+
+def _log_retention(value: Any, _: Registration) -> str | None:
+    if value in _LOG_RETENTION_DAYS or value == 0:
+        return None
+    return f"{value} days is not a retention CloudWatch Logs offers ({', '.join(map(str, _LOG_RETENTION_DAYS))})"
+
+
+def _insights_retention(value: Any, _: Registration) -> str | None:
+    if isinstance(value, int) and (value in (7, 731) or (value % 31 == 0 and 1 <= value // 31 <= 23)):
+        return None
+    return f"{value} days: Performance Insights keeps 7, a whole number of months (31 days each, 1-23) or 731"
+
+
+def _days(low: int, high: int):
+    def test(value: Any, _: Registration) -> str | None:
+        if isinstance(value, int) and not low <= value <= high:
+            return f"{value} days; {low}-{high} are allowed"
+        return None
+    return test
+
+
 def _label_map(value: Any, _: Registration) -> str | None:
     if not isinstance(value, dict):
         return None
@@ -143,6 +182,10 @@ RULES: tuple[Rule, ...] = (
          "botocore iam PutRolePolicy.PolicyName", Example("payments-prod-kms-1a2b3c4"), Example("kms access")),
     Rule("aws-logs-group-name", ("aws:cloudwatch/logGroup:LogGroup",), "name", api("logs", "CreateLogGroup", "logGroupName"),
          "botocore logs CreateLogGroup.logGroupName", Example("/aws/eks/payments-prod-eks/cluster"), Example("/team/o'brien")),
+    Rule("aws-logs-retention", ("aws:cloudwatch/logGroup:LogGroup",), "retentionInDays", _log_retention,
+         f"{TF_AWS} internal/service/logs/group.go retention_in_days (validation.IntInSlice); CloudWatch Logs API "
+         "PutRetentionPolicy retentionInDays (the member's documentation in botocore's logs model)",
+         Example(365), Example(366)),
     Rule("aws-kms-alias-name", ("aws:kms/alias:Alias",), "name", api("kms", "CreateAlias", "AliasName"),
          "botocore kms CreateAlias.AliasName", Example("alias/payments-prod-postgres"), Example("alias/payments prod")),
     Rule("aws-secret-name", ("aws:secretsmanager/secret:Secret",), "name", api("secretsmanager", "CreateSecret", "Name"),
@@ -155,6 +198,10 @@ RULES: tuple[Rule, ...] = (
               first_words="a letter or digit"),
          "Amazon EKS API Reference, CreateNodegroup nodegroupName (alphanumerics, '-' and '_', starting with an "
          "alphanumeric, at most 63 characters)", Example("payments-prod-eks-system-1a2b3c4"), Example("n" * 64)),
+    Rule("aws-eks-nodegroup-scaling", ("aws:eks/nodeGroup:NodeGroup",), "scalingConfig", _scaling,
+         "botocore eks shapes ZeroCapacity and Capacity (NodegroupScalingConfig); Amazon EKS API Reference, "
+         "NodegroupScalingConfig (desiredSize between minSize and maxSize)",
+         Example({"minSize": 3, "desiredSize": 3, "maxSize": 6}), Example({"minSize": 3, "desiredSize": 2, "maxSize": 6})),
     Rule("aws-eks-nodegroup-ami-type", ("aws:eks/nodeGroup:NodeGroup",), "amiType", api("eks", "CreateNodegroup", "amiType"),
          "botocore eks CreateNodegroup.amiType", Example("AL2023_x86_64_STANDARD"), Example("AL2023_X86_64")),
     Rule("aws-eks-nodegroup-capacity-type", ("aws:eks/nodeGroup:NodeGroup",), "capacityType",
@@ -205,6 +252,13 @@ RULES: tuple[Rule, ...] = (
          Example(["subnet-a", "subnet-b"], index={"subnet-a": ("aws:ec2/subnet:Subnet", {"availabilityZone": "us-east-1a"}),
                                                  "subnet-b": ("aws:ec2/subnet:Subnet", {"availabilityZone": "us-east-1b"})}),
          Example(["subnet-a"], index={"subnet-a": ("aws:ec2/subnet:Subnet", {"availabilityZone": "us-east-1a"})})),
+    Rule("aws-rds-backup-retention", ("aws:rds/instance:Instance",), "backupRetentionPeriod", _days(0, 35),
+         "Amazon RDS API Reference, CreateDBInstance BackupRetentionPeriod (a value from 0 to 35)",
+         Example(30), Example(36)),
+    Rule("aws-rds-insights-retention", ("aws:rds/instance:Instance",), "performanceInsightsRetentionPeriod",
+         _insights_retention, "Amazon RDS API Reference, CreateDBInstance PerformanceInsightsRetentionPeriod "
+         "(7, month * 31 for 1-23 months, or 731; the member's documentation in botocore's rds model)",
+         Example(93), Example(94)),
     Rule("aws-rds-gp3-provisioned", ("aws:rds/instance:Instance",), "storageType", _gp3_small,
          "Amazon RDS User Guide, gp3 storage (for PostgreSQL, IOPS and throughput can be set only at 400 GiB and up)",
          Example("gp3", state={"allocatedStorage": 400, "iops": 12000}),
@@ -243,6 +297,9 @@ RULES: tuple[Rule, ...] = (
          "Zones in clientSubnets)",
          Example(6, state={"brokerNodeGroupInfo": {"clientSubnets": ["a", "b", "c"]}}),
          Example(4, state={"brokerNodeGroupInfo": {"clientSubnets": ["a", "b", "c"]}})),
+    Rule("aws-msk-instance-type", ("aws:msk/cluster:Cluster",), "brokerNodeGroupInfo.instanceType",
+         api("kafka", "CreateCluster", "BrokerNodeGroupInfo.InstanceType"),
+         "botocore kafka CreateCluster.BrokerNodeGroupInfo.InstanceType", Example("kafka.m7g.large"), Example("m7g")),
     Rule("aws-msk-enhanced-monitoring", ("aws:msk/cluster:Cluster",), "enhancedMonitoring",
          api("kafka", "CreateCluster", "EnhancedMonitoring"), "botocore kafka CreateCluster.EnhancedMonitoring",
          Example("PER_TOPIC_PER_BROKER"), Example("PER_TOPIC")),
