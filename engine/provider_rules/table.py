@@ -345,8 +345,8 @@ RULES: tuple[Rule, ...] = (
     # ------------------------------------------------------------------ vSphere
     Rule("vsphere-vm-name", ("vsphere:index/virtualMachine:VirtualMachine",), "name",
          name(chars="\\s\\S", words="any characters", max_len=80),
-         "terraform-provider-vsphere vsphere/resource_vsphere_virtual_machine.go schema name: "
-         "validation.StringLenBetween(1, 80)", Example("payments-prod-ny1-vms-1-01"), Example("v" * 81)),
+         "terraform-provider-vsphere vsphere/virtual_machine_config_structure.go schemaVirtualMachineConfigSpec "
+         "name: validation.StringLenBetween(1, 80)", Example("payments-prod-ny1-vms-1-01"), Example("v" * 81)),
     # ------------------------------------------------------------------ Kubernetes API validation
     Rule("k8s-namespace-name", ("kubernetes:core/v1:Namespace",), "metadata.name", _dns_label,
          f"kubernetes pkg/apis/core/validation/validation.go ValidateNamespaceName ({K8S_VALIDATION} IsDNS1123Label)",
