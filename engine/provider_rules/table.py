@@ -8,6 +8,7 @@ API validation, or the API reference page that states it.
 from __future__ import annotations
 
 import re
+from ipaddress import IPv4Network
 from typing import Any
 
 from engine.provider_rules import autonaming, aws_model
@@ -27,8 +28,6 @@ def _autoname(value: Any, reg: Registration) -> str | None:
 
 
 def _subnet_in_vpc(value: Any, reg: Registration) -> str | None:
-    from ipaddress import IPv4Network
-
     vpc = reg.index.get(reg.state.get("vpcId", ""))
     if not vpc or not vpc[1].get("cidrBlock"):
         return None
