@@ -306,7 +306,8 @@ RULES: tuple[Rule, ...] = (
     Rule("aws-s3-bucket-name", ("aws:s3/bucket:Bucket",), "bucket",
          name(chars="0-9a-z.-", words="lowercase letters, digits, '.' and '-'", max_len=63, min_len=3,
               first="0-9a-z", first_words="a letter or digit", last="0-9a-z"),
-         f"{TF_AWS} internal/service/s3/bucket.go validBucketName",
+         f"{TF_AWS} internal/service/s3/bucket.go validBucketName (its DNS-compliant branch; Amazon S3 User Guide, "
+         "bucket naming rules: new buckets follow it in us-east-1 too)",
          Example("payments-prod-objects-0123456789abcdef0123456789"), Example("Payments-prod-objects")),
     Rule("aws-s3-bucket-reserved", ("aws:s3/bucket:Bucket",), "bucket",
          name(chars="0-9a-z.-", words="lowercase letters, digits, '.' and '-'", max_len=63, min_len=3,
