@@ -28,6 +28,7 @@ class AutoName:
 
 _DEFAULT = "pulumi-aws provider/resources.go providerHooks: prov.SetAutonaming(255, \"-\") for every input named `name`"
 
+# The resources our components leave for Pulumi to name; a type not listed gets `<name>-<7 hex>` and no maximum here.
 AUTONAMED: dict[str, AutoName] = {
     "aws:iam/role:Role": AutoName("name", 64, False, "pulumi-aws provider/resources.go aws_iam_role: tfbridge.AutoName(\"name\", 64, \"-\")"),
     "aws:elasticache/replicationGroup:ReplicationGroup": AutoName(
@@ -42,9 +43,6 @@ AUTONAMED: dict[str, AutoName] = {
     "aws:elasticache/subnetGroup:SubnetGroup": AutoName("name", 255, True, _DEFAULT),
     "aws:secretsmanager/secret:Secret": AutoName("name", 255, False, _DEFAULT),
     "aws:msk/configuration:Configuration": AutoName("name", 255, False, _DEFAULT),
-    "aws:cloudwatch/logGroup:LogGroup": AutoName("name", 255, False, _DEFAULT),
-    "aws:kms/alias:Alias": AutoName("name", 255, False, _DEFAULT),
-    "aws:eks/cluster:Cluster": AutoName("name", 255, False, _DEFAULT),
 }
 
 
