@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema, field_validator
 
 from blueprints import free_text
+from blueprints.team_names import team_budget, team_problem
 
 Env = Literal["dev", "test", "stage", "prod"]
 Target = Literal["aws", "vsphere"]
@@ -25,6 +26,16 @@ CostCenter = Annotated[str, AfterValidator(free_text.cost_center),
                        WithJsonSchema({"type": "string", "pattern": free_text.COST_CENTER.pattern})]
 
 TEAM_PATTERN = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"
+
+
+def team_name_problem(team: str) -> str | None:
+    """Why a team name is refused (a DNS-1123 label some provider would refuse part of), or None: the one team rule
+    that `bp new`, `bp schema` and the ownership policy share."""
+    if not (2 <= len(team) and re.fullmatch(TEAM_PATTERN, team)):
+        return (f"'{team}' is not a DNS-1123 label of at least 2 characters "
+                "(lower-case letters, digits and '-', starting and ending with a letter or digit)")
+    return team_problem(team)
+
 REF_WORDS = "a blueprint name (lower-case letters, digits, '-'), optionally with @major.minor.patch (e.g. web-service@2.0.0)"
 BLUEPRINT_REF = re.compile(
     r"^(?P<name>[a-z0-9]([a-z0-9-]*[a-z0-9])?)(@(?P<version>(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)))?$"
@@ -53,7 +64,9 @@ class BlueprintRequest(Frozen):
     """A team's request for one blueprint in one environment."""
 
     team: str = Field(
-        description="Team name: a DNS-1123 label of 2-30 characters (lower case, digits, '-'). Required."
+        description=f"Team name: a DNS-1123 label of 2-{team_budget().max_len} characters (lower case, digits, '-') "
+                    "starting with a letter, without '--' or the prefixes 'sg-', 'sthree-', 'amzn-s3-demo-' "
+                    "(what every provider accepts in the names built from it). Required."
     )
     env: Env = Field(description="Environment: dev, test, stage or prod. Required.")
     blueprint: str = Field(
@@ -90,11 +103,9 @@ class BlueprintRequest(Frozen):
     @field_validator("team")
     @classmethod
     def _team(cls, value: str) -> str:
-        if not (2 <= len(value) <= 30 and re.fullmatch(TEAM_PATTERN, value)):
-            raise ValueError(
-                f"'{value}' is not a DNS-1123 label of 2-30 characters "
-                "(lower-case letters, digits and '-', starting and ending with a letter or digit)"
-            )
+        problem = team_name_problem(value)
+        if problem:
+            raise ValueError(problem)
         return value
 
     @field_validator("blueprint")

@@ -146,13 +146,15 @@ class ResolvedBlueprint(Frozen):
 
     def tags(self) -> dict[str, str]:
         """Ownership tags every taggable resource carries."""
-        req = self.request
-        return {
-            "team": req.team,
-            "owner": req.owner,
-            "cost-center": req.cost_center,
-            "env": req.env,
-            "blueprint": req.blueprint,
-            "compliance-zone": req.compliance_zone,
-            "managed-by": "cloud-blueprints",
-        }
+        return ownership_tags(self.request)
+
+
+TAG_FIELDS = {"team": "team", "owner": "owner", "cost-center": "cost_center", "env": "env", "blueprint": "blueprint",
+              "compliance-zone": "compliance_zone"}
+"""Ownership tag key -> the request field whose value it carries."""
+
+
+def ownership_tags(request: BlueprintRequest) -> dict[str, str]:
+    """The ownership tags a request's resources carry (what `bp new` checks against the providers' tag rules)."""
+    tags = {key: str(getattr(request, name)) for key, name in TAG_FIELDS.items()}
+    return {**tags, "managed-by": "cloud-blueprints"}

@@ -10,7 +10,7 @@ from typing import Any, Iterator, get_args
 from pulumi_policy.proxy import UnknownValueError
 
 from blueprints import free_text
-from blueprints.models import TEAM_PATTERN, Env
+from blueprints.models import Env, team_name_problem
 from components.aws.tagging import taggable
 from components.ownership import OWNERSHIP_KEYS
 from policy_packs import exemptions as ex
@@ -22,7 +22,7 @@ MANAGED_BY = "cloud-blueprints"
 # What `bp new` accepts is what this policy calls well formed: team, owner and cost center are checked by the
 # definitions the request model uses (blueprints/models.py, blueprints/free_text.py).
 _WELL_FORMED: dict[str, Any] = {
-    "team": lambda v: 2 <= len(v) <= 30 and re.fullmatch(TEAM_PATTERN, v),
+    "team": lambda v: team_name_problem(v) is None,
     "owner": lambda v: v == v.lower() and free_text.email_problem(v) is None,
     "env": re.compile(rf"^({'|'.join(get_args(Env))})$").match,
     "blueprint": re.compile(r"^[a-z0-9][a-z0-9-]*@\d+\.\d+\.\d+$").match,
