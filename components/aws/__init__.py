@@ -4,6 +4,7 @@ Every component takes a frozen `...Args` dataclass, parents its children to itse
 provider through `opts` and tags every taggable resource with the ownership tags.
 """
 
+from components.aws._common import DataTierAccess
 from components.aws.eks import KubernetesCluster, KubernetesClusterArgs, kubeconfig, kubernetes_provider
 from components.aws.hub import HubAttachment, HubAttachmentArgs, HubPeer, NetworkHub, NetworkHubArgs
 from components.aws.kafka import KafkaCluster, KafkaClusterArgs
@@ -15,6 +16,7 @@ from components.aws.redis import RedisCache, RedisCacheArgs
 from components.aws.tagging import taggable
 
 __all__ = [
+    "DataTierAccess",
     "HubAttachment",
     "HubAttachmentArgs",
     "HubPeer",

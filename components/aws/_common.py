@@ -11,6 +11,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.aws.tagging import named
+from components.ownership import require_ownership
 
 Statement = dict[str, Any]
 
@@ -187,3 +188,39 @@ def security_group(
             opts=pulumi.ResourceOptions(parent=sg),
         )
     return sg
+
+
+@dataclass(frozen=True)
+class DataTierAccess:
+    """Where a managed data service sits and who may reach it: the team VPC's data tier and the cluster's clients."""
+
+    vpc_id: pulumi.Input[str]
+    """The team VPC."""
+    subnet_ids: Sequence[pulumi.Input[str]] | pulumi.Input[Sequence[str]]
+    """Data-tier subnets (MSK: one per AZ, as a list)."""
+    prod: bool
+    """Prod tier: deletion protection, longer key and secret windows, `protect`."""
+    tags: Mapping[str, str]
+    """Ownership tags (components.ownership.OWNERSHIP_KEYS)."""
+    allowed_security_group_ids: Sequence[pulumi.Input[str]] = ()
+    """The cluster's or application's security groups, admitted on the service port."""
+    allowed_cidrs: Sequence[str] = ()
+    """Private networks admitted on the service port (a shared cluster's nodes and pods)."""
+
+    def __post_init__(self) -> None:
+        require_ownership(self.tags, "DataTierAccess")
+        require_private_cidrs(self.allowed_cidrs, "DataTierAccess.allowed_cidrs")
+
+
+def clients_only(name: str, access: DataTierAccess, port: int, description: str, parent: pulumi.Resource) -> aws.ec2.SecurityGroup:
+    """The security group of a data service: its allowed clients on its port, nothing else in or out."""
+    return security_group(
+        name,
+        description=description,
+        vpc_id=access.vpc_id,
+        port=port,
+        allowed_security_group_ids=access.allowed_security_group_ids,
+        allowed_cidrs=access.allowed_cidrs,
+        tags=access.tags,
+        parent=parent,
+    )
