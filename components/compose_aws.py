@@ -27,7 +27,7 @@ def foundation(plan: AwsPlan, at: Built) -> Foundation:
         return Foundation(opts=opts, exports=_hub(name, plan, opts))
     net = plan.network
     network = NetworkFabric(name, NetworkFabricArgs(
-        cidr=net.cidr, prod=plan.prod, tags=plan.tags, availability_zones=list(net.zones),
+        cidr=net.cidr, prod=plan.prod, tags=plan.tags, availability_zones=list(net.zones), subnets=net.subnets,
         interconnect_cidrs=list(net.interconnect_cidrs), transit_gateway_id=net.transit_gateway_id,
     ), opts=opts)
     if net.hub_attachment is not None:

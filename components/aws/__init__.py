@@ -8,7 +8,7 @@ from components.aws._common import DataTierAccess
 from components.aws.eks import KubernetesCluster, KubernetesClusterArgs, kubeconfig, kubernetes_provider
 from components.aws.hub import HubAttachment, HubAttachmentArgs, HubPeer, NetworkHub, NetworkHubArgs
 from components.aws.kafka import KafkaCluster, KafkaClusterArgs
-from components.aws.network import NetworkFabric, NetworkFabricArgs, subnet_plan
+from components.aws.network import NetworkFabric, NetworkFabricArgs
 from components.aws.node_pool import NodePool, NodePoolArgs, Taint
 from components.aws.object_store import ObjectStore, ObjectStoreArgs
 from components.aws.postgres import PostgresDatabase, PostgresDatabaseArgs
@@ -39,6 +39,5 @@ __all__ = [
     "Taint",
     "kubeconfig",
     "kubernetes_provider",
-    "subnet_plan",
     "taggable",
 ]
