@@ -16,6 +16,12 @@ ADMIN = "arn:aws:iam::111111111111:role/platform-admin"
 TEAM = "arn:aws:iam::111111111111:role/payments-developers"
 
 
+def system(prod: bool) -> dict:
+    """The system pool and service network the plan hands the cluster (the sites map's)."""
+    return dict(system_instance_types=["m6i.large"], system_pool_size=(3, 3, 6) if prod else (2, 2, 3),
+                service_cidr="172.20.0.0/16")
+
+
 def cluster(prod: bool, **extra):
     args = KubernetesClusterArgs(
         kubernetes_version="1.31",
@@ -25,7 +31,7 @@ def cluster(prod: bool, **extra):
         tags=TAGS,
         admin_role_arns=[ADMIN],
         team_role_arns=[TEAM],
-        **{"system_metadata_hop_limit": 1, **extra},
+        **{"system_metadata_hop_limit": 1, **system(prod), **extra},
     )
     return run(lambda: KubernetesCluster("payments", args), stack="payments-prod" if prod else "payments-dev")
 
@@ -59,7 +65,7 @@ def test_dev_endpoint_public_only_to_allowed_cidrs(dev):
 def test_open_or_prod_public_endpoint_is_refused(prod, cidrs):
     with pytest.raises(ValueError):
         KubernetesClusterArgs(kubernetes_version="1.31", vpc_id="v", subnet_ids=["s"], prod=prod, tags=TAGS,
-                              system_metadata_hop_limit=1, public_access_cidrs=cidrs)
+                              system_metadata_hop_limit=1, public_access_cidrs=cidrs, **system(prod))
 
 
 def test_no_public_endpoint_without_cidrs():

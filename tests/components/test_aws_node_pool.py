@@ -21,7 +21,8 @@ def cap():
         cluster = KubernetesCluster(
             "payments",
             KubernetesClusterArgs(kubernetes_version="1.31", vpc_id="vpc-0abc", subnet_ids=["subnet-a", "subnet-b"], prod=False, tags=TAGS,
-                                  system_metadata_hop_limit=1),
+                                  system_metadata_hop_limit=1, system_instance_types=["m6i.large"], system_pool_size=(2, 2, 3),
+                                  service_cidr="172.20.0.0/16"),
         )
         NodePool(
             "payments-batch",
