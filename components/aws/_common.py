@@ -75,40 +75,15 @@ def kms_key(
     log groups); `extra_statements` grant further principals such as a service-linked role.
     """
 
-    def document(args: list[Any]) -> str:
-        account_id, partition, region, *extra = args
-        statements: list[Statement] = [
-            {
-                "Sid": "AccountAdministersKeyThroughIam",
-                "Effect": "Allow",
-                "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
-                "Action": "kms:*",
-                "Resource": "*",
-            }
-        ]
-        if log_service:
-            statements.append(
-                {
-                    "Sid": "CloudWatchLogsOfThisAccount",
-                    "Effect": "Allow",
-                    "Principal": {"Service": f"logs.{region}.amazonaws.com"},
-                    "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
-                    "Resource": "*",
-                    "Condition": {
-                        "ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:{partition}:logs:{region}:{account_id}:*"}
-                    },
-                }
-            )
-        statements.extend(extra)
-        return policy_json(statements)
-
     key = aws.kms.Key(
         f"{name}-key",
         description=description,
         enable_key_rotation=True,
         rotation_period_in_days=365,
         deletion_window_in_days=30 if prod else 7,
-        policy=pulumi.Output.all(account.account_id, account.partition, account.region, *extra_statements).apply(document),
+        policy=pulumi.Output.all(account.account_id, account.partition, account.region, *extra_statements).apply(
+            lambda a: key_policy(*a[:3], log_service=log_service, extra=a[3:])
+        ),
         tags=named(tags, f"{name}-key"),
         opts=pulumi.ResourceOptions(parent=parent),
     )
@@ -120,6 +95,34 @@ def kms_key(
     )
     return key
 
+
+
+def key_policy(account_id: str, partition: str, region: str, log_service: bool, extra: Sequence[Statement]) -> str:
+    """IAM of the account administers the key; with `log_service`, this account's CloudWatch Logs may use it."""
+    statements: list[Statement] = [
+        {
+            "Sid": "AccountAdministersKeyThroughIam",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
+            "Action": "kms:*",
+            "Resource": "*",
+        }
+    ]
+    if log_service:
+        statements.append(
+            {
+                "Sid": "CloudWatchLogsOfThisAccount",
+                "Effect": "Allow",
+                "Principal": {"Service": f"logs.{region}.amazonaws.com"},
+                "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                "Resource": "*",
+                "Condition": {
+                    "ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:{partition}:logs:{region}:{account_id}:*"}
+                },
+            }
+        )
+    statements.extend(extra)
+    return policy_json(statements)
 
 def log_group(
     name: str,

@@ -60,6 +60,35 @@ class ObjectStore(pulumi.ComponentResource):
         )
         # Settings are the component's children, not the bucket's: they must not inherit `protect`.
         on_bucket = pulumi.ResourceOptions(parent=self, depends_on=[bucket])
+        block = self._no_public_access(name, bucket, on_bucket)
+        self._encrypted_with_key(name, bucket, key, on_bucket)
+        self._versioned_with_expiry(name, args, bucket, on_bucket)
+        aws.s3.BucketPolicy(
+            f"{name}-policy",
+            bucket=bucket.id,
+            policy=bucket.arn.apply(tls_only_policy),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[block]),
+        )
+        if args.access_log_bucket:
+            aws.s3.BucketLogging(
+                f"{name}-access-logs",
+                bucket=bucket.id,
+                target_bucket=args.access_log_bucket,
+                target_prefix=f"s3/{name}/",
+                opts=on_bucket,
+            )
+
+        self.bucket_name = bucket.bucket
+        self.bucket_arn = bucket.arn
+        self.kms_key_arn = key.arn
+        self.register_outputs(
+            {"bucket_name": self.bucket_name, "bucket_arn": self.bucket_arn, "kms_key_arn": self.kms_key_arn}
+        )
+
+
+    def _no_public_access(self, name: str, bucket: aws.s3.Bucket,
+                          on_bucket: pulumi.ResourceOptions) -> aws.s3.BucketPublicAccessBlock:
+        """Every public path blocked (CIS 2.1.4 / S3.8) and ACLs disabled: the bucket owner owns every object."""
         block = aws.s3.BucketPublicAccessBlock(
             f"{name}-public-access-block",
             bucket=bucket.id,
@@ -75,6 +104,11 @@ class ObjectStore(pulumi.ComponentResource):
             rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
             opts=on_bucket,
         )
+        return block
+
+    def _encrypted_with_key(self, name: str, bucket: aws.s3.Bucket, key: aws.kms.Key,
+                            on_bucket: pulumi.ResourceOptions) -> None:
+        """SSE-KMS with the bucket's own key, and S3 bucket keys to keep KMS calls down."""
         aws.s3.BucketServerSideEncryptionConfiguration(
             f"{name}-sse",
             bucket=bucket.id,
@@ -88,6 +122,10 @@ class ObjectStore(pulumi.ComponentResource):
             ],
             opts=on_bucket,
         )
+
+    def _versioned_with_expiry(self, name: str, args: ObjectStoreArgs, bucket: aws.s3.Bucket,
+                               on_bucket: pulumi.ResourceOptions) -> None:
+        """Versioning on; noncurrent versions kept the catalog's days, abandoned uploads a week."""
         versioning = aws.s3.BucketVersioning(
             f"{name}-versioning",
             bucket=bucket.id,
@@ -111,27 +149,6 @@ class ObjectStore(pulumi.ComponentResource):
                 )
             ],
             opts=pulumi.ResourceOptions(parent=self, depends_on=[versioning]),
-        )
-        aws.s3.BucketPolicy(
-            f"{name}-policy",
-            bucket=bucket.id,
-            policy=bucket.arn.apply(tls_only_policy),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[block]),
-        )
-        if args.access_log_bucket:
-            aws.s3.BucketLogging(
-                f"{name}-access-logs",
-                bucket=bucket.id,
-                target_bucket=args.access_log_bucket,
-                target_prefix=f"s3/{name}/",
-                opts=on_bucket,
-            )
-
-        self.bucket_name = bucket.bucket
-        self.bucket_arn = bucket.arn
-        self.kms_key_arn = key.arn
-        self.register_outputs(
-            {"bucket_name": self.bucket_name, "bucket_arn": self.bucket_arn, "kms_key_arn": self.kms_key_arn}
         )
 
 

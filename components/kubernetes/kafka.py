@@ -72,10 +72,30 @@ class KafkaCluster(pulumi.ComponentResource):
     def __init__(self, name: str, args: KafkaClusterArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("cloud-blueprints:k8s:KafkaCluster", name, None, opts)
         require_dns_label(name)
-        child = pulumi.ResourceOptions(parent=self)
         labels = ownership_labels(args.tags)
+        kafka = self._tls_only_kafka(name, args, labels)
+        broker_size = f"{args.storage_gib}Gi"
+        pools = (
+            [("controller", ["controller"], args.controllers, f"{args.controller_storage_gib}Gi"),
+             ("broker", ["broker"], args.brokers, broker_size)]
+            if args.controllers
+            else [("dual", ["controller", "broker"], args.brokers, broker_size)]
+        )
+        for pool, roles, replicas, size in pools:
+            self._node_pool(name, args, labels, kafka, pool, roles, replicas, size)
 
-        kafka = k8s.apiextensions.CustomResource(
+        self.cluster_name = pulumi.Output.from_input(name)
+        self.bootstrap_servers = pulumi.Output.from_input(f"{name}-kafka-bootstrap.{args.namespace}.svc:{TLS_PORT}")
+        self.cluster_ca_secret = pulumi.Output.from_input(f"{name}-cluster-ca-cert")
+        self.register_outputs({
+            "cluster_name": self.cluster_name,
+            "bootstrap_servers": self.bootstrap_servers,
+            "cluster_ca_secret": self.cluster_ca_secret,
+        })
+
+    def _tls_only_kafka(self, name: str, args: KafkaClusterArgs, labels: dict[str, str]) -> k8s.apiextensions.CustomResource:
+        """One listener, TLS with mutual-TLS authentication; simple authorization; restricted pods; tiered replication."""
+        return k8s.apiextensions.CustomResource(
             f"{name}-kafka",
             api_version="kafka.strimzi.io/v1beta2",
             kind="Kafka",
@@ -113,48 +133,34 @@ class KafkaCluster(pulumi.ComponentResource):
                     },
                 },
             },
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )
 
-        broker_size = f"{args.storage_gib}Gi"
-        pools = (
-            [("controller", ["controller"], args.controllers, f"{args.controller_storage_gib}Gi"),
-             ("broker", ["broker"], args.brokers, broker_size)]
-            if args.controllers
-            else [("dual", ["controller", "broker"], args.brokers, broker_size)]
+    def _node_pool(self, name: str, args: KafkaClusterArgs, labels: dict[str, str], kafka: k8s.apiextensions.CustomResource,
+                   pool: str, roles: list[str], replicas: int, size: str) -> None:
+        """A KafkaNodePool of restricted pods on persistent claims that outlive the pool."""
+        k8s.apiextensions.CustomResource(
+            f"{name}-{pool}",
+            api_version="kafka.strimzi.io/v1beta2",
+            kind="KafkaNodePool",
+            metadata={
+                "name": f"{name}-{pool}",
+                "namespace": args.namespace,
+                "labels": {**labels, "strimzi.io/cluster": name},
+            },
+            spec={
+                "replicas": replicas,
+                "roles": roles,
+                "storage": {"type": "jbod", "volumes": [{
+                    "id": 0,
+                    "type": "persistent-claim",
+                    "size": size,
+                    "class": args.storage_class,
+                    "deleteClaim": False,
+                    "kraftMetadata": "shared",
+                }]},
+                "resources": args.resources.spec(),
+                "template": {**RESTRICTED_POD_TEMPLATE, "kafkaContainer": {"securityContext": RESTRICTED_CONTAINER}},
+            },
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[kafka]),
         )
-        for pool, roles, replicas, size in pools:
-            k8s.apiextensions.CustomResource(
-                f"{name}-{pool}",
-                api_version="kafka.strimzi.io/v1beta2",
-                kind="KafkaNodePool",
-                metadata={
-                    "name": f"{name}-{pool}",
-                    "namespace": args.namespace,
-                    "labels": {**labels, "strimzi.io/cluster": name},
-                },
-                spec={
-                    "replicas": replicas,
-                    "roles": roles,
-                    "storage": {"type": "jbod", "volumes": [{
-                        "id": 0,
-                        "type": "persistent-claim",
-                        "size": size,
-                        "class": args.storage_class,
-                        "deleteClaim": False,
-                        "kraftMetadata": "shared",
-                    }]},
-                    "resources": args.resources.spec(),
-                    "template": {**RESTRICTED_POD_TEMPLATE, "kafkaContainer": {"securityContext": RESTRICTED_CONTAINER}},
-                },
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[kafka]),
-            )
-
-        self.cluster_name = pulumi.Output.from_input(name)
-        self.bootstrap_servers = pulumi.Output.from_input(f"{name}-kafka-bootstrap.{args.namespace}.svc:{TLS_PORT}")
-        self.cluster_ca_secret = pulumi.Output.from_input(f"{name}-cluster-ca-cert")
-        self.register_outputs({
-            "cluster_name": self.cluster_name,
-            "bootstrap_servers": self.bootstrap_servers,
-            "cluster_ca_secret": self.cluster_ca_secret,
-        })

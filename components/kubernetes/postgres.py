@@ -61,53 +61,14 @@ class PostgresCluster(pulumi.ComponentResource):
     def __init__(self, name: str, args: PostgresClusterArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("cloud-blueprints:k8s:PostgresCluster", name, None, opts)
         require_dns_label(name)
-        child = pulumi.ResourceOptions(parent=self)
         labels = ownership_labels(args.tags)
-
-        object_store = {
-            "destinationPath": args.backup_destination,
-            "s3Credentials": {
-                "accessKeyId": {"name": args.backup_credentials_secret, "key": "ACCESS_KEY_ID"},
-                "secretAccessKey": {"name": args.backup_credentials_secret, "key": "ACCESS_SECRET_KEY"},
-            },
-            "wal": {"compression": "gzip"},
-            "data": {"compression": "gzip"},
-        }
-        if args.backup_endpoint_url:
-            object_store["endpointURL"] = args.backup_endpoint_url
-
-        replicated = args.instances > 1
-        spec = {
-            "instances": args.instances,
-            "imageName": args.image,
-            "primaryUpdateStrategy": "unsupervised",
-            "enableSuperuserAccess": False,
-            "enablePDB": replicated,
-            "storage": {"size": f"{args.storage_gib}Gi", "storageClass": args.storage_class},
-            "bootstrap": {"initdb": {"database": args.database, "owner": args.owner}},
-            "postgresql": {"parameters": dict(args.parameters)},
-            "backup": {"barmanObjectStore": object_store, "retentionPolicy": f"{args.backup_retention_days}d"},
-            "resources": args.resources.spec(),
-            "seccompProfile": RUNTIME_DEFAULT_SECCOMP,
-            # Stated rather than left to the operator's defaults. The pods run as the image's own
-            # postgres user (UID 26, `postgresUID`): initdb needs that user in the image's passwd.
-            "securityContext": RESTRICTED_CONTAINER,
-            "inheritedMetadata": {"labels": labels},
-        }
-        if replicated:
-            spec["affinity"] = {
-                "enablePodAntiAffinity": True,
-                "podAntiAffinityType": "required",
-                "topologyKey": "kubernetes.io/hostname",
-            }
-
         cluster = k8s.apiextensions.CustomResource(
             f"{name}-cluster",
             api_version="postgresql.cnpg.io/v1",
             kind="Cluster",
             metadata={"name": name, "namespace": args.namespace, "labels": labels},
-            spec=spec,
-            opts=child,
+            spec=_cluster_spec(args, labels),
+            opts=pulumi.ResourceOptions(parent=self),
         )
         k8s.apiextensions.CustomResource(
             f"{name}-backup",
@@ -134,3 +95,48 @@ class PostgresCluster(pulumi.ComponentResource):
             "port": self.port,
             "app_secret_name": self.app_secret_name,
         })
+
+
+def _cluster_spec(args: PostgresClusterArgs, labels: dict[str, str]) -> dict:
+    """No superuser access, restricted containers, continuous backup; copies on different hosts, one drained at a time."""
+    replicated = args.instances > 1
+    spec = {
+        "instances": args.instances,
+        "imageName": args.image,
+        "primaryUpdateStrategy": "unsupervised",
+        "enableSuperuserAccess": False,
+        "enablePDB": replicated,
+        "storage": {"size": f"{args.storage_gib}Gi", "storageClass": args.storage_class},
+        "bootstrap": {"initdb": {"database": args.database, "owner": args.owner}},
+        "postgresql": {"parameters": dict(args.parameters)},
+        "backup": {"barmanObjectStore": _backup_store(args), "retentionPolicy": f"{args.backup_retention_days}d"},
+        "resources": args.resources.spec(),
+        "seccompProfile": RUNTIME_DEFAULT_SECCOMP,
+        # Stated rather than left to the operator's defaults. The pods run as the image's own
+        # postgres user (UID 26, `postgresUID`): initdb needs that user in the image's passwd.
+        "securityContext": RESTRICTED_CONTAINER,
+        "inheritedMetadata": {"labels": labels},
+    }
+    if replicated:
+        spec["affinity"] = {
+            "enablePodAntiAffinity": True,
+            "podAntiAffinityType": "required",
+            "topologyKey": "kubernetes.io/hostname",
+        }
+    return spec
+
+
+def _backup_store(args: PostgresClusterArgs) -> dict:
+    """WAL and base backups, compressed, with the team's own key read from a Secret (never in the stack)."""
+    object_store = {
+        "destinationPath": args.backup_destination,
+        "s3Credentials": {
+            "accessKeyId": {"name": args.backup_credentials_secret, "key": "ACCESS_KEY_ID"},
+            "secretAccessKey": {"name": args.backup_credentials_secret, "key": "ACCESS_SECRET_KEY"},
+        },
+        "wal": {"compression": "gzip"},
+        "data": {"compression": "gzip"},
+    }
+    if args.backup_endpoint_url:
+        object_store["endpointURL"] = args.backup_endpoint_url
+    return object_store

@@ -80,32 +80,7 @@ class VksCluster(pulumi.ComponentResource):
                 # waiting for that condition lets the read below find it.
                 "annotations": {"pulumi.com/waitFor": "condition=ControlPlaneInitialized"},
             },
-            spec={
-                "clusterNetwork": {
-                    "pods": {"cidrBlocks": [args.pod_cidr]},
-                    "services": {"cidrBlocks": [args.service_cidr]},
-                    "serviceDomain": args.service_domain,
-                },
-                "topology": {
-                    "class": args.cluster_class,
-                    "version": args.kubernetes_version,
-                    "controlPlane": {"replicas": args.control_plane_nodes},
-                    "workers": {"machineDeployments": [
-                        {
-                            "class": pool.node_class,
-                            "name": pool.name,
-                            "replicas": pool.replicas,
-                            "variables": {"overrides": [{"name": "vmClass", "value": pool.vm_class}]},
-                        }
-                        for pool in args.node_pools
-                    ]},
-                    "variables": [
-                        {"name": "vmClass", "value": args.vm_class},
-                        {"name": "storageClass", "value": args.storage_class},
-                        {"name": "defaultStorageClass", "value": args.storage_class},
-                    ],
-                },
-            },
+            spec=_cluster_spec(args),
             opts=pulumi.ResourceOptions(parent=self, custom_timeouts=pulumi.CustomTimeouts(create="45m")),
         )
 
@@ -126,3 +101,33 @@ class VksCluster(pulumi.ComponentResource):
             "namespace": self.namespace,
             "kubeconfig": self.kubeconfig,
         })
+
+
+def _cluster_spec(args: VksClusterArgs) -> dict:
+    """The sites map's pod and service networks, and a managed topology of the control plane and worker pools."""
+    return {
+        "clusterNetwork": {
+            "pods": {"cidrBlocks": [args.pod_cidr]},
+            "services": {"cidrBlocks": [args.service_cidr]},
+            "serviceDomain": args.service_domain,
+        },
+        "topology": {
+            "class": args.cluster_class,
+            "version": args.kubernetes_version,
+            "controlPlane": {"replicas": args.control_plane_nodes},
+            "workers": {"machineDeployments": [
+                {
+                    "class": pool.node_class,
+                    "name": pool.name,
+                    "replicas": pool.replicas,
+                    "variables": {"overrides": [{"name": "vmClass", "value": pool.vm_class}]},
+                }
+                for pool in args.node_pools
+            ]},
+            "variables": [
+                {"name": "vmClass", "value": args.vm_class},
+                {"name": "storageClass", "value": args.storage_class},
+                {"name": "defaultStorageClass", "value": args.storage_class},
+            ],
+        },
+    }
