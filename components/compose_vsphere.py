@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_vsphere as vsphere
 
-from blueprints.plan import (
-    KAFKA_CONTROLLER_STORAGE_GIB, CnpgPostgres, OperatorService, RedisStatefulSet, StrimziKafka, VksCluster, VspherePlan,
-)
+from blueprints.plan import CnpgPostgres, RedisStatefulSet, StrimziKafka, VksCluster, VspherePlan
 from components.contracts import ClusterAccess, KafkaService, PostgresService, RedisService
-from components.kubernetes.data_service import Resources
+from components.kubernetes.data_service import NamespaceAccess
 from components.kubernetes.kafka import KafkaCluster, KafkaClusterArgs
 from components.kubernetes.postgres import PostgresCluster, PostgresClusterArgs
 from components.kubernetes.redis import RedisCache, RedisCacheArgs
@@ -72,36 +68,30 @@ def vks_cluster(spec: VksCluster, at: Built) -> Cluster:
     return Cluster(access=ClusterAccess(cluster_name=cluster.cluster_name, kubeconfig=cluster.kubeconfig), provider=provider)
 
 
-def _in_namespace(ds: OperatorService, at: Built) -> dict:
-    """What every operator-run service shares: the team namespace, the storage class, the pod's resources."""
+def _in_namespace(at: Built) -> NamespaceAccess:
+    """Where every operator-run service lives: the team namespace, on the Supervisor's storage class."""
     plan = at.plan
-    return dict(namespace=plan.stack, storage_class=plan.storage_class, tags=plan.tags,
-                resources=Resources(**asdict(ds.resources)))
+    return NamespaceAccess(namespace=plan.stack, storage_class=plan.storage_class, tags=plan.tags)
 
 
 def postgres(ds: CnpgPostgres, at: Built) -> PostgresService:
     """CloudNativePG in the team namespace, backed up under the stack's prefix of the site's object store."""
     backup = at.plan.backup
     pg = PostgresCluster(f"{at.name}-postgres", PostgresClusterArgs(
-        **_in_namespace(ds, at), instances=ds.replicas, storage_gib=ds.storage_gib, image=ds.image,
+        plan=ds, access=_in_namespace(at),
         backup_destination=f"s3://{backup.bucket}/{backup.prefix}/postgres", backup_endpoint_url=backup.endpoint_url,
-        backup_credentials_secret=backup.credentials_secret, backup_retention_days=ds.backup_retention_days,
+        backup_credentials_secret=backup.credentials_secret,
     ), opts=at.k8s_opts)
     return PostgresService(host=pg.rw_service, port=pg.port, secret=pg.app_secret_name)
 
 
 def kafka(ds: StrimziKafka, at: Built) -> KafkaService:
     """Strimzi Kafka in the team namespace."""
-    cluster = KafkaCluster(f"{at.name}-kafka", KafkaClusterArgs(
-        **_in_namespace(ds, at), brokers=ds.replicas, controllers=ds.controllers, storage_gib=ds.storage_gib,
-        controller_storage_gib=KAFKA_CONTROLLER_STORAGE_GIB, kafka_version=ds.engine_version,
-    ), opts=at.k8s_opts)
+    cluster = KafkaCluster(f"{at.name}-kafka", KafkaClusterArgs(plan=ds, access=_in_namespace(at)), opts=at.k8s_opts)
     return KafkaService(bootstrap=cluster.bootstrap_servers)
 
 
 def redis(ds: RedisStatefulSet, at: Built) -> RedisService:
     """Redis as a StatefulSet in the team namespace."""
-    cache = RedisCache(f"{at.name}-redis", RedisCacheArgs(
-        **_in_namespace(ds, at), replicas=ds.replicas, image=ds.image, storage_size=f"{ds.storage_gib}Gi",
-    ), opts=at.k8s_opts)
+    cache = RedisCache(f"{at.name}-redis", RedisCacheArgs(plan=ds, access=_in_namespace(at)), opts=at.k8s_opts)
     return RedisService(host=cache.service_host, port=cache.port, secret=cache.auth_secret_name)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import ClassVar, Literal
 
 from blueprints.plan.shared import (
-    DataServicePlan, NodePoolPlan, PlanError, SharedClusterPlan, TeamPlan, implementation, node_pools, parameter,
+    KAFKA_CONTROLLER_STORAGE_GIB, DataServicePlan, NodePoolPlan, PlanError, SharedClusterPlan, TeamPlan, implementation, node_pools, parameter,
     promise, release, shared_cluster, smallest, team,
 )
 from blueprints.resolved import Placement, ResolvedBlueprint, ResolvedDataService
@@ -64,6 +64,8 @@ class StrimziKafka(OperatorService):
     kind: ClassVar[str] = "kafka"
     engine_version: str
     """The Kafka version the Strimzi operator runs."""
+    controller_storage_gib: int
+    """Metadata volume of one dedicated KRaft controller, GiB."""
 
 
 VSPHERE_SERVICES: dict[str, type[OperatorService]] = {
@@ -217,7 +219,8 @@ def _service(bp: ResolvedBlueprint, ds: ResolvedDataService) -> OperatorService:
         if found.operator_version is None:
             raise PlanError(f"data_services.kafka: fleet.engines.kafka.{ds.version} has no operator_version")
         return StrimziKafka(**promise(ds), engine_version=found.operator_version, resources=_resources(ds),
-                            controllers=KAFKA_CONTROLLERS if ds.replicas > 1 else 0)
+                            controllers=KAFKA_CONTROLLERS if ds.replicas > 1 else 0,
+                            controller_storage_gib=KAFKA_CONTROLLER_STORAGE_GIB)
     if found.image is None:
         raise PlanError(f"data_services.{ds.kind}: fleet.engines.{ds.kind}.{ds.version} has no image")
     return kind(**promise(ds), image=found.image, resources=_resources(ds))
