@@ -6,7 +6,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_vsphere as vsphere
 
-from blueprints.plan import CnpgPostgres, RedisStatefulSet, StrimziKafka, VksCluster, VspherePlan
+from blueprints.plan import CnpgPostgres, RedisStatefulSet, StrimziKafka, VspherePlan
+from blueprints.plan import VksCluster as VksClusterPlan
 from components.contracts import ClusterAccess, KafkaService, PostgresService, RedisService
 from components.kubernetes.data_service import NamespaceAccess
 from components.kubernetes.kafka import KafkaCluster, KafkaClusterArgs
@@ -54,7 +55,7 @@ def foundation(plan: VspherePlan, at: Built) -> Foundation:
     return Foundation(opts=pulumi.ResourceOptions(parent=parent), exports=exports)
 
 
-def vks_cluster(spec: VksCluster, at: Built) -> Cluster:
+def vks_cluster(spec: VksClusterPlan, at: Built) -> Cluster:
     """A VKS cluster in the team's vSphere Namespace, and a provider from its kubeconfig."""
     name, plan, parent = at.name, at.plan, at.parent
     supervisor = k8s.Provider(f"{name}-supervisor", context=plan.supervisor_context, opts=pulumi.ResourceOptions(parent=parent))
