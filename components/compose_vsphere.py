@@ -13,7 +13,7 @@ from components.kubernetes.data_service import NamespaceAccess
 from components.kubernetes.kafka import KafkaCluster, KafkaClusterArgs
 from components.kubernetes.postgres import PostgresCluster, PostgresClusterArgs
 from components.kubernetes.redis import RedisCache, RedisCacheArgs
-from components.kubernetes.vks_cluster import NodePool, VksCluster, VksClusterArgs
+from components.kubernetes.vks_cluster import VksCluster, VksClusterArgs
 from components.steps import Built, Cluster, Foundation
 from components.vsphere import NetworkSegment, NetworkSegmentArgs, TeamPlacement, TeamPlacementArgs, VmPool, VmPoolArgs, VmSite
 
@@ -59,18 +59,14 @@ def vks_cluster(spec: VksClusterPlan, at: Built) -> Cluster:
     """A VKS cluster in the team's vSphere Namespace, and a provider from its kubeconfig."""
     name, plan, parent = at.name, at.plan, at.parent
     supervisor = k8s.Provider(f"{name}-supervisor", context=plan.supervisor_context, opts=pulumi.ResourceOptions(parent=parent))
-    cluster = VksCluster(f"{name}-vks", VksClusterArgs(
-        namespace=plan.stack, kubernetes_version=spec.kubernetes_version, control_plane_nodes=spec.control_plane_nodes,
-        vm_class=spec.control_plane_class, storage_class=plan.storage_class,
-        node_pools=[NodePool(name=p.name, vm_class=p.machines[0], replicas=p.nodes) for p in spec.node_pools],
-        tags=plan.tags, pod_cidr=spec.pod_cidr, service_cidr=spec.service_cidr, service_domain=spec.service_domain,
-    ), opts=pulumi.ResourceOptions(parent=parent, provider=supervisor))
+    cluster = VksCluster(f"{name}-vks", VksClusterArgs(plan=spec, access=_in_namespace(at)),
+                         opts=pulumi.ResourceOptions(parent=parent, provider=supervisor))
     provider = k8s.Provider(f"{name}-cluster", kubeconfig=cluster.kubeconfig, opts=pulumi.ResourceOptions(parent=parent))
     return Cluster(access=ClusterAccess(cluster_name=cluster.cluster_name, kubeconfig=cluster.kubeconfig), provider=provider)
 
 
 def _in_namespace(at: Built) -> NamespaceAccess:
-    """Where every operator-run service lives: the team namespace, on the Supervisor's storage class."""
+    """Where the team's cluster and every operator-run service live: its namespace, on the Supervisor's storage class."""
     plan = at.plan
     return NamespaceAccess(namespace=plan.stack, storage_class=plan.storage_class, tags=plan.tags)
 
