@@ -7,7 +7,7 @@ import pulumi_aws as aws
 
 from blueprints.plan import AwsPlan, EksCluster, ElastiCacheRedis, MskKafka, RdsPostgres, S3Bucket
 from components.aws import (
-    HubAttachment, HubAttachmentArgs, HubPeer, KafkaCluster, KafkaClusterArgs, KubernetesCluster, KubernetesClusterArgs, NetworkFabric, NetworkFabricArgs,
+    EksAccess, HubAttachment, HubAttachmentArgs, HubPeer, KafkaCluster, KafkaClusterArgs, KubernetesCluster, KubernetesClusterArgs, NetworkFabric, NetworkFabricArgs,
     NetworkHub, NetworkHubArgs, NodePool, NodePoolArgs, ObjectStore, ObjectStoreArgs, PostgresDatabase,
     PostgresDatabaseArgs, RedisCache, RedisCacheArgs, Taint, kubernetes_provider,
 )
@@ -56,15 +56,11 @@ def eks_cluster(spec: EksCluster, at: Built) -> Cluster:
     """EKS with the fleet's system pool and the catalog's node pools."""
     name, plan, base, parent = at.name, at.plan, at.base, at.parent
     network = base.network
-    system = spec.system_pool
-    cluster = KubernetesCluster(f"{name}-eks", KubernetesClusterArgs(
-        kubernetes_version=spec.kubernetes_version, vpc_id=network.vpc_id, subnet_ids=network.private_subnet_ids,
-        prod=plan.prod, tags=plan.tags, public_access_cidrs=list(plan.public_access_cidrs),
-        admin_role_arns=[plan.admin_role_arn], team_role_arns=[plan.team_role_arn], team_namespaces=[plan.stack],
-        system_instance_types=list(system.machines),
-        system_pool_size=(system.min_nodes, system.nodes, system.max_nodes), service_cidr=spec.service_cidr,
-        system_metadata_hop_limit=system.imds_hop_limit,
-    ), opts=base.opts)
+    cluster = KubernetesCluster(f"{name}-eks", KubernetesClusterArgs(plan=spec, access=EksAccess(
+        subnet_ids=network.private_subnet_ids, prod=plan.prod, tags=plan.tags,
+        public_access_cidrs=list(plan.public_access_cidrs), admin_role_arns=[plan.admin_role_arn],
+        team_role_arns=[plan.team_role_arn], team_namespaces=[plan.stack],
+    )), opts=base.opts)
     for pool in spec.node_pools:
         NodePool(f"{name}-{pool.name}", NodePoolArgs(
             cluster_name=cluster.cluster_name, subnet_ids=network.private_subnet_ids, instance_types=list(pool.machines),

@@ -5,7 +5,7 @@ provider through `opts` and tags every taggable resource with the ownership tags
 """
 
 from components.aws._common import DataTierAccess
-from components.aws.eks import KubernetesCluster, KubernetesClusterArgs, kubeconfig, kubernetes_provider
+from components.aws.eks import EksAccess, KubernetesCluster, KubernetesClusterArgs, kubeconfig, kubernetes_provider
 from components.aws.hub import HubAttachment, HubAttachmentArgs, HubPeer, NetworkHub, NetworkHubArgs
 from components.aws.kafka import KafkaCluster, KafkaClusterArgs
 from components.aws.network import NetworkFabric, NetworkFabricArgs
@@ -17,6 +17,7 @@ from components.aws.tagging import taggable
 
 __all__ = [
     "DataTierAccess",
+    "EksAccess",
     "HubAttachment",
     "HubAttachmentArgs",
     "HubPeer",

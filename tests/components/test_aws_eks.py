@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from aws_support import TAGS, assert_owned_and_tagged, inputs, keys_rotate, policy, run
-from components.aws.eks import KubernetesCluster, KubernetesClusterArgs, kubeconfig
+from aws_support import TAGS, assert_owned_and_tagged, eks_args, inputs, keys_rotate, policy, run
+from components.aws.eks import KubernetesCluster, kubeconfig
 from engine import SECRET
 
 TYPE = "cloud-blueprints:aws:KubernetesCluster"
@@ -23,9 +23,8 @@ def system(prod: bool) -> dict:
 
 
 def cluster(prod: bool, **extra):
-    args = KubernetesClusterArgs(
+    args = eks_args(
         kubernetes_version="1.31",
-        vpc_id="vpc-0abc",
         subnet_ids=["subnet-a", "subnet-b", "subnet-c"],
         prod=prod,
         tags=TAGS,
@@ -64,7 +63,7 @@ def test_dev_endpoint_public_only_to_allowed_cidrs(dev):
 @pytest.mark.parametrize("prod,cidrs", [(False, ["0.0.0.0/0"]), (True, ["203.0.113.0/24"])])
 def test_open_or_prod_public_endpoint_is_refused(prod, cidrs):
     with pytest.raises(ValueError):
-        KubernetesClusterArgs(kubernetes_version="1.31", vpc_id="v", subnet_ids=["s"], prod=prod, tags=TAGS,
+        eks_args(kubernetes_version="1.31", subnet_ids=["s"], prod=prod, tags=TAGS,
                               system_metadata_hop_limit=1, public_access_cidrs=cidrs, **system(prod))
 
 
