@@ -112,9 +112,8 @@ def kafka(ds: MskKafka, at: Built) -> KafkaService:
 
 def object_store(ds: S3Bucket, at: Built) -> ObjectStorageService:
     """An S3 bucket; noncurrent versions kept as long as the catalog keeps backups."""
-    store = ObjectStore(f"{at.name}-objects", ObjectStoreArgs(
-        prod=at.plan.prod, tags=at.plan.tags, noncurrent_version_days=ds.backup_retention_days,
-    ), opts=at.base.opts)
+    store = ObjectStore(f"{at.name}-objects", ObjectStoreArgs(plan=ds, prod=at.plan.prod, tags=at.plan.tags),
+                        opts=at.base.opts)
     return ObjectStorageService(bucket=store.bucket_name)
 
 

@@ -8,6 +8,7 @@ from typing import Mapping
 import pulumi
 import pulumi_aws as aws
 
+from blueprints.plan import S3Bucket
 from components.aws._common import Account, kms_key, policy_json
 from components.aws.tagging import named
 from components.ownership import require_ownership
@@ -15,20 +16,20 @@ from components.ownership import require_ownership
 
 @dataclass(frozen=True)
 class ObjectStoreArgs:
-    """Inputs of a bucket."""
+    """Inputs of a bucket: the plan's S3 values, the tier and the owner."""
 
+    plan: S3Bucket
+    """`backup_retention_days`: days a replaced or deleted object version is kept (the catalog's backup retention)."""
     prod: bool
     """Prod: the bucket is `protect`ed and never force-destroyed."""
     tags: Mapping[str, str]
-    noncurrent_version_days: int
-    """Days a replaced or deleted object version is kept (the catalog's backup retention)."""
     access_log_bucket: str | None = None
     """A bucket for server access logs (CIS 3.x, S3.9), usually the account's log archive."""
 
     def __post_init__(self) -> None:
         require_ownership(self.tags, "ObjectStoreArgs")
-        if self.noncurrent_version_days < 1:
-            raise ValueError("ObjectStoreArgs: noncurrent_version_days must be at least 1")
+        if (self.plan.backup_retention_days or 0) < 1:
+            raise ValueError("ObjectStoreArgs: noncurrent versions must be kept at least 1 day (plan.backup_retention_days)")
 
 
 class ObjectStore(pulumi.ComponentResource):
@@ -141,7 +142,7 @@ class ObjectStore(pulumi.ComponentResource):
                     status="Enabled",
                     filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
                     noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
-                        noncurrent_days=args.noncurrent_version_days
+                        noncurrent_days=args.plan.backup_retention_days
                     ),
                     abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
                         days_after_initiation=7

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from aws_support import TAGS, assert_owned_and_tagged, keys_rotate, policy, run
-from blueprints.plan import ElastiCacheRedis, MskKafka, RdsPostgres
+from blueprints.plan import ElastiCacheRedis, MskKafka, RdsPostgres, S3Bucket
 from components.aws import (
     DataTierAccess,
     KafkaCluster,
@@ -59,7 +59,8 @@ def build(prod: bool):
         PostgresDatabase("payments-pg", PostgresDatabaseArgs(**service_args(PostgresDatabaseArgs, prod)))
         RedisCache("payments-redis", RedisCacheArgs(**service_args(RedisCacheArgs, prod)))
         KafkaCluster("payments-kafka", KafkaClusterArgs(**service_args(KafkaClusterArgs, prod)))
-        ObjectStore("payments-objects", ObjectStoreArgs(prod=prod, tags=TAGS, noncurrent_version_days=90 if prod else 30))
+        ObjectStore("payments-objects", ObjectStoreArgs(
+            plan=S3Bucket(**{**PROMISE, "backup_retention_days": 90 if prod else 30}, replicas=1), prod=prod, tags=TAGS))
 
     return run(program, stack="payments-prod" if prod else "payments-dev")
 
