@@ -1,0 +1,271 @@
+"""Every capacity, range and date edge, exactly: a stack that exactly fills a pool fits, the last block and the last VLAN
+are handed out, an exemption holds through its last day, a re-stamp into another tier is refused."""
+
+from __future__ import annotations
+
+import datetime as dt
+from ipaddress import IPv4Network
+
+import pytest
+
+from blueprints.allocation_index import Allocation, AllocationIndex, _first_fit
+from blueprints.capacity import pool_use
+from blueprints.errors import BadInput
+from blueprints.pool_choice import Usage, judge
+from blueprints.restamp import kept_placements
+from blueprints.sites import VlanRange
+from blueprints.stamp import resolve
+from policy_packs.exemptions import Exemption, find
+from tests.conftest import make_request
+
+LDN1 = dict(env="prod", blueprint="vm-app", site="ldn1", region=None, target="vsphere")
+
+
+def _verdict(catalog, sites, pool_name: str, used: dict[str, Usage], size: str = "M", **request):
+    req = make_request(**{**LDN1, **request})
+    tier = "prod" if req.env == "prod" else "nonprod"
+    verdicts = judge(req, tier, catalog.get(req.blueprint).sizes[size], sites, used)
+    return next(v for v in verdicts if v.pool.name == pool_name)
+
+
+# --- capacity: exactly full fits, one more does not -------------------------------------------------------------
+
+def test_a_stack_that_exactly_fills_a_pools_vcpu_fits(catalog, sites):
+    _, _, pool = sites.find_pool("ldn1-prod")
+    size = catalog.get("vm-app").sizes["M"]
+    exactly = {"ldn1-prod": Usage(pool.capacity.vcpu - size.vcpu, 0)}
+    verdict = _verdict(catalog, sites, "ldn1-prod", exactly)
+    assert verdict.fits, verdict.reason
+    assert verdict.after == 1.0, "the pool is exactly full once the stack is added"
+    over = {"ldn1-prod": Usage(pool.capacity.vcpu - size.vcpu + 1, 0)}
+    assert not _verdict(catalog, sites, "ldn1-prod", over).fits, "one vCPU too many must not fit"
+
+
+def test_a_stack_that_exactly_fills_a_pools_memory_fits(catalog, sites):
+    _, _, pool = sites.find_pool("ldn1-prod")
+    size = catalog.get("vm-app").sizes["M"]
+    exactly = {"ldn1-prod": Usage(0, pool.capacity.memory_gib - size.memory_gib)}
+    assert _verdict(catalog, sites, "ldn1-prod", exactly).fits
+    over = {"ldn1-prod": Usage(0, pool.capacity.memory_gib - size.memory_gib + 1)}
+    verdict = _verdict(catalog, sites, "ldn1-prod", over)
+    assert not verdict.fits and verdict.reason.startswith("full:"), verdict.reason
+    assert f"{size.memory_gib - 1} GiB free" in verdict.reason, verdict.reason
+
+
+def test_the_full_reason_counts_free_vcpu_and_free_memory_separately(catalog, sites):
+    _, _, pool = sites.find_pool("ldn1-prod")
+    used = {"ldn1-prod": Usage(pool.capacity.vcpu - 5, pool.capacity.memory_gib - 7)}
+    verdict = _verdict(catalog, sites, "ldn1-prod", used)
+    assert verdict.reason == "full: needs 12 vCPU / 48 GiB, 5 vCPU / 7 GiB free", verdict.reason
+    assert verdict.capacity_only
+
+
+def test_a_placement_that_exactly_fills_the_pool_is_stamped(catalog, sites):
+    """End to end: fill ldn1-prod to one M short, then an M stack still lands there."""
+    _, _, pool = sites.find_pool("ldn1-prod")
+    size = catalog.get("vm-app").sizes["M"]
+    index = AllocationIndex()
+    bp = resolve(make_request(team="first", **LDN1), catalog, sites, index)
+    index.add(bp)
+    # Pretend the rest of the pool is committed by one large stack: rewrite the usage the index holds.
+    index._usage["ldn1-prod"] = Usage(pool.capacity.vcpu - size.vcpu, pool.capacity.memory_gib - size.memory_gib)
+    last = resolve(make_request(team="last", **LDN1), catalog, sites, index)
+    assert last.primary.pool == "ldn1-prod"
+    index.add(last)
+    with pytest.raises(BadInput, match=r"placement: no pool in site ldn1 .*ldn1-prod \(full\)"):
+        resolve(make_request(team="onemore", **LDN1), catalog, sites, index)
+
+
+def test_the_larger_share_decides_the_ranking(catalog, sites):
+    """A pool half full of vCPU but empty of memory ranks after one a quarter full of both."""
+    pools = [p.name for r, dc, p in sites.pools() if r.name == "emea" and dc.target == "vsphere" and p.tier == "prod"
+             and "general" in p.compliance_zones]
+    first, second = pools[0], pools[1]
+    cap = sites.find_pool(first)[2].capacity
+    used = {first: Usage(cap.vcpu // 2, 0), second: Usage(cap.vcpu // 4, cap.memory_gib // 4)}
+    used.update({p: Usage(cap.vcpu // 3, cap.memory_gib // 3) for p in pools[2:]})
+    req = make_request(env="prod", blueprint="vm-app", region="emea", target="vsphere")
+    verdicts = [v for v in judge(req, "prod", catalog.get("vm-app").sizes["S"], sites, used) if v.fits]
+    assert verdicts[0].pool.name == second, [(v.pool.name, v.after) for v in verdicts]
+    assert verdicts[-1].pool.name == first
+    assert Usage(50, 10).fraction(sites.find_pool(first)[2]) == max(50 / cap.vcpu, 10 / cap.memory_gib)
+    assert Usage(10, 50).fraction(sites.find_pool(first)[2]) == max(10 / cap.vcpu, 50 / cap.memory_gib)
+
+
+def test_ties_go_to_the_pool_first_in_the_map(catalog, sites):
+    req = make_request(env="prod", blueprint="vm-app", region="emea", target="vsphere")
+    verdicts = [v for v in judge(req, "prod", catalog.get("vm-app").sizes["S"], sites, {}) if v.fits]
+    order = [p.name for _, _, p in sites.pools()]
+    assert [v.pool.name for v in verdicts] == sorted((v.pool.name for v in verdicts), key=order.index)
+
+
+def test_an_ha_partner_is_never_in_the_data_center_it_already_has(catalog, sites):
+    first = resolve(make_request(team="ha", **LDN1), catalog, sites).primary
+    req = make_request(**LDN1)
+    verdicts = judge(req, "prod", catalog.get("vm-app").sizes["M"], sites, {}, chosen=[first])
+    same_dc = [v for v in verdicts if v.data_center.name == first.data_center]
+    assert same_dc and not any(v.fits for v in same_dc), [(v.pool.name, v.reason) for v in same_dc]
+    assert any(v.fits for v in verdicts), "another emea data center must be offered"
+    assert all(v.region.name == first.region for v in verdicts if v.fits), "an HA partner left the region"
+
+
+def test_the_capacity_report_counts_vcpu_as_vcpu_and_memory_as_memory(catalog, sites):
+    bp = resolve(make_request(team="cap", **LDN1), catalog, sites)
+    _, _, pool = sites.find_pool("ldn1-prod")
+    use = pool_use([pool], [bp])["ldn1-prod"]
+    assert (use.used_vcpu, use.used_memory_gib, use.stacks) == (bp.size.vcpu, bp.size.memory_gib, 1)
+    assert use.free_vcpu == pool.capacity.vcpu - bp.size.vcpu
+    assert use.free_memory_gib == pool.capacity.memory_gib - bp.size.memory_gib
+    twice = pool_use([pool], [bp, bp.model_copy(update={"stack": "cap2-prod"})])["ldn1-prod"]
+    assert (twice.used_vcpu, twice.used_memory_gib, twice.stacks) == (2 * bp.size.vcpu, 2 * bp.size.memory_gib, 2)
+    assert pool_use([], [bp]) == {}, "a stack in a pool the map no longer has is left out"
+
+
+# --- IPAM: the last block of a supernet and the last VLAN of a range -------------------------------------------
+
+def _small_pool(sites, supernet: str = "10.0.0.0/26", first: int = 100, last: int = 102):
+    _, _, pool = sites.find_pool("ldn1-prod")
+    return pool.model_copy(update={"supernets": (IPv4Network(supernet),), "vlans": VlanRange(first=first, last=last)})
+
+
+def _take(free, cidr: str | None = None, vlan: int | None = None, switch: str | None = "vc/sw") -> None:
+    free.take(Allocation("me-dev", "ldn1-prod", IPv4Network(cidr) if cidr else None, vlan, 1, 1, switch))
+
+
+def test_the_last_block_of_a_supernet_is_handed_out(sites):
+    pool = _small_pool(sites)
+    free = AllocationIndex().seen_by("me-dev")
+    got = []
+    while (cidr := free.free_cidr(pool, 28)) is not None:
+        got.append(str(cidr))
+        _take(free, str(cidr))
+    assert got == ["10.0.0.0/28", "10.0.0.16/28", "10.0.0.32/28", "10.0.0.48/28"]
+
+
+def test_a_block_exactly_the_supernets_size_is_handed_out_and_a_larger_one_is_not(sites):
+    pool = _small_pool(sites)
+    free = AllocationIndex().seen_by("me-dev")
+    assert free.free_cidr(pool, 26) == IPv4Network("10.0.0.0/26")
+    assert free.free_cidr(pool, 25) is None
+
+
+def test_first_fit_at_the_exact_edges():
+    # [0, 63] in blocks of 16; the first three taken: the last one (48) is free, nothing past it.
+    assert _first_fit([(0, 15), (16, 31), (32, 47)], 0, 63, 16) == 48
+    assert _first_fit([(0, 15), (16, 31), (32, 47), (48, 63)], 0, 63, 16) is None
+    # A gap of exactly one block between two taken ones is used; a gap one address short is not.
+    assert _first_fit([(0, 15), (32, 63)], 0, 63, 16) == 16
+    assert _first_fit([(0, 16), (32, 63)], 0, 63, 16) is None
+    # A span ending right before the block leaves it free; the block is aligned to the supernet's start.
+    assert _first_fit([(0, 15)], 0, 31, 16) == 16
+    assert _first_fit([(64, 100)], 64, 127, 16) == 112
+    assert _first_fit([(100, 100)], 64, 127, 16) == 64
+    assert _first_fit([], 64, 127, 64) == 64
+
+
+def test_a_network_elsewhere_in_the_index_is_not_handed_out_again(catalog, sites):
+    index = AllocationIndex()
+    a = resolve(make_request(team="alpha", **LDN1), catalog, sites, index)
+    index.add(a)
+    b = resolve(make_request(team="beta", **LDN1), catalog, sites, index)
+    assert a.primary.network.cidr != b.primary.network.cidr
+    assert not a.primary.network.cidr.overlaps(b.primary.network.cidr)
+    assert a.primary.network.vlan != b.primary.network.vlan
+    # The first stack, re-placed, sees its own network as free and keeps it.
+    again = index.seen_by(a.stack)
+    assert again.free_cidr(sites.find_pool("ldn1-prod")[2], 26) == a.primary.network.cidr
+
+
+def test_the_last_vlan_of_a_range_is_handed_out(sites):
+    pool = _small_pool(sites)
+    free = AllocationIndex().seen_by("me-dev")
+    got = []
+    while (vlan := free.free_vlan(pool, "vc/sw")) is not None:
+        got.append(vlan)
+        _take(free, vlan=vlan)
+    assert got == [100, 101, 102]
+
+
+def test_a_vlan_held_on_another_switch_is_free_on_this_one(sites):
+    pool = _small_pool(sites, first=100, last=100)
+    free = AllocationIndex().seen_by("me-dev")
+    _take(free, vlan=100, switch="vc/other")
+    assert free.free_vlan(pool, "vc/sw") == 100
+    _take(free, vlan=100, switch="vc/sw")
+    assert free.free_vlan(pool, "vc/sw") is None
+
+
+# --- re-stamps keep their tier ----------------------------------------------------------------------------------
+
+def test_a_restamp_to_prod_does_not_keep_a_nonprod_pool(catalog, sites):
+    dev = resolve(make_request(team="move", env="dev", blueprint="vm-app", site="ldn1", region=None, target="vsphere"), catalog, sites)
+    assert dev.primary.pool == "ldn1-nonprod"
+    prod = make_request(team="move", env="prod", blueprint="vm-app", site="ldn1", region=None, target="vsphere")
+    free = AllocationIndex([dev]).seen_by(dev.stack)
+    with pytest.raises(BadInput, match=r"pool ldn1-nonprod is not certified for general \(prod\)"):
+        kept_placements(prod, catalog.get("vm-app"), sites, free, dev, 1)
+
+
+def test_a_restamp_that_exactly_fills_its_pool_is_kept_and_one_over_is_refused(catalog, sites):
+    dev = resolve(make_request(team="fill", env="dev", blueprint="vm-app", site="ldn1", region=None, target="vsphere"), catalog, sites)
+    entry = catalog.get("vm-app")
+    _, _, pool = sites.find_pool(dev.primary.pool)
+    index = AllocationIndex([dev])
+    size = entry.sizes["L"]
+    # Others commit all but exactly one L stack (the stack's own M does not count against its re-stamp).
+    index._usage[pool.name] = Usage(pool.capacity.vcpu - size.vcpu + dev.size.vcpu,
+                                    pool.capacity.memory_gib - size.memory_gib + dev.size.memory_gib)
+    bigger = make_request(team="fill", env="dev", blueprint="vm-app", site="ldn1", region=None, target="vsphere", size="L")
+    kept = kept_placements(bigger, entry, sites, index.seen_by(dev.stack), dev, 1)
+    assert kept[0].pool == pool.name and kept[0].network == dev.primary.network
+    index._usage[pool.name] = index._usage[pool.name].plus(0, 1)
+    with pytest.raises(BadInput, match=r"--size: L .* no longer fits pool ldn1-nonprod, which has 32 vCPU / 127 GiB free"):
+        kept_placements(bigger, entry, sites, index.seen_by(dev.stack), dev, 1)
+
+
+# --- exemptions: the last day counts, an active one always wins -------------------------------------------------
+
+URN = "urn:pulumi:shop-prod::cloud-blueprints::aws:s3/bucket:Bucket::logs"
+
+
+def _exemption(expires: dt.date, ticket: str = "RISK-1", **kw) -> Exemption:
+    fields = dict(policy="aws-s3-bucket-encryption", stack="shop-*", resource="logs", reason="legacy bucket, migrating",
+                  approver="sec@example.com", ticket=ticket, expires=expires)
+    return Exemption(**{**fields, **kw})
+
+
+def test_an_exemption_holds_through_its_last_day_and_not_a_day_longer():
+    today = dt.date(2026, 12, 5)
+    assert _exemption(today).active(today), "an exemption expiring today still holds today"
+    assert not _exemption(today - dt.timedelta(days=1)).active(today), "one that expired yesterday does not"
+    assert _exemption(today + dt.timedelta(days=1)).active(today)
+
+
+def test_an_exemption_without_a_date_is_judged_on_todays_utc_date():
+    today = dt.datetime.now(dt.timezone.utc).date()
+    assert _exemption(today).active()
+    assert not _exemption(today - dt.timedelta(days=1)).active()
+
+
+def test_an_expired_exemption_is_never_preferred_over_an_active_one():
+    today = dt.datetime.now(dt.timezone.utc).date()
+    expired = _exemption(today - dt.timedelta(days=1), ticket="OLD-1")
+    active = _exemption(today, ticket="NEW-1")
+    assert find([expired, active], "aws-s3-bucket-encryption", URN) is active
+    assert find([active, expired], "aws-s3-bucket-encryption", URN) is active
+    # With only expired ones, the first is still returned so the audit can name it as lapsed.
+    older = _exemption(today - dt.timedelta(days=9), ticket="OLDER-1")
+    assert find([expired, older], "aws-s3-bucket-encryption", URN) is expired
+    assert find([active], "another-policy", URN) is None
+
+
+def test_an_exemption_covers_its_stack_glob_and_resource_by_name_or_urn_only():
+    ex = _exemption(dt.date(2030, 1, 1))
+    assert ex.covers("aws-s3-bucket-encryption", URN)
+    assert not ex.covers("aws-s3-bucket-encryption", URN.replace("shop-prod", "shopx"))
+    assert not ex.covers("aws-s3-bucket-encryption", URN.replace("::logs", "::logs2"))
+    assert not ex.covers("aws-s3-bucket-encryption", "logs"), "a bare name is not a URN"
+    by_urn = _exemption(dt.date(2030, 1, 1), resource="urn:pulumi:shop-prod::*::logs")
+    assert by_urn.covers("aws-s3-bucket-encryption", URN)
+    other_stack = _exemption(dt.date(2030, 1, 1), stack="pay-*")
+    assert not other_stack.covers("aws-s3-bucket-encryption", URN)
