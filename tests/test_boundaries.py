@@ -269,3 +269,60 @@ def test_an_exemption_covers_its_stack_glob_and_resource_by_name_or_urn_only():
     assert by_urn.covers("aws-s3-bucket-encryption", URN)
     other_stack = _exemption(dt.date(2030, 1, 1), stack="pay-*")
     assert not other_stack.covers("aws-s3-bucket-encryption", URN)
+
+
+# --- IPAM exhaustion: the next pool is tried, and the refusal says why ------------------------------------------
+
+EMEA = dict(env="prod", blueprint="vm-app", region="emea", target="vsphere")
+
+
+def _holder(template, placements) -> object:
+    """A stamped stack in a pool the map no longer has (so it commits no capacity in ldn1-prod) holding `placements`."""
+    return template.model_copy(update={"stack": "holder-prod", "placements": tuple(placements)})
+
+
+def _on(template, pool: str, cidr: str, vlan: int | None):
+    p = template.primary
+    return p.model_copy(update={"pool": pool, "network": p.network.model_copy(update={"cidr": IPv4Network(cidr), "vlan": vlan})})
+
+
+def test_a_pool_with_no_free_block_is_passed_over_for_the_next(catalog, sites):
+    template = resolve(make_request(team="tpl", **EMEA), catalog, sites)
+    assert template.primary.pool == "ldn1-prod", "ldn1-prod ranks first in an empty emea"
+    supernet = str(sites.find_pool("ldn1-prod")[2].supernets[0])
+    index = AllocationIndex([_holder(template, [_on(template, "gone", supernet, None)])])
+    trace: list = []
+    bp = resolve(make_request(team="next", **EMEA), catalog, sites, index, trace=trace)
+    assert bp.primary.pool == "ldn2-prod", bp.primary.pool
+    ldn1 = next(v for v in trace if v.pool.name == "ldn1-prod")
+    assert ldn1.reason == "no free /26, though capacity fits" and not ldn1.fits, ldn1.reason
+
+
+def test_a_pool_with_no_free_vlan_is_passed_over_for_the_next(catalog, sites):
+    template = resolve(make_request(team="tpl", **EMEA), catalog, sites)
+    vlans = sites.find_pool("ldn1-prod")[2].vlans
+    held = [_on(template, "gone", "192.168.0.0/26", v) for v in range(vlans.first, vlans.last + 1)]
+    index = AllocationIndex([_holder(template, held)])
+    trace: list = []
+    bp = resolve(make_request(team="next", **EMEA), catalog, sites, index, trace=trace)
+    assert bp.primary.pool == "ldn2-prod", bp.primary.pool
+    assert next(v for v in trace if v.pool.name == "ldn1-prod").reason == "no free VLAN, though capacity fits"
+    # One VLAN given back (the last of the range) and ldn1-prod takes it.
+    index = AllocationIndex([_holder(template, held[:-1])])
+    bp = resolve(make_request(team="next", **EMEA), catalog, sites, index)
+    assert (bp.primary.pool, bp.primary.network.vlan) == ("ldn1-prod", vlans.last)
+
+
+def test_an_ha_stack_with_no_second_data_center_is_refused_by_name(catalog, sites):
+    # emea has one PCI data center (ldn1): the first placement lands, the partner has nowhere to go.
+    request = make_request(team="ha", parameters={"ha": True}, compliance_zone="pci", **EMEA)
+    trace: list = []
+    with pytest.raises(BadInput, match=r"placement: no 2 data centers in region emea for target vsphere, tier prod, zone pci"):
+        resolve(request, catalog, sites, trace=trace)
+    # One round of verdicts per placement tried: the first placed, the second found nothing and placement stopped.
+    assert [v.placement for v in trace] == [0] * len(list(sites.pools())) + [1] * len(list(sites.pools()))
+
+
+def test_a_single_placement_that_fits_nowhere_is_refused_as_no_pool(catalog, sites):
+    with pytest.raises(BadInput, match=r"placement: no pool in site ldn1 for target vsphere, tier prod, zone hipaa"):
+        resolve(make_request(team="nowhere", compliance_zone="hipaa", **LDN1), catalog, sites)
