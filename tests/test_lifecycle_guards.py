@@ -1,0 +1,172 @@
+"""Every lifecycle guard under the flag combinations that must still refuse: --force never waives data loss, a rollout
+never puts a data-losing stack in a wave without --accept-data-loss, a small env still gets a canary, a pin holds
+through its last day, a wave cannot be skipped."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from blueprints import stack_files
+from blueprints.errors import BadInput
+from blueprints.pins import Pin, pinned_text
+from blueprints.stamp import resolve
+from engine.diff import Change, Diff
+from lifecycle import rollout
+from lifecycle.rollout import _pin_reason, apply_wave, plan_rollout
+from lifecycle.upgrade import Upgrade, check_allowed
+from lifecycle.waves import Member, canary, plan_waves
+from tests.conftest import make_request
+from tests.test_rollout import fleet  # noqa: F401  (the fixture: six web-service@2.0.0 stacks)
+
+DB = "aws:rds/instance:Instance"
+
+
+def _at(stack, ref: str):
+    return stack.model_copy(update={"request": stack.request.model_copy(update={"blueprint": ref})})
+
+
+def _upgrade(catalog, sites, before: str, after: str, *changes: Change) -> Upgrade:
+    stack = resolve(make_request(blueprint="web-service@2.0.0", target="aws"), catalog, sites)
+    return Upgrade(_at(stack, before), _at(stack, after), Diff(tuple(changes)))
+
+
+LOSES = Change("urn:pulumi:payments-dev::cloud-blueprints::aws:rds/instance:Instance::db", DB, "replace", stateful=True)
+DELETES = Change("urn:pulumi:payments-dev::cloud-blueprints::aws:rds/instance:Instance::db", DB, "delete", stateful=True)
+KEEPS = Change("urn:pulumi:payments-dev::cloud-blueprints::aws:rds/instance:Instance::db", DB, "update", stateful=True)
+STATELESS = Change("urn:pulumi:payments-dev::cloud-blueprints::aws:ec2/securityGroup:SecurityGroup::sg",
+                   "aws:ec2/securityGroup:SecurityGroup", "replace")
+
+
+# --- bp upgrade: check_allowed ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("change", [LOSES, DELETES], ids=["replace", "delete"])
+def test_force_never_waives_the_data_loss_refusal(catalog, sites, change):
+    up = _upgrade(catalog, sites, "web-service@2.0.0", "web-service@2.1.0", change)
+    for force in (False, True):
+        with pytest.raises(BadInput, match=r"payments-dev: web-service@2.0.0 -> web-service@2.1.0 loses data "
+                                           rf"\({change.action} urn:.*::db\); review it and pass --accept-data-loss"):
+            check_allowed(up, accept_data_loss=False, force=force)
+    check_allowed(up, accept_data_loss=True, force=False)
+
+
+def test_a_forced_downgrade_that_loses_data_is_still_refused(catalog, sites):
+    up = _upgrade(catalog, sites, "web-service@2.1.0", "web-service@2.0.0", LOSES)
+    with pytest.raises(BadInput, match="loses data"):
+        check_allowed(up, accept_data_loss=False, force=True)
+    with pytest.raises(BadInput, match=r"not an upgrade \(pass --force\)"):
+        check_allowed(up, accept_data_loss=True, force=False)
+    check_allowed(up, accept_data_loss=True, force=True)
+
+
+@pytest.mark.parametrize(("before", "after"), [("2.1.0", "2.0.0"), ("2.1.0", "2.1.0"), ("2.10.0", "2.9.0")])
+def test_a_downgrade_or_the_same_version_needs_force(catalog, sites, before, after):
+    up = _upgrade(catalog, sites, f"web-service@{before}", f"web-service@{after}", KEEPS)
+    with pytest.raises(BadInput, match=rf"--to: payments-dev is on web-service@{before}; moving to web-service@{after} "
+                                       r"is not an upgrade \(pass --force\)"):
+        check_allowed(up, accept_data_loss=True, force=False)
+    check_allowed(up, accept_data_loss=False, force=True)
+
+
+def test_an_upgrade_by_one_patch_or_across_ten_minors_needs_no_flag(catalog, sites):
+    for before, after in [("2.0.0", "2.0.1"), ("2.9.0", "2.10.0")]:
+        up = _upgrade(catalog, sites, f"web-service@{before}", f"web-service@{after}", KEEPS, STATELESS)
+        assert not up.data_losing, "an in-place update and a stateless replace lose nothing"
+        check_allowed(up, accept_data_loss=False, force=False)
+
+
+# --- fleet rollout: data-losing stacks stay out of the waves unless acknowledged ----------------------------------
+
+def _losing_for(names: set[str]):
+    """plan_upgrade as the engine would answer it, with a data-losing diff for the stacks in `names`."""
+    def plan_upgrade(repo, stack, to, catalog, sites, existing=()):
+        change = LOSES if stack.stack in names else KEEPS
+        return Upgrade(stack, _at(stack, to), Diff((change,)))
+    return plan_upgrade
+
+
+def test_a_rollout_holds_data_losing_stacks_without_accept_data_loss(fleet, catalog, sites, monkeypatch):  # noqa: F811
+    monkeypatch.setattr(rollout, "plan_upgrade", _losing_for({"delta-prod", "alpha-dev"}))
+    plan = plan_rollout(fleet, catalog, sites, blueprint="web-service", to="2.1.0")
+    in_waves = {s for w in plan.waves for s in w.stacks}
+    assert {"delta-prod", "alpha-dev"}.isdisjoint(in_waves), plan.waves
+    assert {h.stack: h.reason for h in plan.held} == {
+        "alpha-dev": f"data-losing (replace {DB}); acknowledge with --accept-data-loss",
+        "delta-prod": f"data-losing (replace {DB}); acknowledge with --accept-data-loss"}
+    assert in_waves == {"bravo-dev", "charlie-dev", "echo-prod", "foxtrot-prod"}
+    accepted = plan_rollout(fleet, catalog, sites, blueprint="web-service", to="2.1.0", accept_data_loss=True)
+    assert {s for w in accepted.waves for s in w.stacks} == in_waves | {"delta-prod", "alpha-dev"}
+    assert accepted.held == []
+
+
+def test_a_pinned_stack_is_held_even_with_accept_data_loss(fleet, catalog, sites, monkeypatch):  # noqa: F811
+    monkeypatch.setattr(rollout, "plan_upgrade", _losing_for(set()))
+    today = date(2026, 12, 5)
+    path = stack_files.stack_path(fleet, "echo-prod")
+    path.write_text(pinned_text(path, Pin(reason="quarter-end freeze", approver="lead@example.com", expires=today,
+                                          version="web-service@2.0.0")))
+    plan = plan_rollout(fleet, catalog, sites, blueprint="web-service", to="2.1.0", accept_data_loss=True, today=today)
+    assert [h.stack for h in plan.held] == ["echo-prod"], "a pin holds on its last day"
+    later = plan_rollout(fleet, catalog, sites, blueprint="web-service", to="2.1.0", today=today + timedelta(days=1))
+    assert later.held == [] and "echo-prod" in {s for w in later.waves for s in w.stacks}
+
+
+def test_an_env_outside_the_wave_list_is_held_not_dropped(fleet, catalog, sites, monkeypatch):  # noqa: F811
+    monkeypatch.setattr(rollout, "plan_upgrade", _losing_for(set()))
+    plan = plan_rollout(fleet, catalog, sites, blueprint="web-service", to="2.1.0", envs=("dev",))
+    assert {h.stack: h.reason for h in plan.held} == {
+        s: "env prod is not in the wave list" for s in ("delta-prod", "echo-prod", "foxtrot-prod")}
+    assert all(w.env == "dev" for w in plan.waves)
+
+
+def test_a_wave_outside_the_plan_is_refused_and_the_last_one_is_accepted(fleet, catalog, sites, monkeypatch):  # noqa: F811
+    plan = plan_rollout(fleet, catalog, sites, blueprint="web-service", to="2.1.0", envs=("dev",), canary_percent=0)
+    assert len(plan.waves) == 1
+    for number in (0, 2):
+        with pytest.raises(BadInput, match=rf"--wave: {number} is not a wave of this plan \(it has 1\)"):
+            apply_wave(fleet, plan, number)
+    assert len(apply_wave(fleet, plan, 1)) == 3
+
+
+def test_a_pin_holds_through_its_last_day():
+    today = date(2026, 12, 5)
+    pin = Pin(reason="freeze", approver="lead@example.com", expires=today, version="web-service@2.0.0")
+    assert pin.holds(today) and _pin_reason(pin, today) == f"pinned until {today} by lead@example.com: freeze"
+    assert not pin.holds(today + timedelta(days=1)) and _pin_reason(pin, today + timedelta(days=1)) is None
+    assert _pin_reason(None, today) is None
+
+
+# --- waves: a canary for every env that can spare one -------------------------------------------------------------
+
+def _members(n: int, dcs: int = 1, env: str = "prod") -> list[Member]:
+    return [Member(f"team{i:03d}-{env}", env, f"dc{i % dcs}") for i in range(n)]
+
+
+def test_a_small_env_still_gets_a_canary():
+    two = _members(2)
+    assert len(canary(two, 10)) == 1, "two stacks in one data center: one goes first"
+    waves = plan_waves(two, ("prod",), 10)
+    assert [(w.kind, len(w.stacks)) for w in waves] == [("canary", 1), ("rest", 1)]
+
+
+def test_the_canary_share_rounds_up_and_never_takes_a_whole_data_center():
+    assert len(canary(_members(11), 10)) == 2, "10% of 11 rounds up to 2"
+    assert len(canary(_members(10), 10)) == 1
+    assert len(canary(_members(20, dcs=4), 10)) == 2
+    assert len(canary(_members(3), 100)) == 2, "a canary leaves one stack of the data center for the rest"
+    assert canary(_members(1), 100) == [], "a lone stack cannot be its own canary"
+    assert canary(_members(5), 0) == [] and canary([], 50) == []
+
+
+def test_a_canary_spreads_over_data_centers_before_taking_a_second_from_one():
+    picked = canary(_members(12, dcs=3), 25)
+    assert len(picked) == 3 and len({m.data_center for m in picked}) == 3, picked
+
+
+def test_each_env_gets_its_own_canary_and_waves_are_numbered_in_order():
+    members = _members(4, dcs=2, env="dev") + _members(4, dcs=2, env="prod")
+    waves = plan_waves(members, ("dev", "prod"), 25)
+    assert [(w.number, w.env, w.kind) for w in waves] == [
+        (1, "dev", "canary"), (2, "dev", "rest"), (3, "prod", "canary"), (4, "prod", "rest")]
+    assert sum(len(w.stacks) for w in waves) == 8 and len({s for w in waves for s in w.stacks}) == 8
