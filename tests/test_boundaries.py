@@ -109,6 +109,33 @@ def test_an_ha_partner_is_never_in_the_data_center_it_already_has(catalog, sites
     assert all(v.region.name == first.region for v in verdicts if v.fits), "an HA partner left the region"
 
 
+@pytest.mark.parametrize("site", ["ny1", "ldn1", "sgp1"])
+def test_an_ha_partner_stays_in_the_first_placements_region_whichever_it_is(catalog, sites, site):
+    first = resolve(make_request(team="ha", env="prod", blueprint="vm-app", site=site, region=None, target="vsphere"),
+                    catalog, sites).primary
+    req = make_request(env="prod", blueprint="vm-app", region=first.region, target="vsphere")
+    verdicts = judge(req, "prod", catalog.get("vm-app").sizes["M"], sites, {}, chosen=[first])
+    elsewhere = [v for v in verdicts if v.region.name != first.region]
+    assert elsewhere and not any(v.fits for v in elsewhere), [(v.pool.name, v.reason) for v in elsewhere if v.fits]
+    assert {v.reason for v in elsewhere} == {f"HA partner must be in region {first.region}"}
+    assert any(v.fits for v in verdicts)
+
+
+def test_usage_starts_empty_and_adds_up():
+    assert Usage() == Usage(0, 0) and Usage().plus(3, 4) == Usage(3, 4) and Usage(1, 2).plus(3, 4) == Usage(4, 6)
+
+
+def test_usage_and_pool_use_are_values_that_cannot_change():
+    from dataclasses import FrozenInstanceError
+
+    from blueprints.capacity import PoolUse
+
+    for value, field in ((Usage(1, 2), "vcpu"), (PoolUse(1, 2), "used_vcpu")):
+        with pytest.raises(FrozenInstanceError):
+            setattr(value, field, 0)
+        assert hash(value) == hash(type(value)(1, 2))
+
+
 def test_the_capacity_report_counts_vcpu_as_vcpu_and_memory_as_memory(catalog, sites):
     bp = resolve(make_request(team="cap", **LDN1), catalog, sites)
     _, _, pool = sites.find_pool("ldn1-prod")
@@ -324,5 +351,7 @@ def test_an_ha_stack_with_no_second_data_center_is_refused_by_name(catalog, site
 
 
 def test_a_single_placement_that_fits_nowhere_is_refused_as_no_pool(catalog, sites):
-    with pytest.raises(BadInput, match=r"placement: no pool in site ldn1 for target vsphere, tier prod, zone hipaa"):
+    with pytest.raises(BadInput, match=r"placement: no pool in site ldn1 for target vsphere, tier prod, zone hipaa") as refused:
         resolve(make_request(team="nowhere", compliance_zone="hipaa", **LDN1), catalog, sites)
+    # No pool of the right kind was full, so none is named as rejected: the wrong kind is not worth listing.
+    assert "rejected" not in str(refused.value), refused.value
