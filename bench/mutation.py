@@ -6,10 +6,11 @@
     python -m bench.mutation --report              # rewrite bench/MUTATION.md from the sessions kept
 
 Mutants are made in a copy of the repository (.mutation/tree), never in the working tree, so editing and testing go on
-while it runs. Each module keeps its cosmic-ray session in .mutation/ (git-ignored); a session is made anew when the module or one of
-its test files changes, otherwise an unfinished one resumes, so a per-module time budget never loses work. The report,
-bench/MUTATION.md, counts killed, survived and timed-out mutants per module and lists every survivor; those known to be
-equivalent (no behaviour can tell them apart) are listed in bench/mutation_equivalent.toml with the reason.
+while it runs. Each module keeps its cosmic-ray session in .mutation/ (git-ignored): a session is made anew when the
+module changes, its survivors run again when one of its test files changes, and an unfinished one resumes, so a
+per-module time budget never loses work. The report, bench/MUTATION.md, counts killed, survived and timed-out mutants
+per module and lists every survivor; those known to be equivalent (no behaviour can tell them apart) are listed in
+bench/mutation_equivalent.toml with the reason.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import hashlib
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tomllib
@@ -46,8 +48,8 @@ class Tally:
     incompetent: int = 0
     skipped: int = 0
     pending: int = 0
-    survivors: list[tuple[int, str, str, str]] = field(default_factory=list)  # line, operator, source line, job id
-    equivalent: list[tuple[int, str, str, str]] = field(default_factory=list)  # line, operator, source line, reason
+    survivors: list[tuple[int, str, str, str]] = field(default_factory=list)  # line, operator, mutant line, job id
+    equivalent: list[tuple[int, str, str, str]] = field(default_factory=list)  # line, operator, mutant line, reason
 
     @property
     def score(self) -> float | None:
@@ -65,13 +67,13 @@ def targets() -> tuple[dict, dict[str, dict]]:
     return data["settings"], data["modules"]
 
 
-def fingerprint(module: str, tests: list[str]) -> str:
-    """What the session's results depend on: the module and its tests."""
-    digest = hashlib.sha256()
-    for path in [module, *tests]:
-        digest.update(path.encode())
-        digest.update((ROOT / path).read_bytes() if (ROOT / path).exists() else b"")
-    return digest.hexdigest()
+def digest(paths: list[str]) -> str:
+    """What a session's results depend on: these files' names and contents."""
+    h = hashlib.sha256()
+    for path in paths:
+        h.update(path.encode())
+        h.update((ROOT / path).read_bytes() if (ROOT / path).exists() else b"")
+    return h.hexdigest()
 
 
 def sync_tree() -> None:
@@ -108,22 +110,27 @@ def tests_pass(tests: list[str]) -> bool:
     return run.returncode == 0
 
 
-def prepare(module: str, tests: list[str], settings: dict, spec: dict) -> tuple[Path, Path]:
-    """The module's config and session, made anew when the module or its tests changed."""
+def prepare(module: str, tests: list[str], settings: dict, spec: dict, fresh: bool) -> tuple[Path, Path]:
+    """The module's config and session. A changed module gets a new session; changed tests re-run the survivors
+    only (a mutant killed stays killed while tests are added; pass --fresh after taking tests away)."""
     config, session, stamp = (WORK / f"{slug(module)}{ext}" for ext in (".toml", ".sqlite", ".sha256"))
     config.write_text(config_text(module, tests, settings, spec))
-    current = fingerprint(module, tests)
-    if not session.exists() or not stamp.exists() or stamp.read_text() != current:
+    current = [digest([module]), digest(tests)]
+    known = stamp.read_text().split() if stamp.exists() else []
+    if fresh or not session.exists() or known[:1] != current[:1]:
         session.unlink(missing_ok=True)
         init = cr("cosmic-ray", "init", str(config), str(session))
         if init.returncode != 0:
             raise SystemExit(f"{module}: cosmic-ray init failed: {init.stderr.strip().splitlines()[-1:]}")
         cr("cr-filter-operators", str(session), str(config))
-        stamp.write_text(current)
+    elif known[1:] != current[1:]:
+        with sqlite3.connect(session) as db:
+            db.execute("DELETE FROM work_results WHERE test_outcome = 'SURVIVED'")
+    stamp.write_text("\n".join(current) + "\n")
     return config, session
 
 
-def run_module(module: str, spec: dict, settings: dict) -> str:
+def run_module(module: str, spec: dict, settings: dict, fresh: bool = False) -> str:
     """Mutate one module within its budget; returns a line saying how it went."""
     tests = [t for t in spec["tests"] if (ROOT / t).exists()]
     if not tests:
@@ -131,7 +138,7 @@ def run_module(module: str, spec: dict, settings: dict) -> str:
     sync_tree()
     if not tests_pass(tests):
         return f"{module}: its tests fail unmutated, skipped"
-    config, session = prepare(module, tests, settings, spec)
+    config, session = prepare(module, tests, settings, spec, fresh)
     original = (TREE / module).read_bytes()
     budget = spec.get("budget_seconds", settings["budget_seconds"])
     try:
@@ -146,18 +153,23 @@ def run_module(module: str, spec: dict, settings: dict) -> str:
 
 
 def equivalents() -> dict[tuple[str, str, str], str]:
-    """(module, operator, stripped source line) -> why the mutant cannot change behaviour."""
+    """(module, operator, the mutated line, stripped) -> why the mutant cannot change behaviour."""
     if not EQUIVALENT.exists():
         return {}
-    return {(e["module"], e["operator"], e["line"].strip()): e["reason"]
+    return {(e["module"], e["operator"], e["mutant"].strip()): e["reason"]
             for e in tomllib.loads(EQUIVALENT.read_text()).get("equivalent", [])}
+
+
+def mutated_line(diff: str | None) -> str:
+    """The line a mutant puts in place of the original, from cosmic-ray's diff."""
+    added = [line[1:] for line in (diff or "").splitlines() if line.startswith("+") and not line.startswith("+++")]
+    return " / ".join(a.strip() for a in added)
 
 
 def tally(module: str, session: Path) -> Tally:
     from cosmic_ray.work_db import WorkDB, use_db
     from cosmic_ray.work_item import TestOutcome, WorkerOutcome
 
-    source = (ROOT / module).read_text().splitlines()
     known = equivalents()
     t = Tally(module)
     with use_db(str(session), WorkDB.Mode.open) as db:
@@ -166,8 +178,7 @@ def tally(module: str, session: Path) -> Tally:
         t.pending = sum(1 for item in db.work_items if item.job_id not in done)
         for item, result in db.completed_work_items:
             mutation = item.mutations[0]
-            line = mutation.start_pos[0]
-            text = source[line - 1].strip() if line <= len(source) else ""
+            line, mutant = mutation.start_pos[0], mutated_line(result.diff)
             if result.worker_outcome in (WorkerOutcome.SKIPPED, WorkerOutcome.NO_TEST):
                 t.skipped += 1
             elif result.test_outcome == TestOutcome.KILLED:
@@ -175,10 +186,10 @@ def tally(module: str, session: Path) -> Tally:
                 t.timed_out += result.output == "timeout"
             elif result.test_outcome == TestOutcome.INCOMPETENT:
                 t.incompetent += 1
-            elif (module, mutation.operator_name, text) in known:
-                t.equivalent.append((line, mutation.operator_name, text, known[(module, mutation.operator_name, text)]))
+            elif (module, mutation.operator_name, mutant) in known:
+                t.equivalent.append((line, mutation.operator_name, mutant, known[(module, mutation.operator_name, mutant)]))
             else:
-                t.survivors.append((line, mutation.operator_name, text, item.job_id))
+                t.survivors.append((line, mutation.operator_name, mutant, item.job_id))
     return t
 
 
@@ -195,9 +206,9 @@ def report(command: str) -> None:
         rows.append(f"| `{module}` | {t.total - t.skipped} | {t.killed} | {t.timed_out} | {len(t.survivors)} | "
                     f"{len(t.equivalent)} | {t.incompetent} | {t.pending} | {score} |")
         for line, op, text, job in t.survivors:
-            details.append(f"- `{module}:{line}` {op} — `{text}` (survived)")
+            details.append(f"- `{module}:{line}` {op} → `{text}` (survived)")
         for line, op, text, why in t.equivalent:
-            details.append(f"- `{module}:{line}` {op} — `{text}` (equivalent: {why})")
+            details.append(f"- `{module}:{line}` {op} → `{text}` (equivalent: {why})")
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     REPORT.write_text("\n".join([
         "# Mutation testing of the core",
@@ -233,6 +244,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("modules", nargs="*", help="module paths (default: every module of the targets file)")
     parser.add_argument("--changed", metavar="REF", help="only modules (or their tests) changed since REF")
     parser.add_argument("--report", action="store_true", help="only rewrite bench/MUTATION.md")
+    parser.add_argument("--fresh", action="store_true", help="start the modules' sessions anew")
     args = parser.parse_args(argv)
     settings, modules = targets()
     unknown = [m for m in args.modules if m not in modules]
@@ -242,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     chosen = args.modules or (changed_since(args.changed, modules) if args.changed else list(modules))
     if not args.report:
         for module in chosen:
-            print(run_module(module, modules[module], settings), flush=True)
+            print(run_module(module, modules[module], settings, args.fresh), flush=True)
     report("python -m bench.mutation " + " ".join(argv if argv is not None else sys.argv[1:]))
     return 0
 
