@@ -130,7 +130,7 @@ def prepare(module: str, tests: list[str], settings: dict, spec: dict, fresh: bo
     return config, session
 
 
-def run_module(module: str, spec: dict, settings: dict, fresh: bool = False) -> str:
+def run_module(module: str, spec: dict, settings: dict, fresh: bool = False, budget: int | None = None) -> str:
     """Mutate one module within its budget; returns a line saying how it went."""
     tests = [t for t in spec["tests"] if (ROOT / t).exists()]
     if not tests:
@@ -140,7 +140,7 @@ def run_module(module: str, spec: dict, settings: dict, fresh: bool = False) -> 
         return f"{module}: its tests fail unmutated, skipped"
     config, session = prepare(module, tests, settings, spec, fresh)
     original = (TREE / module).read_bytes()
-    budget = spec.get("budget_seconds", settings["budget_seconds"])
+    budget = budget or spec.get("budget_seconds", settings["budget_seconds"])
     try:
         # SIGINT lets cosmic-ray put the module back itself; the check below covers the case where it could not.
         subprocess.run(["timeout", "-s", "INT", "-k", "30", str(budget), str(BIN / "cosmic-ray"), "exec", str(config),
@@ -245,6 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--changed", metavar="REF", help="only modules (or their tests) changed since REF")
     parser.add_argument("--report", action="store_true", help="only rewrite bench/MUTATION.md")
     parser.add_argument("--fresh", action="store_true", help="start the modules' sessions anew")
+    parser.add_argument("--budget", type=int, metavar="SECONDS", help="time per module this run (default: the targets')")
     args = parser.parse_args(argv)
     settings, modules = targets()
     unknown = [m for m in args.modules if m not in modules]
@@ -254,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
     chosen = args.modules or (changed_since(args.changed, modules) if args.changed else list(modules))
     if not args.report:
         for module in chosen:
-            print(run_module(module, modules[module], settings, args.fresh), flush=True)
+            print(run_module(module, modules[module], settings, args.fresh, args.budget), flush=True)
     report("python -m bench.mutation " + " ".join(argv if argv is not None else sys.argv[1:]))
     return 0
 
