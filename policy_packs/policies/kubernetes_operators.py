@@ -42,7 +42,8 @@ def cnpg_backup(args, report, config) -> None:
 )
 def cnpg_tls(args, report, config) -> None:
     hba = ((args.props.get("spec") or {}).get("postgresql") or {}).get("pg_hba") or []
-    plain = [line for line in hba if str(line).split()[:1] == ["host"]]
+    # host matches TLS or not, hostnossl only plaintext, hostnogssenc anything not GSS-encrypted (plaintext too).
+    plain = [line for line in hba if str(line).split()[:1] in (["host"], ["hostnossl"], ["hostnogssenc"])]
     if plain:
         report(f"pg_hba admits clients without TLS: {plain}")
 
