@@ -8,7 +8,7 @@ import json
 import pytest
 
 from tests.policy.support import TAGS, capture, k8s, res
-from tests.policy.test_policies import (BUCKET, CONTAINER, DENY_ALL, MSK_OK, RDS_OK, REDIS_OK, bucket_setting,
+from tests.policy.test_policies import (BUCKET, CONTAINER, DENY_ALL, EKS_OK, MSK_OK, RDS_OK, REDIS_OK, bucket_setting,
                                         deployment, merged, namespace)
 
 AWS_KEY = "arn:aws:kms:us-east-1:111122223333:alias/aws/{}"
@@ -16,6 +16,23 @@ CUSTOMER_KEY = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1
 SC = CONTAINER["securityContext"]
 NP = ("NetworkPolicy", "networking.k8s.io/v1")
 PAB = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"]
+
+
+PORT_GROUP = "vsphere:index/distributedPortGroup:DistributedPortGroup"
+RESOURCE_POOL = "vsphere:index/resourcePool:ResourcePool"
+
+
+def eks(vpc: dict):
+    return res("aws:eks/cluster:Cluster", "c", merged(EKS_OK, vpcConfig=vpc))
+
+
+def cnpg(hba: list[str]):
+    return k8s("Cluster", "postgresql.cnpg.io/v1", "pg", {"instances": 3, "postgresql": {"pg_hba": hba}})
+
+
+def strimzi(listeners: list[dict], authorization: dict | None = {"type": "simple"}):  # noqa: B006 (never mutated)
+    kafka = {"listeners": listeners, **({"authorization": authorization} if authorization else {})}
+    return k8s("Kafka", "kafka.strimzi.io/v1beta2", "kafka", {"kafka": kafka})
 
 
 def sse(algorithm: str, key: str | None) -> dict:
@@ -151,6 +168,46 @@ MUST_FAIL = {
         ("Postgres to ::/0", sg({"protocol": "tcp", "fromPort": 5432, "toPort": 5432, "ipv6CidrBlocks": ["::/0"]})),
         ("a closed rule beside an open one", sg(rule(443, 443, "10.0.0.0/8"), rule(6379, 6379))),
     ],
+    "aws-eks-cluster-public-cidrs": [
+        ("two halves that make the whole internet", eks({"endpointPublicAccess": True,
+                                                          "publicAccessCidrs": ["0.0.0.0/1", "128.0.0.0/1"]})),
+        ("a named CIDR beside 0.0.0.0/0", eks({"endpointPublicAccess": True,
+                                               "publicAccessCidrs": ["198.51.100.0/24", "0.0.0.0/0"]})),
+        ("public access left to its default", eks({"publicAccessCidrs": []})),
+    ],
+    "aws-eks-cluster-private-endpoint": [
+        ("private on, public left to its default (on)", eks({"endpointPrivateAccess": True})),
+    ],
+    "aws-eks-cluster-secrets-encryption": [
+        ("a key, but for config maps", res("aws:eks/cluster:Cluster", "c", merged(EKS_OK, encryptionConfig={
+            "resources": ["configmaps"], "provider": {"keyArn": CUSTOMER_KEY}}))),
+    ],
+    "kubernetes-cnpg-cluster-tls-only": [
+        (f"a {kind} line beside hostssl ones", cnpg(["hostssl all all 10.0.0.0/8 scram-sha-256",
+                                                     f"{kind} all all 10.0.0.0/8 scram-sha-256"]))
+        for kind in ("host", "hostnossl", "hostnogssenc")
+    ],
+    "kubernetes-strimzi-kafka-listener-tls": [
+        ("a TLS listener and a plain one", strimzi([{"name": "tls", "tls": True, "authentication": {"type": "tls"}},
+                                                    {"name": "plain", "tls": False, "authentication": {"type": "scram-sha-512"}}])),
+        ("TLS without client authentication", strimzi([{"name": "tls", "tls": True}])),
+        ("TLS and authentication but no authorization", strimzi([{"name": "tls", "tls": True, "authentication": {"type": "tls"}}],
+                                                                authorization=None)),
+    ],
+    "kubernetes-operator-resource-replicas-by-tier": [
+        ("two prod instances", k8s("Cluster", "postgresql.cnpg.io/v1", "pg", {"instances": 2})),
+        ("a prod node pool with no replica count", k8s("KafkaNodePool", "kafka.strimzi.io/v1beta2", "brokers", {})),
+    ],
+    "vsphere-network-portgroup-security-policy": [
+        ("two of three false, promiscuous left to the switch", res(PORT_GROUP, "pg", {"allowForgedTransmits": False,
+                                                                                       "allowMacChanges": False})),
+        ("all three false but ports may override", res(PORT_GROUP, "pg", {**dict.fromkeys(
+            ["allowPromiscuous", "allowForgedTransmits", "allowMacChanges"], False), "securityPolicyOverrideAllowed": "true"})),
+    ],
+    "vsphere-compute-resourcepool-limits": [
+        ("a CPU limit of 0", res(RESOURCE_POOL, "rp", {"cpuLimit": 0, "memoryLimit": 4096})),
+        ("a CPU limit and no memory limit", res(RESOURCE_POOL, "rp", {"cpuLimit": 1000})),
+    ],
 }
 
 # policy -> [(why it might look wrong, resources)]: each just inside the rule, which it must pass.
@@ -172,6 +229,19 @@ MUST_PASS = {
         ("non-root from the pod, a user id from the container",
          deployment(merged(CONTAINER, securityContext={k: v for k, v in SC.items() if k != "runAsNonRoot"} | {"runAsUser": 1000}),
                     securityContext={"runAsNonRoot": True})),
+    ],
+    "aws-eks-cluster-public-cidrs": [
+        ("two named halves of private space", eks({"endpointPublicAccess": True,
+                                                   "publicAccessCidrs": ["198.51.100.0/25", "198.51.100.128/25"]})),
+    ],
+    "kubernetes-cnpg-cluster-tls-only": [
+        ("hostssl and local lines only", cnpg(["local all postgres peer", "hostssl all all 10.0.0.0/8 scram-sha-256"])),
+    ],
+    "kubernetes-operator-resource-replicas-by-tier": [
+        ("exactly three prod instances", k8s("Cluster", "postgresql.cnpg.io/v1", "pg", {"instances": 3})),
+    ],
+    "vsphere-compute-resourcepool-limits": [
+        ("the smallest limits", res(RESOURCE_POOL, "rp", {"cpuLimit": 1, "memoryLimit": 1})),
     ],
     "kubernetes-pod-container-image-pinned": [
         ("a registry port and a fixed tag", deployment(merged(CONTAINER, image="registry.example:5000/app:1.4.2"))),
