@@ -8,7 +8,7 @@ from ipaddress import IPv4Network
 
 import pytest
 
-from blueprints.allocation_index import Allocation, AllocationIndex, _first_fit
+from blueprints.allocation_index import Allocation, AllocationIndex, Availability, _first_fit
 from blueprints.capacity import pool_use
 from blueprints.errors import BadInput
 from blueprints.pool_choice import Usage, judge
@@ -188,6 +188,9 @@ def test_first_fit_at_the_exact_edges():
     assert _first_fit([(64, 100)], 64, 127, 16) == 112
     assert _first_fit([(100, 100)], 64, 127, 16) == 64
     assert _first_fit([], 64, 127, 64) == 64
+    # A span on the block's very last address still overlaps it.
+    assert _first_fit([(15, 15)], 0, 31, 16) == 16
+    assert _first_fit([(0, 0)], 0, 31, 16) == 16
 
 
 def test_a_network_elsewhere_in_the_index_is_not_handed_out_again(catalog, sites):
@@ -201,6 +204,31 @@ def test_a_network_elsewhere_in_the_index_is_not_handed_out_again(catalog, sites
     # The first stack, re-placed, sees its own network as free and keeps it.
     again = index.seen_by(a.stack)
     assert again.free_cidr(sites.find_pool("ldn1-prod")[2], 26) == a.primary.network.cidr
+
+
+def test_a_fleet_of_more_networks_than_small_ints_are_cached_for(catalog, sites):
+    """300 networks in ldn1-prod: the index is walked past position 256 both inside and beyond the supernet."""
+    template = resolve(make_request(team="tpl", **LDN1), catalog, sites)
+    base = sites.find_pool("ldn1-prod")[2].supernets[0]
+    blocks = list(base.subnets(new_prefix=26))
+    index = AllocationIndex([_holder(template, [_on(template, "gone", str(b), None) for b in blocks[:300]])])
+    free = index.seen_by("me-dev")
+    assert free.free_cidr(sites.find_pool("ldn1-prod")[2], 26) == blocks[300]
+    pci = sites.find_pool("ldn1-pci")[2]
+    assert free.free_cidr(pci, 26) == next(pci.supernets[0].subnets(new_prefix=26))
+
+
+def test_a_vlan_the_stack_holds_on_another_switch_does_not_free_it_on_this_one(catalog, sites):
+    template = resolve(make_request(team="tpl", **LDN1), catalog, sites)
+    pool = sites.find_pool("ldn1-prod")[2]
+    switch = f"{template.primary.vsphere.vcenter}/{template.primary.vsphere.distributed_switch}"
+    first = pool.vlans.first
+    index = AllocationIndex([_holder(template, [_on(template, "gone", "192.168.0.0/26", first)])])
+    own = [Allocation("me-dev", "elsewhere", None, first, 1, 1, "vc-other/dvs")]
+    free = Availability(index, "me-dev", own)
+    assert free.free_vlan(pool, switch) == first + 1, "VLAN held by another stack on this switch handed out"
+    mine = Availability(index, "me-dev", [Allocation("me-dev", "ldn1-prod", None, first + 1, 1, 1, switch)])
+    assert mine.free_vlan(pool, switch) == first + 1, "the stack's own VLAN on this switch is free for it"
 
 
 def test_the_last_vlan_of_a_range_is_handed_out(sites):
@@ -348,6 +376,14 @@ def test_an_ha_stack_with_no_second_data_center_is_refused_by_name(catalog, site
         resolve(request, catalog, sites, trace=trace)
     # One round of verdicts per placement tried: the first placed, the second found nothing and placement stopped.
     assert [v.placement for v in trace] == [0] * len(list(sites.pools())) + [1] * len(list(sites.pools()))
+
+
+def test_placement_stops_at_the_first_placement_that_finds_nothing(catalog, sites):
+    request = make_request(team="nowhere", compliance_zone="hipaa", parameters={"ha": True}, **LDN1)
+    trace: list = []
+    with pytest.raises(BadInput, match=r"placement: no 2 data centers in site ldn1"):
+        resolve(request, catalog, sites, trace=trace)
+    assert [v.placement for v in trace] == [0] * len(list(sites.pools())), "a second round was judged"
 
 
 def test_a_single_placement_that_fits_nowhere_is_refused_as_no_pool(catalog, sites):
