@@ -136,6 +136,15 @@ def test_usage_and_pool_use_are_values_that_cannot_change():
         assert hash(value) == hash(type(value)(1, 2))
 
 
+def test_a_verdict_cannot_be_changed_after_judging(catalog, sites):
+    """The trace `bp new --explain` prints is what placement decided: settle() replaces verdicts, never edits them."""
+    from dataclasses import FrozenInstanceError
+
+    verdict = _verdict(catalog, sites, "ldn1-prod", {})
+    with pytest.raises(FrozenInstanceError):
+        verdict.fits = False
+
+
 def test_the_capacity_report_counts_vcpu_as_vcpu_and_memory_as_memory(catalog, sites):
     bp = resolve(make_request(team="cap", **LDN1), catalog, sites)
     _, _, pool = sites.find_pool("ldn1-prod")
