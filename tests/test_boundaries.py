@@ -400,3 +400,52 @@ def test_a_single_placement_that_fits_nowhere_is_refused_as_no_pool(catalog, sit
         resolve(make_request(team="nowhere", compliance_zone="hipaa", **LDN1), catalog, sites)
     # No pool of the right kind was full, so none is named as rejected: the wrong kind is not worth listing.
     assert "rejected" not in str(refused.value), refused.value
+
+
+# --- the exemptions file: only the default one may be missing ----------------------------------------------------
+
+def test_only_the_default_exemptions_file_may_be_missing(tmp_path, monkeypatch):
+    from policy_packs import exemptions as ex
+
+    monkeypatch.delenv(ex.ENV, raising=False)
+    monkeypatch.setattr(ex, "DEFAULT_FILE", tmp_path / "absent-default.yaml")
+    assert ex.load() == [] and ex.load(tmp_path / "absent-default.yaml") == []
+    with pytest.raises(BadInput, match=r"absent\.yaml: no such exemptions file"):
+        ex.load(tmp_path / "absent.yaml")
+    present = tmp_path / "present.yaml"
+    present.write_text("exemptions:\n  - {policy: p, stack: s, resource: r, reason: a long enough reason,\n"
+                       "     approver: a@example.com, ticket: T-1, expires: 2030-01-01}\n")
+    monkeypatch.setattr(ex, "DEFAULT_FILE", present)
+    (loaded,) = ex.load()
+    assert (loaded.policy, loaded.line) == ("p", 2)
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("")
+    assert ex.load(empty) == []
+
+
+def test_an_exemption_constructed_in_code_has_no_line_and_every_name_needs_a_character():
+    from pydantic import ValidationError
+
+    ex = _exemption(dt.date(2030, 1, 1), policy="p", stack="s", resource="r")
+    assert (ex.policy, ex.stack, ex.resource, ex.line) == ("p", "s", "r", 0)
+    for field in ("policy", "stack", "resource"):
+        with pytest.raises(ValidationError, match=rf"{field}\n  String should have at least 1 character"):
+            _exemption(dt.date(2030, 1, 1), **{field: ""})
+
+
+def test_an_exact_stack_name_covers_only_that_stack():
+    ex = _exemption(dt.date(2030, 1, 1), stack="shop-prod")
+    assert ex.covers("aws-s3-bucket-encryption", URN)
+    assert not ex.covers("aws-s3-bucket-encryption", URN.replace("shop-prod", "shop-prod2"))
+
+
+def test_exempted_violations_are_recorded_with_sorted_keys():
+    from policy_packs.exemptions import decode_exempt, encode_exempt
+
+    ex = _exemption(dt.date(2030, 1, 1))
+    reason = encode_exempt([(URN, ex, "not encrypted")])
+    assert reason == ('exempt [{"exemption": "RISK-1:aws-s3-bucket-encryption", "message": "not encrypted", '
+                      f'"urn": "{URN}"}}]')
+    assert decode_exempt(reason) == [{"urn": URN, "exemption": "RISK-1:aws-s3-bucket-encryption",
+                                      "message": "not encrypted"}]
+    assert decode_exempt("not a prod resource") is None
