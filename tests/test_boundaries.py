@@ -287,6 +287,72 @@ def test_a_restamp_that_exactly_fills_its_pool_is_kept_and_one_over_is_refused(c
         kept_placements(bigger, entry, sites, index.seen_by(dev.stack), dev, 1)
 
 
+def _restamp(catalog, sites, previous, **request):
+    fields = dict(team=previous.request.team, env=previous.request.env, blueprint=previous.request.blueprint,
+                  target=previous.primary.target, site=None, region=previous.primary.region,
+                  parameters=dict(previous.request.parameters))
+    req = make_request(**{**fields, **request})
+    entry = catalog.get(req.blueprint)
+    wanted = 2 if req.parameters.get("ha") else 1
+    return kept_placements(req, entry, sites, AllocationIndex([previous]).seen_by(previous.stack), previous, wanted)
+
+
+def _stamped(catalog, sites, **request):
+    fields = dict(team="keep", env="dev", blueprint="vm-app", target="vsphere", region=None, site="ldn1")
+    return resolve(make_request(**{**fields, **request}), catalog, sites)
+
+
+@pytest.mark.parametrize(("have", "ask"), [("vsphere", "aws"), ("aws", "vsphere")])
+def test_a_restamp_to_another_target_is_refused_either_way(catalog, sites, have, ask):
+    previous = _stamped(catalog, sites, blueprint="k8s-cluster", target=have, site=None, region="emea")
+    with pytest.raises(BadInput, match=rf"--target: keep-dev runs on {have}, not {ask}; pass --move-network"):
+        _restamp(catalog, sites, previous, target=ask)
+    assert _restamp(catalog, sites, previous)[0].pool == previous.primary.pool
+
+
+@pytest.mark.parametrize(("have", "ask"), [("ldn1", "fra1"), ("ldn1", "ldn2"), ("fra1", "ldn1")])
+def test_a_restamp_to_another_site_is_refused_either_way(catalog, sites, have, ask):
+    previous = _stamped(catalog, sites, site=have)
+    with pytest.raises(BadInput, match=rf"--site: keep-dev is placed in {have}, not {ask}; pass --move-network"):
+        _restamp(catalog, sites, previous, site=ask, region=None)
+    assert _restamp(catalog, sites, previous, site=have, region=None)[0].data_center == have
+
+
+@pytest.mark.parametrize(("have", "ask"), [("ny1", "emea"), ("ldn1", "amer"), ("ldn1", "apac")])
+def test_a_restamp_to_another_region_is_refused_either_way(catalog, sites, have, ask):
+    previous = _stamped(catalog, sites, site=have)
+    with pytest.raises(BadInput, match=rf"--region: keep-dev is placed in {previous.primary.region}, not {ask}"):
+        _restamp(catalog, sites, previous, region=ask)
+    assert _restamp(catalog, sites, previous, region=previous.primary.region)[0].region == previous.primary.region
+
+
+@pytest.mark.parametrize(("have", "ask"), [(False, True), (True, False)])
+def test_a_restamp_that_changes_ha_is_refused_either_way(catalog, sites, have, ask):
+    previous = _stamped(catalog, sites, site=None, region="emea", parameters={"ha": have})
+    n, m = (2, 1) if have else (1, 2)
+    with pytest.raises(BadInput, match=rf"--param ha: changes keep-dev from {n} to {m} placements"):
+        _restamp(catalog, sites, previous, parameters={"ha": ask})
+
+
+def test_a_restamp_from_prod_to_nonprod_does_not_keep_a_prod_pool(catalog, sites):
+    prod = _stamped(catalog, sites, env="prod")
+    forged = prod.model_copy(update={"request": prod.request.model_copy(update={"env": "dev"})})  # same stack name
+    with pytest.raises(BadInput, match=r"pool ldn1-prod is not certified for general \(nonprod\)"):
+        _restamp(catalog, sites, forged)
+
+
+@pytest.mark.parametrize(("have", "ask", "wants", "holds"), [
+    ("vm-app", "k8s-cluster", "a /24 network", r"10\.\S+/26"),
+    ("k8s-cluster", "vm-app", "a /26 network", r"10\.\S+/24"),
+    ("vm-app", "web-service", "no network", r"10\.\S+/26"),
+    ("web-service", "vm-app", "a /26 network", "none"),
+])
+def test_a_restamp_to_a_blueprint_that_needs_another_network_is_refused(catalog, sites, have, ask, wants, holds):
+    previous = _stamped(catalog, sites, blueprint=have)
+    with pytest.raises(BadInput, match=rf"--blueprint: {ask}@\S+ needs {wants}, keep-dev holds {holds}; pass --move-network"):
+        _restamp(catalog, sites, previous, blueprint=ask)
+
+
 # --- exemptions: the last day counts, an active one always wins -------------------------------------------------
 
 URN = "urn:pulumi:shop-prod::cloud-blueprints::aws:s3/bucket:Bucket::logs"
