@@ -515,3 +515,21 @@ def test_exempted_violations_are_recorded_with_sorted_keys():
     assert decode_exempt(reason) == [{"urn": URN, "exemption": "RISK-1:aws-s3-bucket-encryption",
                                       "message": "not encrypted"}]
     assert decode_exempt("not a prod resource") is None
+
+
+def test_an_exemption_names_exactly_one_policy():
+    ex = _exemption(dt.date(2030, 1, 1), policy="m-policy")
+    assert ex.covers("m-policy", URN)
+    assert not ex.covers("a-policy", URN) and not ex.covers("z-policy", URN), "a policy sorting before or after"
+
+
+def test_an_exemption_reason_needs_ten_characters_and_the_record_is_frozen():
+    from pydantic import ValidationError
+
+    assert _exemption(dt.date(2030, 1, 1), reason="0123456789").reason == "0123456789"
+    with pytest.raises(ValidationError, match=r"reason\n  String should have at least 10 characters"):
+        _exemption(dt.date(2030, 1, 1), reason="012345678")
+    ex = _exemption(dt.date(2030, 1, 1))
+    with pytest.raises(ValidationError, match="frozen"):
+        ex.expires = dt.date(2099, 1, 1)
+    assert "line" not in ex.model_dump(), "the line is where the entry was read, not part of the exemption"
