@@ -170,3 +170,20 @@ def test_each_env_gets_its_own_canary_and_waves_are_numbered_in_order():
     assert [(w.number, w.env, w.kind) for w in waves] == [
         (1, "dev", "canary"), (2, "dev", "rest"), (3, "prod", "canary"), (4, "prod", "rest")]
     assert sum(len(w.stacks) for w in waves) == 8 and len({s for w in waves for s in w.stacks}) == 8
+
+
+def test_the_canary_share_is_a_percentage_rounded_up_at_its_edge():
+    # 1% of 101 is 1.01: two stacks go first, not one.
+    assert len(canary(_members(101, dcs=3), 1)) == 2
+    assert len(canary(_members(100, dcs=3), 1)) == 1
+
+
+def test_a_member_and_a_wave_cannot_be_changed():
+    from dataclasses import FrozenInstanceError
+
+    member = _members(1)[0]
+    with pytest.raises(FrozenInstanceError):
+        member.env = "dev"
+    wave = plan_waves(_members(2), ("prod",), 50)[0]
+    with pytest.raises(FrozenInstanceError):
+        wave.kind = "rest"
