@@ -187,3 +187,44 @@ def test_a_member_and_a_wave_cannot_be_changed():
     wave = plan_waves(_members(2), ("prod",), 50)[0]
     with pytest.raises(FrozenInstanceError):
         wave.kind = "rest"
+
+
+# --- the rollout plan's shape: its target, its counts, its JSON ---------------------------------------------------
+
+@pytest.mark.parametrize(("to", "match"), [
+    ("9.9.9", "'web-service' has no version 9.9.9"), ("web-service@9.9.9", "'web-service' has no version 9.9.9"),
+    ("vm-app@1.0.0", "--to: 'vm-app@1.0.0' is not a version of web-service"),
+    ("web-service@", "--to: 'web-service@' is not a version of web-service"),
+    ("not a version", "--to: 'not a version' is not a version of web-service"),
+])
+def test_a_rollout_target_that_is_not_a_version_of_the_blueprint_is_refused(fleet, catalog, sites, to, match):  # noqa: F811
+    with pytest.raises(BadInput, match=match):
+        plan_rollout(fleet, catalog, sites, blueprint="web-service", to=to)
+
+
+def test_a_rollout_counts_each_waves_changes_and_says_so_in_json(fleet, catalog, sites, monkeypatch):  # noqa: F811
+    monkeypatch.setattr(rollout, "plan_upgrade", _losing_for({"alpha-dev"}))
+    plan = plan_rollout(fleet, catalog, sites, blueprint="web-service", to="web-service@2.1.0", envs=("dev",),
+                        canary_percent=0, accept_data_loss=True)
+    assert plan.target_ref == "web-service@2.1.0" and plan.to == "2.1.0"
+    (wave,) = plan.waves
+    assert plan.wave_counts(wave) == {"create": 0, "update": 2, "replace": 1, "delete": 0}
+    out = plan.to_json()
+    assert out["blueprint"] == "web-service" and out["to"] == "2.1.0"
+    assert [h["stack"] for h in out["held"]] == ["delta-prod", "echo-prod", "foxtrot-prod"]
+    (w,) = out["waves"]
+    assert (w["wave"], w["env"], w["kind"], w["applied"]) == (1, "dev", "rest", False)
+    assert {s["stack"]: (s["from"], s["counts"]["replace"]) for s in w["stacks"]} == {
+        "alpha-dev": ("web-service@2.0.0", 1), "bravo-dev": ("web-service@2.0.0", 0), "charlie-dev": ("web-service@2.0.0", 0)}
+
+
+def test_a_stack_already_on_the_target_counts_as_applied_and_is_not_rewritten(fleet, catalog, sites, monkeypatch):  # noqa: F811
+    monkeypatch.setattr(rollout, "plan_upgrade", _losing_for(set()))
+    plan = plan_rollout(fleet, catalog, sites, blueprint="web-service", to="2.1.0", envs=("dev",), canary_percent=0)
+    apply_wave(fleet, plan, 1)
+    again = plan_rollout(fleet, catalog, sites, blueprint="web-service", to="2.1.0", envs=("dev",), canary_percent=0)
+    assert again.done == {"alpha-dev", "bravo-dev", "charlie-dev"} and again.upgrades.keys() == set()
+    assert again.applied(again.waves[0]) and again.wave_counts(again.waves[0]) == dict.fromkeys(
+        ("create", "update", "replace", "delete"), 0)
+    assert {s["from"] for s in again.to_json()["waves"][0]["stacks"]} == {"web-service@2.1.0"}
+    assert apply_wave(fleet, again, 1) == []
