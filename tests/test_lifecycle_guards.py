@@ -228,3 +228,40 @@ def test_a_stack_already_on_the_target_counts_as_applied_and_is_not_rewritten(fl
         ("create", "update", "replace", "delete"), 0)
     assert {s["from"] for s in again.to_json()["waves"][0]["stacks"]} == {"web-service@2.1.0"}
     assert apply_wave(fleet, again, 1) == []
+
+
+# --- bp upgrade: the target, the JSON, all files or none -----------------------------------------------------------
+
+def test_a_bare_upgrade_target_is_a_version_of_the_stacks_own_blueprint(catalog, sites):
+    from lifecycle.upgrade import target_version
+
+    stack = resolve(make_request(blueprint="web-service@2.0.0", target="aws"), catalog, sites)
+    assert target_version(stack, "2.1.0") == "web-service@2.1.0"
+    assert target_version(stack, "k8s-cluster@1.1.0") == "k8s-cluster@1.1.0"
+
+
+def test_an_upgrade_says_what_it_does_in_json(catalog, sites):
+    up = _upgrade(catalog, sites, "web-service@2.0.0", "web-service@2.1.0", LOSES, STATELESS)
+    out = up.to_json()
+    assert (up.stack, out["stack"], out["from"], out["to"]) == ("payments-dev", "payments-dev", "web-service@2.0.0",
+                                                                "web-service@2.1.0")
+    assert out["data_losing"] is True and out["counts"]["replace"] == 2
+    assert [c["data_losing"] for c in out["changes"]] == [True, False]
+
+
+def test_upgrades_are_written_all_or_none(fleet, catalog, sites, monkeypatch):  # noqa: F811
+    from lifecycle.upgrade import write_upgrades
+
+    stacks = {s.stack: s for s in stack_files.read_all(fleet)}
+    ups = [Upgrade(stacks[n], _at(stacks[n], "web-service@2.1.0"), Diff(())) for n in ("alpha-dev", "bravo-dev")]
+    before = {n: stack_files.stack_path(fleet, n).read_text() for n in stacks}
+    stack_files.stack_path(fleet, "bravo-dev").write_text("not: [a stack file\n")
+    broken = stack_files.stack_path(fleet, "bravo-dev").read_text()
+    with pytest.raises(BadInput):
+        write_upgrades(fleet, ups)
+    assert stack_files.stack_path(fleet, "alpha-dev").read_text() == before["alpha-dev"], "a file was written"
+    assert stack_files.stack_path(fleet, "bravo-dev").read_text() == broken
+    stack_files.stack_path(fleet, "bravo-dev").write_text(before["bravo-dev"])
+    written = write_upgrades(fleet, ups)
+    assert written == [stack_files.stack_path(fleet, n) for n in ("alpha-dev", "bravo-dev")]
+    assert {stack_files.read_stack(p).blueprint_ref for p in written} == {"web-service@2.1.0"}
