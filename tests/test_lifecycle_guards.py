@@ -176,6 +176,8 @@ def test_the_canary_share_is_a_percentage_rounded_up_at_its_edge():
     # 1% of 101 is 1.01: two stacks go first, not one.
     assert len(canary(_members(101, dcs=3), 1)) == 2
     assert len(canary(_members(100, dcs=3), 1)) == 1
+    # A fleet-sized env: the quota holds past small numbers too.
+    assert len(canary(_members(3000, dcs=30), 10)) == 300
 
 
 def test_a_member_and_a_wave_cannot_be_changed():
