@@ -60,6 +60,16 @@ def test_a_forced_downgrade_that_loses_data_is_still_refused(catalog, sites):
     check_allowed(up, accept_data_loss=True, force=True)
 
 
+def test_the_two_flags_can_only_be_named_so_they_cannot_be_swapped(catalog, sites):
+    from dataclasses import FrozenInstanceError
+
+    up = _upgrade(catalog, sites, "web-service@2.0.0", "web-service@2.1.0", LOSES)
+    with pytest.raises(TypeError):
+        check_allowed(up, True, False)  # which of the two would True be?
+    with pytest.raises(FrozenInstanceError):
+        up.diff = Diff(())  # what was reviewed is what is written
+
+
 @pytest.mark.parametrize(("before", "after"), [("2.1.0", "2.0.0"), ("2.1.0", "2.1.0"), ("2.10.0", "2.9.0")])
 def test_a_downgrade_or_the_same_version_needs_force(catalog, sites, before, after):
     up = _upgrade(catalog, sites, f"web-service@{before}", f"web-service@{after}", KEEPS)
