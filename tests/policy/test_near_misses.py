@@ -74,6 +74,8 @@ MUST_FAIL = {
             CONTAINER, securityContext={**SC, "capabilities": {"drop": ["ALL"], "add": ["NET_BIND_SERVICE", "SYS_ADMIN"]}}))),
         ("drops every capability by name but not ALL", deployment(merged(
             CONTAINER, securityContext={**SC, "capabilities": {"drop": ["NET_RAW", "SYS_ADMIN"]}}))),
+        ("drops ALL and adds back one sorting before NET_BIND_SERVICE", deployment(merged(
+            CONTAINER, securityContext={**SC, "capabilities": {"drop": ["ALL"], "add": ["AUDIT_WRITE"]}}))),
     ],
     "kubernetes-pod-container-privilege-escalation": [
         ("allowPrivilegeEscalation left out", deployment(merged(
@@ -84,6 +86,8 @@ MUST_FAIL = {
         ("requests instead of limits", deployment(merged(CONTAINER, resources={"requests": {"cpu": "1", "memory": "1Gi"}}))),
     ],
     "kubernetes-pod-container-image-pinned": [
+        ("a CloudNativePG cluster on latest", k8s("Cluster", "postgresql.cnpg.io/v1", "pg", {
+            "instances": 3, "imageName": "ghcr.io/cloudnative-pg/postgresql:latest"})),
         ("a registry port looks like a tag", deployment(merged(CONTAINER, image="registry.example:5000/app"))),
         ("latest after a registry port", deployment(merged(CONTAINER, image="registry.example:5000/app:latest"))),
     ],
@@ -245,7 +249,13 @@ MUST_PASS = {
     "vsphere-compute-resourcepool-limits": [
         ("the smallest limits", res(RESOURCE_POOL, "rp", {"cpuLimit": 1, "memoryLimit": 1})),
     ],
+    "kubernetes-pod-container-drop-capabilities": [
+        ("drops ALL and adds back only NET_BIND_SERVICE", deployment(merged(
+            CONTAINER, securityContext={**SC, "capabilities": {"drop": ["ALL"], "add": ["NET_BIND_SERVICE"]}}))),
+    ],
     "kubernetes-pod-container-image-pinned": [
+        ("a CloudNativePG cluster on a fixed tag", k8s("Cluster", "postgresql.cnpg.io/v1", "pg", {
+            "instances": 3, "imageName": "ghcr.io/cloudnative-pg/postgresql:17.2"})),
         ("a registry port and a fixed tag", deployment(merged(CONTAINER, image="registry.example:5000/app:1.4.2"))),
         ("latest pinned by digest", deployment(merged(CONTAINER, image="registry.example/app:latest@sha256:" + "a" * 64))),
     ],
