@@ -138,6 +138,8 @@ MUST_FAIL = {
     "aws-s3-bucket-tls-only": [
         ("a Deny on SecureTransport true", [BUCKET, bucket_setting("BucketPolicy", tls_policy(
             {"Effect": "Deny", "Action": "s3:*", "Principal": "*", "Condition": {"Bool": {"aws:SecureTransport": "true"}}}))]),
+        ("a Deny on SecureTransport '0', which IAM does not read as false", [BUCKET, bucket_setting("BucketPolicy", tls_policy(
+            {"Effect": "Deny", "Action": "s3:*", "Principal": "*", "Condition": {"Bool": {"aws:SecureTransport": "0"}}}))]),
         ("an Allow on SecureTransport false", [BUCKET, bucket_setting("BucketPolicy", tls_policy(
             {"Effect": "Allow", "Action": "s3:*", "Principal": "*", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}))]),
     ],
