@@ -135,6 +135,12 @@ MUST_FAIL = {
         ("all four on a block for another bucket", [BUCKET, res("aws:s3/bucket:Bucket", "other", {"tags": TAGS}),
                                                     bucket_setting("BucketPublicAccessBlock", dict.fromkeys(PAB, True))]),
     ],
+    "aws-s3-bucket-versioning": [
+        ("versioning configured but Suspended", [BUCKET, bucket_setting(
+            "BucketVersioning", {"versioningConfiguration": {"status": "Suspended"}})]),
+        ("versioning configured but Disabled", [BUCKET, bucket_setting(
+            "BucketVersioning", {"versioningConfiguration": {"status": "Disabled"}})]),
+    ],
     "aws-s3-bucket-tls-only": [
         ("a Deny on SecureTransport true", [BUCKET, bucket_setting("BucketPolicy", tls_policy(
             {"Effect": "Deny", "Action": "s3:*", "Principal": "*", "Condition": {"Bool": {"aws:SecureTransport": "true"}}}))]),
