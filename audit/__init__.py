@@ -1,0 +1,1 @@
+"""The audit application's evidence: OSCAL documents, signed attestations, audits of deployed state and drift."""
