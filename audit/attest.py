@@ -125,21 +125,6 @@ def load_public_key(path: Path):
     return SSlibKey.from_crypto(public)
 
 
-def write_keypair(private_path: Path, public_path: Path) -> None:
-    """A new ed25519 key pair in PEM (PKCS#8 private key, SubjectPublicKeyInfo public key)."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import ed25519
-
-    from blueprints.yaml_io import write_atomic
-
-    key = ed25519.Ed25519PrivateKey.generate()
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    write_atomic(private_path, pem.decode())
-    Path(private_path).chmod(0o600)
-    write_atomic(public_path, key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode())
-
-
 # --- envelopes --------------------------------------------------------------------------------------------------
 
 def sign(statement_: dict[str, Any], key_path: Path) -> dict[str, Any]:

@@ -8,6 +8,7 @@ verdict on that resource differs between the deployed and the intended resource.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
@@ -105,3 +106,10 @@ def run_state_audit(state: Path, *, repo: Path | None = None, against=None, site
         report = AuditReport([result], auditor.policies, auditor.exemptions, auditor.unused_exemptions([result]),
                              str(auditor.exemptions_file))
     return report, found
+
+
+def with_drift(report_json: str, found: Drift) -> str:
+    """The JSON report with the drift added under `drift`."""
+    data = json.loads(report_json)
+    data["drift"] = found.to_json()
+    return json.dumps(data, indent=2) + "\n"
