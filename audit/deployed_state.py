@@ -73,7 +73,8 @@ def read(path: Path) -> Capture:
         raise BadInput(f"malformed JSON: {getattr(exc, 'msg', exc)}", source, getattr(exc, "lineno", None)) from None
     if not isinstance(data, dict) or data.get("version") != VERSION or not isinstance(data.get("deployment"), dict):
         raise BadInput(f"version: expected a version {VERSION} deployment, as `pulumi stack export` writes", source)
-    resources = data["deployment"].get("resources") or []
+    resources = data["deployment"].get("resources")
+    resources = [] if resources is None else resources  # a never-deployed stack exports none
     if not isinstance(resources, list):
         raise BadInput("deployment.resources: expected a list", source)
     captured = [(_resource(r, i, source), r.get("delete")) for i, r in enumerate(resources)]
