@@ -15,6 +15,9 @@ from typing import Any
 
 from policy_packs.audit import AuditReport, Finding
 
+NOTE, RESET = "<{%fg 7%}>", "<{%reset%}>"
+"""The engine's colour commands around a policy message (`colors.SpecNote`, `colors.Reset`), sent with color `raw`."""
+
 
 @cache
 def pack_version(pack: str) -> str:
@@ -26,10 +29,18 @@ def pack_version(pack: str) -> str:
     return str(data.get("version", "0.0.1"))
 
 
+def _diagnostic_message(f: Finding, description: str) -> str:
+    """The message the pack sent: its description, a newline and the violation's own text (pulumi-policy's form)."""
+    if f.status == "undecided" or f.message == description:
+        return f.message
+    return f"{description}\n{f.message}"
+
+
 def _policy_event(f: Finding, description: str) -> dict[str, Any]:
     version = pack_version(f.pack)
-    event = {"message": f"{description}\n{f.message}" if f.message != description else description,
-             "color": "never", "policyName": f.policy, "policyPackName": f"cloud-blueprints-{f.pack}",
+    # As the engine's eventEmitter.policyViolationEvent writes it.
+    event = {"message": f"{NOTE}{_diagnostic_message(f, description)}{RESET}\n",
+             "color": "raw", "policyName": f.policy, "policyPackName": f"cloud-blueprints-{f.pack}",
              "policyPackVersion": version, "policyPackVersionTag": version, "enforcementLevel": f.enforcement}
     return {"resourceUrn": f.urn, **event} if f.urn else event
 

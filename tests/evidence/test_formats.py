@@ -62,7 +62,8 @@ def test_pulumi_events_are_engine_events_then_a_summary(exempted_report):
         assert set(body) - {"resourceUrn"} == fields
         assert body["policyName"] == finding.policy and body["policyPackName"] == f"cloud-blueprints-{finding.pack}"
         assert body.get("resourceUrn", "") == finding.urn and body["enforcementLevel"] in {"advisory", "mandatory"}
-        assert body["message"].startswith(exempted_report.policies[finding.policy].description)
+        description = exempted_report.policies[finding.policy].description
+        assert body["message"] == f"<{{%fg 7%}}>{description}\n{finding.message}<{{%reset%}}>\n" and body["color"] == "raw"
     assert set(summary["summaryEvent"]) == {"maybeCorrupt", "durationSeconds", "resourceChanges", "PolicyPacks", "isPreview"}
     assert summary["summaryEvent"]["PolicyPacks"]["cloud-blueprints-aws"] == "v1.0.0"
 
