@@ -12,7 +12,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from blueprints.errors import BadInput
 from policy_packs.audit import AuditReport
@@ -67,12 +67,20 @@ def _tests(report: AuditReport) -> dict[str, list[str]]:
     return out
 
 
-def statement(report: AuditReport, repo: Path, reports: Iterable[Path], base: Path) -> dict[str, Any]:
-    """The in-toto Statement for an audit: subjects are the stack files and the report files, by sha256."""
+def sha256_text(text: str) -> str:
+    """The sha256 of a report's text as it is written (UTF-8)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def statement(report: AuditReport, repo: Path, reports: dict[str, str]) -> dict[str, Any]:
+    """The in-toto Statement for an audit: subjects are the stack files and the reports (name -> sha256), by sha256.
+
+    Report names are relative to the folder the envelope is written in.
+    """
     subjects = [{"name": r.source, "digest": {"sha256": sha256_file(repo / r.source)}, "annotations": {_KIND: STACK}}
                 for r in report.results]
-    subjects += [{"name": Path(p).resolve().relative_to(base.resolve()).as_posix(),
-                  "digest": {"sha256": sha256_file(p)}, "annotations": {_KIND: REPORT}} for p in reports]
+    subjects += [{"name": name, "digest": {"sha256": digest}, "annotations": {_KIND: REPORT}}
+                 for name, digest in reports.items()]
     packs = sorted({p.pack for p in report.policies.values()})
     configuration = [{"name": f"policy-pack:{p}", "digest": {"sha256": pack_digest(p)}} for p in packs]
     if report.exemptions_file and Path(report.exemptions_file).is_file():

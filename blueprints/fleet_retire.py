@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from blueprints import stack_files
+from blueprints import clock, stack_files
 from blueprints.errors import BadInput
 from blueprints.repo_lock import repo_lock
 from blueprints.resolved import ResolvedBlueprint, Retirement
@@ -28,6 +28,6 @@ def retire(repo: Path, stack: str, reason: str, today: date | None = None) -> tu
         current = stack_files.read_stack(path)
         if current.retired:
             return current, False
-        retired = current.model_copy(update={"retirement": Retirement(since=today or date.today(), reason=reason.strip())})
+        retired = current.model_copy(update={"retirement": Retirement(since=today or clock.today(), reason=reason.strip())})
         stack_files.write_stack(repo, retired, force=True)
     return retired, True

@@ -104,18 +104,24 @@ def test_platform_objects_are_valid_kubernetes(fleet, sites):
 
 
 def test_cli_writes_a_kustomize_folder_and_removes_stale_stacks(bp, repo, fleet, stack_schema, tmp_path):
-    write_fleet(repo, fleet[:5])
+    write_fleet(repo, fleet[:6])
     out = tmp_path / "ops"
     (out / "stacks").mkdir(parents=True)
-    (out / "stacks" / "gone-dev.yaml").write_text("stale\n")
+    (out / "stacks" / "my-notes.yaml").write_text("mine\n")
+    assert bp("fleet", "operator-manifests", "--out", str(out)).exit_code == 0
+    gone = sorted(fleet[:6], key=lambda b: b.stack)[-1].stack
+    (repo / "stacks" / f"Pulumi.{gone}.yaml").unlink()
     result = bp("fleet", "operator-manifests", "--out", str(out), "--branch", "release")
     assert result.exit_code == 0, result.output
+    assert "removed 1 stale" in result.output
+    assert not (out / "stacks" / f"{gone}.yaml").exists()
+    assert (out / "stacks" / "my-notes.yaml").read_text() == "mine\n", "a file bp did not write was touched"
     yaml = YAML(typ="safe")
     kustomization = yaml.load(out / "kustomization.yaml")
     assert kustomization["resources"] == ["platform.yaml", *(f"stacks/{bp.stack}.yaml" for bp in sorted(
         fleet[:5], key=lambda b: b.stack))]
     assert not (out / "stacks" / "gone-dev.yaml").exists()
-    for path in (out / "stacks").glob("*.yaml"):
+    for path in sorted(set((out / "stacks").glob("*.yaml")) - {out / "stacks" / "my-notes.yaml"}):
         stack = yaml.load(path)
         _validate(stack, stack_schema)
         assert stack["spec"]["branch"] == "release"
@@ -138,3 +144,23 @@ def test_without_an_operator_section_the_repository_url_is_asked_for(sites):
     bare = sites.model_copy(update={"operator": None})
     with pytest.raises(BadInput, match=r"operator\.project_repo.*Field required"):
         settings_from(bare)
+
+
+def test_the_vendored_crd_is_the_release_the_sites_map_targets(sites, stack_schema):
+    from tests.kube_schema import CRD_DIR
+
+    release = settings_from(sites).release
+    assert (CRD_DIR / f"pulumi-kubernetes-operator-{release}_pulumi.com_stacks.yaml").is_file(), release
+    # Preview-only Stacks rest on spec.preview; a CRD without it would prune the field and run `pulumi up`.
+    assert stack_schema["properties"]["spec"]["properties"]["preview"]["type"] == "boolean"
+
+
+def test_an_operator_release_without_spec_preview_is_refused():
+    from pydantic import ValidationError
+
+    from blueprints.fleet_operator_settings import OperatorSettings
+
+    base = {"project_repo": "https://git.example.com/x.git", "backend": {"secret": "b", "keys": {"A": "a"}}}
+    assert OperatorSettings.model_validate({**base, "release": "v2.3.0"}).release == "v2.3.0"
+    with pytest.raises(ValidationError, match="v2.2.0 has no spec.preview"):
+        OperatorSettings.model_validate({**base, "release": "v2.2.0"})

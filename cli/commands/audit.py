@@ -42,7 +42,7 @@ class Format(str, Enum):
 
 
 # The options `bp audit` and `bp fleet audit` share.
-Output = Annotated[Optional[Path], typer.Option(help="Write the report to this file instead of stdout.")]
+Output = Annotated[Optional[Path], typer.Option(help="Write the report to this file (a regular file) instead of stdout; - is stdout.")]
 Packs = Annotated[Optional[list[str]], typer.Option("--pack", help="Only these packs (repeatable). Default: all.")]
 PolicyConfig = Annotated[Optional[Path], typer.Option("--config", help="Policy config JSON, as for pulumi preview --policy-pack-config.")]
 Exemptions = Annotated[Optional[Path], typer.Option("--exemptions", help="Exemptions file. Default: policy_packs/exemptions.yaml.")]
@@ -148,24 +148,25 @@ def _print_drift(drift) -> None:
 
 def _write_outputs(report, repo, fmt: Format, output, attest_key, evidence_dir, drift, started: float) -> None:
     from audit import evidence
+    from blueprints.output_files import write_file
 
     if fmt is Format.table:
         _print_table(report)
         if drift is not None:
             _print_drift(drift)
     elif output is not None:
-        envelope = evidence.envelope_path(output)
-        links = evidence.links(report, repo, attest_key, envelope=envelope.name) if fmt is Format.html else None
-        evidence.write_text(output, render(report, fmt, repo, links, drift, started))
-        console.print(f"{fmt.value} report: {output}", highlight=False)
+        envelope = evidence.envelope_path(output).name
+        links = evidence.links(report, repo, attest_key, envelope=envelope) if fmt is Format.html else None
+        write_file(output, render(report, fmt, repo, links, drift, started))
+        console.print(f"{fmt.value} report: {escape(str(output))}", highlight=False)
         if attest_key is not None:
-            evidence.sign_files(report, repo, [output], attest_key, envelope)
-            console.print(f"attestation: {envelope}", highlight=False)
+            signed = evidence.attest_file(report, repo, output, attest_key)
+            console.print(f"attestation: {escape(str(signed))}", highlight=False)
     else:
         typer.echo(render(report, fmt, repo, None, drift, started), nl=False)
     if evidence_dir is not None:
-        files = evidence.write_bundle(report, repo, evidence_dir, attest_key)
-        console.print(f"evidence in {evidence_dir}: {', '.join(f.name for f in files)}", highlight=False)
+        names = evidence.write_bundle(report, repo, evidence_dir, attest_key)
+        console.print(f"evidence in {escape(str(evidence_dir))}: {', '.join(names)}", highlight=False)
 
 
 @app.command("run", hidden=True)
@@ -191,11 +192,13 @@ def audit(
 
     `bp audit verify ENVELOPE --key PUBLIC_KEY` checks evidence signed with --attest.
     """
+    from blueprints.output_files import output_file
     from engine.analyzer import PackError
     from policy_packs.audit import load_config
 
     started = time.time()
     with user_errors():
+        output = output_file(output)
         _check_options(fmt, output, stacks, all_stacks, state_file, against, attest_key, evidence_dir)
         settings = load_config(config) if config else None
         progress = _print_stack if fmt is Format.table or output is not None else None

@@ -53,6 +53,8 @@ class VmPoolArgs:
     tag_ids: pulumi.Input[Sequence[str]] = field(default_factory=list)  # vSphere tag ids to attach; default none
     admin_user: str = "ops"                 # login created by cloud-init; default "ops"
     domain: str = "internal"                # DNS domain of the VMs' FQDNs; default "internal"
+    spread_groups: Sequence[Sequence[int]] | None = None  # VM numbers (1-based) per anti-affinity rule, each within
+    #                                          the cluster's host count (the plan's); default: one rule per site
 
     def __post_init__(self) -> None:
         require_ownership(self.tags, "VmPoolArgs")
@@ -60,6 +62,8 @@ class VmPoolArgs:
             raise ValueError("a VmPool needs at least one site")
         if self.count_per_site < 1 or self.cpus < 1 or self.memory_mb < 1 or self.disk_gb < 1:
             raise ValueError("count_per_site, cpus, memory_mb and disk_gb must be positive")
+        if self.spread_groups and sorted(i for g in self.spread_groups for i in g) != list(range(1, self.count_per_site + 1)):
+            raise ValueError("spread_groups must number each VM of a site (1..count_per_site) exactly once")
         if not self.ssh_authorized_keys:
             raise ValueError("a VmPool needs at least one SSH public key: password logins are disabled")
         for key in self.ssh_authorized_keys:
@@ -112,22 +116,11 @@ class VmPool(pulumi.ComponentResource):
     def __init__(self, name: str, args: VmPoolArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("cloud-blueprints:vsphere:VmPool", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        lookup = pulumi.InvokeOptions(parent=self)
 
         vms: list[vsphere.VirtualMachine] = []
         for s, site in enumerate(args.sites, start=1):
-            dc = vsphere.get_datacenter(name=site.datacenter, opts=lookup)
-            cluster = vsphere.get_compute_cluster(name=site.compute_cluster, datacenter_id=dc.id, opts=lookup)
-            datastore = vsphere.get_datastore(name=site.datastore, datacenter_id=dc.id, opts=lookup)
-            network_id = (
-                site.network_id
-                if site.network_id is not None
-                else vsphere.get_network(name=site.network, datacenter_id=dc.id, opts=lookup).id
-            )
-            template = vsphere.get_virtual_machine(name=args.template, datacenter_id=dc.id, opts=lookup)
+            cluster, datastore, network_id, template = self._site_objects(site, args)
             template_disk = template.disks[0]
-            if args.disk_gb < template_disk.size:
-                raise ValueError(f"disk_gb {args.disk_gb} is smaller than template {args.template}'s {template_disk.size} GB disk")
 
             site_vms = []
             for i in range(1, args.count_per_site + 1):
@@ -156,15 +149,17 @@ class VmPool(pulumi.ComponentResource):
                     tags=args.tag_ids,
                     opts=child,
                 ))
-            if len(site_vms) > 1:
-                vsphere.ComputeClusterVmAntiAffinityRule(
-                    f"{name}-{s}-spread",
-                    name=f"{name}-{s}-spread",
-                    compute_cluster_id=cluster.id,
-                    virtual_machine_ids=[vm.id for vm in site_vms],
-                    enabled=True,
-                    opts=child,
-                )
+            for g, group in enumerate(args.spread_groups or [range(1, len(site_vms) + 1)], start=1):
+                if len(group) > 1:
+                    rule = f"{name}-{s}-spread" + (f"-{g}" if g > 1 else "")  # the first keeps its name
+                    vsphere.ComputeClusterVmAntiAffinityRule(
+                        rule,
+                        name=rule,
+                        compute_cluster_id=cluster.id,
+                        virtual_machine_ids=[site_vms[i - 1].id for i in group],
+                        enabled=True,
+                        opts=child,
+                    )
             vms.extend(site_vms)
 
         self.vm_ids = pulumi.Output.all(*[vm.id for vm in vms])
@@ -177,3 +172,19 @@ class VmPool(pulumi.ComponentResource):
             "ip_addresses": self.ip_addresses,
             "moids": self.moids,
         })
+
+    def _site_objects(self, site: VmSite, args: VmPoolArgs) -> tuple:
+        """The site's compute cluster, datastore, network and template, looked up in its vCenter."""
+        lookup = pulumi.InvokeOptions(parent=self)
+        dc = vsphere.get_datacenter(name=site.datacenter, opts=lookup)
+        cluster = vsphere.get_compute_cluster(name=site.compute_cluster, datacenter_id=dc.id, opts=lookup)
+        datastore = vsphere.get_datastore(name=site.datastore, datacenter_id=dc.id, opts=lookup)
+        network_id = (
+            site.network_id
+            if site.network_id is not None
+            else vsphere.get_network(name=site.network, datacenter_id=dc.id, opts=lookup).id
+        )
+        template = vsphere.get_virtual_machine(name=args.template, datacenter_id=dc.id, opts=lookup)
+        if args.disk_gb < template.disks[0].size:
+            raise ValueError(f"disk_gb {args.disk_gb} is smaller than template {args.template}'s {template.disks[0].size} GB disk")
+        return cluster, datastore, network_id, template

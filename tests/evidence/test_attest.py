@@ -18,8 +18,9 @@ def signed(tmp_path, evidence_repo, exempted_report, keys) -> tuple[Path, Path, 
     """A copy of the repository and an evidence folder signed with the ed25519 key: (repo, envelope, public key)."""
     repo = tmp_path / "repo"
     shutil.copytree(evidence_repo, repo)
-    files = evidence.write_bundle(exempted_report, repo, tmp_path / "evidence", keys["ed25519"][0])
-    return repo, files[-1], keys["ed25519"][1]
+    names = evidence.write_bundle(exempted_report, repo, tmp_path / "evidence", keys["ed25519"][0])
+    assert names[-1] == evidence.ENVELOPE
+    return repo, tmp_path / "evidence" / evidence.ENVELOPE, keys["ed25519"][1]
 
 
 def test_a_signed_bundle_verifies(signed, exempted_report):
@@ -41,7 +42,8 @@ def test_a_signed_bundle_verifies(signed, exempted_report):
 def test_ecdsa_keys_sign_too(tmp_path, evidence_repo, passing_report, keys):
     out = tmp_path / "report.json"
     out.write_text("{}\n")
-    envelope = evidence.sign_files(passing_report, evidence_repo, [out], keys["ecdsa"][0], evidence.envelope_path(out))
+    envelope = evidence.attest_file(passing_report, evidence_repo, out, keys["ecdsa"][0])
+    assert envelope == tmp_path / "report.json.dsse.json"
     result = attest.verify(envelope, keys["ecdsa"][1], evidence_repo)
     assert result.ok and result.statement["predicate"]["result"] == "PASSED", result.problems
 

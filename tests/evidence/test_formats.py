@@ -82,8 +82,8 @@ def test_html_links_each_finding_to_its_observation_and_digest(evidence_repo, ex
 
 
 def test_bundle_html_and_oscal_share_observations(tmp_path, evidence_repo, exempted_report):
-    files = evidence.write_bundle(exempted_report, evidence_repo, tmp_path / "ev")
-    assert [f.name for f in files] == [evidence.FINDINGS, evidence.SARIF, evidence.HTML, evidence.OSCAL]
+    names = evidence.write_bundle(exempted_report, evidence_repo, tmp_path / "ev")
+    assert names == [evidence.FINDINGS, evidence.SARIF, evidence.HTML, evidence.OSCAL]
     document = json.loads((tmp_path / "ev" / evidence.OSCAL).read_text())["assessment-results"]
     page = (tmp_path / "ev" / evidence.HTML).read_text()
     failing = {o["uuid"] for o in document["results"][0]["observations"]
@@ -120,6 +120,16 @@ def test_cli_verify_accepts_and_rejects(signed_cli, keys):
 def test_cli_attest_needs_a_file(tmp_path, keys):
     result = CliRunner().invoke(app, ["--repo", str(ROOT), "audit", "checkout-dev", "--attest", str(keys["ed25519"][0])])
     assert result.exit_code == 2 and "--attest signs files" in result.output
+
+
+def test_cli_evidence_is_never_written_over_what_bp_does_not_own(tmp_path, keys):
+    folder = tmp_path / "evidence"
+    folder.mkdir()
+    (folder / evidence.SARIF).write_text("someone else's\n")
+    result = CliRunner().invoke(app, ["--repo", str(ROOT), "audit", "checkout-dev", "--pack", "baseline",
+                                      "--evidence", str(folder), "--attest", str(keys["ed25519"][0])])
+    assert result.exit_code == 2 and "bp did not write it" in result.output, result.output
+    assert (folder / evidence.SARIF).read_text() == "someone else's\n" and len(list(folder.iterdir())) == 1
 
 
 def test_policy_docs_writes_the_component_definition(tmp_path):
