@@ -200,6 +200,12 @@ def audit(
     with user_errors():
         output = output_file(output)
         _check_options(fmt, output, stacks, all_stacks, state_file, against, attest_key, evidence_dir)
+        if attest_key is not None:  # a bad key or envelope path is refused before anything is written
+            from audit import attest, evidence
+
+            attest.load_signer(attest_key)
+            if output is not None:
+                output_file(evidence.envelope_path(output), "--attest")
         settings = load_config(config) if config else None
         progress = _print_stack if fmt is Format.table or output is not None else None
         try:

@@ -122,6 +122,17 @@ def test_cli_attest_needs_a_file(tmp_path, keys):
     assert result.exit_code == 2 and "--attest signs files" in result.output
 
 
+def test_cli_a_bad_key_or_envelope_path_writes_nothing(tmp_path, keys):
+    out = tmp_path / "ar.json"
+    args = ["--repo", str(ROOT), "audit", "checkout-dev", "--pack", "baseline", "--format", "oscal", "--output", str(out)]
+    result = CliRunner().invoke(app, [*args, "--attest", str(keys["rsa"][0])])
+    assert result.exit_code == 2 and "expected an ed25519 or ECDSA key" in result.output
+    evidence.envelope_path(out).symlink_to(tmp_path / "elsewhere")
+    result = CliRunner().invoke(app, [*args, "--attest", str(keys["ed25519"][0])])
+    assert result.exit_code == 2 and "is a symbolic link" in result.output, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ar.json.dsse.json"], "no report written"
+
+
 def test_cli_evidence_is_never_written_over_what_bp_does_not_own(tmp_path, keys):
     folder = tmp_path / "evidence"
     folder.mkdir()
