@@ -17,10 +17,10 @@ _STATUS_CSS = {"violation": "bad", "exempt": "muted", "undecided": "warn"}
 def _evidence_cell(f: Finding, evidence) -> str:
     """The finding's OSCAL observation and the digest of the stack file it was found in."""
     uuid = evidence.run.observation(f.stack, f.policy)
-    ref = (f'<a href="{escape(evidence.oscal_href)}#{uuid}" title="{uuid}">observation {uuid[:8]}</a>'
-           if evidence.oscal_href else f'<span title="{uuid}">observation {uuid[:8]}</span>')
+    # Without an OSCAL document beside the page there is no observation to point at, only the digest.
+    ref = f'<a href="{escape(evidence.oscal_href)}#{uuid}" title="{uuid}">observation {uuid[:8]}</a><br>' if evidence.oscal_href else ""
     stack = evidence.stacks.get(f.stack)
-    digest = f'<br><code title="sha256:{stack.sha256}">sha256:{stack.sha256[:12]}…</code>' if stack else ""
+    digest = f'<code title="sha256:{stack.sha256}">sha256:{stack.sha256[:12]}…</code>' if stack else ""
     return ref + digest
 
 

@@ -15,7 +15,7 @@ from rich.table import Table
 
 from typer.core import TyperGroup
 
-from cli.context import EXIT_FINDINGS, console, errors, state, user_errors
+from cli.context import EXIT_FINDINGS, console, errors, print_json, state, user_errors
 
 
 class _RunByDefault(TyperGroup):
@@ -226,12 +226,17 @@ def verify(
     ctx: typer.Context,
     envelope: Annotated[Path, typer.Argument(help="The DSSE envelope bp audit --attest wrote.")],
     key: Annotated[Path, typer.Option(help="The PEM public key the evidence should be signed with.")],
+    json: Annotated[bool, typer.Option("--json", help="What was checked and what did not match, as JSON.")] = False,
 ) -> None:
     """Check signed evidence: the envelope's signature, then each stack file's and report's sha256; exit 1 on any mismatch."""
     from audit.attest import verify as check
 
     with user_errors():
         result = check(envelope, key, state(ctx).repo)
+    if json:
+        print_json({"ok": result.ok, "checked": result.checked, "problems": result.problems,
+                    "result": (result.statement or {}).get("predicate", {}).get("result")})
+        raise typer.Exit(0 if result.ok else EXIT_FINDINGS)
     for name in result.checked:
         console.print(f"[green]✓[/] {escape(name)}", highlight=False)
     for problem in result.problems:

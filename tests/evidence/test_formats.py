@@ -113,6 +113,8 @@ def test_cli_verify_accepts_and_rejects(signed_cli, keys):
     assert ok.exit_code == 0 and "verified: signature and 2 subject(s); the audit result was PASSED" in ok.output, ok.output
     wrong = runner.invoke(app, ["--repo", str(ROOT), "audit", "verify", str(envelope), "--key", str(keys["ed25519"][1])])
     assert wrong.exit_code == 1 and "signature does not verify" in wrong.output
+    as_json = runner.invoke(app, ["--repo", str(ROOT), "audit", "verify", str(envelope), "--key", str(keys["ed25519"][1]), "--json"])
+    assert as_json.exit_code == 1 and json.loads(as_json.stdout)["ok"] is False
     bad = runner.invoke(app, ["--repo", str(ROOT), "audit", "verify", str(envelope), "--key", str(keys["rsa"][1])])
     assert bad.exit_code == 2 and "expected an ed25519 or ECDSA key" in bad.output
 
