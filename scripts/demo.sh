@@ -57,7 +57,6 @@ bp --repo "$work" audit --state "$reports/payments-prod.state.json" --against pa
 step "Evidence an auditor can file: OSCAL assessment results over the findings, SARIF and HTML, signed"
 evidence="$reports/evidence"
 key="$reports/evidence-key"
-rm -rf "$evidence" "$key.pem" "$key.pub"
 openssl genpkey -algorithm ed25519 -out "$key.pem" 2>/dev/null
 openssl pkey -in "$key.pem" -pubout -out "$key.pub"
 bp policy docs --format oscal --output "$reports/component-definition.json"
