@@ -88,6 +88,15 @@ def drift(deployed: Capture, intended: Capture, deployed_audit: StackResult, int
     return out
 
 
+def _source(state: Path, repo: Path | None) -> str:
+    """The state file as reports name it: from the repository when inside it (as stack files are), else absolute,
+    so its digest can be checked from anywhere."""
+    path = state.resolve()
+    if repo is not None and path.is_relative_to(Path(repo).resolve()):
+        return path.relative_to(Path(repo).resolve()).as_posix()
+    return str(path)
+
+
 def run_state_audit(state: Path, *, repo: Path | None = None, against=None, sites=None, **auditor_args) -> tuple[AuditReport, Drift | None]:
     """Audit an exported checkpoint; with `against` (a resolved stack file) and `repo`, also its drift."""
     from blueprints.stack_files import stack_path
@@ -97,7 +106,7 @@ def run_state_audit(state: Path, *, repo: Path | None = None, against=None, site
     if against is not None and against.stack != deployed.stack:
         raise BadInput(f"--against: stack {against.stack}, but the state is of stack {deployed.stack}", state)
     with Auditor(**auditor_args) as auditor:
-        result = auditor.audit(deployed, str(state))
+        result = auditor.audit(deployed, _source(Path(state), repo))
         found = None
         if against is not None:
             source = str(stack_path(repo, against.stack).relative_to(repo))

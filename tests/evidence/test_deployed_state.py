@@ -133,3 +133,24 @@ def test_the_cli_audits_state_with_drift(tmp_path, exported):
     assert result.exit_code == 2 and "--against: stack risk-dev, but the state is of stack payments-prod" in result.output
     result = runner.invoke(app, ["--repo", str(ROOT), "audit", STACK, "--state", str(state)])
     assert result.exit_code == 2 and "--state audits one deployed stack" in result.output
+
+
+def test_a_state_audit_is_signed_and_verified_from_anywhere(tmp_path, exported, monkeypatch):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    from audit import attest
+    from cli.main import app
+
+    key = ed25519.Ed25519PrivateKey.generate()
+    (tmp_path / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                         serialization.NoEncryption()))
+    (tmp_path / "key.pub").write_bytes(key.public_key().public_bytes(serialization.Encoding.PEM,
+                                                                     serialization.PublicFormat.SubjectPublicKeyInfo))
+    _write(tmp_path, exported)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["--repo", str(ROOT), "audit", "--state", "state.json", "--format", "oscal",
+                                      "--output", "ar.json", "--attest", "key.pem"])
+    assert result.exit_code == 0, result.output
+    verified = attest.verify(tmp_path / "ar.json.dsse.json", tmp_path / "key.pub", ROOT)
+    assert verified.ok and verified.checked == [str(tmp_path / "state.json"), "ar.json"], verified.problems
