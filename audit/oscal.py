@@ -82,13 +82,14 @@ def _metadata(title: str, version: str) -> c.Metadata:
                       props=[_prop("generator", "bp audit")])
 
 
-def _back_matter(run: Run, files: Iterable[EvidenceFile]) -> c.BackMatter | None:
+def _back_matter(run: Run, files: Iterable[EvidenceFile]) -> list[c.Resource]:
+    """Each evidence file as a back-matter resource with its SHA-256 (the file's `uuid` is set here)."""
     resources = []
     for f in files:
         f.uuid = run.uuid_of("resource", f.href)
         resources.append(c.Resource(uuid=f.uuid, title=f.title, rlinks=[c.Rlink(
             href=f.href, hashes=[c.Hash(algorithm="SHA-256", value=f.sha256)])]))
-    return c.BackMatter(resources=resources) if resources else None
+    return resources
 
 
 def _reviewed(policies: dict[str, PolicyMeta]) -> c.ReviewedControls:
@@ -110,7 +111,11 @@ def _inventory(run: Run, results: list[StackResult]) -> list[c.InventoryItem]:
 
 
 def _components(run: Run, results: list[StackResult]) -> list[c.SystemComponent]:
-    return [c.SystemComponent(uuid=run.uuid_of("stack", r.stack), type="system", title=f"Stack {r.stack}",
+    """Each stack as a system component, and the tool the observations' origin names."""
+    tool = c.SystemComponent(uuid=run.uuid_of("tool", "bp audit"), type="software", title="bp audit",
+                             description="Cloud Blueprints' offline policy audit (the Pulumi Analyzer protocol).",
+                             status=c.Status(state="operational"))
+    return [tool] + [c.SystemComponent(uuid=run.uuid_of("stack", r.stack), type="system", title=f"Stack {r.stack}",
                               description=f"The Pulumi stack {r.stack}, from {r.source}.",
                               props=[_prop("stack", r.stack), _prop("resources", str(r.resources))],
                               status=c.Status(state="operational")) for r in results]
@@ -119,6 +124,7 @@ def _components(run: Run, results: list[StackResult]) -> list[c.SystemComponent]
 def _observation(run: Run, policy: PolicyMeta, r: StackResult, evidence: list[EvidenceFile], tool: str) -> c.Observation:
     mine = [f for f in r.findings if f.policy == policy.name]
     open_ = [f for f in mine if f.status == "violation"]
+    outcome = "fail" if open_ else "undecided" if any(f.status == "undecided" for f in mine) else "pass"
     verdict = (f"{len(open_)} violation(s)" if open_ else "passed") + (
         f", {sum(f.status == 'exempt' for f in mine)} exempt" if any(f.status == "exempt" for f in mine) else "")
     subjects = [c.SubjectReference(subject_uuid=run.uuid_of("stack", r.stack), type="component", title=r.stack)]
@@ -130,7 +136,7 @@ def _observation(run: Run, policy: PolicyMeta, r: StackResult, evidence: list[Ev
         description=f"{policy.description} Result on {r.stack}: {verdict}." + (f"\n\n{lines}" if lines else ""),
         props=[_prop("policy", policy.name), _prop("pack", policy.pack), _prop("stack", r.stack),
                _prop("enforcement", policy.enforcement), _prop("severity", policy.severity),
-               _prop("result", "fail" if open_ else "pass")],
+               _prop("result", outcome)],
         methods=["TEST"], types=["finding" if open_ else "control-objective"],
         origins=[c.Origin(actors=[c.OriginActor(type="tool", actor_uuid=tool)])],
         subjects=subjects,
@@ -144,16 +150,18 @@ def _control_findings(run: Run, report: AuditReport, audited: list[StackResult])
     for p in report.policies.values():
         for cid in p.controls.get(NIST, ()):
             by_control.setdefault(control_id(cid), []).append(p)
+    # A stack that could not be audited shows no control satisfied on it.
+    unaudited = sorted(r.stack for r in report.results if r.error)
     out = []
     for cid, policies in sorted(by_control.items()):
         failing = sorted({(r.stack, p.name) for r in audited for p in policies if r.failed(p.name)})
         names = ", ".join(sorted(p.name for p in policies))
+        why = [f"{p} on {s}" for s, p in failing] + [f"{s} could not be audited" for s in unaudited]
         out.append(c.Finding(
             uuid=run.uuid_of("finding", cid), title=f"Control {cid}",
-            description=(f"Not satisfied: {', '.join(f'{p} on {s}' for s, p in failing)}." if failing else
-                         f"Satisfied on {len(audited)} stack(s) by {names}."),
+            description=f"Not satisfied: {', '.join(why)}." if why else f"Satisfied on {len(audited)} stack(s) by {names}.",
             target=c.FindingTarget(type="objective-id", target_id=f"{cid}_obj", status=c.ObjectiveStatus(
-                state="not-satisfied" if failing else "satisfied")),
+                state="not-satisfied" if why else "satisfied", reason="fail" if failing else "other" if why else "pass")),
             related_observations=[c.RelatedObservation(observation_uuid=run.observation(r.stack, p.name))
                                   for r in audited for p in sorted(policies, key=lambda p: p.name)] or None,
         ))
@@ -192,7 +200,7 @@ def assessment_results(report: AuditReport, repo: Path, run: Run | None = None,
     run = run or Run()
     stacks = stack_evidence(report, repo)
     extra = list(reports)
-    back = _back_matter(run, [*stacks.values(), *extra])
+    evidence_resources = _back_matter(run, [*stacks.values(), *extra])
     audited = [r for r in report.results if not r.error]
     tool = run.uuid_of("tool", "bp audit")
     plan = run.uuid_of("plan")
@@ -209,11 +217,10 @@ def assessment_results(report: AuditReport, repo: Path, run: Run | None = None,
         observations=observations or None, findings=findings or None,
         remarks=f"Could not be audited: {errors}" if errors else None,
     )
-    back = back or c.BackMatter(resources=[])
-    back.resources = [*back.resources, c.Resource(
+    back = c.BackMatter(resources=[*evidence_resources, c.Resource(
         uuid=plan, title="Assessment plan: bp audit",
         description=f"Packs {', '.join(sorted({p.pack for p in report.policies.values()}))} with exemptions "
-                    f"from {report.exemptions_file or 'none'}, evaluated offline as `pulumi preview --policy-pack` would.")]
+                    f"from {report.exemptions_file or 'none'}, evaluated offline as `pulumi preview --policy-pack` would.")])
     return AssessmentResults(uuid=run.id, metadata=_metadata("Cloud Blueprints policy audit", "1"),
                              import_ap=ImportAp(href=f"#{plan}"), results=[result], back_matter=back)
 

@@ -104,3 +104,15 @@ def test_component_definition_lists_every_policy(failing_report):
                    for r in ci["implemented-requirements"] for p in r["props"] if p["name"] == "Rule_Id"}
     expected = {(p.name, oscal.control_id(c)) for p in failing_report.policies.values() for c in p.controls.get(NIST, ())}
     assert implemented == expected
+
+
+def test_a_stack_that_could_not_be_audited_is_a_remark_and_still_valid(tmp_path, failing_report):
+    from policy_packs.audit import AuditReport, StackResult
+
+    broken = StackResult("gone-dev", "stacks/Pulumi.gone-dev.yaml", error="the program failed")
+    report = AuditReport([broken], failing_report.policies, [], [], "")
+    document = json.loads(oscal.to_json(oscal.assessment_results(report, tmp_path)))
+    assert errors(document, "assessment-results") == []
+    (result,) = document["assessment-results"]["results"]
+    assert "gone-dev: the program failed" in result["remarks"] and "observations" not in result
+    assert {f["target"]["status"]["state"] for f in result["findings"]} == {"not-satisfied"}
