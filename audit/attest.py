@@ -162,8 +162,10 @@ def _load_envelope(path: Path):
 
     try:
         return Envelope.from_dict(json.loads(_read(path)))
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise BadInput(f"not a DSSE envelope ({exc.__class__.__name__}: {exc})", path) from None
+    except KeyError as exc:
+        raise BadInput(f"not a DSSE envelope (no {exc.args[0]!r})", path) from None
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise BadInput(f"not a DSSE envelope ({exc})", path) from None
 
 
 def _payload(envelope, path: Path, out: Verification) -> dict[str, Any] | None:
