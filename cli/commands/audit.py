@@ -13,7 +13,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from cli.context import EXIT_FINDINGS, console, errors, print_json, state, user_errors
 
@@ -25,6 +25,14 @@ class _RunByDefault(TyperGroup):
         if not args or args[0] not in self.commands:
             args = ["run", *args]
         return super().parse_args(ctx, args)
+
+
+class _AuditCommand(TyperCommand):
+    """The default command: its usage reads `bp audit …`, as it is typed, not `bp audit run …`."""
+
+    def format_usage(self, ctx, formatter) -> None:
+        formatter.write_usage(ctx.parent.command_path if ctx.parent else ctx.command_path,
+                              " ".join(self.collect_usage_pieces(ctx)))
 
 
 app = typer.Typer(cls=_RunByDefault, help="Audit stacks against the policy packs; verify signed evidence.")
@@ -169,7 +177,7 @@ def _write_outputs(report, repo, fmt: Format, output, attest_key, evidence_dir, 
         console.print(f"evidence in {escape(str(evidence_dir))}: {', '.join(names)}", highlight=False)
 
 
-@app.command("run", hidden=True)
+@app.command("run", hidden=True, cls=_AuditCommand)
 def audit(
     ctx: typer.Context,
     stacks: Annotated[Optional[list[str]], typer.Argument(help="Stack names (team-env) or stack files.")] = None,
