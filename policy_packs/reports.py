@@ -117,7 +117,6 @@ class SarifWriter:
         # GitHub code scanning groups analyses by the id's category (up to the last slash); the rest names the run.
         self.automation_id = f"bp-audit/{'+'.join(sorted({p.pack for p in policies.values()}))}/" + (
             run_id or dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
-        self.seen: Counter[tuple[str, str]] = Counter()
         self.exemptions = {e.key: e for e in exemptions}
         self.exemptions_file = exemptions_file
         ordered = sorted(policies.values(), key=lambda p: p.name)
@@ -146,10 +145,11 @@ class SarifWriter:
         """One stack's findings, or why it could not be audited."""
         if error:
             self.errors.append(f"{stack}: {error}")
+        seen: Counter[tuple[str, str]] = Counter()  # a URN names its stack: repeats can only be within one stack
         for f in findings:
-            self.seen[(f.policy, f.urn or f.stack)] += 1
+            seen[(f.policy, f.urn or f.stack)] += 1
             result = _result(f, self.index, source, self.exemptions.get(f.exemption), self.exemptions_file,
-                             self.seen[(f.policy, f.urn or f.stack)])
+                             seen[(f.policy, f.urn or f.stack)])
             self.out.write(("[\n" if not self.results else ",\n") + textwrap.indent(json.dumps(result, indent=2), _RESULTS_INDENT))
             self.results += 1
 
