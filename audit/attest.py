@@ -72,12 +72,19 @@ def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def _stack_digest(path: Path) -> str:
+    try:
+        return sha256_file(path)
+    except OSError as exc:
+        raise BadInput(f"cannot read to sign it: {exc.strerror}", path) from None
+
+
 def statement(report: AuditReport, repo: Path, reports: dict[str, str]) -> dict[str, Any]:
     """The in-toto Statement for an audit: subjects are the stack files and the reports (name -> sha256), by sha256.
 
     Report names are relative to the folder the envelope is written in.
     """
-    subjects = [{"name": r.source, "digest": {"sha256": sha256_file(repo / r.source)}, "annotations": {_KIND: STACK}}
+    subjects = [{"name": r.source, "digest": {"sha256": _stack_digest(repo / r.source)}, "annotations": {_KIND: STACK}}
                 for r in report.results]
     subjects += [{"name": name, "digest": {"sha256": digest}, "annotations": {_KIND: REPORT}}
                  for name, digest in reports.items()]
