@@ -106,6 +106,14 @@ def fail(message: str) -> None:
     errors.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
 
 
+def flush_output() -> None:
+    """Push what was printed out now: a full or closed output fails here, so a change can still be refused.
+
+    Commands call it in a change's `confirm` step, before any file of the change is replaced.
+    """
+    sys.stdout.flush()
+
+
 def print_json(data: Any, sort_keys: bool = False) -> None:
     """Machine output on stdout, nothing else."""
     sys.stdout.write(json.dumps(data, indent=2, sort_keys=sort_keys, default=str) + "\n")
