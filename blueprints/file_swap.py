@@ -106,7 +106,12 @@ def replace_files(texts: Mapping[Path, str], confirm: Callable[[], None] | None 
         for path, text in texts.items():
             slots.append(_stage(Path(path), text))
         if confirm is not None:
-            confirm()
+            try:
+                confirm()
+            except BrokenPipeError:
+                raise  # the reader went away: the caller reports a closed output as such
+            except OSError as exc:
+                raise _WriteFailed(Path("output"), f"cannot write the report: {exc.strerror or exc}") from None
         for slot in slots:
             try:
                 _swap_in(slot)
@@ -122,8 +127,9 @@ def replace_files(texts: Mapping[Path, str], confirm: Callable[[], None] | None 
                            f"{f' ({_names(kept)} put back)' if kept else ''}: {exc}; "
                            "compare them with git before going on") from None
         if isinstance(exc, _WriteFailed):
-            back = f"{_names(swapped)} put back as they were; " if swapped else ""
-            raise BadInput(f"cannot write: {exc.reason}; {back}nothing was changed", exc.path) from None
+            back = f"{_names(swapped)} put back; " if swapped else ""
+            reason = exc.reason if exc.reason.startswith("cannot") else f"cannot write: {exc.reason}"
+            raise BadInput(f"{reason}; {back}nothing was changed", exc.path) from None
         raise
     _clean(slots)
     return [s.path for s in slots]

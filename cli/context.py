@@ -106,11 +106,15 @@ def fail(message: str) -> None:
     errors.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
 
 
-def flush_output() -> None:
-    """Push what was printed out now: a full or closed output fails here, so a change can still be refused.
+@contextmanager
+def reporting() -> Iterator[None]:
+    """What the block prints goes out at its end in one write, then is flushed, so it either fails there or is out.
 
-    Commands call it in a change's `confirm` step, before any file of the change is replaced.
+    A command prints its report inside a change's `confirm` step, before any file of the change is replaced: a full
+    or closed output then refuses the change, and a reader that stops early (`| head -1`) still gets all of it.
     """
+    with console:  # rich holds every print of the block and writes them at once on the way out
+        yield
     sys.stdout.flush()
 
 

@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from cli.context import console, flush_output, print_json, state, user_errors
+from cli.context import console, print_json, reporting, state, user_errors
 
 app = typer.Typer(help="Staged rollouts of a blueprint version across the fleet.", no_args_is_help=True)
 
@@ -77,14 +77,14 @@ def apply(
     from lifecycle.rollout import apply_wave_planned
 
     def report(result, outcomes) -> None:
-        written = [o.before.path for o in outcomes.values()]
-        if json:
-            print_json({"wave": wave, "to": result.target_ref, "written": [p.name for p in written]})
-        else:
-            for path in written:
-                console.print(f"[green]Wrote[/] {escape(path.name)}: {result.target_ref}", soft_wrap=True)
-            console.print(f"Wave {wave}: {len(written)} stack file(s); open one pull request with them.")
-        flush_output()
+        with reporting():
+            written = [o.before.path for o in outcomes.values()]
+            if json:
+                print_json({"wave": wave, "to": result.target_ref, "written": [p.name for p in written]})
+            else:
+                for path in written:
+                    console.print(f"[green]Wrote[/] {escape(path.name)}: {result.target_ref}", soft_wrap=True)
+                console.print(f"Wave {wave}: {len(written)} stack file(s); open one pull request with them.")
 
     with user_errors():
         apply_wave_planned(state(ctx).repo, lambda: _plan(ctx, blueprint, to, waves, canary, accept_data_loss), wave,

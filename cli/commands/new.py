@@ -11,7 +11,7 @@ from rich.markup import escape
 
 from blueprints.errors import BadInput, field_path, first_error
 from cli import completion
-from cli.context import console, errors, flush_output, print_json, state, user_errors
+from cli.context import console, errors, print_json, reporting, state, user_errors
 from cli.explain import explained, show
 
 # Fields a person may be asked for when they are missing and a terminal is attached.
@@ -193,11 +193,11 @@ def new(
                             unpin=unpin)
 
         def report(done: Stamped) -> None:
-            show(trace, machine_output=json)
-            for warning in catalog.warnings(catalog.get(done.resolved.blueprint_ref)):
-                errors.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True)
-            _report(done, request.stack, shown, dry_run=dry_run, json=json)
-            flush_output()
+            with reporting():
+                show(trace, machine_output=json)
+                for warning in catalog.warnings(catalog.get(done.resolved.blueprint_ref)):
+                    errors.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True)
+                _report(done, request.stack, shown, dry_run=dry_run, json=json)
 
         with explained(explain, machine_output=json) as trace:
             done = stamp(repo, request, catalog, st.sites(), opts, trace=trace, confirm=None if dry_run else report)

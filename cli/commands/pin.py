@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from cli.context import console, flush_output, print_json, state, user_errors
+from cli.context import console, print_json, reporting, state, user_errors
 
 
 def pin(
@@ -22,12 +22,12 @@ def pin(
     from blueprints.pins import pin_stack
 
     def report(new_pin) -> None:
-        if json:
-            print_json({"stack": stack, **new_pin.model_dump(mode="json")})
-        else:
-            console.print(f"[green]Pinned[/] {escape(stack)} at {escape(new_pin.version)} until {new_pin.expires} "
-                          f"({escape(new_pin.approver)})", soft_wrap=True)
-        flush_output()
+        with reporting():
+            if json:
+                print_json({"stack": stack, **new_pin.model_dump(mode="json")})
+            else:
+                console.print(f"[green]Pinned[/] {escape(stack)} at {escape(new_pin.version)} until {new_pin.expires} "
+                              f"({escape(new_pin.approver)})", soft_wrap=True)
 
     with user_errors():
         pin_stack(state(ctx).repo, _name(stack), reason, approver, expires, confirm=report)
@@ -43,13 +43,13 @@ def unpin(
     from blueprints.stack_change import pin_words
 
     def report(old) -> None:
-        if json:
-            print_json({"stack": stack, "removed": old.model_dump(mode="json") if old else None})
-        elif old is None:
-            console.print(f"{escape(stack)} was not pinned; nothing changed", soft_wrap=True)
-        else:
-            console.print(f"[green]Unpinned[/] {escape(stack)} (was {escape(pin_words(old))})", soft_wrap=True)
-        flush_output()
+        with reporting():
+            if json:
+                print_json({"stack": stack, "removed": old.model_dump(mode="json") if old else None})
+            elif old is None:
+                console.print(f"{escape(stack)} was not pinned; nothing changed", soft_wrap=True)
+            else:
+                console.print(f"[green]Unpinned[/] {escape(stack)} (was {escape(pin_words(old))})", soft_wrap=True)
 
     with user_errors():
         unpin_stack(state(ctx).repo, _name(stack), confirm=report)

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from cli.context import console, flush_output, print_json, state, user_errors
+from cli.context import console, print_json, reporting, state, user_errors
 
 
 def retire(
@@ -20,8 +20,8 @@ def retire(
     from blueprints.fleet_retire import retire as mark
 
     def report(resolved, changed: bool) -> None:
-        _report(stack, resolved.retirement, changed, json)
-        flush_output()
+        with reporting():
+            _report(stack, resolved.retirement, changed, json)
 
     with user_errors():
         mark(state(ctx).repo, stack, reason, confirm=report)

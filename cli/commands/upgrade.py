@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from cli.context import EXIT_FINDINGS, console, errors, flush_output, print_json, state, user_errors
+from cli.context import EXIT_FINDINGS, console, errors, print_json, reporting, state, user_errors
 
 
 def upgrade(
@@ -33,18 +33,18 @@ def upgrade(
     from lifecycle.upgrade import UpgradeOptions, upgrade_stack
 
     def show(result, outcome) -> None:
-        if json:
-            print_json({**result.to_json(), **({"notes": list(outcome.after.notes)} if outcome else {})})
-        else:
-            from cli.diff_view import print_upgrade
+        with reporting():
+            if json:
+                print_json({**result.to_json(), **({"notes": list(outcome.after.notes)} if outcome else {})})
+            else:
+                from cli.diff_view import print_upgrade
 
-            print_upgrade(result)
-            if outcome is not None:
-                console.print(f"[green]Wrote[/] stacks/{escape(outcome.before.path.name)}: {result.after.blueprint_ref}; "
-                              "open a pull request with it and this diff", soft_wrap=True)
-                for note in outcome.after.notes:
-                    console.print(f"  {escape(note)}", soft_wrap=True)
-        flush_output()
+                print_upgrade(result)
+                if outcome is not None:
+                    console.print(f"[green]Wrote[/] stacks/{escape(outcome.before.path.name)}: {result.after.blueprint_ref}; "
+                                  "open a pull request with it and this diff", soft_wrap=True)
+                    for note in outcome.after.notes:
+                        console.print(f"  {escape(note)}", soft_wrap=True)
 
     name = stack_name(stack.rsplit("/", 1)[-1]) if stack.endswith(".yaml") else stack
     opts = UpgradeOptions(accept_data_loss=accept_data_loss, force=force, unpin=unpin, dry_run=dry_run)
