@@ -84,9 +84,22 @@ def check(stacks_folder: Path, stacks: list[ResolvedBlueprint]) -> list[tuple[st
         return [(LEDGER_NAME, "missing; run `bp stacks ledger` to write it from the stack files")] if expected else []
     if any(line.startswith(("<<<<<<<", "=======", ">>>>>>>")) for line in found):
         return [(LEDGER_NAME, "holds merge conflict markers: keep both sides' stack files, then run `bp stacks ledger`")]
-    problems = []
-    for line in sorted(set(expected) - set(found)):
-        problems.append((stack_of(line), f"{LEDGER_NAME} lacks '{line}'; run `bp stacks ledger`"))
-    for line in sorted(set(found) - set(expected)):
-        problems.append((stack_of(line), f"{LEDGER_NAME} holds '{line}', which no stack file has; run `bp stacks ledger`"))
+    lacking, extra = sorted(set(expected) - set(found)), sorted(set(found) - set(expected))
+    moved = {stack_of(line) for line in lacking} & {stack_of(line) for line in extra}
+    problems = [(stack, _moved(stack, lacking, extra)) for stack in sorted(moved)]
+    for line in lacking:
+        if stack_of(line) not in moved:
+            problems.append((stack_of(line), f"{LEDGER_NAME} lacks '{line}'; run `bp stacks ledger`"))
+    for line in extra:
+        if stack_of(line) not in moved:
+            problems.append((stack_of(line), f"{LEDGER_NAME} holds '{line}', which no stack file has; run `bp stacks ledger`"))
     return problems
+
+
+def _moved(stack: str, lacking: list[str], extra: list[str]) -> str:
+    """A stack whose file holds another allocation than the ledger recorded: an edit the allocator never made."""
+    def of(lines: list[str]) -> str:
+        return ", ".join(" ".join(line.split()[:3]) for line in lines if stack_of(line) == stack)
+    return (f"the file holds {of(lacking)}, {LEDGER_NAME} recorded {of(extra)}: an allocation `bp new` did not make; "
+            "restore the recorded one, or move it with `bp new --force --move-network` "
+            "(`bp stacks ledger` only after checking the file is right)")
