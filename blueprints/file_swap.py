@@ -9,6 +9,7 @@ old files back. Either way the error says exactly which files are as they were.
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 from dataclasses import dataclass
@@ -58,17 +59,26 @@ def _stage(path: Path, text: str) -> _Slot:
     return slot
 
 
+# Where a filesystem has no hard links, the old file is kept by copying it instead.
+NO_LINKS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK}
+
+
 def _swap_in(slot: _Slot) -> None:
     if slot.path.exists():
         slot.kept = _aside(slot.path, KEPT)
         slot.kept.unlink(missing_ok=True)
-        os.link(slot.path, slot.kept)
+        try:
+            os.link(slot.path, slot.kept)
+        except OSError as exc:
+            if exc.errno not in NO_LINKS:
+                raise
+            shutil.copy2(slot.path, slot.kept)
     os.replace(slot.staged, slot.path)
     slot.swapped = True
 
 
-def _restore(slots: list[_Slot]) -> list[Path]:
-    """Put back the old file of every swapped slot; the paths that could not be restored."""
+def _restore(slots: list[_Slot]) -> list[_Slot]:
+    """Put back the old file of every swapped slot; the slots that could not be put back."""
     lost = []
     for slot in reversed(slots):
         if not slot.swapped:
@@ -80,13 +90,14 @@ def _restore(slots: list[_Slot]) -> list[Path]:
             else:
                 slot.path.unlink()
         except OSError:
-            lost.append(slot.path)
+            lost.append(slot)
     return lost
 
 
-def _clean(slots: list[_Slot]) -> None:
+def _clean(slots: list[_Slot], keep: list[_Slot] = ()) -> None:
+    """Remove staged and kept files; a file that could not be put back keeps its old text beside it."""
     for slot in slots:
-        for leftover in (slot.staged, slot.kept):
+        for leftover in (slot.staged, None if slot in keep else slot.kept):
             if leftover is not None:
                 leftover.unlink(missing_ok=True)
 
@@ -120,12 +131,13 @@ def replace_files(texts: Mapping[Path, str], confirm: Callable[[], None] | None 
     except BaseException as exc:
         swapped = [s.path for s in slots if s.swapped]
         lost = _restore(slots)
-        _clean(slots)
+        _clean(slots, keep=lost)
         if lost:
-            kept = [p for p in swapped if p not in lost]
-            raise BadInput(f"{_names(lost)} already rewritten and could not be put back"
-                           f"{f' ({_names(kept)} put back)' if kept else ''}: {exc}; "
-                           "compare them with git before going on") from None
+            back = [p for p in swapped if p not in {s.path for s in lost}]
+            olds = ", ".join(f"{s.path.name} in {s.kept.name}" for s in lost if s.kept is not None)
+            raise BadInput(f"{_names([s.path for s in lost])} already rewritten and could not be put back"
+                           f"{f' ({_names(back)} put back)' if back else ''}: {exc}; "
+                           f"{f'the old text of {olds}; ' if olds else ''}compare with git before going on") from None
         if isinstance(exc, _WriteFailed):
             back = f"{_names(swapped)} put back; " if swapped else ""
             reason = exc.reason if exc.reason.startswith("cannot") else f"cannot write: {exc.reason}"

@@ -243,3 +243,36 @@ def test_a_failure_at_each_write_of_a_wave_leaves_the_old_files_or_the_new_ones(
         assert not [n for n in os.listdir(repo / "stacks") if n.startswith(".")], "staged or kept files left behind"
     apply_wave(repo, plan, 1)
     assert all(stack_files.read_stack(p).blueprint_ref == "web-service@2.1.0" for p in paths)
+
+
+def test_without_hard_links_the_old_file_is_kept_by_a_copy(tmp_path, monkeypatch):
+    path = tmp_path / "f.yaml"
+    path.write_text("old\n")
+
+    def no_links(*args):
+        raise OSError(1, "Operation not permitted")
+
+    monkeypatch.setattr(file_swap.os, "link", no_links)
+    assert file_swap.replace_files({path: "new\n"}) == [path]
+    assert path.read_text() == "new\n" and os.listdir(tmp_path) == ["f.yaml"]
+
+
+def test_a_file_that_cannot_be_put_back_is_named_with_where_its_old_text_is(tmp_path, monkeypatch):
+    first, second = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    first.write_text("old a\n")
+    second.write_text("old b\n")
+    real, calls = os.replace, []
+
+    def failing_from_the_second_swap(src, dst):
+        calls.append(dst)
+        swaps = [d for d in calls if not Path(d).name.startswith(".")]
+        if len(swaps) >= 2:  # b's swap, and putting a back
+            raise OSError(5, "Input/output error")
+        return real(src, dst)
+
+    monkeypatch.setattr(file_swap.os, "replace", failing_from_the_second_swap)
+    with pytest.raises(BadInput, match=r"a\.yaml already rewritten and could not be put back.*old text of a\.yaml in "
+                                       r"\.a\.yaml\.\d+\.bp-old") as exc:
+        file_swap.replace_files({first: "new a\n", second: "new b\n"})
+    kept = tmp_path / str(exc.value).split(" in ")[-1].split(";")[0]
+    assert kept.read_text() == "old a\n" and second.read_text() == "old b\n"
