@@ -9,6 +9,7 @@ merge of neighbouring lines still lets through.
 
 from __future__ import annotations
 
+from ipaddress import ip_network
 from pathlib import Path
 from typing import Iterable
 
@@ -50,6 +51,32 @@ def entries(stacks: Iterable[ResolvedBlueprint]) -> list[str]:
 def render(stacks: Iterable[ResolvedBlueprint]) -> str:
     """The ledger file's text."""
     return HEADER + "".join(f"{line}\n" for line in entries(stacks))
+
+
+def _line_key(line: str) -> tuple:
+    """A ledger line's place in the sort order of `entries` (a line that is not four words sorts by its text)."""
+    try:
+        pool, net, _, stack = line.split()
+        where = (0, int(ip_network(net).network_address), ip_network(net).prefixlen) if net != "-" else (1, 0, 0)
+    except ValueError:
+        return (line, 2, 0, 0, "")
+    return (pool, *where, stack)
+
+
+def amended(stacks_folder: Path, changed: Iterable[ResolvedBlueprint], stacks: Iterable[ResolvedBlueprint]) -> str:
+    """The ledger's text with the lines of the `changed` stacks replaced, every other line kept as recorded.
+
+    A change records its own allocations and no one else's: rewriting the ledger from every stack file would make
+    a network edited by hand in another file look allocated. Without a ledger (or with merge conflict markers in
+    it, which `bp stacks ledger` resolves) it is written from the stack files, `stacks`.
+    """
+    found = read(stacks_folder)
+    if found is None or any(line.startswith(("<<<<<<<", "=======", ">>>>>>>")) for line in found):
+        return render(stacks)
+    changed = list(changed)
+    names = {bp.stack for bp in changed}
+    lines = [line for line in found if stack_of(line) not in names] + entries(changed)
+    return HEADER + "".join(f"{line}\n" for line in sorted(lines, key=_line_key))
 
 
 def write(stacks_folder: Path, stacks: Iterable[ResolvedBlueprint]) -> Path:

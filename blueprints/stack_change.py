@@ -185,10 +185,11 @@ def _ledger_text(snap: Snapshot, done: Change) -> tuple[Path, str] | None:
              if o.before.stack is None or allocations(o.before.stack) != allocations(o.after.stack)]
     if not moved:
         return None
-    path = ledger.ledger_path(stack_files.stacks_folder(snap.repo))
+    folder = stack_files.stacks_folder(snap.repo)
+    path = ledger.ledger_path(folder)
     new = {name: o.after.stack for name, o in done.outcomes.items()}
     stacks = [new.pop(bp.stack, bp) for bp in snap.stacks()] + list(new.values())
-    text = ledger.render(stacks)
+    text = ledger.amended(folder, [o.after.stack for o in moved], stacks)
     return None if path.exists() and yaml_io.read_text(path) == text else (path, text)
 
 

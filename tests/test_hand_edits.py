@@ -87,3 +87,16 @@ def test_fleet_check_names_the_same_contradictions(repo, catalog, sites):
     edit(repo, "size: M\n", "size: XL\n")
     found = [f for f in check(load_fleet(repo, catalog, sites)) if f.error]
     assert [(f.rule, f.stacks) for f in found] == [("hand-edited", ("cart-dev",))], found
+
+
+def test_stamping_another_stack_does_not_record_a_hand_edit_in_the_ledger(repo):
+    assert run_bp(repo, *VM).returncode == 0
+    cidr = stack_files.read_stack(stack_files.stack_path(repo, "cart-dev")).primary.network.cidr
+    moved = next(n for n in cidr.supernet(new_prefix=24).subnets(new_prefix=26) if n != cidr)
+    edit(repo, f"cidr: {cidr}", f"cidr: {moved}")
+    other = (*VM[:1], "shop", *VM[2:])
+    assert run_bp(repo, *other).returncode == 0
+    recorded = [line for line in (repo / "stacks" / "allocations.txt").read_text().splitlines() if "cart-dev" in line]
+    assert len(recorded) == 1 and f" {cidr} " in recorded[0], recorded
+    code, found = messages(repo)
+    assert code == 1 and any("recorded" in m and str(moved) in m for m in found), found
