@@ -276,3 +276,16 @@ def test_a_file_that_cannot_be_put_back_is_named_with_where_its_old_text_is(tmp_
         file_swap.replace_files({first: "new a\n", second: "new b\n"})
     kept = tmp_path / str(exc.value).split(" in ")[-1].split(";")[0]
     assert kept.read_text() == "old a\n" and second.read_text() == "old b\n"
+
+
+def test_an_expired_pin_is_removed_by_the_move_it_no_longer_holds_back_and_the_output_says_so(bp, repo):
+    from datetime import date
+
+    from blueprints.pins import Pin, with_pin
+
+    path = repo / stamped(bp)
+    expired = Pin(reason="old freeze", approver="lead@example.com", expires=date(2020, 1, 1), version="web-service@2.0.0")
+    path.write_text(with_pin(path, path.read_text(), expired))
+    moved = bp("upgrade", "cart-dev", "--to", "2.1.0")
+    assert moved.exit_code == 0 and "expired pin removed" in moved.output, moved.output
+    assert read_pin(path) is None and read(repo).blueprint_ref == "web-service@2.1.0"

@@ -82,8 +82,11 @@ def apply(
             if json:
                 print_json({"wave": wave, "to": result.target_ref, "written": [p.name for p in written]})
             else:
-                for path in written:
-                    console.print(f"[green]Wrote[/] {escape(path.name)}: {result.target_ref}", soft_wrap=True)
+                for outcome in outcomes.values():
+                    console.print(f"[green]Wrote[/] {escape(outcome.before.path.name)}: {result.target_ref}",
+                                  soft_wrap=True)
+                    for note in outcome.after.notes:
+                        console.print(f"  {escape(note)}", soft_wrap=True)
                 console.print(f"Wave {wave}: {len(written)} stack file(s); open one pull request with them.")
 
     with user_errors():

@@ -7,12 +7,13 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from cli import completion
 from cli.context import console, print_json, reporting, state, user_errors
 
 
 def pin(
     ctx: typer.Context,
-    stack: Annotated[str, typer.Argument(help="Stack name (team-env).")],
+    stack: Annotated[str, typer.Argument(help="Stack name (team-env).", autocompletion=completion.stack_names)],
     reason: Annotated[str, typer.Option("--reason", help="Why the stack may not move.")],
     approver: Annotated[str, typer.Option("--approver", help="Who on the platform team agreed.")],
     expires: Annotated[str, typer.Option("--expires", help="Last day the pin holds (YYYY-MM-DD).")],
@@ -35,7 +36,7 @@ def pin(
 
 def unpin(
     ctx: typer.Context,
-    stack: Annotated[str, typer.Argument(help="Stack name (team-env).")],
+    stack: Annotated[str, typer.Argument(help="Stack name (team-env).", autocompletion=completion.stack_names)],
     json: Annotated[bool, typer.Option("--json", help="The pin removed as JSON (null when there was none).")] = False,
 ) -> None:
     """Remove a stack's pin, so rollouts move it again."""
