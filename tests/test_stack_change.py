@@ -289,3 +289,26 @@ def test_an_expired_pin_is_removed_by_the_move_it_no_longer_holds_back_and_the_o
     moved = bp("upgrade", "cart-dev", "--to", "2.1.0")
     assert moved.exit_code == 0 and "expired pin removed" in moved.output, moved.output
     assert read_pin(path) is None and read(repo).blueprint_ref == "web-service@2.1.0"
+
+
+def test_the_invariants_refuse_what_no_typed_change_may_do(bp, repo):
+    from datetime import date
+
+    from blueprints.pins import Pin
+    from blueprints.stack_change import Allow, Proposed, Snapshot, check_invariants
+
+    stamped(bp, "cart", "-b", "vm-app")  # vm-app holds a network of its own
+    bp("retire", "cart-dev", "--reason", "gone")
+    before = Snapshot(repo).existing("cart-dev")
+    today = date(2026, 12, 5)
+    net = before.stack.primary.network
+    wider = before.stack.primary.model_copy(update={"network": net.model_copy(update={"cidr": net.cidr.supernet(2)})})
+    moved = before.stack.model_copy(update={"placements": (wider,)})
+    with pytest.raises(BadInput, match="only --move-network moves them"):
+        check_invariants(before, Proposed(moved, None), today)
+    check_invariants(before, Proposed(moved, None, Allow(move=True)), today)
+    with pytest.raises(BadInput, match="retired since"):
+        check_invariants(before, Proposed(before.stack.model_copy(update={"retirement": None}), None), today)
+    other = Pin(reason="freeze", approver="lead@example.com", expires=date(2027, 1, 1), version="vm-app@0.0.1")
+    with pytest.raises(BadInput, match="pass --unpin"):
+        check_invariants(before, Proposed(before.stack, other, Allow(repin=True)), today)
