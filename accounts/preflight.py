@@ -60,6 +60,8 @@ class Needs:
     """The role the provider assumes, as an ARN."""
     zones: set[str] = field(default_factory=set)
     """Availability zones resources are placed in."""
+    zone_ids: dict[str, str] = field(default_factory=dict)
+    """Zone name -> the zone ID the sites map records for this account; empty when it records none."""
     transit_gateways: set[str] = field(default_factory=set)
     """Transit gateways resources attach to and the program does not create."""
     roles: set[str] = field(default_factory=set)
@@ -160,11 +162,24 @@ def _region(aws: Aws) -> Check:
     return Check(f"region {aws.region}", status in USABLE_REGION, f"opt-in status {status}")
 
 
-def _zones(aws: Aws, zones: set[str]) -> Check:
-    listed = aws.client("ec2").describe_availability_zones(AllAvailabilityZones=True)["AvailabilityZones"]
-    state = {z["ZoneName"]: z["State"] for z in listed}
-    bad = [f"{z} {state.get(z, 'not in the region')}" for z in sorted(zones) if state.get(z) != "available"]
-    return Check(f"availability zones {', '.join(sorted(zones))}", not bad, "; ".join(bad) or "all available")
+def _zones(aws: Aws, zones: set[str], expected: dict[str, str]) -> list[Check]:
+    """One line per zone: offered to this account, available, and the physical zone (ID) the sites map expects."""
+    listed = {z["ZoneName"]: z for z in aws.client("ec2").describe_availability_zones(AllAvailabilityZones=True)["AvailabilityZones"]}
+    return [_zone(name, listed.get(name), expected) for name in sorted(zones)]
+
+
+def _zone(name: str, found: dict | None, expected: dict[str, str]) -> Check:
+    want = expected.get(name)
+    if found is None:
+        return Check(f"availability zone {name}", False, "not offered to this account")
+    if found["State"] != "available":
+        return Check(f"availability zone {name}", False, f"state {found['State']}")
+    if expected and want is None:
+        return Check(f"availability zone {name}", False, f"{found.get('ZoneId')}: not a zone the sites map lists for this account")
+    if want and found.get("ZoneId") != want:
+        return Check(f"availability zone {name}", False, f"zone ID {found.get('ZoneId')} in this account, the sites map "
+                     f"says {want}: the name points at another physical zone")
+    return Check(f"availability zone {name}", True, f"available, {found.get('ZoneId')}")
 
 
 def _transit_gateway(aws: Aws, tgw: str) -> Check:
@@ -287,7 +302,7 @@ def _provider_checks(need: Needs, stack: str) -> list[Check]:
         return checks
     target, account = deploying
     if need.zones:
-        checks.append(_zones(target, need.zones))
+        checks += _zones(target, need.zones, need.zone_ids)
     checks += [_transit_gateway(target, t) for t in sorted(need.transit_gateways)]
     # Roles of other accounts (in trust policies, say) cannot be read from this one.
     checks += [_role(target, arn) for arn in sorted(need.roles) if f":iam::{account}:" in arn]
@@ -309,10 +324,25 @@ def hub_drift(resolved: ResolvedBlueprint, sites: SitesMap) -> list[Check]:
     return checks
 
 
+def expected_zone_ids(resolved: ResolvedBlueprint, sites: SitesMap) -> dict[tuple[str, str], dict[str, str]]:
+    """(account, region) -> zone name -> zone ID, as the sites map records them for the stack's pools."""
+    found: dict[tuple[str, str], dict[str, str]] = {}
+    for place in resolved.placements:
+        pool = next((p for _, _, p in sites.pools() if p.name == place.pool), None)
+        if place.aws and pool and pool.aws:
+            zones = found.setdefault((pool.aws.account_id, place.aws.region), {})
+            zones.update({z.name: z.id for z in pool.aws.availability_zones})
+    return found
+
+
 def preflight(resolved: ResolvedBlueprint, sites: SitesMap, capture: Capture, stack_file: dict) -> Report:
     """Check every account and region the stack's program deploys into, and its secrets provider key."""
     stack = resolved.stack
     needs = needs_of(capture)
+    expected = expected_zone_ids(resolved, sites)
+    for need in needs:
+        need.zone_ids = next((ids for (account, region), ids in expected.items()
+                              if region == need.region and account in need.accounts), {})
     checks = hub_drift(resolved, sites) + [c for need in needs for c in check_provider(need, stack)]
     secrets = secrets_alias(stack_file)
     if secrets:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
-from blueprints import ledger
+from blueprints import clock, ledger
 from blueprints.catalog import Catalog
 from blueprints.errors import BadInput
 from blueprints.fleet_sweep import network_overlaps, shared_vlans
 from blueprints.resolved import ResolvedBlueprint
 from blueprints.sites import SitesMap
+from blueprints.support import past_end
 
 
 @dataclass(frozen=True)
@@ -22,8 +24,8 @@ class Finding:
     error: bool = True
 
 
-def check_stack(bp: ResolvedBlueprint, catalog: Catalog, sites: SitesMap) -> list[Finding]:
-    """A stack on its own: its catalog entry and its pools."""
+def check_stack(bp: ResolvedBlueprint, catalog: Catalog, sites: SitesMap, today: date | None = None) -> list[Finding]:
+    """A stack on its own: its catalog entry, its pools, and its products' support on `today` (default: the clock's)."""
     found = []
     try:
         entry = catalog.get(bp.blueprint_ref)
@@ -50,6 +52,11 @@ def check_stack(bp: ResolvedBlueprint, catalog: Catalog, sites: SitesMap) -> lis
             found.append(Finding(bp.stack, f"network {net.cidr} is outside pool {pool.name}'s supernets"))
         if net and net.vlan is not None and pool.vlans and not pool.vlans.first <= net.vlan <= pool.vlans.last:
             found.append(Finding(bp.stack, f"VLAN {net.vlan} is outside pool {pool.name}'s range"))
+        recorded = placement.vsphere.hosts if placement.vsphere else None
+        if recorded and pool.vsphere and len(pool.vsphere.hosts) < recorded:
+            found.append(Finding(bp.stack, f"pool {pool.name} has {len(pool.vsphere.hosts)} hosts, the stack's anti-affinity "
+                                 f"rules were sized for {recorded}; re-stamp with `bp new --force`", error=False))
+    found += [Finding(bp.stack, f"{line}; upgrade it") for line in past_end(bp, sites.support, today or clock.today())]
     return found + check_cluster_networks(bp, sites)
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from blueprints import stack_files, yaml_io
+from blueprints import clock, stack_files, yaml_io
 from blueprints.catalog import Catalog
 from blueprints.errors import BadInput
 from blueprints.pins import Pin, pin_in
@@ -47,8 +47,10 @@ class StampedFleet:
     """Stack files that did not parse: (stack name, the error naming file, line and field)."""
     pins: dict[str, Pin] = field(default_factory=dict)
     """Pins stamped by `bp pin`, by stack name."""
-    today: date = field(default_factory=date.today)
-    """The day the fleet is checked (pin expiry, version sunsets)."""
+    today: date = field(default_factory=clock.today)
+    """The day the fleet is checked (pin expiry, version sunsets, support ends)."""
+    warn_days: int | None = None
+    """Days ahead a support end is warned of; None: the sites map's `support.warn_days`."""
 
 
 def load_fleet(repo: Path, catalog: Catalog, sites: SitesMap) -> StampedFleet:

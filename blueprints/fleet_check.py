@@ -12,6 +12,7 @@ from blueprints.capacity import pool_use
 from blueprints.checks import check_decisions, check_pin, check_stack
 from blueprints.fleet import FleetFinding, StampedFleet
 from blueprints.fleet_sweep import network_overlaps, shared_vlans
+from blueprints.support import Deadline, Use, by_version
 
 Invariant = Callable[[StampedFleet], Iterable[FleetFinding]]
 
@@ -34,7 +35,7 @@ def stack_checks(fleet: StampedFleet) -> Iterable[FleetFinding]:
     since its program must still run to destroy it.
     """
     return [FleetFinding("stack", (f.stack,), f.message, f.error)
-            for bp in fleet.stacks for f in check_stack(bp, fleet.catalog, fleet.sites)
+            for bp in fleet.stacks for f in check_stack(bp, fleet.catalog, fleet.sites, fleet.today)
             if f.error or not bp.retired]
 
 
@@ -97,7 +98,30 @@ def past_sunset(fleet: StampedFleet) -> Iterable[FleetFinding]:
     return found
 
 
-INVARIANTS: list[Invariant] = [unreadable_stacks, stack_checks, hand_edits, networks, vlans, pool_capacity, expired_pins, past_sunset]
+def support_ends(fleet: StampedFleet) -> Iterable[FleetFinding]:
+    """A product version in use whose support ends within the warning window: one warning per version, with its stacks.
+
+    A stack past an end is an error of `stack_checks` already; the operator release past its end is one here, since
+    every stack's `pulumi up` runs on it. Retired stacks are on their way out and are not warned about.
+    """
+    support = fleet.sites.support
+    if support is None:
+        return []
+    window = fleet.warn_days if fleet.warn_days is not None else support.warn_days
+    release = fleet.sites.operator.release if fleet.sites.operator else None
+    found = []
+    for d, stacks in by_version([bp for bp in fleet.stacks if not bp.retired], support, release):
+        ended = fleet.today > d.end
+        if (d.end - fleet.today).days > window or (ended and d.use.product != "pulumi-kubernetes-operator"):
+            continue
+        named = Deadline(Use(d.use.product, d.use.version, f"{len(stacks)} stacks"), d.window)
+        found.append(FleetFinding("support-ended" if ended else "support-ending", tuple(sorted(stacks)),
+                                  f"{named.describe(fleet.today)}; move them before it", error=ended))
+    return found
+
+
+INVARIANTS: list[Invariant] = [unreadable_stacks, stack_checks, hand_edits, networks, vlans, pool_capacity, expired_pins,
+                               past_sunset, support_ends]
 
 
 def check(fleet: StampedFleet, invariants: Iterable[Invariant] = INVARIANTS) -> list[FleetFinding]:

@@ -7,6 +7,8 @@ from pydantic import Field, field_validator
 from blueprints.models import Frozen, Target
 
 K8S_NAME = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+PREVIEW_SINCE = (2, 3, 0)
+"""The first operator release whose Stack has `spec.preview`; an older one drops it and runs `pulumi up`."""
 
 
 class SecretEnv(Frozen):
@@ -27,6 +29,10 @@ class WorkspaceResources(Frozen):
 class OperatorSettings(Frozen):
     """How generated `pulumi.com/v1` Stacks reach the repository, the state backend and the clouds."""
 
+    release: str = Field(
+        "v2.9.0", description="Pulumi Kubernetes Operator release the manifests target (its Stack CRD is vendored in "
+        "tests/crds); at least v2.3.0, whose Stack has spec.preview. Default: v2.9.0.", pattern=r"^v\d+\.\d+\.\d+$",
+    )
     project_repo: str = Field(description="Git URL of this repository, cloned by each workspace. Required.")
     branch: str = Field("main", description="Branch deployed. Default: main.")
     repo_dir: str = Field(".", description="Folder of Pulumi.yaml in the repository. Default: the root.")
@@ -49,6 +55,13 @@ class OperatorSettings(Frozen):
     )
     resync_seconds: int = Field(600, description="How often each Stack re-checks its branch. Default: 600.", ge=60)
     workspace: WorkspaceResources = Field(default_factory=WorkspaceResources, description="Workspace pod size. Default: 1 CPU, 2Gi.")
+
+    @field_validator("release")
+    @classmethod
+    def _has_preview(cls, value: str) -> str:
+        if tuple(int(p) for p in value[1:].split(".")) < PREVIEW_SINCE:
+            raise ValueError(f"{value} has no spec.preview on its Stack (from v2.3.0 on): preview-only Stacks would run `pulumi up`")
+        return value
 
     @field_validator("project_repo")
     @classmethod

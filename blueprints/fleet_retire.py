@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Callable
 
+from blueprints import clock
 from blueprints.errors import BadInput
 from blueprints.resolved import ResolvedBlueprint, Retirement
 from blueprints.stack_change import Proposed, change
@@ -29,7 +30,7 @@ def retire(repo: Path, stack: str, reason: str, today: date | None = None,
         current = snap.existing(stack)
         marked = current.stack
         if not marked.retired:
-            mark = Retirement(since=today or date.today(), reason=reason.strip())
+            mark = Retirement(since=today or clock.today(), reason=reason.strip())
             marked = marked.model_copy(update={"retirement": mark})
         return {stack: Proposed(marked, current.pin)}
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from pydantic import Field
 
-from blueprints import yaml_io
+from blueprints import clock, yaml_io
 from blueprints.errors import BadInput
 from blueprints.models import Frozen
 
@@ -57,7 +57,7 @@ def new_pin(resolved: "ResolvedBlueprint", reason: str, approver: str, expires: 
     except ValidationError as exc:
         loc, msg = first_error(exc)
         raise BadInput(f"--{field_path(loc)}: {msg}") from None
-    if pin.expires < (today or date.today()):
+    if pin.expires < (today or clock.today()):
         raise BadInput(f"--expires: {pin.expires} is in the past")
     return pin
 

@@ -17,7 +17,7 @@ def _placement(sites: SitesMap, region: Region, dc: DataCenter, pool: Pool, netw
         aws = AwsPlacement(
             region=dc.aws.region,
             account_id=pool.aws.account_id,
-            availability_zones=pool.aws.availability_zones,
+            availability_zones=pool.aws.zone_names,
             hub=dc.aws.hub,
             api_allowed_cidrs=dc.aws.api_allowed_cidrs,
             interconnect_cidrs=sites.supernets(region.name, "vsphere"),
@@ -30,6 +30,7 @@ def _placement(sites: SitesMap, region: Region, dc: DataCenter, pool: Pool, netw
             compute_cluster=pool.vsphere.compute_cluster,
             datastore=pool.vsphere.datastore,
             distributed_switch=pool.vsphere.distributed_switch,
+            hosts=len(pool.vsphere.hosts),
             supervisor=dc.vsphere.supervisor,
             backup=dc.vsphere.backup,
         )

@@ -309,6 +309,8 @@ class VsphereSitePlan:
     """Guaranteed memory."""
     memory_limit_mb: int
     """Memory cap."""
+    vm_spread_groups: tuple[tuple[int, ...], ...] = ()
+    """VM numbers (1-based, per site) each anti-affinity rule keeps on different hosts; empty: no VMs or fewer than two."""
 
 
 @dataclass(frozen=True)
@@ -625,7 +627,24 @@ def _site(bp: ResolvedBlueprint, place: Placement) -> VsphereSitePlan:
         compute_cluster=vs.compute_cluster, datastore=vs.datastore, distributed_switch=vs.distributed_switch,
         vlan=place.network.vlan, cpu_reservation_mhz=cpu // share, cpu_limit_mhz=cpu,
         memory_reservation_mb=mem // share, memory_limit_mb=mem,
+        vm_spread_groups=spread_groups(bp.size.nodes, vs.hosts) if bp.spec.vm_pool else (),
     )
+
+
+def spread_groups(vms: int, hosts: int | None) -> tuple[tuple[int, ...], ...]:
+    """VM numbers per anti-affinity rule, each rule no larger than the host count.
+
+    DRS can keep at most as many VMs of one rule apart as the cluster has hosts; a larger rule stays violated and
+    the spread it promises is not there. So more VMs than hosts become the fewest rules of at most `hosts` VMs,
+    with sizes balanced (8 VMs on 4 hosts: two rules of 4, two VMs a host). Unknown hosts: one rule.
+    """
+    if vms < 2:
+        return ()
+    rules = -(-vms // (hosts or vms))
+    base, extra = divmod(vms, rules)
+    sizes = [base + (1 if r < extra else 0) for r in range(rules)]
+    starts = [1 + sum(sizes[:r]) for r in range(rules)]
+    return tuple(tuple(range(start, start + size)) for start, size in zip(starts, sizes))
 
 
 def _vsphere(bp: ResolvedBlueprint) -> VspherePlan:

@@ -55,6 +55,10 @@ class VspherePlacement(Frozen):
     compute_cluster: str = Field(description="Compute cluster. Required.")
     datastore: str = Field(description="Datastore. Required.")
     distributed_switch: str = Field(description="Distributed switch. Required.")
+    hosts: int | None = Field(
+        None, description="ESXi hosts of the compute cluster when stamped: one anti-affinity rule spreads at most this "
+        "many VMs. Default: unknown (stamped before hosts were recorded: one rule per site).", ge=1,
+    )
     supervisor: Supervisor = Field(description="The site's Supervisor. Required.")
     backup: BackupStore = Field(description="Object store for operator-run backups. Required.")
 

@@ -17,6 +17,7 @@ from blueprints import yaml_io
 from blueprints.errors import BadInput
 from blueprints.fleet_operator_settings import OperatorSettings
 from blueprints.models import ComplianceZone, Frozen, Target
+from blueprints.support import Support
 
 from blueprints.sites_source import DEMO_SITES, sites_path  # noqa: F401 (DEMO_SITES: callers read it from here)
 
@@ -123,10 +124,31 @@ class Hub(Frozen):
     )
 
 
+class Zone(Frozen):
+    """An availability zone as one account sees it: names map to physical zones per account, zone IDs do not."""
+
+    name: str = Field(description="Zone name in the pool's account, e.g. ap-northeast-1a. Required.",
+                      pattern=r"^[a-z]{2}(-[a-z]+)+-\d[a-z]$")
+    id: str = Field(description="Zone ID, the same physical zone in every account, e.g. apne1-az4. Required.",
+                    pattern=r"^[a-z]+\d-az\d+$")
+
+
+class ZoneNotOffered(Frozen):
+    """A zone of the region that stacks must not use: closed to new accounts, or refused by a service."""
+
+    id: str = Field(description="Zone ID. Required.", pattern=r"^[a-z]+\d-az\d+$")
+    name: str | None = Field(None, description="The name older accounts see it under. Default: none.")
+    reason: str = Field(description="Why it is refused. Required.")
+    source: str = Field(description="Where AWS says so. Required.", pattern=r"^https://\S+$")
+
+
 class AwsSite(Frozen):
     """An AWS region used as a data center."""
 
     region: str = Field(description="AWS region, e.g. us-east-1. Required.")
+    zones_not_offered: tuple[ZoneNotOffered, ...] = Field(
+        (), description="Zones of the region a pool may not list, by ID (and name), with the source. Default: none."
+    )
     hub: Hub | None = Field(None, description="Regional hub team VPCs attach to. Default: none.")
     api_allowed_cidrs: tuple[IPv4Network, ...] = Field(
         (), description="CIDRs allowed to reach nonprod cluster API endpoints. Default: none (private only)."
@@ -137,7 +159,15 @@ class AwsPool(Frozen):
     """A pool's AWS account and zones."""
 
     account_id: str = Field(description="12-digit account id. Required.", pattern=r"^\d{12}$")
-    availability_zones: tuple[str, ...] = Field(description="AZs, at least 3. Required.", min_length=3)
+    availability_zones: tuple[Zone, ...] = Field(
+        description="The account's zones stacks use, by name and zone ID (as DescribeAvailabilityZones lists them "
+        "in that account), at least 3. Required.", min_length=3,
+    )
+
+    @property
+    def zone_names(self) -> tuple[str, ...]:
+        """The zone names, in order."""
+        return tuple(z.name for z in self.availability_zones)
 
 
 class Pool(Frozen):
@@ -173,7 +203,25 @@ class DataCenter(Frozen):
                 raise ValueError(f"pool {pool.name}: a {self.target} pool needs a '{self.target}' section")
             if self.target == "vsphere" and pool.vlans is None:
                 raise ValueError(f"pool {pool.name}: a vsphere pool needs 'vlans'")
+            if self.target == "aws":
+                _zones_offered(pool, self.aws)
         return self
+
+
+def _zones_offered(pool: "Pool", site: AwsSite) -> None:
+    """A pool lists distinct zones of its region, none of them one the region does not offer."""
+    for kind in ("name", "id"):
+        values = [getattr(z, kind) for z in pool.aws.availability_zones]
+        if len(set(values)) != len(values):
+            raise ValueError(f"pool {pool.name}: availability_zones repeat a zone {kind}")
+    refused = {z.id: z for z in site.zones_not_offered} | {z.name: z for z in site.zones_not_offered if z.name}
+    for zone in pool.aws.availability_zones:
+        if not zone.name.startswith(site.region):
+            raise ValueError(f"pool {pool.name}: zone {zone.name} is not in region {site.region}")
+        bad = refused.get(zone.id) or refused.get(zone.name)
+        if bad:
+            raise ValueError(f"pool {pool.name}: zone {zone.name} ({zone.id}) is not offered: {bad.reason} "
+                             f"(zones_not_offered, source: {bad.source})")
 
 
 class Region(Frozen):
@@ -297,6 +345,9 @@ class SitesMap(Frozen):
     regions: tuple[Region, ...] = Field(description="Regions. Required.", min_length=1)
     operator: OperatorSettings | None = Field(
         None, description="Where fleet-wide `pulumi up` on the Pulumi Kubernetes Operator finds the fleet. Default: none."
+    )
+    support: Support | None = Field(
+        None, description="Support calendar of the products the fleet runs, with sources. Default: none (no deadlines known)."
     )
 
     @model_validator(mode="after")

@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import Callable, Mapping
 
-from blueprints import ledger, stack_files, yaml_io
+from blueprints import clock, ledger, stack_files, yaml_io
 from blueprints.errors import BadInput
 from blueprints.file_swap import replace_files
 from blueprints.pins import Pin, pin_in, with_pin
@@ -203,7 +203,7 @@ def change(repo: Path, plan: Plan, confirm: Callable[[dict[str, Outcome]], None]
     `confirm` sees the outcomes once every new text is staged and before any file changes: a command prints its
     report there, so an output that cannot be written refuses the change instead of following it.
     """
-    today = today or date.today()
+    today = today or clock.today()
     with repo_lock(repo):
         snap = Snapshot(repo)
         done = Change()

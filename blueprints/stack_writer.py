@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Callable
 
-from blueprints import stack_files
+from blueprints import clock, stack_files
 from blueprints.allocation_index import AllocationIndex
 from blueprints.catalog import Catalog
 from blueprints.errors import BadInput
@@ -88,7 +88,7 @@ def stamp(repo: Path | None, request: BlueprintRequest, catalog: Catalog, sites:
     `confirm` sees what is stamped before any file changes (see stack_change.change). A dry run may have no
     repository (`repo` None): it is then resolved against no stamped stacks.
     """
-    today = today or date.today()
+    today = today or clock.today()
     if repo is None and opts.dry_run:
         resolved = resolve(request, catalog, sites, trace=trace)
         return Stamped(resolved, stack_files.stack_path(Path.cwd(), request.stack), None, stack_files.render(resolved))

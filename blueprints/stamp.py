@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
+from blueprints import clock, support
 from blueprints.allocation_index import AllocationIndex
 from blueprints.catalog import Catalog, CatalogEntry
 from blueprints.errors import BadInput
@@ -64,11 +65,13 @@ def resolve(
     existing: Iterable[ResolvedBlueprint] = (),
     move_network: bool = False,
     trace: list | None = None,
+    refuse_ended: bool = True,
 ) -> ResolvedBlueprint:
     """Everything `bp new` decides, or BadInput naming the field at fault; `trace` collects pool verdicts.
 
     A stack already in `existing` keeps its placements and networks unless `move_network` is set. Pass an
     AllocationIndex when stamping many: any other iterable of stacks is indexed afresh for this one request.
+    `refuse_ended=False` resolves a version whose promises are past their support end (golden renders of old versions).
     """
     index = existing if isinstance(existing, AllocationIndex) else AllocationIndex(existing)
     entry = catalog.get(request.blueprint)
@@ -123,7 +126,15 @@ def resolve(
     if entry.spec.network_hub:
         resolved = _with_peer_hubs(resolved, sites)
     plan(resolved)  # a promise the fleet cannot keep fails here, before anything is written
+    if refuse_ended:
+        support.refuse_past_end(resolved, sites.support, clock.today(), _newest(catalog, entry.name))
     return resolved
+
+
+def _newest(catalog: Catalog, name: str) -> str | None:
+    """The version to suggest instead of one whose promises are past their support end."""
+    current = [e for e in catalog.versions(name) if not e.deprecated]
+    return current[-1].ref if current else None
 
 
 def restamp(stack: ResolvedBlueprint, to: str, catalog: Catalog, sites: SitesMap,

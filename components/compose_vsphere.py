@@ -47,7 +47,7 @@ def foundation(name: str, plan: VspherePlan, parent: pulumi.Resource) -> Foundat
                               network_id=segment.port_group_id)],
                 template=vms.template, count_per_site=vms.count_per_site, cpus=vms.cpus, memory_mb=vms.memory_mb,
                 disk_gb=vms.disk_gb, ssh_authorized_keys=list(vms.ssh_authorized_keys), tags=plan.tags,
-                tag_ids=team.tag_ids,
+                tag_ids=team.tag_ids, spread_groups=site.vm_spread_groups,
             ), opts=opts)
             vm_names.append(pool.vm_names)
     if vm_names:

@@ -1,51 +1,50 @@
 """A warm engine process per repository, so a `bp preview` need not import the provider SDKs again.
 
-`bp engine start` runs `serve` in the background; `bp preview` asks it first (`served_preview`) and runs
-the program itself when no server answers. The server runs one preview at a time with the same runner
-as everything else, so its answer is the in-process one. It listens on a Unix socket in `.bp-engine/`
-(mode 0700) and accepts only clients holding its key (`engine.key`, mode 0600), so only the user who
-started it can use it; a lock keeps it to one server per repository. When the library's code or versions
-change it says so and exits, and the client that asked starts a new one and runs that preview in-process.
+`bp engine start` runs a server (engine/serve.py) in the background; `bp preview` asks it first
+(`served_preview`) and runs the program itself when no server answers. The server runs one preview at a time
+with the same runner as everything else and sends the document `bp preview --json` prints, so its answer is
+the in-process one, with every secret already shown as `[secret]` and no resource's outputs at all.
+
+Trust goes both ways. The server's folder is the user's own, outside the checkout (engine/server_dir.py);
+requests and replies are JSON (engine/wire.py), never pickle; the client talks only to a peer the kernel says
+is this user's server for this repository, and the server answers only this user's processes. When the
+library's code or versions change the server says so and exits, and the client that asked starts a current
+one and runs that preview in-process. An idle server exits by itself.
 
 This module imports nothing heavy at the top: the client side runs in every `bp preview`.
 """
 
 from __future__ import annotations
 
-import fcntl
+import json
 import os
-import secrets
+import re
+import socket
 import subprocess
-import sys
 import time
-from multiprocessing import AuthenticationError
-from multiprocessing.connection import Client, Listener
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from blueprints.errors import BadInput
 from blueprints.sites_source import sites_path
-from engine.captured import Capture
-from engine.fingerprint import code_fingerprint
+from engine import wire
+from engine.fingerprint import LIBRARY, code_fingerprint
+from engine.server_dir import ServerDir, UnsafeFolder, command, is_server, servers_of, supported, terminate
 
-STATE_DIR = ".bp-engine"
 REPLY_TIMEOUT = 600.0
 """Seconds a client waits for an answer before running the preview itself."""
+DEFAULT_IDLE_TIMEOUT = 1800.0
+"""Seconds without a preview after which a server exits (30 minutes)."""
+IDLE_TIMEOUT_ENV = "BP_ENGINE_IDLE_TIMEOUT"
+STOP_TIMEOUT = 10.0
+"""Seconds a server has to exit after SIGTERM before it is killed."""
+
+_DURATION = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(s|m|h)?\s*")
+_UNIT = {None: 1, "s": 1, "m": 60, "h": 3600}
 
 
 class ProgramFailed(Exception):
     """A stack's program raised; the message names the stack, component and resource."""
-
-
-class _Files:
-    """The server's files in a repository."""
-
-    def __init__(self, repo: Path):
-        self.dir = Path(repo) / STATE_DIR
-        self.socket = self.dir / "engine.sock"
-        self.key = self.dir / "engine.key"
-        self.log = self.dir / "engine.log"
-        self.lock = self.dir / "engine.lock"
 
 
 def _fingerprint(repo: Path) -> str:
@@ -53,87 +52,146 @@ def _fingerprint(repo: Path) -> str:
     return code_fingerprint(repo, "", "engine-server")
 
 
-def ask(repo: Path, request: tuple) -> Any | None:
-    """The server's reply to `request`, or None when no server of this repository answers."""
-    files = _Files(repo)
-    try:
-        key = files.key.read_bytes()
-        with Client(str(files.socket), family="AF_UNIX", authkey=key) as conn:
-            conn.send(request)
-            return conn.recv() if conn.poll(REPLY_TIMEOUT) else None
-    except (OSError, EOFError, AuthenticationError):
+def idle_timeout(text: str | None) -> float:
+    """Seconds from `90s`, `30m`, `2h` or a number of seconds; None means the default."""
+    if text is None:
+        return DEFAULT_IDLE_TIMEOUT
+    found = _DURATION.fullmatch(text)
+    seconds = float(found[1]) * _UNIT[found[2]] if found else 0
+    if not 0 < seconds <= 7 * 86400:
+        raise BadInput(f"idle timeout {text!r}: give a duration from 1s to 168h, like 90s, 30m or 2h "
+                       f"(--idle-timeout or {IDLE_TIMEOUT_ENV})")
+    return seconds
+
+
+def ask(repo: Path, request: dict[str, Any]) -> dict[str, Any] | None:
+    """The reply of this user's server for `repo`, or None when none answers.
+
+    UnsafeFolder when the server folder is there but not this user's alone: it is never used then.
+    """
+    folder = ServerDir(repo)
+    if not supported() or not folder.exists():
         return None
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(REPLY_TIMEOUT)
+        try:
+            sock.connect(str(folder.socket))
+            pid, uid = wire.peer(sock)
+            if uid != os.getuid() or not is_server(pid, folder.repo):
+                return None  # something else holds the socket: it is not asked anything
+            wire.send(sock, request)
+            return wire.receive(sock, wire.MAX_REPLY)
+        except (OSError, wire.WireError):
+            return None
 
 
-def status(repo: Path) -> dict[str, Any] | None:
-    """The running server's pid, previews served and whether it runs the current code; None when none runs."""
-    reply = ask(repo, ("status", _fingerprint(repo)))
-    return reply[1] if reply else None
+def status(repo: Path, idle: float | None = None) -> dict[str, Any] | None:
+    """The running server's pid, socket, previews served, idle deadline and whether it runs the current code.
+
+    None when none runs. `idle` gives the server a new idle timeout, counted from now.
+    """
+    request: dict[str, Any] = {"op": "status", "fingerprint": _fingerprint(repo)}
+    if idle is not None:
+        request["idle_timeout"] = idle
+    reply = ask(repo, request)
+    if not reply or reply.get("kind") != "status":
+        return None
+    return {k: v for k, v in reply.items() if k != "kind"}
 
 
-def _spawn(repo: Path) -> subprocess.Popen:
-    files = _Files(repo)
-    files.dir.mkdir(mode=0o700, exist_ok=True)
-    with open(files.log, "ab") as log:
-        return subprocess.Popen([sys.executable, "-m", "engine.server", str(Path(repo).resolve())],
-                                stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
-                                cwd=Path(repo).resolve())
+def _spawn(folder: ServerDir, idle: float) -> subprocess.Popen:
+    folder.create()
+    log = os.open(folder.log, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o600)
+    try:
+        return subprocess.Popen(command(LIBRARY, folder.repo, idle), stdin=subprocess.DEVNULL, stdout=log,
+                                stderr=log, start_new_session=True, cwd=folder.dir)
+    finally:
+        os.close(log)
 
 
-def start(repo: Path, timeout: float = 120.0) -> dict[str, Any]:
-    """Start a server in the background (or find the running one) and wait until it answers."""
+def start(repo: Path, idle: float = DEFAULT_IDLE_TIMEOUT, timeout: float = 120.0) -> dict[str, Any]:
+    """Start a server in the background (or find the running one) and wait until it answers; see `status`."""
+    folder = ServerDir(repo)
+    folder.create()
     process, deadline = None, time.monotonic() + timeout
     while time.monotonic() < deadline:
-        running = status(repo)
+        running = status(repo, idle)
         if running:
             return running
         if process is None:
-            process = _spawn(repo)
-        elif process.poll() not in (None, 0):
-            raise BadInput(f"the engine server exited with {process.returncode}; see its log", _Files(repo).log)
+            process = _spawn(folder, idle)
+        elif process.poll() is not None and not servers_of(folder.repo):
+            raise BadInput(f"the engine server exited with {process.returncode}; see its log", folder.log)
         time.sleep(0.1)
-    raise BadInput(f"the engine server did not answer within {timeout:.0f} s; see its log", _Files(repo).log)
+    raise BadInput(f"the engine server did not answer within {timeout:.0f} s; see its log", folder.log)
 
 
-def stop(repo: Path) -> int | None:
-    """Stop the running server; its pid, or None when none was running."""
-    reply = ask(repo, ("stop",))
-    return reply[1] if reply else None
+def stop(repo: Path) -> list[int]:
+    """Stop every server of `repo` (found by process, whatever happened to its folder); their pids."""
+    repo = Path(repo).resolve()
+    if not supported():
+        return []
+    stopped = [pid for pid in servers_of(repo) if terminate(pid, repo)]
+    deadline = time.monotonic() + STOP_TIMEOUT
+    while any(is_server(pid, repo) for pid in stopped) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    for pid in stopped:
+        terminate(pid, repo, kill=True)  # one that did not exit in time; a no-op for those gone
+    return stopped
 
 
-def served_preview(repo: Path, stack: str, sites_file: Path | None) -> Capture | None:
-    """The preview of `stack` (a name or a stack file) from a running server, or None when there is none."""
+def served_preview(repo: Path, stack: str, sites_file: Path | None) -> dict[str, Any] | None:
+    """The preview document of `stack` (a name or a stack file) from a running server, or None when none answers.
+
+    UnsafeFolder when the server folder is not this user's alone.
+    """
     if stack.endswith(".yaml"):
         stack = str(Path(stack).resolve())
-    reply = ask(repo, ("preview", stack, str(sites_path(sites_file).resolve()), _fingerprint(repo)))
-    kind, value = reply if reply else (None, None)
-    if kind == "stale":
-        _spawn(repo)  # a server for the current code, for the next preview
+    reply = ask(repo, {"op": "preview", "stack": stack, "sites": str(sites_path(sites_file).resolve()),
+                       "fingerprint": _fingerprint(repo)})
+    kind = reply.get("kind") if reply else None
+    if kind == "stale":  # a server for the current code, for the next preview
+        idle = reply.get("idle_timeout")
+        _spawn(ServerDir(repo), float(idle) if isinstance(idle, (int, float)) else DEFAULT_IDLE_TIMEOUT)
     # No server, a stale one or one that failed: the preview runs in-process instead.
-    return _outcome(kind, value) if kind in _OUTCOMES else None
+    return _outcome(reply) if kind in _OUTCOMES else None
 
 
-def preview(repo: Path, stack: str, sites_file: Path | None) -> Capture:
-    """The preview of `stack`: from the running server when there is one, else run in this process.
+def preview(repo: Path, stack: str, sites_file: Path | None,
+            warn: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """The preview document of `stack` (what `bp preview --json` prints): from the server when one runs, else here.
 
-    BadInput for a stack that does not read; ProgramFailed when its program raises.
+    BadInput for a stack that does not read; ProgramFailed when its program raises. `warn` hears why a server
+    folder that is not safe was not used.
     """
-    served = served_preview(repo, stack, sites_file)
+    try:
+        served = served_preview(repo, stack, sites_file)
+    except UnsafeFolder as exc:
+        served = None
+        if warn:
+            warn(f"engine server not used: {exc}")
     if served is not None:
         return served
-    return _outcome(*_preview(repo, stack, sites_file and str(sites_file)))
+    return _outcome(run_preview(repo, stack, sites_file and str(sites_file)))
 
 
 _OUTCOMES = ("ok", "bad-input", "program-failed")
 
 
-def _outcome(kind: str, value: Any) -> Capture:
-    """A preview's (kind, value), served or run here, as its capture or the error it is."""
-    if kind == "bad-input":
-        raise BadInput(value)
-    if kind == "program-failed":
-        raise ProgramFailed(value)
-    return value
+def _outcome(reply: dict[str, Any]) -> dict[str, Any] | None:
+    """A preview's reply, served or run here, as its document or the error it is (None: not a reply)."""
+    kind, message = reply.get("kind"), reply.get("message")
+    if kind == "bad-input" and isinstance(message, str):
+        raise BadInput(message)
+    if kind == "program-failed" and isinstance(message, str):
+        raise ProgramFailed(message)
+    document = reply.get("preview")
+    return document if kind == "ok" and isinstance(document, dict) else None
+
+
+def preview_document(capture) -> dict[str, Any]:
+    """A capture as `bp preview --json` shows it, as plain JSON data: the one shape a server sends."""
+    return json.loads(json.dumps(capture.to_json(), default=str))
 
 
 _sites_read: dict[Path, tuple[tuple[int, int], Any]] = {}
@@ -151,123 +209,16 @@ def _sites(sites_file: str | None):
     return _sites_read[path][1]
 
 
-def _preview(repo: Path, stack: str, sites_file: str | None) -> tuple[str, Any]:
+def run_preview(repo: Path, stack: str, sites_file: str | None) -> dict[str, Any]:
+    """Run one preview in this process: its reply, as the server would send it."""
     from blueprints.stack_files import named_stack_file, read_stack
     from engine.runner import ProgramError
-    from engine.stacks import preview
+    from engine.stacks import preview as run_stack
 
     try:
         resolved = read_stack(named_stack_file(repo, stack))
-        return "ok", preview(repo, resolved, _sites(sites_file))
+        return {"kind": "ok", "preview": preview_document(run_stack(repo, resolved, _sites(sites_file)))}
     except BadInput as exc:
-        return "bad-input", str(exc)
+        return {"kind": "bad-input", "message": str(exc)}
     except ProgramError as exc:
-        return "program-failed", str(exc)
-
-
-def _answer(repo: Path, fingerprint: str, served: int, request: tuple) -> tuple[Any, bool]:
-    """(reply, whether to stop serving) for one request."""
-    kind = request[0]
-    if kind == "stop":
-        return ("stopped", os.getpid()), True
-    if kind == "status":
-        return ("status", {"pid": os.getpid(), "served": served, "current": request[1] == fingerprint}), False
-    if kind == "preview":
-        _, stack, sites_file, theirs = request
-        if theirs != fingerprint:  # the code changed under this server: the client starts a current one
-            return ("stale", None), True
-        try:
-            return _preview(repo, stack, sites_file), False
-        except Exception as exc:  # a bug in the engine must not take the server down with it
-            return ("error", f"{type(exc).__name__}: {exc}"), False
-    return ("error", f"unknown request {kind!r}"), False
-
-
-def _listener(files: _Files) -> Listener:
-    files.dir.mkdir(mode=0o700, exist_ok=True)
-    os.chmod(files.dir, 0o700)
-    files.socket.unlink(missing_ok=True)
-    key = secrets.token_bytes(32)
-    tmp = files.key.with_suffix(".tmp")
-    tmp.unlink(missing_ok=True)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        out.write(key)
-    os.replace(tmp, files.key)
-    return Listener(str(files.socket), family="AF_UNIX", authkey=key)
-
-
-def _serve_one(listener: Listener, files: _Files, repo: Path, fingerprint: str, served: int) -> tuple[Any, bool]:
-    """Accept one client and answer it: (reply sent or None, whether to stop)."""
-    try:
-        with listener.accept() as conn:
-            reply, stop = _answer(repo, fingerprint, served, conn.recv())
-            if stop:  # gone before the reply, so no client connects to a server that will never accept it
-                files.socket.unlink(missing_ok=True)
-            try:
-                conn.send(reply)
-            except Exception as exc:  # noqa: BLE001 (a capture that does not pickle): the client runs it itself
-                conn.send(("error", f"{type(exc).__name__}: {exc}"))
-            return reply, stop
-    except (OSError, EOFError, AuthenticationError) as exc:
-        print(f"engine server: dropped a connection: {exc}", file=sys.stderr, flush=True)
-        return None, False
-
-
-def _warm_up(repo: Path) -> None:
-    """Preview one stack of each target, so the provider SDKs the programs use are loaded before the first request."""
-    from blueprints.sites import load_sites
-    from blueprints.stack_files import list_stack_files, read_stack
-    from engine.runner import ProgramError
-    from engine.stacks import preview
-
-    seen: set[str] = set()
-    try:
-        sites, files = load_sites(), list_stack_files(repo)
-    except BadInput:
-        return
-    for path in files:
-        if len(seen) == 2:  # aws and vsphere
-            break
-        try:
-            resolved = read_stack(path)
-            if resolved.request.target not in seen:
-                seen.add(resolved.request.target)
-                preview(repo, resolved, sites)
-        except (BadInput, ProgramError):
-            continue
-
-
-def _only_server(files: _Files):
-    """An exclusive lock held for the server's life, or None when another server of the repository holds it."""
-    files.dir.mkdir(mode=0o700, exist_ok=True)
-    held = open(files.lock, "w")
-    try:
-        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        held.close()
-        return None
-    return held
-
-
-def serve(repo: Path) -> None:
-    """Answer requests until asked to stop, or until a client runs other code."""
-    repo = Path(repo).resolve()
-    files = _Files(repo)
-    held = _only_server(files)
-    if held is None:
-        print("engine server: another one serves this repository", file=sys.stderr, flush=True)
-        return
-    with held:
-        _warm_up(repo)
-        fingerprint, served = _fingerprint(repo), 0
-        with _listener(files) as listener:
-            while True:
-                reply, stop = _serve_one(listener, files, repo, fingerprint, served)
-                served += reply is not None
-                if stop:
-                    break
-
-
-if __name__ == "__main__":
-    serve(Path(sys.argv[1]))
+        return {"kind": "program-failed", "message": str(exc)}

@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Callable
 
+from blueprints import clock
 from blueprints.catalog import Catalog, semver_key
 from blueprints.errors import BadInput
 from blueprints.models import BLUEPRINT_REF
@@ -53,7 +54,7 @@ class RolloutPlan:
     """The catalog the plan was made with (a wave is re-stamped with it under the lock)."""
     sites: SitesMap | None = field(default=None, repr=False, compare=False)
     """The sites map the plan was made with."""
-    today: date = field(default_factory=date.today, repr=False, compare=False)
+    today: date = field(default_factory=clock.today, repr=False, compare=False)
     """The day pins were judged on."""
 
     @property
@@ -107,7 +108,7 @@ def plan_rollout(repo: Path, catalog: Catalog, sites: SitesMap, *, blueprint: st
                  today: date | None = None) -> RolloutPlan:
     """Diff every stack of `blueprint` below `to` offline and group the movable ones into waves."""
     version = _parse_target(catalog, blueprint, to)
-    today = today or date.today()
+    today = today or clock.today()
     plan = RolloutPlan(blueprint, version, [], catalog=catalog, sites=sites, today=today)
     members: list[Member] = []
     everyone = [(path, read_stack(path)) for path in list_stack_files(repo)]

@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from blueprints import clock
 from blueprints.catalog import Catalog, semver_key
 from blueprints.errors import BadInput
 from blueprints.resolved import ResolvedBlueprint
@@ -111,7 +112,7 @@ def upgrade_stack(repo: Path, name: str, to: str, catalog: Catalog, sites: Sites
     diff is shown first). When the file changes while its diff is computed, the diff is computed again (up to
     ATTEMPTS times). `show` prints the diff and, once every new text is staged, the outcome.
     """
-    today = today or date.today()
+    today = today or clock.today()
     show = show or (lambda upgrade, outcome: None)
     for _ in range(ATTEMPTS):
         snap = Snapshot(repo)  # without the lock: the slow diff is computed from it, and re-checked under the lock

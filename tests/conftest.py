@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from blueprints.catalog import Catalog
+from blueprints.clock import CLOCK_ENV
 from blueprints.models import BlueprintRequest
 from blueprints.sites import load_sites
 
 ROOT = Path(__file__).resolve().parent.parent
+SESSION_DAY = date(2026, 12, 5)
+"""The day the tests run on, whatever the machine's clock says: support ends, pins and sunsets are dated data."""
+os.environ[CLOCK_ENV] = SESSION_DAY.isoformat()  # before any CLI subprocess inherits the environment
 # The console-script entry point, as a separate process (pipes, signals and exit codes as a shell sees them).
 BP = [sys.executable, "-c", "from cli.main import run; run()"]
 

@@ -45,7 +45,8 @@ def renders() -> dict[str, tuple[ResolvedBlueprint, Capture]]:
     stamped: list[ResolvedBlueprint] = []
     out = {}
     for request in _requests():
-        resolved = resolve(request, catalog, sites, stamped)
+        # Every version renders, those past their support end too: stacks stamped on them still run the program.
+        resolved = resolve(request, catalog, sites, stamped, refuse_ended=False)
         stamped.append(resolved)
         out[resolved.stack] = (resolved, run_stack(ROOT / "stacks", resolved.stack, config_of(resolved),
                                                    context_for(resolved, sites)))

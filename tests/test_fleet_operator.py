@@ -138,3 +138,23 @@ def test_without_an_operator_section_the_repository_url_is_asked_for(sites):
     bare = sites.model_copy(update={"operator": None})
     with pytest.raises(BadInput, match=r"operator\.project_repo.*Field required"):
         settings_from(bare)
+
+
+def test_the_vendored_crd_is_the_release_the_sites_map_targets(sites, stack_schema):
+    from tests.kube_schema import CRD_DIR
+
+    release = settings_from(sites).release
+    assert (CRD_DIR / f"pulumi-kubernetes-operator-{release}_pulumi.com_stacks.yaml").is_file(), release
+    # Preview-only Stacks rest on spec.preview; a CRD without it would prune the field and run `pulumi up`.
+    assert stack_schema["properties"]["spec"]["properties"]["preview"]["type"] == "boolean"
+
+
+def test_an_operator_release_without_spec_preview_is_refused():
+    from pydantic import ValidationError
+
+    from blueprints.fleet_operator_settings import OperatorSettings
+
+    base = {"project_repo": "https://git.example.com/x.git", "backend": {"secret": "b", "keys": {"A": "a"}}}
+    assert OperatorSettings.model_validate({**base, "release": "v2.3.0"}).release == "v2.3.0"
+    with pytest.raises(ValidationError, match="v2.2.0 has no spec.preview"):
+        OperatorSettings.model_validate({**base, "release": "v2.2.0"})

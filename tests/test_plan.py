@@ -112,7 +112,7 @@ def test_a_sites_map_whose_cluster_network_overlaps_the_fleet_is_refused(tmp_pat
 
 
 def test_vsphere_namespace_quota_holds_its_data_services():
-    _, bp = stamped("data-platform@1.0.0", "vsphere", "XL", "prod")
+    _, bp = stamped("data-platform@1.1.0", "vsphere", "XL", "prod")
     p = plan(bp)
     volumes = sum(ds.storage_gib * ds.replicas + 10 * ds.controllers for ds in p.data_services)
     assert p.tenancy.storage_gib == SITES.fleet.quotas.storage_gib + volumes
@@ -120,7 +120,7 @@ def test_vsphere_namespace_quota_holds_its_data_services():
 
 
 def test_ha_kafka_on_aws_gets_a_zone_per_broker():
-    _, bp = stamped("data-platform@1.0.0", "aws", "S", "dev")
+    _, bp = stamped("data-platform@1.1.0", "aws", "S", "dev")
     p = plan(bp)
     kafka = next(ds for ds in p.data_services if ds.kind == "kafka")
     assert kafka.replicas == len(p.network.zones) == 3
@@ -190,7 +190,7 @@ def test_a_peering_not_yet_requested_waits_instead_of_guessing_an_attachment():
 def test_validate_flags_a_stack_whose_cluster_networks_overlap_the_fleet():
     from blueprints.checks import check_stack
 
-    _, bp = stamped("k8s-cluster@1.0.0", "vsphere", "S", "dev")
+    _, bp = stamped("k8s-cluster@1.1.0", "vsphere", "S", "dev")
     assert check_stack(bp, CATALOG, SITES) == []
     nets = bp.fleet.cluster_networks.model_copy(update={"services": ip_network("10.96.0.0/12")})
     old = bp.model_copy(update={"fleet": bp.fleet.model_copy(update={"cluster_networks": nets})})

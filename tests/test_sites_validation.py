@@ -62,3 +62,30 @@ def test_a_sites_map_read_fast_still_names_the_line_at_fault(tmp_path, old, new,
         load_sites(path)
     lines = path.read_text().splitlines()
     assert err.value.line == next(i for i, line in enumerate(lines, 1) if at in line), str(err.value)
+
+
+TOKYO_PROD_A = "        - {name: ap-northeast-1a, id: apne1-az4}\n"
+
+
+@pytest.mark.parametrize("new, message", [
+    ("        - {name: ap-northeast-1b, id: apne1-az3}\n",
+     "pool ap-northeast-1-prod: zone ap-northeast-1b (apne1-az3) is not offered: not given to accounts created since "
+     "2019 (DescribeAvailabilityZones lists a, c and d) (zones_not_offered, source: "
+     "https://docs.aws.amazon.com/ram/latest/userguide/working-with-az-ids.html)"),
+    ("        - {name: ap-northeast-1b, id: apne1-az4}\n", "zone ap-northeast-1b (apne1-az4) is not offered"),
+    ("        - {name: ap-northeast-1a, id: apne1-az1}\n", "pool ap-northeast-1-prod: availability_zones repeat a zone id"),
+    ("        - {name: us-east-1a, id: apne1-az4}\n", "pool ap-northeast-1-prod: zone us-east-1a is not in region ap-northeast-1"),
+])
+def test_a_zone_the_region_does_not_offer_is_refused_with_its_source(tmp_path, new, message):
+    from blueprints.errors import BadInput
+    from blueprints.sites import load_sites
+
+    with pytest.raises(BadInput) as err:
+        load_sites(edited(tmp_path, TOKYO_PROD_A, new))
+    assert message in str(err.value) and "\n" not in str(err.value), str(err.value)
+
+
+def test_tokyo_pools_list_the_zones_accounts_get(sites):
+    tokyo = [p for _, dc, p in sites.pools() if dc.name == "ap-northeast-1"]
+    assert tokyo and all([(z.name, z.id) for z in p.aws.availability_zones] == [
+        ("ap-northeast-1a", "apne1-az4"), ("ap-northeast-1c", "apne1-az1"), ("ap-northeast-1d", "apne1-az2")] for p in tokyo)

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
 from cli.context import EXIT_FINDINGS, console, print_json, state, user_errors
 
 
-def check(ctx: typer.Context, json: Annotated[bool, typer.Option("--json", help="Findings as JSON.")] = False) -> None:
-    """Check fleet invariants: overlapping networks, VLANs shared on a switch, over-committed pools, versions, owners."""
+def check(
+    ctx: typer.Context,
+    json: Annotated[bool, typer.Option("--json", help="Findings as JSON.")] = False,
+    warn_days: Annotated[Optional[int], typer.Option(
+        "--warn-days", min=0, help="Warn this many days before a support end. Default: the sites map's support.warn_days (90).")] = None,
+) -> None:
+    """Check fleet invariants: overlapping networks, VLANs shared on a switch, over-committed pools, versions, support ends, owners."""
     from blueprints.fleet import load_fleet
     from blueprints.fleet_check import check as run_checks
 
     with user_errors():
         st = state(ctx)
         fleet = load_fleet(st.repo, st.catalog(), st.sites())
+        fleet.warn_days = warn_days
     findings = run_checks(fleet)
     failed = any(f.error for f in findings)
     stacks = len(fleet.stacks) + len(fleet.unreadable)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 import typer
@@ -13,13 +12,14 @@ from cli.context import console, print_json, state, user_errors
 
 def versions(ctx: typer.Context, json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False) -> None:
     """List every blueprint version in use: stacks, data centers, and days until a deprecated version's sunset."""
+    from blueprints import clock
     from blueprints.stack_files import read_all
     from lifecycle.versions import versions_in_use
 
     with user_errors():
         st = state(ctx)
         rows = versions_in_use(read_all(st.repo), st.catalog())
-    today = date.today()
+    today = clock.today()
     if json:
         print_json([r.to_json(today) for r in rows])
         return

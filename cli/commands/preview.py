@@ -28,15 +28,15 @@ def _summary(inputs: dict[str, Any]) -> str:
     return escape("  " + " ".join(shown[:4])) if shown else ""
 
 
-def _tree(capture) -> Tree:
-    root = Tree(f"[bold]{escape(capture.stack)}[/]")
+def _tree(document: dict[str, Any]) -> Tree:
+    root = Tree(f"[bold]{escape(document['stack'])}[/]")
     nodes: dict[str | None, Tree] = {}
-    for r in capture.resources:
-        parent = nodes.get(r.parent, root)
-        style = "bold cyan" if not r.custom else ""
-        label = f"[{style}]{escape(r.type)}[/] {escape(r.name)}" if style else escape(f"{r.type} {r.name}")
-        flags = " [yellow](protected)[/]" if r.protect else ""
-        nodes[r.urn] = parent.add(f"{label}{flags}[dim]{_summary(r.inputs)}[/]")
+    for r in document["resources"]:
+        parent = nodes.get(r["parent"], root)
+        style = "bold cyan" if not r["custom"] else ""
+        label = f"[{style}]{escape(r['type'])}[/] {escape(r['name'])}" if style else escape(f"{r['type']} {r['name']}")
+        flags = " [yellow](protected)[/]" if r["protect"] else ""
+        nodes[r["urn"]] = parent.add(f"{label}{flags}[dim]{_summary(r['inputs'])}[/]")
     return root
 
 
@@ -54,23 +54,27 @@ def preview(
     try:
         with user_errors():
             st = state(ctx)
-            capture = server.preview(st.repo, stack, st.sites_option)
+            document = server.preview(st.repo, stack, st.sites_option, warn=_warn)
     except server.ProgramFailed as exc:
         errors.print(f"[bold red]program failed:[/] {escape(str(exc))}", soft_wrap=True)
         raise typer.Exit(EXIT_FINDINGS) from None
 
     if json:
-        print_json(capture.to_json(), sort_keys=True)
+        print_json(document, sort_keys=True)
         return
-    console.print(_tree(capture))
-    counts = Counter(r.type for r in capture.resources)
-    table = Table("type", "count", title=f"{len(capture.resources)} resources")
+    console.print(_tree(document))
+    counts = Counter(r["type"] for r in document["resources"])
+    table = Table("type", "count", title=f"{len(document['resources'])} resources")
     for type_token, n in sorted(counts.items()):
         table.add_row(escape(type_token), str(n))
     console.print(table)
-    for read in capture.reads:
-        console.print(f"reads existing {escape(read.type)} {escape(read.id)}")
+    for read in document["reads"]:
+        console.print(f"reads existing {escape(read['type'])} {escape(read['id'])}")
     outputs = Table("output", "value", title="Stack outputs")
-    for key, value in capture.stack_outputs.items():
+    for key, value in document["outputs"].items():
         outputs.add_row(escape(key), escape(str(value)))
     console.print(outputs)
+
+
+def _warn(message: str) -> None:
+    errors.print(f"[yellow]warning:[/] {escape(message)}", soft_wrap=True)

@@ -53,6 +53,8 @@ class VmPoolArgs:
     tag_ids: pulumi.Input[Sequence[str]] = field(default_factory=list)  # vSphere tag ids to attach; default none
     admin_user: str = "ops"                 # login created by cloud-init; default "ops"
     domain: str = "internal"                # DNS domain of the VMs' FQDNs; default "internal"
+    spread_groups: Sequence[Sequence[int]] | None = None  # VM numbers (1-based) per anti-affinity rule, each within
+    #                                          the cluster's host count (the plan's); default: one rule per site
 
     def __post_init__(self) -> None:
         require_ownership(self.tags, "VmPoolArgs")
@@ -60,6 +62,8 @@ class VmPoolArgs:
             raise ValueError("a VmPool needs at least one site")
         if self.count_per_site < 1 or self.cpus < 1 or self.memory_mb < 1 or self.disk_gb < 1:
             raise ValueError("count_per_site, cpus, memory_mb and disk_gb must be positive")
+        if self.spread_groups and sorted(i for g in self.spread_groups for i in g) != list(range(1, self.count_per_site + 1)):
+            raise ValueError("spread_groups must number each VM of a site (1..count_per_site) exactly once")
         if not self.ssh_authorized_keys:
             raise ValueError("a VmPool needs at least one SSH public key: password logins are disabled")
         for key in self.ssh_authorized_keys:
@@ -156,15 +160,17 @@ class VmPool(pulumi.ComponentResource):
                     tags=args.tag_ids,
                     opts=child,
                 ))
-            if len(site_vms) > 1:
-                vsphere.ComputeClusterVmAntiAffinityRule(
-                    f"{name}-{s}-spread",
-                    name=f"{name}-{s}-spread",
-                    compute_cluster_id=cluster.id,
-                    virtual_machine_ids=[vm.id for vm in site_vms],
-                    enabled=True,
-                    opts=child,
-                )
+            for g, group in enumerate(args.spread_groups or [range(1, len(site_vms) + 1)], start=1):
+                if len(group) > 1:
+                    rule = f"{name}-{s}-spread" + (f"-{g}" if g > 1 else "")  # the first keeps its name
+                    vsphere.ComputeClusterVmAntiAffinityRule(
+                        rule,
+                        name=rule,
+                        compute_cluster_id=cluster.id,
+                        virtual_machine_ids=[site_vms[i - 1].id for i in group],
+                        enabled=True,
+                        opts=child,
+                    )
             vms.extend(site_vms)
 
         self.vm_ids = pulumi.Output.all(*[vm.id for vm in vms])

@@ -59,7 +59,9 @@ def test_a_ready_account_passes_every_check(cli, tmp_path):
             f"{HUB_SCOPE} iam role {DEPLOY_ROLE}"} <= set(found)
     assert found[f"{SCOPE} account"]["detail"] == TARGET_ACCOUNT, "checks run in the stack's account, through the deploy role"
     assert found[f"{HUB_SCOPE} account"]["detail"] == HUB_ACCOUNT, "and in the hub's account, through its deploy role"
-    assert found[f"{SCOPE} availability zones us-east-1a, us-east-1b, us-east-1c"]["ok"]
+    for zone, zone_id in (("us-east-1a", "use1-az6"), ("us-east-1b", "use1-az1"), ("us-east-1c", "use1-az2")):
+        assert found[f"{SCOPE} availability zone {zone}"] == {"scope": SCOPE, "name": f"availability zone {zone}",
+                                                             "ok": True, "detail": f"available, {zone_id}"}
     assert "Service Quotas vpc/L-F678F1CE" in found[f"{SCOPE} VPCs per region"]["detail"]
     eips = found[f"{SCOPE} Elastic IPs"]["detail"]
     assert "3 needed" in eips, "a prod stack has one NAT gateway, so one EIP, per zone"
@@ -144,3 +146,30 @@ def test_a_hub_changed_in_the_sites_map_since_stamping_fails(tmp_path):
     (check,) = hub_drift(stamped, moved)
     assert (check.name, check.ok) == ("sites map hub of us-east-1", False)
     assert check.detail == f"the stack has {DEMO_HUB}, the sites map tgw-0123456789abcdef0: re-stamp it"
+
+
+def test_a_zone_whose_id_differs_from_the_sites_map_fails_one_line(cli, tmp_path):
+    """The sites map says us-east-1a is use1-az4; in this account (moto's) the name points at use1-az6."""
+    path = sites_with_hub(tmp_path, ready_account())
+    path.write_text(path.read_text().replace("{name: us-east-1a, id: use1-az6}", "{name: us-east-1a, id: use1-az4}"))
+    sites = ("--sites", str(path))
+    assert cli(*NEW, options=sites).exit_code == 0
+    result = cli("preflight", "payments-prod", "--json", options=sites)
+    assert result.exit_code == 1, result.output
+    failed = {name: c["detail"] for name, c in checks(result).items() if not c["ok"]}
+    assert failed == {f"{SCOPE} availability zone us-east-1a": "zone ID use1-az6 in this account, the sites map says "
+                      "use1-az4: the name points at another physical zone"}, failed
+
+
+@pytest.mark.parametrize("found, expected, ok, detail", [
+    (None, {"ap-northeast-1b": "apne1-az3"}, False, "not offered to this account"),
+    ({"State": "impaired", "ZoneId": "apne1-az4"}, {"ap-northeast-1b": "apne1-az4"}, False, "state impaired"),
+    ({"State": "available", "ZoneId": "apne1-az3"}, {"ap-northeast-1a": "apne1-az4"}, False,
+     "apne1-az3: not a zone the sites map lists for this account"),
+    ({"State": "available", "ZoneId": "apne1-az4"}, {"ap-northeast-1b": "apne1-az4"}, True, "available, apne1-az4"),
+])
+def test_each_zone_is_one_line_naming_what_differs(found, expected, ok, detail):
+    from accounts.preflight import _zone
+
+    check = _zone("ap-northeast-1b", found, expected)
+    assert (check.name, check.ok, check.detail) == ("availability zone ap-northeast-1b", ok, detail)
