@@ -9,6 +9,7 @@ from rich.markup import escape
 
 from cli import completion
 from cli.context import console, print_json, reporting, state, user_errors
+from cli.stacks_arg import stack_named
 
 
 def pin(
@@ -31,7 +32,7 @@ def pin(
                               f"({escape(new_pin.approver)})", soft_wrap=True)
 
     with user_errors():
-        pin_stack(state(ctx).repo, _name(stack), reason, approver, expires, confirm=report)
+        pin_stack(state(ctx).repo, stack_named(stack), reason, approver, expires, confirm=report)
 
 
 def unpin(
@@ -53,11 +54,5 @@ def unpin(
                 console.print(f"[green]Unpinned[/] {escape(stack)} (was {escape(pin_words(old))})", soft_wrap=True)
 
     with user_errors():
-        unpin_stack(state(ctx).repo, _name(stack), confirm=report)
+        unpin_stack(state(ctx).repo, stack_named(stack), confirm=report)
 
-
-def _name(stack: str) -> str:
-    """A stack named by its file (`stacks/Pulumi.x-dev.yaml`) or as `team-env`."""
-    from blueprints.stack_files import stack_name
-
-    return stack_name(stack.rsplit("/", 1)[-1]) if stack.endswith(".yaml") else stack

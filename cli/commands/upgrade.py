@@ -8,6 +8,7 @@ import typer
 from rich.markup import escape
 
 from cli.context import EXIT_FINDINGS, console, errors, print_json, reporting, state, user_errors
+from cli.stacks_arg import stack_named
 
 
 def upgrade(
@@ -28,7 +29,6 @@ def upgrade(
     A delete or replace of a stateful resource (database, cache, Kafka, cluster, network, bucket, VM, namespace) is
     refused unless --accept-data-loss.
     """
-    from blueprints.stack_files import stack_name
     from engine import ProgramError
     from lifecycle.upgrade import UpgradeOptions, upgrade_stack
 
@@ -46,7 +46,7 @@ def upgrade(
                     for note in outcome.after.notes:
                         console.print(f"  {escape(note)}", soft_wrap=True)
 
-    name = stack_name(stack.rsplit("/", 1)[-1]) if stack.endswith(".yaml") else stack
+    name = stack_named(stack)
     opts = UpgradeOptions(accept_data_loss=accept_data_loss, force=force, unpin=unpin, dry_run=dry_run)
     with user_errors():
         st = state(ctx)
