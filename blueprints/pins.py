@@ -11,7 +11,7 @@ from pydantic import Field
 
 from blueprints import clock, yaml_io
 from blueprints.errors import BadInput
-from blueprints.models import Frozen
+from blueprints.models import Email, Frozen, Reason
 
 if TYPE_CHECKING:
     from blueprints.resolved import ResolvedBlueprint
@@ -22,8 +22,8 @@ PIN_KEY = "cloud-blueprints:pin"
 class Pin(Frozen):
     """Why a stack stays on its version, who agreed, and until when."""
 
-    reason: str = Field(description="Why the stack may not move (e.g. a freeze, a vendor certification). Required.", min_length=3)
-    approver: str = Field(description="Who on the platform team agreed. Required.", min_length=3)
+    reason: Reason = Field(description="Why the stack may not move (e.g. a freeze, a vendor certification). Required.", min_length=3)
+    approver: Email = Field(description="E-mail address of who on the platform team agreed. Required.")
     expires: date = Field(description="Last day the pin holds; after it, the stack joins rollouts again. Required.")
     version: str = Field(description="The blueprint version (name@version) the stack is pinned at. Required.")
 

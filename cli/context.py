@@ -12,15 +12,25 @@ from typing import Any, Iterator
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.text import Text
 
 from blueprints.errors import BadInput
+from blueprints.free_text import printable
 
 
 class _Console(Console):
-    """Rich exits 1 on a closed pipe by itself; here it is an error like any other, reported by the entry point."""
+    """Rich exits 1 on a closed pipe by itself; here it is an error like any other, reported by the entry point.
+
+    Every string it prints (a message, a table cell) shows control, bidirectional and invisible characters as escapes:
+    text from a stack file or an option must never act on the terminal (rich strips only a few control codes).
+    """
 
     def on_broken_pipe(self) -> None:
         raise BrokenPipeError
+
+    def render_str(self, text: str, **kwargs: Any) -> Text:
+        """Rich's Text of `text`, with what free text may not hold made visible first."""
+        return super().render_str(printable(text), **kwargs)
 
 
 def _console(stream) -> Console:

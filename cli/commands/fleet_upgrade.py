@@ -21,9 +21,10 @@ AcceptLoss = Annotated[bool, typer.Option("--accept-data-loss", help="Include st
 
 def _plan(ctx: typer.Context, blueprint: str, to: str, waves: str, canary: str, accept_data_loss: bool):
     from blueprints.errors import BadInput
+    from blueprints.free_text import distinct_items
     from lifecycle.rollout import ENVS, plan_rollout
 
-    envs = tuple(e.strip() for e in waves.split(",") if e.strip())
+    envs = distinct_items(waves, "--waves")
     unknown = [e for e in envs if e not in ENVS]
     if unknown or not envs:
         raise BadInput(f"--waves: '{waves}' must list envs from {', '.join(ENVS)}")

@@ -112,7 +112,7 @@ def _prompt_missing(fields: dict[str, Any], st) -> None:
 
 def new(
     ctx: typer.Context,
-    team: Annotated[str, typer.Argument(help="Team name (DNS-1123 label, 2-30 characters).")],
+    team: Annotated[str, typer.Argument(help="Team name: lower-case letters, digits and '-', starting with a letter; as long as every resource accepts (blueprints/team_budget.json).")],
     blueprint: Annotated[Optional[str], typer.Option("--blueprint", "-b", help="NAME[@VERSION] from `bp catalog list`.", autocompletion=completion.blueprint_refs)] = None,
     env: Annotated[Optional[str], typer.Option("--env", "-e", help="dev, test, stage or prod.", autocompletion=completion.envs)] = None,
     target: Annotated[Optional[str], typer.Option(help="aws or vsphere. Default: the site's, else the blueprint's first.", autocompletion=completion.targets)] = None,
@@ -145,9 +145,10 @@ def new(
     """Request a blueprint for a team: validate, place, allocate and write stacks/Pulumi.<team>-<env>.yaml."""
     from pydantic import ValidationError
 
-    from blueprints import stack_files
+    from blueprints import free_text, stack_files
     from blueprints.models import BlueprintRequest
     from blueprints.stack_writer import StampOptions, Stamped, stamp
+    from engine.provider_rules.requests import check_request
 
     with user_errors():
         st = state(ctx)
@@ -166,6 +167,7 @@ def new(
         if param:
             entry = catalog.get(str(fields["blueprint"]))
             params = dict(fields.get("parameters") or {})
+            free_text.distinct((item.partition("=")[0] for item in param), "--param")
             for item in param:
                 name, sep, text = item.partition("=")
                 if not sep:
@@ -184,6 +186,7 @@ def new(
         except ValidationError as exc:
             loc, msg = first_error(exc)
             raise BadInput(f"{_flag(field_path(loc))} ({field_path(loc)}): {msg}") from None
+        check_request(request, catalog.get(request.blueprint).targets)
 
         path = stack_files.stack_path(repo or Path.cwd(), request.stack)
         shown = path.relative_to(repo or Path.cwd())

@@ -16,7 +16,7 @@ def pin(
     ctx: typer.Context,
     stack: Annotated[str, typer.Argument(help="Stack name (team-env).", autocompletion=completion.stack_names)],
     reason: Annotated[str, typer.Option("--reason", help="Why the stack may not move.")],
-    approver: Annotated[str, typer.Option("--approver", help="Who on the platform team agreed.")],
+    approver: Annotated[str, typer.Option("--approver", help="E-mail address of who on the platform team agreed.")],
     expires: Annotated[str, typer.Option("--expires", help="Last day the pin holds (YYYY-MM-DD).")],
     json: Annotated[bool, typer.Option("--json", help="The pin as JSON.")] = False,
 ) -> None:

@@ -17,6 +17,7 @@ def retire(
     json: Annotated[bool, typer.Option("--json", help="Print the retirement as JSON.")] = False,
 ) -> None:
     """Mark a stack retired. It stays deployed and keeps its pool capacity, network and VLAN until its file is removed."""
+    from blueprints import free_text
     from blueprints.fleet_retire import retire as mark
 
     def report(resolved, changed: bool) -> None:
@@ -24,6 +25,7 @@ def retire(
             _report(stack, resolved.retirement, changed, json)
 
     with user_errors():
+        reason = free_text.option("--reason", reason, free_text.reason)
         mark(state(ctx).repo, stack, reason, confirm=report)
 
 

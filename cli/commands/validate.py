@@ -41,9 +41,11 @@ def validate(
         findings += own
         if not any(f.error for f in own):
             try:
-                preview(repo, bp, sites)
+                capture = preview(repo, bp, sites)
             except ProgramError as exc:
                 findings.append(Finding(bp.stack, f"program failed: {exc}"))
+            else:
+                findings += [Finding(bp.stack, v.describe()) for v in capture.violations]
     findings += check_hand_edits(repo, chosen, catalog)
     findings += [f for f in check_fleet(everyone) if f.stack in names]
     if not broken:
