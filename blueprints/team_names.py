@@ -9,10 +9,12 @@ This module is data and words only, so the request model can use it.
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 BUDGET_FILE = Path(__file__).with_name("team_budget.json")
 """Where the derived length budget is recorded."""
@@ -60,13 +62,26 @@ def team_budget() -> TeamBudget:
     return TeamBudget(data["max_len"], data["binding"])
 
 
+_probing: ContextVar[bool] = ContextVar("team_budget_probing", default=False)
+
+
+@contextmanager
+def budget_lifted() -> Iterator[None]:
+    """Accept teams of any length for the block: the derivation probes lengths past the budget it derives."""
+    token = _probing.set(True)
+    try:
+        yield
+    finally:
+        _probing.reset(token)
+
+
 def team_problem(team: str) -> str | None:
     """Why some provider would refuse a resource named after this team, in words; None when none would."""
     for shape, refused in SHAPES:
         if refused(team):
             return f"'{team}' {shape.words} (rules {', '.join(shape.rules)})"
     budget = team_budget()
-    if len(team) > budget.max_len:
+    if len(team) > budget.max_len and not _probing.get():
         return (f"'{team}' is {len(team)} characters; at most {budget.max_len} fit every resource of every blueprint "
                 f"on both targets (binding: {budget.binding})")
     return None

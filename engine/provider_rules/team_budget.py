@@ -13,7 +13,7 @@ import json
 import sys
 from typing import Iterator
 
-from blueprints.team_names import BUDGET_FILE
+from blueprints.team_names import BUDGET_FILE, budget_lifted
 
 ENVS = ("prod", "stage")
 
@@ -63,10 +63,9 @@ def _runs(team: str) -> Iterator[tuple[object, object]]:
 def derive(low: int = 2, high: int = 30) -> dict:
     """{'max_len': N, 'binding': what refuses a team of N + 1}: a binary search on real runs of every probe.
 
-    Team length only grows names, so what refuses a team refuses every longer one. `high` is the request model's
-    own maximum.
+    Team length only grows names, so what refuses a team refuses every longer one. `high` is the search's ceiling.
     """
-    binding = "the request model's own maximum"
+    binding = "the search's ceiling"
     if _first_failure("t" * high) is None:
         return {"max_len": high, "binding": binding}
     while high - low > 1:
@@ -81,12 +80,13 @@ def derive(low: int = 2, high: int = 30) -> dict:
 
 def _first_failure(team: str) -> str | None:
     """What refuses a team of this length: a program that raises, or a rule a resource breaks; None when nothing."""
-    for resolved, capture in _runs(team):
-        if isinstance(capture, Exception):
-            return f"{resolved.request.blueprint} on {resolved.request.target}: {capture}".replace(team, "<team>")
-        if capture.violations:
-            v = capture.violations[0]
-            return f"{resolved.request.blueprint} on {resolved.request.target}: {v.describe()}".replace(team, "<team>")
+    with budget_lifted():  # the probe runs lengths past the budget it derives
+        for resolved, capture in _runs(team):
+            if isinstance(capture, Exception):
+                return f"{resolved.request.blueprint} on {resolved.request.target}: {capture}".replace(team, "<team>")
+            if capture.violations:
+                v = capture.violations[0]
+                return f"{resolved.request.blueprint} on {resolved.request.target}: {v.describe()}".replace(team, "<team>")
     return None
 
 
