@@ -16,3 +16,10 @@ def load_named(repo: Path, names: list[str]) -> list[ResolvedBlueprint]:
     chosen = [stack_files.read_stack(stack_files.named_stack_file(repo, name)) for name in names]
     free_text.distinct((bp.stack for bp in chosen), "STACKS")
     return chosen
+
+
+def stack_named(name: str) -> str:
+    """The stack a command names, as `team-env` or by its file (`stacks/Pulumi.team-env.yaml`)."""
+    from blueprints.stack_files import stack_name
+
+    return stack_name(Path(name).name) if name.endswith(".yaml") else name
