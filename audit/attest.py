@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from blueprints.errors import BadInput
-from policy_packs.audit import AuditReport
+from audit.run import AuditReport
 
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 PREDICATE_TYPE = "https://in-toto.io/attestation/test-result/v0.1"

@@ -16,7 +16,7 @@ from typing import Any, Iterator
 from audit import deployed_state
 from blueprints.errors import BadInput
 from engine.captured import Capture, CapturedResource
-from policy_packs.audit import AuditReport, Auditor, StackResult
+from audit.run import AuditReport, Auditor, StackResult
 
 _ADDED, _REMOVED, _CHANGED = "added", "removed", "changed"
 
@@ -99,7 +99,7 @@ def _source(state: Path, repo: Path | None) -> str:
 
 def run_state_audit(state: Path, *, repo: Path | None = None, against=None, sites=None, **auditor_args) -> tuple[AuditReport, Drift | None]:
     """Audit an exported checkpoint; with `against` (a resolved stack file) and `repo`, also its drift."""
-    from blueprints.stack_files import stack_path
+    from store.stack_files import stack_path
     from engine.stacks import preview
 
     deployed = deployed_state.read(state)

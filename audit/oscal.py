@@ -22,7 +22,7 @@ from trestle.oscal.assessment_results import AssessmentResults, ImportAp, LocalD
 from trestle.oscal.component import ComponentDefinition, ControlImplementation, DefinedComponent, ImplementedRequirement
 
 from audit.attest import sha256_file
-from policy_packs.audit import AuditReport, Finding, PolicyMeta, StackResult
+from audit.run import AuditReport, Finding, PolicyMeta, StackResult
 from policy_packs.controls import NIST, TAG_PREFIX
 
 NS = "https://cloud-blueprints.example/ns/oscal"

@@ -13,7 +13,7 @@ import time
 from functools import cache
 from typing import Any
 
-from policy_packs.audit import AuditReport, Finding
+from audit.run import AuditReport, Finding
 
 NOTE, RESET = "<{%fg 7%}>", "<{%reset%}>"
 """The engine's colour commands around a policy message (`colors.SpecNote`, `colors.Reset`), sent with color `raw`."""

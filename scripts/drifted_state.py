@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from audit.deployed_state import export
-from blueprints import stack_files
+from store import stack_files
 from blueprints.sites import load_sites
 from engine.stacks import preview
 

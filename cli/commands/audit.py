@@ -61,7 +61,8 @@ _STYLE = {"violation": "red", "exempt": "dim", "undecided": "yellow"}
 def render(report, fmt: Format, repo: Path | None = None, evidence=None, drift=None, started: float | None = None) -> str:
     """The report as text in a file format (`evidence`: what the HTML links to; `drift`: added to JSON)."""
     from audit import drift as drift_, oscal, pulumi_events
-    from policy_packs import report_html, reports
+    from reports import audit as reports
+    from reports import audit_html as report_html
 
     if fmt is Format.oscal:
         return oscal.to_json(oscal.assessment_results(report, repo, evidence.run if evidence else None))
@@ -102,8 +103,8 @@ def _print_table(report) -> None:
 
 def load_stacks(ctx: typer.Context, stacks: list[str] | None, all_stacks: bool):
     """The repository, the chosen stacks and the sites map (BadInput when none is named)."""
-    from blueprints import stack_files
     from cli.stacks_arg import load_named
+    from store import stack_files
 
     st = state(ctx)
     repo = st.repo
@@ -128,7 +129,7 @@ def _run(ctx: typer.Context, stacks, all_stacks: bool, state_file, against, prog
     """The audit report, the repository, and the drift (only with --state and --against)."""
     from audit.drift import run_state_audit
     from cli.stacks_arg import load_named
-    from policy_packs.audit import run_audit
+    from audit.run import run_audit
 
     if state_file is None:
         repo, chosen, sites = load_stacks(ctx, stacks, all_stacks)
@@ -155,8 +156,8 @@ def _print_drift(drift) -> None:
 
 
 def _write_outputs(report, repo, fmt: Format, output, attest_key, evidence_dir, drift, started: float) -> None:
-    from audit import evidence
-    from blueprints.output_files import write_file
+    from reports import evidence
+    from store.outputs import write_file
 
     if fmt is Format.table:
         _print_table(report)
@@ -200,16 +201,17 @@ def audit(
 
     `bp audit verify ENVELOPE --key PUBLIC_KEY` checks evidence signed with --attest.
     """
-    from blueprints.output_files import output_file
+    from store.outputs import output_file
     from engine.analyzer import PackError
-    from policy_packs.audit import load_config
+    from audit.run import load_config
 
     started = time.time()
     with user_errors():
         output = output_file(output)
         _check_options(fmt, output, stacks, all_stacks, state_file, against, attest_key, evidence_dir)
         if attest_key is not None:  # a bad key or envelope path is refused before anything is written
-            from audit import attest, evidence
+            from audit import attest
+            from reports import evidence
 
             attest.load_signer(attest_key)
             if output is not None:

@@ -46,8 +46,8 @@ def list_policies(json: Annotated[bool, typer.Option("--json", help="Policies as
 
 
 def _audit_all(ctx: typer.Context, **kwargs):
-    from blueprints import stack_files
-    from policy_packs.audit import run_audit
+    from audit.run import run_audit
+    from store import stack_files
 
     st = state(ctx)
     return run_audit(st.repo, stack_files.read_all(st.repo), st.sites(), **kwargs)
@@ -55,7 +55,7 @@ def _audit_all(ctx: typer.Context, **kwargs):
 
 def _component_definition() -> str:
     from audit import oscal
-    from policy_packs.audit import Auditor
+    from audit.run import Auditor
 
     with Auditor() as auditor:
         return oscal.to_json(oscal.component_definition(auditor.policies))
@@ -72,8 +72,8 @@ def docs(
     `--format oscal` writes the OSCAL component definition instead: each pack a component, each policy a rule with
     the NIST SP 800-53 controls it implements.
     """
-    from blueprints.output_files import output_file, write_file
-    from policy_packs.report_html import docs_markdown, docs_page
+    from reports.audit_html import docs_markdown, docs_page
+    from store.outputs import output_file, write_file
 
     with user_errors():
         output = output_file(output)

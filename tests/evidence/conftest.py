@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 from engine import run
-from policy_packs.audit import Auditor, AuditReport
+from audit.run import Auditor, AuditReport
 from tests.conftest import ROOT
 from tests.policy.insecure_program import program
 from tests.policy.test_exemptions import FILE
@@ -45,7 +45,7 @@ def evidence_repo(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def passing_report(no_exemptions) -> AuditReport:
     """The repository's checkout-dev stack: every policy passes."""
-    from blueprints import stack_files
+    from store import stack_files
     from blueprints.sites import load_sites
     from engine.stacks import preview
 

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from audit import attest, evidence
+from audit import attest
 from blueprints.errors import BadInput
+from reports import evidence
 
 
 @pytest.fixture

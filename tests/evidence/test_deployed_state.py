@@ -24,7 +24,7 @@ LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 
 @pytest.fixture(scope="module")
 def intended():
-    from blueprints import stack_files
+    from store import stack_files
     from engine.stacks import preview
 
     (bp,) = [b for b in stack_files.read_all(ROOT) if b.stack == STACK]

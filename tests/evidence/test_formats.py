@@ -9,9 +9,11 @@ import jsonschema
 import pytest
 from typer.testing import CliRunner
 
-from audit import evidence, pulumi_events
+from audit import pulumi_events
 from cli.main import app
-from policy_packs import report_html, reports
+from reports import audit as reports
+from reports import audit_html as report_html
+from reports import evidence
 from tests.conftest import ROOT
 
 SARIF_SCHEMA = json.loads((Path(__file__).resolve().parent.parent / "schemas" / "sarif-schema-2.1.0.json").read_text())

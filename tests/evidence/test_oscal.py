@@ -107,7 +107,7 @@ def test_component_definition_lists_every_policy(failing_report):
 
 
 def test_a_stack_that_could_not_be_audited_is_a_remark_and_still_valid(tmp_path, failing_report):
-    from policy_packs.audit import AuditReport, StackResult
+    from audit.run import AuditReport, StackResult
 
     broken = StackResult("gone-dev", "stacks/Pulumi.gone-dev.yaml", error="the program failed")
     report = AuditReport([broken], failing_report.policies, [], [], "")

@@ -3,7 +3,7 @@
 `write_bundle` writes one folder: the findings (JSON), SARIF, the HTML report (each finding linked to its OSCAL
 observation and the stack file's digest), the OSCAL assessment results (evidence: stack files and those reports,
 by sha256) and, given a key, the DSSE envelope over all of it. `attest_file` signs a single report the same way.
-Every file goes through `blueprints.output_files`: only over regular files, or files bp wrote, and atomically.
+Every file goes through `store.outputs`: only over regular files, or files bp wrote, and atomically.
 """
 
 from __future__ import annotations
@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from audit import attest, oscal
-from blueprints.output_files import output_file, write_file, write_folder
-from policy_packs.audit import AuditReport
+from audit.run import AuditReport
+from reports import audit as audit_reports
+from reports import audit_html
+from store.outputs import output_file, write_file, write_folder
 
 FINDINGS, SARIF, HTML, OSCAL, ENVELOPE = "findings.json", "audit.sarif", "audit.html", "assessment-results.json", "attestation.dsse.json"
 
@@ -64,11 +66,9 @@ def attest_file(report: AuditReport, repo: Path, output: Path, key: Path) -> Pat
 
 def write_bundle(report: AuditReport, repo: Path, directory: Path, key: Path | None = None) -> list[str]:
     """Write the evidence folder; returns the names written, the envelope last when signed."""
-    from policy_packs import report_html, reports
-
     evidence = links(report, repo, key, OSCAL, ENVELOPE)
-    texts = {FINDINGS: reports.to_json(report), SARIF: reports.to_sarif(report, evidence.run.id),
-             HTML: report_html.audit_page(report, evidence)}
+    texts = {FINDINGS: audit_reports.to_json(report), SARIF: audit_reports.to_sarif(report, evidence.run.id),
+             HTML: audit_html.audit_page(report, evidence)}
     extra = [oscal.EvidenceFile(name, attest.sha256_text(text), f"Audit report {name}") for name, text in texts.items()]
     texts[OSCAL] = oscal.to_json(oscal.assessment_results(report, repo, evidence.run, extra))
     if key:
