@@ -63,6 +63,13 @@ class Run:
     id: str = field(default_factory=lambda: str(uuid.uuid4()))
     started: dt.datetime = field(default_factory=_now)
 
+    @staticmethod
+    def since(started: float | None) -> "Run":
+        """A run that began at `started` (seconds since the epoch; now when None)."""
+        if started is None:
+            return Run()
+        return Run(started=dt.datetime.fromtimestamp(int(started), dt.timezone.utc))
+
     def uuid_of(self, *parts: str) -> str:
         """A stable uuid for an object of this run (an observation, a finding, a subject)."""
         return str(uuid.uuid5(uuid.UUID(self.id), "/".join(parts)))

@@ -47,10 +47,10 @@ class Links:
 
 
 def links(report: AuditReport, repo: Path, key: Path | None = None, oscal_href: str | None = None,
-          envelope: str | None = None) -> Links:
+          envelope: str | None = None, started: float | None = None) -> Links:
     """The evidence the HTML report links to, for a run about to be written (the key is checked now)."""
     keyid = attest.load_signer(key).public_key.keyid if key else None
-    return Links(oscal.Run(), oscal.stack_evidence(report, repo), oscal_href, envelope if key else None, keyid)
+    return Links(oscal.Run.since(started), oscal.stack_evidence(report, repo), oscal_href, envelope if key else None, keyid)
 
 
 def _envelope_text(report: AuditReport, repo: Path, reports: dict[str, str], key: Path) -> str:
@@ -64,9 +64,10 @@ def attest_file(report: AuditReport, repo: Path, output: Path, key: Path) -> Pat
     return envelope
 
 
-def write_bundle(report: AuditReport, repo: Path, directory: Path, key: Path | None = None) -> list[str]:
+def write_bundle(report: AuditReport, repo: Path, directory: Path, key: Path | None = None,
+                 started: float | None = None) -> list[str]:
     """Write the evidence folder; returns the names written, the envelope last when signed."""
-    evidence = links(report, repo, key, OSCAL, ENVELOPE)
+    evidence = links(report, repo, key, OSCAL, ENVELOPE, started)
     texts = {FINDINGS: audit_reports.to_json(report), SARIF: audit_reports.to_sarif(report, evidence.run.id),
              HTML: audit_html.audit_page(report, evidence)}
     extra = [oscal.EvidenceFile(name, attest.sha256_text(text), f"Audit report {name}") for name, text in texts.items()]

@@ -65,7 +65,7 @@ def render(report, fmt: Format, repo: Path | None = None, evidence=None, drift=N
     from reports import audit_html as report_html
 
     if fmt is Format.oscal:
-        return oscal.to_json(oscal.assessment_results(report, repo, evidence.run if evidence else None))
+        return oscal.to_json(oscal.assessment_results(report, repo, evidence.run if evidence else oscal.Run.since(started)))
     if fmt is Format.pulumi_events:
         return pulumi_events.to_lines(report, started)
     if fmt is Format.html:
@@ -165,7 +165,7 @@ def _write_outputs(report, repo, fmt: Format, output, attest_key, evidence_dir, 
             _print_drift(drift)
     elif output is not None:
         envelope = evidence.envelope_path(output).name
-        links = evidence.links(report, repo, attest_key, envelope=envelope) if fmt is Format.html else None
+        links = evidence.links(report, repo, attest_key, envelope=envelope, started=started) if fmt is Format.html else None
         write_file(output, render(report, fmt, repo, links, drift, started))
         console.print(f"{fmt.value} report: {escape(str(output))}", highlight=False)
         if attest_key is not None:
@@ -174,7 +174,7 @@ def _write_outputs(report, repo, fmt: Format, output, attest_key, evidence_dir, 
     else:
         typer.echo(render(report, fmt, repo, None, drift, started), nl=False)
     if evidence_dir is not None:
-        names = evidence.write_bundle(report, repo, evidence_dir, attest_key)
+        names = evidence.write_bundle(report, repo, evidence_dir, attest_key, started)
         console.print(f"evidence in {escape(str(evidence_dir))}: {', '.join(names)}", highlight=False)
 
 
