@@ -15,7 +15,7 @@ from typer._click.exceptions import ClickException, NoArgsIsHelpError
 from blueprints.errors import BadInput
 from cli import __version__
 from cli.commands import (
-    audit, backend, catalog, engine, fleet, inventory, new, pin, policy, preflight, preview, retire, schema, sites, stacks,
+    audit, backend, catalog, cost, engine, fleet, inventory, new, pin, policy, preflight, preview, retire, schema, sites, stacks,
     upgrade, validate,
 )
 from cli.context import EXIT_BAD_INPUT, State, fail
@@ -45,6 +45,7 @@ app.command("inventory")(inventory.inventory)
 app.command("preflight")(preflight.preflight)
 app.command("upgrade")(upgrade.upgrade)
 app.command("pin")(pin.pin)
+app.command("cost")(cost.cost)
 
 
 def _version(value: bool) -> None:
