@@ -148,10 +148,12 @@ def _gib_month(name: str, gib: int, price: Price | None) -> CostLine:
     return CostLine(name, "GB", _d(gib), _usd(price))
 
 
-def _node_pool(stack: str, pool: NodePoolPlan, table: AwsRegionPrices, hours: Decimal) -> CostResource:
+def _node_pool(name: str, pool: NodePoolPlan, table: AwsRegionPrices, hours: Decimal) -> CostResource:
     machine = pool.machines[0]
-    return CostResource(f"{stack}-{pool.name}", "aws:eks/nodeGroup:NodeGroup", (
-        _hourly(f"Instance usage (Linux, on-demand, {machine})", pool.nodes, hours, table.instance_hour.get(machine)),
+    # Spot nodes are priced at on-demand: the most they can cost, as spot prices move.
+    usage = f"Instance usage (Linux, {'spot, at most on-demand' if pool.spot else 'on-demand'}, {machine})"
+    return CostResource(name, "aws:eks/nodeGroup:NodeGroup", (
+        _hourly(usage, pool.nodes, hours, table.instance_hour.get(machine)),
         _gib_month("Root volumes (gp3)", pool.nodes * pool.disk_gib, table.ebs_gp3_gib_month),
     ))
 
@@ -162,8 +164,9 @@ def _aws_cluster(resolved: ResolvedBlueprint, p: AwsPlan, table: AwsRegionPrices
     if cluster and cluster.kind == "dedicated":
         resources.append(CostResource(f"{p.stack}-eks", "aws:eks/cluster:Cluster",
                                       (_hourly("EKS cluster", 1, hours, table.eks_cluster_hour),)))
-        pools = (cluster.system_pool, *cluster.node_pools) if cluster.system_pool else cluster.node_pools
-        resources += [_node_pool(p.stack, pool, table, hours) for pool in pools]
+        if cluster.system_pool:
+            resources.append(_node_pool(f"{p.stack}-eks-system", cluster.system_pool, table, hours))
+        resources += [_node_pool(f"{p.stack}-{pool.name}", pool, table, hours) for pool in cluster.node_pools]
     elif cluster and cluster.kind == "shared" and p.tenancy:
         # The shared cluster runs on the fleet's smallest general-purpose type; a namespace pays for its quota's
         # share of those nodes, vCPU for vCPU.

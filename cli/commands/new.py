@@ -145,6 +145,7 @@ def new(
     from blueprints import stack_files
     from blueprints.models import BlueprintRequest
     from blueprints.stack_writer import StampOptions, stamp
+    from cost.budget import review
 
     with user_errors():
         st = state(ctx)
@@ -189,7 +190,9 @@ def new(
         opts = StampOptions(force=force, dry_run=dry_run, move_network=move_network, prod_network_move=prod_network_move)
         with explained(explain, machine_output=json) as trace:
             done = stamp(repo, request, catalog, st.sites(), opts, trace=trace)
-        for warning in catalog.warnings(catalog.get(done.resolved.blueprint_ref)):
+        entry = catalog.get(done.resolved.blueprint_ref)
+        priced, over = review(done.resolved, entry, st.sites().prices)
+        for warning in [*catalog.warnings(entry), *([over] if over else [])]:
             errors.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True)
     resolved = done.resolved
 
@@ -207,6 +210,10 @@ def new(
         where = f"{placement.region}/{placement.data_center}/{placement.pool} ({placement.target}, {placement.tier})"
         alloc = f", network {net.cidr}" + (f", VLAN {net.vlan}" if net and net.vlan else "") if net else ""
         console.print(f"  placed in {where}{alloc}", soft_wrap=True)
+    if dry_run and priced is not None:
+        from cli import cost_views
+
+        console.print(cost_views.as_table(priced))
     if not dry_run:
         console.print("\nNext steps:")
         # Next steps are pasted into a shell: one command per line, never wrapped.

@@ -1,0 +1,27 @@
+"""A request's cost against its catalog entry's budget for the size asked."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from blueprints.catalog import CatalogEntry
+from blueprints.prices import Prices
+from blueprints.resolved import ResolvedBlueprint
+from cost.estimate import Estimate, estimate, money
+
+
+def over_budget(entry: CatalogEntry, size: str, est: Estimate) -> str | None:
+    """A warning when the estimate passes the entry's budget for `size`, else None."""
+    limit = entry.budget_usd_month.get(size)
+    if limit is None or est.monthly <= Decimal(str(limit)):
+        return None
+    return (f"{est.stack} costs ${money(est.monthly):,} a month, over the ${Decimal(str(limit)):,} budget of "
+            f"{entry.ref} size {size} (catalog budget_usd_month); ask for a smaller size or fewer data services")
+
+
+def review(resolved: ResolvedBlueprint, entry: CatalogEntry, prices: Prices | None) -> tuple[Estimate | None, str | None]:
+    """The request's estimate (None when the sites map has no prices) and its budget warning, if any."""
+    if prices is None:
+        return None, None
+    est = estimate(resolved, prices)
+    return est, over_budget(entry, resolved.request.size, est)
