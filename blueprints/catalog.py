@@ -177,6 +177,9 @@ class Responsibility(Frozen):
 
     platform: tuple[str, ...] = Field(description="What the platform team runs and answers for. Required.")
     team: tuple[str, ...] = Field(description="What the application team owns. Required.")
+    runbook: str | None = Field(
+        None, description="The platform's runbook for stacks of this blueprint. Default: none.", pattern=r"^https://\S+$"
+    )
 
 
 class Slo(Frozen):

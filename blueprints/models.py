@@ -15,6 +15,7 @@ ComplianceZone = Literal["general", "pci", "sox", "hipaa"]
 ParameterValue = str | int | bool
 
 TEAM_PATTERN = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"
 REF_WORDS = "a blueprint name (lower-case letters, digits, '-'), optionally with @major.minor.patch (e.g. web-service@2.0.0)"
 BLUEPRINT_REF = re.compile(
     r"^(?P<name>[a-z0-9]([a-z0-9-]*[a-z0-9])?)(@(?P<version>(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)))?$"
@@ -42,12 +43,16 @@ class DataServiceRequest(Frozen):
 class BlueprintRequest(Frozen):
     """A team's request for one blueprint in one environment."""
 
+    # The checks done in validators are also stated in the schema, so that editors and portal forms refuse what
+    # `bp new` refuses (the validators keep their messages in words).
     team: str = Field(
-        description="Team name: a DNS-1123 label of 2-30 characters (lower case, digits, '-'). Required."
+        description="Team name: a DNS-1123 label of 2-30 characters (lower case, digits, '-'). Required.",
+        json_schema_extra={"pattern": TEAM_PATTERN, "minLength": 2, "maxLength": 30},
     )
     env: Env = Field(description="Environment: dev, test, stage or prod. Required.")
     blueprint: str = Field(
-        description="Catalog entry as name[@version] (semver); no version means the newest non-deprecated. Required."
+        description="Catalog entry as name[@version] (semver); no version means the newest non-deprecated. Required.",
+        json_schema_extra={"pattern": BLUEPRINT_REF.pattern},
     )
     target: Target | None = Field(
         None, description="Where it runs: aws or vsphere. Default: the site's target, else the entry's first target."
@@ -62,7 +67,7 @@ class BlueprintRequest(Frozen):
         None, description="Data services to provision. Default: the catalog entry's defaults."
     )
     owner: str = Field(description="Owner's e-mail address, accountable for the stack (at most 254 characters). Required.",
-                       max_length=254)
+                       max_length=254, json_schema_extra={"pattern": EMAIL_PATTERN})
     cost_center: str = Field(
         description="Cost center the spend is charged to (letters, digits, '-', 2-32 characters). Required.",
         pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{1,31}$",
@@ -99,7 +104,7 @@ class BlueprintRequest(Frozen):
     @field_validator("owner")
     @classmethod
     def _email(cls, value: str) -> str:
-        if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}", value):
+        if not re.fullmatch(EMAIL_PATTERN, value):
             raise ValueError(f"'{value}' is not an e-mail address")
         return value.lower()
 
