@@ -1,0 +1,175 @@
+"""bp portal export: templates and entities valid against Backstage's published schemas; a template's form accepts
+and refuses what `bp new` accepts and refuses; re-exports remove only what they wrote."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+from jsonschema import Draft7Validator
+
+from blueprints.stack_files import read_all
+from portal.export import MANIFEST, export, files
+from portal.templates import Publishing, parameters
+from tests.backstage_schema import errors
+from tests.conftest import ROOT
+
+PUB = Publishing("acme", "cloud-blueprints")
+
+
+def exported(catalog, sites, stacks) -> dict[str, dict]:
+    out = files(catalog, sites, stacks, PUB, "cloud-blueprints", "https://reports.example.com")
+    return {rel: yaml.safe_load(text) for rel, text in out.items() if "/skeleton/" not in rel}
+
+
+@pytest.fixture(scope="module")
+def demo(catalog, sites):
+    return exported(catalog, sites, read_all(ROOT))
+
+
+def test_every_template_and_entity_is_valid_against_backstage_schemas(demo):
+    kinds = sorted({doc["kind"] for doc in demo.values()})
+    assert kinds == ["Domain", "Location", "Resource", "System", "Template"]
+    for rel, doc in demo.items():
+        assert errors(doc) == [], rel
+
+
+def test_the_vendored_schemas_refuse_what_backstage_refuses(demo):
+    template = json.loads(json.dumps(demo["templates/web-service-2.1.0/template.yaml"]))
+    del template["spec"]["steps"][2]["action"]
+    assert any("'action' is a required property" in e for e in errors(template))
+    resource = json.loads(json.dumps(demo["entities/resource-payments-prod.yaml"]))
+    resource["spec"].pop("owner")
+    assert errors(resource) == ["spec: 'owner' is a required property"]
+
+
+def test_one_template_per_requestable_version_with_lifecycle_and_successor(demo, catalog):
+    names = {doc["metadata"]["name"] for doc in demo.values() if doc["kind"] == "Template"}
+    assert names == {f"{e.name}-{e.version}" for e in catalog.entries if e.audience == "application-team"}
+    old = demo["templates/web-service-1.0.0/template.yaml"]
+    assert old["spec"]["lifecycle"] == "deprecated"
+    assert "web-service@2.0.0" in old["metadata"]["description"] or "web-service@2.1.0" in old["metadata"]["description"]
+    assert demo["templates/web-service-2.1.0/template.yaml"]["spec"]["lifecycle"] == "production"
+
+
+def test_template_steps_dry_run_before_stamping_then_pull_request_and_register(demo):
+    steps = demo["templates/web-service-2.1.0/template.yaml"]["spec"]["steps"]
+    actions = [s["action"] for s in steps]
+    assert actions == ["fetch:plain", "fetch:template", "cloudBlueprints:bp", "cloudBlueprints:bp",
+                       "publish:github:pull-request", "catalog:register"]
+    assert steps[2]["input"]["args"][-1] == "--dry-run" and "--dry-run" not in steps[3]["input"]["args"]
+    assert steps[4]["input"]["repoUrl"] == "github.com?owner=acme&repo=cloud-blueprints"
+    links = demo["templates/web-service-2.1.0/template.yaml"]["spec"]["output"]["links"]
+    assert links[0]["url"] == "${{ steps.publish.output.remoteUrl }}"
+
+
+def test_stack_resource_carries_owner_system_lifecycle_dependencies_annotations_and_links(demo):
+    res = demo["entities/resource-payments-prod.yaml"]
+    assert res["spec"]["owner"] == "group:default/team-payments" and res["spec"]["system"] == "payments"
+    assert res["spec"]["lifecycle"] == "production"
+    assert res["spec"]["dependsOn"] == ["resource:default/payments-prod-postgres", "resource:default/payments-prod-redis"]
+    notes = res["metadata"]["annotations"]
+    assert notes["cloud-blueprints.io/stack-file"] == "stacks/Pulumi.payments-prod.yaml"
+    assert notes["cloud-blueprints.io/blueprint"] == "web-service@2.1.0"
+    assert notes["cloud-blueprints.io/pulumi-project"] == "cloud-blueprints"
+    assert [link["title"] for link in res["metadata"]["links"]] == ["Audit report", "Runbook"]
+    assert demo["entities/resource-checkout-dev.yaml"]["spec"]["lifecycle"] == "experimental"
+    # Every entity a stack depends on is exported too.
+    for ref in res["spec"]["dependsOn"]:
+        assert f"entities/resource-{ref.rsplit('/', 1)[1]}.yaml" in demo
+    assert demo["entities/system-payments.yaml"]["spec"]["domain"] == "general"
+    assert {doc["metadata"]["name"] for doc in demo.values() if doc["kind"] == "Domain"} == {"general", "pci", "sox", "hipaa"}
+
+
+def test_location_lists_every_exported_entity(demo):
+    targets = demo["catalog-info.yaml"]["spec"]["targets"]
+    assert sorted(t.removeprefix("./") for t in targets) == sorted(rel for rel in demo if rel != "catalog-info.yaml")
+
+
+def test_re_export_is_idempotent_and_removes_only_what_it_wrote(catalog, sites, tmp_path):
+    stacks = read_all(ROOT)
+    wanted = files(catalog, sites, stacks, PUB, "cloud-blueprints", None)
+    first = export(tmp_path, wanted)
+    assert len(first.written) == len(wanted) and not first.removed
+    assert export(tmp_path, wanted).written == []
+    (tmp_path / "mine.yaml").write_text("kind: Component\n")          # somebody else's file
+    edited = tmp_path / "entities" / "resource-ledger-test.yaml"
+    after = files(catalog, sites, [s for s in stacks if s.stack not in ("ledger-test", "checkout-dev")], PUB,
+                  "cloud-blueprints", None)
+    edited.write_text(edited.read_text() + "# edited by hand\n")      # changed since the export wrote it
+    result = export(tmp_path, after)
+    assert "entities/resource-checkout-dev.yaml" in result.removed
+    assert not (tmp_path / "entities" / "resource-checkout-dev.yaml").exists()
+    assert result.kept == ["entities/resource-ledger-test.yaml"] and edited.exists()
+    assert (tmp_path / "mine.yaml").exists()
+    manifest = json.loads((tmp_path / MANIFEST).read_text())["files"]
+    assert "entities/resource-checkout-dev.yaml" not in manifest
+
+
+def test_export_never_overwrites_a_file_it_did_not_write(bp, repo, tmp_path):
+    out = tmp_path / "portal"
+    (out / "entities").mkdir(parents=True)
+    (out / "entities" / "domain-pci.yaml").write_text("kind: Domain\n")
+    result = bp("portal", "export", "--out", str(out), "--github", "acme/cloud-blueprints")
+    assert result.exit_code == 2 and "domain-pci.yaml" in result.output
+    assert not (out / MANIFEST).exists() and not (out / "catalog-info.yaml").exists()
+    assert bp("portal", "export", "--out", str(out), "--github", "acme").exit_code == 2
+
+
+# --- the form and `bp new` agree ---------------------------------------------------------------------------
+
+BASE = {"team": "payments", "env": "dev", "blueprint": "web-service@2.1.0", "region": "amer",
+        "owner": "lead@example.com", "cost_center": "CC-1"}
+CASES = [
+    ({}, True),
+    ({"target": "aws", "size": "L"}, True),
+    ({"data_services": [{"kind": "postgres", "size": "M"}]}, True),
+    ({"parameters": {"postgres_version": "16", "ingress_namespace": "edge"}}, True),
+    ({"env": "prod", "compliance_zone": "general", "contact": "#payments-oncall"}, True),
+    ({"region": None, "site": "ny1"}, True),
+    ({"team": "Payments"}, False),
+    ({"team": "p"}, False),
+    ({"team": "p" * 31}, False),
+    ({"team": "-pay"}, False),
+    ({"env": "qa"}, False),
+    ({"size": "XXL"}, False),
+    ({"target": "gcp"}, False),
+    ({"owner": "nobody"}, False),
+    ({"cost_center": "x"}, False),
+    ({"region": "mars"}, False),
+    ({"region": None}, False),
+    ({"data_services": [{"kind": "kafka"}]}, False),
+    ({"data_services": [{"kind": "postgres", "size": "XXL"}]}, False),
+    ({"parameters": {"postgres_version": "14"}}, False),
+    ({"parameters": {"colour": "blue"}}, False),
+    ({"parameters": {"ingress_namespace": "Bad_NS"}}, False),
+    ({"compliance_zone": "secret"}, False),
+    ({"colour": "blue"}, False),
+]
+
+
+def _case(change: dict) -> dict:
+    request = {**BASE, **change}
+    return {k: v for k, v in request.items() if v is not None}
+
+
+@pytest.mark.parametrize("change, good", CASES, ids=[json.dumps(c) for c, _ in CASES])
+def test_template_form_and_bp_new_accept_and_refuse_the_same_requests(catalog, sites, bp, repo, change, good):
+    request = _case(change)
+    form = Draft7Validator(parameters(catalog.get("web-service@2.1.0"), sites))
+    form_ok = not list(form.iter_errors(request))
+    path = repo / "request.yaml"
+    path.write_text(yaml.safe_dump(request))
+    result = bp("new", request["team"], "--from", str(path), "--dry-run")
+    assert result.exit_code in (0, 2), result.output
+    assert (form_ok, result.exit_code == 0) == (good, good), result.output
+
+
+def test_form_is_the_request_schema_narrowed(catalog, sites):
+    form = parameters(catalog.get("web-service@2.1.0"), sites)
+    props = form["properties"]
+    assert props["blueprint"]["const"] == "web-service@2.1.0"
+    assert props["data_services"]["items"]["properties"]["kind"]["enum"] == ["postgres", "redis"]
+    assert props["parameters"]["properties"]["postgres_version"]["enum"] == ["15", "16", "17"]
+    assert set(form["required"]) == {"team", "env", "blueprint", "owner", "cost_center"}
