@@ -15,7 +15,7 @@ def over_budget(entry: CatalogEntry, size: str, est: Estimate) -> str | None:
     limit = entry.budget_usd_month.get(size)
     if limit is None or est.monthly <= Decimal(str(limit)):
         return None
-    return (f"{est.stack} costs ${money(est.monthly):,} a month, over the ${Decimal(str(limit)):,} budget of "
+    return (f"{est.stack} costs ${money(est.monthly):,} a month, over the ${money(Decimal(str(limit))):,} budget of "
             f"{entry.ref} size {size} (catalog budget_usd_month); ask for a smaller size or fewer data services")
 
 
