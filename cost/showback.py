@@ -1,0 +1,78 @@
+"""Showback: what the fleet costs a month per cost center, team, data center and blueprint.
+
+Every stack is estimated once and its whole monthly cost is attributed to its cost center, its team, its primary
+data center and its blueprint version, so each grouping adds up to the fleet's total.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from blueprints.prices import Prices
+from blueprints.resolved import ResolvedBlueprint
+from cost.estimate import Estimate, estimate, money
+
+GROUPINGS = ("cost_center", "team", "data_center", "blueprint")
+"""What the fleet's cost is shown by, in this order."""
+
+
+@dataclass(frozen=True)
+class Share:
+    """One group's monthly cost."""
+
+    name: str
+    """Cost center, team, data center or blueprint reference."""
+    monthly: Decimal
+    """Its stacks' monthly cost."""
+    stacks: int
+    """Stacks in the group."""
+    aws: Decimal
+    """Of that, on AWS."""
+    onprem: Decimal
+    """Of that, on-prem chargeback."""
+
+
+@dataclass(frozen=True)
+class Showback:
+    """The fleet's monthly cost and its split by each grouping, largest first."""
+
+    total: Decimal
+    """Sum over every stack."""
+    stacks: tuple[Estimate, ...]
+    """Each stack's estimate, by name."""
+    groups: dict[str, tuple[Share, ...]]
+    """Per grouping (GROUPINGS), its shares."""
+
+    @property
+    def unpriced(self) -> tuple[str, ...]:
+        """Stacks with resources the price table lacks (their totals leave those out)."""
+        return tuple(e.stack for e in self.stacks if e.unpriced)
+
+    def as_json(self) -> dict:
+        """Machine form, figures as strings to the cent."""
+        return {"currency": "USD", "monthly": str(money(self.total)), "unpriced_stacks": list(self.unpriced),
+                **{g: [{"name": s.name, "monthly": str(money(s.monthly)), "stacks": s.stacks,
+                        "aws": str(money(s.aws)), "onprem": str(money(s.onprem))} for s in shares]
+                   for g, shares in self.groups.items()}}
+
+
+def _keys(bp: ResolvedBlueprint) -> dict[str, str]:
+    return {"cost_center": bp.request.cost_center, "team": bp.request.team,
+            "data_center": bp.primary.data_center, "blueprint": bp.blueprint_ref}
+
+
+def build(stacks: list[ResolvedBlueprint], prices: Prices | None) -> Showback:
+    """Showback over the stamped stacks (retired ones still run, so they still cost)."""
+    pairs = sorted(((bp, estimate(bp, prices)) for bp in stacks), key=lambda pair: pair[0].stack)
+    sums: dict[str, dict[str, list]] = {g: defaultdict(lambda: [Decimal(0), 0, Decimal(0), Decimal(0)]) for g in GROUPINGS}
+    for bp, est in pairs:
+        for grouping, key in _keys(bp).items():
+            row = sums[grouping][key]
+            row[0] += est.monthly
+            row[1] += 1
+            row[2 if est.target == "aws" else 3] += est.monthly
+    groups = {g: tuple(sorted((Share(name, *row) for name, row in rows.items()), key=lambda s: (-s.monthly, s.name)))
+              for g, rows in sums.items()}
+    return Showback(total=sum((e.monthly for _, e in pairs), Decimal(0)), stacks=tuple(e for _, e in pairs), groups=groups)
