@@ -38,11 +38,16 @@ def unpriced_note(est: Estimate) -> str | None:
     return f"no price in the sites map for: {names} (prices.aws.{est.location}); the total leaves them out"
 
 
-def change(before: Estimate, after: Estimate) -> str:
+def change(before: Decimal, after: Decimal) -> str:
     """'$a -> $b a month (+$d)'."""
-    delta = after.monthly - before.monthly
+    delta = after - before
     sign = "+" if delta >= 0 else "-"
-    return f"{usd(before.monthly)} -> {usd(after.monthly)} a month ({sign}{usd(abs(delta))})"
+    return f"{usd(before)} -> {usd(after)} a month ({sign}{usd(abs(delta))})"
+
+
+def change_json(before: Decimal, after: Decimal) -> dict:
+    """The same for machines, to the cent."""
+    return {"currency": "USD", "before": str(money(before)), "after": str(money(after)), "change": str(money(after - before))}
 
 
 def as_json(est: Estimate) -> dict:

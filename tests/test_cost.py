@@ -185,3 +185,21 @@ def test_bp_cost_formats(bp, repo):
     infra = json.loads(bp("cost", "payments-prod", "-f", "infracost").stdout)
     Draft4Validator(INFRACOST_SCHEMA).validate(infra)
     assert bp("cost", "nobody-dev").exit_code == 2
+
+
+def test_bp_upgrade_and_fleet_upgrade_plan_show_the_cost_change(bp, repo, sites):
+    for team in ("alpha", "beta"):
+        assert bp("new", team, "--blueprint", "web-service@2.0.0", "--env", "dev", "--region", "amer", "--target", "aws",
+                  "--owner", "lead@example.com", "--cost-center", "CC-1").exit_code == 0
+    before = estimate(read_stack(repo / "stacks" / "Pulumi.alpha-dev.yaml"), sites.prices).monthly
+    dry = bp("upgrade", "alpha-dev", "--to", "web-service@2.1.0", "--dry-run", "--json")
+    assert dry.exit_code == 0, dry.output
+    cost = json.loads(dry.output)["monthly_cost"]
+    assert cost["before"] == str(money(before)) and Decimal(cost["change"]) == Decimal(cost["after"]) - Decimal(cost["before"])
+    text = bp("upgrade", "alpha-dev", "--to", "web-service@2.1.0", "--dry-run")
+    assert f"monthly cost: ${money(before):,} -> $" in text.output, text.output
+    plan = bp("fleet", "upgrade", "plan", "--blueprint", "web-service", "--to", "2.1.0", "--waves", "dev", "--json")
+    waves = json.loads(plan.output)["monthly_cost"]
+    assert sum(Decimal(w["before"]) for w in waves.values()) == money(2 * before)
+    table = bp("fleet", "upgrade", "plan", "--blueprint", "web-service", "--to", "2.1.0", "--waves", "dev")
+    assert f"${money(2 * before):,} -> ${money(2 * before):,} a month (+$0.00)" in table.output, table.output

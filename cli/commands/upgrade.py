@@ -28,6 +28,8 @@ def upgrade(
     """
     from blueprints.stack_files import read_all
     from engine import ProgramError
+    from cli import cost_views
+    from cost.change import monthly_change
     from lifecycle.upgrade import check_allowed, plan_upgrade, write_upgrades
 
     with user_errors():
@@ -39,12 +41,15 @@ def upgrade(
         except ProgramError as exc:
             errors.print(f"[bold red]program failed:[/] {exc}", highlight=False, soft_wrap=True)
             raise typer.Exit(EXIT_FINDINGS) from None
+        costs = monthly_change([(result.before, result.after)], st.sites().prices)
         if json:
-            print_json(result.to_json())
+            print_json({**result.to_json(), **({"monthly_cost": cost_views.change_json(*costs)} if costs else {})})
         else:
             from cli.diff_view import print_upgrade
 
             print_upgrade(result)
+            if costs:
+                console.print(f"monthly cost: {cost_views.change(*costs)}", soft_wrap=True, markup=False)
         if dry_run:
             return
         check_allowed(result, accept_data_loss=accept_data_loss, force=force)
