@@ -10,17 +10,18 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import yaml
 
-from blueprints import yaml_io
+from blueprints import clock, yaml_io
 from blueprints.catalog import Catalog
 from blueprints.errors import BadInput
 from blueprints.resolved import ResolvedBlueprint
 from blueprints.sites import SitesMap
 from portal.entities import API_VERSION, EXPORTED_BY, EXPORTER, entities
-from portal.templates import SKELETON_PATH, SKELETON_TEXT, Publishing, template, template_name
+from portal.templates import SKELETON_PATH, SKELETON_TEXT, Publishing, offered_targets, template, template_name
 
 MANIFEST = ".bp-portal-export.json"
 LOCATION = "catalog-info.yaml"
@@ -48,18 +49,20 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def requestable(catalog: Catalog) -> list:
-    """Catalog versions a team may request: application-team entries, deprecated ones included (they say so)."""
-    return [e for e in catalog.entries if e.audience == "application-team"]
+def requestable(catalog: Catalog, sites: SitesMap, today: date) -> list:
+    """Catalog versions a team may request: application-team entries on a target whose versions are still
+    supported, deprecated ones included (they say so)."""
+    return [e for e in catalog.entries if e.audience == "application-team" and offered_targets(e, sites, today)]
 
 
 def files(catalog: Catalog, sites: SitesMap, stacks: list[ResolvedBlueprint], pub: Publishing, project: str,
           reports_url: str | None) -> dict[str, str]:
     """Every file of the export by relative path, the Location that lists them first."""
     out: dict[str, str] = {}
-    for entry in requestable(catalog):
+    today = clock.today()
+    for entry in requestable(catalog, sites, today):
         folder = f"templates/{template_name(entry)}"
-        out[f"{folder}/template.yaml"] = _yaml(template(entry, sites, pub))
+        out[f"{folder}/template.yaml"] = _yaml(template(entry, sites, pub, today))
         out[f"{folder}/{SKELETON_PATH}"] = SKELETON_TEXT
     for doc in entities(stacks, catalog, sites.platform, project, reports_url):
         out[f"entities/{doc['kind'].lower()}-{doc['metadata']['name']}.yaml"] = _yaml(doc)

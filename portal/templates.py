@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
+from datetime import date
 
 from blueprints.catalog import CatalogEntry, Parameter
 from blueprints.models import BlueprintRequest
@@ -53,6 +54,18 @@ class Publishing:
         return f"https://github.com/{self.owner}/{self.repo}"
 
 
+def offered_targets(entry: CatalogEntry, sites: SitesMap, today: date) -> tuple[str, ...]:
+    """The entry's targets whose cluster version is still supported today: `bp new` refuses the others."""
+    def ended(target: str) -> bool:
+        version = entry.spec.kubernetes_version
+        if entry.spec.cluster != "dedicated" or not version or sites.support is None:
+            return False
+        window = sites.support.window("eks" if target == "aws" else "vks", version)
+        return bool(window and window.end_of_support and today > window.end_of_support)
+
+    return tuple(t for t in entry.targets if not ended(t))
+
+
 def template_name(entry: CatalogEntry) -> str:
     """The Template entity's name: `<blueprint>-<version>`."""
     return f"{entry.name}-{entry.version}"
@@ -94,13 +107,13 @@ def _parameter(name: str, p: Parameter) -> dict:
     return prop
 
 
-def parameters(entry: CatalogEntry, sites: SitesMap) -> dict:
+def parameters(entry: CatalogEntry, sites: SitesMap, today: date) -> dict:
     """The form of one catalog version: the request schema, narrowed to what that version and the fleet offer."""
     schema = _inline(BlueprintRequest.model_json_schema())
     props = schema["properties"]
     props["blueprint"] = {**props["blueprint"], "const": entry.ref, "default": entry.ref, "ui:widget": "hidden"}
     props["blueprint"].pop("pattern", None)
-    props["target"]["enum"] = list(entry.targets)
+    props["target"]["enum"] = list(offered_targets(entry, sites, today))
     props["region"]["enum"] = [r.name for r in sites.regions]
     props["site"]["enum"] = [dc.name for _, dc in sites.data_centers()]
     for field in ("region", "site"):
@@ -153,7 +166,7 @@ def _steps(entry: CatalogEntry, pub: Publishing) -> list[dict]:
     ]
 
 
-def template(entry: CatalogEntry, sites: SitesMap, pub: Publishing) -> dict:
+def template(entry: CatalogEntry, sites: SitesMap, pub: Publishing, today: date) -> dict:
     """The Template entity of one catalog version."""
     title = f"{entry.name} {entry.version}" + (" (deprecated)" if entry.deprecated else "")
     return {
@@ -168,7 +181,7 @@ def template(entry: CatalogEntry, sites: SitesMap, pub: Publishing) -> dict:
             "owner": f"group:default/{sites.platform.admin_group}",
             "type": "cloud-blueprint",
             "lifecycle": "deprecated" if entry.deprecated else "production",
-            "parameters": parameters(entry, sites),
+            "parameters": parameters(entry, sites, today),
             "steps": _steps(entry, pub),
             "output": {
                 "links": [{"title": "Pull request", "icon": "github", "url": "${{ steps.publish.output.remoteUrl }}"},

@@ -13,7 +13,7 @@ from blueprints.stack_files import read_all
 from portal.export import MANIFEST, export, files
 from portal.templates import Publishing, parameters
 from tests.backstage_schema import errors
-from tests.conftest import ROOT
+from tests.conftest import ROOT, SESSION_DAY
 
 PUB = Publishing("acme", "cloud-blueprints")
 
@@ -47,6 +47,9 @@ def test_the_vendored_schemas_refuse_what_backstage_refuses(demo):
 def test_one_template_per_requestable_version_with_lifecycle_and_successor(demo, catalog):
     names = {doc["metadata"]["name"] for doc in demo.values() if doc["kind"] == "Template"}
     assert names == {f"{e.name}-{e.version}" for e in catalog.entries if e.audience == "application-team"}
+    # data-platform 1.0.0 promises Kubernetes 1.31: EKS support ended on 2026-11-26, so only vSphere is offered.
+    assert demo["templates/data-platform-1.0.0/template.yaml"]["spec"]["parameters"]["properties"]["target"]["enum"] == [
+        "vsphere"]
     old = demo["templates/web-service-1.0.0/template.yaml"]
     assert old["spec"]["lifecycle"] == "deprecated"
     assert "web-service@2.0.0" in old["metadata"]["description"] or "web-service@2.1.0" in old["metadata"]["description"]
@@ -128,6 +131,8 @@ CASES = [
     ({"parameters": {"postgres_version": "16", "ingress_namespace": "edge"}}, True),
     ({"env": "prod", "compliance_zone": "general", "contact": "#payments-oncall"}, True),
     ({"region": None, "site": "ny1"}, True),
+    ({"blueprint": "data-platform@1.0.0", "target": "vsphere", "data_services": [{"kind": "postgres"}]}, True),
+    ({"blueprint": "data-platform@1.0.0", "target": "aws", "data_services": [{"kind": "postgres"}]}, False),
     ({"team": "Payments"}, False),
     ({"team": "p"}, False),
     ({"team": "p" * 31}, False),
@@ -157,7 +162,7 @@ def _case(change: dict) -> dict:
 @pytest.mark.parametrize("change, good", CASES, ids=[json.dumps(c) for c, _ in CASES])
 def test_template_form_and_bp_new_accept_and_refuse_the_same_requests(catalog, sites, bp, repo, change, good):
     request = _case(change)
-    form = Draft7Validator(parameters(catalog.get("web-service@2.1.0"), sites))
+    form = Draft7Validator(parameters(catalog.get(request["blueprint"]), sites, SESSION_DAY))
     form_ok = not list(form.iter_errors(request))
     path = repo / "request.yaml"
     path.write_text(yaml.safe_dump(request))
@@ -167,7 +172,7 @@ def test_template_form_and_bp_new_accept_and_refuse_the_same_requests(catalog, s
 
 
 def test_form_is_the_request_schema_narrowed(catalog, sites):
-    form = parameters(catalog.get("web-service@2.1.0"), sites)
+    form = parameters(catalog.get("web-service@2.1.0"), sites, SESSION_DAY)
     props = form["properties"]
     assert props["blueprint"]["const"] == "web-service@2.1.0"
     assert props["data_services"]["items"]["properties"]["kind"]["enum"] == ["postgres", "redis"]
