@@ -101,7 +101,8 @@ def sections(show: Showback) -> list[str]:
     figures = h.cards([("monthly cost", usd(show.total), ""), ("on AWS", usd(aws), ""),
                        ("on-prem chargeback", usd(show.total - aws), ""),
                        ("cost centers", str(len(show.groups["cost_center"])), ""),
-                       ("stacks not fully priced", str(len(show.unpriced)), "warn" if show.unpriced else "ok")])
+                       ("stacks not fully priced", str(len(show.unpriced) + len(show.not_costed)),
+                        "warn" if show.unpriced or show.not_costed else "ok")])
     out = [h.section("Showback: monthly cost", figures),
            h.section("Monthly cost by cost center", chart(_top(show.groups["cost_center"])) + _table("cost_center", show))]
     for grouping in GROUPINGS[1:]:

@@ -10,6 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
+from blueprints.errors import BadInput
 from blueprints.prices import Prices
 from blueprints.resolved import ResolvedBlueprint
 from cost.estimate import Estimate, estimate, money
@@ -44,6 +45,8 @@ class Showback:
     """Each stack's estimate, by name."""
     groups: dict[str, tuple[Share, ...]]
     """Per grouping (GROUPINGS), its shares."""
+    not_costed: dict[str, str]
+    """Stacks the plan refuses, with why; left out of every figure."""
 
     @property
     def unpriced(self) -> tuple[str, ...]:
@@ -53,6 +56,7 @@ class Showback:
     def as_json(self) -> dict:
         """Machine form, figures as strings to the cent."""
         return {"currency": "USD", "monthly": str(money(self.total)), "unpriced_stacks": list(self.unpriced),
+                "not_costed": self.not_costed,
                 **{g: [{"name": s.name, "monthly": str(money(s.monthly)), "stacks": s.stacks,
                         "aws": str(money(s.aws)), "onprem": str(money(s.onprem))} for s in shares]
                    for g, shares in self.groups.items()}}
@@ -63,9 +67,21 @@ def _keys(bp: ResolvedBlueprint) -> dict[str, str]:
             "data_center": bp.primary.data_center, "blueprint": bp.blueprint_ref}
 
 
+def _costed(stacks: list[ResolvedBlueprint], prices: Prices | None) -> tuple[list, dict[str, str]]:
+    """Each stack with its estimate; a stack the plan refuses (e.g. a release the sites map dropped) is set apart
+    with the reason, for `bp fleet check` and `bp validate` to explain, rather than failing the whole report."""
+    pairs, failed = [], {}
+    for bp in stacks:
+        try:
+            pairs.append((bp, estimate(bp, prices)))
+        except BadInput as exc:
+            failed[bp.stack] = str(exc)
+    return sorted(pairs, key=lambda pair: pair[0].stack), failed
+
+
 def build(stacks: list[ResolvedBlueprint], prices: Prices | None) -> Showback:
     """Showback over the stamped stacks (retired ones still run, so they still cost)."""
-    pairs = sorted(((bp, estimate(bp, prices)) for bp in stacks), key=lambda pair: pair[0].stack)
+    pairs, failed = _costed(stacks, prices)
     sums: dict[str, dict[str, list]] = {g: defaultdict(lambda: [Decimal(0), 0, Decimal(0), Decimal(0)]) for g in GROUPINGS}
     for bp, est in pairs:
         for grouping, key in _keys(bp).items():
@@ -75,4 +91,5 @@ def build(stacks: list[ResolvedBlueprint], prices: Prices | None) -> Showback:
             row[2 if est.target == "aws" else 3] += est.monthly
     groups = {g: tuple(sorted((Share(name, *row) for name, row in rows.items()), key=lambda s: (-s.monthly, s.name)))
               for g, rows in sums.items()}
-    return Showback(total=sum((e.monthly for _, e in pairs), Decimal(0)), stacks=tuple(e for _, e in pairs), groups=groups)
+    return Showback(total=sum((e.monthly for _, e in pairs), Decimal(0)), stacks=tuple(e for _, e in pairs),
+                    groups=groups, not_costed=failed)

@@ -91,3 +91,11 @@ def test_html_shows_showback_chart_and_tables_in_chromium(bp, fleet, sites, tmp_
     assert dom.count('aria-label="monthly cost by group"') == 1
     png = screenshot(page, tmp_path / "fleet.png", height=2600)
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 50_000
+
+
+def test_a_stack_the_plan_refuses_is_set_apart_not_fatal(fleet, sites):
+    broken = fleet[0].model_copy(update={"fleet": fleet[0].fleet.model_copy(update={"engines": {}})})
+    show = build([broken, *fleet[1:]], sites.prices)
+    assert broken.data_services, "the first stack of the mix has data services"
+    assert list(show.not_costed) == [broken.stack] and "fleet has no release" in show.not_costed[broken.stack]
+    assert sum(s.stacks for s in show.groups["team"]) == STACKS - 1
