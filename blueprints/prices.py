@@ -38,6 +38,9 @@ class AwsRegionPrices(Frozen):
     s3_standard_gib_month: Price | None = Field(None, description="S3 Standard storage, first 50 TB, per GiB-month. Default: none.")
     nat_gateway_hour: Price | None = Field(None, description="NAT gateway, per gateway-hour. Default: none.")
     eks_cluster_hour: Price | None = Field(None, description="EKS cluster in standard support, per cluster-hour. Default: none.")
+    eks_extended_cluster_hour: Price | None = Field(
+        None, description="EKS cluster on a Kubernetes version in extended support, per cluster-hour. Default: none."
+    )
     transit_gateway_attachment_hour: Price | None = Field(
         None, description="Transit Gateway VPC attachment, per attachment-hour. Default: none."
     )

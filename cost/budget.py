@@ -5,8 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from blueprints.catalog import CatalogEntry
-from blueprints.prices import Prices
 from blueprints.resolved import ResolvedBlueprint
+from blueprints.sites import SitesMap
 from cost.estimate import Estimate, estimate, money
 
 
@@ -19,9 +19,9 @@ def over_budget(entry: CatalogEntry, size: str, est: Estimate) -> str | None:
             f"{entry.ref} size {size} (catalog budget_usd_month); ask for a smaller size or fewer data services")
 
 
-def review(resolved: ResolvedBlueprint, entry: CatalogEntry, prices: Prices | None) -> tuple[Estimate | None, str | None]:
+def review(resolved: ResolvedBlueprint, entry: CatalogEntry, sites: SitesMap) -> tuple[Estimate | None, str | None]:
     """The request's estimate (None when the sites map has no prices) and its budget warning, if any."""
-    if prices is None:
+    if sites.prices is None:
         return None, None
-    est = estimate(resolved, prices)
+    est = estimate(resolved, sites)
     return est, over_budget(entry, resolved.request.size, est)

@@ -12,8 +12,10 @@ from decimal import Decimal
 
 from blueprints.errors import BadInput
 from blueprints.plan import KAFKA_CONTROLLER_STORAGE_GIB, AwsPlan, DataServicePlan, NodePoolPlan, VspherePlan, plan
-from blueprints.prices import AwsRegionPrices, OnPremRates, Price, Prices
+from blueprints import clock
+from blueprints.prices import AwsRegionPrices, OnPremRates, Price
 from blueprints.resolved import ResolvedBlueprint
+from blueprints.sites import SitesMap
 
 class NoPrices(BadInput):
     """The sites map has no price table."""
@@ -118,15 +120,16 @@ def _usd(price: Price | None) -> Decimal | None:
     return _d(price.usd) if price is not None else None
 
 
-def estimate(resolved: ResolvedBlueprint, prices: Prices | None) -> Estimate:
-    """The monthly cost of a stamped (or about to be stamped) stack."""
+def estimate(resolved: ResolvedBlueprint, sites: SitesMap) -> Estimate:
+    """The monthly cost of a stamped (or about to be stamped) stack, at the sites map's prices, today."""
+    prices = sites.prices
     if prices is None:
         raise NoPrices("prices: the sites map has no price table; add 'prices' (see blueprints/prices.py)")
     the_plan = plan(resolved)
     hours = _d(prices.hours_per_month)
     if isinstance(the_plan, AwsPlan):
         table = prices.aws.get(the_plan.region, AwsRegionPrices())
-        parts = _aws(resolved, the_plan, table, hours)
+        parts = _aws(resolved, the_plan, table, hours, _eks_extended(the_plan, sites))
         where = the_plan.region
     else:
         tier = "prod" if the_plan.prod else "nonprod"
@@ -158,12 +161,24 @@ def _node_pool(name: str, pool: NodePoolPlan, table: AwsRegionPrices, hours: Dec
     ))
 
 
-def _aws_cluster(resolved: ResolvedBlueprint, p: AwsPlan, table: AwsRegionPrices, hours: Decimal) -> CostComponent:
+def _eks_extended(p: AwsPlan, sites: SitesMap) -> bool:
+    """The cluster's Kubernetes version is past EKS standard support today (support calendar): AWS bills extended
+    support for the control plane."""
+    version = p.cluster.kubernetes_version if p.cluster else None
+    window = sites.support.window("eks", version) if sites.support and version else None
+    end = window.end_of_standard_support if window else None
+    return end is not None and clock.today() > end
+
+
+def _aws_cluster(resolved: ResolvedBlueprint, p: AwsPlan, table: AwsRegionPrices, hours: Decimal,
+                 extended: bool) -> CostComponent:
     cluster = p.cluster
     resources: list[CostResource] = []
     if cluster and cluster.kind == "dedicated":
-        resources.append(CostResource(f"{p.stack}-eks", "aws:eks/cluster:Cluster",
-                                      (_hourly("EKS cluster", 1, hours, table.eks_cluster_hour),)))
+        control = (_hourly(f"EKS cluster (extended support, Kubernetes {cluster.kubernetes_version})", 1, hours,
+                           table.eks_extended_cluster_hour) if extended
+                   else _hourly("EKS cluster", 1, hours, table.eks_cluster_hour))
+        resources.append(CostResource(f"{p.stack}-eks", "aws:eks/cluster:Cluster", (control,)))
         if cluster.system_pool:
             resources.append(_node_pool(f"{p.stack}-eks-system", cluster.system_pool, table, hours))
         resources += [_node_pool(f"{p.stack}-{pool.name}", pool, table, hours) for pool in cluster.node_pools]
@@ -218,8 +233,9 @@ def _aws_service(stack: str, ds: DataServicePlan, table: AwsRegionPrices, hours:
     return CostComponent(ds.kind, f"cloud-blueprints:aws:{kind}", (res,))
 
 
-def _aws(resolved: ResolvedBlueprint, p: AwsPlan, table: AwsRegionPrices, hours: Decimal) -> list[CostComponent]:
-    return [_aws_cluster(resolved, p, table, hours), _aws_network(p, table, hours),
+def _aws(resolved: ResolvedBlueprint, p: AwsPlan, table: AwsRegionPrices, hours: Decimal,
+         extended: bool) -> list[CostComponent]:
+    return [_aws_cluster(resolved, p, table, hours, extended), _aws_network(p, table, hours),
             *(_aws_service(p.stack, ds, table, hours) for ds in p.data_services)]
 
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from blueprints.errors import BadInput
-from blueprints.prices import Prices
 from blueprints.resolved import ResolvedBlueprint
+from blueprints.sites import SitesMap
 from cost.estimate import Estimate, estimate, money
 
 GROUPINGS = ("cost_center", "team", "data_center", "blueprint")
@@ -67,21 +67,21 @@ def _keys(bp: ResolvedBlueprint) -> dict[str, str]:
             "data_center": bp.primary.data_center, "blueprint": bp.blueprint_ref}
 
 
-def _costed(stacks: list[ResolvedBlueprint], prices: Prices | None) -> tuple[list, dict[str, str]]:
+def _costed(stacks: list[ResolvedBlueprint], sites: SitesMap) -> tuple[list, dict[str, str]]:
     """Each stack with its estimate; a stack the plan refuses (e.g. a release the sites map dropped) is set apart
     with the reason, for `bp fleet check` and `bp validate` to explain, rather than failing the whole report."""
     pairs, failed = [], {}
     for bp in stacks:
         try:
-            pairs.append((bp, estimate(bp, prices)))
+            pairs.append((bp, estimate(bp, sites)))
         except BadInput as exc:
             failed[bp.stack] = str(exc)
     return sorted(pairs, key=lambda pair: pair[0].stack), failed
 
 
-def build(stacks: list[ResolvedBlueprint], prices: Prices | None) -> Showback:
+def build(stacks: list[ResolvedBlueprint], sites: SitesMap) -> Showback:
     """Showback over the stamped stacks (retired ones still run, so they still cost)."""
-    pairs, failed = _costed(stacks, prices)
+    pairs, failed = _costed(stacks, sites)
     sums: dict[str, dict[str, list]] = {g: defaultdict(lambda: [Decimal(0), 0, Decimal(0), Decimal(0)]) for g in GROUPINGS}
     for bp, est in pairs:
         for grouping, key in _keys(bp).items():

@@ -15,7 +15,7 @@ from blueprints.stamp import resolve
 from cost.budget import over_budget
 from cost.estimate import NoPrices, estimate, money
 from cost.infracost import document, project
-from tests.conftest import ROOT, make_request
+from tests.conftest import ROOT, SESSION_DAY, make_request
 
 H = Decimal(730)
 INFRACOST_SCHEMA = json.loads((Path(__file__).parent / "schemas" / "infracost.schema.json").read_text())
@@ -27,14 +27,14 @@ def d(x) -> Decimal:
 
 def test_worked_examples_from_the_demo_fleet(sites):
     """Figures worked out by hand from blueprints/sites/demo-fleet.yaml's price table."""
-    payments = estimate(read_stack(ROOT / "stacks" / "Pulumi.payments-prod.yaml"), sites.prices)
+    payments = estimate(read_stack(ROOT / "stacks" / "Pulumi.payments-prod.yaml"), sites)
     # web-service M on the shared cluster, us-east-1 prod: 8 vCPU x 730 h x 0.096/2 = 280.32; 3 NAT x 730 x 0.045
     # = 98.55; TGW attachment 730 x 0.05 = 36.50; RDS db.t4g.medium Multi-AZ 2 x 730 x 0.065 = 94.90, gp3 2 x 20
     # x 0.115 = 4.60; ElastiCache 3 x cache.t4g.medium 3 x 730 x 0.065 = 142.35. Total 657.22.
     assert money(payments.monthly) == Decimal("657.22")
     assert {c.name: money(c.monthly) for c in payments.components} == {
         "cluster": Decimal("280.32"), "network": Decimal("135.05"), "postgres": Decimal("99.50"), "redis": Decimal("142.35")}
-    risk = estimate(read_stack(ROOT / "stacks" / "Pulumi.risk-dev.yaml"), sites.prices)
+    risk = estimate(read_stack(ROOT / "stacks" / "Pulumi.risk-dev.yaml"), sites)
     # data-platform M on a VKS cluster in ny1, nonprod rates: 48 vCPU x 14 = 672, 192 GiB x 1.75 = 336, node disks
     # (2 + 6) x 100 GiB = 800/1024 TiB x 60 = 46.875; Kafka 3 brokers + 3 controllers x 2 vCPU x 14 = 168, x 8 GiB x
     # 1.75 = 84, (3 x 500 + 3 x 10)/1024 x 60 = 89.6484375; Postgres 3 x 4 vCPU x 14 = 168, 3 x 16 x 1.75 = 84,
@@ -42,16 +42,18 @@ def test_worked_examples_from_the_demo_fleet(sites):
     assert risk.monthly == Decimal("1736.4140625")
 
 
-def _expected_aws(bp, table) -> Decimal:
+def _expected_aws(bp, table, support) -> Decimal:
     """What an AWS stack costs, derived from the resolved blueprint and the table, not from the plan."""
     fleet, size, spec = bp.fleet, bp.size, bp.spec
     price = {k: d(v.usd) for k, v in table.instance_hour.items()}
     total = Decimal(0)
     if spec.cluster == "dedicated":
+        # Kubernetes 1.34 left EKS standard support on 2026-12-02: the tests' day pays extended support.
+        extended = SESSION_DAY > support.window("eks", spec.kubernetes_version).end_of_standard_support
+        total += d((table.eks_extended_cluster_hour if extended else table.eks_cluster_hour).usd) * H
         machine = next(t.name for t in fleet.aws_instance_types
                        if t.vcpu >= size.node_vcpu and t.memory_gib >= size.node_memory_gib)
         system = fleet.eks_system_pool.prod if bp.prod else fleet.eks_system_pool.nonprod
-        total += d(table.eks_cluster_hour.usd) * H
         total += system.desired * (price[fleet.eks_system_pool.instance_types[0]] * H + size.disk_gib * d(table.ebs_gp3_gib_month.usd))
         for pool in spec.node_pools:
             nodes = pool.nodes or size.nodes
@@ -107,19 +109,28 @@ def test_cost_per_blueprint_target_and_size_matches_the_price_table(catalog, sit
     request = make_request(blueprint=ref, target=target, size=size, env=env,
                            data_services=tuple({"kind": k, "size": size} for k in services) or None)
     bp = resolve(request, catalog, sites)
-    est = estimate(bp, sites.prices)
+    est = estimate(bp, sites)
     if target == "aws":
         table = sites.prices.aws[bp.primary.aws.region]
         assert not est.unpriced, [r.name for r in est.unpriced]
-        assert est.monthly == _expected_aws(bp, table), est
+        assert est.monthly == _expected_aws(bp, table, sites.support), est
     else:
         assert est.monthly == _expected_vsphere(bp, sites.prices.onprem["prod" if bp.prod else "nonprod"])
     assert est.monthly > 0
 
 
+def test_eks_past_standard_support_pays_extended_support(catalog, sites, monkeypatch):
+    bp = resolve(make_request(blueprint="data-platform@1.1.0", target="aws"), catalog, sites)
+    extended = estimate(bp, sites).components[0].resources[0].lines[0]
+    assert extended.price == Decimal("0.6") and "extended support, Kubernetes 1.34" in extended.name
+    monkeypatch.setenv("BP_TODAY", "2026-12-02")   # the last day of standard support
+    standard = estimate(bp, sites).components[0].resources[0].lines[0]
+    assert standard.price == Decimal("0.1") and standard.name == "EKS cluster"
+
+
 def test_a_price_the_table_lacks_is_shown_unpriced_never_free(catalog, sites):
     bp = resolve(make_request(blueprint="web-service@2.1.0", target="aws", region="emea"), catalog, sites)
-    est = estimate(bp, sites.prices)
+    est = estimate(bp, sites)
     assert {r.name for r in est.unpriced} == {"payments-dev-postgres", "payments-dev-redis"}
     assert all(line.price is None for r in est.unpriced for line in r.lines if "instance" in line.name.lower()
                or "node" in line.name.lower())
@@ -128,12 +139,12 @@ def test_a_price_the_table_lacks_is_shown_unpriced_never_free(catalog, sites):
 def test_no_price_table_is_one_clear_error(catalog, sites):
     bp = resolve(make_request(), catalog, sites)
     with pytest.raises(NoPrices, match="prices"):
-        estimate(bp, None)
+        estimate(bp, sites.model_copy(update={"prices": None}))
 
 
 def test_infracost_json_matches_infracost_schema_and_totals_are_strings(sites):
     stacks = read_all(ROOT)
-    ests = [estimate(bp, sites.prices) for bp in stacks]
+    ests = [estimate(bp, sites) for bp in stacks]
     projects = [project(e, f"stacks/Pulumi.{bp.stack}.yaml", bp.tags()) for e, bp in zip(ests, stacks)]
     from datetime import datetime, timezone
     doc = document(projects, ests, datetime(2026, 12, 5, tzinfo=timezone.utc))
@@ -149,7 +160,7 @@ def test_infracost_json_matches_infracost_schema_and_totals_are_strings(sites):
 def test_infracost_diff_is_the_change_against_the_past(catalog, sites):
     small = resolve(make_request(size="S"), catalog, sites)
     large = resolve(make_request(size="L"), catalog, sites)
-    before, after = estimate(small, sites.prices), estimate(large, sites.prices)
+    before, after = estimate(small, sites), estimate(large, sites)
     proj = project(after, "stacks/Pulumi.payments-dev.yaml", large.tags(), past=before)
     assert Decimal(proj["diff"]["totalMonthlyCost"]) == after.monthly - before.monthly
     assert [r["name"] for r in proj["diff"]["resources"]] == ["cluster.payments-dev"]   # the shared-cluster share grows with the size
@@ -157,9 +168,9 @@ def test_infracost_diff_is_the_change_against_the_past(catalog, sites):
 
 def test_budget_warning_past_the_catalog_limit(catalog, sites):
     entry = catalog.get("web-service@2.1.0")
-    within = estimate(resolve(make_request(size="S"), catalog, sites), sites.prices)
+    within = estimate(resolve(make_request(size="S"), catalog, sites), sites)
     over = estimate(resolve(make_request(size="S", data_services=({"kind": "postgres", "size": "XL"},)), catalog, sites),
-                    sites.prices)
+                    sites)
     assert over_budget(entry, "S", within) is None
     warning = over_budget(entry, "S", over)
     assert warning and "$600.00 budget" in warning and "web-service@2.1.0 size S" in warning
@@ -191,7 +202,7 @@ def test_bp_upgrade_and_fleet_upgrade_plan_show_the_cost_change(bp, repo, sites)
     for team in ("alpha", "beta"):
         assert bp("new", team, "--blueprint", "web-service@2.0.0", "--env", "dev", "--region", "amer", "--target", "aws",
                   "--owner", "lead@example.com", "--cost-center", "CC-1").exit_code == 0
-    before = estimate(read_stack(repo / "stacks" / "Pulumi.alpha-dev.yaml"), sites.prices).monthly
+    before = estimate(read_stack(repo / "stacks" / "Pulumi.alpha-dev.yaml"), sites).monthly
     dry = bp("upgrade", "alpha-dev", "--to", "web-service@2.1.0", "--dry-run", "--json")
     assert dry.exit_code == 0, dry.output
     cost = json.loads(dry.output)["monthly_cost"]

@@ -43,8 +43,8 @@ def bp(fleet_repo):
 
 
 def test_every_grouping_adds_up_to_the_sum_of_the_stacks(fleet, sites):
-    show = build(fleet, sites.prices)
-    each = {bp.stack: estimate(bp, sites.prices).monthly for bp in fleet}
+    show = build(fleet, sites)
+    each = {bp.stack: estimate(bp, sites).monthly for bp in fleet}
     assert show.total == sum(each.values()) and show.total > 0
     for grouping in GROUPINGS:
         shares = show.groups[grouping]
@@ -60,7 +60,7 @@ def test_every_grouping_adds_up_to_the_sum_of_the_stacks(fleet, sites):
 
 def test_json_and_markdown_carry_showback(bp, fleet, sites):
     data = json.loads(bp("fleet", "report", "--format", "json").stdout)["showback"]
-    assert data["monthly"] == str(money(build(fleet, sites.prices).total))
+    assert data["monthly"] == str(money(build(fleet, sites).total))
     assert sum(Decimal(s["monthly"]) for s in data["blueprint"]) == pytest.approx(Decimal(data["monthly"]), abs=Decimal("0.01") * STACKS)
     md = bp("fleet", "report", "--format", "markdown").stdout
     for heading in ("## Showback", "### By cost center", "### By team", "### By data center", "### By blueprint"):
@@ -82,7 +82,7 @@ def test_html_shows_showback_chart_and_tables_in_chromium(bp, fleet, sites, tmp_
     html = page.read_text()
     assert not re.search(r"<(script|link|img|iframe)\b", html)
     dom = dump_dom(page)
-    show = build(fleet, sites.prices)
+    show = build(fleet, sites)
     for heading in ("Showback: monthly cost", "Monthly cost by cost center", "Monthly cost by team",
                     "Monthly cost by data center", "Monthly cost by blueprint"):
         assert heading in dom
@@ -95,7 +95,7 @@ def test_html_shows_showback_chart_and_tables_in_chromium(bp, fleet, sites, tmp_
 
 def test_a_stack_the_plan_refuses_is_set_apart_not_fatal(fleet, sites):
     broken = fleet[0].model_copy(update={"fleet": fleet[0].fleet.model_copy(update={"engines": {}})})
-    show = build([broken, *fleet[1:]], sites.prices)
+    show = build([broken, *fleet[1:]], sites)
     assert broken.data_services, "the first stack of the mix has data services"
     assert list(show.not_costed) == [broken.stack] and "fleet has no release" in show.not_costed[broken.stack]
     assert sum(s.stacks for s in show.groups["team"]) == STACKS - 1

@@ -43,7 +43,7 @@ def cost(
         st = state(ctx)
         path = stack_files.named_stack_file(st.repo, stack)
         resolved = stack_files.read_stack(path)
-        est = estimate(resolved, st.sites().prices)
+        est = estimate(resolved, st.sites())
     if format is Format.table:
         console.print(cost_views.as_table(est))
         if note := cost_views.unpriced_note(est):

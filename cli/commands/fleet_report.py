@@ -43,7 +43,7 @@ def report(
         sites = st.sites()
         fleet = load_fleet(st.repo, st.catalog(), sites)
         data = build(fleet)
-        show = showback.build(fleet.stacks, sites.prices) if sites.prices else None
+        show = showback.build(fleet.stacks, sites) if sites.prices else None
         machine = {**data.as_json(), **({"showback": show.as_json()} if show else {})}
         if format is Format.table:
             console.print(fleet_views.as_table(data, show))

@@ -49,12 +49,12 @@ def plan(
 
     with user_errors():
         result = _plan(ctx, blueprint, to, waves, canary, accept_data_loss)
-        prices = state(ctx).sites().prices
+        sites = state(ctx).sites()
         costs = {w.number: monthly_change([(result.upgrades[s].before, result.upgrades[s].after)
-                                           for s in w.stacks if s in result.upgrades], prices) for w in result.waves}
+                                           for s in w.stacks if s in result.upgrades], sites) for w in result.waves}
     if json:
         print_json({**result.to_json(), **({"monthly_cost": {str(n): cost_views.change_json(*c) for n, c in costs.items()}}
-                                            if prices else {})})
+                                            if sites.prices else {})})
         return
     table = Table("wave", "env", "kind", "stacks", "data centers", "changes", "monthly cost", "status",
                   title=f"Rollout of {result.target_ref}")

@@ -191,7 +191,7 @@ def new(
         with explained(explain, machine_output=json) as trace:
             done = stamp(repo, request, catalog, st.sites(), opts, trace=trace)
         entry = catalog.get(done.resolved.blueprint_ref)
-        priced, over = review(done.resolved, entry, st.sites().prices)
+        priced, over = review(done.resolved, entry, st.sites())
         for warning in [*catalog.warnings(entry), *([over] if over else [])]:
             errors.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True)
     resolved = done.resolved

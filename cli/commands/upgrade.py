@@ -41,7 +41,7 @@ def upgrade(
         except ProgramError as exc:
             errors.print(f"[bold red]program failed:[/] {exc}", highlight=False, soft_wrap=True)
             raise typer.Exit(EXIT_FINDINGS) from None
-        costs = monthly_change([(result.before, result.after)], st.sites().prices)
+        costs = monthly_change([(result.before, result.after)], st.sites())
         if json:
             print_json({**result.to_json(), **({"monthly_cost": cost_views.change_json(*costs)} if costs else {})})
         else:
