@@ -214,3 +214,12 @@ def test_bp_upgrade_and_fleet_upgrade_plan_show_the_cost_change(bp, repo, sites)
     assert sum(Decimal(w["before"]) for w in waves.values()) == money(2 * before)
     table = bp("fleet", "upgrade", "plan", "--blueprint", "web-service", "--to", "2.1.0", "--waves", "dev")
     assert f"${money(2 * before):,} -> ${money(2 * before):,} a month (+$0.00)" in table.output, table.output
+
+
+def test_bp_new_dry_run_on_an_existing_stack_shows_the_cost_change(bp):
+    args = ["new", "payments", "--blueprint", "web-service", "--env", "dev", "--region", "amer", "--target", "aws",
+            "--owner", "lead@example.com", "--cost-center", "CC-1"]
+    assert bp(*args, "--size", "S").exit_code == 0
+    resize = bp(*args, "--size", "L", "--force", "--dry-run")
+    assert resize.exit_code == 0 and "size: L" in resize.output
+    assert "monthly cost: $" in resize.output and "(+$" in resize.output, resize.output

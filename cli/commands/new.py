@@ -202,6 +202,13 @@ def new(
     if dry_run and done.old_text is not None:
         diff = done.diff(str(shown))
         sys.stdout.write(diff or f"{shown}: no change\n")
+        if priced is not None:
+            from cli import cost_views
+            from cost.change import monthly_change
+
+            with user_errors():
+                costs = monthly_change([(stack_files.read_stack(path), resolved)], st.sites())
+            console.print(f"monthly cost: {cost_views.change(*costs)}", soft_wrap=True, markup=False)
         return
     verb = "Would write" if dry_run else "Wrote"
     console.print(f"[green]{verb}[/] {shown}: {resolved.blueprint_ref} for {request.stack}", soft_wrap=True)
