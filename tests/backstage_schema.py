@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from pathlib import Path
 
@@ -31,3 +32,30 @@ def errors(entity: dict) -> list[str]:
     registry, schemas = _registry()
     validator = Draft7Validator(schemas[KINDS[entity["kind"]]], registry=registry)
     return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(entity)]
+
+
+# Backstage's own checks beyond JSON Schema: packages/catalog-model/src/validation/makeValidator.ts (default
+# validators) and KubernetesValidatorFunctions.ts: names as Kubernetes object names, tags as DNS labels, label and
+# annotation keys as an optional DNS-subdomain prefix and '/' and an object name.
+OBJECT_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
+DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+
+
+def _name(value: str) -> bool:
+    return 1 <= len(value) <= 63 and bool(OBJECT_NAME.match(value))
+
+
+def _key(value: str) -> bool:
+    prefix, sep, name = value.rpartition("/")
+    return _name(name) and (not sep or (len(prefix) <= 253 and bool(DNS_SUBDOMAIN.match(prefix))))
+
+
+def naming_errors(entity: dict) -> list[str]:
+    """Every name, tag, label or annotation key Backstage's default validators would refuse."""
+    meta = entity["metadata"]
+    found = [] if _name(meta["name"]) else [f"name {meta['name']!r}"]
+    found += [f"tag {t!r}" for t in meta.get("tags", []) if not (len(t) <= 63 and DNS_LABEL.match(t))]
+    found += [f"label {k}={v!r}" for k, v in meta.get("labels", {}).items() if not (_key(k) and (v == "" or _name(v)))]
+    found += [f"annotation {k!r}" for k in meta.get("annotations", {}) if not _key(k)]
+    return found

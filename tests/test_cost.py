@@ -223,3 +223,12 @@ def test_bp_new_dry_run_on_an_existing_stack_shows_the_cost_change(bp):
     resize = bp(*args, "--size", "L", "--force", "--dry-run")
     assert resize.exit_code == 0 and "size: L" in resize.output
     assert "monthly cost: $" in resize.output and "(+$" in resize.output, resize.output
+
+
+def test_bp_cost_without_prices_is_one_line_exit_2(bp, repo, tmp_path):
+    (repo / "stacks" / "Pulumi.payments-prod.yaml").write_text((ROOT / "stacks" / "Pulumi.payments-prod.yaml").read_text())
+    text = (ROOT / "blueprints" / "sites" / "demo-fleet.yaml").read_text()
+    bare = tmp_path / "sites.yaml"
+    bare.write_text(text[:text.index("\n# Prices (issue 22)")] + "\n")
+    result = bp("--sites", str(bare), "cost", "payments-prod")
+    assert result.exit_code == 2 and result.output.count("\n") == 1 and "prices:" in result.output, result.output

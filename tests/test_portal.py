@@ -12,7 +12,7 @@ from jsonschema import Draft7Validator
 from blueprints.stack_files import read_all
 from portal.export import MANIFEST, export, files
 from portal.templates import Publishing, parameters
-from tests.backstage_schema import errors
+from tests.backstage_schema import errors, naming_errors
 from tests.conftest import ROOT, SESSION_DAY
 
 PUB = Publishing("acme", "cloud-blueprints")
@@ -33,6 +33,9 @@ def test_every_template_and_entity_is_valid_against_backstage_schemas(demo):
     assert kinds == ["Domain", "Location", "Resource", "System", "Template"]
     for rel, doc in demo.items():
         assert errors(doc) == [], rel
+        assert naming_errors(doc) == [], rel
+    assert naming_errors({"metadata": {"name": "web service", "tags": ["Web"], "annotations": {"x/y z": ""}}}) == [
+        "name 'web service'", "tag 'Web'", "annotation 'x/y z'"]
 
 
 def test_the_vendored_schemas_refuse_what_backstage_refuses(demo):
