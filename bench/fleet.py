@@ -179,7 +179,7 @@ def run(stacks: int, jobs: int, baseline_sample: int) -> dict:
         cold_s = time.perf_counter() - start
 
         path = stack_files.stack_path(repo, stamped[len(stamped) // 2].stack)
-        path.write_text(path.read_text().replace("cost_center: CC-", "cost_center: CC-X", 1))
+        path.write_text(path.read_text().replace("cost_center: CC-", "cost_center: CC-9", 1))
         start = time.perf_counter()
         warm = fleet_preview(repo, jobs, cache_dir)
         warm_s = time.perf_counter() - start

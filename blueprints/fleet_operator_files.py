@@ -10,6 +10,7 @@ from blueprints import yaml_io
 from blueprints.errors import BadInput, field_path, first_error
 from blueprints.fleet_operator import Manifests
 from blueprints.fleet_operator_settings import OperatorSettings
+from blueprints.output_files import write_folder
 from blueprints.sites import SitesMap
 
 
@@ -34,21 +35,16 @@ def render_stdout(result: Manifests) -> str:
     return _stream(result.platform + result.stacks)
 
 
-def write_dir(out: Path, result: Manifests) -> tuple[int, int]:
-    """A kustomize folder: platform.yaml, one file per Stack, and kustomization.yaml; stale Stack files removed.
+def write_dir(out: Path, result: Manifests, repo: Path) -> tuple[int, int]:
+    """A kustomize folder: platform.yaml, one file per Stack, and kustomization.yaml; the files an earlier run wrote
+    there and this one does not are removed (see output_files.write_folder).
 
     Returns (Stacks written, stale files removed).
     """
-    stacks_dir = Path(out) / "stacks"
-    stacks_dir.mkdir(parents=True, exist_ok=True)
-    names = [f"{doc['metadata']['name']}.yaml" for doc in result.stacks]
-    yaml_io.write_atomic(Path(out) / "platform.yaml", _stream(result.platform))
-    for name, doc in zip(names, result.stacks):
-        yaml_io.write_atomic(stacks_dir / name, yaml_io.dump(doc))
-    stale = [p for p in stacks_dir.glob("*.yaml") if p.name not in set(names)]
-    for path in stale:
-        path.unlink()
+    names = [f"stacks/{doc['metadata']['name']}.yaml" for doc in result.stacks]
     kustomization = {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
-                     "resources": ["platform.yaml", *(f"stacks/{n}" for n in names)]}
-    yaml_io.write_atomic(Path(out) / "kustomization.yaml", yaml_io.dump(kustomization))
-    return len(names), len(stale)
+                     "resources": ["platform.yaml", *names]}
+    files = {"platform.yaml": _stream(result.platform), **{n: yaml_io.dump(d) for n, d in zip(names, result.stacks)},
+             "kustomization.yaml": yaml_io.dump(kustomization)}
+    _, removed = write_folder(out, files, repo)
+    return len(names), removed

@@ -9,25 +9,31 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Callable
 
-from blueprints import clock, stack_files
+from blueprints import clock
 from blueprints.errors import BadInput
-from blueprints.repo_lock import repo_lock
 from blueprints.resolved import ResolvedBlueprint, Retirement
+from blueprints.stack_change import Proposed, change
 
 
-def retire(repo: Path, stack: str, reason: str, today: date | None = None) -> tuple[ResolvedBlueprint, bool]:
-    """Mark `stack` retired (atomically rewriting its file); returns it and whether it was newly marked."""
-    path = stack_files.stack_path(repo, stack)
-    if not path.is_file():
-        raise BadInput(f"no stack '{stack}' in this repository", path)
+def retire(repo: Path, stack: str, reason: str, today: date | None = None,
+           confirm: Callable[[ResolvedBlueprint, bool], None] | None = None) -> tuple[ResolvedBlueprint, bool]:
+    """Mark `stack` retired under the repository lock; returns it and whether it was newly marked.
+
+    `confirm` sees the same before the file changes (see stack_change.change).
+    """
     if not reason.strip():
         raise BadInput("--reason: say why the stack is retired")
-    # Under the allocation lock, so a concurrent re-stamp of the same stack cannot interleave with this rewrite.
-    with repo_lock(repo):
-        current = stack_files.read_stack(path)
-        if current.retired:
-            return current, False
-        retired = current.model_copy(update={"retirement": Retirement(since=today or clock.today(), reason=reason.strip())})
-        stack_files.write_stack(repo, retired, force=True)
-    return retired, True
+
+    def plan(snap):
+        current = snap.existing(stack)
+        marked = current.stack
+        if not marked.retired:
+            mark = Retirement(since=today or clock.today(), reason=reason.strip())
+            marked = marked.model_copy(update={"retirement": mark})
+        return {stack: Proposed(marked, current.pin)}
+
+    done = change(repo, plan, (lambda out: confirm(out[stack].after.stack, out[stack].changed)) if confirm else None,
+                  today)[stack]
+    return done.after.stack, done.changed

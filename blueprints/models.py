@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema, field_validator
+
+from blueprints import free_text
+from blueprints.team_names import team_budget, team_problem
 
 Env = Literal["dev", "test", "stage", "prod"]
 Target = Literal["aws", "vsphere"]
@@ -14,8 +17,33 @@ DataServiceKind = Literal["postgres", "redis", "kafka", "object-storage"]
 ComplianceZone = Literal["general", "pci", "sox", "hipaa"]
 ParameterValue = str | int | bool
 
+# Text people type, checked by the one set of rules in blueprints/free_text.py; lengths also go into `bp schema`.
+Email = Annotated[str, StringConstraints(max_length=free_text.MAX_EMAIL), AfterValidator(free_text.email)]
+Contact = Annotated[str, StringConstraints(max_length=free_text.MAX_CONTACT), AfterValidator(free_text.contact)]
+Reason = Annotated[str, StringConstraints(max_length=free_text.MAX_REASON), AfterValidator(free_text.reason)]
+Line = Annotated[str, StringConstraints(max_length=free_text.MAX_LINE), AfterValidator(free_text.line)]
+CostCenter = Annotated[str, AfterValidator(free_text.cost_center),
+                       WithJsonSchema({"type": "string", "pattern": free_text.COST_CENTER.pattern})]
+
 TEAM_PATTERN = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"
+
+
+def team_name_problem(team: str) -> str | None:
+    """Why a team name is refused (a DNS-1123 label some provider would refuse part of), or None: the one team rule
+    that `bp new`, `bp schema` and the ownership policy share."""
+    if not (2 <= len(team) and re.fullmatch(TEAM_PATTERN, team)):
+        return (f"'{team}' is not a DNS-1123 label of at least 2 characters "
+                "(lower-case letters, digits and '-', starting and ending with a letter or digit)")
+    return team_problem(team)
+
+
+def team_schema() -> dict:
+    """The team rule of team_name_problem as JSON Schema, for `bp schema` and the portal's forms to refuse what
+    `bp new` refuses: a DNS-1123 label starting with a letter, without '--' or the refused prefixes, within the budget."""
+    return {"pattern": r"^(?!sg-|sthree-|amzn-s3-demo-)(?!.*--)[a-z]([a-z0-9-]*[a-z0-9])?$",
+            "minLength": 2, "maxLength": team_budget().max_len}
+
+
 REF_WORDS = "a blueprint name (lower-case letters, digits, '-'), optionally with @major.minor.patch (e.g. web-service@2.0.0)"
 BLUEPRINT_REF = re.compile(
     r"^(?P<name>[a-z0-9]([a-z0-9-]*[a-z0-9])?)(@(?P<version>(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)))?$"
@@ -43,16 +71,15 @@ class DataServiceRequest(Frozen):
 class BlueprintRequest(Frozen):
     """A team's request for one blueprint in one environment."""
 
-    # The checks done in validators are also stated in the schema, so that editors and portal forms refuse what
-    # `bp new` refuses (the validators keep their messages in words).
     team: str = Field(
-        description="Team name: a DNS-1123 label of 2-30 characters (lower case, digits, '-'). Required.",
-        json_schema_extra={"pattern": TEAM_PATTERN, "minLength": 2, "maxLength": 30},
+        description=f"Team name: a DNS-1123 label of 2-{team_budget().max_len} characters (lower case, digits, '-') "
+                    "starting with a letter, without '--' or the prefixes 'sg-', 'sthree-', 'amzn-s3-demo-' "
+                    "(what every provider accepts in the names built from it). Required.",
+        json_schema_extra=team_schema(),
     )
     env: Env = Field(description="Environment: dev, test, stage or prod. Required.")
     blueprint: str = Field(
-        description="Catalog entry as name[@version] (semver); no version means the newest non-deprecated. Required.",
-        json_schema_extra={"pattern": BLUEPRINT_REF.pattern},
+        description="Catalog entry as name[@version] (semver); no version means the newest non-deprecated. Required."
     )
     target: Target | None = Field(
         None, description="Where it runs: aws or vsphere. Default: the site's target, else the entry's first target."
@@ -66,15 +93,13 @@ class BlueprintRequest(Frozen):
     data_services: tuple[DataServiceRequest, ...] | None = Field(
         None, description="Data services to provision. Default: the catalog entry's defaults."
     )
-    owner: str = Field(description="Owner's e-mail address, accountable for the stack (at most 254 characters). Required.",
-                       max_length=254, json_schema_extra={"pattern": EMAIL_PATTERN})
-    cost_center: str = Field(
-        description="Cost center the spend is charged to (letters, digits, '-', 2-32 characters). Required.",
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{1,31}$",
+    owner: Email = Field(description="Owner's e-mail address, accountable for the stack (at most 254 characters). Required.")
+    cost_center: CostCenter = Field(
+        description="Cost center the spend is charged to: CC- and 1 to 6 digits (e.g. CC-4711). Required."
     )
-    contact: str | None = Field(
-        None, description="On-call contact (rota, channel or e-mail; at most 128 characters). Default: the owner.",
-        max_length=128,
+    contact: Contact | None = Field(
+        None, description="On-call contact (rota, channel or e-mail; printable text, at most 128 characters). "
+                          "Default: the owner.",
     )
     compliance_zone: ComplianceZone = Field(
         "general", description="Compliance zone the workload belongs to: general, pci, sox or hipaa. Default: general."
@@ -87,11 +112,9 @@ class BlueprintRequest(Frozen):
     @field_validator("team")
     @classmethod
     def _team(cls, value: str) -> str:
-        if not (2 <= len(value) <= 30 and re.fullmatch(TEAM_PATTERN, value)):
-            raise ValueError(
-                f"'{value}' is not a DNS-1123 label of 2-30 characters "
-                "(lower-case letters, digits and '-', starting and ending with a letter or digit)"
-            )
+        problem = team_name_problem(value)
+        if problem:
+            raise ValueError(problem)
         return value
 
     @field_validator("blueprint")
@@ -103,9 +126,7 @@ class BlueprintRequest(Frozen):
 
     @field_validator("owner")
     @classmethod
-    def _email(cls, value: str) -> str:
-        if not re.fullmatch(EMAIL_PATTERN, value):
-            raise ValueError(f"'{value}' is not an e-mail address")
+    def _lower_case(cls, value: str) -> str:
         return value.lower()
 
     @property

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from pydantic import Field
 
 from blueprints import clock, yaml_io
 from blueprints.errors import BadInput
-from blueprints.models import Frozen
+from blueprints.models import Email, Frozen, Reason
 
 if TYPE_CHECKING:
     from blueprints.resolved import ResolvedBlueprint
@@ -22,8 +22,8 @@ PIN_KEY = "cloud-blueprints:pin"
 class Pin(Frozen):
     """Why a stack stays on its version, who agreed, and until when."""
 
-    reason: str = Field(description="Why the stack may not move (e.g. a freeze, a vendor certification). Required.", min_length=3)
-    approver: str = Field(description="Who on the platform team agreed. Required.", min_length=3)
+    reason: Reason = Field(description="Why the stack may not move (e.g. a freeze, a vendor certification). Required.", min_length=3)
+    approver: Email = Field(description="E-mail address of who on the platform team agreed. Required.")
     expires: date = Field(description="Last day the pin holds; after it, the stack joins rollouts again. Required.")
     version: str = Field(description="The blueprint version (name@version) the stack is pinned at. Required.")
 
@@ -45,17 +45,12 @@ def pin_in(path: Path, data: Any) -> Pin | None:
     return yaml_io.parse(Pin, config[PIN_KEY], path, prefix=("config", PIN_KEY))
 
 
-def pin_stack(repo: Path, resolved: "ResolvedBlueprint", reason: str, approver: str, expires: str,
-              today: date | None = None) -> Pin:
-    """Pin a stack at its current version and write it into its stack file, under the repository lock.
-
-    BadInput names the option of a missing reason or approver, a malformed date, or an expiry already past.
-    """
+def new_pin(resolved: "ResolvedBlueprint", reason: str, approver: str, expires: str, today: date | None = None) -> Pin:
+    """A pin of `resolved` at its version; BadInput names the option of a missing reason or approver, a malformed
+    date, or an expiry already past."""
     from pydantic import ValidationError
 
     from blueprints.errors import field_path, first_error
-    from blueprints.repo_lock import repo_lock
-    from blueprints.stack_files import stack_path
 
     try:
         pin = Pin(reason=reason, approver=approver, expires=expires, version=resolved.blueprint_ref)
@@ -64,15 +59,44 @@ def pin_stack(repo: Path, resolved: "ResolvedBlueprint", reason: str, approver: 
         raise BadInput(f"--{field_path(loc)}: {msg}") from None
     if pin.expires < (today or clock.today()):
         raise BadInput(f"--expires: {pin.expires} is in the past")
-    path = stack_path(repo, resolved.stack)
-    with repo_lock(repo):
-        yaml_io.write_atomic(path, pinned_text(path, pin))
     return pin
+
+
+def pin_stack(repo: Path, stack: str, reason: str, approver: str, expires: str, today: date | None = None,
+              confirm: Callable[[Pin], None] | None = None) -> Pin:
+    """Pin a stack at the version its file is on under the repository lock (a pin set anew replaces the old one).
+
+    `confirm` sees the pin before the file changes (see stack_change.change).
+    """
+    from blueprints.stack_change import Allow, Proposed, change
+
+    def plan(snap):
+        current = snap.existing(stack).stack
+        return {stack: Proposed(current, new_pin(current, reason, approver, expires, today), Allow(repin=True))}
+
+    done = change(repo, plan, (lambda out: confirm(out[stack].after.pin)) if confirm else None, today)
+    return done[stack].after.pin
+
+
+def unpin_stack(repo: Path, stack: str, confirm: Callable[[Pin | None], None] | None = None) -> Pin | None:
+    """Remove a stack's pin under the repository lock; the pin removed, or None when there was none."""
+    from blueprints.stack_change import Allow, Proposed, change
+
+    def plan(snap):
+        return {stack: Proposed(snap.existing(stack).stack, None, Allow(unpin=True))}
+
+    done = change(repo, plan, (lambda out: confirm(out[stack].before.pin)) if confirm else None)
+    return done[stack].before.pin
 
 
 def pinned_text(path: Path, pin: Pin | None) -> str:
     """The stack file's text with `pin` stamped in (or removed for None), other keys and comments kept."""
-    doc = yaml_io.load(path)
+    return with_pin(path, yaml_io.read_text(path), pin)
+
+
+def with_pin(path: Path, text: str, pin: Pin | None) -> str:
+    """`text` of the stack file at `path` with `pin` stamped in (or removed for None), other keys and comments kept."""
+    doc = yaml_io.load_text(text, path)
     if not isinstance(doc, dict) or not isinstance(doc.get("config"), dict):
         raise BadInput("no 'config' mapping; not a stamped stack file", path)
     if pin is None:

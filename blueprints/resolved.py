@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import Field
 
 from blueprints.catalog import BlueprintSpec, SizeClass
-from blueprints.models import BlueprintRequest, DataServiceKind, Frozen, Size, Target, is_prod
+from blueprints.models import BlueprintRequest, DataServiceKind, Frozen, Reason, Size, Target, is_prod
 from blueprints.sites import BackupStore, Fleet, Hub, Platform, SharedCluster, Supervisor, Tier
 from blueprints.versions import Move
 
@@ -97,7 +97,7 @@ class Retirement(Frozen):
     """`bp retire`: the stack is being taken down; it keeps its capacity and networks until its file is deleted."""
 
     since: date = Field(description="Day it was marked retired. Required.")
-    reason: str = Field(description="Why, for reviewers and the fleet report. Required.", min_length=1)
+    reason: Reason = Field(description="Why, for reviewers and the fleet report (a line of printable text). Required.")
 
 
 class ResolvedBlueprint(Frozen):
@@ -146,13 +146,15 @@ class ResolvedBlueprint(Frozen):
 
     def tags(self) -> dict[str, str]:
         """Ownership tags every taggable resource carries."""
-        req = self.request
-        return {
-            "team": req.team,
-            "owner": req.owner,
-            "cost-center": req.cost_center,
-            "env": req.env,
-            "blueprint": req.blueprint,
-            "compliance-zone": req.compliance_zone,
-            "managed-by": "cloud-blueprints",
-        }
+        return ownership_tags(self.request)
+
+
+TAG_FIELDS = {"team": "team", "owner": "owner", "cost-center": "cost_center", "env": "env", "blueprint": "blueprint",
+              "compliance-zone": "compliance_zone"}
+"""Ownership tag key -> the request field whose value it carries."""
+
+
+def ownership_tags(request: BlueprintRequest) -> dict[str, str]:
+    """The ownership tags a request's resources carry (what `bp new` checks against the providers' tag rules)."""
+    tags = {key: str(getattr(request, name)) for key, name in TAG_FIELDS.items()}
+    return {**tags, "managed-by": "cloud-blueprints"}

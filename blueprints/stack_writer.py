@@ -1,5 +1,8 @@
 """Stamp a request into the repository: decide under the allocation lock, write atomically, keep the ledger.
 
+A stamp is a change like any other (`stack_change.change`): a re-stamp keeps a retirement and a pin, and moves
+neither its version off a holding pin without --unpin nor its placement without --move-network.
+
 Two `bp new` in one repository cannot take the same range: the second waits for the lock and then
 decides against the stack files as they are after the first one's write, so the existence check and
 the allocation are re-done under the lock, not trusted from before it.
@@ -9,16 +12,20 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
+from typing import Callable
 
-from blueprints import ledger, stack_files, yaml_io
+from blueprints import clock, stack_files
 from blueprints.allocation_index import AllocationIndex
 from blueprints.catalog import Catalog
 from blueprints.errors import BadInput
 from blueprints.models import BlueprintRequest, is_prod
-from blueprints.repo_lock import repo_lock
 from blueprints.resolved import ResolvedBlueprint
 from blueprints.sites import SitesMap
+from blueprints.stack_change import (
+    Allow, Outcome, Proposed, Snapshot, carried_pin, change, check_invariants, render_change,
+)
 from blueprints.stamp import resolve
 
 
@@ -30,6 +37,8 @@ class Stamped:
     path: Path
     old_text: str | None
     new_text: str
+    notes: tuple[str, ...] = ()
+    """What else the stamp did (a pin removed), for the output."""
 
     def diff(self, label: str) -> str:
         """A unified diff of the stack file, empty when nothing changes or there was no file."""
@@ -47,43 +56,49 @@ class StampOptions:
     dry_run: bool = False
     move_network: bool = False
     prod_network_move: bool = False
+    unpin: bool = False
 
 
-def _decide(repo: Path, request: BlueprintRequest, catalog: Catalog, sites: SitesMap,
-            opts: StampOptions, trace: list | None) -> tuple[Stamped, list[ResolvedBlueprint]]:
-    """The stamp, and every other stack of the repository as read for it; `trace` collects pool verdicts."""
-    path = stack_files.stack_path(repo, request.stack)
-    existing = AllocationIndex(stack_files.read_all(repo))
-    if path.exists() and not (opts.force or opts.dry_run):
-        raise BadInput(f"{path.name} exists; pass --force to replace it", path)
-    if opts.move_network and path.exists() and is_prod(request.env) and not opts.prod_network_move:
+def _decide(snap: Snapshot, request: BlueprintRequest, catalog: Catalog, sites: SitesMap,
+            opts: StampOptions, trace: list | None, today: date) -> Proposed:
+    """The stack's new state, decided against every stack of the repository as it is now."""
+    current = snap.state(request.stack)
+    if current.text is not None and not (opts.force or opts.dry_run):
+        raise BadInput(f"{current.path.name} exists; pass --force to replace it", current.path)
+    if opts.move_network and current.text is not None and is_prod(request.env) and not opts.prod_network_move:
         raise BadInput("--move-network: moving a prod stack's network replaces the network and everything in it; "
                        "add --i-understand-prod-network-move to do it anyway")
-    resolved = resolve(request, catalog, sites, existing, move_network=opts.move_network, trace=trace)
-    others = [bp for bp in existing if bp.stack != request.stack]
-    previous = next((bp for bp in existing if bp.stack == request.stack), None)
-    if previous is not None and previous.retirement is not None:  # still being decommissioned: a re-stamp keeps that
-        resolved = resolved.model_copy(update={"retirement": previous.retirement})
-    if path.exists():
-        old = yaml_io.read_text(path)
-        return Stamped(resolved, path, old, stack_files.render_update(path, old, resolved)), others
-    return Stamped(resolved, path, None, stack_files.render(resolved)), others
+    resolved = resolve(request, catalog, sites, AllocationIndex(snap.stacks()), move_network=opts.move_network,
+                       trace=trace)
+    if current.stack is not None and current.stack.retired:  # still being decommissioned: a re-stamp keeps that
+        resolved = resolved.model_copy(update={"retirement": current.stack.retirement})
+    pin, notes = carried_pin(current, resolved.blueprint_ref, opts.unpin, today)
+    return Proposed(resolved, pin, Allow(move=opts.move_network, unpin=opts.unpin), notes)
+
+
+def _stamped(outcome: Outcome) -> Stamped:
+    return Stamped(outcome.after.stack, outcome.before.path, outcome.before.text, outcome.text, outcome.after.notes)
 
 
 def stamp(repo: Path | None, request: BlueprintRequest, catalog: Catalog, sites: SitesMap,
-          opts: StampOptions = StampOptions(), trace: list | None = None) -> Stamped:
+          opts: StampOptions = StampOptions(), trace: list | None = None,
+          confirm: Callable[[Stamped], None] | None = None, today: date | None = None) -> Stamped:
     """Resolve the request against the repository and write its stack file and the ledger, under the lock.
 
-    A dry run may have no repository (`repo` None): it is then resolved against no stamped stacks.
+    `confirm` sees what is stamped before any file changes (see stack_change.change). A dry run may have no
+    repository (`repo` None): it is then resolved against no stamped stacks.
     """
+    today = today or clock.today()
     if repo is None and opts.dry_run:
         resolved = resolve(request, catalog, sites, trace=trace)
         return Stamped(resolved, stack_files.stack_path(Path.cwd(), request.stack), None, stack_files.render(resolved))
-    folder = stack_files.stacks_folder(repo)
+    stack_files.stacks_folder(repo)
     if opts.dry_run:
-        return _decide(repo, request, catalog, sites, opts, trace)[0]
-    with repo_lock(repo):
-        done, others = _decide(repo, request, catalog, sites, opts, trace)
-        yaml_io.write_atomic(done.path, done.new_text)
-        ledger.write(folder, [*others, done.resolved])
-    return done
+        snap = Snapshot(repo)
+        proposed = _decide(snap, request, catalog, sites, opts, trace, today)
+        before = snap.state(request.stack)
+        check_invariants(before, proposed, today)
+        return _stamped(Outcome(before, proposed, render_change(before, proposed)))
+    done = change(repo, lambda snap: {request.stack: _decide(snap, request, catalog, sites, opts, trace, today)},
+                  (lambda out: confirm(_stamped(out[request.stack]))) if confirm else None, today)
+    return _stamped(done[request.stack])

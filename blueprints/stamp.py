@@ -10,13 +10,13 @@ from blueprints.catalog import Catalog, CatalogEntry
 from blueprints.errors import BadInput
 from blueprints.models import BlueprintRequest, DataServiceRequest, is_prod
 from blueprints.placement import place
-from blueprints.plan import plan
+from blueprints.plan import OFFERED, plan
 from blueprints.restamp import kept_placements
 from blueprints.resolved import PeerHub, ResolvedBlueprint, ResolvedDataService
 from blueprints.sites import SitesMap
 
 # On-prem data services run as operators; object storage there is the platform's own store, not a team's.
-ON_PREM_DATA_SERVICES = {"postgres", "redis", "kafka"}
+ON_PREM_DATA_SERVICES = OFFERED["vsphere"]
 
 
 def _target(request: BlueprintRequest, targets: tuple[str, ...], sites: SitesMap) -> str:

@@ -6,6 +6,8 @@ import re
 from ipaddress import IPv4Network
 from typing import Callable, Literal
 
+from blueprints import free_text
+
 ValueKind = Literal["dns-label", "cidr", "semver", "email"]
 
 # Strings longer than this are refused whatever their kind: a parameter is a name or a setting, not a document.
@@ -34,7 +36,7 @@ def _semver(value: str) -> str | None:
 
 
 def _email(value: str) -> str | None:
-    if re.fullmatch(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}", value):
+    if free_text.email_problem(value) is None:
         return None
     return "is not an e-mail address (e.g. lead@example.com)"
 

@@ -11,14 +11,16 @@ import re
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, TextIO
+from typing import Any, Callable, Iterator, TextIO
 
 import ryml
 import yaml as pyyaml
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml import resolver as ruamel_resolver
+from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from yaml.constructor import ConstructorError as PyYamlConstructorError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from blueprints.errors import BadInput, field_path, first_error
@@ -29,8 +31,31 @@ from blueprints.errors import BadInput, field_path, first_error
 LINE_WIDTH = 2**31 - 1
 
 
+def _not_a_date(node: Any, exc: ValueError) -> str:
+    return f"{node.value} is not a date ({exc}); write it as YYYY-MM-DD"
+
+
+class _NotADate(ConstructorError):
+    """A plain scalar shaped like a date that no calendar has; its message needs no "malformed YAML" before it."""
+
+
+class _CheckedConstructor(RoundTripConstructor):
+    """ruamel's round-trip constructor, with an impossible date (2026-02-30, 2026-13-01) a marked error, not a
+    ValueError from deep inside it."""
+
+    def construct_yaml_timestamp(self, node: Any, values: Any = None) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node, values)
+        except ValueError as exc:
+            raise _NotADate(None, None, _not_a_date(node, exc), node.start_mark) from None
+
+
+_CheckedConstructor.add_constructor("tag:yaml.org,2002:timestamp", _CheckedConstructor.construct_yaml_timestamp)
+
+
 def _yaml() -> YAML:
     yaml = YAML(typ="rt")
+    yaml.Constructor = _CheckedConstructor
     yaml.default_flow_style = False
     yaml.width = LINE_WIDTH
     return yaml
@@ -61,7 +86,8 @@ def load_text(text: str, path: Path) -> Any:
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        raise BadInput(f"malformed YAML: {exc.problem or exc.context}", path, line) from None
+        problem = exc.problem or exc.context
+        raise BadInput(problem if isinstance(exc, _NotADate) else f"malformed YAML: {problem}", path, line) from None
     except YAMLError as exc:
         raise BadInput(f"malformed YAML: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", path) from None
 
@@ -100,6 +126,13 @@ class _CoreLoader(pyyaml.CSafeLoader):
             return _STR
         return super().resolve(kind, value, implicit)
 
+    def construct_mapping(self, node: Node, deep: bool = False) -> dict:
+        """PyYAML's mapping, refusing a key written twice (PyYAML keeps the last silently); merged keys may be
+        overridden, as YAML's merge key intends."""
+        if isinstance(node, MappingNode):
+            _refuse_duplicates(node)
+        return super().construct_mapping(node, deep=deep)
+
     def construct_document(self, node: Node) -> Any:
         """Scalars, lists and string-keyed maps (all of a stack file) built directly, a third faster than PyYAML's
         general constructor, which still builds the rest: merge keys, other keys, sets, unknown tags, cycles."""
@@ -123,6 +156,8 @@ class _CoreLoader(pyyaml.CSafeLoader):
         elif node.tag == _MAP and isinstance(node, MappingNode) and all(k.tag == _STR for k, _ in node.value):
             open_.add(id(node))
             out = {k.value: self._plain(v, built, open_) for k, v in node.value}
+            if len(out) != len(node.value):
+                _refuse_duplicates(node)
         else:
             return super().construct_document(node)
         open_.discard(id(node))
@@ -130,6 +165,27 @@ class _CoreLoader(pyyaml.CSafeLoader):
         return out
 
 
+def _refuse_duplicates(node: MappingNode) -> None:
+    """A marked error at the second of two equal plain keys of `node` (merge keys `<<` aside)."""
+    seen: dict[Any, Node] = {}
+    for key, _ in node.value:
+        if not isinstance(key, ScalarNode) or key.tag == "tag:yaml.org,2002:merge":
+            continue
+        if (key.tag, key.value) in seen:
+            first = seen[(key.tag, key.value)]
+            raise PyYamlConstructorError("while constructing a mapping", first.start_mark,
+                                         f'found duplicate key "{key.value}"', key.start_mark)
+        seen[(key.tag, key.value)] = key
+
+
+def _timestamp(loader: "_CoreLoader", node: Node) -> Any:
+    try:
+        return pyyaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError as exc:
+        raise PyYamlConstructorError(None, None, _not_a_date(node, exc), node.start_mark) from None
+
+
+_CoreLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 _CoreLoader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
 _CoreLoader.add_implicit_resolver("tag:yaml.org,2002:int", re.compile(r"^(?:[-+]?[0-9]+|0x[0-9a-fA-F]+)$"), list("-+0123456789"))
 _CoreLoader.add_constructor(
@@ -181,8 +237,8 @@ def _ryml_keeps_plain_as_string(text: str) -> bool:
         return True
 
 
-def _core_reading(value: Any) -> Any:
-    """`value` as rapidyaml's JSON gives it, checked against what the core schema reads.
+def _core_reading(value: Any) -> int:
+    """How many nodes `value`, as rapidyaml's JSON gives it, holds, once checked against what the core schema reads.
 
     rapidyaml gives a quoted scalar as a string, and a plain one as a number, `true`, `false` or `null` where it sees
     one. A string the core schema would read as something else when plain ('17' quoted is a string, 17 plain a
@@ -193,15 +249,16 @@ def _core_reading(value: Any) -> Any:
         if (value and value[0] in _CoreLoader.yaml_implicit_resolvers
                 and _CORE.resolve(ScalarNode, value, (True, False)) != _STR and _ryml_keeps_plain_as_string(value)):
             raise _NotPlain
-        return value
+        return 1
+    nodes = 1
     if type(value) is dict:
         for key, item in value.items():
             _core_reading(key)
-            _core_reading(item)
+            nodes += _core_reading(item)
     elif type(value) is list:
         for item in value:
-            _core_reading(item)
-    return value
+            nodes += _core_reading(item)
+    return nodes
 
 
 @contextmanager
@@ -226,14 +283,22 @@ def _fast(raw: bytes) -> Any:
         raise _NotPlain
     with _stderr_silenced():
         tree = ryml.parse_in_arena(raw)
-    return _core_reading(json.loads(ryml.emit_json_malloc(tree, tree.root_id())))
+    if tree.is_stream(tree.root_id()):  # `---` documents: rapidyaml gives a list of them, the loaders the one
+        raise _NotPlain
+    data = json.loads(ryml.emit_json_malloc(tree, tree.root_id()))
+    # A key written twice is one tree node more than the JSON object keeps (it keeps the last): such a file, and
+    # one whose tree holds more than its document, takes the full loader, which says where the second key is.
+    if _core_reading(data) != tree.size():
+        raise _NotPlain
+    return data
 
 
 def load_data(path: Path) -> Any:
     """Parse a YAML file fast, as plain data without line marks: what `load` reads, as plain dicts and lists.
 
     A plain file (all stack files) goes through rapidyaml, anything else through libyaml with core-schema scalars.
-    A syntax error is re-read by `load`, so the message still names the line.
+    Both refuse what `load` refuses (a key written twice, an impossible date); an error is re-read by `load`, so the
+    message is the same whichever reader met it first, and names the line.
     """
     text = read_text(path)
     try:
@@ -242,8 +307,11 @@ def load_data(path: Path) -> Any:
         pass
     try:
         return pyyaml.load(text, Loader=_CoreLoader)
-    except pyyaml.YAMLError:
-        return load(path)
+    except pyyaml.YAMLError as exc:
+        load(path)
+        mark = getattr(exc, "problem_mark", None)
+        raise BadInput(f"malformed YAML: {getattr(exc, 'problem', None) or exc}", path,
+                       mark.line + 1 if mark else None) from None
 
 
 def line_of(data: Any, loc: tuple) -> int | None:
@@ -337,18 +405,23 @@ def write_atomic(path: Path, text: str) -> None:
 
 
 @contextmanager
-def open_atomic(path: Path) -> Iterator[TextIO]:
-    """A file to write bit by bit (a streamed report) that appears at `path`, whole, only when the block succeeds."""
+def open_atomic(path: Path, before_replace: Callable[[], object] | None = None) -> Iterator[TextIO]:
+    """A file to write bit by bit (a streamed report) that appears at `path`, whole, only when the block succeeds.
+
+    `before_replace` runs just before the rename (a check that may raise, so nothing is replaced)."""
     path = Path(path)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     except OSError as exc:
         raise BadInput(f"cannot write in {path.parent}: {exc.strerror}", path) from None
     try:
+        os.fchmod(fd, _mode_for(path))
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
+        if before_replace is not None:
+            before_replace()
         os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
@@ -359,6 +432,30 @@ def open_atomic(path: Path) -> Iterator[TextIO]:
         Path(tmp).unlink(missing_ok=True)
         raise
     _fsync_folder(path.parent)
+
+
+def _mode_for(path: Path) -> int:
+    """The permission bits the file at `path` should have: its own if it exists, else what the umask leaves of 0666.
+
+    A temporary file is created 0600; renamed over a shared file as it is, teammates could no longer read it.
+    """
+    try:
+        return os.stat(path).st_mode & 0o777
+    except FileNotFoundError:
+        return 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it where Linux shows it (setting it would race other threads)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _fsync_folder(folder: Path) -> None:

@@ -12,15 +12,25 @@ from typing import Any, Iterator
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.text import Text
 
 from blueprints.errors import BadInput
+from blueprints.free_text import printable
 
 
 class _Console(Console):
-    """Rich exits 1 on a closed pipe by itself; here it is an error like any other, reported by the entry point."""
+    """Rich exits 1 on a closed pipe by itself; here it is an error like any other, reported by the entry point.
+
+    Every string it prints (a message, a table cell) shows control, bidirectional and invisible characters as escapes:
+    text from a stack file or an option must never act on the terminal (rich strips only a few control codes).
+    """
 
     def on_broken_pipe(self) -> None:
         raise BrokenPipeError
+
+    def render_str(self, text: str, **kwargs: Any) -> Text:
+        """Rich's Text of `text`, with what free text may not hold made visible first."""
+        return super().render_str(printable(text), **kwargs)
 
 
 def _console(stream) -> Console:
@@ -104,6 +114,18 @@ def user_errors() -> Iterator[None]:
 def fail(message: str) -> None:
     """One error line on stderr; `message` is printed as it is, never as markup."""
     errors.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
+
+
+@contextmanager
+def reporting() -> Iterator[None]:
+    """What the block prints goes out at its end in one write, then is flushed, so it either fails there or is out.
+
+    A command prints its report inside a change's `confirm` step, before any file of the change is replaced: a full
+    or closed output then refuses the change, and a reader that stops early (`| head -1`) still gets all of it.
+    """
+    with console:  # rich holds every print of the block and writes them at once on the way out
+        yield
+    sys.stdout.flush()
 
 
 def print_json(data: Any, sort_keys: bool = False) -> None:

@@ -32,9 +32,17 @@ def explained(enabled: bool, machine_output: bool = False) -> Iterator[list | No
         yield None
         return
     trace: list = []
-    out: Console = errors if machine_output else console
     try:
         yield trace
     finally:
-        for placement in sorted({v.placement for v in trace}):
-            out.print(_table(trace, placement))
+        show(trace, machine_output)
+
+
+def show(trace: list | None, machine_output: bool = False) -> None:
+    """Print the verdicts collected so far (once: they are taken out of `trace`)."""
+    if not trace:
+        return
+    out: Console = errors if machine_output else console
+    for placement in sorted({v.placement for v in trace}):
+        out.print(_table(trace, placement))
+    trace.clear()

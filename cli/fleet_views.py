@@ -59,7 +59,7 @@ def as_table(report: FleetReport, showback: Showback | None = None) -> Group:
 
 def _md_table(headers: list[str], rows: list[list[str]]) -> str:
     def line(cells: list[str]) -> str:
-        return "| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |"
+        return "| " + " | ".join(escape(str(c), quote=False).replace("|", "\\|") for c in cells) + " |"
 
     return "\n".join([line(headers), "|" + "|".join("---" for _ in headers) + "|", *(line(r) for r in rows)])
 

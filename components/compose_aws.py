@@ -5,27 +5,29 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from blueprints.plan import AwsPlan, DataServicePlan
+from blueprints.plan import AwsPlan, EksCluster, ElastiCacheRedis, MskKafka, RdsPostgres, S3Bucket
 from components.aws import (
-    HubAttachment, HubAttachmentArgs, HubPeer, KafkaCluster, KafkaClusterArgs, KubernetesCluster, KubernetesClusterArgs, NetworkFabric, NetworkFabricArgs,
+    EksAccess, HubAttachment, HubAttachmentArgs, HubPeer, KafkaCluster, KafkaClusterArgs, KubernetesCluster, KubernetesClusterArgs, NetworkFabric, NetworkFabricArgs,
     NetworkHub, NetworkHubArgs, NodePool, NodePoolArgs, ObjectStore, ObjectStoreArgs, PostgresDatabase,
     PostgresDatabaseArgs, RedisCache, RedisCacheArgs, Taint, kubernetes_provider,
 )
-from components.compose import Cluster, Foundation
-from components.contracts import ClusterAccess, DataService, KafkaService, ObjectStorageService, PostgresService, RedisService
+from components.aws._common import DataTierAccess
+from components.contracts import ClusterAccess, KafkaService, ObjectStorageService, PostgresService, RedisService
+from components.steps import Built, Cluster, Foundation
 
 EKS_TAINT_EFFECTS = {"NoSchedule": "NO_SCHEDULE", "NoExecute": "NO_EXECUTE", "PreferNoSchedule": "PREFER_NO_SCHEDULE"}
 
 
-def foundation(name: str, plan: AwsPlan, parent: pulumi.Resource) -> Foundation:
+def foundation(plan: AwsPlan, at: Built) -> Foundation:
     """The account's provider, then the regional hub (network-hub) or the team VPC attached to it."""
+    name, parent = at.name, at.parent
     opts = pulumi.ResourceOptions(parent=parent, provider=_provider(f"{name}-aws", plan, plan.account_id,
                                                                      plan.deploy_role_arn, parent))
     if plan.hub is not None:
         return Foundation(opts=opts, exports=_hub(name, plan, opts))
     net = plan.network
     network = NetworkFabric(name, NetworkFabricArgs(
-        cidr=net.cidr, prod=plan.prod, tags=plan.tags, availability_zones=list(net.zones),
+        cidr=net.cidr, prod=plan.prod, tags=plan.tags, availability_zones=list(net.zones), subnets=net.subnets,
         interconnect_cidrs=list(net.interconnect_cidrs), transit_gateway_id=net.transit_gateway_id,
     ), opts=opts)
     if net.hub_attachment is not None:
@@ -50,18 +52,15 @@ def _provider(name: str, plan: AwsPlan, account_id: str, role_arn: str, parent: 
     )
 
 
-def dedicated_cluster(name: str, plan: AwsPlan, base: Foundation, parent: pulumi.Resource) -> Cluster:
+def eks_cluster(spec: EksCluster, at: Built) -> Cluster:
     """EKS with the fleet's system pool and the catalog's node pools."""
-    spec, network = plan.cluster, base.network
-    system = spec.system_pool
-    cluster = KubernetesCluster(f"{name}-eks", KubernetesClusterArgs(
-        kubernetes_version=spec.kubernetes_version, vpc_id=network.vpc_id, subnet_ids=network.private_subnet_ids,
-        prod=plan.prod, tags=plan.tags, public_access_cidrs=list(plan.public_access_cidrs),
-        admin_role_arns=[plan.admin_role_arn], team_role_arns=[plan.team_role_arn], team_namespaces=[plan.stack],
-        system_instance_types=list(system.machines),
-        system_pool_size=(system.min_nodes, system.nodes, system.max_nodes), service_cidr=spec.service_cidr,
-        system_metadata_hop_limit=system.imds_hop_limit,
-    ), opts=base.opts)
+    name, plan, base, parent = at.name, at.plan, at.base, at.parent
+    network = base.network
+    cluster = KubernetesCluster(f"{name}-eks", KubernetesClusterArgs(plan=spec, access=EksAccess(
+        subnet_ids=network.private_subnet_ids, prod=plan.prod, tags=plan.tags,
+        public_access_cidrs=list(plan.public_access_cidrs), admin_role_arns=[plan.admin_role_arn],
+        team_role_arns=[plan.team_role_arn], team_namespaces=[plan.stack],
+    )), opts=base.opts)
     for pool in spec.node_pools:
         NodePool(f"{name}-{pool.name}", NodePoolArgs(
             cluster_name=cluster.cluster_name, subnet_ids=network.private_subnet_ids, instance_types=list(pool.machines),
@@ -77,38 +76,44 @@ def dedicated_cluster(name: str, plan: AwsPlan, base: Foundation, parent: pulumi
     )
 
 
-def data_service(name: str, ds: DataServicePlan, plan: AwsPlan, base: Foundation, cluster: Cluster | None,
-                 k8s_opts: pulumi.ResourceOptions | None) -> DataService:
+def _data_tier(at: Built, subnet_ids) -> DataTierAccess:
     """A managed service in the data subnets, reachable only from the team's cluster."""
-    network = base.network
-    reach = dict(
-        vpc_id=network.vpc_id, prod=plan.prod, tags=plan.tags,
+    cluster = at.cluster
+    return DataTierAccess(
+        vpc_id=at.base.network.vpc_id, subnet_ids=subnet_ids, prod=at.plan.prod, tags=at.plan.tags,
         allowed_security_group_ids=list(cluster.client_security_group_ids) if cluster else [],
         allowed_cidrs=list(cluster.client_cidrs) if cluster else [],
     )
-    if ds.kind == "postgres":
-        pg = PostgresDatabase(f"{name}-postgres", PostgresDatabaseArgs(
-            **reach, subnet_ids=network.data_subnet_ids, instance_class=ds.instance_class, storage_gib=ds.storage_gib,
-            engine_version=ds.engine_version, replicas=ds.replicas, backup_retention_days=ds.backup_retention_days,
-        ), opts=base.opts)
-        return PostgresService(host=pg.address, port=pg.port, secret=pg.master_user_secret_arn)
-    if ds.kind == "redis":
-        redis = RedisCache(f"{name}-redis", RedisCacheArgs(
-            **reach, subnet_ids=network.data_subnet_ids, node_type=ds.instance_class, engine_version=ds.engine_version,
-            replicas=ds.replicas, snapshot_retention_days=ds.backup_retention_days or 0,
-        ), opts=base.opts)
-        return RedisService(host=redis.primary_endpoint, port=redis.port, secret=redis.auth_token_secret_arn)
-    if ds.kind == "kafka":
-        # MSK needs the subnet count before the subnets exist: one per zone of the plan.
-        per_zone = [network.data_subnet_ids.apply(lambda ids, i=i: ids[i]) for i in range(len(plan.network.zones))]
-        kafka = KafkaCluster(f"{name}-kafka", KafkaClusterArgs(
-            **reach, subnet_ids=per_zone, broker_type=ds.instance_class, volume_gib=ds.storage_gib,
-            kafka_version=ds.engine_version, brokers=ds.replicas,
-        ), opts=base.opts)
-        return KafkaService(bootstrap=kafka.bootstrap_brokers)
-    store = ObjectStore(f"{name}-objects", ObjectStoreArgs(
-        prod=plan.prod, tags=plan.tags, noncurrent_version_days=ds.backup_retention_days,
-    ), opts=base.opts)
+
+
+def postgres(ds: RdsPostgres, at: Built) -> PostgresService:
+    """RDS for PostgreSQL in the data tier."""
+    pg = PostgresDatabase(f"{at.name}-postgres", PostgresDatabaseArgs(
+        plan=ds, access=_data_tier(at, at.base.network.data_subnet_ids)), opts=at.base.opts)
+    return PostgresService(host=pg.address, port=pg.port, secret=pg.master_user_secret_arn)
+
+
+def redis(ds: ElastiCacheRedis, at: Built) -> RedisService:
+    """ElastiCache for Redis OSS in the data tier."""
+    cache = RedisCache(f"{at.name}-redis", RedisCacheArgs(
+        plan=ds, access=_data_tier(at, at.base.network.data_subnet_ids)), opts=at.base.opts)
+    return RedisService(host=cache.primary_endpoint, port=cache.port, secret=cache.auth_token_secret_arn)
+
+
+def kafka(ds: MskKafka, at: Built) -> KafkaService:
+    """MSK with one data subnet per zone."""
+    # MSK needs the subnet count before the subnets exist: one per zone of the plan.
+    ids = at.base.network.data_subnet_ids
+    per_zone = [ids.apply(lambda found, i=i: found[i]) for i in range(len(at.plan.network.zones))]
+    cluster = KafkaCluster(f"{at.name}-kafka", KafkaClusterArgs(plan=ds, access=_data_tier(at, per_zone)),
+                           opts=at.base.opts)
+    return KafkaService(bootstrap=cluster.bootstrap_brokers)
+
+
+def object_store(ds: S3Bucket, at: Built) -> ObjectStorageService:
+    """An S3 bucket; noncurrent versions kept as long as the catalog keeps backups."""
+    store = ObjectStore(f"{at.name}-objects", ObjectStoreArgs(plan=ds, prod=at.plan.prod, tags=at.plan.tags),
+                        opts=at.base.opts)
     return ObjectStorageService(bucket=store.bucket_name)
 
 

@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_vsphere as vsphere
 
-from blueprints.plan import KAFKA_CONTROLLER_STORAGE_GIB, DataServicePlan, VspherePlan
-from components.compose import Cluster, Foundation
-from components.contracts import ClusterAccess, DataService, KafkaService, PostgresService, RedisService
-from components.kubernetes.data_service import Resources
+from blueprints.plan import CnpgPostgres, RedisStatefulSet, StrimziKafka, VspherePlan
+from blueprints.plan import VksCluster as VksClusterPlan
+from components.contracts import ClusterAccess, KafkaService, PostgresService, RedisService
+from components.kubernetes.data_service import NamespaceAccess
 from components.kubernetes.kafka import KafkaCluster, KafkaClusterArgs
 from components.kubernetes.postgres import PostgresCluster, PostgresClusterArgs
 from components.kubernetes.redis import RedisCache, RedisCacheArgs
-from components.kubernetes.vks_cluster import NodePool, VksCluster, VksClusterArgs
+from components.kubernetes.vks_cluster import VksCluster, VksClusterArgs
+from components.steps import Built, Cluster, Foundation
 from components.vsphere import NetworkSegment, NetworkSegmentArgs, TeamPlacement, TeamPlacementArgs, VmPool, VmPoolArgs, VmSite
 
 
-def foundation(name: str, plan: VspherePlan, parent: pulumi.Resource) -> Foundation:
+def foundation(plan: VspherePlan, at: Built) -> Foundation:
     """Per data center: folder, resource pool, tags and port group through that vCenter, then the VMs."""
+    name, parent = at.name, at.parent
     exports: dict = {}
     vm_names = []
     for site in plan.sites:
@@ -55,42 +55,40 @@ def foundation(name: str, plan: VspherePlan, parent: pulumi.Resource) -> Foundat
     return Foundation(opts=pulumi.ResourceOptions(parent=parent), exports=exports)
 
 
-def dedicated_cluster(name: str, plan: VspherePlan, base: Foundation, parent: pulumi.Resource) -> Cluster:
+def vks_cluster(spec: VksClusterPlan, at: Built) -> Cluster:
     """A VKS cluster in the team's vSphere Namespace, and a provider from its kubeconfig."""
-    spec = plan.cluster
+    name, plan, parent = at.name, at.plan, at.parent
     supervisor = k8s.Provider(f"{name}-supervisor", context=plan.supervisor_context, opts=pulumi.ResourceOptions(parent=parent))
-    cluster = VksCluster(f"{name}-vks", VksClusterArgs(
-        namespace=plan.stack, kubernetes_version=spec.kubernetes_version, control_plane_nodes=spec.control_plane_nodes,
-        vm_class=spec.control_plane_class, storage_class=plan.storage_class,
-        node_pools=[NodePool(name=p.name, vm_class=p.machines[0], replicas=p.nodes) for p in spec.node_pools],
-        tags=plan.tags, pod_cidr=spec.pod_cidr, service_cidr=spec.service_cidr, service_domain=spec.service_domain,
-    ), opts=pulumi.ResourceOptions(parent=parent, provider=supervisor))
+    cluster = VksCluster(f"{name}-vks", VksClusterArgs(plan=spec, access=_in_namespace(at)),
+                         opts=pulumi.ResourceOptions(parent=parent, provider=supervisor))
     provider = k8s.Provider(f"{name}-cluster", kubeconfig=cluster.kubeconfig, opts=pulumi.ResourceOptions(parent=parent))
     return Cluster(access=ClusterAccess(cluster_name=cluster.cluster_name, kubeconfig=cluster.kubeconfig), provider=provider)
 
 
-def data_service(name: str, ds: DataServicePlan, plan: VspherePlan, base: Foundation, cluster: Cluster | None,
-                 k8s_opts: pulumi.ResourceOptions | None) -> DataService:
-    """An operator-run service in the team namespace."""
-    resources = Resources(**asdict(ds.resources))
-    common = dict(namespace=plan.stack, storage_class=plan.storage_class, tags=plan.tags, resources=resources)
-    if ds.kind == "postgres":
-        backup = plan.backup
-        pg = PostgresCluster(f"{name}-postgres", PostgresClusterArgs(
-            **common, instances=ds.replicas, storage_gib=ds.storage_gib, image=ds.image,
-            backup_destination=f"s3://{backup.bucket}/{backup.prefix}/postgres", backup_endpoint_url=backup.endpoint_url,
-            backup_credentials_secret=backup.credentials_secret, backup_retention_days=ds.backup_retention_days,
-        ), opts=k8s_opts)
-        return PostgresService(host=pg.rw_service, port=pg.port, secret=pg.app_secret_name)
-    if ds.kind == "kafka":
-        kafka = KafkaCluster(f"{name}-kafka", KafkaClusterArgs(
-            **common, brokers=ds.replicas, controllers=ds.controllers, storage_gib=ds.storage_gib,
-            controller_storage_gib=KAFKA_CONTROLLER_STORAGE_GIB, kafka_version=ds.engine_version,
-        ), opts=k8s_opts)
-        return KafkaService(bootstrap=kafka.bootstrap_servers)
-    if ds.kind == "redis":
-        redis = RedisCache(f"{name}-redis", RedisCacheArgs(
-            **common, replicas=ds.replicas, image=ds.image, storage_size=f"{ds.storage_gib}Gi",
-        ), opts=k8s_opts)
-        return RedisService(host=redis.service_host, port=redis.port, secret=redis.auth_secret_name)
-    raise ValueError(f"data service {ds.kind} has no on-prem implementation")
+def _in_namespace(at: Built) -> NamespaceAccess:
+    """Where the team's cluster and every operator-run service live: its namespace, on the Supervisor's storage class."""
+    plan = at.plan
+    return NamespaceAccess(namespace=plan.stack, storage_class=plan.storage_class, tags=plan.tags)
+
+
+def postgres(ds: CnpgPostgres, at: Built) -> PostgresService:
+    """CloudNativePG in the team namespace, backed up under the stack's prefix of the site's object store."""
+    backup = at.plan.backup
+    pg = PostgresCluster(f"{at.name}-postgres", PostgresClusterArgs(
+        plan=ds, access=_in_namespace(at),
+        backup_destination=f"s3://{backup.bucket}/{backup.prefix}/postgres", backup_endpoint_url=backup.endpoint_url,
+        backup_credentials_secret=backup.credentials_secret,
+    ), opts=at.k8s_opts)
+    return PostgresService(host=pg.rw_service, port=pg.port, secret=pg.app_secret_name)
+
+
+def kafka(ds: StrimziKafka, at: Built) -> KafkaService:
+    """Strimzi Kafka in the team namespace."""
+    cluster = KafkaCluster(f"{at.name}-kafka", KafkaClusterArgs(plan=ds, access=_in_namespace(at)), opts=at.k8s_opts)
+    return KafkaService(bootstrap=cluster.bootstrap_servers)
+
+
+def redis(ds: RedisStatefulSet, at: Built) -> RedisService:
+    """Redis as a StatefulSet in the team namespace."""
+    cache = RedisCache(f"{at.name}-redis", RedisCacheArgs(plan=ds, access=_in_namespace(at)), opts=at.k8s_opts)
+    return RedisService(host=cache.service_host, port=cache.port, secret=cache.auth_secret_name)

@@ -10,9 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from blueprints.errors import BadInput
-from blueprints.plan import KAFKA_CONTROLLER_STORAGE_GIB, AwsPlan, DataServicePlan, NodePoolPlan, VspherePlan, plan
 from blueprints import clock
+from blueprints.errors import BadInput
+from blueprints.plan import (
+    AwsDataService, AwsPlan, EksCluster, ElastiCacheRedis, MskKafka, NodePoolPlan, OperatorService, RdsPostgres,
+    S3Bucket, SharedClusterPlan, VksCluster, VspherePlan, plan,
+)
 from blueprints.prices import AwsRegionPrices, OnPremRates, Price
 from blueprints.resolved import ResolvedBlueprint
 from blueprints.sites import SitesMap
@@ -164,7 +167,7 @@ def _node_pool(name: str, pool: NodePoolPlan, table: AwsRegionPrices, hours: Dec
 def _eks_extended(p: AwsPlan, sites: SitesMap) -> bool:
     """The cluster's Kubernetes version is past EKS standard support today (support calendar): AWS bills extended
     support for the control plane."""
-    version = p.cluster.kubernetes_version if p.cluster else None
+    version = p.cluster.kubernetes_version if isinstance(p.cluster, EksCluster) else None
     window = sites.support.window("eks", version) if sites.support and version else None
     end = window.end_of_standard_support if window else None
     return end is not None and clock.today() > end
@@ -174,15 +177,14 @@ def _aws_cluster(resolved: ResolvedBlueprint, p: AwsPlan, table: AwsRegionPrices
                  extended: bool) -> CostComponent:
     cluster = p.cluster
     resources: list[CostResource] = []
-    if cluster and cluster.kind == "dedicated":
+    if isinstance(cluster, EksCluster):
         control = (_hourly(f"EKS cluster (extended support, Kubernetes {cluster.kubernetes_version})", 1, hours,
                            table.eks_extended_cluster_hour) if extended
                    else _hourly("EKS cluster", 1, hours, table.eks_cluster_hour))
         resources.append(CostResource(f"{p.stack}-eks", "aws:eks/cluster:Cluster", (control,)))
-        if cluster.system_pool:
-            resources.append(_node_pool(f"{p.stack}-eks-system", cluster.system_pool, table, hours))
+        resources.append(_node_pool(f"{p.stack}-eks-system", cluster.system_pool, table, hours))
         resources += [_node_pool(f"{p.stack}-{pool.name}", pool, table, hours) for pool in cluster.node_pools]
-    elif cluster and cluster.kind == "shared" and p.tenancy:
+    elif isinstance(cluster, SharedClusterPlan) and p.tenancy:
         # The shared cluster runs on the fleet's smallest general-purpose type; a namespace pays for its quota's
         # share of those nodes, vCPU for vCPU.
         shape = resolved.fleet.aws_instance_types[0]
@@ -208,29 +210,39 @@ def _aws_network(p: AwsPlan, table: AwsRegionPrices, hours: Decimal) -> CostComp
     return CostComponent("network", "cloud-blueprints:aws:NetworkFabric", tuple(resources))
 
 
-def _aws_service(stack: str, ds: DataServicePlan, table: AwsRegionPrices, hours: Decimal) -> CostComponent:
-    name = f"{stack}-{ds.kind}"
-    cls, n = ds.instance_class or "", ds.replicas
-    if ds.kind == "postgres":
-        res = CostResource(name, "aws:rds/instance:Instance", (
-            _hourly(f"Database instance (on-demand, {'Multi-AZ' if n > 1 else 'Single-AZ'}, {cls})", n, hours,
-                    table.database_hour.get(cls)),
-            _gib_month("Storage (gp3)", ds.storage_gib * n, table.rds_gp3_gib_month)))
-        kind = "PostgresDatabase"
-    elif ds.kind == "redis":
-        res = CostResource(name, "aws:elasticache/replicationGroup:ReplicationGroup", (
-            _hourly(f"Cache nodes (on-demand, {cls})", n, hours, table.cache_node_hour.get(cls)),))
-        kind = "RedisCache"
-    elif ds.kind == "kafka":
-        res = CostResource(name, "aws:msk/cluster:Cluster", (
-            _hourly(f"Brokers (on-demand, {cls})", n, hours, table.kafka_broker_hour.get(cls)),
-            _gib_month("Broker storage", ds.storage_gib * n, table.msk_storage_gib_month)))
-        kind = "KafkaCluster"
-    else:
-        res = CostResource(name, "aws:s3/bucketV2:BucketV2", (
-            _gib_month("Storage (Standard), as sized", ds.storage_gib, table.s3_standard_gib_month),))
-        kind = "ObjectStore"
-    return CostComponent(ds.kind, f"cloud-blueprints:aws:{kind}", (res,))
+def _rds(name: str, ds: RdsPostgres, table: AwsRegionPrices, hours: Decimal) -> CostResource:
+    n = ds.replicas
+    return CostResource(name, "aws:rds/instance:Instance", (
+        _hourly(f"Database instance (on-demand, {'Multi-AZ' if n > 1 else 'Single-AZ'}, {ds.instance_class})", n, hours,
+                table.database_hour.get(ds.instance_class)),
+        _gib_month("Storage (gp3)", ds.storage_gib * n, table.rds_gp3_gib_month)))
+
+
+def _elasticache(name: str, ds: ElastiCacheRedis, table: AwsRegionPrices, hours: Decimal) -> CostResource:
+    return CostResource(name, "aws:elasticache/replicationGroup:ReplicationGroup", (
+        _hourly(f"Cache nodes (on-demand, {ds.instance_class})", ds.replicas, hours,
+                table.cache_node_hour.get(ds.instance_class)),))
+
+
+def _msk(name: str, ds: MskKafka, table: AwsRegionPrices, hours: Decimal) -> CostResource:
+    return CostResource(name, "aws:msk/cluster:Cluster", (
+        _hourly(f"Brokers (on-demand, {ds.instance_class})", ds.replicas, hours, table.kafka_broker_hour.get(ds.instance_class)),
+        _gib_month("Broker storage", ds.storage_gib * ds.replicas, table.msk_storage_gib_month)))
+
+
+def _s3(name: str, ds: S3Bucket, table: AwsRegionPrices, hours: Decimal) -> CostResource:
+    return CostResource(name, "aws:s3/bucketV2:BucketV2", (
+        _gib_month("Storage (Standard), as sized", ds.storage_gib, table.s3_standard_gib_month),))
+
+
+AWS_PRICING = {RdsPostgres: (_rds, "PostgresDatabase"), ElastiCacheRedis: (_elasticache, "RedisCache"),
+               MskKafka: (_msk, "KafkaCluster"), S3Bucket: (_s3, "ObjectStore")}
+"""How each AWS implementation of a data service is billed, and the component that builds it."""
+
+
+def _aws_service(stack: str, ds: AwsDataService, table: AwsRegionPrices, hours: Decimal) -> CostComponent:
+    price, component = AWS_PRICING[type(ds)]
+    return CostComponent(ds.kind, f"cloud-blueprints:aws:{component}", (price(f"{stack}-{ds.kind}", ds, table, hours),))
 
 
 def _aws(resolved: ResolvedBlueprint, p: AwsPlan, table: AwsRegionPrices, hours: Decimal,
@@ -260,7 +272,7 @@ def _vsphere_compute(resolved: ResolvedBlueprint, p: VspherePlan, rates: OnPremR
     resources = [CostResource(f"{p.stack}-{site.data_center}", "vsphere:index/resourcePool:ResourcePool",
                               _charge("Reserved", size.vcpu, size.memory_gib, vm_disks, rates)) for site in p.sites]
     cluster = p.cluster
-    if cluster and cluster.kind == "dedicated":
+    if isinstance(cluster, VksCluster):
         disks = sum(pool.nodes * pool.disk_gib for pool in cluster.node_pools)
         resources.append(CostResource(f"{p.stack}-cluster", "cloud-blueprints:k8s:VksCluster",
                                       _charge("Node disks", 0, 0, disks, rates)))
@@ -270,11 +282,11 @@ def _vsphere_compute(resolved: ResolvedBlueprint, p: VspherePlan, rates: OnPremR
     return CostComponent("compute", "cloud-blueprints:vsphere:TeamPlacement", tuple(resources))
 
 
-def _vsphere_service(stack: str, ds: DataServicePlan, rates: OnPremRates | None) -> CostComponent:
+def _vsphere_service(stack: str, ds: OperatorService, rates: OnPremRates | None) -> CostComponent:
     """A data service's pods and volumes, as the namespace quota counts them."""
     pods = ds.replicas + ds.controllers
-    storage = ds.storage_gib * ds.replicas + KAFKA_CONTROLLER_STORAGE_GIB * ds.controllers
-    kind = {"postgres": "PostgresCluster", "redis": "RedisCache", "kafka": "KafkaCluster"}.get(ds.kind, ds.kind)
+    storage = ds.storage_gib * ds.replicas + getattr(ds, "controller_storage_gib", 0) * ds.controllers
+    kind = {"postgres": "PostgresCluster", "redis": "RedisCache", "kafka": "KafkaCluster"}[ds.kind]
     res = CostResource(f"{stack}-{ds.kind}", f"cloud-blueprints:k8s:{kind}",
                        _charge(f"Pods ({pods})", ds.vcpu * pods, ds.memory_gib * pods, storage, rates))
     return CostComponent(ds.kind, f"cloud-blueprints:k8s:{kind}", (res,))

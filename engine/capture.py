@@ -9,6 +9,7 @@ from pulumi.runtime import mocks, rpc
 from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.sync_await import _sync_await
 
+from engine.provider_rules.checker import RuleChecker
 from engine.captured import ROOT_STACK_TYPE, SECRET, Capture, CapturedRead, CapturedResource, engine_urn
 
 _SCALARS = frozenset({str, int, bool, type(None)})
@@ -71,6 +72,7 @@ class CapturingMonitor(mocks.MockMonitor):
     def __init__(self, mocks_impl: mocks.Mocks, capture: Capture):
         super().__init__(mocks_impl)
         self.capture = capture
+        self.rules = RuleChecker()
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         return engine_urn(self.capture.stack, parent, type_, name)
@@ -84,8 +86,15 @@ class CapturingMonitor(mocks.MockMonitor):
                                       resource_id=request.importId, custom=request.custom or False)
         id_, state = self.mocks.new_resource(args)
         self.resources[urn] = mocks.MockMonitor.ResourceRegistration(urn, id_, state)
-        self.capture.resources.append(self._captured(request, urn, inputs, state))
+        self._record(request, urn, id_, inputs, state)
         return resource_pb2.RegisterResourceResponse(urn=urn, id=id_, object=wire_struct(state))
+
+    def _record(self, request, urn: str, id_: str, inputs: dict[str, Any], state: dict[str, Any]) -> None:
+        """Keep the registration, and every provider rule it breaks (judged on the redacted values)."""
+        captured = self._captured(request, urn, inputs, state)
+        self.capture.resources.append(captured)
+        if captured.custom:
+            self.capture.violations += self.rules.check(urn, request.type, id_, captured.inputs, captured.outputs)
 
     def _captured(self, request, urn: str, inputs: dict[str, Any], state: dict[str, Any]) -> CapturedResource:
         return CapturedResource(
@@ -142,5 +151,5 @@ class StockCapturingMonitor(CapturingMonitor):
         response = mocks.MockMonitor.RegisterResource(self, request)
         if request.type != ROOT_STACK_TYPE:
             inputs = rpc.deserialize_properties(request.object)
-            self.capture.resources.append(self._captured(request, response.urn, inputs, self.resources[response.urn].state))
+            self._record(request, response.urn, response.id, inputs, self.resources[response.urn].state)
         return response

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.provider_rules.model import Violation
+
 PROJECT = "cloud-blueprints"
 """The project name, as Pulumi.yaml declares it."""
 
@@ -75,6 +77,8 @@ class Capture:
     reads: list[CapturedRead] = field(default_factory=list)
     component_outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
     stack_outputs: dict[str, Any] = field(default_factory=dict)
+    violations: list[Violation] = field(default_factory=list)
+    """Every property a real provider would refuse (engine/provider_rules), in registration order."""
 
     def by_type(self, type_token: str) -> list[CapturedResource]:
         """All resources of one type token."""
@@ -115,12 +119,16 @@ class Capture:
             pending += sorted(kids.get(r.urn, []), key=lambda c: c.urn, reverse=True)
         self.resources = ordered
         self.reads.sort(key=lambda r: r.urn)
+        self.violations.sort(key=lambda v: (v.urn, v.rule, v.prop))
         self.component_outputs = dict(sorted(self.component_outputs.items()))
 
     def to_json(self) -> dict[str, Any]:
         """The machine-readable preview: resources in settled order, reads and stack outputs."""
-        return {"stack": self.stack, "resources": [r.to_json() for r in self.resources],
+        data = {"stack": self.stack, "resources": [r.to_json() for r in self.resources],
                 "reads": [vars(r) for r in self.reads], "outputs": self.stack_outputs}
+        if self.violations:
+            data["violations"] = [vars(v) for v in self.violations]
+        return data
 
 
 ROOT_STACK_TYPE = "pulumi:pulumi:Stack"

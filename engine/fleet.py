@@ -55,7 +55,9 @@ def parse_shard(text: str) -> tuple[int, int]:
 
 
 def preview_stack(repo: Path, stack_file: Path, sites: SitesMap) -> dict[str, Any]:
-    """Evaluator: run one stack's program offline; its resource count and a digest of the whole preview."""
+    """Evaluator: run one stack's program offline; its resource count and a digest of the whole preview.
+
+    A stack whose resources break a provider rule fails, with one line per violation (engine/provider_rules)."""
     from blueprints.stack_files import read_stack
     from engine.runner import ProgramError
     from engine.stacks import preview
@@ -64,6 +66,9 @@ def preview_stack(repo: Path, stack_file: Path, sites: SitesMap) -> dict[str, An
         capture = preview(repo, read_stack(stack_file), sites)
     except (BadInput, ProgramError) as exc:
         return {"ok": False, "error": str(exc)}
+    if capture.violations:
+        return {"ok": False, "error": f"{len(capture.violations)} provider rule violation(s)",
+                "violations": [v.describe() for v in capture.violations]}
     canonical = json.dumps(capture.to_json(), sort_keys=True, default=str).encode()
     return {"ok": True, "resources": len(capture.resources), "digest": hashlib.sha256(canonical).hexdigest()}
 

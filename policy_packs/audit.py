@@ -131,10 +131,22 @@ class StackResult:
         return [f for f in self.findings if f.blocking]
 
 
+def _no_repeats(path: Path):
+    """A JSON object hook refusing a name given twice (json keeps the last silently), as the YAML readers do."""
+    def build(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        out = dict(pairs)
+        if len(out) != len(pairs):
+            seen: set[str] = set()
+            twice = next(k for k, _ in pairs if k in seen or seen.add(k))
+            raise BadInput(f"duplicate key {twice!r}", path)
+        return out
+    return build
+
+
 def load_config(path: Path) -> dict[str, Any]:
     """A policy config file: the JSON `pulumi preview --policy-pack-config` takes."""
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        data = json.loads(Path(path).read_text(encoding="utf-8"), object_pairs_hook=_no_repeats(path))
     except OSError as exc:
         raise BadInput(f"cannot read: {exc.strerror}", path) from exc
     except json.JSONDecodeError as exc:

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from blueprints import yaml_io
 from blueprints.errors import BadInput
+from blueprints.models import Email, Line, Reason
 
 DEFAULT_FILE = Path(__file__).resolve().parent / "exemptions.yaml"
 ENV = "BP_EXEMPTIONS"
@@ -34,9 +35,9 @@ class Exemption(BaseModel):
     policy: str = Field(min_length=1, description="Name of the policy exempted. Required.")
     stack: str = Field(min_length=1, description="Stack name or glob (`payments-*`). Required.")
     resource: str = Field(min_length=1, description="Resource URN or name, or a glob of either. Required.")
-    reason: str = Field(min_length=10, description="Why the violation is accepted. Required.")
-    approver: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", description="E-mail of who approved it. Required.")
-    ticket: str = Field(min_length=1, description="Change or risk ticket id. Required.")
+    reason: Reason = Field(min_length=10, description="Why the violation is accepted. Required.")
+    approver: Email = Field(description="E-mail of who approved it. Required.")
+    ticket: Line = Field(description="Change or risk ticket id. Required.")
     expires: dt.date = Field(description="Last day the exemption holds (YYYY-MM-DD). Required.")
     line: int = Field(default=0, exclude=True, description="Line of the entry in its file (set by `load`).")
 
@@ -71,10 +72,16 @@ def path_in_force() -> Path:
 
 
 def load(path: Path | None = None) -> list[Exemption]:
-    """Parse and validate an exemptions file; a missing file means none. BadInput names the file and line."""
+    """Parse and validate an exemptions file. BadInput names the file and line.
+
+    Only the file beside the packs may be missing (none then): a named one that is not there is a typo, not "no
+    exemptions".
+    """
     path = Path(path or path_in_force())
-    if not path.is_file():
+    if path == DEFAULT_FILE and not path.exists():
         return []
+    if not path.exists():
+        raise BadInput("no such exemptions file", path)
     data = yaml_io.load(path)
     if data is None:
         return []

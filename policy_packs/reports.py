@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import textwrap
@@ -202,8 +203,8 @@ def to_junit(report: AuditReport) -> str:
 
 
 def md_cell(text: str) -> str:
-    """Text safe inside a Markdown table cell."""
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    """Text safe inside a Markdown table cell, and as text once the Markdown is rendered to HTML (`<script>` shows)."""
+    return html.escape(str(text), quote=False).replace("|", "\\|").replace("\n", " ")
 
 
 def to_markdown(report: AuditReport) -> str:
@@ -232,7 +233,7 @@ def to_markdown(report: AuditReport) -> str:
         unused = {e.key for e in report.unused}
         for e in report.exemptions:
             state = "expired" if not e.active() else "unused" if e.key in unused else "active"
-            lines.append(f"| {e.ticket} | `{e.policy}` | `{e.stack}` | `{md_cell(e.resource)}` | {e.approver} | {e.expires} | {state} | {md_cell(e.reason)} |")
+            lines.append(f"| {md_cell(e.ticket)} | `{e.policy}` | `{e.stack}` | `{md_cell(e.resource)}` | {e.approver} | {e.expires} | {state} | {md_cell(e.reason)} |")
     else:
         lines.append("None.")
     return "\n".join(lines) + "\n"

@@ -28,6 +28,8 @@ KIND_PATTERNS = {
     "cidr": r"^(\d{1,3}\.){3}\d{1,3}/\d{1,2}$",
 }
 """Each parameter kind (blueprints.value_kinds) as the pattern a form can check."""
+OWNER_PATTERN = r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"
+"""The shape of an e-mail address for the form; `bp new` (the dry-run step) applies email-validator's full rules."""
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,7 @@ def parameters(entry: CatalogEntry, sites: SitesMap, today: date) -> dict:
     props["blueprint"] = {**props["blueprint"], "const": entry.ref, "default": entry.ref, "ui:widget": "hidden"}
     props["blueprint"].pop("pattern", None)
     props["target"]["enum"] = list(offered_targets(entry, sites, today))
+    props["owner"]["pattern"] = OWNER_PATTERN
     props["region"]["enum"] = [r.name for r in sites.regions]
     props["site"]["enum"] = [dc.name for _, dc in sites.data_centers()]
     for field in ("region", "site"):

@@ -10,3 +10,11 @@ def test_a_small_fleet_runs_every_measurement():
     assert figures["validate_errors"] == 0 and figures["fleet_check_errors"] == 0, figures
     assert figures["warm_ran"] == 1, figures
     assert figures["baseline_ms_per_stack"] > 0 and figures["throughput_per_core_vs_baseline"] > 0, figures
+
+
+def test_the_rule_checks_cost_under_a_tenth_of_preview_time():
+    from bench.rules import run as rules
+
+    figures = rules(3)
+    assert figures["violations"] == 0 and figures["registrations_checked"] > 3 * 10, figures
+    assert figures["rule_checks_share_of_preview"] < 0.10, figures

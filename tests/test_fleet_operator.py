@@ -104,18 +104,24 @@ def test_platform_objects_are_valid_kubernetes(fleet, sites):
 
 
 def test_cli_writes_a_kustomize_folder_and_removes_stale_stacks(bp, repo, fleet, stack_schema, tmp_path):
-    write_fleet(repo, fleet[:5])
+    write_fleet(repo, fleet[:6])
     out = tmp_path / "ops"
     (out / "stacks").mkdir(parents=True)
-    (out / "stacks" / "gone-dev.yaml").write_text("stale\n")
+    (out / "stacks" / "my-notes.yaml").write_text("mine\n")
+    assert bp("fleet", "operator-manifests", "--out", str(out)).exit_code == 0
+    gone = sorted(fleet[:6], key=lambda b: b.stack)[-1].stack
+    (repo / "stacks" / f"Pulumi.{gone}.yaml").unlink()
     result = bp("fleet", "operator-manifests", "--out", str(out), "--branch", "release")
     assert result.exit_code == 0, result.output
+    assert "removed 1 stale" in result.output
+    assert not (out / "stacks" / f"{gone}.yaml").exists()
+    assert (out / "stacks" / "my-notes.yaml").read_text() == "mine\n", "a file bp did not write was touched"
     yaml = YAML(typ="safe")
     kustomization = yaml.load(out / "kustomization.yaml")
     assert kustomization["resources"] == ["platform.yaml", *(f"stacks/{bp.stack}.yaml" for bp in sorted(
         fleet[:5], key=lambda b: b.stack))]
     assert not (out / "stacks" / "gone-dev.yaml").exists()
-    for path in (out / "stacks").glob("*.yaml"):
+    for path in sorted(set((out / "stacks").glob("*.yaml")) - {out / "stacks" / "my-notes.yaml"}):
         stack = yaml.load(path)
         _validate(stack, stack_schema)
         assert stack["spec"]["branch"] == "release"

@@ -16,7 +16,8 @@ def capture():
     args = TeamNamespaceArgs(
         namespace="payments-prod", team_group="team-payments", platform_group="platform-admins", cpu=8,
         memory_gib=32, labels={"team": "payments", "owner": "lead@example.com", "blueprint": "web-service@2.0.0"},
-        ingress_namespace="ingress-nginx",
+        ingress_namespace="ingress-nginx", storage_gib=500, max_pods=200, max_container_cpu=8,
+        max_container_memory_gib=32, max_claim_gib=1000,
     )
     return run(lambda: TeamNamespace("payments-prod-tenancy", args), stack="payments-prod")
 

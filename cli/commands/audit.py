@@ -24,7 +24,7 @@ class Format(str, Enum):
 
 
 # The options `bp audit` and `bp fleet audit` share.
-Output = Annotated[Optional[Path], typer.Option(help="Write the report to this file instead of stdout.")]
+Output = Annotated[Optional[Path], typer.Option(help="Write the report to this file (a regular file) instead of stdout; - is stdout.")]
 Packs = Annotated[Optional[list[str]], typer.Option("--pack", help="Only these packs (repeatable). Default: all.")]
 PolicyConfig = Annotated[Optional[Path], typer.Option("--config", help="Policy config JSON, as for pulumi preview --policy-pack-config.")]
 Exemptions = Annotated[Optional[Path], typer.Option("--exemptions", help="Exemptions file. Default: policy_packs/exemptions.yaml.")]
@@ -89,12 +89,13 @@ def audit(
     exemptions: Exemptions = None,
 ) -> None:
     """Audit stacks against the policy packs; exit 1 while a mandatory violation remains."""
-    from blueprints.yaml_io import write_atomic
+    from blueprints.output_files import output_file, write_file
     from engine.analyzer import PackError
     from policy_packs.audit import load_config, run_audit
 
     with user_errors():
         repo, chosen, sites = load_stacks(ctx, stacks, all_stacks)
+        output = output_file(output)
         if output is not None and fmt is Format.table:
             raise typer.BadParameter("--output needs a file format: json, sarif, markdown, html or junit")
         settings = load_config(config) if config else None
@@ -108,8 +109,9 @@ def audit(
     if fmt is Format.table:
         _print_table(report)
     elif output is not None:
-        write_atomic(output, render(report, fmt))
-        console.print(f"{fmt.value} report: {output}", highlight=False)
+        with user_errors():
+            write_file(output, render(report, fmt))
+        console.print(f"{fmt.value} report: {escape(str(output))}", highlight=False)
     else:
         typer.echo(render(report, fmt), nl=False)
     if report.failed:

@@ -37,14 +37,14 @@ def _writer(fmt: Format, out, policies, exemptions, exemptions_file: str):
 @contextmanager
 def _report_file(fmt: Format, output: Path | None):
     """Where the report goes: nowhere (table), stdout, or a file that appears whole once the run is done."""
-    from blueprints.yaml_io import open_atomic
+    from blueprints.output_files import open_file
 
     if fmt is Format.table:
         yield None
     elif output is None:
         yield sys.stdout
     else:
-        with open_atomic(output) as fh:
+        with open_file(output) as fh:
             yield fh
 
 
@@ -91,10 +91,12 @@ def audit(
     exemptions: Exemptions = None,
 ) -> None:
     """Audit every stack against the policy packs on all cores; exit 1 while a mandatory violation remains."""
+    from blueprints.output_files import output_file
     from policy_packs.audit import load_config
     from policy_packs.fleet_audit import FleetAudit, FleetTotals
 
     with user_errors():
+        output = output_file(output)
         if output is not None and fmt is Format.table:
             raise typer.BadParameter("--output needs a file format: sarif or junit")
         if json and fmt is not Format.table and output is None:
@@ -123,7 +125,7 @@ def audit(
     elif human:
         _print_totals(summary, totals, sharded=shard is not None)
         if output is not None:
-            console.print(f"{fmt.value} report: {output}", highlight=False)
+            console.print(f"{fmt.value} report: {escape(str(output))}", highlight=False)
     if failed:
         if human:
             unaudited = f", {summary.failed} stack(s) not audited" if summary.failed else ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Optional
 
 import typer
+from rich.markup import escape
 
 from cli.context import EXIT_FINDINGS, console, print_json, state, user_errors
 
@@ -31,7 +32,7 @@ def check(
     else:
         for f in findings:
             label = "[red]error[/]" if f.error else "[yellow]warning[/]"
-            console.print(f"{label} [bold]{f.rule}[/] {', '.join(f.stacks)}: {f.message}", highlight=False)
+            console.print(f"{label} [bold]{f.rule}[/] {escape(', '.join(f.stacks))}: {escape(f.message)}", highlight=False)
         errors = sum(f.error for f in findings)
         console.print(f"{stacks} stacks checked: {errors} errors, {len(findings) - errors} warnings")
     if failed:

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.markup import escape
 
 from cli.context import console, state, user_errors
 
@@ -13,7 +14,8 @@ from cli.context import console, state, user_errors
 def operator_manifests(
     ctx: typer.Context,
     out: Annotated[Optional[Path], typer.Option("--out", help="Write DIR/platform.yaml, DIR/stacks/*.yaml and a "
-                                                "kustomization; stale stack files there are removed. Default: stdout.")] = None,
+                                                "kustomization; files an earlier run wrote there (listed in DIR/.bp-manifest.json) and no longer "
+                                                "wanted are removed, nothing else. Default (or -): stdout.")] = None,
     preview_only: Annotated[bool, typer.Option("--preview-only", help="Stacks that only preview, for a pull request.")] = False,
     branch: Annotated[Optional[str], typer.Option(help="Branch to deploy or preview. Default: the sites map's.")] = None,
     project_repo: Annotated[Optional[str], typer.Option(help="Git URL of this repository. Default: the sites map's.")] = None,
@@ -27,15 +29,17 @@ def operator_manifests(
     from blueprints import stack_files
     from blueprints.fleet_operator import manifests
     from blueprints.fleet_operator_files import render_stdout, write_dir, settings_from
+    from blueprints.output_files import STDOUT
 
     with user_errors():
         st = state(ctx)
         settings = settings_from(st.sites(), project_repo=project_repo, namespace=namespace, organization=organization,
                                  **({"preview_namespace": namespace} if preview_only and namespace else {}))
         result = manifests(stack_files.read_all(st.repo), settings, preview=preview_only, branch=branch)
-        if out is None:
+        if out is None or str(out) == STDOUT:
             typer.echo(render_stdout(result), nl=False)
             return
-        written, removed = write_dir(out, result)
-    console.print(f"Wrote {written} Stacks and the platform objects to {out}" + (f"; removed {removed} stale" if removed else ""))
-    console.print(f"  kubectl apply -k {out}")
+        written, removed = write_dir(out, result, st.repo)
+    console.print(f"Wrote {written} Stacks and the platform objects to {escape(str(out))}"
+                  + (f"; removed {removed} stale" if removed else ""))
+    console.print(f"  kubectl apply -k {escape(str(out))}")

@@ -10,6 +10,7 @@ import sys
 from typing import Annotated, Any, Callable, Optional
 
 import typer
+from rich.markup import escape
 
 from cli.context import EXIT_FINDINGS, console, errors, state, user_errors
 
@@ -67,13 +68,18 @@ def preview(ctx: typer.Context, jobs: Jobs = None, shard: Shard = None, json: Js
     """Preview every stack offline on all cores; a stack whose inputs have not changed comes from the cache."""
     from engine.fleet import preview_stack
 
-    summary = stream_fleet(ctx, "preview", preview_stack, jobs, shard, json, no_cache)
+    refused: dict[str, list[str]] = {}
+    summary = stream_fleet(ctx, "preview", preview_stack, jobs, shard, json, no_cache,
+                           on_result=lambda result: refused.update({result.stack: result.data["violations"]})
+                           if result.data.get("violations") else None)
     totals = summary.to_json()
     if json:
         json_line({"summary": totals})
     else:
         for stack, error in totals["failures"].items():
-            console.print(f"[red]failed[/] {stack}: {error}", highlight=False, soft_wrap=True)
+            console.print(f"[red]failed[/] {stack}: {escape(error)}", highlight=False, soft_wrap=True)
+            for line in refused.get(stack, ()):
+                console.print(f"[red]refused[/] {stack}: {escape(line)}", highlight=False, soft_wrap=True)
         console.print(f"{totals['stacks']} stacks: {totals['ran']} run, {totals['cached']} unchanged (from the cache); "
                       f"{totals['resources']} resources; {totals['failed']} failed", highlight=False)
     if summary.failed:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.markup import escape
 
 from cli.context import console, print_json, state, user_errors
 
@@ -24,14 +25,14 @@ class Format(str, Enum):
 def report(
     ctx: typer.Context,
     format: Annotated[Format, typer.Option("--format", "-f", help="table, json, markdown or html.")] = Format.table,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to FILE instead of stdout.")] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to FILE (a regular file) instead of stdout; - is stdout.")] = None,
 ) -> None:
     """Report the fleet: utilisation per pool, data center and region with charts, teams and owners, versions, and
     showback (monthly cost per cost center, team, data center and blueprint) when the sites map has prices."""
     import json as jsonlib
 
-    from blueprints import yaml_io
     from blueprints.fleet import load_fleet
+    from blueprints.output_files import output_file, write_file
     from blueprints.fleet_report import build
     from cli import fleet_views
     from cost import showback
@@ -39,6 +40,7 @@ def report(
     if format is Format.table and output:
         raise typer.BadParameter("--output needs --format json, markdown or html")
     with user_errors():
+        output = output_file(output)
         st = state(ctx)
         sites = st.sites()
         fleet = load_fleet(st.repo, st.catalog(), sites)
@@ -60,6 +62,5 @@ def report(
         if output is None:
             typer.echo(text, nl=False)
             return
-        output.parent.mkdir(parents=True, exist_ok=True)
-        yaml_io.write_atomic(output, text)
-    console.print(f"Wrote {output}")
+        write_file(output, text)
+    console.print(f"Wrote {escape(str(output))}")

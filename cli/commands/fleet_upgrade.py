@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from cli.context import console, print_json, state, user_errors
+from cli.context import console, print_json, reporting, state, user_errors
 
 app = typer.Typer(help="Staged rollouts of a blueprint version across the fleet.", no_args_is_help=True)
 
@@ -21,9 +21,10 @@ AcceptLoss = Annotated[bool, typer.Option("--accept-data-loss", help="Include st
 
 def _plan(ctx: typer.Context, blueprint: str, to: str, waves: str, canary: str, accept_data_loss: bool):
     from blueprints.errors import BadInput
+    from blueprints.free_text import distinct_items
     from lifecycle.rollout import ENVS, plan_rollout
 
-    envs = tuple(e.strip() for e in waves.split(",") if e.strip())
+    envs = distinct_items(waves, "--waves")
     unknown = [e for e in envs if e not in ENVS]
     if unknown or not envs:
         raise BadInput(f"--waves: '{waves}' must list envs from {', '.join(ENVS)}")
@@ -83,14 +84,21 @@ def apply(
 
     Pass the same --waves, --canary and --accept-data-loss as the plan, so the waves are the same.
     """
-    from lifecycle.rollout import apply_wave
+    from lifecycle.rollout import apply_wave_planned
+
+    def report(result, outcomes) -> None:
+        with reporting():
+            written = [o.before.path for o in outcomes.values()]
+            if json:
+                print_json({"wave": wave, "to": result.target_ref, "written": [p.name for p in written]})
+            else:
+                for outcome in outcomes.values():
+                    console.print(f"[green]Wrote[/] {escape(outcome.before.path.name)}: {result.target_ref}",
+                                  soft_wrap=True)
+                    for note in outcome.after.notes:
+                        console.print(f"  {escape(note)}", soft_wrap=True)
+                console.print(f"Wave {wave}: {len(written)} stack file(s); open one pull request with them.")
 
     with user_errors():
-        result = _plan(ctx, blueprint, to, waves, canary, accept_data_loss)
-        written = apply_wave(state(ctx).repo, result, wave)
-    if json:
-        print_json({"wave": wave, "to": result.target_ref, "written": [p.name for p in written]})
-        return
-    for path in written:
-        console.print(f"[green]Wrote[/] {path.name}: {result.target_ref}")
-    console.print(f"Wave {wave}: {len(written)} stack file(s); open one pull request with them.")
+        apply_wave_planned(state(ctx).repo, lambda: _plan(ctx, blueprint, to, waves, canary, accept_data_loss), wave,
+                           report)

@@ -56,20 +56,21 @@ def _audit_all(ctx: typer.Context, **kwargs):
 def docs(
     ctx: typer.Context,
     fmt: Annotated[DocFormat, typer.Option("--format", help="Page format.")] = DocFormat.markdown,
-    output: Annotated[Optional[Path], typer.Option(help="Write to this file instead of stdout.")] = None,
+    output: Annotated[Optional[Path], typer.Option(help="Write to this file (a regular file) instead of stdout; - is stdout.")] = None,
 ) -> None:
     """The catalog for auditors: every policy, and each framework control -> policies -> stacks passing."""
-    from blueprints.yaml_io import write_atomic
+    from blueprints.output_files import output_file, write_file
     from policy_packs.report_html import docs_markdown, docs_page
 
     with user_errors():
+        output = output_file(output)
         report = _audit_all(ctx)
-    text = (docs_page if fmt is DocFormat.html else docs_markdown)(report)
-    if output is None:
-        typer.echo(text, nl=False)
-    else:
-        write_atomic(output, text)
-        console.print(f"policy docs: {output}", highlight=False)
+        text = (docs_page if fmt is DocFormat.html else docs_markdown)(report)
+        if output is None:
+            typer.echo(text, nl=False)
+            return
+        write_file(output, text)
+    console.print(f"policy docs: {escape(str(output))}", highlight=False)
 
 
 @app.command()

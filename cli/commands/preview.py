@@ -12,6 +12,7 @@ from rich.tree import Tree
 
 from cli import completion
 from cli.context import EXIT_FINDINGS, console, errors, print_json, state, user_errors
+from engine.provider_rules import Violation, violation_lines
 
 # Inputs worth a glance in the tree, in the order they are shown.
 KEY_PROPERTIES = (
@@ -61,6 +62,7 @@ def preview(
 
     if json:
         print_json(document, sort_keys=True)
+        _refuse(document)
         return
     console.print(_tree(document))
     counts = Counter(r["type"] for r in document["resources"])
@@ -74,7 +76,18 @@ def preview(
     for key, value in document["outputs"].items():
         outputs.add_row(escape(key), escape(str(value)))
     console.print(outputs)
+    _refuse(document)
 
 
 def _warn(message: str) -> None:
     errors.print(f"[yellow]warning:[/] {escape(message)}", soft_wrap=True)
+
+
+def _refuse(document: dict[str, Any]) -> None:
+    """One line per provider rule the preview breaks, then exit 1: a real provider would refuse the stack."""
+    found = [Violation(**v) for v in document.get("violations", ())]
+    if not found:
+        return
+    for line in violation_lines(document["stack"], found):
+        errors.print(f"[bold red]refused:[/] {escape(line)}", soft_wrap=True, highlight=False)
+    raise typer.Exit(EXIT_FINDINGS)

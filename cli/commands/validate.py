@@ -20,7 +20,7 @@ def validate(
 ) -> None:
     """Validate stacks: schema, catalog entry, pools, network overlaps, and an offline run of the program."""
     from blueprints import stack_files
-    from blueprints.checks import Finding, check_fleet, check_ledger, check_stack
+    from blueprints.checks import Finding, check_fleet, check_hand_edits, check_ledger, check_stack
     from blueprints.ledger import LEDGER_NAME
     from engine import ProgramError
     from engine.stacks import preview
@@ -41,9 +41,12 @@ def validate(
         findings += own
         if not any(f.error for f in own):
             try:
-                preview(repo, bp, sites)
+                capture = preview(repo, bp, sites)
             except ProgramError as exc:
                 findings.append(Finding(bp.stack, f"program failed: {exc}"))
+            else:
+                findings += [Finding(bp.stack, v.describe()) for v in capture.violations]
+    findings += check_hand_edits(repo, chosen, catalog)
     findings += [f for f in check_fleet(everyone) if f.stack in names]
     if not broken:
         findings += [f for f in check_ledger(stack_files.stacks_dir(repo), everyone)

@@ -4,10 +4,11 @@ Every component takes a frozen `...Args` dataclass, parents its children to itse
 provider through `opts` and tags every taggable resource with the ownership tags.
 """
 
-from components.aws.eks import KubernetesCluster, KubernetesClusterArgs, kubeconfig, kubernetes_provider
+from components.aws._common import DataTierAccess
+from components.aws.eks import EksAccess, KubernetesCluster, KubernetesClusterArgs, kubeconfig, kubernetes_provider
 from components.aws.hub import HubAttachment, HubAttachmentArgs, HubPeer, NetworkHub, NetworkHubArgs
 from components.aws.kafka import KafkaCluster, KafkaClusterArgs
-from components.aws.network import NetworkFabric, NetworkFabricArgs, subnet_plan
+from components.aws.network import NetworkFabric, NetworkFabricArgs
 from components.aws.node_pool import NodePool, NodePoolArgs, Taint
 from components.aws.object_store import ObjectStore, ObjectStoreArgs
 from components.aws.postgres import PostgresDatabase, PostgresDatabaseArgs
@@ -15,6 +16,8 @@ from components.aws.redis import RedisCache, RedisCacheArgs
 from components.aws.tagging import taggable
 
 __all__ = [
+    "DataTierAccess",
+    "EksAccess",
     "HubAttachment",
     "HubAttachmentArgs",
     "HubPeer",
@@ -37,6 +40,5 @@ __all__ = [
     "Taint",
     "kubeconfig",
     "kubernetes_provider",
-    "subnet_plan",
     "taggable",
 ]

@@ -11,6 +11,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.aws.tagging import named
+from components.ownership import require_ownership
 
 Statement = dict[str, Any]
 
@@ -74,40 +75,15 @@ def kms_key(
     log groups); `extra_statements` grant further principals such as a service-linked role.
     """
 
-    def document(args: list[Any]) -> str:
-        account_id, partition, region, *extra = args
-        statements: list[Statement] = [
-            {
-                "Sid": "AccountAdministersKeyThroughIam",
-                "Effect": "Allow",
-                "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
-                "Action": "kms:*",
-                "Resource": "*",
-            }
-        ]
-        if log_service:
-            statements.append(
-                {
-                    "Sid": "CloudWatchLogsOfThisAccount",
-                    "Effect": "Allow",
-                    "Principal": {"Service": f"logs.{region}.amazonaws.com"},
-                    "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
-                    "Resource": "*",
-                    "Condition": {
-                        "ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:{partition}:logs:{region}:{account_id}:*"}
-                    },
-                }
-            )
-        statements.extend(extra)
-        return policy_json(statements)
-
     key = aws.kms.Key(
         f"{name}-key",
         description=description,
         enable_key_rotation=True,
         rotation_period_in_days=365,
         deletion_window_in_days=30 if prod else 7,
-        policy=pulumi.Output.all(account.account_id, account.partition, account.region, *extra_statements).apply(document),
+        policy=pulumi.Output.all(account.account_id, account.partition, account.region, *extra_statements).apply(
+            lambda a: key_policy(*a[:3], log_service=log_service, extra=a[3:])
+        ),
         tags=named(tags, f"{name}-key"),
         opts=pulumi.ResourceOptions(parent=parent),
     )
@@ -119,6 +95,34 @@ def kms_key(
     )
     return key
 
+
+
+def key_policy(account_id: str, partition: str, region: str, log_service: bool, extra: Sequence[Statement]) -> str:
+    """IAM of the account administers the key; with `log_service`, this account's CloudWatch Logs may use it."""
+    statements: list[Statement] = [
+        {
+            "Sid": "AccountAdministersKeyThroughIam",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
+            "Action": "kms:*",
+            "Resource": "*",
+        }
+    ]
+    if log_service:
+        statements.append(
+            {
+                "Sid": "CloudWatchLogsOfThisAccount",
+                "Effect": "Allow",
+                "Principal": {"Service": f"logs.{region}.amazonaws.com"},
+                "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                "Resource": "*",
+                "Condition": {
+                    "ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:{partition}:logs:{region}:{account_id}:*"}
+                },
+            }
+        )
+    statements.extend(extra)
+    return policy_json(statements)
 
 def log_group(
     name: str,
@@ -187,3 +191,39 @@ def security_group(
             opts=pulumi.ResourceOptions(parent=sg),
         )
     return sg
+
+
+@dataclass(frozen=True)
+class DataTierAccess:
+    """Where a managed data service sits and who may reach it: the team VPC's data tier and the cluster's clients."""
+
+    vpc_id: pulumi.Input[str]
+    """The team VPC."""
+    subnet_ids: Sequence[pulumi.Input[str]] | pulumi.Input[Sequence[str]]
+    """Data-tier subnets (MSK: one per AZ, as a list)."""
+    prod: bool
+    """Prod tier: deletion protection, longer key and secret windows, `protect`."""
+    tags: Mapping[str, str]
+    """Ownership tags (components.ownership.OWNERSHIP_KEYS)."""
+    allowed_security_group_ids: Sequence[pulumi.Input[str]] = ()
+    """The cluster's or application's security groups, admitted on the service port."""
+    allowed_cidrs: Sequence[str] = ()
+    """Private networks admitted on the service port (a shared cluster's nodes and pods)."""
+
+    def __post_init__(self) -> None:
+        require_ownership(self.tags, "DataTierAccess")
+        require_private_cidrs(self.allowed_cidrs, "DataTierAccess.allowed_cidrs")
+
+
+def clients_only(name: str, access: DataTierAccess, port: int, description: str, parent: pulumi.Resource) -> aws.ec2.SecurityGroup:
+    """The security group of a data service: its allowed clients on its port, nothing else in or out."""
+    return security_group(
+        name,
+        description=description,
+        vpc_id=access.vpc_id,
+        port=port,
+        allowed_security_group_ids=access.allowed_security_group_ids,
+        allowed_cidrs=access.allowed_cidrs,
+        tags=access.tags,
+        parent=parent,
+    )

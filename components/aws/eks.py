@@ -9,6 +9,7 @@ from typing import Mapping, Sequence
 import pulumi
 import pulumi_aws as aws
 
+from blueprints.plan import EksCluster
 from components.aws._common import (
     Account,
     kms_key,
@@ -40,19 +41,15 @@ EBS_CSI_SERVICE_ACCOUNT = "system:serviceaccount:kube-system:ebs-csi-controller-
 
 
 @dataclass(frozen=True)
-class KubernetesClusterArgs:
-    """Inputs of an EKS cluster."""
+class EksAccess:
+    """Where an EKS cluster sits and who may use its API: the private subnets, the tier, the roles."""
 
-    kubernetes_version: str
-    """Kubernetes minor version from the catalog, e.g. "1.31"."""
-    vpc_id: pulumi.Input[str]
     subnet_ids: Sequence[pulumi.Input[str]] | pulumi.Input[Sequence[str]]
     """Private subnets (control-plane ENIs and the system pool)."""
     prod: bool
-    """Prod: private endpoint only, deletion protection, a larger system pool."""
+    """Prod: private endpoint only, deletion protection."""
     tags: Mapping[str, str]
-    system_metadata_hop_limit: int
-    """IMDSv2 hop limit of the system pool's nodes, from the catalog (1: pods cannot reach the node role)."""
+    """Ownership tags (components.ownership.OWNERSHIP_KEYS)."""
     public_access_cidrs: Sequence[str] = ()
     """Nonprod only: the sites map's allowed CIDRs for the public endpoint; empty keeps it private."""
     admin_role_arns: Sequence[pulumi.Input[str]] = ()
@@ -60,22 +57,27 @@ class KubernetesClusterArgs:
     team_role_arns: Sequence[pulumi.Input[str]] = ()
     """The team's roles: edit in `team_namespaces`, or view of the whole cluster when none is given."""
     team_namespaces: Sequence[str] = ()
-    system_instance_types: Sequence[str] = ("m6i.large",)
-    """Instance types of the system pool that runs CoreDNS and the CSI controller."""
-    system_pool_size: tuple[int, int, int] | None = None
-    """(min, desired, max) of the system pool; None: 3/3/6 in prod, 2/2/3 otherwise."""
-    service_cidr: str | None = None
-    """Service network (the sites map's cluster network, outside every fleet network); None: EKS picks one."""
 
     def __post_init__(self) -> None:
-        require_ownership(self.tags, "KubernetesClusterArgs")
-        require_private_cidrs(self.public_access_cidrs, "KubernetesClusterArgs.public_access_cidrs")
+        require_ownership(self.tags, "EksAccess")
+        require_private_cidrs(self.public_access_cidrs, "EksAccess.public_access_cidrs")
         if self.prod and self.public_access_cidrs:
-            raise ValueError("KubernetesClusterArgs: a prod cluster's endpoint is private only; drop public_access_cidrs")
+            raise ValueError("EksAccess: a prod cluster's endpoint is private only; drop public_access_cidrs")
 
     @property
     def public_endpoint(self) -> bool:
         return not self.prod and bool(self.public_access_cidrs)
+
+
+@dataclass(frozen=True)
+class KubernetesClusterArgs:
+    """Inputs of an EKS cluster: the plan's EKS values and where the cluster sits."""
+
+    plan: EksCluster
+    """Kubernetes minor version from the catalog (e.g. "1.31"), the sites map's system pool (instance types,
+    min/desired/max by tier, IMDSv2 hop limit from the catalog: 1 keeps pods off the node role) and service network."""
+    access: EksAccess
+    """Private subnets, tier, tags, the public allow-list and the roles given access."""
 
 
 class KubernetesCluster(pulumi.ComponentResource):
@@ -102,16 +104,13 @@ class KubernetesCluster(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: KubernetesClusterArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("cloud-blueprints:aws:KubernetesCluster", name, None, opts)
-        tags = args.tags
-        child = pulumi.ResourceOptions(parent=self)
         account = Account.of(self)
-
         key = kms_key(
             f"{name}-eks",
             description=f"Envelope encryption of Kubernetes secrets and control-plane logs of {name}",
             account=account,
-            prod=args.prod,
-            tags=tags,
+            prod=args.access.prod,
+            tags=args.access.tags,
             parent=self,
             log_service=True,
         )
@@ -120,11 +119,29 @@ class KubernetesCluster(pulumi.ComponentResource):
             f"{name}-control-plane",
             log_group_name=f"/aws/eks/{name}/cluster",
             key=key,
-            prod=args.prod,
-            tags=tags,
+            prod=args.access.prod,
+            tags=args.access.tags,
             parent=self,
         )
+        role, role_grants = self._cluster_role(name, args, account, key)
+        cluster = self._control_plane(name, args, role, key, depends_on=[logs, *role_grants])
+        issuer = cluster.identities.apply(lambda ids: ids[0].oidcs[0].issuer)
+        oidc = aws.iam.OpenIdConnectProvider(
+            f"{name}-oidc",
+            url=issuer,
+            client_id_lists=["sts.amazonaws.com"],
+            tags=named(args.access.tags, f"{name}-oidc"),
+            opts=pulumi.ResourceOptions(parent=cluster),
+        )
+        self._access_entries(name, args, cluster)
+        early = [self._addon(name, addon, cluster, args.access.tags) for addon in EARLY_ADDONS]
+        self.system_pool = self._system_pool(name, args, cluster, depends_on=early)
+        self._compute_addons(name, args, cluster, account, oidc, issuer)
+        self._export(cluster, issuer, oidc, key, account)
 
+    def _cluster_role(self, name: str, args: KubernetesClusterArgs, account: Account,
+                      key: aws.kms.Key) -> tuple[aws.iam.Role, list[pulumi.Resource]]:
+        """The control plane's role: the EKS cluster policy and use of this cluster's key only."""
         role = aws.iam.Role(
             f"{name}-cluster-role",
             assume_role_policy=policy_json(
@@ -136,8 +153,8 @@ class KubernetesCluster(pulumi.ComponentResource):
                     }
                 ]
             ),
-            tags=named(tags, f"{name}-cluster-role"),
-            opts=child,
+            tags=named(args.access.tags, f"{name}-cluster-role"),
+            opts=pulumi.ResourceOptions(parent=self),
         )
         in_role = pulumi.ResourceOptions(parent=role)
         role_grants = [
@@ -164,17 +181,22 @@ class KubernetesCluster(pulumi.ComponentResource):
                 opts=in_role,
             ),
         ]
+        return role, role_grants
 
-        cluster = aws.eks.Cluster(
+    def _control_plane(self, name: str, args: KubernetesClusterArgs, role: aws.iam.Role, key: aws.kms.Key,
+                       depends_on: list[pulumi.Resource]) -> aws.eks.Cluster:
+        """Secrets envelope-encrypted, every log type, a private endpoint (public only to named CIDRs outside
+        prod), access entries only (no creator admin), deletion protection in prod."""
+        return aws.eks.Cluster(
             f"{name}-eks",
             name=name,
-            version=args.kubernetes_version,
+            version=args.plan.kubernetes_version,
             role_arn=role.arn,
             vpc_config=aws.eks.ClusterVpcConfigArgs(
-                subnet_ids=args.subnet_ids,
+                subnet_ids=args.access.subnet_ids,
                 endpoint_private_access=True,
-                endpoint_public_access=args.public_endpoint,
-                public_access_cidrs=list(args.public_access_cidrs) if args.public_endpoint else None,
+                endpoint_public_access=args.access.public_endpoint,
+                public_access_cidrs=list(args.access.public_access_cidrs) if args.access.public_endpoint else None,
             ),
             encryption_config=aws.eks.ClusterEncryptionConfigArgs(
                 provider=aws.eks.ClusterEncryptionConfigProviderArgs(key_arn=key.arn),
@@ -186,59 +208,55 @@ class KubernetesCluster(pulumi.ComponentResource):
                 bootstrap_cluster_creator_admin_permissions=False,
             ),
             bootstrap_self_managed_addons=False,
-            deletion_protection=args.prod,
-            kubernetes_network_config=aws.eks.ClusterKubernetesNetworkConfigArgs(service_ipv4_cidr=args.service_cidr)
-            if args.service_cidr else None,
+            deletion_protection=args.access.prod,
+            kubernetes_network_config=aws.eks.ClusterKubernetesNetworkConfigArgs(service_ipv4_cidr=args.plan.service_cidr),
             upgrade_policy=aws.eks.ClusterUpgradePolicyArgs(support_type="STANDARD"),
-            tags=named(tags, name),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[logs, *role_grants]),
-        )
-        in_cluster = pulumi.ResourceOptions(parent=cluster)
-        issuer = cluster.identities.apply(lambda ids: ids[0].oidcs[0].issuer)
-
-        oidc = aws.iam.OpenIdConnectProvider(
-            f"{name}-oidc",
-            url=issuer,
-            client_id_lists=["sts.amazonaws.com"],
-            tags=named(tags, f"{name}-oidc"),
-            opts=in_cluster,
+            tags=named(args.access.tags, name),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on),
         )
 
-        for i, arn in enumerate(args.admin_role_arns):
+    def _access_entries(self, name: str, args: KubernetesClusterArgs, cluster: aws.eks.Cluster) -> None:
+        """Platform admins are cluster admins; the team edits its namespaces (or views the cluster when none)."""
+        tags = args.access.tags
+        for i, arn in enumerate(args.access.admin_role_arns):
             self._grant(name, f"admin-{i}", cluster, arn, "AmazonEKSClusterAdminPolicy", None, tags)
-        for i, arn in enumerate(args.team_role_arns):
-            if args.team_namespaces:
-                self._grant(name, f"team-{i}", cluster, arn, "AmazonEKSEditPolicy", list(args.team_namespaces), tags)
+        for i, arn in enumerate(args.access.team_role_arns):
+            if args.access.team_namespaces:
+                self._grant(name, f"team-{i}", cluster, arn, "AmazonEKSEditPolicy", list(args.access.team_namespaces), tags)
             else:
                 self._grant(name, f"team-{i}", cluster, arn, "AmazonEKSViewPolicy", None, tags)
 
-        early = [self._addon(name, addon, cluster, tags) for addon in EARLY_ADDONS]
-
-        low, desired, high = args.system_pool_size or ((3, 3, 6) if args.prod else (2, 2, 3))
-        self.system_pool = NodePool(
+    def _system_pool(self, name: str, args: KubernetesClusterArgs, cluster: aws.eks.Cluster,
+                     depends_on: list[pulumi.Resource]) -> NodePool:
+        """The pool that runs CoreDNS and the CSI controller, once the networking add-ons are in."""
+        system = args.plan.system_pool
+        return NodePool(
             f"{name}-system",
             NodePoolArgs(
                 cluster_name=cluster.name,
-                subnet_ids=args.subnet_ids,
-                instance_types=list(args.system_instance_types),
-                min_size=low,
-                desired_size=desired,
-                max_size=high,
-                prod=args.prod,
-                tags=tags,
+                subnet_ids=args.access.subnet_ids,
+                instance_types=list(system.machines),
+                min_size=system.min_nodes,
+                desired_size=system.nodes,
+                max_size=system.max_nodes,
+                prod=args.access.prod,
+                tags=args.access.tags,
                 labels={"cloud-blueprints.io/pool": "system"},
-                metadata_hop_limit=args.system_metadata_hop_limit,
+                metadata_hop_limit=system.imds_hop_limit,
             ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=early),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on),
         )
 
+    def _compute_addons(self, name: str, args: KubernetesClusterArgs, cluster: aws.eks.Cluster, account: Account,
+                        oidc: aws.iam.OpenIdConnectProvider, issuer: pulumi.Output[str]) -> None:
+        """CoreDNS and the EBS CSI driver on the system pool; the driver's role trusts only its service account."""
         csi_role = aws.iam.Role(
             f"{name}-ebs-csi-role",
             assume_role_policy=pulumi.Output.all(oidc.arn, issuer).apply(
                 lambda a: irsa_trust_policy(a[0], a[1], EBS_CSI_SERVICE_ACCOUNT)
             ),
-            tags=named(tags, f"{name}-ebs-csi-role"),
-            opts=in_cluster,
+            tags=named(args.access.tags, f"{name}-ebs-csi-role"),
+            opts=pulumi.ResourceOptions(parent=cluster),
         )
         csi_policy = aws.iam.RolePolicyAttachment(
             f"{name}-AmazonEBSCSIDriverPolicy",
@@ -251,11 +269,13 @@ class KubernetesCluster(pulumi.ComponentResource):
                 name,
                 addon,
                 cluster,
-                tags,
+                args.access.tags,
                 role_arn=csi_role.arn if addon == "aws-ebs-csi-driver" else None,
                 depends_on=[self.system_pool, csi_policy],
             )
 
+    def _export(self, cluster: aws.eks.Cluster, issuer: pulumi.Output[str], oidc: aws.iam.OpenIdConnectProvider,
+                key: aws.kms.Key, account: Account) -> None:
         self.cluster_name = cluster.name
         self.cluster_arn = cluster.arn
         self.endpoint = cluster.endpoint

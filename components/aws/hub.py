@@ -61,12 +61,18 @@ class NetworkHubArgs:
         require_ownership(self.tags, "NetworkHubArgs")
         if not (64512 <= self.amazon_side_asn <= 65534 or 4200000000 <= self.amazon_side_asn <= 4294967294):
             raise ValueError(f"NetworkHubArgs: amazon_side_asn {self.amazon_side_asn} is not a private ASN")
+        self._on_prem_apart_from_aws()
+        self._peer_tiers_apart()
+
+    def _on_prem_apart_from_aws(self) -> None:
         for cidr in [*self.onprem_supernets, *self.advertised_prefixes]:
             ipaddress.ip_network(cidr)
         for onprem in self.onprem_supernets:
             for adv in self.advertised_prefixes:
                 if ipaddress.ip_network(onprem).overlaps(ipaddress.ip_network(adv)):
                     raise ValueError(f"NetworkHubArgs: on-prem {onprem} overlaps advertised AWS prefix {adv}")
+
+    def _peer_tiers_apart(self) -> None:
         for peer in self.peers:
             for p in peer.prod_cidrs:
                 for n in peer.nonprod_cidrs:
@@ -95,128 +101,19 @@ class NetworkHub(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: NetworkHubArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("cloud-blueprints:aws:NetworkHub", name, None, opts)
-        tags = args.tags
-        child = pulumi.ResourceOptions(parent=self)
-
-        tgw = aws.ec2transitgateway.TransitGateway(
-            f"{name}-tgw",
-            description=f"Cloud Blueprints hub for {args.region}",
-            amazon_side_asn=args.amazon_side_asn,
-            auto_accept_shared_attachments="disable",
-            default_route_table_association="disable",
-            default_route_table_propagation="disable",
-            dns_support="enable",
-            vpn_ecmp_support="enable",
-            tags=named(tags, f"{name}-tgw"),
-            opts=child,
-        )
-        in_tgw = pulumi.ResourceOptions(parent=tgw)
+        tgw = self._transit_gateway_attaches_nothing_by_itself(name, args)
         tables = {
             segment: aws.ec2transitgateway.RouteTable(
                 f"{name}-{segment}",
                 transit_gateway_id=tgw.id,
-                tags=named(tags, f"{name}-{segment}", segment=segment),
-                opts=in_tgw,
+                tags=named(args.tags, f"{name}-{segment}", segment=segment),
+                opts=pulumi.ResourceOptions(parent=tgw),
             )
             for segment in (*SEGMENTS, "interconnect")
         }
-
-        def connect_interconnect(label: str, attachment_id: pulumi.Input[str], parent: pulumi.Resource) -> None:
-            """Associate an interconnect attachment with its table and propagate it to both segments."""
-            o = pulumi.ResourceOptions(parent=parent)
-            aws.ec2transitgateway.RouteTableAssociation(
-                f"{name}-{label}-association",
-                transit_gateway_attachment_id=attachment_id,
-                transit_gateway_route_table_id=tables["interconnect"].id,
-                opts=o,
-            )
-
-        # Direct Connect toward the data centers.
-        dx_gateway_id: pulumi.Output[str | None] = pulumi.Output.from_input(args.direct_connect_gateway_id)
-        if args.direct_connect_gateway_id or args.advertised_prefixes:
-            if not args.direct_connect_gateway_id:
-                dx = aws.directconnect.Gateway(
-                    f"{name}-dxgw",
-                    name=f"{name}-dxgw",
-                    amazon_side_asn=str(args.direct_connect_asn or args.amazon_side_asn + 1),
-                    tags=named(tags, f"{name}-dxgw"),
-                    opts=child,
-                )
-                dx_gateway_id = dx.id
-            association = aws.directconnect.GatewayAssociation(
-                f"{name}-dx-association",
-                dx_gateway_id=dx_gateway_id,
-                associated_gateway_id=tgw.id,
-                allowed_prefixes=list(args.advertised_prefixes),
-                opts=in_tgw,
-            )
-            connect_interconnect("dx", association.transit_gateway_attachment_id, association)
-            # Routes learned from the data centers over BGP reach both segments.
-            for segment in SEGMENTS:
-                aws.ec2transitgateway.RouteTablePropagation(
-                    f"{name}-dx-to-{segment}",
-                    transit_gateway_attachment_id=association.transit_gateway_attachment_id,
-                    transit_gateway_route_table_id=tables[segment].id,
-                    opts=pulumi.ResourceOptions(parent=association),
-                )
-
-        # Peerings with other regions: static routes only (peerings do not propagate), per segment.
-        peering_ids: dict[str, pulumi.Output[str]] = {}
-        for peer in args.peers:
-            label = f"peer-{peer.region}"
-            if peer.attachment_id:
-                peering = aws.ec2transitgateway.PeeringAttachmentAccepter(
-                    f"{name}-{label}",
-                    transit_gateway_attachment_id=peer.attachment_id,
-                    tags=named(tags, f"{name}-{label}"),
-                    opts=in_tgw,
-                )
-            else:
-                peering = aws.ec2transitgateway.PeeringAttachment(
-                    f"{name}-{label}",
-                    transit_gateway_id=tgw.id,
-                    peer_region=peer.region,
-                    peer_transit_gateway_id=peer.transit_gateway_id,
-                    peer_account_id=peer.account_id,
-                    tags=named(tags, f"{name}-{label}"),
-                    opts=in_tgw,
-                )
-            peering_ids[peer.region] = peering.id
-            connect_interconnect(label, peering.id, peering)
-            for segment, cidrs in (("prod", peer.prod_cidrs), ("nonprod", peer.nonprod_cidrs)):
-                for i, cidr in enumerate(cidrs):
-                    aws.ec2transitgateway.Route(
-                        f"{name}-{label}-{segment}-{i}",
-                        destination_cidr_block=cidr,
-                        transit_gateway_attachment_id=peering.id,
-                        transit_gateway_route_table_id=tables[segment].id,
-                        opts=pulumi.ResourceOptions(parent=peering),
-                    )
-
-        # RAM share so that team VPCs in other accounts of the organization can attach.
-        share_arn: pulumi.Output[str | None] = pulumi.Output.from_input(None)
-        if args.share_principals:
-            share = aws.ram.ResourceShare(
-                f"{name}-share",
-                name=f"{name}-tgw",
-                allow_external_principals=False,
-                tags=named(tags, f"{name}-share"),
-                opts=child,
-            )
-            share_arn = share.arn
-            aws.ram.ResourceAssociation(
-                f"{name}-share-tgw",
-                resource_arn=tgw.arn,
-                resource_share_arn=share.arn,
-                opts=pulumi.ResourceOptions(parent=share),
-            )
-            for i, principal in enumerate(args.share_principals):
-                aws.ram.PrincipalAssociation(
-                    f"{name}-share-principal-{i}",
-                    principal=principal,
-                    resource_share_arn=share.arn,
-                    opts=pulumi.ResourceOptions(parent=share),
-                )
+        dx_gateway_id = self._direct_connect(name, args, tgw, tables)
+        peering_ids = {peer.region: self._peering(name, args, tgw, tables, peer) for peer in args.peers}
+        share_arn = self._organization_share(name, args, tgw)
 
         self.transit_gateway_id = tgw.id
         self.transit_gateway_arn = tgw.arn
@@ -240,6 +137,125 @@ class NetworkHub(pulumi.ComponentResource):
                 "interconnect_cidrs": self.interconnect_cidrs,
             }
         )
+
+    def _transit_gateway_attaches_nothing_by_itself(self, name: str, args: NetworkHubArgs) -> aws.ec2transitgateway.TransitGateway:
+        """No shared attachment accepted automatically, no default table: a VPC reaches nothing until placed in a segment."""
+        return aws.ec2transitgateway.TransitGateway(
+            f"{name}-tgw",
+            description=f"Cloud Blueprints hub for {args.region}",
+            amazon_side_asn=args.amazon_side_asn,
+            auto_accept_shared_attachments="disable",
+            default_route_table_association="disable",
+            default_route_table_propagation="disable",
+            dns_support="enable",
+            vpn_ecmp_support="enable",
+            tags=named(args.tags, f"{name}-tgw"),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _connect_interconnect(self, name: str, label: str, attachment_id: pulumi.Input[str], parent: pulumi.Resource,
+                              tables: dict[str, aws.ec2transitgateway.RouteTable]) -> None:
+        """Associate an interconnect attachment with the interconnect table."""
+        aws.ec2transitgateway.RouteTableAssociation(
+            f"{name}-{label}-association",
+            transit_gateway_attachment_id=attachment_id,
+            transit_gateway_route_table_id=tables["interconnect"].id,
+            opts=pulumi.ResourceOptions(parent=parent),
+        )
+
+    def _direct_connect(self, name: str, args: NetworkHubArgs, tgw: aws.ec2transitgateway.TransitGateway,
+                        tables: dict[str, aws.ec2transitgateway.RouteTable]) -> pulumi.Output[str | None]:
+        """Direct Connect toward the data centers: only the advertised prefixes are announced."""
+        dx_gateway_id: pulumi.Output[str | None] = pulumi.Output.from_input(args.direct_connect_gateway_id)
+        if not (args.direct_connect_gateway_id or args.advertised_prefixes):
+            return dx_gateway_id
+        if not args.direct_connect_gateway_id:
+            dx = aws.directconnect.Gateway(
+                f"{name}-dxgw",
+                name=f"{name}-dxgw",
+                amazon_side_asn=str(args.direct_connect_asn or args.amazon_side_asn + 1),
+                tags=named(args.tags, f"{name}-dxgw"),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            dx_gateway_id = dx.id
+        association = aws.directconnect.GatewayAssociation(
+            f"{name}-dx-association",
+            dx_gateway_id=dx_gateway_id,
+            associated_gateway_id=tgw.id,
+            allowed_prefixes=list(args.advertised_prefixes),
+            opts=pulumi.ResourceOptions(parent=tgw),
+        )
+        self._connect_interconnect(name, "dx", association.transit_gateway_attachment_id, association, tables)
+        # Routes learned from the data centers over BGP reach both segments.
+        for segment in SEGMENTS:
+            aws.ec2transitgateway.RouteTablePropagation(
+                f"{name}-dx-to-{segment}",
+                transit_gateway_attachment_id=association.transit_gateway_attachment_id,
+                transit_gateway_route_table_id=tables[segment].id,
+                opts=pulumi.ResourceOptions(parent=association),
+            )
+        return dx_gateway_id
+
+    def _peering(self, name: str, args: NetworkHubArgs, tgw: aws.ec2transitgateway.TransitGateway,
+                 tables: dict[str, aws.ec2transitgateway.RouteTable], peer: HubPeer) -> pulumi.Output[str]:
+        """A peering with another region: static routes only (peerings do not propagate), each tier's from its own table."""
+        label = f"peer-{peer.region}"
+        in_tgw = pulumi.ResourceOptions(parent=tgw)
+        if peer.attachment_id:
+            peering = aws.ec2transitgateway.PeeringAttachmentAccepter(
+                f"{name}-{label}",
+                transit_gateway_attachment_id=peer.attachment_id,
+                tags=named(args.tags, f"{name}-{label}"),
+                opts=in_tgw,
+            )
+        else:
+            peering = aws.ec2transitgateway.PeeringAttachment(
+                f"{name}-{label}",
+                transit_gateway_id=tgw.id,
+                peer_region=peer.region,
+                peer_transit_gateway_id=peer.transit_gateway_id,
+                peer_account_id=peer.account_id,
+                tags=named(args.tags, f"{name}-{label}"),
+                opts=in_tgw,
+            )
+        self._connect_interconnect(name, label, peering.id, peering, tables)
+        for segment, cidrs in (("prod", peer.prod_cidrs), ("nonprod", peer.nonprod_cidrs)):
+            for i, cidr in enumerate(cidrs):
+                aws.ec2transitgateway.Route(
+                    f"{name}-{label}-{segment}-{i}",
+                    destination_cidr_block=cidr,
+                    transit_gateway_attachment_id=peering.id,
+                    transit_gateway_route_table_id=tables[segment].id,
+                    opts=pulumi.ResourceOptions(parent=peering),
+                )
+        return peering.id
+
+    def _organization_share(self, name: str, args: NetworkHubArgs,
+                            tgw: aws.ec2transitgateway.TransitGateway) -> pulumi.Output[str | None]:
+        """A RAM share inside the organization only, so that team VPCs in its other accounts can attach."""
+        if not args.share_principals:
+            return pulumi.Output.from_input(None)
+        share = aws.ram.ResourceShare(
+            f"{name}-share",
+            name=f"{name}-tgw",
+            allow_external_principals=False,
+            tags=named(args.tags, f"{name}-share"),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.ram.ResourceAssociation(
+            f"{name}-share-tgw",
+            resource_arn=tgw.arn,
+            resource_share_arn=share.arn,
+            opts=pulumi.ResourceOptions(parent=share),
+        )
+        for i, principal in enumerate(args.share_principals):
+            aws.ram.PrincipalAssociation(
+                f"{name}-share-principal-{i}",
+                principal=principal,
+                resource_share_arn=share.arn,
+                opts=pulumi.ResourceOptions(parent=share),
+            )
+        return share.arn
 
     def route_table_id(self, prod: bool) -> pulumi.Output[str]:
         """The segment route table a team VPC of this tier associates with and propagates into.

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping, Sequence
 
 import pulumi
 import pulumi_aws as aws
 
-from components.aws._common import Account, kms_key, log_group, require_private_cidrs, security_group
+from blueprints.plan import MskKafka
+from components.aws._common import Account, DataTierAccess, clients_only, kms_key, log_group
 from components.aws.tagging import named
-from components.ownership import require_ownership
 
 CLIENT_PORTS = {"iam": 9098, "scram": 9096}
 
@@ -19,34 +18,22 @@ CLIENT_PORTS = {"iam": 9098, "scram": 9096}
 class KafkaClusterArgs:
     """Inputs of an MSK cluster: brokers spread evenly over the data subnets (one subnet per AZ)."""
 
-    vpc_id: pulumi.Input[str]
-    subnet_ids: Sequence[pulumi.Input[str]]
-    """Data-tier subnets, one per AZ (2 or 3)."""
-    prod: bool
-    """Prod: per-topic monitoring, a 30-day key window, `protect`."""
-    tags: Mapping[str, str]
-    broker_type: str
-    """MSK broker instance type (the plan's, from the catalog size)."""
-    volume_gib: int
-    """EBS storage of one broker, GiB."""
-    kafka_version: str
-    """MSK Kafka version, e.g. 3.9.x."""
-    brokers: int
-    """Broker count, a multiple of the subnet count."""
-    allowed_security_group_ids: Sequence[pulumi.Input[str]] = ()
-    allowed_cidrs: Sequence[str] = ()
+    plan: MskKafka
+    """Broker type, EBS storage of one broker (GiB), MSK Kafka version (e.g. 3.9.x) and the broker count,
+    a multiple of the subnet count."""
+    access: DataTierAccess
+    """VPC, data-tier subnets (one per AZ, 2 or 3), tier, tags and the clients admitted on the client port."""
     client_authentication: str = "iam"
     """iam (IAM access control) or scram (SASL/SCRAM users kept in Secrets Manager by the team)."""
 
     def __post_init__(self) -> None:
-        require_ownership(self.tags, "KafkaClusterArgs")
-        require_private_cidrs(self.allowed_cidrs, "KafkaClusterArgs.allowed_cidrs")
+        subnets = self.access.subnet_ids
         if self.client_authentication not in CLIENT_PORTS:
             raise ValueError(f"KafkaClusterArgs: client_authentication must be one of {list(CLIENT_PORTS)}")
-        if len(self.subnet_ids) < 2:
+        if len(subnets) < 2:
             raise ValueError("KafkaClusterArgs: MSK needs subnets in at least two AZs")
-        if self.brokers % len(self.subnet_ids):
-            raise ValueError(f"KafkaClusterArgs: {self.brokers} brokers do not spread evenly over {len(self.subnet_ids)} subnets")
+        if self.plan.replicas % len(subnets):
+            raise ValueError(f"KafkaClusterArgs: {self.plan.replicas} brokers do not spread evenly over {len(subnets)} subnets")
 
 
 def server_properties(brokers: int) -> str:
@@ -74,16 +61,13 @@ class KafkaCluster(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: KafkaClusterArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("cloud-blueprints:aws:KafkaCluster", name, None, opts)
-        tags = args.tags
-        child = pulumi.ResourceOptions(parent=self)
-        account = Account.of(self)
-
+        access = args.access
         key = kms_key(
             f"{name}-kafka",
             description=f"Encrypts the broker volumes and logs of {name} (and its SCRAM secrets)",
-            account=account,
-            prod=args.prod,
-            tags=tags,
+            account=Account.of(self),
+            prod=access.prod,
+            tags=access.tags,
             parent=self,
             log_service=True,
         )
@@ -91,43 +75,54 @@ class KafkaCluster(pulumi.ComponentResource):
             f"{name}-broker-logs",
             log_group_name=f"/cloud-blueprints/msk/{name}/brokers",
             key=key,
-            prod=args.prod,
-            tags=tags,
+            prod=access.prod,
+            tags=access.tags,
             parent=self,
         )
         port = CLIENT_PORTS[args.client_authentication]
-        sg = security_group(
-            name,
-            description=f"Kafka clients of {name} ({args.client_authentication})",
-            vpc_id=args.vpc_id,
-            port=port,
-            allowed_security_group_ids=args.allowed_security_group_ids,
-            allowed_cidrs=args.allowed_cidrs,
-            tags=tags,
-            parent=self,
-        )
+        sg = clients_only(name, access, port, f"Kafka clients of {name} ({args.client_authentication})", self)
         config = aws.msk.Configuration(
             f"{name}-config",
-            kafka_versions=[args.kafka_version],
-            server_properties=server_properties(args.brokers),
+            kafka_versions=[args.plan.engine_version],
+            server_properties=server_properties(args.plan.replicas),
             description=f"Broker defaults of {name}",
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )
-        cluster = aws.msk.Cluster(
+        cluster = self._cluster(name, args, key, sg, config, broker_logs)
+        self.cluster_arn = cluster.arn
+        self.bootstrap_brokers = (
+            cluster.bootstrap_brokers_sasl_iam if args.client_authentication == "iam" else cluster.bootstrap_brokers_sasl_scram
+        )
+        self.security_group_id = sg.id
+        self.kms_key_arn = key.arn
+        self.register_outputs(
+            {
+                "cluster_arn": self.cluster_arn,
+                "bootstrap_brokers": self.bootstrap_brokers,
+                "security_group_id": self.security_group_id,
+                "kms_key_arn": self.kms_key_arn,
+            }
+        )
+
+    def _cluster(self, name: str, args: KafkaClusterArgs, key: aws.kms.Key, sg: aws.ec2.SecurityGroup,
+                 config: aws.msk.Configuration, broker_logs: aws.cloudwatch.LogGroup) -> aws.msk.Cluster:
+        """The brokers: private, TLS to clients and between brokers, authenticated clients only, KMS at rest."""
+        plan, access = args.plan, args.access
+        return aws.msk.Cluster(
             f"{name}-msk",
             cluster_name=name,
-            kafka_version=args.kafka_version,
-            number_of_broker_nodes=args.brokers,
+            kafka_version=plan.engine_version,
+            number_of_broker_nodes=plan.replicas,
             broker_node_group_info=aws.msk.ClusterBrokerNodeGroupInfoArgs(
-                client_subnets=list(args.subnet_ids),
-                instance_type=args.broker_type,
+                client_subnets=list(access.subnet_ids),
+                instance_type=plan.instance_class,
                 security_groups=[sg.id],
                 connectivity_info=aws.msk.ClusterBrokerNodeGroupInfoConnectivityInfoArgs(
                     public_access=aws.msk.ClusterBrokerNodeGroupInfoConnectivityInfoPublicAccessArgs(type="DISABLED"),
                 ),
                 storage_info=aws.msk.ClusterBrokerNodeGroupInfoStorageInfoArgs(
                     ebs_storage_info=aws.msk.ClusterBrokerNodeGroupInfoStorageInfoEbsStorageInfoArgs(
-                        volume_size=args.volume_gib
+                        volume_size=plan.storage_gib
                     ),
                 ),
             ),
@@ -151,22 +146,7 @@ class KafkaCluster(pulumi.ComponentResource):
                     ),
                 ),
             ),
-            enhanced_monitoring="PER_TOPIC_PER_BROKER" if args.prod else "DEFAULT",
-            tags=named(tags, name),
-            opts=pulumi.ResourceOptions(parent=self, protect=args.prod),
-        )
-
-        self.cluster_arn = cluster.arn
-        self.bootstrap_brokers = (
-            cluster.bootstrap_brokers_sasl_iam if args.client_authentication == "iam" else cluster.bootstrap_brokers_sasl_scram
-        )
-        self.security_group_id = sg.id
-        self.kms_key_arn = key.arn
-        self.register_outputs(
-            {
-                "cluster_arn": self.cluster_arn,
-                "bootstrap_brokers": self.bootstrap_brokers,
-                "security_group_id": self.security_group_id,
-                "kms_key_arn": self.kms_key_arn,
-            }
+            enhanced_monitoring="PER_TOPIC_PER_BROKER" if access.prod else "DEFAULT",
+            tags=named(access.tags, name),
+            opts=pulumi.ResourceOptions(parent=self, protect=access.prod),
         )

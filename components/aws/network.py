@@ -9,6 +9,7 @@ from typing import Mapping, Sequence
 import pulumi
 import pulumi_aws as aws
 
+from blueprints.plan.aws import TIERS
 from components.aws._common import (
     LOG_RETENTION_DAYS,
     Account,
@@ -18,34 +19,9 @@ from components.aws._common import (
 from components.aws.tagging import named
 from components.ownership import require_ownership
 
-TIERS = ("public", "private", "data")
-MAX_AZS = 4
 INTERFACE_ENDPOINTS = ("ecr.api", "ecr.dkr", "sts", "logs")
-
-
-def subnet_plan(cidr: str, azs: int) -> dict[str, list[str]]:
-    """Carve the allocation into per-AZ subnets, the same every time for the same input.
-
-    The first half of the VPC holds the private tier (one eighth of the VPC per AZ, where the
-    pods and nodes live); the second half gives a sixteenth per AZ to the data tier and to the
-    public tier (load balancers and NAT only). Four AZ slots are kept per tier, so a later AZ
-    never moves an existing subnet.
-    """
-    net = ipaddress.ip_network(cidr)
-    if net.prefixlen > 24:
-        raise ValueError(f"VPC CIDR {cidr} is smaller than /24: its data and public subnets would be under /28")
-    if not 1 <= azs <= MAX_AZS:
-        raise ValueError(f"{azs} AZs: between 1 and {MAX_AZS} are supported")
-    first, second = net.subnets(prefixlen_diff=1)
-    data_half, public_half = second.subnets(prefixlen_diff=1)
-    private = list(first.subnets(prefixlen_diff=2))
-    data = list(data_half.subnets(prefixlen_diff=2))
-    public = list(public_half.subnets(prefixlen_diff=2))
-    return {
-        "public": [str(s) for s in public[:azs]],
-        "private": [str(s) for s in private[:azs]],
-        "data": [str(s) for s in data[:azs]],
-    }
+REMOTE_ADMIN_PORTS = (22, 3389)
+"""SSH and RDP: refused from anywhere by the default network ACL."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +36,8 @@ class NetworkFabricArgs:
     """Ownership tags (components.ownership.OWNERSHIP_KEYS), as ResolvedBlueprint.tags() builds them."""
     availability_zones: Sequence[str]
     """The AZs the plan chose from the sites map: one subnet of each tier in each."""
+    subnets: Mapping[str, Sequence[str]]
+    """Tier (public, private, data) -> one CIDR per AZ, in the AZs' order: the plan's `subnet_plan`."""
     interconnect_cidrs: Sequence[str] = ()
     """Data-center interconnect supernets routed through the Transit Gateway from the private and data tiers."""
     transit_gateway_id: str | None = None
@@ -77,7 +55,13 @@ class NetworkFabricArgs:
         require_ownership(self.tags, "NetworkFabricArgs")
         if len(set(self.availability_zones)) < 2:
             raise ValueError(f"NetworkFabricArgs: two AZs or more needed, got {list(self.availability_zones)}")
-        subnet_plan(self.cidr, len(self.availability_zones))
+        vpc = ipaddress.ip_network(self.cidr)
+        for tier in TIERS:
+            cidrs = list(self.subnets.get(tier, ()))
+            if len(cidrs) != len(self.availability_zones):
+                raise ValueError(f"NetworkFabricArgs: subnets.{tier} holds {len(cidrs)} CIDRs for {len(self.availability_zones)} AZs")
+            if not all(ipaddress.ip_network(c).subnet_of(vpc) for c in cidrs):
+                raise ValueError(f"NetworkFabricArgs: subnets.{tier} {cidrs} are not all inside {self.cidr}")
         for c in self.interconnect_cidrs:
             ipaddress.ip_network(c)
         if self.interconnect_cidrs and not self.transit_gateway_id:
@@ -109,37 +93,68 @@ class NetworkFabric(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: NetworkFabricArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("cloud-blueprints:aws:NetworkFabric", name, None, opts)
-        tags = args.tags
-        child = pulumi.ResourceOptions(parent=self)
         account = Account.of(self)
-
-        azs = list(args.availability_zones)
-        n_az = len(azs)
-        plan = subnet_plan(args.cidr, n_az)
-
         vpc = aws.ec2.Vpc(
             f"{name}-vpc",
             cidr_block=args.cidr,
             enable_dns_hostnames=True,
             enable_dns_support=True,
-            tags=named(tags, f"{name}-vpc"),
-            opts=child,
+            tags=named(args.tags, f"{name}-vpc"),
+            opts=pulumi.ResourceOptions(parent=self),
         )
-        in_vpc = pulumi.ResourceOptions(parent=vpc)
+        self._default_security_group_allows_nothing(name, args, vpc)
+        subnets = self._subnets(name, args, vpc)
+        self._default_nacl_denies_remote_admin(name, args, vpc, [s.id for tier in TIERS for s in subnets[tier]])
+        igw, nats, nat_ips = self._egress(name, args, vpc, subnets["public"])
+        route_tables = self._route_tables(name, args, vpc, subnets, igw, nats)
+        flow_group = self._flow_logs(name, args, vpc, account)
+        inner = route_tables["private"] + route_tables["data"]
+        self._endpoints(name, args, vpc, account, inner, subnets["private"])
+        attachment_id = self._transit(name, args, vpc, inner, subnets["private"])
 
-        # CIS 5.4 / EC2.2: the default security group must allow nothing.
+        self.vpc_id = vpc.id
+        self.vpc_cidr = vpc.cidr_block
+        self.availability_zones = pulumi.Output.from_input(list(args.availability_zones))
+        self.public_subnet_ids = pulumi.Output.all(*[s.id for s in subnets["public"]])
+        self.private_subnet_ids = pulumi.Output.all(*[s.id for s in subnets["private"]])
+        self.data_subnet_ids = pulumi.Output.all(*[s.id for s in subnets["data"]])
+        self.private_route_table_ids = pulumi.Output.all(*[rt.id for rt in route_tables["private"]])
+        self.data_route_table_ids = pulumi.Output.all(*[rt.id for rt in route_tables["data"]])
+        self.nat_public_ips = pulumi.Output.all(*nat_ips)
+        self.flow_log_group_name = flow_group.name
+        self.transit_gateway_attachment_id = attachment_id
+        self.register_outputs(
+            {
+                "vpc_id": self.vpc_id,
+                "vpc_cidr": self.vpc_cidr,
+                "availability_zones": self.availability_zones,
+                "public_subnet_ids": self.public_subnet_ids,
+                "private_subnet_ids": self.private_subnet_ids,
+                "data_subnet_ids": self.data_subnet_ids,
+                "private_route_table_ids": self.private_route_table_ids,
+                "data_route_table_ids": self.data_route_table_ids,
+                "nat_public_ips": self.nat_public_ips,
+                "flow_log_group_name": self.flow_log_group_name,
+                "transit_gateway_attachment_id": self.transit_gateway_attachment_id,
+            }
+        )
+
+    def _default_security_group_allows_nothing(self, name: str, args: NetworkFabricArgs, vpc: aws.ec2.Vpc) -> None:
+        """CIS 5.4 / EC2.2: the default security group must allow nothing."""
         aws.ec2.DefaultSecurityGroup(
             f"{name}-default-sg",
             vpc_id=vpc.id,
             ingress=[],
             egress=[],
-            tags=named(tags, f"{name}-default-sg", note="unused: no rules by design"),
-            opts=in_vpc,
+            tags=named(args.tags, f"{name}-default-sg", note="unused: no rules by design"),
+            opts=pulumi.ResourceOptions(parent=vpc),
         )
 
+    def _subnets(self, name: str, args: NetworkFabricArgs, vpc: aws.ec2.Vpc) -> dict[str, list[aws.ec2.Subnet]]:
+        """One subnet per tier and AZ at the plan's CIDRs; none gives its instances a public address."""
         subnets: dict[str, list[aws.ec2.Subnet]] = {t: [] for t in TIERS}
         for tier in TIERS:
-            for az, cidr in zip(azs, plan[tier]):
+            for az, cidr in zip(args.availability_zones, args.subnets[tier]):
                 suffix = az[-1]
                 extra = {"tier": tier}
                 if tier == "public":
@@ -153,56 +168,62 @@ class NetworkFabric(pulumi.ComponentResource):
                         cidr_block=cidr,
                         availability_zone=az,
                         map_public_ip_on_launch=False,
-                        tags=named(tags, f"{name}-{tier}-{suffix}", **extra),
-                        opts=in_vpc,
+                        tags=named(args.tags, f"{name}-{tier}-{suffix}", **extra),
+                        opts=pulumi.ResourceOptions(parent=vpc),
                     )
                 )
-        all_subnet_ids = [s.id for tier in TIERS for s in subnets[tier]]
+        return subnets
 
-        # CIS 5.1 / EC2.21: no NACL admits SSH or RDP from anywhere.
+    def _default_nacl_denies_remote_admin(self, name: str, args: NetworkFabricArgs, vpc: aws.ec2.Vpc,
+                                          subnet_ids: list[pulumi.Output[str]]) -> None:
+        """CIS 5.1 / EC2.21: no NACL admits SSH or RDP from anywhere."""
+        everything = dict(protocol="-1", from_port=0, to_port=0, cidr_block="0.0.0.0/0")
         aws.ec2.DefaultNetworkAcl(
             f"{name}-default-nacl",
             default_network_acl_id=vpc.default_network_acl_id,
-            subnet_ids=all_subnet_ids,
+            subnet_ids=subnet_ids,
             ingress=[
                 aws.ec2.DefaultNetworkAclIngressArgs(
                     rule_no=10 + i, action="deny", protocol="tcp", from_port=port, to_port=port, cidr_block="0.0.0.0/0"
                 )
-                for i, port in enumerate((22, 3389))
+                for i, port in enumerate(REMOTE_ADMIN_PORTS)
             ]
-            + [
-                aws.ec2.DefaultNetworkAclIngressArgs(
-                    rule_no=100, action="allow", protocol="-1", from_port=0, to_port=0, cidr_block="0.0.0.0/0"
-                )
-            ],
-            egress=[
-                aws.ec2.DefaultNetworkAclEgressArgs(
-                    rule_no=100, action="allow", protocol="-1", from_port=0, to_port=0, cidr_block="0.0.0.0/0"
-                )
-            ],
-            tags=named(tags, f"{name}-default-nacl"),
-            opts=in_vpc,
+            + [aws.ec2.DefaultNetworkAclIngressArgs(rule_no=100, action="allow", **everything)],
+            egress=[aws.ec2.DefaultNetworkAclEgressArgs(rule_no=100, action="allow", **everything)],
+            tags=named(args.tags, f"{name}-default-nacl"),
+            opts=pulumi.ResourceOptions(parent=vpc),
         )
 
-        igw = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=vpc.id, tags=named(tags, f"{name}-igw"), opts=in_vpc)
-
+    def _egress(self, name: str, args: NetworkFabricArgs, vpc: aws.ec2.Vpc,
+                public: list[aws.ec2.Subnet]) -> tuple[aws.ec2.InternetGateway, list[aws.ec2.NatGateway], list[pulumi.Output[str]]]:
+        """The internet gateway and the NAT gateways behind it, with their public IPs."""
+        tags = args.tags
+        igw = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=vpc.id, tags=named(tags, f"{name}-igw"),
+                                      opts=pulumi.ResourceOptions(parent=vpc))
         # One NAT in nonprod (cost), one per AZ in prod (an AZ outage keeps the others' egress).
         nats: list[aws.ec2.NatGateway] = []
         nat_ips: list[pulumi.Output[str]] = []
-        for i, public in enumerate(subnets["public"][: n_az if args.prod else 1]):
-            eip = aws.ec2.Eip(f"{name}-nat-eip-{i}", domain="vpc", tags=named(tags, f"{name}-nat-eip-{i}"), opts=in_vpc)
+        for i, subnet in enumerate(public[: len(public) if args.prod else 1]):
+            eip = aws.ec2.Eip(f"{name}-nat-eip-{i}", domain="vpc", tags=named(tags, f"{name}-nat-eip-{i}"),
+                              opts=pulumi.ResourceOptions(parent=vpc))
             nat_ips.append(eip.public_ip)
             nats.append(
                 aws.ec2.NatGateway(
                     f"{name}-nat-{i}",
                     allocation_id=eip.allocation_id,
-                    subnet_id=public.id,
+                    subnet_id=subnet.id,
                     connectivity_type="public",
                     tags=named(tags, f"{name}-nat-{i}"),
                     opts=pulumi.ResourceOptions(parent=vpc, depends_on=[igw]),
                 )
             )
+        return igw, nats, nat_ips
 
+    def _route_tables(self, name: str, args: NetworkFabricArgs, vpc: aws.ec2.Vpc, subnets: dict[str, list[aws.ec2.Subnet]],
+                      igw: aws.ec2.InternetGateway, nats: list[aws.ec2.NatGateway]) -> dict[str, list[aws.ec2.RouteTable]]:
+        """Public through the internet gateway, private through a NAT, data with no internet route at all."""
+        tags = args.tags
+        in_vpc = pulumi.ResourceOptions(parent=vpc)
         public_rt = aws.ec2.RouteTable(
             f"{name}-public-rt", vpc_id=vpc.id, tags=named(tags, f"{name}-public-rt", tier="public"), opts=in_vpc
         )
@@ -244,8 +265,12 @@ class NetworkFabric(pulumi.ComponentResource):
             aws.ec2.RouteTableAssociation(
                 f"{name}-data-rta-{i}", subnet_id=subnet.id, route_table_id=data_rt.id, opts=pulumi.ResourceOptions(parent=data_rt)
             )
+        return route_tables
 
-        # Flow logs: all traffic, KMS-encrypted, retained by tier (CIS 3.7 / EC2.6, CloudWatch.16).
+    def _flow_logs(self, name: str, args: NetworkFabricArgs, vpc: aws.ec2.Vpc, account: Account) -> aws.cloudwatch.LogGroup:
+        """Flow logs: all traffic, KMS-encrypted, retained by tier (CIS 3.7 / EC2.6, CloudWatch.16)."""
+        tags = args.tags
+        child = pulumi.ResourceOptions(parent=self)
         key = kms_key(
             f"{name}-flow-logs",
             description=f"Encrypts the VPC flow logs of {name}",
@@ -263,6 +288,23 @@ class NetworkFabric(pulumi.ComponentResource):
             tags=named(tags, f"{name}-flow-logs"),
             opts=child,
         )
+        flow_role = self._flow_log_role(name, args, account, flow_group)
+        aws.ec2.FlowLog(
+            f"{name}-flow-log",
+            vpc_id=vpc.id,
+            traffic_type="ALL",
+            log_destination_type="cloud-watch-logs",
+            log_destination=flow_group.arn,
+            iam_role_arn=flow_role.arn,
+            max_aggregation_interval=60,
+            tags=named(tags, f"{name}-flow-log"),
+            opts=pulumi.ResourceOptions(parent=vpc),
+        )
+        return flow_group
+
+    def _flow_log_role(self, name: str, args: NetworkFabricArgs, account: Account,
+                       flow_group: aws.cloudwatch.LogGroup) -> aws.iam.Role:
+        """The role the flow-log service assumes, for this account only, writing to this one log group."""
         flow_role = aws.iam.Role(
             f"{name}-flow-logs-role",
             assume_role_policy=pulumi.Output.all(account.account_id).apply(
@@ -277,8 +319,8 @@ class NetworkFabric(pulumi.ComponentResource):
                     ]
                 )
             ),
-            tags=named(tags, f"{name}-flow-logs-role"),
-            opts=child,
+            tags=named(args.tags, f"{name}-flow-logs-role"),
+            opts=pulumi.ResourceOptions(parent=self),
         )
         aws.iam.RolePolicy(
             f"{name}-flow-logs-write",
@@ -296,21 +338,14 @@ class NetworkFabric(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=flow_role),
         )
-        aws.ec2.FlowLog(
-            f"{name}-flow-log",
-            vpc_id=vpc.id,
-            traffic_type="ALL",
-            log_destination_type="cloud-watch-logs",
-            log_destination=flow_group.arn,
-            iam_role_arn=flow_role.arn,
-            max_aggregation_interval=60,
-            tags=named(tags, f"{name}-flow-log"),
-            opts=in_vpc,
-        )
+        return flow_role
 
-        # S3 through a gateway endpoint (free, keeps image layers and backups off the NAT).
-        inner_rts = route_tables["private"] + route_tables["data"]
-        inner_labels = [f"private-rt-{i}" for i in range(len(route_tables["private"]))] + ["data-rt"]
+    def _endpoints(self, name: str, args: NetworkFabricArgs, vpc: aws.ec2.Vpc, account: Account,
+                   inner_rts: list[aws.ec2.RouteTable], private: list[aws.ec2.Subnet]) -> None:
+        """S3 through a gateway endpoint (free, keeps image layers and backups off the NAT); in prod, interface
+        endpoints for ECR, STS and CloudWatch Logs, reachable on HTTPS from the VPC only."""
+        tags = args.tags
+        in_vpc = pulumi.ResourceOptions(parent=vpc)
         aws.ec2.VpcEndpoint(
             f"{name}-s3",
             vpc_id=vpc.id,
@@ -320,103 +355,84 @@ class NetworkFabric(pulumi.ComponentResource):
             tags=named(tags, f"{name}-s3"),
             opts=in_vpc,
         )
-        if args.prod:
-            endpoint_sg = aws.ec2.SecurityGroup(
-                f"{name}-endpoints-sg",
-                description="HTTPS from the VPC to the interface endpoints",
+        if not args.prod:
+            return
+        endpoint_sg = aws.ec2.SecurityGroup(
+            f"{name}-endpoints-sg",
+            description="HTTPS from the VPC to the interface endpoints",
+            vpc_id=vpc.id,
+            tags=named(tags, f"{name}-endpoints-sg"),
+            opts=in_vpc,
+        )
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-endpoints-https",
+            security_group_id=endpoint_sg.id,
+            cidr_ipv4=args.cidr,
+            ip_protocol="tcp",
+            from_port=443,
+            to_port=443,
+            description="HTTPS from the VPC",
+            tags=named(tags, f"{name}-endpoints-https"),
+            opts=pulumi.ResourceOptions(parent=endpoint_sg),
+        )
+        for service in INTERFACE_ENDPOINTS:
+            label = service.replace(".", "-")
+            aws.ec2.VpcEndpoint(
+                f"{name}-{label}",
                 vpc_id=vpc.id,
-                tags=named(tags, f"{name}-endpoints-sg"),
+                service_name=pulumi.Output.concat("com.amazonaws.", account.region, f".{service}"),
+                vpc_endpoint_type="Interface",
+                private_dns_enabled=True,
+                subnet_ids=[s.id for s in private],
+                security_group_ids=[endpoint_sg.id],
+                tags=named(tags, f"{name}-{label}"),
                 opts=in_vpc,
             )
-            aws.vpc.SecurityGroupIngressRule(
-                f"{name}-endpoints-https",
-                security_group_id=endpoint_sg.id,
-                cidr_ipv4=args.cidr,
-                ip_protocol="tcp",
-                from_port=443,
-                to_port=443,
-                description="HTTPS from the VPC",
-                tags=named(tags, f"{name}-endpoints-https"),
-                opts=pulumi.ResourceOptions(parent=endpoint_sg),
-            )
-            for service in INTERFACE_ENDPOINTS:
-                label = service.replace(".", "-")
-                aws.ec2.VpcEndpoint(
-                    f"{name}-{label}",
-                    vpc_id=vpc.id,
-                    service_name=pulumi.Output.concat("com.amazonaws.", account.region, f".{service}"),
-                    vpc_endpoint_type="Interface",
-                    private_dns_enabled=True,
-                    subnet_ids=[s.id for s in subnets["private"]],
-                    security_group_ids=[endpoint_sg.id],
-                    tags=named(tags, f"{name}-{label}"),
-                    opts=in_vpc,
-                )
 
-        attachment_id: pulumi.Output[str | None] = pulumi.Output.from_input(None)
-        if args.transit_gateway_id:
-            attachment = aws.ec2transitgateway.VpcAttachment(
-                f"{name}-tgw-attachment",
-                transit_gateway_id=args.transit_gateway_id,
-                vpc_id=vpc.id,
-                subnet_ids=[s.id for s in subnets["private"]],
-                dns_support="enable",
-                tags=named(tags, f"{name}-tgw-attachment"),
-                opts=in_vpc,
+    def _transit(self, name: str, args: NetworkFabricArgs, vpc: aws.ec2.Vpc, inner_rts: list[aws.ec2.RouteTable],
+                 private: list[aws.ec2.Subnet]) -> pulumi.Output[str | None]:
+        """The attachment to the region's hub, and routes to the interconnect from the private and data tiers."""
+        if not args.transit_gateway_id:
+            return pulumi.Output.from_input(None)
+        attachment = aws.ec2transitgateway.VpcAttachment(
+            f"{name}-tgw-attachment",
+            transit_gateway_id=args.transit_gateway_id,
+            vpc_id=vpc.id,
+            subnet_ids=[s.id for s in private],
+            dns_support="enable",
+            tags=named(args.tags, f"{name}-tgw-attachment"),
+            opts=pulumi.ResourceOptions(parent=vpc),
+        )
+        self._hub_tables(name, args, attachment)
+        inner_labels = [f"private-rt-{i}" for i in range(len(inner_rts) - 1)] + ["data-rt"]
+        for label, rt in zip(inner_labels, inner_rts):
+            for j, supernet in enumerate(args.interconnect_cidrs):
+                aws.ec2.Route(
+                    f"{name}-{label}-interconnect-{j}",
+                    route_table_id=rt.id,
+                    destination_cidr_block=supernet,
+                    transit_gateway_id=args.transit_gateway_id,
+                    opts=pulumi.ResourceOptions(parent=rt, depends_on=[attachment]),
+                )
+        return attachment.id
+
+    def _hub_tables(self, name: str, args: NetworkFabricArgs, attachment: aws.ec2transitgateway.VpcAttachment) -> None:
+        """A same-account hub: associate with the tier's table, propagate into it and into the interconnect's."""
+        if args.transit_gateway_route_table_id:
+            aws.ec2transitgateway.RouteTableAssociation(
+                f"{name}-tgw-association",
+                transit_gateway_attachment_id=attachment.id,
+                transit_gateway_route_table_id=args.transit_gateway_route_table_id,
+                opts=pulumi.ResourceOptions(parent=attachment),
             )
-            attachment_id = attachment.id
-            if args.transit_gateway_route_table_id:
-                aws.ec2transitgateway.RouteTableAssociation(
-                    f"{name}-tgw-association",
+        for label, table in (
+            ("segment", args.transit_gateway_route_table_id),
+            ("interconnect", args.transit_gateway_interconnect_route_table_id),
+        ):
+            if table:
+                aws.ec2transitgateway.RouteTablePropagation(
+                    f"{name}-tgw-propagation-{label}",
                     transit_gateway_attachment_id=attachment.id,
-                    transit_gateway_route_table_id=args.transit_gateway_route_table_id,
+                    transit_gateway_route_table_id=table,
                     opts=pulumi.ResourceOptions(parent=attachment),
                 )
-            for label, table in (
-                ("segment", args.transit_gateway_route_table_id),
-                ("interconnect", args.transit_gateway_interconnect_route_table_id),
-            ):
-                if table:
-                    aws.ec2transitgateway.RouteTablePropagation(
-                        f"{name}-tgw-propagation-{label}",
-                        transit_gateway_attachment_id=attachment.id,
-                        transit_gateway_route_table_id=table,
-                        opts=pulumi.ResourceOptions(parent=attachment),
-                    )
-            for label, rt in zip(inner_labels, inner_rts):
-                for j, supernet in enumerate(args.interconnect_cidrs):
-                    aws.ec2.Route(
-                        f"{name}-{label}-interconnect-{j}",
-                        route_table_id=rt.id,
-                        destination_cidr_block=supernet,
-                        transit_gateway_id=args.transit_gateway_id,
-                        opts=pulumi.ResourceOptions(parent=rt, depends_on=[attachment]),
-                    )
-
-        self.vpc_id = vpc.id
-        self.vpc_cidr = vpc.cidr_block
-        self.availability_zones = pulumi.Output.from_input(azs)
-        self.public_subnet_ids = pulumi.Output.all(*[s.id for s in subnets["public"]])
-        self.private_subnet_ids = pulumi.Output.all(*[s.id for s in subnets["private"]])
-        self.data_subnet_ids = pulumi.Output.all(*[s.id for s in subnets["data"]])
-        self.private_route_table_ids = pulumi.Output.all(*[rt.id for rt in route_tables["private"]])
-        self.data_route_table_ids = pulumi.Output.all(*[rt.id for rt in route_tables["data"]])
-        self.nat_public_ips = pulumi.Output.all(*nat_ips)
-        self.flow_log_group_name = flow_group.name
-        self.transit_gateway_attachment_id = attachment_id
-        self.register_outputs(
-            {
-                "vpc_id": self.vpc_id,
-                "vpc_cidr": self.vpc_cidr,
-                "availability_zones": self.availability_zones,
-                "public_subnet_ids": self.public_subnet_ids,
-                "private_subnet_ids": self.private_subnet_ids,
-                "data_subnet_ids": self.data_subnet_ids,
-                "private_route_table_ids": self.private_route_table_ids,
-                "data_route_table_ids": self.data_route_table_ids,
-                "nat_public_ips": self.nat_public_ips,
-                "flow_log_group_name": self.flow_log_group_name,
-                "transit_gateway_attachment_id": self.transit_gateway_attachment_id,
-            }
-        )
-

@@ -90,15 +90,53 @@ class NodePool(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: NodePoolArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("cloud-blueprints:aws:NodePool", name, None, opts)
-        tags = args.tags
-        child = pulumi.ResourceOptions(parent=self)
         account = Account.of(self)
+        role, attachments = self._least_privilege_node_role(name, args, account)
+        key = self._volume_key(name, args, account)
+        template = self._imdsv2_encrypted_launch_template(name, args, key)
+        group = aws.eks.NodeGroup(
+            f"{name}-ng",
+            cluster_name=args.cluster_name,
+            node_role_arn=role.arn,
+            subnet_ids=args.subnet_ids,
+            version=args.kubernetes_version,
+            ami_type=args.ami_type,
+            instance_types=list(args.instance_types),
+            capacity_type=args.capacity_type,
+            scaling_config=aws.eks.NodeGroupScalingConfigArgs(
+                min_size=args.min_size, desired_size=args.desired_size, max_size=args.max_size
+            ),
+            update_config=aws.eks.NodeGroupUpdateConfigArgs(max_unavailable_percentage=25 if args.prod else 50),
+            labels=dict(args.labels),
+            taints=[aws.eks.NodeGroupTaintArgs(key=t.key, value=t.value, effect=t.effect) for t in args.taints],
+            launch_template=aws.eks.NodeGroupLaunchTemplateArgs(id=template.id, version=template.latest_version.apply(str)),
+            node_repair_config=aws.eks.NodeGroupNodeRepairConfigArgs(enabled=True),
+            tags=named(args.tags, f"{name}-ng"),
+            # The cluster autoscaler owns the desired size once the pool runs.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=attachments, ignore_changes=["scalingConfig.desiredSize"]),
+        )
 
+        self.node_group_name = group.node_group_name
+        self.node_group_arn = group.arn
+        self.node_role_arn = role.arn
+        self.launch_template_id = template.id
+        self.register_outputs(
+            {
+                "node_group_name": self.node_group_name,
+                "node_group_arn": self.node_group_arn,
+                "node_role_arn": self.node_role_arn,
+                "launch_template_id": self.launch_template_id,
+            }
+        )
+
+    def _least_privilege_node_role(self, name: str, args: NodePoolArgs,
+                                   account: Account) -> tuple[aws.iam.Role, list[aws.iam.RolePolicyAttachment]]:
+        """The node role with NODE_POLICIES only: join the cluster, run the VPC CNI, pull images."""
         role = aws.iam.Role(
             f"{name}-node-role",
             assume_role_policy=assume_role_policy("ec2.amazonaws.com"),
-            tags=named(tags, f"{name}-node-role"),
-            opts=child,
+            tags=named(args.tags, f"{name}-node-role"),
+            opts=pulumi.ResourceOptions(parent=self),
         )
         attachments = [
             aws.iam.RolePolicyAttachment(
@@ -109,17 +147,19 @@ class NodePool(pulumi.ComponentResource):
             )
             for policy in NODE_POLICIES
         ]
+        return role, attachments
 
-        # Auto Scaling launches the instances, so its service-linked role must be able to use the key.
+    def _volume_key(self, name: str, args: NodePoolArgs, account: Account) -> aws.kms.Key:
+        """The root volumes' key; Auto Scaling launches the instances, so its service-linked role may use it."""
         autoscaling_role = pulumi.Output.all(account.partition, account.account_id).apply(
             lambda a: f"arn:{a[0]}:iam::{a[1]}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
         )
-        key = kms_key(
+        return kms_key(
             f"{name}-ebs",
             description=f"Encrypts the root volumes of node pool {name}",
             account=account,
             prod=args.prod,
-            tags=tags,
+            tags=args.tags,
             parent=self,
             extra_statements=[
                 autoscaling_role.apply(
@@ -144,11 +184,14 @@ class NodePool(pulumi.ComponentResource):
             ],
         )
 
+    def _imdsv2_encrypted_launch_template(self, name: str, args: NodePoolArgs, key: aws.kms.Key) -> aws.ec2.LaunchTemplate:
+        """IMDSv2 required at the catalog's hop limit, KMS-encrypted gp3 root volumes, ownership tags on what it launches."""
+        tags = args.tags
         propagated = [
             aws.ec2.LaunchTemplateTagSpecificationArgs(resource_type=kind, tags=named(tags, f"{name}-node"))
             for kind in ("instance", "volume", "network-interface")
         ]
-        template = aws.ec2.LaunchTemplate(
+        return aws.ec2.LaunchTemplate(
             f"{name}-lt",
             description=f"Nodes of {name}",
             update_default_version=True,
@@ -173,40 +216,5 @@ class NodePool(pulumi.ComponentResource):
             monitoring=aws.ec2.LaunchTemplateMonitoringArgs(enabled=True),
             tag_specifications=propagated,
             tags=named(tags, f"{name}-lt"),
-            opts=child,
-        )
-
-        group = aws.eks.NodeGroup(
-            f"{name}-ng",
-            cluster_name=args.cluster_name,
-            node_role_arn=role.arn,
-            subnet_ids=args.subnet_ids,
-            version=args.kubernetes_version,
-            ami_type=args.ami_type,
-            instance_types=list(args.instance_types),
-            capacity_type=args.capacity_type,
-            scaling_config=aws.eks.NodeGroupScalingConfigArgs(
-                min_size=args.min_size, desired_size=args.desired_size, max_size=args.max_size
-            ),
-            update_config=aws.eks.NodeGroupUpdateConfigArgs(max_unavailable_percentage=25 if args.prod else 50),
-            labels=dict(args.labels),
-            taints=[aws.eks.NodeGroupTaintArgs(key=t.key, value=t.value, effect=t.effect) for t in args.taints],
-            launch_template=aws.eks.NodeGroupLaunchTemplateArgs(id=template.id, version=template.latest_version.apply(str)),
-            node_repair_config=aws.eks.NodeGroupNodeRepairConfigArgs(enabled=True),
-            tags=named(tags, f"{name}-ng"),
-            # The cluster autoscaler owns the desired size once the pool runs.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=attachments, ignore_changes=["scalingConfig.desiredSize"]),
-        )
-
-        self.node_group_name = group.node_group_name
-        self.node_group_arn = group.arn
-        self.node_role_arn = role.arn
-        self.launch_template_id = template.id
-        self.register_outputs(
-            {
-                "node_group_name": self.node_group_name,
-                "node_group_arn": self.node_group_arn,
-                "node_role_arn": self.node_role_arn,
-                "launch_template_id": self.launch_template_id,
-            }
+            opts=pulumi.ResourceOptions(parent=self),
         )

@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping, Sequence
 
 import pulumi
 import pulumi_aws as aws
 
-from components.aws._common import (
-    Account,
-    assume_role_policy,
-    kms_key,
-    log_group,
-    require_private_cidrs,
-    security_group,
-)
+from blueprints.plan import RdsPostgres
+from components.aws._common import Account, DataTierAccess, assume_role_policy, clients_only, kms_key, log_group
 from components.aws.tagging import named
-from components.ownership import require_ownership
 
 PORT = 5432
 LOG_EXPORTS = ("postgresql", "upgrade")
@@ -36,37 +28,21 @@ PARAMETERS = {
 
 @dataclass(frozen=True)
 class PostgresDatabaseArgs:
-    """Inputs of a PostgreSQL database."""
+    """Inputs of a PostgreSQL database: the plan's RDS values and the data tier it sits in."""
 
-    vpc_id: pulumi.Input[str]
-    subnet_ids: Sequence[pulumi.Input[str]] | pulumi.Input[Sequence[str]]
-    """Data-tier subnets."""
-    prod: bool
-    """Prod: deletion protection, a final snapshot, automated backups kept after deletion, `protect`."""
-    tags: Mapping[str, str]
-    instance_class: str
-    """RDS instance class (the plan's, from the catalog size)."""
-    storage_gib: int
-    """Allocated storage, GiB; autoscaling may grow it to four times."""
-    engine_version: str
-    """Major version; RDS keeps the minor current (auto minor upgrades)."""
-    replicas: int
-    """Copies of the data: 1 (single instance) or 2 (Multi-AZ: a synchronous standby in another AZ)."""
-    backup_retention_days: int
-    """Days automated backups are kept (1..35)."""
-    allowed_security_group_ids: Sequence[pulumi.Input[str]] = ()
-    """The cluster's or application's security groups, admitted on 5432."""
-    allowed_cidrs: Sequence[str] = ()
+    plan: RdsPostgres
+    """Instance class, storage (GiB; autoscaling may grow it to four times), major version (RDS keeps the minor
+    current), copies (1, or 2 for Multi-AZ: a synchronous standby in another AZ) and backup days (1..35)."""
+    access: DataTierAccess
+    """VPC, data-tier subnets, tier, tags and the clients admitted on 5432."""
     database_name: str = "app"
     master_username: str = "dbadmin"
 
     def __post_init__(self) -> None:
-        require_ownership(self.tags, "PostgresDatabaseArgs")
-        require_private_cidrs(self.allowed_cidrs, "PostgresDatabaseArgs.allowed_cidrs")
-        if self.replicas not in (1, 2):
-            raise ValueError(f"PostgresDatabaseArgs: replicas {self.replicas}: an RDS instance keeps 1 or 2 (Multi-AZ) copies")
-        if not 1 <= self.backup_retention_days <= 35:
-            raise ValueError(f"PostgresDatabaseArgs: backup_retention_days {self.backup_retention_days} is outside 1..35")
+        if self.plan.replicas not in (1, 2):
+            raise ValueError(f"PostgresDatabaseArgs: replicas {self.plan.replicas}: an RDS instance keeps 1 or 2 (Multi-AZ) copies")
+        if not 1 <= self.plan.backup_retention_days <= 35:
+            raise ValueError(f"PostgresDatabaseArgs: backup_retention_days {self.plan.backup_retention_days} is outside 1..35")
 
 
 class PostgresDatabase(pulumi.ComponentResource):
@@ -84,61 +60,64 @@ class PostgresDatabase(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: PostgresDatabaseArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("cloud-blueprints:aws:PostgresDatabase", name, None, opts)
-        tags = args.tags
-        child = pulumi.ResourceOptions(parent=self)
+        access = args.access
         account = Account.of(self)
-        identifier = name.lower()
-
         key = kms_key(
             f"{name}-db",
             description=f"Encrypts storage, Performance Insights, logs and the master secret of {name}",
             account=account,
-            prod=args.prod,
-            tags=tags,
+            prod=access.prod,
+            tags=access.tags,
             parent=self,
             log_service=True,
         )
-        logs = [
+        logs = self._audit_logs(name, access, key)
+        subnets = aws.rds.SubnetGroup(
+            f"{name}-subnets",
+            subnet_ids=access.subnet_ids,
+            description=f"Data-tier subnets of {name}",
+            tags=named(access.tags, f"{name}-subnets"),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        sg = clients_only(name, access, PORT, f"PostgreSQL clients of {name}", self)
+        params = self._tls_only_parameters(name, args)
+        monitoring, monitoring_policy = self._enhanced_monitoring(name, access, account)
+        db = self._instance(name, args, key, subnets.name, sg.id, params.name, monitoring.arn,
+                            depends_on=[*logs, monitoring_policy])
+        self._export(db, sg, key)
+
+    def _audit_logs(self, name: str, access: DataTierAccess, key: aws.kms.Key) -> list[aws.cloudwatch.LogGroup]:
+        """The log groups RDS exports to, created first so that they carry our key and retention."""
+        return [
             log_group(
                 f"{name}-{kind}-logs",
-                log_group_name=f"/aws/rds/instance/{identifier}/{kind}",
+                log_group_name=f"/aws/rds/instance/{name.lower()}/{kind}",
                 key=key,
-                prod=args.prod,
-                tags=tags,
+                prod=access.prod,
+                tags=access.tags,
                 parent=self,
             )
             for kind in LOG_EXPORTS
         ]
-        subnets = aws.rds.SubnetGroup(
-            f"{name}-subnets",
-            subnet_ids=args.subnet_ids,
-            description=f"Data-tier subnets of {name}",
-            tags=named(tags, f"{name}-subnets"),
-            opts=child,
-        )
-        sg = security_group(
-            name,
-            description=f"PostgreSQL clients of {name}",
-            vpc_id=args.vpc_id,
-            port=PORT,
-            allowed_security_group_ids=args.allowed_security_group_ids,
-            allowed_cidrs=args.allowed_cidrs,
-            tags=tags,
-            parent=self,
-        )
-        params = aws.rds.ParameterGroup(
+
+    def _tls_only_parameters(self, name: str, args: PostgresDatabaseArgs) -> aws.rds.ParameterGroup:
+        """TLS only, and the audit logging PARAMETERS lists."""
+        return aws.rds.ParameterGroup(
             f"{name}-params",
-            family=f"postgres{args.engine_version.split('.')[0]}",
+            family=f"postgres{args.plan.engine_version.split('.')[0]}",
             description=f"TLS-only, audited PostgreSQL for {name}",
             parameters=[aws.rds.ParameterGroupParameterArgs(name=k, value=v, apply_method="immediate") for k, v in PARAMETERS.items()],
-            tags=named(tags, f"{name}-params"),
-            opts=child,
+            tags=named(args.access.tags, f"{name}-params"),
+            opts=pulumi.ResourceOptions(parent=self),
         )
+
+    def _enhanced_monitoring(self, name: str, access: DataTierAccess, account: Account) -> tuple[aws.iam.Role, aws.iam.RolePolicyAttachment]:
+        """The role RDS Enhanced Monitoring publishes OS metrics with."""
         monitoring = aws.iam.Role(
             f"{name}-monitoring-role",
             assume_role_policy=assume_role_policy("monitoring.rds.amazonaws.com"),
-            tags=named(tags, f"{name}-monitoring-role"),
-            opts=child,
+            tags=named(access.tags, f"{name}-monitoring-role"),
+            opts=pulumi.ResourceOptions(parent=self),
         )
         monitoring_policy = aws.iam.RolePolicyAttachment(
             f"{name}-AmazonRDSEnhancedMonitoringRole",
@@ -146,14 +125,20 @@ class PostgresDatabase(pulumi.ComponentResource):
             policy_arn=account.managed_policy("service-role/AmazonRDSEnhancedMonitoringRole"),
             opts=pulumi.ResourceOptions(parent=monitoring),
         )
+        return monitoring, monitoring_policy
 
-        storage = args.storage_gib
-        db = aws.rds.Instance(
+    def _instance(self, name: str, args: PostgresDatabaseArgs, key: aws.kms.Key, subnet_group: pulumi.Output[str],
+                  security_group_id: pulumi.Output[str], parameter_group: pulumi.Output[str],
+                  monitoring_role_arn: pulumi.Output[str], depends_on: list[pulumi.Resource]) -> aws.rds.Instance:
+        """The instance: private, encrypted with the key, password kept by RDS, IAM authentication, protected in prod."""
+        identifier = name.lower()
+        storage = args.plan.storage_gib
+        return aws.rds.Instance(
             f"{name}-db",
             identifier=identifier,
             engine="postgres",
-            engine_version=args.engine_version,
-            instance_class=args.instance_class,
+            engine_version=args.plan.engine_version,
+            instance_class=args.plan.instance_class,
             allocated_storage=storage,
             max_allocated_storage=storage * 4,
             storage_type="gp3",
@@ -164,35 +149,36 @@ class PostgresDatabase(pulumi.ComponentResource):
             manage_master_user_password=True,
             master_user_secret_kms_key_id=key.key_id,
             iam_database_authentication_enabled=True,
-            db_subnet_group_name=subnets.name,
-            vpc_security_group_ids=[sg.id],
-            parameter_group_name=params.name,
+            db_subnet_group_name=subnet_group,
+            vpc_security_group_ids=[security_group_id],
+            parameter_group_name=parameter_group,
             port=PORT,
             publicly_accessible=False,
-            multi_az=args.replicas == 2,
-            backup_retention_period=args.backup_retention_days,
+            multi_az=args.plan.replicas == 2,
+            backup_retention_period=args.plan.backup_retention_days,
             backup_window="03:00-04:00",
             maintenance_window="sun:04:30-sun:05:30",
             copy_tags_to_snapshot=True,
-            delete_automated_backups=not args.prod,
-            deletion_protection=args.prod,
-            skip_final_snapshot=not args.prod,
-            final_snapshot_identifier=f"{identifier}-final" if args.prod else None,
+            delete_automated_backups=not args.access.prod,
+            deletion_protection=args.access.prod,
+            skip_final_snapshot=not args.access.prod,
+            final_snapshot_identifier=f"{identifier}-final" if args.access.prod else None,
             auto_minor_version_upgrade=True,
             # The stack file pins the major version, so a major change only arrives through a reviewed `bp upgrade`.
             allow_major_version_upgrade=True,
-            apply_immediately=not args.prod,
+            apply_immediately=not args.access.prod,
             performance_insights_enabled=True,
             performance_insights_kms_key_id=key.arn,
             performance_insights_retention_period=7,
             monitoring_interval=60,
-            monitoring_role_arn=monitoring.arn,
+            monitoring_role_arn=monitoring_role_arn,
             enabled_cloudwatch_logs_exports=list(LOG_EXPORTS),
             ca_cert_identifier="rds-ca-rsa2048-g1",
-            tags=named(tags, identifier),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[*logs, monitoring_policy], protect=args.prod),
+            tags=named(args.access.tags, identifier),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on, protect=args.access.prod),
         )
 
+    def _export(self, db: aws.rds.Instance, sg: aws.ec2.SecurityGroup, key: aws.kms.Key) -> None:
         self.address = db.address
         self.endpoint = db.endpoint
         self.port = db.port

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping, Sequence
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-from components.aws._common import Account, kms_key, log_group, require_private_cidrs, security_group
+from blueprints.plan import ElastiCacheRedis
+from components.aws._common import Account, DataTierAccess, clients_only, kms_key, log_group
 from components.aws.tagging import named
-from components.ownership import require_ownership
 
 PORT = 6379
 TOKEN_SPECIALS = "!&#$^<>-"
@@ -20,30 +19,17 @@ TOKEN_SPECIALS = "!&#$^<>-"
 
 @dataclass(frozen=True)
 class RedisCacheArgs:
-    """Inputs of a Redis cache."""
+    """Inputs of a Redis cache: the plan's ElastiCache values and the data tier it sits in."""
 
-    vpc_id: pulumi.Input[str]
-    subnet_ids: Sequence[pulumi.Input[str]] | pulumi.Input[Sequence[str]]
-    """Data-tier subnets."""
-    prod: bool
-    """Prod: a 30-day window before the AUTH token secret is deleted, changes in the maintenance window."""
-    tags: Mapping[str, str]
-    node_type: str
-    """ElastiCache node type (the plan's, from the catalog size)."""
-    engine_version: str
-    """Redis OSS engine version."""
-    replicas: int
-    """Nodes: a primary and replicas in other AZs with automatic failover when more than one."""
-    snapshot_retention_days: int
-    """Days daily snapshots are kept; 0: no snapshots."""
-    allowed_security_group_ids: Sequence[pulumi.Input[str]] = ()
-    allowed_cidrs: Sequence[str] = ()
+    plan: ElastiCacheRedis
+    """Node type, Redis OSS engine version, nodes (a primary and replicas in other AZs with automatic failover
+    when more than one) and the days daily snapshots are kept (None: no snapshots)."""
+    access: DataTierAccess
+    """VPC, data-tier subnets, tier, tags and the clients admitted on 6379."""
 
     def __post_init__(self) -> None:
-        require_ownership(self.tags, "RedisCacheArgs")
-        require_private_cidrs(self.allowed_cidrs, "RedisCacheArgs.allowed_cidrs")
-        if not 1 <= self.replicas <= 6:
-            raise ValueError(f"RedisCacheArgs: replicas {self.replicas} is outside 1..6")
+        if not 1 <= self.plan.replicas <= 6:
+            raise ValueError(f"RedisCacheArgs: replicas {self.plan.replicas} is outside 1..6")
 
 
 class RedisCache(pulumi.ComponentResource):
@@ -58,105 +44,34 @@ class RedisCache(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: RedisCacheArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("cloud-blueprints:aws:RedisCache", name, None, opts)
-        tags = args.tags
-        child = pulumi.ResourceOptions(parent=self)
-        account = Account.of(self)
-
+        access = args.access
         key = kms_key(
             f"{name}-cache",
             description=f"Encrypts the data, snapshots, logs and AUTH token of {name}",
-            account=account,
-            prod=args.prod,
-            tags=tags,
+            account=Account.of(self),
+            prod=access.prod,
+            tags=access.tags,
             parent=self,
             log_service=True,
         )
-        token = random.RandomPassword(
-            f"{name}-auth-token",
-            length=64,
-            special=True,
-            override_special=TOKEN_SPECIALS,
-            min_lower=4,
-            min_upper=4,
-            min_numeric=4,
-            opts=child,
-        )
-        secret = aws.secretsmanager.Secret(
-            f"{name}-auth-token",
-            description=f"AUTH token of Redis {name}",
-            kms_key_id=key.arn,
-            recovery_window_in_days=30 if args.prod else 7,
-            tags=named(tags, f"{name}-auth-token"),
-            opts=child,
-        )
-        version = aws.secretsmanager.SecretVersion(
-            f"{name}-auth-token",
-            secret_id=secret.id,
-            secret_string=token.result,
-            opts=pulumi.ResourceOptions(parent=secret),
-        )
+        secret, token = self._auth_token_in_secrets_manager(name, access, key)
         subnets = aws.elasticache.SubnetGroup(
             f"{name}-subnets",
-            subnet_ids=args.subnet_ids,
+            subnet_ids=access.subnet_ids,
             description=f"Data-tier subnets of {name}",
-            tags=named(tags, f"{name}-subnets"),
-            opts=child,
+            tags=named(access.tags, f"{name}-subnets"),
+            opts=pulumi.ResourceOptions(parent=self),
         )
-        sg = security_group(
-            name,
-            description=f"Redis clients of {name}",
-            vpc_id=args.vpc_id,
-            port=PORT,
-            allowed_security_group_ids=args.allowed_security_group_ids,
-            allowed_cidrs=args.allowed_cidrs,
-            tags=tags,
-            parent=self,
-        )
+        sg = clients_only(name, access, PORT, f"Redis clients of {name}", self)
         slow_log = log_group(
             f"{name}-slow-log",
             log_group_name=f"/cloud-blueprints/elasticache/{name}/slow-log",
             key=key,
-            prod=args.prod,
-            tags=tags,
+            prod=access.prod,
+            tags=access.tags,
             parent=self,
         )
-        replicated = args.replicas > 1
-        group = aws.elasticache.ReplicationGroup(
-            f"{name}-redis",
-            replication_group_id=name.lower()[:40],
-            description=f"Redis of {name}",
-            engine="redis",
-            engine_version=args.engine_version,
-            node_type=args.node_type,
-            num_cache_clusters=args.replicas,
-            port=PORT,
-            subnet_group_name=subnets.name,
-            security_group_ids=[sg.id],
-            at_rest_encryption_enabled=True,
-            kms_key_id=key.arn,
-            transit_encryption_enabled=True,
-            transit_encryption_mode="required",
-            auth_token=version.secret_string,
-            auth_token_update_strategy="ROTATE",
-            automatic_failover_enabled=replicated,
-            multi_az_enabled=replicated,
-            snapshot_retention_limit=args.snapshot_retention_days,
-            snapshot_window="03:00-04:00",
-            maintenance_window="sun:05:00-sun:06:00",
-            auto_minor_version_upgrade=True,
-            apply_immediately=not args.prod,
-            log_delivery_configurations=[
-                aws.elasticache.ReplicationGroupLogDeliveryConfigurationArgs(
-                    destination=slow_log.name,
-                    destination_type="cloudwatch-logs",
-                    log_format="json",
-                    log_type="slow-log",
-                )
-            ],
-            tags=named(tags, f"{name}-redis"),
-            opts=child,
-        )
-
+        group = self._replication_group(name, args, key, token, subnets.name, sg.id, slow_log.name)
         self.primary_endpoint = group.primary_endpoint_address
         self.reader_endpoint = group.reader_endpoint_address
         self.port = group.port
@@ -172,4 +87,75 @@ class RedisCache(pulumi.ComponentResource):
                 "security_group_id": self.security_group_id,
                 "replication_group_arn": self.replication_group_arn,
             }
+        )
+
+    def _auth_token_in_secrets_manager(self, name: str, access: DataTierAccess,
+                                       key: aws.kms.Key) -> tuple[aws.secretsmanager.Secret, pulumi.Output[str]]:
+        """A random AUTH token, kept only in a KMS-encrypted secret; the group reads it from the secret version."""
+        token = random.RandomPassword(
+            f"{name}-auth-token",
+            length=64,
+            special=True,
+            override_special=TOKEN_SPECIALS,
+            min_lower=4,
+            min_upper=4,
+            min_numeric=4,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        secret = aws.secretsmanager.Secret(
+            f"{name}-auth-token",
+            description=f"AUTH token of Redis {name}",
+            kms_key_id=key.arn,
+            recovery_window_in_days=30 if access.prod else 7,
+            tags=named(access.tags, f"{name}-auth-token"),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        version = aws.secretsmanager.SecretVersion(
+            f"{name}-auth-token",
+            secret_id=secret.id,
+            secret_string=token.result,
+            opts=pulumi.ResourceOptions(parent=secret),
+        )
+        return secret, version.secret_string
+
+    def _replication_group(self, name: str, args: RedisCacheArgs, key: aws.kms.Key, token: pulumi.Output[str],
+                           subnet_group: pulumi.Output[str], security_group_id: pulumi.Output[str],
+                           slow_log: pulumi.Output[str]) -> aws.elasticache.ReplicationGroup:
+        """The nodes: TLS required, encrypted at rest with the key, AUTH token, failover across AZs when replicated."""
+        plan, access = args.plan, args.access
+        replicated = plan.replicas > 1
+        return aws.elasticache.ReplicationGroup(
+            f"{name}-redis",
+            replication_group_id=name.lower()[:40],
+            description=f"Redis of {name}",
+            engine="redis",
+            engine_version=plan.engine_version,
+            node_type=plan.instance_class,
+            num_cache_clusters=plan.replicas,
+            port=PORT,
+            subnet_group_name=subnet_group,
+            security_group_ids=[security_group_id],
+            at_rest_encryption_enabled=True,
+            kms_key_id=key.arn,
+            transit_encryption_enabled=True,
+            transit_encryption_mode="required",
+            auth_token=token,
+            auth_token_update_strategy="ROTATE",
+            automatic_failover_enabled=replicated,
+            multi_az_enabled=replicated,
+            snapshot_retention_limit=plan.backup_retention_days or 0,
+            snapshot_window="03:00-04:00",
+            maintenance_window="sun:05:00-sun:06:00",
+            auto_minor_version_upgrade=True,
+            apply_immediately=not access.prod,
+            log_delivery_configurations=[
+                aws.elasticache.ReplicationGroupLogDeliveryConfigurationArgs(
+                    destination=slow_log,
+                    destination_type="cloudwatch-logs",
+                    log_format="json",
+                    log_type="slow-log",
+                )
+            ],
+            tags=named(access.tags, f"{name}-redis"),
+            opts=pulumi.ResourceOptions(parent=self),
         )

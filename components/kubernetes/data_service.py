@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
+from blueprints.plan import ContainerResources
 from components.kubernetes.labels import label_value
 
 _DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
@@ -27,20 +28,23 @@ def ownership_labels(tags: Mapping[str, str]) -> dict[str, str]:
 
 
 @dataclass(frozen=True)
-class Resources:
-    """CPU and memory requests and limits of one container (Kubernetes quantities)."""
+class NamespaceAccess:
+    """Where an operator-run data service lives: the team namespace, its storage class, its ownership labels."""
 
-    cpu_request: str = "250m"       # default 250m
-    cpu_limit: str = "1"            # default 1 CPU
-    memory_request: str = "512Mi"   # default 512Mi
-    memory_limit: str = "1Gi"       # default 1Gi
+    namespace: str
+    """The team namespace."""
+    storage_class: str
+    """Storage class of the data volumes."""
+    tags: Mapping[str, str]
+    """Ownership tags, applied as labels."""
 
-    def spec(self) -> dict[str, dict[str, str]]:
-        """The `resources` block of a container (or of an operator spec that takes one)."""
-        return {
-            "requests": {"cpu": self.cpu_request, "memory": self.memory_request},
-            "limits": {"cpu": self.cpu_limit, "memory": self.memory_limit},
-        }
+
+def resources_spec(resources: ContainerResources) -> dict[str, dict[str, str]]:
+    """The `resources` block of a container (or of an operator spec that takes one)."""
+    return {
+        "requests": {"cpu": resources.cpu_request, "memory": resources.memory_request},
+        "limits": {"cpu": resources.cpu_limit, "memory": resources.memory_limit},
+    }
 
 
 RUNTIME_DEFAULT_SECCOMP = {"type": "RuntimeDefault"}

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_kubernetes as k8s
 
+from blueprints.plan import StrimziKafka
 from components.kubernetes.data_service import (
     RESTRICTED_CONTAINER,
-    Resources,
+    NamespaceAccess,
     ownership_labels,
     require_dns_label,
+    resources_spec,
     restricted_pod,
 )
 
@@ -39,22 +40,16 @@ def _replication(brokers: int) -> dict[str, int]:
 class KafkaClusterArgs:
     """A Strimzi `Kafka` (kafka.strimzi.io/v1beta2) with `KafkaNodePool`s in the team namespace.
 
-    With controllers: that many dedicated KRaft controllers and `brokers` brokers; without: `brokers`
+    With controllers: that many dedicated KRaft controllers and `replicas` brokers; without: `replicas`
     nodes holding both roles. Replication factor min(brokers, 3), min ISR one less.
     """
 
-    namespace: str                      # team namespace
-    brokers: int                        # broker nodes (copies of the data, up to 3 per partition)
-    controllers: int                    # dedicated KRaft controllers; 0: brokers are controllers too
-    storage_class: str                  # storage class of the broker/controller volumes
-    tags: Mapping[str, str]             # ownership tags, applied as labels
-    storage_gib: int                    # log volume of one broker, GiB
-    controller_storage_gib: int         # metadata volume of one dedicated controller, GiB
-    kafka_version: str                  # Kafka version the Strimzi operator runs (the plan's, from the sites map)
-    resources: Resources                # requests and limits of one node
+    plan: StrimziKafka                  # brokers (copies of the data, up to 3 per partition), dedicated KRaft
+                                        # controllers (0: brokers are controllers too), volumes, Kafka version, resources
+    access: NamespaceAccess             # team namespace, storage class, ownership tags (labels)
 
     def __post_init__(self) -> None:
-        if self.brokers < 1 or self.controllers < 0:
+        if self.plan.replicas < 1 or self.plan.controllers < 0:
             raise ValueError("KafkaClusterArgs: at least one broker and no negative controller count")
 
 
@@ -72,22 +67,43 @@ class KafkaCluster(pulumi.ComponentResource):
     def __init__(self, name: str, args: KafkaClusterArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("cloud-blueprints:k8s:KafkaCluster", name, None, opts)
         require_dns_label(name)
-        child = pulumi.ResourceOptions(parent=self)
-        labels = ownership_labels(args.tags)
+        plan = args.plan
+        labels = ownership_labels(args.access.tags)
+        kafka = self._tls_only_kafka(name, args, labels)
+        broker_size = f"{plan.storage_gib}Gi"
+        pools = (
+            [("controller", ["controller"], plan.controllers, f"{plan.controller_storage_gib}Gi"),
+             ("broker", ["broker"], plan.replicas, broker_size)]
+            if plan.controllers
+            else [("dual", ["controller", "broker"], plan.replicas, broker_size)]
+        )
+        for pool, roles, replicas, size in pools:
+            self._node_pool(name, args, labels, kafka, pool, roles, replicas, size)
 
-        kafka = k8s.apiextensions.CustomResource(
+        self.cluster_name = pulumi.Output.from_input(name)
+        self.bootstrap_servers = pulumi.Output.from_input(f"{name}-kafka-bootstrap.{args.access.namespace}.svc:{TLS_PORT}")
+        self.cluster_ca_secret = pulumi.Output.from_input(f"{name}-cluster-ca-cert")
+        self.register_outputs({
+            "cluster_name": self.cluster_name,
+            "bootstrap_servers": self.bootstrap_servers,
+            "cluster_ca_secret": self.cluster_ca_secret,
+        })
+
+    def _tls_only_kafka(self, name: str, args: KafkaClusterArgs, labels: dict[str, str]) -> k8s.apiextensions.CustomResource:
+        """One listener, TLS with mutual-TLS authentication; simple authorization; restricted pods; tiered replication."""
+        return k8s.apiextensions.CustomResource(
             f"{name}-kafka",
             api_version="kafka.strimzi.io/v1beta2",
             kind="Kafka",
             metadata={
                 "name": name,
-                "namespace": args.namespace,
+                "namespace": args.access.namespace,
                 "labels": labels,
                 "annotations": {"strimzi.io/node-pools": "enabled", "strimzi.io/kraft": "enabled"},
             },
             spec={
                 "kafka": {
-                    "version": args.kafka_version,
+                    "version": args.plan.engine_version,
                     "listeners": [{
                         "name": "tls",
                         "port": TLS_PORT,
@@ -96,7 +112,7 @@ class KafkaCluster(pulumi.ComponentResource):
                         "authentication": {"type": "tls"},
                     }],
                     "authorization": {"type": "simple"},
-                    "config": _replication(args.brokers),
+                    "config": _replication(args.plan.replicas),
                     "template": {
                         "podDisruptionBudget": {"maxUnavailable": 1},
                         **RESTRICTED_POD_TEMPLATE,
@@ -113,48 +129,34 @@ class KafkaCluster(pulumi.ComponentResource):
                     },
                 },
             },
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )
 
-        broker_size = f"{args.storage_gib}Gi"
-        pools = (
-            [("controller", ["controller"], args.controllers, f"{args.controller_storage_gib}Gi"),
-             ("broker", ["broker"], args.brokers, broker_size)]
-            if args.controllers
-            else [("dual", ["controller", "broker"], args.brokers, broker_size)]
+    def _node_pool(self, name: str, args: KafkaClusterArgs, labels: dict[str, str], kafka: k8s.apiextensions.CustomResource,
+                   pool: str, roles: list[str], replicas: int, size: str) -> None:
+        """A KafkaNodePool of restricted pods on persistent claims that outlive the pool."""
+        k8s.apiextensions.CustomResource(
+            f"{name}-{pool}",
+            api_version="kafka.strimzi.io/v1beta2",
+            kind="KafkaNodePool",
+            metadata={
+                "name": f"{name}-{pool}",
+                "namespace": args.access.namespace,
+                "labels": {**labels, "strimzi.io/cluster": name},
+            },
+            spec={
+                "replicas": replicas,
+                "roles": roles,
+                "storage": {"type": "jbod", "volumes": [{
+                    "id": 0,
+                    "type": "persistent-claim",
+                    "size": size,
+                    "class": args.access.storage_class,
+                    "deleteClaim": False,
+                    "kraftMetadata": "shared",
+                }]},
+                "resources": resources_spec(args.plan.resources),
+                "template": {**RESTRICTED_POD_TEMPLATE, "kafkaContainer": {"securityContext": RESTRICTED_CONTAINER}},
+            },
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[kafka]),
         )
-        for pool, roles, replicas, size in pools:
-            k8s.apiextensions.CustomResource(
-                f"{name}-{pool}",
-                api_version="kafka.strimzi.io/v1beta2",
-                kind="KafkaNodePool",
-                metadata={
-                    "name": f"{name}-{pool}",
-                    "namespace": args.namespace,
-                    "labels": {**labels, "strimzi.io/cluster": name},
-                },
-                spec={
-                    "replicas": replicas,
-                    "roles": roles,
-                    "storage": {"type": "jbod", "volumes": [{
-                        "id": 0,
-                        "type": "persistent-claim",
-                        "size": size,
-                        "class": args.storage_class,
-                        "deleteClaim": False,
-                        "kraftMetadata": "shared",
-                    }]},
-                    "resources": args.resources.spec(),
-                    "template": {**RESTRICTED_POD_TEMPLATE, "kafkaContainer": {"securityContext": RESTRICTED_CONTAINER}},
-                },
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[kafka]),
-            )
-
-        self.cluster_name = pulumi.Output.from_input(name)
-        self.bootstrap_servers = pulumi.Output.from_input(f"{name}-kafka-bootstrap.{args.namespace}.svc:{TLS_PORT}")
-        self.cluster_ca_secret = pulumi.Output.from_input(f"{name}-cluster-ca-cert")
-        self.register_outputs({
-            "cluster_name": self.cluster_name,
-            "bootstrap_servers": self.bootstrap_servers,
-            "cluster_ca_secret": self.cluster_ca_secret,
-        })

@@ -8,12 +8,14 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_kubernetes as k8s
 
+from blueprints.plan import CnpgPostgres
 from components.kubernetes.data_service import (
     RESTRICTED_CONTAINER,
     RUNTIME_DEFAULT_SECCOMP,
-    Resources,
+    NamespaceAccess,
     ownership_labels,
     require_dns_label,
+    resources_spec,
 )
 
 PORT = 5432
@@ -27,16 +29,11 @@ class PostgresClusterArgs:
     existing Secret (`ACCESS_KEY_ID` / `ACCESS_SECRET_KEY`), so no key passes through the stack.
     """
 
-    namespace: str                      # team namespace
-    instances: int                      # copies of the data; more than one: required anti-affinity and PDBs
-    storage_class: str                  # storage class of the data volumes
+    plan: CnpgPostgres                  # copies (more than one: required anti-affinity and PDBs), volume GiB,
+                                        # backup days (CNPG retentionPolicy), operand image with barman-cloud, resources
+    access: NamespaceAccess             # team namespace, storage class, ownership tags (labels, inherited by the pods)
     backup_destination: str             # object store path, e.g. "s3://pg-backups/payments-prod"
-    backup_credentials_secret: str      # Secret in `namespace` with ACCESS_KEY_ID and ACCESS_SECRET_KEY
-    tags: Mapping[str, str]             # ownership tags, applied as labels (also inherited by the pods)
-    storage_gib: int                    # data volume of one instance, GiB
-    backup_retention_days: int          # days base backups and WAL are kept (CNPG retentionPolicy)
-    image: str                          # operand image with barman-cloud, pinned by digest (the plan's, from the sites map)
-    resources: Resources                # requests and limits of one instance
+    backup_credentials_secret: str      # Secret in the namespace with ACCESS_KEY_ID and ACCESS_SECRET_KEY
     backup_endpoint_url: str | None = None  # S3 endpoint for on-prem object stores; default AWS S3
     backup_schedule: str = "0 0 2 * * *"  # base backup schedule (six-field cron, seconds first); default 02:00 daily
     database: str = "app"               # database created by initdb; default "app"
@@ -61,59 +58,21 @@ class PostgresCluster(pulumi.ComponentResource):
     def __init__(self, name: str, args: PostgresClusterArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("cloud-blueprints:k8s:PostgresCluster", name, None, opts)
         require_dns_label(name)
-        child = pulumi.ResourceOptions(parent=self)
-        labels = ownership_labels(args.tags)
-
-        object_store = {
-            "destinationPath": args.backup_destination,
-            "s3Credentials": {
-                "accessKeyId": {"name": args.backup_credentials_secret, "key": "ACCESS_KEY_ID"},
-                "secretAccessKey": {"name": args.backup_credentials_secret, "key": "ACCESS_SECRET_KEY"},
-            },
-            "wal": {"compression": "gzip"},
-            "data": {"compression": "gzip"},
-        }
-        if args.backup_endpoint_url:
-            object_store["endpointURL"] = args.backup_endpoint_url
-
-        replicated = args.instances > 1
-        spec = {
-            "instances": args.instances,
-            "imageName": args.image,
-            "primaryUpdateStrategy": "unsupervised",
-            "enableSuperuserAccess": False,
-            "enablePDB": replicated,
-            "storage": {"size": f"{args.storage_gib}Gi", "storageClass": args.storage_class},
-            "bootstrap": {"initdb": {"database": args.database, "owner": args.owner}},
-            "postgresql": {"parameters": dict(args.parameters)},
-            "backup": {"barmanObjectStore": object_store, "retentionPolicy": f"{args.backup_retention_days}d"},
-            "resources": args.resources.spec(),
-            "seccompProfile": RUNTIME_DEFAULT_SECCOMP,
-            # Stated rather than left to the operator's defaults. The pods run as the image's own
-            # postgres user (UID 26, `postgresUID`): initdb needs that user in the image's passwd.
-            "securityContext": RESTRICTED_CONTAINER,
-            "inheritedMetadata": {"labels": labels},
-        }
-        if replicated:
-            spec["affinity"] = {
-                "enablePodAntiAffinity": True,
-                "podAntiAffinityType": "required",
-                "topologyKey": "kubernetes.io/hostname",
-            }
-
+        namespace = args.access.namespace
+        labels = ownership_labels(args.access.tags)
         cluster = k8s.apiextensions.CustomResource(
             f"{name}-cluster",
             api_version="postgresql.cnpg.io/v1",
             kind="Cluster",
-            metadata={"name": name, "namespace": args.namespace, "labels": labels},
-            spec=spec,
-            opts=child,
+            metadata={"name": name, "namespace": namespace, "labels": labels},
+            spec=_cluster_spec(args, labels),
+            opts=pulumi.ResourceOptions(parent=self),
         )
         k8s.apiextensions.CustomResource(
             f"{name}-backup",
             api_version="postgresql.cnpg.io/v1",
             kind="ScheduledBackup",
-            metadata={"name": f"{name}-daily", "namespace": args.namespace, "labels": labels},
+            metadata={"name": f"{name}-daily", "namespace": namespace, "labels": labels},
             spec={
                 "schedule": args.backup_schedule,
                 "cluster": {"name": name},
@@ -125,7 +84,7 @@ class PostgresCluster(pulumi.ComponentResource):
         )
 
         self.cluster_name = pulumi.Output.from_input(name)
-        self.rw_service = pulumi.Output.from_input(f"{name}-rw.{args.namespace}.svc")
+        self.rw_service = pulumi.Output.from_input(f"{name}-rw.{namespace}.svc")
         self.port = pulumi.Output.from_input(PORT)
         self.app_secret_name = pulumi.Output.from_input(f"{name}-app")
         self.register_outputs({
@@ -134,3 +93,49 @@ class PostgresCluster(pulumi.ComponentResource):
             "port": self.port,
             "app_secret_name": self.app_secret_name,
         })
+
+
+def _cluster_spec(args: PostgresClusterArgs, labels: dict[str, str]) -> dict:
+    """No superuser access, restricted containers, continuous backup; copies on different hosts, one drained at a time."""
+    plan = args.plan
+    replicated = plan.replicas > 1
+    spec = {
+        "instances": plan.replicas,
+        "imageName": plan.image,
+        "primaryUpdateStrategy": "unsupervised",
+        "enableSuperuserAccess": False,
+        "enablePDB": replicated,
+        "storage": {"size": f"{plan.storage_gib}Gi", "storageClass": args.access.storage_class},
+        "bootstrap": {"initdb": {"database": args.database, "owner": args.owner}},
+        "postgresql": {"parameters": dict(args.parameters)},
+        "backup": {"barmanObjectStore": _backup_store(args), "retentionPolicy": f"{plan.backup_retention_days}d"},
+        "resources": resources_spec(plan.resources),
+        "seccompProfile": RUNTIME_DEFAULT_SECCOMP,
+        # Stated rather than left to the operator's defaults. The pods run as the image's own
+        # postgres user (UID 26, `postgresUID`): initdb needs that user in the image's passwd.
+        "securityContext": RESTRICTED_CONTAINER,
+        "inheritedMetadata": {"labels": labels},
+    }
+    if replicated:
+        spec["affinity"] = {
+            "enablePodAntiAffinity": True,
+            "podAntiAffinityType": "required",
+            "topologyKey": "kubernetes.io/hostname",
+        }
+    return spec
+
+
+def _backup_store(args: PostgresClusterArgs) -> dict:
+    """WAL and base backups, compressed, with the team's own key read from a Secret (never in the stack)."""
+    object_store = {
+        "destinationPath": args.backup_destination,
+        "s3Credentials": {
+            "accessKeyId": {"name": args.backup_credentials_secret, "key": "ACCESS_KEY_ID"},
+            "secretAccessKey": {"name": args.backup_credentials_secret, "key": "ACCESS_SECRET_KEY"},
+        },
+        "wal": {"compression": "gzip"},
+        "data": {"compression": "gzip"},
+    }
+    if args.backup_endpoint_url:
+        object_store["endpointURL"] = args.backup_endpoint_url
+    return object_store

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
+from blueprints.plan import RedisStatefulSet
 from components.kubernetes.data_service import (
     RESTRICTED_CONTAINER,
-    Resources,
+    NamespaceAccess,
     ownership_labels,
     pod_disruption_budget,
     require_dns_label,
+    resources_spec,
     restricted_pod,
 )
 
@@ -44,14 +45,9 @@ _PING = 'REDISCLI_AUTH="$(cat %s/password)" redis-cli -p %d ping | grep -q PONG'
 class RedisCacheArgs:
     """A Redis StatefulSet in the team namespace: a primary and replicas, with a PDB when more than one pod."""
 
-    namespace: str                      # team namespace
-    storage_class: str                  # storage class of the data volumes
-    tags: Mapping[str, str]             # ownership tags, applied as labels
-    replicas: int                       # pods: a primary and replicas-1 replicas
-    image: str                          # official image pinned by digest (the plan's, from the sites map)
-    storage_size: str = "5Gi"           # per pod; default 5Gi
+    plan: RedisStatefulSet              # pods (a primary and replicas-1 replicas), volume GiB per pod, image, resources
+    access: NamespaceAccess             # team namespace, storage class, ownership tags (labels)
     maxmemory_policy: str = "allkeys-lru"  # eviction policy; default allkeys-lru
-    resources: Resources = field(default_factory=lambda: Resources("100m", "1", "256Mi", "512Mi"))  # per pod
 
 
 class RedisCache(pulumi.ComponentResource):
@@ -70,16 +66,34 @@ class RedisCache(pulumi.ComponentResource):
     def __init__(self, name: str, args: RedisCacheArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("cloud-blueprints:k8s:RedisCache", name, None, opts)
         require_dns_label(name)
-        child = pulumi.ResourceOptions(parent=self)
-        labels = ownership_labels(args.tags)
+        labels = ownership_labels(args.access.tags)
         selector = {"app.kubernetes.io/name": "redis", "app.kubernetes.io/instance": name}
-        pod_labels = {**labels, **selector}
-        headless = f"{name}-headless"
+        password, secret = self._generated_password_in_a_secret(name, args, labels)
+        config = self._config_without_secrets(name, args, labels)
+        service = self._services(name, args, labels, selector)
+        self._statefulset(name, args, labels, selector, config, secret)
+        if args.plan.replicas > 1:
+            pod_disruption_budget(name, args.access.namespace, selector, labels, parent=self)
 
+        self.service_host = service.metadata.apply(lambda m: f"{m['name']}.{m['namespace']}.svc")
+        self.port = pulumi.Output.from_input(PORT)
+        self.auth_secret_name = secret.metadata.apply(lambda m: m["name"])
+        self.password = pulumi.Output.secret(password.result)
+        self.register_outputs({
+            "service_host": self.service_host,
+            "port": self.port,
+            "auth_secret_name": self.auth_secret_name,
+            "password": self.password,
+        })
+
+    def _generated_password_in_a_secret(self, name: str, args: RedisCacheArgs,
+                                        labels: dict[str, str]) -> tuple[random.RandomPassword, k8s.core.v1.Secret]:
+        """A generated password, kept only in a Secret as `password` and as the `auth.conf` redis.conf includes."""
+        child = pulumi.ResourceOptions(parent=self)
         password = random.RandomPassword(f"{name}-password", length=32, special=False, opts=child)
         secret = k8s.core.v1.Secret(
             f"{name}-auth",
-            metadata={"name": f"{name}-auth", "namespace": args.namespace, "labels": labels},
+            metadata={"name": f"{name}-auth", "namespace": args.access.namespace, "labels": labels},
             type="Opaque",
             string_data={
                 "password": password.result,
@@ -87,9 +101,13 @@ class RedisCache(pulumi.ComponentResource):
             },
             opts=child,
         )
-        config = k8s.core.v1.ConfigMap(
+        return password, secret
+
+    def _config_without_secrets(self, name: str, args: RedisCacheArgs, labels: dict[str, str]) -> k8s.core.v1.ConfigMap:
+        """redis.conf: protected mode, append-only persistence, FLUSHALL and CONFIG disabled, auth from the Secret."""
+        return k8s.core.v1.ConfigMap(
             f"{name}-config",
-            metadata={"name": f"{name}-config", "namespace": args.namespace, "labels": labels},
+            metadata={"name": f"{name}-config", "namespace": args.access.namespace, "labels": labels},
             data={"redis.conf": "\n".join([
                 f"port {PORT}",
                 "bind 0.0.0.0",
@@ -103,19 +121,23 @@ class RedisCache(pulumi.ComponentResource):
                 f"include {AUTH_DIR}/auth.conf",
                 "",
             ])},
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )
+
+    def _services(self, name: str, args: RedisCacheArgs, labels: dict[str, str],
+                  selector: dict[str, str]) -> k8s.core.v1.Service:
+        """A headless Service for the pods and a client Service for the primary, which is always pod 0."""
+        child = pulumi.ResourceOptions(parent=self)
         port = [{"name": "redis", "port": PORT, "targetPort": "redis"}]
         k8s.core.v1.Service(
             f"{name}-headless",
-            metadata={"name": headless, "namespace": args.namespace, "labels": labels},
+            metadata={"name": f"{name}-headless", "namespace": args.access.namespace, "labels": labels},
             spec={"clusterIP": "None", "selector": selector, "ports": port},
             opts=child,
         )
-        # Clients write to the primary, which is always pod 0.
-        service = k8s.core.v1.Service(
+        return k8s.core.v1.Service(
             f"{name}-svc",
-            metadata={"name": name, "namespace": args.namespace, "labels": labels},
+            metadata={"name": name, "namespace": args.access.namespace, "labels": labels},
             spec={
                 "type": "ClusterIP",
                 "selector": {**selector, "statefulset.kubernetes.io/pod-name": f"{name}-0"},
@@ -124,37 +146,24 @@ class RedisCache(pulumi.ComponentResource):
             opts=child,
         )
 
-        probe = {"exec": {"command": ["sh", "-c", _PING]}}
-        k8s.apps.v1.StatefulSet(
+    def _statefulset(self, name: str, args: RedisCacheArgs, labels: dict[str, str], selector: dict[str, str],
+                     config: k8s.core.v1.ConfigMap, secret: k8s.core.v1.Secret) -> k8s.apps.v1.StatefulSet:
+        """Restricted pods with no service-account token; the Secret is readable by the pod's group only."""
+        headless = f"{name}-headless"
+        return k8s.apps.v1.StatefulSet(
             f"{name}-sts",
-            metadata={"name": name, "namespace": args.namespace, "labels": labels},
+            metadata={"name": name, "namespace": args.access.namespace, "labels": labels},
             spec={
                 "serviceName": headless,
-                "replicas": args.replicas,
+                "replicas": args.plan.replicas,
                 "selector": {"matchLabels": selector},
                 "podManagementPolicy": "OrderedReady",
                 "template": {
-                    "metadata": {"labels": pod_labels},
+                    "metadata": {"labels": {**labels, **selector}},
                     "spec": {
                         "automountServiceAccountToken": False,
                         "securityContext": restricted_pod(REDIS_UID),
-                        "containers": [{
-                            "name": "redis",
-                            "image": args.image,
-                            "command": ["sh", "-c", _ENTRYPOINT],
-                            "ports": [{"name": "redis", "containerPort": PORT}],
-                            "env": [{"name": "PRIMARY_HOST", "value": f"{name}-0.{headless}"}],
-                            "resources": args.resources.spec(),
-                            "securityContext": RESTRICTED_CONTAINER,
-                            "readinessProbe": {**probe, "periodSeconds": 5},
-                            "livenessProbe": {**probe, "initialDelaySeconds": 15, "periodSeconds": 10},
-                            "volumeMounts": [
-                                {"name": "data", "mountPath": "/data"},
-                                {"name": "config", "mountPath": "/etc/redis", "readOnly": True},
-                                {"name": "run", "mountPath": "/run/redis"},
-                                {"name": "auth", "mountPath": AUTH_DIR, "readOnly": True},
-                            ],
-                        }],
+                        "containers": [self._container(name, args)],
                         "volumes": [
                             {"name": "config", "configMap": {"name": config.metadata.apply(lambda m: m["name"])}},
                             {"name": "run", "emptyDir": {"medium": "Memory", "sizeLimit": "1Mi"}},
@@ -168,23 +177,32 @@ class RedisCache(pulumi.ComponentResource):
                     "metadata": {"name": "data", "labels": labels},
                     "spec": {
                         "accessModes": ["ReadWriteOnce"],
-                        "storageClassName": args.storage_class,
-                        "resources": {"requests": {"storage": args.storage_size}},
+                        "storageClassName": args.access.storage_class,
+                        "resources": {"requests": {"storage": f"{args.plan.storage_gib}Gi"}},
                     },
                 }],
             },
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )
-        if args.replicas > 1:
-            pod_disruption_budget(name, args.namespace, selector, labels, parent=self)
 
-        self.service_host = service.metadata.apply(lambda m: f"{m['name']}.{m['namespace']}.svc")
-        self.port = pulumi.Output.from_input(PORT)
-        self.auth_secret_name = secret.metadata.apply(lambda m: m["name"])
-        self.password = pulumi.Output.secret(password.result)
-        self.register_outputs({
-            "service_host": self.service_host,
-            "port": self.port,
-            "auth_secret_name": self.auth_secret_name,
-            "password": self.password,
-        })
+    @staticmethod
+    def _container(name: str, args: RedisCacheArgs) -> dict:
+        """The redis container: restricted, probed with the password from its file, never from argv or env."""
+        probe = {"exec": {"command": ["sh", "-c", _PING]}}
+        return {
+            "name": "redis",
+            "image": args.plan.image,
+            "command": ["sh", "-c", _ENTRYPOINT],
+            "ports": [{"name": "redis", "containerPort": PORT}],
+            "env": [{"name": "PRIMARY_HOST", "value": f"{name}-0.{name}-headless"}],
+            "resources": resources_spec(args.plan.resources),
+            "securityContext": RESTRICTED_CONTAINER,
+            "readinessProbe": {**probe, "periodSeconds": 5},
+            "livenessProbe": {**probe, "initialDelaySeconds": 15, "periodSeconds": 10},
+            "volumeMounts": [
+                {"name": "data", "mountPath": "/data"},
+                {"name": "config", "mountPath": "/etc/redis", "readOnly": True},
+                {"name": "run", "mountPath": "/run/redis"},
+                {"name": "auth", "mountPath": AUTH_DIR, "readOnly": True},
+            ],
+        }

@@ -15,7 +15,7 @@ DNS_SELECTOR = {"k8s-app": "kube-dns"}
 
 @dataclass(frozen=True)
 class TeamNamespaceArgs:
-    """Inputs of TeamNamespace; quotas come from the blueprint's size class."""
+    """Inputs of TeamNamespace; quotas come from the plan (the size class, the fleet's quotas, the data services)."""
 
     namespace: str
     """Namespace name, usually `<team>-<env>`."""
@@ -27,20 +27,20 @@ class TeamNamespaceArgs:
     """vCPU the namespace may request and use (quota)."""
     memory_gib: int
     """Memory the namespace may request and use, GiB (quota)."""
-    labels: Mapping[str, str] = field(default_factory=dict)
-    """Ownership labels (team, owner, cost-center, env, ...); values are sanitised. Default: none."""
-    ingress_namespace: str = "ingress-nginx"
-    """Namespace of the ingress controller allowed to reach the team's pods. Default: ingress-nginx."""
-    storage_gib: int = 500
-    """Persistent storage the namespace may claim, GiB. Default: 500."""
-    max_pods: int = 200
-    """Pods the namespace may run. Default: 200."""
-    max_container_cpu: int = 8
-    """Largest CPU limit of one container (LimitRange), capped by the quota. Default: 8."""
-    max_container_memory_gib: int = 32
-    """Largest memory limit of one container, GiB (LimitRange), capped by the quota. Default: 32."""
-    max_claim_gib: int = 1000
-    """Largest persistent volume claim, GiB (LimitRange), capped by the quota. Default: 1000."""
+    labels: Mapping[str, str]
+    """Ownership labels (team, owner, cost-center, env, ...); values are sanitised."""
+    ingress_namespace: str
+    """Namespace of the ingress controller allowed to reach the team's pods."""
+    storage_gib: int
+    """Persistent storage the namespace may claim, GiB."""
+    max_pods: int
+    """Pods the namespace may run."""
+    max_container_cpu: int
+    """Largest CPU limit of one container (LimitRange), capped by the quota."""
+    max_container_memory_gib: int
+    """Largest memory limit of one container, GiB (LimitRange), capped by the quota."""
+    max_claim_gib: int
+    """Largest persistent volume claim, GiB (LimitRange), capped by the quota."""
     renames: Mapping[str, str] = field(default_factory=dict)
     """Logical names the blueprint version gives children instead of the defaults (its moves). Default: none."""
 
@@ -53,7 +53,24 @@ class TeamNamespace(pulumi.ComponentResource):
     def __init__(self, name: str, args: TeamNamespaceArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("cloud-blueprints:k8s:TeamNamespace", name, None, opts)
         labels = {k: label_value(v) for k, v in args.labels.items()}
-        ns = k8s.core.v1.Namespace(
+        ns = self._pod_security_restricted_namespace(name, args, labels)
+        self.namespace = ns.metadata.name
+        # Everything else lives in the namespace and must wait for it.
+        inside = pulumi.ResourceOptions(parent=self, depends_on=[ns])
+        self._quota_without_node_ports_or_load_balancers(name, args, labels, inside)
+        self._limits_on_every_container_and_claim(name, args, labels, inside)
+        self._role_bindings(name, args, labels, inside)
+        self._default_deny_network_policies(name, args, labels, inside)
+        self.register_outputs({"namespace": self.namespace})
+
+    @staticmethod
+    def _meta(suffix: str, args: TeamNamespaceArgs, labels: dict[str, str]) -> dict:
+        return {"name": suffix, "namespace": args.namespace, "labels": labels}
+
+    def _pod_security_restricted_namespace(self, name: str, args: TeamNamespaceArgs,
+                                           labels: dict[str, str]) -> k8s.core.v1.Namespace:
+        """The namespace, with Pod Security Admission `restricted` enforced, audited and warned."""
+        return k8s.core.v1.Namespace(
             args.renames.get(f"{name}-ns", f"{name}-ns"),
             metadata={
                 "name": args.namespace,
@@ -68,16 +85,13 @@ class TeamNamespace(pulumi.ComponentResource):
             },
             opts=pulumi.ResourceOptions(parent=self),
         )
-        self.namespace = ns.metadata.name
-        # Everything else lives in the namespace and must wait for it.
-        inside = pulumi.ResourceOptions(parent=self, depends_on=[ns])
 
-        def meta(suffix: str) -> dict:
-            return {"name": suffix, "namespace": args.namespace, "labels": labels}
-
+    def _quota_without_node_ports_or_load_balancers(self, name: str, args: TeamNamespaceArgs, labels: dict[str, str],
+                                                    inside: pulumi.ResourceOptions) -> None:
+        """The plan's quota; exposure goes through the shared ingress, never a node port or a cloud load balancer."""
         k8s.core.v1.ResourceQuota(
             f"{name}-quota",
-            metadata=meta("team-quota"),
+            metadata=self._meta("team-quota", args, labels),
             spec={
                 "hard": {
                     "requests.cpu": str(args.cpu),
@@ -87,22 +101,24 @@ class TeamNamespace(pulumi.ComponentResource):
                     "requests.storage": f"{args.storage_gib}Gi",
                     "persistentvolumeclaims": "50",
                     "pods": str(args.max_pods),
-                    # Exposure goes through the shared ingress, never a node port or a cloud load balancer.
                     "services.nodeports": "0",
                     "services.loadbalancers": "0",
                 }
             },
             opts=inside,
         )
+
+    def _limits_on_every_container_and_claim(self, name: str, args: TeamNamespaceArgs, labels: dict[str, str],
+                                             inside: pulumi.ResourceOptions) -> None:
+        """Containers that state nothing still get requests and limits, so the quota applies; none exceeds the quota."""
         max_cpu = min(args.cpu, args.max_container_cpu)
         max_memory = min(args.memory_gib, args.max_container_memory_gib)
         k8s.core.v1.LimitRange(
             f"{name}-limits",
-            metadata=meta("team-limits"),
+            metadata=self._meta("team-limits", args, labels),
             spec={
                 "limits": [
                     {
-                        # Containers that state nothing still get requests and limits, so the quota applies.
                         "type": "Container",
                         "default": {"cpu": "500m", "memory": "512Mi"},
                         "defaultRequest": {"cpu": "100m", "memory": "128Mi"},
@@ -113,17 +129,25 @@ class TeamNamespace(pulumi.ComponentResource):
             },
             opts=inside,
         )
+
+    def _role_bindings(self, name: str, args: TeamNamespaceArgs, labels: dict[str, str],
+                       inside: pulumi.ResourceOptions) -> None:
+        """The team edits its namespace, platform admins administer it; nobody else is bound."""
         for suffix, role, group in (("team-edit", "edit", args.team_group), ("platform-admin", "admin", args.platform_group)):
             k8s.rbac.v1.RoleBinding(
                 f"{name}-{suffix}",
-                metadata=meta(suffix),
+                metadata=self._meta(suffix, args, labels),
                 role_ref={"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role},
                 subjects=[{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": group}],
                 opts=inside,
             )
 
+    def _default_deny_network_policies(self, name: str, args: TeamNamespaceArgs, labels: dict[str, str],
+                                       inside: pulumi.ResourceOptions) -> None:
+        """Deny everything, then allow the namespace itself, DNS, and the ingress controller in."""
         def policy(suffix: str, spec: dict) -> None:
-            k8s.networking.v1.NetworkPolicy(f"{name}-{suffix}", metadata=meta(suffix), spec=spec, opts=inside)
+            k8s.networking.v1.NetworkPolicy(f"{name}-{suffix}", metadata=self._meta(suffix, args, labels), spec=spec,
+                                            opts=inside)
 
         # Rendered policies are only worth what the cluster's CNI enforces. EKS: the vpc-cni add-on's
         # network policy agent, switched on by KubernetesCluster. VKS: Antrea, the CNI a VKS cluster
@@ -155,4 +179,3 @@ class TeamNamespace(pulumi.ComponentResource):
                 "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": args.ingress_namespace}},
             }]}],
         })
-        self.register_outputs({"namespace": self.namespace})

@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.kubernetes.data_service import ownership_labels, require_dns_label
+from blueprints.plan import VksCluster as VksClusterPlan
+from components.kubernetes.data_service import NamespaceAccess, ownership_labels, require_dns_label
 
 
-@dataclass(frozen=True)
-class NodePool:
-    """One machine deployment (worker node pool)."""
-
-    name: str                   # pool name, a DNS label
-    vm_class: str               # VM class bound to the vSphere Namespace (e.g. "best-effort-large")
-    replicas: int               # worker count (>= 1)
-    node_class: str = "node-pool"  # the ClusterClass worker class; default "node-pool" (VKS built-in classes)
+WORKER_CLASS = "node-pool"
+"""The ClusterClass worker class of every machine deployment (VKS built-in classes)."""
 
 
 @dataclass(frozen=True)
@@ -30,26 +24,20 @@ class VksClusterArgs:
     defaults for node pools. Pod and service networks come from the sites map, outside every fleet network.
     """
 
-    namespace: str                      # the team's vSphere Namespace on the Supervisor
-    kubernetes_version: str             # a VKS release, e.g. "v1.32.0---vmware.6-fips-vkr.2"
-    control_plane_nodes: int            # 3 for HA (prod), 1 otherwise
-    vm_class: str                       # control plane (and default) VM class
-    storage_class: str                  # storage class for node disks, also the cluster's default storage class
-    node_pools: Sequence[NodePool]      # at least one worker pool
-    tags: Mapping[str, str]             # ownership tags, applied as labels
-    pod_cidr: str                       # pod network (sites map fleet.cluster_networks.pods)
-    service_cidr: str                   # service network (sites map fleet.cluster_networks.services)
-    service_domain: str                 # cluster DNS domain
+    plan: VksClusterPlan                # VKS release, control plane (1, 3 for HA, or 5 nodes) and its VM class, worker
+                                        # pools (one VM class each), pod and service networks, DNS domain
+    access: NamespaceAccess             # the team's vSphere Namespace, the storage class of node disks (also the
+                                        # cluster's default storage class), ownership tags (labels)
     cluster_class: str = "builtin-generic-v3.4.0"  # ClusterClass; default "builtin-generic-v3.4.0" ("tanzukubernetescluster" on older Supervisors)
 
     def __post_init__(self) -> None:
-        if self.control_plane_nodes not in (1, 3, 5):
+        if self.plan.control_plane_nodes not in (1, 3, 5):
             raise ValueError("a VKS control plane has 1, 3 or 5 nodes (an odd etcd quorum)")
-        if not self.node_pools:
+        if not self.plan.node_pools:
             raise ValueError("a VKS cluster needs at least one node pool")
-        for pool in self.node_pools:
+        for pool in self.plan.node_pools:
             require_dns_label(pool.name)
-            if pool.replicas < 1:
+            if pool.nodes < 1:
                 raise ValueError(f"node pool {pool.name} needs at least one replica")
 
 
@@ -74,50 +62,25 @@ class VksCluster(pulumi.ComponentResource):
             kind="Cluster",
             metadata={
                 "name": name,
-                "namespace": args.namespace,
-                "labels": ownership_labels(args.tags),
+                "namespace": args.access.namespace,
+                "labels": ownership_labels(args.access.tags),
                 # Cluster API writes the kubeconfig Secret once the control plane is initialised;
                 # waiting for that condition lets the read below find it.
                 "annotations": {"pulumi.com/waitFor": "condition=ControlPlaneInitialized"},
             },
-            spec={
-                "clusterNetwork": {
-                    "pods": {"cidrBlocks": [args.pod_cidr]},
-                    "services": {"cidrBlocks": [args.service_cidr]},
-                    "serviceDomain": args.service_domain,
-                },
-                "topology": {
-                    "class": args.cluster_class,
-                    "version": args.kubernetes_version,
-                    "controlPlane": {"replicas": args.control_plane_nodes},
-                    "workers": {"machineDeployments": [
-                        {
-                            "class": pool.node_class,
-                            "name": pool.name,
-                            "replicas": pool.replicas,
-                            "variables": {"overrides": [{"name": "vmClass", "value": pool.vm_class}]},
-                        }
-                        for pool in args.node_pools
-                    ]},
-                    "variables": [
-                        {"name": "vmClass", "value": args.vm_class},
-                        {"name": "storageClass", "value": args.storage_class},
-                        {"name": "defaultStorageClass", "value": args.storage_class},
-                    ],
-                },
-            },
+            spec=_cluster_spec(args),
             opts=pulumi.ResourceOptions(parent=self, custom_timeouts=pulumi.CustomTimeouts(create="45m")),
         )
 
         # Cluster API keeps the admin kubeconfig in `<cluster>-kubeconfig`, key `value`.
         kubeconfig_secret = k8s.core.v1.Secret.get(
             f"{name}-kubeconfig",
-            f"{args.namespace}/{name}-kubeconfig",
+            f"{args.access.namespace}/{name}-kubeconfig",
             opts=pulumi.ResourceOptions(parent=self, depends_on=[cluster]),
         )
 
         self.cluster_name = cluster.metadata.apply(lambda m: m["name"])
-        self.namespace = pulumi.Output.from_input(args.namespace)
+        self.namespace = pulumi.Output.from_input(args.access.namespace)
         self.kubeconfig = pulumi.Output.secret(
             kubeconfig_secret.data.apply(lambda data: base64.b64decode(data["value"]).decode())
         )
@@ -126,3 +89,34 @@ class VksCluster(pulumi.ComponentResource):
             "namespace": self.namespace,
             "kubeconfig": self.kubeconfig,
         })
+
+
+def _cluster_spec(args: VksClusterArgs) -> dict:
+    """The sites map's pod and service networks, and a managed topology of the control plane and worker pools."""
+    plan, storage_class = args.plan, args.access.storage_class
+    return {
+        "clusterNetwork": {
+            "pods": {"cidrBlocks": [plan.pod_cidr]},
+            "services": {"cidrBlocks": [plan.service_cidr]},
+            "serviceDomain": plan.service_domain,
+        },
+        "topology": {
+            "class": args.cluster_class,
+            "version": plan.kubernetes_version,
+            "controlPlane": {"replicas": plan.control_plane_nodes},
+            "workers": {"machineDeployments": [
+                {
+                    "class": WORKER_CLASS,
+                    "name": pool.name,
+                    "replicas": pool.nodes,
+                    "variables": {"overrides": [{"name": "vmClass", "value": pool.machines[0]}]},
+                }
+                for pool in plan.node_pools
+            ]},
+            "variables": [
+                {"name": "vmClass", "value": plan.control_plane_class},
+                {"name": "storageClass", "value": storage_class},
+                {"name": "defaultStorageClass", "value": storage_class},
+            ],
+        },
+    }

@@ -116,22 +116,11 @@ class VmPool(pulumi.ComponentResource):
     def __init__(self, name: str, args: VmPoolArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("cloud-blueprints:vsphere:VmPool", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        lookup = pulumi.InvokeOptions(parent=self)
 
         vms: list[vsphere.VirtualMachine] = []
         for s, site in enumerate(args.sites, start=1):
-            dc = vsphere.get_datacenter(name=site.datacenter, opts=lookup)
-            cluster = vsphere.get_compute_cluster(name=site.compute_cluster, datacenter_id=dc.id, opts=lookup)
-            datastore = vsphere.get_datastore(name=site.datastore, datacenter_id=dc.id, opts=lookup)
-            network_id = (
-                site.network_id
-                if site.network_id is not None
-                else vsphere.get_network(name=site.network, datacenter_id=dc.id, opts=lookup).id
-            )
-            template = vsphere.get_virtual_machine(name=args.template, datacenter_id=dc.id, opts=lookup)
+            cluster, datastore, network_id, template = self._site_objects(site, args)
             template_disk = template.disks[0]
-            if args.disk_gb < template_disk.size:
-                raise ValueError(f"disk_gb {args.disk_gb} is smaller than template {args.template}'s {template_disk.size} GB disk")
 
             site_vms = []
             for i in range(1, args.count_per_site + 1):
@@ -183,3 +172,19 @@ class VmPool(pulumi.ComponentResource):
             "ip_addresses": self.ip_addresses,
             "moids": self.moids,
         })
+
+    def _site_objects(self, site: VmSite, args: VmPoolArgs) -> tuple:
+        """The site's compute cluster, datastore, network and template, looked up in its vCenter."""
+        lookup = pulumi.InvokeOptions(parent=self)
+        dc = vsphere.get_datacenter(name=site.datacenter, opts=lookup)
+        cluster = vsphere.get_compute_cluster(name=site.compute_cluster, datacenter_id=dc.id, opts=lookup)
+        datastore = vsphere.get_datastore(name=site.datastore, datacenter_id=dc.id, opts=lookup)
+        network_id = (
+            site.network_id
+            if site.network_id is not None
+            else vsphere.get_network(name=site.network, datacenter_id=dc.id, opts=lookup).id
+        )
+        template = vsphere.get_virtual_machine(name=args.template, datacenter_id=dc.id, opts=lookup)
+        if args.disk_gb < template.disks[0].size:
+            raise ValueError(f"disk_gb {args.disk_gb} is smaller than template {args.template}'s {template.disks[0].size} GB disk")
+        return cluster, datastore, network_id, template

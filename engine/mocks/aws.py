@@ -10,6 +10,7 @@ import base64
 from typing import Any
 
 from engine.mocks import MockContext, invoke, resource, stable_id
+from engine.provider_rules import autonaming
 
 AZ_LETTERS = "abcdef"
 
@@ -22,10 +23,14 @@ def _arn(ctx: MockContext, service: str, rest: str, *, region: bool = True, acco
     return f"arn:aws:{service}:{ctx.region if region else ''}:{ctx.account_id if account else ''}:{rest}"
 
 
-def _autoname(args, key: str = "name", max_len: int = 255) -> str:
-    """Pulumi's auto-naming: the logical name plus a random-looking suffix, when the program set none."""
+def _autoname(args, key: str = "name") -> str:
+    """Pulumi's auto-naming when the program set no name: `<logical name>-<7 hex>`, never shortened.
+
+    A generated name over the provider's maximum is returned whole, and a rule `pulumi-autoname-<property>-<maximum>`
+    refuses it, as pulumi-terraform-bridge does (engine/provider_rules/autonaming.py).
+    """
     given = args.inputs.get(key)
-    return given if given else f"{args.name}-{_uid(args, 7)}"[:max_len]
+    return given if given else autonaming.generated(args.typ, args.name, _uid(args, autonaming.RANDOM_CHARS))
 
 
 # ---------------------------------------------------------------------------------------- invokes
@@ -213,7 +218,7 @@ def _ram_association(args, ctx: MockContext) -> dict[str, Any]:
 
 @resource("aws:iam/role:Role")
 def _role(args, ctx: MockContext) -> dict[str, Any]:
-    name = _autoname(args, max_len=64)
+    name = _autoname(args)
     return {"id": name, "name": name, "arn": f"arn:aws:iam::{ctx.account_id}:role/{name}", "uniqueId": f"AROA{_uid(args).upper()}"}
 
 
@@ -249,7 +254,7 @@ def _kms_alias(args, ctx: MockContext) -> dict[str, Any]:
 
 @resource("aws:cloudwatch/logGroup:LogGroup")
 def _log_group(args, ctx: MockContext) -> dict[str, Any]:
-    name = _autoname(args, max_len=512)
+    name = _autoname(args)
     return {"id": name, "name": name, "arn": _arn(ctx, "logs", f"log-group:{name}")}
 
 
@@ -283,7 +288,7 @@ def _random_password(args, ctx: MockContext) -> dict[str, Any]:
 
 @resource("aws:eks/cluster:Cluster")
 def _eks_cluster(args, ctx: MockContext) -> dict[str, Any]:
-    name = _autoname(args, max_len=100)
+    name = _autoname(args)
     oidc_id = stable_id("oidc", name, length=32).upper()
     ca = base64.b64encode(b"-----BEGIN CERTIFICATE-----\nMOCKCA" + name.encode() + b"\n-----END CERTIFICATE-----\n")
     vpc_config = dict(args.inputs.get("vpcConfig") or {})
@@ -308,7 +313,7 @@ def _eks_cluster(args, ctx: MockContext) -> dict[str, Any]:
 @resource("aws:eks/nodeGroup:NodeGroup")
 def _node_group(args, ctx: MockContext) -> dict[str, Any]:
     cluster = args.inputs.get("clusterName", "")
-    group = _autoname(args, key="nodeGroupName", max_len=63)
+    group = _autoname(args, key="nodeGroupName")
     return {
         "id": f"{cluster}:{group}",
         "nodeGroupName": group,
@@ -349,7 +354,7 @@ def _access_policy(args, ctx: MockContext) -> dict[str, Any]:
 
 @resource("aws:rds/subnetGroup:SubnetGroup", "aws:rds/parameterGroup:ParameterGroup", "aws:elasticache/subnetGroup:SubnetGroup")
 def _named_group(args, ctx: MockContext) -> dict[str, Any]:
-    name = _autoname(args).lower()
+    name = _autoname(args)
     service = "rds" if args.typ.startswith("aws:rds") else "elasticache"
     kind = {"aws:rds/subnetGroup:SubnetGroup": "subgrp", "aws:rds/parameterGroup:ParameterGroup": "pg"}.get(args.typ, "subnetgroup")
     return {"id": name, "name": name, "arn": _arn(ctx, service, f"{kind}:{name}")}
@@ -357,7 +362,7 @@ def _named_group(args, ctx: MockContext) -> dict[str, Any]:
 
 @resource("aws:rds/instance:Instance")
 def _rds_instance(args, ctx: MockContext) -> dict[str, Any]:
-    ident = _autoname(args, key="identifier", max_len=63).lower()
+    ident = _autoname(args, key="identifier")
     address = f"{ident}.c{_uid(args, 11)}.{ctx.region}.rds.amazonaws.com"
     port = int(args.inputs.get("port") or 5432)
     out: dict[str, Any] = {
@@ -384,7 +389,7 @@ def _rds_instance(args, ctx: MockContext) -> dict[str, Any]:
 
 @resource("aws:elasticache/replicationGroup:ReplicationGroup")
 def _replication_group(args, ctx: MockContext) -> dict[str, Any]:
-    rg = args.inputs.get("replicationGroupId") or _autoname(args, max_len=40).lower()
+    rg = _autoname(args, key="replicationGroupId")
     suffix = _uid(args, 6)
     n = int(args.inputs.get("numCacheClusters") or 1)
     return {
@@ -407,7 +412,7 @@ def _msk_configuration(args, ctx: MockContext) -> dict[str, Any]:
 
 @resource("aws:msk/cluster:Cluster")
 def _msk_cluster(args, ctx: MockContext) -> dict[str, Any]:
-    name = _autoname(args, key="clusterName", max_len=64)
+    name = _autoname(args, key="clusterName")
     arn = _arn(ctx, "kafka", f"cluster/{name}/{_uid(args, 8)}-{_uid(args, 4)}-1")
     brokers = int(args.inputs.get("numberOfBrokerNodes") or 3)
     host = lambda i: f"b-{i + 1}.{name}.{_uid(args, 6)}.c2.kafka.{ctx.region}.amazonaws.com"  # noqa: E731

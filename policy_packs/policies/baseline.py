@@ -9,7 +9,8 @@ from typing import Any, Iterator, get_args
 
 from pulumi_policy.proxy import UnknownValueError
 
-from blueprints.models import Env
+from blueprints import free_text
+from blueprints.models import Env, team_name_problem
 from components.aws.tagging import taggable
 from components.ownership import OWNERSHIP_KEYS
 from policy_packs import exemptions as ex
@@ -18,12 +19,14 @@ from policy_packs.spec import CRITICAL, HIGH, Rule, resource_rule, stack_of, sta
 RULES: list[Rule] = []
 
 MANAGED_BY = "cloud-blueprints"
-_WELL_FORMED = {
-    "team": re.compile(r"^[a-z][a-z0-9-]{1,40}$"),
-    "owner": re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$"),
-    "env": re.compile(rf"^({'|'.join(get_args(Env))})$"),
-    "blueprint": re.compile(r"^[a-z0-9][a-z0-9-]*@\d+\.\d+\.\d+$"),
-    "managed-by": re.compile(rf"^{MANAGED_BY}$"),
+# What `bp new` accepts is what this policy calls well formed: team, owner and cost center are checked by the
+# definitions the request model uses (blueprints/models.py, blueprints/free_text.py).
+_WELL_FORMED: dict[str, Any] = {
+    "team": lambda v: team_name_problem(v) is None,
+    "owner": lambda v: v == v.lower() and free_text.email_problem(v) is None,
+    "env": re.compile(rf"^({'|'.join(get_args(Env))})$").match,
+    "blueprint": re.compile(r"^[a-z0-9][a-z0-9-]*@\d+\.\d+\.\d+$").match,
+    "managed-by": re.compile(rf"^{MANAGED_BY}$").match,
 }
 
 
@@ -44,7 +47,7 @@ def _ownership_of(type_token: str, props: Mapping[str, Any]) -> Mapping[str, Any
     remediation="Build the resource through a component with the blueprint's tags (ResolvedBlueprint.tags()); "
                 "labels encode '@' as '_at_'. Keys: team, owner (e-mail), cost-center, env, blueprint (name@version), managed-by.",
     themes=("asset-ownership",),
-    config={"costCenterPattern": {"type": "string", "default": r"^CC-[0-9]{1,6}$",
+    config={"costCenterPattern": {"type": "string", "default": free_text.COST_CENTER.pattern,
                                   "description": "Regular expression a cost-center value must match."}},
 )
 def ownership_tags(args, report, config) -> None:
@@ -56,8 +59,8 @@ def ownership_tags(args, report, config) -> None:
     missing = [k for k in OWNERSHIP_KEYS if not tags.get(k)]
     if missing:
         report(f"missing ownership keys: {', '.join(missing)}")
-    patterns = {**_WELL_FORMED, "cost-center": re.compile(config["costCenterPattern"])}
-    bad = [f"{k}={tags[k]!r}" for k, p in patterns.items() if tags.get(k) and not p.match(str(tags[k]))]
+    checks = {**_WELL_FORMED, "cost-center": re.compile(config["costCenterPattern"]).match}
+    bad = [f"{k}={tags[k]!r}" for k, ok in checks.items() if tags.get(k) and not ok(str(tags[k]))]
     if bad:
         report(f"malformed ownership values: {', '.join(bad)}")
 

@@ -6,11 +6,23 @@ import json
 from typing import Callable
 
 import engine
+from blueprints.plan import EksCluster, NodePoolPlan
+from components.aws.eks import EksAccess, KubernetesClusterArgs
 from components.aws.tagging import taggable
 from components.ownership import OWNERSHIP_KEYS
 
 TAGS = {"team": "payments", "owner": "alice@example.com", "cost-center": "cc-42", "env": "prod",
         "blueprint": "web-service@1.2.0", "managed-by": "cloud-blueprints"}
+
+
+def eks_args(*, kubernetes_version: str, system_metadata_hop_limit: int, system_instance_types: list[str],
+             system_pool_size: tuple[int, int, int], service_cidr: str, **access) -> KubernetesClusterArgs:
+    """KubernetesClusterArgs from the fields a test states: the plan's EKS values, and the rest as EksAccess."""
+    low, desired, high = system_pool_size
+    system = NodePoolPlan(name="system", machines=tuple(system_instance_types), nodes=desired, min_nodes=low,
+                          max_nodes=high, disk_gib=50, imds_hop_limit=system_metadata_hop_limit)
+    plan = EksCluster(kubernetes_version=kubernetes_version, node_pools=(), system_pool=system, service_cidr=service_cidr)
+    return KubernetesClusterArgs(plan=plan, access=EksAccess(**access))
 
 
 def run(program: Callable[[], object], stack: str = "payments-dev") -> engine.Capture:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from aws_support import TAGS, assert_owned_and_tagged, keys_rotate, policy, run
+from blueprints.plan import ElastiCacheRedis, MskKafka, RdsPostgres, S3Bucket
 from components.aws import (
+    DataTierAccess,
     KafkaCluster,
     KafkaClusterArgs,
     ObjectStore,
@@ -31,16 +33,25 @@ def data_args(prod: bool) -> dict:
     return dict(vpc_id="vpc-0abc", subnet_ids=SUBNETS if prod else SUBNETS[:2], prod=prod, tags=TAGS, allowed_security_group_ids=[APP_SG])
 
 
-def service_args(cls, prod: bool) -> dict:
-    """Every value the plan would hand each component, by tier."""
-    specific = {
-        PostgresDatabaseArgs: dict(instance_class="db.m7g.large" if prod else "db.t4g.medium", storage_gib=100,
-                                   engine_version="16", replicas=2 if prod else 1, backup_retention_days=30 if prod else 7),
-        RedisCacheArgs: dict(node_type="cache.m7g.large", engine_version="7.1", replicas=3 if prod else 1,
-                             snapshot_retention_days=7 if prod else 1),
-        KafkaClusterArgs: dict(broker_type="kafka.m7g.large", volume_gib=500, kafka_version="3.9.x", brokers=3 if prod else 2),
+PROMISE = dict(size="M", vcpu=2, memory_gib=8, storage_gib=100, version=None, backup_retention_days=None)
+
+
+def service_args(cls, prod: bool, **extra) -> dict:
+    """Every value the plan would hand each component, by tier; `extra` overrides a plan, access or Args field."""
+    plan_type, specific = {
+        PostgresDatabaseArgs: (RdsPostgres, dict(instance_class="db.m7g.large" if prod else "db.t4g.medium", storage_gib=100,
+                                                 engine_version="16", replicas=2 if prod else 1, backup_retention_days=30 if prod else 7)),
+        RedisCacheArgs: (ElastiCacheRedis, dict(instance_class="cache.m7g.large", engine_version="7.1", replicas=3 if prod else 1,
+                                                backup_retention_days=7 if prod else 1)),
+        KafkaClusterArgs: (MskKafka, dict(instance_class="kafka.m7g.large", storage_gib=500, engine_version="3.9.x",
+                                          replicas=3 if prod else 2)),
     }[cls]
-    return {**data_args(prod), **specific}
+    plan = {**PROMISE, **specific}
+    access = data_args(prod)
+    rest = {}
+    for key, value in extra.items():
+        (plan if key in plan else access if key in access or key == "allowed_cidrs" else rest)[key] = value
+    return dict(plan=plan_type(**plan), access=DataTierAccess(**access), **rest)
 
 
 def build(prod: bool):
@@ -48,7 +59,8 @@ def build(prod: bool):
         PostgresDatabase("payments-pg", PostgresDatabaseArgs(**service_args(PostgresDatabaseArgs, prod)))
         RedisCache("payments-redis", RedisCacheArgs(**service_args(RedisCacheArgs, prod)))
         KafkaCluster("payments-kafka", KafkaClusterArgs(**service_args(KafkaClusterArgs, prod)))
-        ObjectStore("payments-objects", ObjectStoreArgs(prod=prod, tags=TAGS, noncurrent_version_days=90 if prod else 30))
+        ObjectStore("payments-objects", ObjectStoreArgs(
+            plan=S3Bucket(**{**PROMISE, "backup_retention_days": 90 if prod else 30}, replicas=1), prod=prod, tags=TAGS))
 
     return run(program, stack="payments-prod" if prod else "payments-dev")
 
@@ -169,10 +181,10 @@ def test_everything_tagged_parented_and_keys_rotate(prod, dev):
         (RedisCacheArgs, {"replicas": 0}),
         (KafkaClusterArgs, {"client_authentication": "none"}),
         (KafkaClusterArgs, {"subnet_ids": ["subnet-d1"]}),
-        (KafkaClusterArgs, {"brokers": 3}),
+        (KafkaClusterArgs, {"replicas": 3}),
     ],
 )
 def test_bad_args_fail_early(cls, extra):
     cls(**service_args(cls, False))
     with pytest.raises(ValueError):
-        cls(**{**service_args(cls, False), **extra})
+        cls(**service_args(cls, False, **extra))

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from aws_support import TAGS, assert_owned_and_tagged, inputs, keys_rotate, policy, run
-from components.aws.eks import KubernetesCluster, KubernetesClusterArgs, kubeconfig
+from aws_support import TAGS, assert_owned_and_tagged, eks_args, inputs, keys_rotate, policy, run
+from components.aws.eks import KubernetesCluster, kubeconfig
 from engine import SECRET
 
 TYPE = "cloud-blueprints:aws:KubernetesCluster"
@@ -16,16 +16,21 @@ ADMIN = "arn:aws:iam::111111111111:role/platform-admin"
 TEAM = "arn:aws:iam::111111111111:role/payments-developers"
 
 
+def system(prod: bool) -> dict:
+    """The system pool and service network the plan hands the cluster (the sites map's)."""
+    return dict(system_instance_types=["m6i.large"], system_pool_size=(3, 3, 6) if prod else (2, 2, 3),
+                service_cidr="172.20.0.0/16")
+
+
 def cluster(prod: bool, **extra):
-    args = KubernetesClusterArgs(
+    args = eks_args(
         kubernetes_version="1.31",
-        vpc_id="vpc-0abc",
         subnet_ids=["subnet-a", "subnet-b", "subnet-c"],
         prod=prod,
         tags=TAGS,
         admin_role_arns=[ADMIN],
         team_role_arns=[TEAM],
-        **{"system_metadata_hop_limit": 1, **extra},
+        **{"system_metadata_hop_limit": 1, **system(prod), **extra},
     )
     return run(lambda: KubernetesCluster("payments", args), stack="payments-prod" if prod else "payments-dev")
 
@@ -58,8 +63,8 @@ def test_dev_endpoint_public_only_to_allowed_cidrs(dev):
 @pytest.mark.parametrize("prod,cidrs", [(False, ["0.0.0.0/0"]), (True, ["203.0.113.0/24"])])
 def test_open_or_prod_public_endpoint_is_refused(prod, cidrs):
     with pytest.raises(ValueError):
-        KubernetesClusterArgs(kubernetes_version="1.31", vpc_id="v", subnet_ids=["s"], prod=prod, tags=TAGS,
-                              system_metadata_hop_limit=1, public_access_cidrs=cidrs)
+        eks_args(kubernetes_version="1.31", subnet_ids=["s"], prod=prod, tags=TAGS,
+                              system_metadata_hop_limit=1, public_access_cidrs=cidrs, **system(prod))
 
 
 def test_no_public_endpoint_without_cidrs():

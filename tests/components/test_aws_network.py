@@ -7,7 +7,8 @@ import ipaddress
 import pytest
 
 from aws_support import TAGS, assert_owned_and_tagged, component, keys_rotate, run
-from components.aws.network import NetworkFabric, NetworkFabricArgs, subnet_plan
+from blueprints.plan import subnet_plan
+from components.aws.network import NetworkFabric, NetworkFabricArgs
 
 TYPE = "cloud-blueprints:aws:NetworkFabric"
 SUBNET = "aws:ec2/subnet:Subnet"
@@ -20,6 +21,7 @@ def fabric(prod: bool, **extra):
         prod=prod,
         tags=TAGS,
         availability_zones=["us-east-1a", "us-east-1b", "us-east-1c"] if prod else ["us-east-1a", "us-east-1b"],
+        subnets=subnet_plan("10.20.0.0/16", 3 if prod else 2),
         **extra,
     )
     return run(lambda: NetworkFabric("payments", args), stack="payments-prod" if prod else "payments-dev")
@@ -147,4 +149,5 @@ def test_everything_tagged_and_parented(prod, dev):
 def test_bad_args_fail_early(extra):
     with pytest.raises(ValueError):
         NetworkFabricArgs(**{"cidr": "10.20.0.0/16", "prod": False, "tags": TAGS,
-                             "availability_zones": ["us-east-1a", "us-east-1b"], **extra})
+                             "availability_zones": ["us-east-1a", "us-east-1b"],
+                             "subnets": subnet_plan("10.20.0.0/16", 2), **extra})

@@ -7,8 +7,8 @@ import json
 import pulumi
 import pytest
 
-from aws_support import TAGS, assert_owned_and_tagged, keys_rotate, policy, run
-from components.aws.eks import KubernetesCluster, KubernetesClusterArgs, kubernetes_provider
+from aws_support import TAGS, assert_owned_and_tagged, eks_args, keys_rotate, policy, run
+from components.aws.eks import KubernetesCluster, kubernetes_provider
 from components.aws.node_pool import NodePool, NodePoolArgs, Taint
 
 POOL = "cloud-blueprints:aws:NodePool"
@@ -20,8 +20,9 @@ def cap():
     def program():
         cluster = KubernetesCluster(
             "payments",
-            KubernetesClusterArgs(kubernetes_version="1.31", vpc_id="vpc-0abc", subnet_ids=["subnet-a", "subnet-b"], prod=False, tags=TAGS,
-                                  system_metadata_hop_limit=1),
+            eks_args(kubernetes_version="1.31", subnet_ids=["subnet-a", "subnet-b"], prod=False, tags=TAGS,
+                                  system_metadata_hop_limit=1, system_instance_types=["m6i.large"], system_pool_size=(2, 2, 3),
+                                  service_cidr="172.20.0.0/16"),
         )
         NodePool(
             "payments-batch",

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 import engine
-from components.kubernetes.data_service import Resources
+from blueprints.plan import CnpgPostgres, ContainerResources, RedisStatefulSet, StrimziKafka
+from components.kubernetes.data_service import NamespaceAccess
 from components.kubernetes.kafka import KafkaCluster, KafkaClusterArgs
 from components.kubernetes.postgres import PostgresCluster, PostgresClusterArgs
 from components.kubernetes.redis import RedisCache, RedisCacheArgs
@@ -22,7 +23,14 @@ PDB = "kubernetes:policy/v1:PodDisruptionBudget"
 
 PG_IMAGE = "ghcr.io/cloudnative-pg/postgresql:16.15-system-bookworm@sha256:" + "0" * 64
 REDIS_IMAGE = "redis:7.4.6@sha256:" + "1" * 64
-RES = Resources("500m", "1", "1Gi", "2Gi")
+RES = ContainerResources("500m", "1", "1Gi", "2Gi")
+PROMISE = dict(size="M", vcpu=1, memory_gib=2, version=None, backup_retention_days=None)
+
+
+def redis_args(namespace: str, storage_class: str, replicas: int) -> RedisCacheArgs:
+    plan = RedisStatefulSet(**PROMISE, storage_gib=5, replicas=replicas, image=REDIS_IMAGE,
+                            resources=ContainerResources("100m", "1", "256Mi", "512Mi"))
+    return RedisCacheArgs(plan=plan, access=NamespaceAccess(namespace, storage_class, TAGS))
 
 
 def _program(prod: bool):
@@ -30,15 +38,17 @@ def _program(prod: bool):
 
     def program():
         PostgresCluster("orders-db", PostgresClusterArgs(
-            NS, copies, "vsan-default", "s3://pg-backups/payments", "pg-backup-creds", TAGS, storage_gib=20,
-            backup_retention_days=30 if prod else 7, image=PG_IMAGE, resources=RES,
-            backup_endpoint_url="https://objects.dc1.example.internal",
+            plan=CnpgPostgres(**{**PROMISE, "backup_retention_days": 30 if prod else 7}, replicas=copies, storage_gib=20,
+                              image=PG_IMAGE, resources=RES),
+            access=NamespaceAccess(NS, "vsan-default", TAGS), backup_destination="s3://pg-backups/payments",
+            backup_credentials_secret="pg-backup-creds", backup_endpoint_url="https://objects.dc1.example.internal",
         ))
         KafkaCluster("events", KafkaClusterArgs(
-            NS, brokers=copies, controllers=3 if prod else 0, storage_class="vsan-default", tags=TAGS, storage_gib=100,
-            controller_storage_gib=10, kafka_version="3.9.1", resources=RES,
+            plan=StrimziKafka(**PROMISE, replicas=copies, controllers=3 if prod else 0, storage_gib=100,
+                              controller_storage_gib=10, engine_version="3.9.1", resources=RES),
+            access=NamespaceAccess(NS, "vsan-default", TAGS),
         ))
-        RedisCache("cache", RedisCacheArgs(NS, "vsan-default", TAGS, replicas=copies, image=REDIS_IMAGE))
+        RedisCache("cache", redis_args(NS, "vsan-default", copies))
 
     return program
 
@@ -199,4 +209,4 @@ def test_custom_resources_are_not_schema_checked_but_builtins_are():
 
 def test_names_that_break_operator_suffixes_are_refused():
     with pytest.raises(engine.ProgramError):
-        engine.run(lambda: RedisCache("Cache_1", RedisCacheArgs(NS, "sc", TAGS, replicas=1, image=REDIS_IMAGE)))
+        engine.run(lambda: RedisCache("Cache_1", redis_args(NS, "sc", 1)))

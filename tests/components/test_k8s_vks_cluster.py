@@ -9,10 +9,27 @@ import pulumi_kubernetes as k8s
 import pytest
 
 import engine
-from components.kubernetes.vks_cluster import NodePool, VksCluster, VksClusterArgs
+from blueprints.plan import NodePoolPlan
+from blueprints.plan import VksCluster as VksClusterPlan
+from components.kubernetes.data_service import NamespaceAccess
+from components.kubernetes.vks_cluster import VksCluster, VksClusterArgs
 
 TAGS = {"team": "payments", "owner": "alice@example.com", "env": "prod", "cost-center": "cc-42", "blueprint": "k8s-app"}
 CLUSTER = "kubernetes:cluster.x-k8s.io/v1beta1:Cluster"
+
+
+def NodePool(name: str, vm_class: str, replicas: int) -> NodePoolPlan:
+    return NodePoolPlan(name=name, machines=(vm_class,), nodes=replicas, min_nodes=replicas, max_nodes=replicas,
+                        disk_gib=50, imds_hop_limit=1)
+
+
+def vks_args(namespace, kubernetes_version, control_plane_nodes, vm_class, storage_class, node_pools, tags, pod_cidr,
+             service_cidr, service_domain) -> VksClusterArgs:
+    """The plan's VKS values and the namespace they go in, from the fields the component took one by one."""
+    plan = VksClusterPlan(kubernetes_version=kubernetes_version, node_pools=tuple(node_pools), control_plane_class=vm_class,
+                          control_plane_nodes=control_plane_nodes, pod_cidr=pod_cidr, service_cidr=service_cidr,
+                          service_domain=service_domain)
+    return VksClusterArgs(plan=plan, access=NamespaceAccess(namespace, storage_class, tags))
 
 
 def _program(prod: bool, kubeconfigs: list):
@@ -20,7 +37,7 @@ def _program(prod: bool, kubeconfigs: list):
         supervisor = k8s.Provider("supervisor-dc1", kubeconfig="{}", namespace="payments-prod")
         cluster = VksCluster(
             "payments-prod",
-            VksClusterArgs(
+            vks_args(
                 namespace="payments-prod",
                 kubernetes_version="v1.32.0---vmware.6-fips-vkr.2",
                 control_plane_nodes=3 if prod else 1,
@@ -104,6 +121,6 @@ def test_kubeconfig_is_read_from_cluster_api_secret_and_kept_secret(prod):
 
 def test_bad_node_pool_is_refused():
     with pytest.raises(ValueError):
-        VksClusterArgs("ns", "v1", 1, "c", "s", [NodePool("Bad_Name", "c", 1)], TAGS, "172.16.0.0/14", "172.20.0.0/16", "cluster.local")
+        vks_args("ns", "v1", 1, "c", "s", [NodePool("Bad_Name", "c", 1)], TAGS, "172.16.0.0/14", "172.20.0.0/16", "cluster.local")
     with pytest.raises(ValueError):
-        VksClusterArgs("ns", "v1", 1, "c", "s", [], TAGS, "172.16.0.0/14", "172.20.0.0/16", "cluster.local")
+        vks_args("ns", "v1", 1, "c", "s", [], TAGS, "172.16.0.0/14", "172.20.0.0/16", "cluster.local")

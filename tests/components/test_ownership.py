@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from blueprints.plan import subnet_plan
 from components.aws import NetworkFabricArgs
 from components.ownership import OWNERSHIP_KEYS
 from components.vsphere import TeamPlacementArgs
@@ -14,7 +15,8 @@ TAGS = {"team": "payments", "owner": "a@example.com", "cost-center": "cc-1", "en
 
 def build(target: str, tags: dict):
     if target == "aws":
-        return NetworkFabricArgs(cidr="10.0.0.0/20", prod=False, tags=tags, availability_zones=["us-east-1a", "us-east-1b"])
+        return NetworkFabricArgs(cidr="10.0.0.0/20", prod=False, tags=tags, availability_zones=["us-east-1a", "us-east-1b"],
+                                 subnets=subnet_plan("10.0.0.0/20", 2))
     return TeamPlacementArgs(datacenter="NY1-DC", compute_cluster="NY1-PROD-CL01", cpu_reservation_mhz=1,
                              cpu_limit_mhz=2, memory_reservation_mb=1, memory_limit_mb=2, tags=tags)
 

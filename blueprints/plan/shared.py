@@ -1,0 +1,234 @@
+"""What every target's plan holds: the team, its cluster's pools, its namespace, its data services' promise.
+
+Plain frozen dataclasses and no Pulumi. Each target's module (`aws.py`, `vsphere.py`) adds one type per
+implementation on top of these, and the helpers here that both targets share.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar, Literal
+
+from blueprints.errors import BadInput
+from blueprints.resolved import Placement, ResolvedBlueprint, ResolvedDataService
+from blueprints.sites import EngineRelease, MachineShape, SharedCluster
+
+KAFKA_CONTROLLER_STORAGE_GIB = 10
+"""Metadata volume of one KRaft controller."""
+
+
+class PlanError(BadInput):
+    """A resolved blueprint the fleet cannot build as promised (a version with no release, a shape with no class)."""
+
+
+@dataclass(frozen=True)
+class Taint:
+    """A node taint in Kubernetes spelling."""
+
+    key: str
+    """Taint key."""
+    value: str | None
+    """Taint value, or None."""
+    effect: Literal["NoSchedule", "NoExecute", "PreferNoSchedule"]
+    """Kubernetes taint effect."""
+
+
+@dataclass(frozen=True)
+class NodePoolPlan:
+    """One worker pool of a dedicated cluster."""
+
+    name: str
+    """Pool name, unique in the cluster."""
+    machines: tuple[str, ...]
+    """EC2 instance types (EKS), or the one VM class (VKS)."""
+    nodes: int
+    """Nodes at creation."""
+    min_nodes: int
+    """Fewest nodes the autoscaler keeps."""
+    max_nodes: int
+    """Most nodes the autoscaler adds."""
+    disk_gib: int
+    """Root disk of one node, GiB."""
+    imds_hop_limit: int
+    """IMDSv2 hop limit of the nodes (EKS), from the catalog: 1 keeps pods off the node role's credentials."""
+    labels: dict[str, str] = field(default_factory=dict)
+    """Node labels."""
+    taints: tuple[Taint, ...] = ()
+    """Node taints."""
+    spot: bool = False
+    """Spot capacity (nonprod pools that asked for it)."""
+
+
+@dataclass(frozen=True)
+class SharedClusterPlan:
+    """A namespace on the pool's shared cluster, on either target."""
+
+    kind: ClassVar[str] = "shared"
+    shared: SharedCluster
+    """The pool's shared cluster (its name, kubeconfig context and network)."""
+
+
+@dataclass(frozen=True)
+class TenancyPlan:
+    """The team namespace and its quota."""
+
+    namespace: str
+    """Namespace, `<team>-<env>`."""
+    team_group: str
+    """Group bound to edit."""
+    platform_group: str
+    """Group bound to admin."""
+    cpu: int
+    """vCPU quota: the size class plus the data services that run in the namespace."""
+    memory_gib: int
+    """Memory quota, GiB, likewise."""
+    storage_gib: int
+    """Storage quota, GiB: the fleet's base plus the data services' volumes in the namespace."""
+    max_pods: int
+    """Pod quota."""
+    max_container_cpu: int
+    """Largest container CPU limit: the fleet's, or the largest data-service pod in the namespace."""
+    max_container_memory_gib: int
+    """Largest container memory limit, GiB, likewise."""
+    max_claim_gib: int
+    """Largest volume claim, GiB, likewise."""
+    ingress_namespace: str
+    """Namespace of the ingress controller."""
+    renames: dict[str, str] = field(default_factory=dict)
+    """Old logical name -> the name the blueprint version gives it (its moves), kept by an alias."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class DataServicePlan:
+    """The catalog's promise of one data service, the same on every target; each implementation adds its own."""
+
+    kind: ClassVar[str]
+    """postgres, redis, kafka or object-storage: the contract (components.contracts) it fulfils."""
+    size: str
+    """Size letter."""
+    vcpu: int
+    """vCPU of one instance, node or broker."""
+    memory_gib: int
+    """Memory of one instance, node or broker, GiB."""
+    storage_gib: int
+    """Storage of one instance or broker, GiB."""
+    version: str | None
+    """Engine version promised (e.g. 16, 7, 3.9)."""
+    replicas: int
+    """Copies of the data (instances, nodes or brokers)."""
+    backup_retention_days: int | None
+    """Days backups (or object versions) are kept; None: no backups."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class TeamPlan:
+    """What every target's plan holds."""
+
+    stack: str
+    """`<team>-<env>`."""
+    blueprint: str
+    """`name@version`."""
+    prod: bool
+    """Production tier."""
+    tags: dict[str, str]
+    """Ownership tags of every resource."""
+    tenancy: TenancyPlan | None
+    """The team namespace; None: none."""
+
+
+def team(bp: ResolvedBlueprint, cluster: object | None, services: tuple, in_namespace: bool) -> dict:
+    """The fields of a target's plan that every target fills alike; `in_namespace`: the services' pods count
+    against the namespace quota (operator-run services)."""
+    return dict(
+        stack=bp.stack, blueprint=bp.blueprint_ref, prod=bp.prod, tags=bp.tags(), cluster=cluster,
+        tenancy=_tenancy(bp, services if in_namespace else ()) if bp.spec.namespace and cluster else None,
+        data_services=services,
+    )
+
+
+def _tenancy(bp: ResolvedBlueprint, in_namespace: tuple) -> TenancyPlan:
+    """The namespace quota: the size class plus every data-service pod and volume that runs inside it."""
+    pods = [(s, s.replicas + s.controllers) for s in in_namespace]
+    volumes = sum(s.storage_gib * s.replicas + KAFKA_CONTROLLER_STORAGE_GIB * s.controllers for s in in_namespace)
+    quotas = bp.fleet.quotas
+    return TenancyPlan(
+        namespace=bp.stack,
+        team_group=f"{bp.platform.team_group_prefix}{bp.request.team}",
+        platform_group=bp.platform.admin_group,
+        cpu=bp.size.vcpu + sum(s.vcpu * n for s, n in pods),
+        memory_gib=bp.size.memory_gib + sum(s.memory_gib * n for s, n in pods),
+        storage_gib=quotas.storage_gib + volumes,
+        max_pods=quotas.max_pods,
+        max_container_cpu=max([quotas.container_cpu, *(s.vcpu for s in in_namespace)]),
+        max_container_memory_gib=max([quotas.container_memory_gib, *(s.memory_gib for s in in_namespace)]),
+        max_claim_gib=max([quotas.claim_gib, *(s.storage_gib for s in in_namespace)]),
+        ingress_namespace=parameter(bp, "ingress_namespace"),
+        renames=bp.renames(),
+    )
+
+
+def parameter(bp: ResolvedBlueprint, name: str) -> str:
+    """A parameter the plan needs; the catalog entry must declare it."""
+    if name not in bp.parameters:
+        raise PlanError(f"parameters.{name}: {bp.blueprint_ref} must declare it for what its spec builds")
+    return str(bp.parameters[name])
+
+
+def release(bp: ResolvedBlueprint, ds: ResolvedDataService) -> EngineRelease | None:
+    """The fleet's release of the promised version; None when the promise names no version."""
+    if ds.version is None:
+        return None
+    found = bp.fleet.engines.get(ds.kind, {}).get(ds.version)
+    if found is None:
+        raise PlanError(f"data_services.{ds.kind}: the fleet has no release of {ds.kind} {ds.version} (sites map fleet.engines)")
+    return found
+
+
+def implementation(offered: dict[str, type], ds: ResolvedDataService, target: str) -> type:
+    """The plan type of a data service on a target: an unknown kind is refused, never guessed."""
+    if ds.kind not in offered:
+        raise PlanError(f"data_services.{ds.kind}: is not offered on {target}")
+    return offered[ds.kind]
+
+
+def promise(ds: ResolvedDataService) -> dict:
+    """The fields of DataServicePlan."""
+    return dict(size=ds.size, vcpu=ds.vcpu, memory_gib=ds.memory_gib, storage_gib=ds.storage_gib,
+                version=ds.version, replicas=ds.replicas, backup_retention_days=ds.backup_retention_days)
+
+
+def smallest(shapes: tuple[MachineShape, ...], vcpu: int, memory_gib: int, what: str) -> str:
+    """The smallest shape with at least `vcpu` and `memory_gib`."""
+    for shape in shapes:
+        if shape.vcpu >= vcpu and shape.memory_gib >= memory_gib:
+            return shape.name
+    raise PlanError(f"{what}: no machine of the fleet has {vcpu} vCPU and {memory_gib} GiB")
+
+
+def _taint(text: str) -> Taint:
+    key_value, _, effect = text.rpartition(":")
+    key, _, value = key_value.partition("=")
+    return Taint(key=key, value=value or None, effect=effect)  # type: ignore[arg-type]
+
+
+def node_pools(bp: ResolvedBlueprint, machine: str, autoscale: bool) -> tuple[NodePoolPlan, ...]:
+    """The catalog's pools; pools with a fixed count stay fixed, the others may double (EKS)."""
+    spot = bp.parameters.get("spot_general_pool") is True
+    pools = []
+    for pool in bp.spec.node_pools:
+        nodes = pool.nodes or bp.size.nodes
+        sized = pool.nodes is None
+        pools.append(NodePoolPlan(
+            name=pool.name, machines=(machine,), nodes=nodes, min_nodes=nodes,
+            max_nodes=nodes * 2 if autoscale else nodes, disk_gib=bp.size.disk_gib,
+            imds_hop_limit=bp.spec.hop_limit(pool), labels=dict(pool.labels),
+            taints=tuple(_taint(t) for t in pool.taints), spot=(pool.spot or spot) and sized and not bp.prod,
+        ))
+    return tuple(pools)
+
+
+def shared_cluster(bp: ResolvedBlueprint, place: Placement) -> SharedClusterPlan:
+    """The pool's shared cluster, which the sites map must name."""
+    if place.shared_cluster is None:
+        raise PlanError(f"placements[0]: pool {place.pool} has no shared cluster for {bp.blueprint_ref}")
+    return SharedClusterPlan(shared=place.shared_cluster)

@@ -1,0 +1,117 @@
+"""The limits AWS states in its own API models, read from botocore's service models at run time.
+
+Each shape of a service model may carry `min`, `max`, `pattern` and `enum`; a request that breaks one is refused
+by the API (or by the SDK's parameter validation) before anything is created. Reading them here keeps the numbers
+where AWS maintains them instead of copying them into a table that goes stale.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import regex  # botocore's patterns are Java regexes with \p{L}-style classes, which `re` cannot read
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The constraints of one botocore shape, and where they were read."""
+
+    source: str
+    min: int | None = None
+    max: int | None = None
+    pattern: str | None = None
+    enum: tuple[str, ...] = ()
+
+    def refuses(self, value: Any) -> str | None:
+        """Why the API refuses `value` (a string, number, list or map), or None when it accepts it."""
+        if isinstance(value, (list, dict, str)):
+            size = len(value)
+            if self.min is not None and size < self.min:
+                return f"shorter than {self.min}" if isinstance(value, str) else f"fewer than {self.min} items"
+            if self.max is not None and size > self.max:
+                return f"longer than {self.max}" if isinstance(value, str) else f"more than {self.max} items"
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            if self.min is not None and value < self.min:
+                return f"less than {self.min}"
+            if self.max is not None and value > self.max:
+                return f"more than {self.max}"
+        if isinstance(value, str):
+            if self.pattern and not _compiled(self.pattern).fullmatch(value):
+                bad = _first_outside(self.pattern, value)
+                return f"does not match {self.pattern}" + (f" (character {bad!r})" if bad else "")
+            if self.enum and value not in self.enum:
+                return f"not one of {', '.join(self.enum)}"
+        return None
+
+
+@cache
+def _compiled(pattern: str) -> regex.Pattern:
+    # Java's \w is ASCII; \p{...} classes are Unicode whatever the flag says.
+    return regex.compile(pattern.removeprefix("^").removesuffix("$"), regex.ASCII | regex.V0)
+
+
+def _first_outside(pattern: str, value: str) -> str | None:
+    """The first character no match of a one-character-class pattern accepts, to name in a message."""
+    body = pattern.removeprefix("^").removesuffix("$").strip("()")
+    if not (body.startswith("[") and body.rstrip("+*").endswith("]")):
+        return None
+    single = _compiled(body.rstrip("+*"))
+    return next((c for c in value if not single.fullmatch(c)), None)
+
+
+@cache
+def _session():
+    import botocore.session
+
+    return botocore.session.get_session()
+
+
+@cache
+def _service(name: str):
+    return _session().get_service_model(name)
+
+
+def _limits(shape, source: str) -> Limits:
+    meta = shape.metadata
+    return Limits(source=source, min=meta.get("min"), max=meta.get("max"), pattern=meta.get("pattern"),
+                  enum=tuple(getattr(shape, "enum", None) or ()))
+
+
+@cache
+def member(service: str, operation: str, path: str) -> Limits:
+    """The limits of an operation's input member, e.g. ('iam', 'CreateRole', 'RoleName')."""
+    shape = _service(service).operation_model(operation).input_shape
+    for part in path.split("."):
+        shape = shape.members[part]
+    return _limits(shape, f"botocore {service} {operation}.{path}")
+
+
+@cache
+def shape(service: str, name: str) -> Limits:
+    """The limits of a named shape of a service model, e.g. ('ec2', 'LaunchTemplateName')."""
+    return _limits(_service(service).shape_for(name), f"botocore {service} shape {name}")
+
+
+@dataclass(frozen=True)
+class TagLimits:
+    """How many tags, and which keys and values, one service's API accepts."""
+
+    count: Limits
+    key: Limits
+    value: Limits
+
+
+@cache
+def tags(service: str, operation: str, path: str) -> TagLimits:
+    """The tag limits of an operation's tags member: a map (key -> value) or a list of Key/Value structures."""
+    model = _service(service).operation_model(operation).input_shape.members[path]
+    where = f"botocore {service} {operation}.{path}"
+    if model.type_name == "map":
+        key, value = model.key, model.value
+    else:
+        fields = model.member.members
+        key = fields.get("Key") or fields["TagKey"]
+        value = fields.get("Value") or fields["TagValue"]
+    return TagLimits(_limits(model, where), _limits(key, f"{where} key"), _limits(value, f"{where} value"))
