@@ -14,7 +14,7 @@ from blueprints.sites import Platform
 
 API_VERSION = "backstage.io/v1alpha1"
 EXPORTED_BY = "cloud-blueprints.io/exported-by"
-"""Annotation on every exported entity: `bp portal export` removes only entities that carry it."""
+"""Annotation on every exported entity, so a Backstage reader sees where it comes from and not to edit it there."""
 EXPORTER = "bp portal export"
 
 

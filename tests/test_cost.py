@@ -232,3 +232,12 @@ def test_bp_cost_without_prices_is_one_line_exit_2(bp, repo, tmp_path):
     bare.write_text(text[:text.index("\n# Prices (issue 22)")] + "\n")
     result = bp("--sites", str(bare), "cost", "payments-prod")
     assert result.exit_code == 2 and result.output.count("\n") == 1 and "prices:" in result.output, result.output
+
+
+def test_bp_cost_writes_infracost_json_to_a_regular_file_only(bp, repo, tmp_path):
+    (repo / "stacks" / "Pulumi.payments-prod.yaml").write_text((ROOT / "stacks" / "Pulumi.payments-prod.yaml").read_text())
+    out = tmp_path / "cost.json"
+    assert bp("cost", "payments-prod", "-f", "infracost", "-o", str(out)).exit_code == 0
+    Draft4Validator(INFRACOST_SCHEMA).validate(json.loads(out.read_text()))
+    assert bp("cost", "payments-prod", "-f", "infracost", "-o", str(tmp_path)).exit_code == 2
+    assert bp("cost", "payments-prod", "-o", str(out)).exit_code == 2   # a table goes to the terminal

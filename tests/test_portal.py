@@ -13,7 +13,8 @@ import yaml
 from jsonschema import Draft7Validator
 
 from blueprints.stack_files import read_all
-from portal.export import MANIFEST, export, files
+from blueprints.output_files import MANIFEST
+from portal.export import export, files
 from portal.templates import Publishing, parameters
 from tests.backstage_schema import errors, naming_errors
 from tests.conftest import ROOT, SESSION_DAY
@@ -98,22 +99,21 @@ def test_location_lists_every_exported_entity(demo):
 
 def test_re_export_is_idempotent_and_removes_only_what_it_wrote(catalog, sites, tmp_path):
     stacks = read_all(ROOT)
+    out = tmp_path / "portal"
     wanted = files(catalog, sites, stacks, PUB, "cloud-blueprints", None)
-    first = export(tmp_path, wanted)
-    assert len(first.written) == len(wanted) and not first.removed
-    assert export(tmp_path, wanted).written == []
-    (tmp_path / "mine.yaml").write_text("kind: Component\n")          # somebody else's file
-    edited = tmp_path / "entities" / "resource-ledger-test.yaml"
-    after = files(catalog, sites, [s for s in stacks if s.stack not in ("ledger-test", "checkout-dev")], PUB,
-                  "cloud-blueprints", None)
-    edited.write_text(edited.read_text() + "# edited by hand\n")      # changed since the export wrote it
-    result = export(tmp_path, after)
-    assert "entities/resource-checkout-dev.yaml" in result.removed
-    assert not (tmp_path / "entities" / "resource-checkout-dev.yaml").exists()
-    assert result.kept == ["entities/resource-ledger-test.yaml"] and edited.exists()
-    assert (tmp_path / "mine.yaml").exists()
-    manifest = json.loads((tmp_path / MANIFEST).read_text())["files"]
-    assert "entities/resource-checkout-dev.yaml" not in manifest
+    assert export(out, wanted, ROOT) == (len(wanted), 0)
+    first = {p: p.read_text() for p in out.rglob("*") if p.is_file()}
+    assert export(out, wanted, ROOT) == (len(wanted), 0)
+    assert {p: p.read_text() for p in out.rglob("*") if p.is_file()} == first, "a re-export changes nothing"
+    (out / "mine.yaml").write_text("kind: Component\n")          # somebody else's file
+    after = files(catalog, sites, [s for s in stacks if s.stack != "checkout-dev"], PUB, "cloud-blueprints", None)
+    gone = {"entities/resource-checkout-dev.yaml", "entities/resource-checkout-dev-postgres.yaml",
+            "entities/resource-checkout-dev-redis.yaml", "entities/system-checkout.yaml"}
+    assert set(wanted) - set(after) == gone
+    assert export(out, after, ROOT) == (len(after), len(gone))
+    assert not any((out / rel).exists() for rel in gone)
+    assert (out / "mine.yaml").read_text() == "kind: Component\n"
+    assert set(json.loads((out / MANIFEST).read_text())["files"]) == set(after)
 
 
 def test_export_never_overwrites_a_file_it_did_not_write(bp, repo, tmp_path):
@@ -123,7 +123,9 @@ def test_export_never_overwrites_a_file_it_did_not_write(bp, repo, tmp_path):
     result = bp("portal", "export", "--out", str(out), "--github", "acme/cloud-blueprints")
     assert result.exit_code == 2 and "domain-pci.yaml" in result.output
     assert not (out / MANIFEST).exists() and not (out / "catalog-info.yaml").exists()
+    assert (out / "entities" / "domain-pci.yaml").read_text() == "kind: Domain\n"
     assert bp("portal", "export", "--out", str(out), "--github", "acme").exit_code == 2
+    assert bp("portal", "export", "--out", str(repo), "--github", "acme/cloud-blueprints").exit_code == 2
 
 
 # --- the form and `bp new` agree ---------------------------------------------------------------------------

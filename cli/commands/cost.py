@@ -26,13 +26,14 @@ def cost(
     ctx: typer.Context,
     stack: Annotated[str, typer.Argument(help="Stack name (team-env) or path to a stack file.", autocompletion=completion.stack_names)],
     format: Annotated[Format, typer.Option("--format", "-f", help="table, json or infracost (Infracost's JSON).")] = Format.table,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to FILE instead of stdout.")] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to FILE (a regular file) instead of stdout; - is stdout.")] = None,
 ) -> None:
     """Show a stack's monthly cost by component and resource: AWS list prices per region, on-prem chargeback rates.
 
     Prices come from the sites map (`prices:`), each with its date and source.
     """
-    from blueprints import stack_files, yaml_io
+    from blueprints import stack_files
+    from blueprints.output_files import output_file, write_file
     from cli import cost_views
     from cost import infracost
     from cost.estimate import estimate
@@ -40,6 +41,7 @@ def cost(
     if format is Format.table and output:
         raise typer.BadParameter("--output needs --format json or infracost")
     with user_errors():
+        output = output_file(output)
         st = state(ctx)
         path = stack_files.named_stack_file(st.repo, stack)
         resolved = stack_files.read_stack(path)
@@ -57,6 +59,6 @@ def cost(
     if output is None:
         print_json(data)
         return
-    output.parent.mkdir(parents=True, exist_ok=True)
-    yaml_io.write_atomic(output, jsonlib.dumps(data, indent=2) + "\n")
-    console.print(f"Wrote {output}")
+    with user_errors():
+        write_file(output, jsonlib.dumps(data, indent=2) + "\n")
+    console.print(f"Wrote {output}", markup=False)

@@ -21,12 +21,13 @@ def export(
     branch: Annotated[str, typer.Option(help="Branch pull requests target.")] = "main",
     export_path: Annotated[str, typer.Option("--export-path", help="Where --out lives in that repository.")] = "portal",
     reports_url: Annotated[Optional[str], typer.Option("--reports-url", help="Base URL of published audit reports (links <URL>/audit/<stack>.html).")] = None,
-    json: Annotated[bool, typer.Option("--json", help="What was written, kept and removed, as JSON.")] = False,
+    json: Annotated[bool, typer.Option("--json", help="How many files were written and removed, as JSON.")] = False,
 ) -> None:
     """Write a Template per requestable catalog version and a Resource per stack, System per team, Domain per zone.
 
     Backstage imports the folder through its catalog-info.yaml (a Location). Files an earlier export wrote and no
-    longer produces are removed; nothing else in the folder is touched.
+    longer produces are removed; nothing else in the folder is touched, and a file bp did not write is never
+    overwritten.
     """
     from blueprints import stack_files, yaml_io
     from blueprints.errors import BadInput
@@ -41,12 +42,8 @@ def export(
         project = str(yaml_io.load_data(st.repo / "Pulumi.yaml")["name"])
         wanted = files(st.catalog(), st.sites(), stack_files.read_all(st.repo), Publishing(owner, repo, branch, export_path),
                        project, reports_url)
-        result = write(out, wanted)
+        written, removed = write(out, wanted, st.repo)
     if json:
-        print_json({"written": result.written, "unchanged": result.unchanged, "removed": result.removed,
-                    "kept": result.kept})
+        print_json({"folder": str(out), "written": written, "removed": removed})
         return
-    console.print(f"{out}: {len(result.written)} written, {len(result.unchanged)} unchanged, "
-                  f"{len(result.removed)} removed", soft_wrap=True, markup=False)
-    for rel in result.kept:
-        console.print(f"  kept {rel}: changed since it was exported", soft_wrap=True, markup=False)
+    console.print(f"{out}: {written} files written, {removed} removed", soft_wrap=True, markup=False)
