@@ -117,6 +117,7 @@ def parameters(entry: CatalogEntry, sites: SitesMap, today: date) -> dict:
     props["blueprint"].pop("pattern", None)
     props["target"]["enum"] = list(offered_targets(entry, sites, today))
     props["owner"]["pattern"] = OWNER_PATTERN
+    props["contact"]["pattern"] = r"\S"  # free text: not blank (`bp new` also refuses control characters)
     props["region"]["enum"] = [r.name for r in sites.regions]
     props["site"]["enum"] = [dc.name for _, dc in sites.data_centers()]
     for field in ("region", "site"):
@@ -162,7 +163,8 @@ def _steps(entry: CatalogEntry, pub: Publishing) -> list[dict]:
          "input": {"repoUrl": pub.repo_url, "branchName": f"bp/{stack}", "targetBranchName": pub.branch,
                    "title": f"Stamp {stack} from {entry.ref}",
                    "description": f"Requested through the portal: {entry.ref} for {stack}. The stack file is the "
-                                  "whole, resolved request (placement, network, cost); review it, then merge."}},
+                                  "whole, resolved request (placement, network, versions); the dry-run step's log "
+                                  "shows its monthly cost. Review it, then merge."}},
         {"id": "register", "name": "Register in the catalog", "action": "catalog:register",
          "input": {"catalogInfoUrl": f"{pub.web_url}/blob/{pub.branch}/{pub.export_path}/catalog-info.yaml",
                    "optional": True}},

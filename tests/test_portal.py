@@ -163,6 +163,7 @@ CASES = [
     ({"parameters": {"colour": "blue"}}, False),
     ({"parameters": {"ingress_namespace": "Bad_NS"}}, False),
     ({"compliance_zone": "secret"}, False),
+    ({"contact": "   "}, False),
     ({"colour": "blue"}, False),
 ]
 
