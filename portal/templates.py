@@ -133,8 +133,10 @@ def parameters(entry: CatalogEntry, sites: SitesMap, today: date) -> dict:
         "properties": {name: _parameter(name, p) for name, p in entry.parameters.items()},
     }
     schema["title"] = f"Request {entry.ref}"
-    # Placement needs one of them, as `bp new` does without a terminal to ask on.
-    schema["anyOf"] = [{"required": ["region"]}, {"required": ["site"]}]
+    # Placement needs one of them, as `bp new` does without a terminal to ask on (if/then rather than anyOf: a form
+    # renders anyOf as a choice between alternatives).
+    schema["if"] = {"not": {"required": ["site"]}}
+    schema["then"] = {"required": ["region"]}
     return schema
 
 
