@@ -30,6 +30,24 @@ def as_table(est: Estimate) -> Table:
     return table
 
 
+def summary(ests: list[Estimate]) -> Table:
+    """One row per stack, most expensive first, and the total."""
+    total = sum((e.monthly for e in ests), Decimal(0))
+    table = Table("stack", "blueprint", "where", "monthly", title=f"{len(ests)} stacks: {usd(total)} a month",
+                  title_justify="left")
+    for est in sorted(ests, key=lambda e: (-e.monthly, e.stack)):
+        flag = " [yellow](not fully priced)[/]" if est.unpriced else ""
+        table.add_row(escape(est.stack), escape(est.blueprint), escape(est.location), usd(est.monthly) + flag)
+    table.add_row("[bold]total[/]", "", "", f"[bold]{usd(total)}[/]")
+    return table
+
+
+def many_json(ests: list[Estimate]) -> dict:
+    """Every stack's machine form under the total."""
+    return {"currency": "USD", "monthly": str(money(sum((e.monthly for e in ests), Decimal(0)))),
+            "stacks": [as_json(e) for e in ests]}
+
+
 def unpriced_note(est: Estimate) -> str | None:
     """What the total leaves out, or None."""
     if not est.unpriced:

@@ -241,3 +241,16 @@ def test_bp_cost_writes_infracost_json_to_a_regular_file_only(bp, repo, tmp_path
     Draft4Validator(INFRACOST_SCHEMA).validate(json.loads(out.read_text()))
     assert bp("cost", "payments-prod", "-f", "infracost", "-o", str(tmp_path)).exit_code == 2
     assert bp("cost", "payments-prod", "-o", str(out)).exit_code == 2   # a table goes to the terminal
+
+
+def test_bp_cost_all_is_one_infracost_project_per_stack(bp, repo, sites):
+    for stack in ("payments-prod", "risk-dev"):
+        (repo / "stacks" / f"Pulumi.{stack}.yaml").write_text((ROOT / "stacks" / f"Pulumi.{stack}.yaml").read_text())
+    doc = json.loads(bp("cost", "--all", "-f", "infracost").stdout)
+    Draft4Validator(INFRACOST_SCHEMA).validate(doc)
+    assert [p["name"] for p in doc["projects"]] == ["payments-prod", "risk-dev"]
+    assert Decimal(doc["totalMonthlyCost"]) == Decimal("657.22") + Decimal("1736.4140625")
+    table = bp("cost", "--all")
+    assert table.exit_code == 0 and "2 stacks: $2,393.63 a month" in table.output, table.output
+    assert json.loads(bp("cost", "--all", "-f", "json").stdout)["monthly"] == "2393.63"
+    assert bp("cost").exit_code == 2 and bp("cost", "risk-dev", "--all").exit_code == 2

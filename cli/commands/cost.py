@@ -24,13 +24,15 @@ class Format(str, Enum):
 
 def cost(
     ctx: typer.Context,
-    stack: Annotated[str, typer.Argument(help="Stack name (team-env) or path to a stack file.", autocompletion=completion.stack_names)],
+    stack: Annotated[Optional[str], typer.Argument(help="Stack name (team-env) or path to a stack file.", autocompletion=completion.stack_names)] = None,
+    all_stacks: Annotated[bool, typer.Option("--all", help="Every stamped stack: a summary table, or every stack in the JSON.")] = False,
     format: Annotated[Format, typer.Option("--format", "-f", help="table, json or infracost (Infracost's JSON).")] = Format.table,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to FILE (a regular file) instead of stdout; - is stdout.")] = None,
 ) -> None:
     """Show a stack's monthly cost by component and resource: AWS list prices per region, on-prem chargeback rates.
 
-    Prices come from the sites map (`prices:`), each with its date and source.
+    Prices come from the sites map (`prices:`), each with its date and source. With --all, every stamped stack:
+    Infracost's JSON then holds one project per stack, as `infracost breakdown` does for several projects.
     """
     from blueprints import stack_files
     from blueprints.output_files import output_file, write_file
@@ -40,22 +42,28 @@ def cost(
 
     if format is Format.table and output:
         raise typer.BadParameter("--output needs --format json or infracost")
+    if (stack is None) == (not all_stacks):
+        raise typer.BadParameter("name one STACK, or pass --all")
     with user_errors():
         output = output_file(output)
         st = state(ctx)
-        path = stack_files.named_stack_file(st.repo, stack)
-        resolved = stack_files.read_stack(path)
-        est = estimate(resolved, st.sites())
+        paths = (stack_files.list_stack_files(st.repo) if all_stacks
+                 else [stack_files.named_stack_file(st.repo, stack)])
+        stacks = [(path, stack_files.read_stack(path)) for path in paths]
+        sites = st.sites()
+        ests = [estimate(resolved, sites) for _, resolved in stacks]
     if format is Format.table:
-        console.print(cost_views.as_table(est))
-        if note := cost_views.unpriced_note(est):
-            errors.print(f"[yellow]warning:[/] {note}", soft_wrap=True, markup=False)
+        console.print(cost_views.summary(ests) if all_stacks else cost_views.as_table(ests[0]))
+        for est in ests:
+            if note := cost_views.unpriced_note(est):
+                errors.print(f"[yellow]warning:[/] {note}", soft_wrap=True, markup=False)
         return
     if format is Format.json:
-        data = cost_views.as_json(est)
+        data = cost_views.as_json(ests[0]) if not all_stacks else cost_views.many_json(ests)
     else:
-        rel = str(path.relative_to(st.repo)) if path.is_relative_to(st.repo) else str(path)
-        data = infracost.document([infracost.project(est, rel, resolved.tags())], [est], datetime.now(timezone.utc))
+        projects = [infracost.project(est, str(path.relative_to(st.repo)) if path.is_relative_to(st.repo) else str(path),
+                                      resolved.tags()) for (path, resolved), est in zip(stacks, ests)]
+        data = infracost.document(projects, ests, datetime.now(timezone.utc))
     if output is None:
         print_json(data)
         return
