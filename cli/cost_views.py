@@ -7,7 +7,8 @@ from decimal import Decimal
 from rich.markup import escape
 from rich.table import Table
 
-from cost.estimate import Estimate, money
+from cost.estimate import Estimate
+from cost.lines import money
 
 
 def usd(value: Decimal) -> str:

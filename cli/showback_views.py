@@ -8,7 +8,7 @@ from html import escape
 from rich.table import Table
 
 from cli import html_page as h
-from cost.estimate import money
+from cost.lines import money
 from cost.showback import GROUPINGS, Share, Showback
 
 TITLES = {"cost_center": "cost center", "team": "team", "data_center": "data center", "blueprint": "blueprint"}

@@ -7,7 +7,8 @@ from decimal import Decimal
 from blueprints.catalog import CatalogEntry
 from blueprints.resolved import ResolvedBlueprint
 from blueprints.sites import SitesMap
-from cost.estimate import Estimate, estimate, money
+from cost.estimate import Estimate, estimate
+from cost.lines import money
 
 
 def over_budget(entry: CatalogEntry, size: str, est: Estimate) -> str | None:

@@ -9,7 +9,8 @@ from collections import Counter
 from datetime import datetime
 from decimal import Decimal
 
-from cost.estimate import CostLine, CostResource, Estimate
+from cost.estimate import Estimate
+from cost.lines import CostLine, CostResource
 
 VERSION = "0.2"
 """The Infracost JSON format version written."""

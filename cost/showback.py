@@ -13,7 +13,8 @@ from decimal import Decimal
 from blueprints.errors import BadInput
 from blueprints.resolved import ResolvedBlueprint
 from blueprints.sites import SitesMap
-from cost.estimate import Estimate, estimate, money
+from cost.estimate import Estimate, estimate
+from cost.lines import money
 
 GROUPINGS = ("cost_center", "team", "data_center", "blueprint")
 """What the fleet's cost is shown by, in this order."""

@@ -13,7 +13,8 @@ from jsonschema import Draft4Validator, FormatChecker
 from blueprints.stack_files import read_all, read_stack
 from blueprints.stamp import resolve
 from cost.budget import over_budget
-from cost.estimate import NoPrices, estimate, money
+from cost.estimate import NoPrices, estimate
+from cost.lines import money
 from cost.infracost import document, project
 from tests.conftest import ROOT, SESSION_DAY, make_request
 

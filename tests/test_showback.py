@@ -11,7 +11,8 @@ from decimal import Decimal
 import pytest
 
 from blueprints.sites import load_sites
-from cost.estimate import estimate, money
+from cost.estimate import estimate
+from cost.lines import money
 from cost.showback import GROUPINGS, build
 from tests.browser import dump_dom, screenshot
 from tests.conftest import ROOT
