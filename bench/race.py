@@ -84,7 +84,7 @@ def seed(repo: Path) -> dict[str, tuple]:
     from blueprints.catalog import Catalog
     from blueprints.models import BlueprintRequest
     from blueprints.sites import load_sites
-    from blueprints.stack_writer import stamp
+    from store.stamp import stamp
 
     (repo / "stacks").mkdir(parents=True)
     shutil.copy(ROOT / "Pulumi.yaml", repo / "Pulumi.yaml")
@@ -100,7 +100,7 @@ def seed(repo: Path) -> dict[str, tuple]:
 
 
 def allocations_of(stack) -> tuple:
-    from blueprints.stack_change import allocations
+    from store.change import allocations
 
     return tuple(allocations(stack))
 
@@ -141,8 +141,8 @@ def _exits(done: list[Done]) -> list[str]:
 
 def verify(repo: Path, placed: dict[str, tuple], done: list[Done]) -> list[str]:
     """Every acknowledged change is in the files, and every invariant holds; the problems found."""
-    from blueprints import ledger, stack_files
-    from blueprints.pins import read_pin
+    from store import ledger, stack_files
+    from store.pins import read_pin
 
     problems = _exits(done)
     stacks = {bp.stack: bp for bp in stack_files.read_all(repo)}

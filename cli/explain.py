@@ -12,7 +12,7 @@ from cli.context import console, errors
 
 
 def _table(trace: list, placement: int) -> Table:
-    from blueprints.pool_choice import RULE
+    from blueprints.placement.pool_choice import RULE
 
     table = Table("pool", "site", "region", "verdict", title=f"Placement {placement + 1}: {RULE}", title_justify="left")
     for v in (v for v in trace if v.placement == placement):

@@ -6,7 +6,14 @@ from decimal import Decimal
 
 from blueprints import clock
 from blueprints.plan import (
-    AwsDataService, AwsPlan, EksCluster, ElastiCacheRedis, MskKafka, NodePoolPlan, RdsPostgres, S3Bucket,
+    AwsDataService,
+    AwsPlan,
+    EksCluster,
+    ElastiCacheRedis,
+    MskKafka,
+    NodePoolPlan,
+    RdsPostgres,
+    S3Bucket,
     SharedClusterPlan,
 )
 from blueprints.prices import AwsRegionPrices, Price

@@ -18,12 +18,12 @@ from blueprints.errors import BadInput
 from blueprints.models import BLUEPRINT_REF
 from blueprints.resolved import ResolvedBlueprint
 from blueprints.sites import SitesMap
-from blueprints.stack_files import list_stack_files, read_stack
-from blueprints.pins import Pin, read_pin
-from blueprints.stack_change import Outcome, Proposed, Snapshot, Stale, change
 from engine import ProgramError
 from lifecycle.upgrade import Upgrade, plan_upgrade, proposed_upgrade, still_planned
 from lifecycle.waves import Member, Wave, plan_waves
+from store.change import Outcome, Proposed, Snapshot, Stale, change
+from store.pins import Pin, read_pin
+from store.stack_files import list_stack_files, read_stack
 
 ENVS = ("dev", "test", "stage", "prod")
 

@@ -14,14 +14,12 @@ from typing import Any, Callable, Iterable
 from blueprints import clock
 from blueprints.catalog import Catalog, semver_key
 from blueprints.errors import BadInput
+from blueprints.placement.resolve import restamp
 from blueprints.resolved import ResolvedBlueprint
 from blueprints.sites import SitesMap
-from blueprints.stack_change import (
-    Allow, Outcome, Proposed, Snapshot, Stale, StackState, carried_pin, change, check_invariants,
-)
-from blueprints.stamp import restamp
 from engine.diff import Diff, diff
 from engine.stacks import preview
+from store.change import Allow, Outcome, Proposed, Snapshot, StackState, Stale, carried_pin, change, check_invariants
 
 
 @dataclass(frozen=True)

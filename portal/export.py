@@ -1,6 +1,6 @@
 """`bp portal export`: write the templates and entities to a folder that Backstage imports through one Location.
 
-Re-running it is idempotent: the folder's manifest (blueprints.output_files) lists every file the last export wrote;
+Re-running it is idempotent: the folder's manifest (store.outputs) lists every file the last export wrote;
 files it no longer produces are removed, and a file it did not write is never overwritten.
 """
 
@@ -13,11 +13,11 @@ import yaml
 
 from blueprints import clock
 from blueprints.catalog import Catalog
-from blueprints.output_files import write_folder
 from blueprints.resolved import ResolvedBlueprint
 from blueprints.sites import SitesMap
 from portal.entities import API_VERSION, EXPORTED_BY, EXPORTER, entities
 from portal.templates import SKELETON_PATH, SKELETON_TEXT, Publishing, offered_targets, template, template_name
+from store.outputs import write_folder
 
 LOCATION = "catalog-info.yaml"
 
@@ -52,7 +52,7 @@ def files(catalog: Catalog, sites: SitesMap, stacks: list[ResolvedBlueprint], pu
 
 
 def export(folder: Path, wanted: dict[str, str], repo: Path) -> tuple[int, int]:
-    """Bring `folder` to `wanted` through bp's one way of writing a generated folder (blueprints.output_files): files
+    """Bring `folder` to `wanted` through bp's one way of writing a generated folder (store.outputs): files
     an earlier export wrote and no longer produces are removed, nothing else is touched, and a file bp did not write is
     never overwritten. Returns (written, removed)."""
     return write_folder(folder, wanted, repo)

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from blueprints.stack_files import list_stack_files
+from store.stack_files import list_stack_files
 
 NEW = ["new", "payments", "--blueprint", "web-service", "--env", "dev", "--region", "amer",
        "--owner", "lead@example.com", "--cost-center", "CC-1"]

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft4Validator, FormatChecker
 
-from blueprints.stack_files import read_all, read_stack
-from blueprints.stamp import resolve
+from blueprints.placement.resolve import resolve
 from cost.budget import over_budget
 from cost.estimate import NoPrices, estimate
-from cost.lines import money
 from cost.infracost import document, project
+from cost.lines import money
+from store.stack_files import read_all, read_stack
 from tests.conftest import ROOT, SESSION_DAY, make_request
 
 H = Decimal(730)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from blueprints import stack_files
+from store import stack_files
 from tests.conftest import run_bp
 
 NEW = ("new", "cart", "-b", "web-service@2.0.0", "-e", "dev", "--site", "ny1", "--owner", "a@b.cd",
@@ -79,8 +79,8 @@ def test_a_pin_on_another_version_than_the_stack_fails(repo):
 
 
 def test_fleet_check_names_the_same_contradictions(repo, catalog, sites):
-    from blueprints.fleet import load_fleet
-    from blueprints.fleet_check import check
+    from fleet.check import check
+    from fleet.stamped import load_fleet
 
     assert run_bp(repo, *NEW, "--size", "M").returncode == 0
     assert [f for f in check(load_fleet(repo, catalog, sites)) if f.error] == []

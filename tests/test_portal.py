@@ -12,10 +12,10 @@ import pytest
 import yaml
 from jsonschema import Draft7Validator
 
-from blueprints.stack_files import read_all
-from blueprints.output_files import MANIFEST
 from portal.export import export, files
 from portal.templates import Publishing, parameters
+from store.outputs import MANIFEST
+from store.stack_files import read_all
 from tests.backstage_schema import errors, naming_errors
 from tests.conftest import ROOT, SESSION_DAY
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from blueprints import file_swap, stack_files
 from blueprints.errors import BadInput
-from blueprints.pins import read_pin
+from store import file_swap, stack_files
+from store.pins import read_pin
 from tests.conftest import BP, run_bp
 
 NEW = ("-b", "web-service@2.0.0", "-e", "dev", "--site", "ny1", "--owner", "a@b.cd", "--cost-center", "CC-1")
@@ -91,8 +91,8 @@ def test_unpin_removes_the_pin_and_says_when_there_was_none(bp, repo):
 
 
 def test_an_upgrade_recomputes_when_the_stack_changes_under_it(bp, repo, catalog, sites, monkeypatch):
-    from blueprints.stack_writer import StampOptions, stamp
     from lifecycle import upgrade
+    from store.stamp import StampOptions, stamp
 
     stamped(bp)
     render = upgrade.render_upgrade
@@ -281,7 +281,7 @@ def test_a_file_that_cannot_be_put_back_is_named_with_where_its_old_text_is(tmp_
 def test_an_expired_pin_is_removed_by_the_move_it_no_longer_holds_back_and_the_output_says_so(bp, repo):
     from datetime import date
 
-    from blueprints.pins import Pin, with_pin
+    from store.pins import Pin, with_pin
 
     path = repo / stamped(bp)
     expired = Pin(reason="old freeze", approver="lead@example.com", expires=date(2020, 1, 1), version="web-service@2.0.0")
@@ -294,8 +294,8 @@ def test_an_expired_pin_is_removed_by_the_move_it_no_longer_holds_back_and_the_o
 def test_the_invariants_refuse_what_no_typed_change_may_do(bp, repo):
     from datetime import date
 
-    from blueprints.pins import Pin
-    from blueprints.stack_change import Allow, Proposed, Snapshot, check_invariants
+    from store.change import Allow, Proposed, Snapshot, check_invariants
+    from store.pins import Pin
 
     stamped(bp, "cart", "-b", "vm-app")  # vm-app holds a network of its own
     bp("retire", "cart-dev", "--reason", "gone")

@@ -34,11 +34,11 @@ def cost(
     Prices come from the sites map (`prices:`), each with its date and source. With --all, every stamped stack:
     Infracost's JSON then holds one project per stack, as `infracost breakdown` does for several projects.
     """
-    from blueprints import stack_files
-    from blueprints.output_files import output_file, write_file
     from cli import cost_views
     from cost import infracost
     from cost.estimate import estimate
+    from store import stack_files
+    from store.outputs import output_file, write_file
 
     if format is Format.table and output:
         raise typer.BadParameter("--output needs --format json or infracost")

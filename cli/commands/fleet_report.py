@@ -31,11 +31,11 @@ def report(
     showback (monthly cost per cost center, team, data center and blueprint) when the sites map has prices."""
     import json as jsonlib
 
-    from blueprints.fleet import load_fleet
-    from blueprints.output_files import output_file, write_file
-    from blueprints.fleet_report import build
-    from cli import fleet_views
     from cost import showback
+    from fleet.report import build
+    from fleet.stamped import load_fleet
+    from reports import fleet as fleet_views
+    from store.outputs import output_file, write_file
 
     if format is Format.table and output:
         raise typer.BadParameter("--output needs --format json, markdown or html")

@@ -43,9 +43,8 @@ def plan(
     json: Annotated[bool, typer.Option("--json", help="The plan as JSON.")] = False,
 ) -> None:
     """Plan the rollout: waves by env, a canary share of each env spread over data centers, pinned and refused stacks."""
-    from cli.diff_view import counts_line
-
     from cli import cost_views
+    from cli.diff_view import counts_line
     from cost.change import monthly_change
 
     with user_errors():

@@ -145,12 +145,13 @@ def new(
     """Request a blueprint for a team: validate, place, allocate and write stacks/Pulumi.<team>-<env>.yaml."""
     from pydantic import ValidationError
 
-    from blueprints import free_text, stack_files
+    from blueprints import free_text
     from blueprints.models import BlueprintRequest
-    from blueprints.stack_writer import StampOptions, Stamped, stamp
     from cost.budget import review
     from cost.estimate import estimate
     from engine.provider_rules.requests import check_request
+    from store import stack_files
+    from store.stamp import Stamped, StampOptions, stamp
 
     with user_errors():
         st = state(ctx)

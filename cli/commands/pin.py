@@ -21,7 +21,7 @@ def pin(
     json: Annotated[bool, typer.Option("--json", help="The pin as JSON.")] = False,
 ) -> None:
     """Pin a stack at its version: rollouts skip it until the pin expires, then `bp fleet check` reports it."""
-    from blueprints.pins import pin_stack
+    from lifecycle.pins import pin_stack
 
     def report(new_pin) -> None:
         with reporting():
@@ -41,8 +41,8 @@ def unpin(
     json: Annotated[bool, typer.Option("--json", help="The pin removed as JSON (null when there was none).")] = False,
 ) -> None:
     """Remove a stack's pin, so rollouts move it again."""
-    from blueprints.pins import unpin_stack
-    from blueprints.stack_change import pin_words
+    from lifecycle.pins import unpin_stack
+    from store.change import pin_words
 
     def report(old) -> None:
         with reporting():

@@ -29,10 +29,12 @@ def export(
     longer produces are removed; nothing else in the folder is touched, and a file bp did not write is never
     overwritten.
     """
-    from blueprints import stack_files, yaml_io
+    from blueprints import yaml_io
     from blueprints.errors import BadInput
-    from portal.export import export as write, files
+    from portal.export import export as write
+    from portal.export import files
     from portal.templates import Publishing
+    from store import stack_files
 
     with user_errors():
         owner, sep, repo = github.partition("/")

@@ -18,7 +18,7 @@ def retire(
 ) -> None:
     """Mark a stack retired. It stays deployed and keeps its pool capacity, network and VLAN until its file is removed."""
     from blueprints import free_text
-    from blueprints.fleet_retire import retire as mark
+    from lifecycle.retire import retire as mark
 
     def report(resolved, changed: bool) -> None:
         with reporting():

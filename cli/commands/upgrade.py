@@ -29,9 +29,9 @@ def upgrade(
     A delete or replace of a stateful resource (database, cache, Kafka, cluster, network, bucket, VM, namespace) is
     refused unless --accept-data-loss.
     """
-    from engine import ProgramError
     from cli import cost_views
     from cost.change import monthly_change
+    from engine import ProgramError
     from lifecycle.upgrade import UpgradeOptions, upgrade_stack
 
     def show(result, outcome) -> None:

@@ -16,17 +16,16 @@ from datetime import date
 from pathlib import Path
 from typing import Callable
 
-from blueprints import clock, stack_files
-from blueprints.allocation_index import AllocationIndex
+from blueprints import clock
 from blueprints.catalog import Catalog
 from blueprints.errors import BadInput
 from blueprints.models import BlueprintRequest, is_prod
+from blueprints.placement.allocation_index import AllocationIndex
+from blueprints.placement.resolve import resolve
 from blueprints.resolved import ResolvedBlueprint
 from blueprints.sites import SitesMap
-from blueprints.stack_change import (
-    Allow, Outcome, Proposed, Snapshot, carried_pin, change, check_invariants, render_change,
-)
-from blueprints.stamp import resolve
+from store import stack_files
+from store.change import Allow, Outcome, Proposed, Snapshot, carried_pin, change, check_invariants, render_change
 
 
 @dataclass(frozen=True)

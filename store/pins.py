@@ -1,20 +1,20 @@
-"""Pins: a stack held on its blueprint version, with a reason, an approver and an expiry, in its stack file."""
+"""A pin as its stack file records it: the model, reading it, and the file's text with it stamped in or removed.
+
+Setting and removing pins is lifecycle/pins.py; this is what every change of a stack file needs to know of one.
+"""
 
 from __future__ import annotations
 
 import json
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any
 
 from pydantic import Field
 
-from blueprints import clock, yaml_io
+from blueprints import yaml_io
 from blueprints.errors import BadInput
 from blueprints.models import Email, Frozen, Reason
-
-if TYPE_CHECKING:
-    from blueprints.resolved import ResolvedBlueprint
 
 PIN_KEY = "cloud-blueprints:pin"
 
@@ -43,50 +43,6 @@ def pin_in(path: Path, data: Any) -> Pin | None:
     if not isinstance(config, dict) or PIN_KEY not in config:
         return None
     return yaml_io.parse(Pin, config[PIN_KEY], path, prefix=("config", PIN_KEY))
-
-
-def new_pin(resolved: "ResolvedBlueprint", reason: str, approver: str, expires: str, today: date | None = None) -> Pin:
-    """A pin of `resolved` at its version; BadInput names the option of a missing reason or approver, a malformed
-    date, or an expiry already past."""
-    from pydantic import ValidationError
-
-    from blueprints.errors import field_path, first_error
-
-    try:
-        pin = Pin(reason=reason, approver=approver, expires=expires, version=resolved.blueprint_ref)
-    except ValidationError as exc:
-        loc, msg = first_error(exc)
-        raise BadInput(f"--{field_path(loc)}: {msg}") from None
-    if pin.expires < (today or clock.today()):
-        raise BadInput(f"--expires: {pin.expires} is in the past")
-    return pin
-
-
-def pin_stack(repo: Path, stack: str, reason: str, approver: str, expires: str, today: date | None = None,
-              confirm: Callable[[Pin], None] | None = None) -> Pin:
-    """Pin a stack at the version its file is on under the repository lock (a pin set anew replaces the old one).
-
-    `confirm` sees the pin before the file changes (see stack_change.change).
-    """
-    from blueprints.stack_change import Allow, Proposed, change
-
-    def plan(snap):
-        current = snap.existing(stack).stack
-        return {stack: Proposed(current, new_pin(current, reason, approver, expires, today), Allow(repin=True))}
-
-    done = change(repo, plan, (lambda out: confirm(out[stack].after.pin)) if confirm else None, today)
-    return done[stack].after.pin
-
-
-def unpin_stack(repo: Path, stack: str, confirm: Callable[[Pin | None], None] | None = None) -> Pin | None:
-    """Remove a stack's pin under the repository lock; the pin removed, or None when there was none."""
-    from blueprints.stack_change import Allow, Proposed, change
-
-    def plan(snap):
-        return {stack: Proposed(snap.existing(stack).stack, None, Allow(unpin=True))}
-
-    done = change(repo, plan, (lambda out: confirm(out[stack].before.pin)) if confirm else None)
-    return done[stack].before.pin
 
 
 def pinned_text(path: Path, pin: Pin | None) -> str:

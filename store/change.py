@@ -18,12 +18,13 @@ from datetime import date
 from pathlib import Path
 from typing import Callable, Mapping
 
-from blueprints import clock, ledger, stack_files, yaml_io
+from blueprints import clock, yaml_io
 from blueprints.errors import BadInput
-from blueprints.file_swap import replace_files
-from blueprints.pins import Pin, pin_in, with_pin
-from blueprints.repo_lock import repo_lock
 from blueprints.resolved import ResolvedBlueprint
+from store import ledger, stack_files
+from store.file_swap import replace_files
+from store.lock import repo_lock
+from store.pins import Pin, pin_in, with_pin
 
 
 class Stale(BadInput):

@@ -14,7 +14,7 @@ from typing import Callable
 from blueprints import clock
 from blueprints.errors import BadInput
 from blueprints.resolved import ResolvedBlueprint, Retirement
-from blueprints.stack_change import Proposed, change
+from store.change import Proposed, change
 
 
 def retire(repo: Path, stack: str, reason: str, today: date | None = None,

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
-from blueprints.capacity import pool_use
-from blueprints.checks import check_decisions, check_pin, check_stack
-from blueprints.fleet import FleetFinding, StampedFleet
-from blueprints.fleet_sweep import network_overlaps, shared_vlans
+from blueprints.placement.capacity import pool_use
 from blueprints.support import Deadline, Use, by_version
+from fleet.checks import check_decisions, check_pin, check_stack
+from fleet.stamped import FleetFinding, StampedFleet
+from fleet.sweep import network_overlaps, shared_vlans
 
 Invariant = Callable[[StampedFleet], Iterable[FleetFinding]]
 

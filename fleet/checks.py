@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from blueprints import clock, ledger
+from blueprints import clock
 from blueprints.catalog import Catalog
 from blueprints.errors import BadInput
-from blueprints.fleet_sweep import network_overlaps, shared_vlans
 from blueprints.resolved import ResolvedBlueprint
 from blueprints.sites import SitesMap
 from blueprints.support import past_end
+from fleet.sweep import network_overlaps, shared_vlans
+from store import ledger
 
 
 @dataclass(frozen=True)
@@ -86,8 +87,8 @@ def check_hand_edits(repo: Path, stacks: list[ResolvedBlueprint], catalog: Catal
     A file edited by hand passes the schema and may agree with a rewritten ledger; it cannot agree with what the
     catalog gives its request. (Where the ledger recorded another allocation: `check_ledger`.)
     """
-    from blueprints.pins import read_pin
-    from blueprints.stack_files import stack_path
+    from store.pins import read_pin
+    from store.stack_files import stack_path
 
     found = []
     for bp in stacks:

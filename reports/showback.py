@@ -1,4 +1,4 @@
-"""Showback in the fleet report: terminal tables, Markdown, and an HTML section with a chart (cli.html_page)."""
+"""Showback in the fleet report: terminal tables, Markdown, and an HTML section with a chart (reports.page)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from html import escape
 
 from rich.table import Table
 
-from cli import html_page as h
 from cost.lines import money
 from cost.showback import GROUPINGS, Share, Showback
+from reports import page as h
 
 TITLES = {"cost_center": "cost center", "team": "team", "data_center": "data center", "blueprint": "blueprint"}
 AWS_COLOUR, ONPREM_COLOUR = "#2b6cb0", "#1f8a4c"
