@@ -192,3 +192,19 @@ def test_form_is_the_request_schema_narrowed(catalog, sites):
     assert props["data_services"]["items"]["properties"]["kind"]["enum"] == ["postgres", "redis"]
     assert props["parameters"]["properties"]["postgres_version"]["enum"] == ["15", "16", "17"]
     assert set(form["required"]) == {"team", "env", "blueprint", "owner", "cost_center"}
+
+
+def test_a_version_whose_cluster_is_unsupported_on_every_target_gets_no_template(catalog, sites):
+    from datetime import date
+
+    from blueprints.support import SupportWindow
+    from portal.export import requestable
+
+    entry = catalog.get("data-platform@1.0.0")
+    assert entry in requestable(catalog, sites, SESSION_DAY), "still offered on vSphere"
+    ended = SupportWindow(end_of_support=date(2026, 1, 1), source="https://example.com/vks-calendar")
+    calendar = {**sites.support.calendar,
+                "vks": {**sites.support.calendar.get("vks", {}), entry.spec.kubernetes_version: ended}}
+    gone = sites.model_copy(update={"support": sites.support.model_copy(update={"calendar": calendar})})
+    assert entry not in requestable(catalog, gone, SESSION_DAY)
+    assert catalog.get("data-platform@1.1.0") in requestable(catalog, gone, SESSION_DAY)
