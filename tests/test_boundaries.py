@@ -8,13 +8,13 @@ from ipaddress import IPv4Network
 
 import pytest
 
-from blueprints.allocation_index import Allocation, AllocationIndex, Availability, _first_fit
-from blueprints.capacity import pool_use
 from blueprints.errors import BadInput
-from blueprints.pool_choice import Usage, judge
-from blueprints.restamp import kept_placements
+from blueprints.placement.allocation_index import Allocation, AllocationIndex, Availability, _first_fit
+from blueprints.placement.capacity import pool_use
+from blueprints.placement.pool_choice import Usage, judge
+from blueprints.placement.resolve import resolve
+from blueprints.placement.restamp import kept_placements
 from blueprints.sites import VlanRange
-from blueprints.stamp import resolve
 from policy_packs.exemptions import Exemption, find
 from tests.conftest import make_request
 
@@ -128,7 +128,7 @@ def test_usage_starts_empty_and_adds_up():
 def test_usage_and_pool_use_are_values_that_cannot_change():
     from dataclasses import FrozenInstanceError
 
-    from blueprints.capacity import PoolUse
+    from blueprints.placement.capacity import PoolUse
 
     for value, field in ((Usage(1, 2), "vcpu"), (PoolUse(1, 2), "used_vcpu")):
         with pytest.raises(FrozenInstanceError):

@@ -8,15 +8,15 @@ from datetime import date, timedelta
 
 import pytest
 
-from blueprints import stack_files
 from blueprints.errors import BadInput
-from blueprints.pins import Pin, pinned_text
-from blueprints.stamp import resolve
+from blueprints.placement.resolve import resolve
 from engine.diff import Change, Diff
 from lifecycle import rollout
 from lifecycle.rollout import _pin_reason, apply_wave, plan_rollout
 from lifecycle.upgrade import Upgrade, check_allowed
 from lifecycle.waves import Member, canary, plan_waves
+from store import stack_files
+from store.pins import Pin, pinned_text
 from tests.conftest import make_request
 from tests.test_rollout import fleet  # noqa: F401  (the fixture: six web-service@2.0.0 stacks)
 
@@ -230,8 +230,7 @@ def test_a_rollout_counts_each_waves_changes_and_says_so_in_json(fleet, catalog,
         "alpha-dev": ("web-service@2.0.0", 1), "bravo-dev": ("web-service@2.0.0", 0), "charlie-dev": ("web-service@2.0.0", 0)}
 
 
-def test_a_stack_already_on_the_target_counts_as_applied_and_is_not_rewritten(fleet, catalog, sites, monkeypatch):  # noqa: F811
-    monkeypatch.setattr(rollout, "plan_upgrade", _losing_for(set()))
+def test_a_stack_already_on_the_target_counts_as_applied_and_is_not_rewritten(fleet, catalog, sites):  # noqa: F811
     plan = plan_rollout(fleet, catalog, sites, blueprint="web-service", to="2.1.0", envs=("dev",), canary_percent=0)
     apply_wave(fleet, plan, 1)
     again = plan_rollout(fleet, catalog, sites, blueprint="web-service", to="2.1.0", envs=("dev",), canary_percent=0)
@@ -259,21 +258,3 @@ def test_an_upgrade_says_what_it_does_in_json(catalog, sites):
                                                                 "web-service@2.1.0")
     assert out["data_losing"] is True and out["counts"]["replace"] == 2
     assert [c["data_losing"] for c in out["changes"]] == [True, False]
-
-
-def test_upgrades_are_written_all_or_none(fleet, catalog, sites, monkeypatch):  # noqa: F811
-    from lifecycle.upgrade import write_upgrades
-
-    stacks = {s.stack: s for s in stack_files.read_all(fleet)}
-    ups = [Upgrade(stacks[n], _at(stacks[n], "web-service@2.1.0"), Diff(())) for n in ("alpha-dev", "bravo-dev")]
-    before = {n: stack_files.stack_path(fleet, n).read_text() for n in stacks}
-    stack_files.stack_path(fleet, "bravo-dev").write_text("not: [a stack file\n")
-    broken = stack_files.stack_path(fleet, "bravo-dev").read_text()
-    with pytest.raises(BadInput):
-        write_upgrades(fleet, ups)
-    assert stack_files.stack_path(fleet, "alpha-dev").read_text() == before["alpha-dev"], "a file was written"
-    assert stack_files.stack_path(fleet, "bravo-dev").read_text() == broken
-    stack_files.stack_path(fleet, "bravo-dev").write_text(before["bravo-dev"])
-    written = write_upgrades(fleet, ups)
-    assert written == [stack_files.stack_path(fleet, n) for n in ("alpha-dev", "bravo-dev")]
-    assert {stack_files.read_stack(p).blueprint_ref for p in written} == {"web-service@2.1.0"}

@@ -8,12 +8,12 @@ from ipaddress import IPv4Network
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from blueprints.allocation_index import Allocation, AllocationIndex
 from blueprints.catalog import Catalog
 from blueprints.errors import BadInput
-from blueprints.pool_choice import Usage, judge
+from blueprints.placement.allocation_index import Allocation, AllocationIndex
+from blueprints.placement.pool_choice import Usage, judge
+from blueprints.placement.resolve import resolve
 from blueprints.sites import VlanRange, load_sites
-from blueprints.stamp import resolve
 from tests.conftest import make_request
 
 CATALOG, SITES = Catalog(), load_sites()

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from blueprints.catalog import Catalog
+from blueprints.placement.resolve import resolve
 from blueprints.plan import PlanError, plan
 from blueprints.plan.shared import smallest
 from blueprints.sites import MachineShape, load_sites
-from blueprints.stamp import resolve
 from tests.conftest import make_request
 
 CATALOG, SITES = Catalog(), load_sites()

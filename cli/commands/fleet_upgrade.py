@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from cli.context import console, print_json, state, user_errors
+from cli.context import console, print_json, reporting, state, user_errors
 
 app = typer.Typer(help="Staged rollouts of a blueprint version across the fleet.", no_args_is_help=True)
 
@@ -43,19 +43,27 @@ def plan(
     json: Annotated[bool, typer.Option("--json", help="The plan as JSON.")] = False,
 ) -> None:
     """Plan the rollout: waves by env, a canary share of each env spread over data centers, pinned and refused stacks."""
+    from cli import cost_views
     from cli.diff_view import counts_line
+    from cost.change import monthly_change
 
     with user_errors():
         result = _plan(ctx, blueprint, to, waves, canary, accept_data_loss)
+        sites = state(ctx).sites()
+        costs = {w.number: monthly_change([(result.upgrades[s].before, result.upgrades[s].after)
+                                           for s in w.stacks if s in result.upgrades], sites) for w in result.waves}
     if json:
-        print_json(result.to_json())
+        print_json({**result.to_json(), **({"monthly_cost": {str(n): cost_views.change_json(*c) for n, c in costs.items()}}
+                                            if sites.prices else {})})
         return
-    table = Table("wave", "env", "kind", "stacks", "data centers", "changes", "status",
+    table = Table("wave", "env", "kind", "stacks", "data centers", "changes", "monthly cost", "status",
                   title=f"Rollout of {result.target_ref}")
     for wave in result.waves:
         dcs = sorted({result.upgrades[s].before.primary.data_center for s in wave.stacks if s in result.upgrades})
+        cost = costs[wave.number]
         table.add_row(str(wave.number), wave.env, wave.kind, str(len(wave.stacks)), ", ".join(dcs) or "-",
-                      counts_line(result.wave_counts(wave)), "[green]applied[/]" if result.applied(wave) else "pending")
+                      counts_line(result.wave_counts(wave)), escape(cost_views.change(*cost)) if cost else "-",
+                      "[green]applied[/]" if result.applied(wave) else "pending")
     console.print(table)
     for wave in result.waves:
         console.print(f"[bold]wave {wave.number}[/] ({wave.env} {wave.kind}): " + escape(", ".join(wave.stacks)))
@@ -75,14 +83,21 @@ def apply(
 
     Pass the same --waves, --canary and --accept-data-loss as the plan, so the waves are the same.
     """
-    from lifecycle.rollout import apply_wave
+    from lifecycle.rollout import apply_wave_planned
+
+    def report(result, outcomes) -> None:
+        with reporting():
+            written = [o.before.path for o in outcomes.values()]
+            if json:
+                print_json({"wave": wave, "to": result.target_ref, "written": [p.name for p in written]})
+            else:
+                for outcome in outcomes.values():
+                    console.print(f"[green]Wrote[/] {escape(outcome.before.path.name)}: {result.target_ref}",
+                                  soft_wrap=True)
+                    for note in outcome.after.notes:
+                        console.print(f"  {escape(note)}", soft_wrap=True)
+                console.print(f"Wave {wave}: {len(written)} stack file(s); open one pull request with them.")
 
     with user_errors():
-        result = _plan(ctx, blueprint, to, waves, canary, accept_data_loss)
-        written = apply_wave(state(ctx).repo, result, wave)
-    if json:
-        print_json({"wave": wave, "to": result.target_ref, "written": [p.name for p in written]})
-        return
-    for path in written:
-        console.print(f"[green]Wrote[/] {path.name}: {result.target_ref}")
-    console.print(f"Wave {wave}: {len(written)} stack file(s); open one pull request with them.")
+        apply_wave_planned(state(ctx).repo, lambda: _plan(ctx, blueprint, to, waves, canary, accept_data_loss), wave,
+                           report)

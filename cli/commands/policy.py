@@ -18,6 +18,7 @@ app = typer.Typer(help="The policy packs: list, document, and measure the impact
 class DocFormat(str, Enum):
     markdown = "markdown"
     html = "html"
+    oscal = "oscal"
 
 
 class Level(str, Enum):
@@ -45,11 +46,19 @@ def list_policies(json: Annotated[bool, typer.Option("--json", help="Policies as
 
 
 def _audit_all(ctx: typer.Context, **kwargs):
-    from blueprints import stack_files
-    from policy_packs.audit import run_audit
+    from audit.run import run_audit
+    from store import stack_files
 
     st = state(ctx)
     return run_audit(st.repo, stack_files.read_all(st.repo), st.sites(), **kwargs)
+
+
+def _component_definition() -> str:
+    from audit import oscal
+    from audit.run import Auditor
+
+    with Auditor() as auditor:
+        return oscal.to_json(oscal.component_definition(auditor.policies))
 
 
 @app.command()
@@ -58,14 +67,21 @@ def docs(
     fmt: Annotated[DocFormat, typer.Option("--format", help="Page format.")] = DocFormat.markdown,
     output: Annotated[Optional[Path], typer.Option(help="Write to this file (a regular file) instead of stdout; - is stdout.")] = None,
 ) -> None:
-    """The catalog for auditors: every policy, and each framework control -> policies -> stacks passing."""
-    from blueprints.output_files import output_file, write_file
-    from policy_packs.report_html import docs_markdown, docs_page
+    """The catalog for auditors: every policy, and each framework control -> policies -> stacks passing.
+
+    `--format oscal` writes the OSCAL component definition instead: each pack a component, each policy a rule with
+    the NIST SP 800-53 controls it implements.
+    """
+    from reports.audit_html import docs_markdown, docs_page
+    from store.outputs import output_file, write_file
 
     with user_errors():
         output = output_file(output)
-        report = _audit_all(ctx)
-        text = (docs_page if fmt is DocFormat.html else docs_markdown)(report)
+        if fmt is DocFormat.oscal:
+            text = _component_definition()
+        else:
+            report = _audit_all(ctx)
+            text = (docs_page if fmt is DocFormat.html else docs_markdown)(report)
         if output is None:
             typer.echo(text, nl=False)
             return

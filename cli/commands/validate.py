@@ -19,11 +19,11 @@ def validate(
     json: Annotated[bool, typer.Option("--json", help="Findings as JSON.")] = False,
 ) -> None:
     """Validate stacks: schema, catalog entry, pools, network overlaps, and an offline run of the program."""
-    from blueprints import stack_files
-    from blueprints.checks import Finding, check_fleet, check_ledger, check_stack
-    from blueprints.ledger import LEDGER_NAME
     from engine import ProgramError
     from engine.stacks import preview
+    from fleet.checks import Finding, check_fleet, check_hand_edits, check_ledger, check_stack
+    from store import stack_files
+    from store.ledger import LEDGER_NAME
 
     with user_errors():
         st = state(ctx)
@@ -46,6 +46,7 @@ def validate(
                 findings.append(Finding(bp.stack, f"program failed: {exc}"))
             else:
                 findings += [Finding(bp.stack, v.describe()) for v in capture.violations]
+    findings += check_hand_edits(repo, chosen, catalog)
     findings += [f for f in check_fleet(everyone) if f.stack in names]
     if not broken:
         findings += [f for f in check_ledger(stack_files.stacks_dir(repo), everyone)

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from policy_packs.audit import Auditor
+from audit.run import Auditor
 from tests.policy.support import TAGS, capture, k8s, res
 from tests.policy.test_policies import (BUCKET, CONTAINER, DENY_ALL, EKS_OK, MSK_OK, RDS_OK, REDIS_OK, bucket_setting,
                                         deployment, merged, namespace)

@@ -1,0 +1,389 @@
+"""The offline audit: evaluate captured stacks against the packs over the Analyzer protocol, one stack at a time.
+
+`Auditor` starts each pack once (one process serves every stack), configures it as `pulumi preview
+--policy-pack-config` would, and turns each stack's Analyze / AnalyzeStack answers into `Finding`s, with exemptions
+the packs applied decoded back. `audit_stacks` streams `StackResult`s for callers such as `bp audit` and fleet runs.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+import jsonschema
+from google.protobuf import json_format, struct_pb2
+from pulumi.runtime.proto import analyzer_pb2 as pb
+
+from blueprints.errors import BadInput
+from engine.analyzer import Analyzer, PackProcess, requests_for
+from engine.captured import PROJECT
+from policy_packs import exemptions as ex
+from policy_packs.controls import parse_control_tag
+from policy_packs.packs import PACKS, pack_dir, rules
+
+LEVELS = {pb.ADVISORY: "advisory", pb.MANDATORY: "mandatory", pb.REMEDIATE: "remediate", pb.DISABLED: "disabled"}
+_LEVEL_OF = {v: k for k, v in LEVELS.items()}
+SEVERITIES = {pb.POLICY_SEVERITY_UNSPECIFIED: "unspecified", pb.POLICY_SEVERITY_LOW: "low",
+              pb.POLICY_SEVERITY_MEDIUM: "medium", pb.POLICY_SEVERITY_HIGH: "high", pb.POLICY_SEVERITY_CRITICAL: "critical"}
+SEVERITY_ORDER = ("critical", "high", "medium", "low", "unspecified")
+UNDECIDED = "can't run policy"
+"""How the pack words a policy it could not decide because a value is unknown during preview."""
+
+
+@dataclass(frozen=True)
+class PolicyMeta:
+    """A policy as its pack describes it over GetAnalyzerInfo, with the enforcement level configured for this audit."""
+
+    name: str
+    pack: str
+    description: str
+    severity: str
+    enforcement: str
+    default_enforcement: str
+    remediation: str
+    controls: dict[str, tuple[str, ...]]
+    stack_policy: bool
+    config_schema: dict[str, Any]
+
+    @staticmethod
+    def of(pack: str, info: pb.PolicyInfo, enforcement: str) -> "PolicyMeta":
+        controls: dict[str, list[str]] = {}
+        for tag in info.tags:
+            parsed = parse_control_tag(tag)
+            if parsed:
+                controls.setdefault(parsed[0], []).append(parsed[1])
+        return PolicyMeta(
+            name=info.name, pack=pack, description=info.description, severity=SEVERITIES[info.severity],
+            enforcement=enforcement, default_enforcement=LEVELS[info.enforcementLevel],
+            remediation=info.remediation_steps, controls={k: tuple(v) for k, v in controls.items()},
+            stack_policy=info.policy_type == pb.POLICY_TYPE_STACK,
+            config_schema=json_format.MessageToDict(info.configSchema.properties),
+        )
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One policy result on one resource (or the whole stack when `urn` is empty)."""
+
+    stack: str
+    policy: str
+    pack: str
+    severity: str
+    enforcement: str
+    status: str
+    """violation, exempt, or undecided (a value the policy needs is unknown)."""
+    urn: str
+    message: str
+    exemption: str | None = None
+    """The key (`ticket:policy`) of the exemption that covers an exempt finding."""
+
+    @property
+    def blocking(self) -> bool:
+        """A violation that stops the deployment."""
+        return self.status == "violation" and self.enforcement == "mandatory"
+
+    @property
+    def resource_type(self) -> str:
+        return self.urn.split("::")[2].split("$")[-1] if self.urn else "pulumi:pulumi:Stack"
+
+    @property
+    def resource_name(self) -> str:
+        return self.urn.rsplit("::", 1)[-1] if self.urn else self.stack
+
+    def to_json(self) -> dict[str, Any]:
+        return {"stack": self.stack, "policy": self.policy, "pack": self.pack, "severity": self.severity,
+                "enforcement": self.enforcement, "status": self.status, "urn": self.urn,
+                "type": self.resource_type, "name": self.resource_name, "message": self.message,
+                "exemption": self.exemption}
+
+    @staticmethod
+    def from_json(data: dict[str, Any]) -> "Finding":
+        """The finding `to_json` wrote (a fleet worker's result, or the cache's)."""
+        return Finding(**{name: data[name] for name in Finding.__dataclass_fields__})
+
+
+@dataclass
+class StackResult:
+    """The audit of one stack."""
+
+    stack: str
+    source: str
+    """The stack file audited."""
+    resources: int = 0
+    findings: list[Finding] = field(default_factory=list)
+    not_applicable: list[tuple[str, str, str]] = field(default_factory=list)
+    """(policy, urn, reason) the packs declared not applicable."""
+    error: str | None = None
+    """Why the stack could not be audited (its program failed)."""
+    engine_seconds: float = 0.0
+    audit_seconds: float = 0.0
+
+    def failed(self, policy: str) -> bool:
+        """Whether a policy has an open violation on this stack."""
+        return any(f.policy == policy and f.status == "violation" for f in self.findings)
+
+    @property
+    def blocking(self) -> list[Finding]:
+        return [f for f in self.findings if f.blocking]
+
+
+def _no_repeats(path: Path):
+    """A JSON object hook refusing a name given twice (json keeps the last silently), as the YAML readers do."""
+    def build(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        out = dict(pairs)
+        if len(out) != len(pairs):
+            seen: set[str] = set()
+            twice = next(k for k, _ in pairs if k in seen or seen.add(k))
+            raise BadInput(f"duplicate key {twice!r}", path)
+        return out
+    return build
+
+
+def load_config(path: Path) -> dict[str, Any]:
+    """A policy config file: the JSON `pulumi preview --policy-pack-config` takes."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"), object_pairs_hook=_no_repeats(path))
+    except OSError as exc:
+        raise BadInput(f"cannot read: {exc.strerror}", path) from exc
+    except json.JSONDecodeError as exc:
+        raise BadInput(f"malformed JSON: {exc.msg}", path, exc.lineno) from exc
+    if not isinstance(data, dict):
+        raise BadInput("expected an object of policy name -> level or settings", path)
+    return data
+
+
+def _entry(config: dict[str, Any], name: str, source: str) -> tuple[str | None, dict[str, Any]]:
+    value = config.get(name)
+    if value is None:
+        return None, {}
+    if isinstance(value, str):
+        return value, {}
+    if not isinstance(value, dict):
+        raise BadInput(f"{name}: expected a level or an object", source)
+    props = {k: v for k, v in value.items() if k != "enforcementLevel"}
+    return value.get("enforcementLevel"), props
+
+
+def configure_request(infos: Iterable[pb.PolicyInfo], config: dict[str, Any], source: str) -> tuple[pb.ConfigureAnalyzerRequest, dict[str, str]]:
+    """What the engine sends Configure: every policy with its level and its settings (schema defaults filled in)."""
+    all_level, _ = _entry(config, "all", source)
+    request, levels = pb.ConfigureAnalyzerRequest(), {}
+    for info in infos:
+        level, props = _entry(config, info.name, source)
+        level = level or all_level or LEVELS[info.enforcementLevel]
+        if level not in _LEVEL_OF:
+            raise BadInput(f"{info.name}: enforcementLevel {level!r} is not one of {sorted(_LEVEL_OF)}", source)
+        schema = json_format.MessageToDict(info.configSchema.properties)
+        settings = {k: v["default"] for k, v in schema.items() if "default" in v} | props
+        unknown = set(props) - set(schema)
+        if unknown:
+            raise BadInput(f"{info.name}: unknown setting(s) {', '.join(sorted(unknown))}", source)
+        try:
+            jsonschema.validate(settings, {"type": "object", "properties": schema})
+        except jsonschema.ValidationError as exc:
+            raise BadInput(f"{info.name}.{'.'.join(map(str, exc.path))}: {exc.message}", source) from None
+        entry = pb.PolicyConfig(enforcementLevel=_LEVEL_OF[level])
+        entry.properties.update(settings)
+        request.policyConfig[info.name].CopyFrom(entry)
+        levels[info.name] = level
+    return request, levels
+
+
+class InProcessPack:
+    """The in-process shortcut: the pack's own servicer called directly, without a process or a socket."""
+
+    def __init__(self, pack: str, exemptions: list[ex.Exemption]):
+        from pulumi_policy import EnforcementLevel
+        from pulumi_policy.policy import _PolicyAnalyzerServicer
+
+        self.servicer = _PolicyAnalyzerServicer(f"cloud-blueprints-{pack}", "0.0.1",
+                                                [r.to_policy(exemptions) for r in rules(pack)], EnforcementLevel.ADVISORY)
+
+    def info(self):
+        return self.servicer.GetAnalyzerInfo(None, None)
+
+    def configure(self, request) -> None:
+        self.servicer.Configure(request, None)
+
+    def analyze(self, request):
+        return self.servicer.Analyze(request, None)
+
+    def analyze_stack(self, request):
+        return self.servicer.AnalyzeStack(request, None)
+
+    def close(self) -> None:
+        pass
+
+
+class Auditor:
+    """Running packs, configured once, that evaluate any number of stacks.
+
+    The pack processes live as long as the thread that created the Auditor; use it from any thread meanwhile.
+    """
+
+    def __init__(self, packs: Iterable[str] | None = None, config: dict[str, Any] | None = None,
+                 config_source: str = "--config", exemptions_file: Path | None = None, in_process: bool = False):
+        self.packs = list(packs or PACKS)
+        unknown = [p for p in self.packs if p not in PACKS]
+        if unknown:
+            raise BadInput(f"--pack: no pack {', '.join(unknown)} (packs: {', '.join(PACKS)})")
+        self.exemptions_file = Path(exemptions_file or ex.path_in_force())
+        self.exemptions = ex.load(self.exemptions_file)
+        self._check_exemption_policies()
+        self.analyzers: dict[str, Analyzer] = self._start(in_process)
+        self._pool = ThreadPoolExecutor(1 if in_process else len(self.packs))
+        try:
+            self.policies = self._configure(config or {}, config_source)
+        except BaseException:
+            self.close()
+            raise
+
+    def _check_exemption_policies(self) -> None:
+        known = {r.name for p in PACKS for r in rules(p)}
+        for e in self.exemptions:
+            if e.policy not in known:
+                raise BadInput(f"exemptions[].policy: no policy {e.policy!r}", self.exemptions_file, e.line)
+
+    def _start(self, in_process: bool) -> dict[str, Analyzer]:
+        if in_process:
+            return {p: InProcessPack(p, self.exemptions) for p in self.packs}
+        env = {ex.ENV: str(self.exemptions_file.resolve())}
+        launched = {p: PackProcess(pack_dir(p), env) for p in self.packs}
+        try:
+            return {p: process.connect() for p, process in launched.items()}
+        except BaseException:
+            for process in launched.values():
+                process.close()
+            raise
+
+    def _configure(self, config: dict[str, Any], source: str) -> dict[str, PolicyMeta]:
+        known = {"all"} | {r.name for p in self.packs for r in rules(p)}
+        unknown = sorted(set(config) - known)
+        if unknown:
+            raise BadInput(f"no policy {', '.join(unknown)} in packs {', '.join(self.packs)}", source)
+        policies = {}
+        for pack, analyzer in self.analyzers.items():
+            info = analyzer.info()
+            request, levels = configure_request(info.policies, config, source)
+            analyzer.configure(request)
+            policies.update({i.name: PolicyMeta.of(pack, i, levels[i.name]) for i in info.policies})
+        return policies
+
+    def audit(self, capture, source: str = "") -> StackResult:
+        """Evaluate one captured run: Analyze for each resource, then AnalyzeStack, in every pack."""
+        started = time.perf_counter()
+        requests = requests_for(capture, PROJECT)
+        result = StackResult(capture.stack, source, resources=len(capture.resources))
+
+        def ask(analyzer: Analyzer) -> list[tuple[pb.AnalyzeResponse, str]]:
+            answers = [(analyzer.analyze(r), r.urn) for r in requests.analyze]
+            return answers + [(analyzer.analyze_stack(requests.analyze_stack), "")]
+
+        # Packs are separate processes: ask them all at once, read their answers in pack order.
+        for pack, answers in zip(self.analyzers, self._pool.map(ask, self.analyzers.values())):
+            for response, urn in answers:
+                self._collect(result, pack, response, urn)
+        result.audit_seconds = time.perf_counter() - started
+        return result
+
+    def _collect(self, result: StackResult, pack: str, response: pb.AnalyzeResponse, urn: str) -> None:
+        for d in response.diagnostics:
+            meta = self.policies[d.policyName]
+            message = d.message.removeprefix(d.description).strip() or d.description
+            undecided = d.message.startswith(UNDECIDED)
+            # The level the pack reported, as the engine reads it (remediate comes back as mandatory).
+            result.findings.append(Finding(
+                stack=result.stack, policy=d.policyName, pack=pack, severity=meta.severity,
+                enforcement=LEVELS[d.enforcementLevel], status="undecided" if undecided else "violation",
+                urn=d.urn or urn, message=message,
+            ))
+        for na in response.not_applicable:
+            meta = self.policies[na.policy_name]
+            exempted = ex.decode_exempt(na.reason)
+            if exempted is None:
+                result.not_applicable.append((na.policy_name, urn, na.reason))
+                continue
+            for hit in exempted:
+                result.findings.append(Finding(
+                    stack=result.stack, policy=na.policy_name, pack=pack, severity=meta.severity,
+                    enforcement=meta.enforcement, status="exempt", urn=hit["urn"], message=hit["message"],
+                    exemption=hit["exemption"],
+                ))
+
+    def unused_exemptions(self, results: Iterable[StackResult]) -> list[ex.Exemption]:
+        """Exemptions that exempted nothing in the audited stacks."""
+        used = {f.exemption for r in results for f in r.findings if f.exemption}
+        return [e for e in self.exemptions if e.key not in used and e.active()]
+
+    def close(self) -> None:
+        if hasattr(self, "_pool"):
+            self._pool.shutdown()
+        for analyzer in getattr(self, "analyzers", {}).values():
+            analyzer.close()
+
+    def __enter__(self) -> "Auditor":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def audit_stacks(repo: Path, resolved: Iterable, sites, auditor: Auditor) -> Iterator[StackResult]:
+    """Run each stack in the offline engine and audit it, yielding one result at a time (nothing held back)."""
+    from engine import ProgramError
+    from engine.stacks import preview
+    from store.stack_files import stack_path
+
+    for bp in resolved:
+        source = str(stack_path(repo, bp.stack).relative_to(repo))
+        started = time.perf_counter()
+        try:
+            capture = preview(repo, bp, sites)
+        except ProgramError as exc:
+            yield StackResult(bp.stack, source, error=str(exc), engine_seconds=time.perf_counter() - started)
+            continue
+        engine_seconds = time.perf_counter() - started
+        result = auditor.audit(capture, source)
+        result.engine_seconds = engine_seconds
+        yield result
+
+
+@dataclass
+class AuditReport:
+    """A whole audit: every stack's result, the policies as configured, and the exemptions in force."""
+
+    results: list[StackResult]
+    policies: dict[str, PolicyMeta]
+    exemptions: list[ex.Exemption]
+    unused: list[ex.Exemption]
+    exemptions_file: str = ""
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [f for r in self.results for f in r.findings]
+
+    @property
+    def failed(self) -> bool:
+        """A mandatory violation remains, or a stack could not be audited."""
+        return any(r.blocking or r.error for r in self.results)
+
+    def exemption(self, key: str | None) -> ex.Exemption | None:
+        return next((e for e in self.exemptions if e.key == key), None)
+
+
+def run_audit(repo: Path, resolved: list, sites, *, packs: Iterable[str] | None = None, config: dict[str, Any] | None = None,
+              config_source: str = "--config", exemptions_file: Path | None = None, in_process: bool = False,
+              on_result=None) -> AuditReport:
+    """Audit stacks end to end: start the packs, stream each stack through engine and packs, collect the report."""
+    with Auditor(packs, config, config_source, exemptions_file, in_process) as auditor:
+        results = []
+        for result in audit_stacks(repo, resolved, sites, auditor):
+            results.append(result)
+            if on_result:
+                on_result(result)
+        return AuditReport(results, auditor.policies, auditor.exemptions, auditor.unused_exemptions(results),
+                           str(auditor.exemptions_file))

@@ -1,0 +1,106 @@
+"""Placement and IPAM against the sites map and the stacks already stamped; pool_choice ranks the pools."""
+
+from __future__ import annotations
+
+from blueprints.catalog import CatalogEntry
+from blueprints.errors import BadInput
+from blueprints.models import BlueprintRequest, is_prod
+from blueprints.placement.allocation_index import Allocation, Availability, switch_of
+from blueprints.placement.pool_choice import Verdict, judge, settle
+from blueprints.resolved import AwsPlacement, NetworkAllocation, Placement, VspherePlacement
+from blueprints.sites import DataCenter, Pool, Region, SitesMap
+
+
+def _placement(sites: SitesMap, region: Region, dc: DataCenter, pool: Pool, network: NetworkAllocation | None) -> Placement:
+    aws = vsphere = None
+    if dc.aws and pool.aws:
+        aws = AwsPlacement(
+            region=dc.aws.region,
+            account_id=pool.aws.account_id,
+            availability_zones=pool.aws.zone_names,
+            hub=dc.aws.hub,
+            api_allowed_cidrs=dc.aws.api_allowed_cidrs,
+            interconnect_cidrs=sites.supernets(region.name, "vsphere"),
+            aws_supernets=sites.supernets(region.name, "aws"),
+        )
+    if dc.vsphere and pool.vsphere:
+        vsphere = VspherePlacement(
+            vcenter=dc.vsphere.vcenter,
+            datacenter=dc.vsphere.datacenter,
+            compute_cluster=pool.vsphere.compute_cluster,
+            datastore=pool.vsphere.datastore,
+            distributed_switch=pool.vsphere.distributed_switch,
+            hosts=len(pool.vsphere.hosts),
+            supervisor=dc.vsphere.supervisor,
+            backup=dc.vsphere.backup,
+        )
+    return Placement(
+        region=region.name, data_center=dc.name, pool=pool.name, target=dc.target, tier=pool.tier,
+        aws=aws, vsphere=vsphere, shared_cluster=pool.shared_cluster, network=network,
+    )
+
+
+def place(
+    request: BlueprintRequest,
+    entry: CatalogEntry,
+    sites: SitesMap,
+    free: Availability,
+    placements_wanted: int,
+    trace: list[Verdict] | None = None,
+) -> tuple[Placement, ...]:
+    """Choose pools (in distinct data centers) by pool_choice's rule and allocate their networks from what is `free`.
+
+    `trace`, when given, receives every pool's verdict per placement (what `bp new --explain` shows).
+    """
+    target = request.target
+    tier = "prod" if is_prod(request.env) else "nonprod"
+    size = entry.sizes[request.size]
+    prefix = entry.spec.network_prefix.get(target) if target else None
+
+    if request.region and request.region not in {r.name for r in sites.regions}:
+        raise BadInput(f"region: unknown region '{request.region}' (known: {', '.join(r.name for r in sites.regions)})")
+    if request.site and request.site not in {dc.name for _, dc in sites.data_centers()}:
+        raise BadInput(f"site: unknown site '{request.site}' (see `bp sites`)")
+
+    chosen: list[Placement] = []
+    rejected: list[str] = []
+
+    for n in range(placements_wanted):
+        verdicts = judge(request, tier, size, sites, free.usage(), chosen)
+        rejected += [f"{v.pool.name} (full)" for v in verdicts if v.capacity_only]
+        for verdict in (v for v in verdicts if v.fits):
+            region, dc, pool = verdict.region, verdict.data_center, verdict.pool
+            network = None
+            if prefix is not None:
+                cidr = free.free_cidr(pool, prefix)
+                if cidr is None:
+                    rejected.append(f"{pool.name} (no free /{prefix})")
+                    continue
+                vlan = None
+                if target == "vsphere":
+                    switch = switch_of(_placement(sites, region, dc, pool, None))
+                    vlan = free.free_vlan(pool, switch)
+                    if vlan is None:
+                        rejected.append(f"{pool.name} (no free VLAN)")
+                        continue
+                network = NetworkAllocation(cidr=cidr, vlan=vlan)
+            chosen.append(_placement(sites, region, dc, pool, network))
+            # What this stack takes counts against its next placement too.
+            free.take(Allocation(request.stack, pool.name, network.cidr if network else None,
+                                 network.vlan if network else None, size.vcpu, size.memory_gib, switch_of(chosen[-1])))
+            break
+        placed = chosen[n].pool if len(chosen) > n else None
+        if trace is not None:
+            trace += settle(verdicts, placed, rejected)
+        if placed is None:
+            break
+
+    if len(chosen) < placements_wanted:
+        where = f"site {request.site}" if request.site else f"region {request.region}"
+        need = f"{placements_wanted} data centers" if placements_wanted > 1 else "pool"
+        detail = f"; rejected: {', '.join(rejected)}" if rejected else ""
+        raise BadInput(
+            f"placement: no {need} in {where} for target {target}, tier {tier}, "
+            f"zone {request.compliance_zone} with {size.vcpu} vCPU / {size.memory_gib} GiB free{detail}"
+        )
+    return tuple(chosen)

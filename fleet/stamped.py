@@ -1,0 +1,70 @@
+"""The fleet as fleet commands see it: every stack file of a repository, with the catalog and the sites map."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from blueprints import clock, yaml_io
+from blueprints.catalog import Catalog
+from blueprints.errors import BadInput
+from blueprints.resolved import ResolvedBlueprint
+from blueprints.sites import SitesMap
+from store import stack_files
+from store.pins import Pin, pin_in
+
+
+@dataclass(frozen=True)
+class FleetFinding:
+    """One broken fleet invariant, naming every stack involved."""
+
+    rule: str
+    """Short id of the invariant, e.g. `network-overlap`."""
+    stacks: tuple[str, ...]
+    """The stacks involved, sorted; empty when the finding is about the sites map alone."""
+    message: str
+    """One line a person can act on."""
+    error: bool = True
+    """Errors fail the check; warnings are reported only."""
+
+    def as_json(self) -> dict:
+        """Machine form."""
+        return {"rule": self.rule, "severity": "error" if self.error else "warning",
+                "stacks": list(self.stacks), "message": self.message}
+
+
+@dataclass
+class StampedFleet:
+    """Every stack of a repository, the files that could not be read, and what they are checked against."""
+
+    stacks: list[ResolvedBlueprint]
+    """Stacks read, in file-name order."""
+    catalog: Catalog
+    """The catalog in force."""
+    sites: SitesMap
+    """The sites map in force."""
+    unreadable: list[tuple[str, BadInput]] = field(default_factory=list)
+    """Stack files that did not parse: (stack name, the error naming file, line and field)."""
+    pins: dict[str, Pin] = field(default_factory=dict)
+    """Pins stamped by `bp pin`, by stack name."""
+    today: date = field(default_factory=clock.today)
+    """The day the fleet is checked (pin expiry, version sunsets, support ends)."""
+    warn_days: int | None = None
+    """Days ahead a support end is warned of; None: the sites map's `support.warn_days`."""
+
+
+def load_fleet(repo: Path, catalog: Catalog, sites: SitesMap) -> StampedFleet:
+    """Read every stack file; a bad one is kept as unreadable rather than stopping the whole fleet."""
+    fleet = StampedFleet(stacks=[], catalog=catalog, sites=sites)
+    with yaml_io.collector_paused():
+        for path in stack_files.list_stack_files(repo):
+            try:
+                data = yaml_io.load_data(path)  # once for the stack and its pin
+                fleet.stacks.append(stack_files.stack_in(path, data))
+                pin = pin_in(path, data)
+                if pin is not None:
+                    fleet.pins[fleet.stacks[-1].stack] = pin
+            except BadInput as exc:
+                fleet.unreadable.append((stack_files.stack_name(path), exc))
+    return fleet
