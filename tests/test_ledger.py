@@ -131,6 +131,37 @@ def test_a_second_holder_waits_its_timeout_and_is_told_who_holds_the_lock(tmp_pa
         pass  # released on leaving the block: taken at once
 
 
+def test_a_waiting_holder_takes_the_lock_soon_after_it_is_released(tmp_path):
+    import threading
+
+    held, release = threading.Event(), threading.Event()
+
+    def hold():
+        with repo_lock(tmp_path):
+            held.set()
+            release.wait(5)
+
+    other = threading.Thread(target=hold)
+    other.start()
+    held.wait(5)
+    threading.Timer(0.1, release.set).start()
+    started = time.monotonic()
+    with repo_lock(tmp_path, timeout=5):
+        waited = time.monotonic() - started
+    other.join()
+    assert 0.1 <= waited < 0.6, f"took the released lock after {waited:.2f}s"
+
+
+def test_the_lock_file_is_readable_by_all_and_writable_by_its_owner(tmp_path):
+    import stat
+
+    umask = os.umask(0)
+    os.umask(umask)
+    with repo_lock(tmp_path):
+        pass
+    assert stat.S_IMODE(lock_path(tmp_path).stat().st_mode) == 0o644 & ~umask
+
+
 def test_a_lock_released_by_an_exception_is_free_again(tmp_path):
     with pytest.raises(RuntimeError):
         with repo_lock(tmp_path):
@@ -149,3 +180,44 @@ def test_a_lock_that_cannot_be_created_is_one_line(tmp_path):
     with pytest.raises(BadInput, match="cannot create the allocation lock"):
         with repo_lock(tmp_path / "no" / "such" / "dir"):
             pass
+
+
+# --- amending the ledger: a change records its own lines and no one else's -----------------------------------------
+
+def test_an_amended_ledger_replaces_the_changed_stacks_lines_and_keeps_the_rest_as_recorded(tmp_path, vm, aws):
+    other = _at(vm, "10.80.9.0/26", "other-dev")
+    ledger.write(tmp_path, [vm, other])
+    hand_edited = _at(other, "10.80.99.0/26")  # another file edited by hand: its recorded line stays
+    moved = _at(vm, "10.80.200.0/26")
+    text = ledger.amended(tmp_path, [moved, aws], [moved, hand_edited, aws])
+    assert text.startswith(ledger.HEADER)
+    lines = [line for line in text.splitlines() if line and not line.startswith("#")]
+    assert lines == sorted(ledger.entries([moved, other, aws]), key=ledger._line_key) == [
+        ledger.entries([other])[0], ledger.entries([moved])[0], ledger.entries([aws])[0]]
+
+
+@pytest.mark.parametrize("marker", [None, "<<<<<<< HEAD", "=======", ">>>>>>> theirs"])
+def test_without_a_usable_ledger_the_amended_one_is_written_from_the_stack_files(tmp_path, vm, aws, marker):
+    if marker:
+        path = ledger.write(tmp_path, [vm])
+        path.write_text(path.read_text() + marker + "\n")
+    assert ledger.amended(tmp_path, [aws], [vm, aws]) == ledger.render([vm, aws])
+
+
+def test_ledger_lines_sort_numerically_and_a_line_without_a_network_last_in_its_pool(vm):
+    lines = ["p 10.0.10.0/24 - b-dev", "p - - a-dev", "p 10.0.9.0/24 - c-dev", "p 10.0.9.0/25 - d-dev", "o - - e-dev"]
+    assert sorted(lines, key=ledger._line_key) == [
+        "o - - e-dev", "p 10.0.9.0/24 - c-dev", "p 10.0.9.0/25 - d-dev", "p 10.0.10.0/24 - b-dev", "p - - a-dev"]
+    # A line that is not four words sorts by its text, never breaking the sort.
+    assert sorted(["p 10.0.0.0/24 - a-dev", "garbage"], key=ledger._line_key) == ["garbage", "p 10.0.0.0/24 - a-dev"]
+    assert ledger._line_key("not four words") == ("not four words", 2, 0, 0, "")
+
+
+def test_two_moved_stacks_are_each_told_only_their_own_allocations(tmp_path, vm):
+    first, second = _at(vm, "10.80.1.0/26", "first-dev"), _at(vm, "10.80.2.0/26", "second-dev")
+    ledger.write(tmp_path, [first, second])
+    problems = dict(ledger.check(tmp_path, [_at(first, "10.80.101.0/26"), _at(second, "10.80.102.0/26")]))
+    assert set(problems) == {"first-dev", "second-dev"}
+    assert "10.80.101.0/26" in problems["first-dev"] and "10.80.1.0/26" in problems["first-dev"]
+    assert "10.80.102.0/26" not in problems["first-dev"] and "10.80.2.0/26" not in problems["first-dev"]
+    assert "10.80.101.0/26" not in problems["second-dev"] and "10.80.1.0/26" not in problems["second-dev"]
