@@ -70,6 +70,13 @@ def test_the_two_flags_can_only_be_named_so_they_cannot_be_swapped(catalog, site
         up.diff = Diff(())  # what was reviewed is what is written
 
 
+def test_bp_upgrade_waives_nothing_unless_asked():
+    from lifecycle.upgrade import UpgradeOptions
+
+    opts = UpgradeOptions()
+    assert (opts.accept_data_loss, opts.force, opts.unpin, opts.dry_run) == (False, False, False, False)
+
+
 @pytest.mark.parametrize(("before", "after"), [("2.1.0", "2.0.0"), ("2.1.0", "2.1.0"), ("2.10.0", "2.9.0")])
 def test_a_downgrade_or_the_same_version_needs_force(catalog, sites, before, after):
     up = _upgrade(catalog, sites, f"web-service@{before}", f"web-service@{after}", KEEPS)
