@@ -106,6 +106,10 @@ MUST_FAIL = {
             "pod-security.kubernetes.io/enforce": "baseline", "pod-security.kubernetes.io/warn": "restricted",
             "pod-security.kubernetes.io/audit": "restricted"})]),
     ],
+    "kubernetes-core-namespace-resource-quota": [
+        ("a quota, in a namespace sorting after this one", [namespace(), k8s("ResourceQuota", "v1", "q", {"hard": {"cpu": "4"}},
+                                                                             namespace="zz-other")]),
+    ],
     "kubernetes-rbac-role-no-wildcards": [
         ("one wildcard verb among named ones", k8s("Role", "rbac.authorization.k8s.io/v1", "r",
                                                   rules=[{"apiGroups": [""], "resources": ["pods"], "verbs": ["get"]},
@@ -146,6 +150,8 @@ MUST_FAIL = {
             {"Effect": "Deny", "Action": "s3:*", "Principal": "*", "Condition": {"Bool": {"aws:SecureTransport": "true"}}}))]),
         ("a Deny on SecureTransport '0', which IAM does not read as false", [BUCKET, bucket_setting("BucketPolicy", tls_policy(
             {"Effect": "Deny", "Action": "s3:*", "Principal": "*", "Condition": {"Bool": {"aws:SecureTransport": "0"}}}))]),
+        ("a lower-case 'deny', which IAM does not accept as an effect", [BUCKET, bucket_setting("BucketPolicy", tls_policy(
+            {"Effect": "deny", "Action": "s3:*", "Principal": "*", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}))]),
         ("an Allow on SecureTransport false", [BUCKET, bucket_setting("BucketPolicy", tls_policy(
             {"Effect": "Allow", "Action": "s3:*", "Principal": "*", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}))]),
     ],
@@ -256,6 +262,13 @@ MUST_PASS = {
     ],
     "vsphere-compute-resourcepool-limits": [
         ("the smallest limits", res(RESOURCE_POOL, "rp", {"cpuLimit": 1, "memoryLimit": 1})),
+    ],
+    "kubernetes-rbac-binding-no-cluster-admin": [
+        (f"{why}", k8s("ClusterRoleBinding", "rbac.authorization.k8s.io/v1", "b", namespace=None,
+                       roleRef={"kind": "ClusterRole", "name": role}, subjects=[{"kind": kind, "name": name}]))
+        for why, role, kind, name in [("a team group bound to admin, which sorts before cluster-admin", "admin", "Group", "team-shop"),
+                                      ("a platform group bound to cluster-admin", "cluster-admin", "Group", "platform-admins"),
+                                      ("a user, not a group, named like a team", "cluster-admin", "User", "team-shop")]
     ],
     "kubernetes-pod-container-drop-capabilities": [
         ("drops ALL and adds back only NET_BIND_SERVICE", deployment(merged(
