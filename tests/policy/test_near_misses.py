@@ -102,6 +102,8 @@ MUST_FAIL = {
         ("a deny-all in another namespace", [namespace(), k8s(*NP[:1], NP[1], "deny", DENY_ALL, namespace="other")]),
     ],
     "kubernetes-core-namespace-pod-security": [
+        ("warn and audit restricted, no enforce label", [k8s("Namespace", "v1", "shop-prod", namespace=None, labels={
+            "pod-security.kubernetes.io/warn": "restricted", "pod-security.kubernetes.io/audit": "restricted"})]),
         ("warn and audit restricted, enforce baseline", [k8s("Namespace", "v1", "shop-prod", namespace=None, labels={
             "pod-security.kubernetes.io/enforce": "baseline", "pod-security.kubernetes.io/warn": "restricted",
             "pod-security.kubernetes.io/audit": "restricted"})]),
