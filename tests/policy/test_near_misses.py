@@ -66,6 +66,8 @@ MUST_FAIL = {
             CONTAINER, initContainers=[merged(CONTAINER, name="init", securityContext={**SC, "runAsUser": 0})])),
     ],
     "kubernetes-pod-container-privileged": [
+        ("a CronJob's privileged container", k8s("CronJob", "batch/v1", "nightly", {"schedule": "0 3 * * *", "jobTemplate": {
+            "spec": {"template": {"spec": {"containers": [merged(CONTAINER, securityContext={**SC, "privileged": True})]}}}}})),
         ("an ephemeral container is privileged", deployment(
             CONTAINER, ephemeralContainers=[merged(CONTAINER, name="debug", securityContext={**SC, "privileged": True})])),
     ],
@@ -279,6 +281,7 @@ MUST_PASS = {
     "kubernetes-pod-container-image-pinned": [
         ("a CloudNativePG cluster on a fixed tag", k8s("Cluster", "postgresql.cnpg.io/v1", "pg", {
             "instances": 3, "imageName": "ghcr.io/cloudnative-pg/postgresql:17.2"})),
+        ("a tag sorting after latest", deployment(merged(CONTAINER, image="registry.example/app:v1.4.2"))),
         ("a registry port and a fixed tag", deployment(merged(CONTAINER, image="registry.example:5000/app:1.4.2"))),
         ("latest pinned by digest", deployment(merged(CONTAINER, image="registry.example/app:latest@sha256:" + "a" * 64))),
     ],
