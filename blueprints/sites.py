@@ -53,6 +53,10 @@ class SharedCluster(Frozen):
     cidr: IPv4Network | None = Field(
         None, description="AWS: the cluster's node and pod network, admitted by team data services. Default: none."
     )
+    api_cidr: IPv4Network | None = Field(
+        None, description="Addresses of the cluster's API server as its pods reach them (operators' egress). "
+        "Default: `cidr` (EKS puts its control-plane interfaces in the cluster's subnets)."
+    )
 
 
 class Supervisor(Frozen):
@@ -72,6 +76,10 @@ class BackupStore(Frozen):
 
     endpoint_url: str = Field(description="S3 endpoint of the on-prem object store. Required.")
     bucket: str = Field(description="Bucket that holds each team's backups under <team>-<env>/. Required.")
+    cidr: IPv4Network | None = Field(
+        None, description="Addresses of the endpoint, which backup pods' egress policy admits. Default: none "
+        "(backups have no way out: `bp validate` reports the flow)."
+    )
     credentials_secret: str = Field(
         description="Secret, in each team namespace, holding that team's own object-store key (ACCESS_KEY_ID/"
         "ACCESS_SECRET_KEY): the platform's onboarding creates one store user per stack, allowed only "
@@ -317,6 +325,36 @@ class Quotas(Frozen):
     claim_gib: int = Field(description="Largest volume claim of a team, GiB, unless a data service needs more. Required.", gt=0)
 
 
+class OperatorPods(Frozen):
+    """Where a platform-run controller's pods live, as a NetworkPolicy peer names them."""
+
+    namespace: str = Field(description="Its namespace. Required.")
+    labels: dict[str, str] = Field(description="Labels of its pods. Required.")
+
+
+class PlatformNetwork(Frozen):
+    """The platform's side of every team namespace's fence: who the flows of the network intent meet."""
+
+    dns: OperatorPods = Field(
+        OperatorPods(namespace="kube-system", labels={"k8s-app": "kube-dns"}),
+        description="Cluster DNS. Default: kube-system, k8s-app=kube-dns.",
+    )
+    cnpg_operator: OperatorPods = Field(
+        OperatorPods(namespace="cnpg-system", labels={"app.kubernetes.io/name": "cloudnative-pg"}),
+        description="The CloudNativePG operator (its Helm chart's labels). Default: cnpg-system.",
+    )
+    strimzi_operator: OperatorPods = Field(
+        OperatorPods(namespace="strimzi", labels={"strimzi.io/kind": "cluster-operator"}),
+        description="Strimzi's cluster operator (its install files' labels). Default: strimzi.",
+    )
+    app_ports: tuple[int, ...] = Field(
+        (8080, 8443), description="Ports of team pods the ingress controller may reach; never a data service's. "
+        "Default: 8080, 8443.", min_length=1,
+    )
+    eks_api_port: int = Field(443, description="Port of the EKS API server's interfaces. Default: 443.")
+    vks_api_port: int = Field(6443, description="Port of a VKS cluster's API server. Default: 6443.")
+
+
 class Fleet(Frozen):
     """Fleet data the plan turns catalog promises into: machine shapes, engine releases, cluster networks."""
 
@@ -332,6 +370,9 @@ class Fleet(Frozen):
     eks_system_pool: SystemPool = Field(description="The system pool of every dedicated EKS cluster. Required.")
     cluster_networks: ClusterNetworks = Field(description="Cluster-internal networks. Required.")
     quotas: Quotas = Field(description="Namespace quota constants. Required.")
+    network: PlatformNetwork = Field(
+        PlatformNetwork(), description="Platform controllers and ports the namespaces' flows meet. Default: the stock ones."
+    )
     engines: dict[str, dict[str, EngineRelease]] = Field(
         description="Per data-service kind, per promised version: how each target delivers it. Required."
     )

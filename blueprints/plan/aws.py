@@ -10,6 +10,7 @@ from blueprints.plan.shared import (
     DataServicePlan, NodePoolPlan, PlanError, SharedClusterPlan, TeamPlan, implementation, node_pools, parameter,
     promise, release, shared_cluster, smallest, team,
 )
+from blueprints.plan.flows import client_flows
 from blueprints.resolved import Placement, ResolvedBlueprint, ResolvedDataService
 
 HA_ZONES, ZONES = 3, 2
@@ -35,6 +36,8 @@ class RdsPostgres(AwsDataService):
     """PostgreSQL on RDS: one instance, Multi-AZ when the promise keeps two copies."""
 
     kind: ClassVar[str] = "postgres"
+    client_port: ClassVar[int] = 5432
+    """Port the applications connect to: PostgreSQL."""
     instance_class: str
     """RDS instance class, from the catalog size."""
     engine_version: str
@@ -48,6 +51,8 @@ class ElastiCacheRedis(AwsDataService):
     """Redis OSS on ElastiCache: a replication group of `replicas` nodes."""
 
     kind: ClassVar[str] = "redis"
+    client_port: ClassVar[int] = 6379
+    """Port the applications connect to: Redis, TLS (transit encryption)."""
     instance_class: str
     """ElastiCache node type, from the catalog size."""
     engine_version: str
@@ -59,6 +64,8 @@ class MskKafka(AwsDataService):
     """Kafka on MSK: `replicas` brokers, spread evenly over the VPC's zones."""
 
     kind: ClassVar[str] = "kafka"
+    client_port: ClassVar[int] = 9098
+    """Port the applications connect to: the IAM-authenticated TLS listener."""
     instance_class: str
     """MSK broker instance type, from the catalog size."""
     engine_version: str
@@ -231,8 +238,9 @@ def aws_plan(bp: ResolvedBlueprint) -> AwsPlan:
     hub = _hub(bp, place) if bp.spec.network_hub else None
     network = _network(bp, place) if not bp.spec.network_hub and place.network is not None else None
     services = tuple(_service(bp, ds) for ds in bp.data_services)
+    flows = client_flows(services, tuple(network.subnets["data"])) if network else ()
     return AwsPlan(
-        **team(bp, _cluster(bp, place), services, in_namespace=False),
+        **team(bp, _cluster(bp, place), services, in_namespace=False, flows=flows),
         region=aws.region, account_id=aws.account_id,
         deploy_role_arn=_role(aws.account_id, bp.platform.aws_deploy_role),
         admin_role_arn=_role(aws.account_id, bp.platform.aws_admin_role),

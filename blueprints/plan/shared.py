@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar, Literal
 
 from blueprints.errors import BadInput
+from blueprints.plan.flows import Flow, fence_flows
 from blueprints.resolved import Placement, ResolvedBlueprint, ResolvedDataService
 from blueprints.sites import EngineRelease, MachineShape, SharedCluster
 
@@ -96,6 +97,8 @@ class TenancyPlan:
     """Namespace of the ingress controller."""
     renames: dict[str, str] = field(default_factory=dict)
     """Old logical name -> the name the blueprint version gives it (its moves), kept by an alias."""
+    flows: tuple[Flow, ...] = ()
+    """The network intent: every connection through the fence besides the namespace's own (blueprints.plan.flows)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -136,17 +139,18 @@ class TeamPlan:
     """The team namespace; None: none."""
 
 
-def team(bp: ResolvedBlueprint, cluster: object | None, services: tuple, in_namespace: bool) -> dict:
+def team(bp: ResolvedBlueprint, cluster: object | None, services: tuple, in_namespace: bool,
+         flows: tuple[Flow, ...] = ()) -> dict:
     """The fields of a target's plan that every target fills alike; `in_namespace`: the services' pods count
-    against the namespace quota (operator-run services)."""
+    against the namespace quota (operator-run services); `flows`: the target's own network intent."""
     return dict(
         stack=bp.stack, blueprint=bp.blueprint_ref, prod=bp.prod, tags=bp.tags(), cluster=cluster,
-        tenancy=_tenancy(bp, services if in_namespace else ()) if bp.spec.namespace and cluster else None,
+        tenancy=_tenancy(bp, services if in_namespace else (), flows) if bp.spec.namespace and cluster else None,
         data_services=services,
     )
 
 
-def _tenancy(bp: ResolvedBlueprint, in_namespace: tuple) -> TenancyPlan:
+def _tenancy(bp: ResolvedBlueprint, in_namespace: tuple, flows: tuple[Flow, ...]) -> TenancyPlan:
     """The namespace quota: the size class plus every data-service pod and volume that runs inside it."""
     pods = [(s, s.replicas + s.controllers) for s in in_namespace]
     volumes = sum(s.storage_gib * s.replicas + KAFKA_CONTROLLER_STORAGE_GIB * s.controllers for s in in_namespace)
@@ -164,6 +168,7 @@ def _tenancy(bp: ResolvedBlueprint, in_namespace: tuple) -> TenancyPlan:
         max_claim_gib=max([quotas.claim_gib, *(s.storage_gib for s in in_namespace)]),
         ingress_namespace=parameter(bp, "ingress_namespace"),
         renames=bp.renames(),
+        flows=fence_flows(bp, parameter(bp, "ingress_namespace")) + flows,
     )
 
 

@@ -9,6 +9,7 @@ from blueprints.plan.shared import (
     KAFKA_CONTROLLER_STORAGE_GIB, DataServicePlan, NodePoolPlan, PlanError, SharedClusterPlan, TeamPlan, implementation, node_pools, parameter,
     promise, release, shared_cluster, smallest, team,
 )
+from blueprints.plan.flows import operator_flows
 from blueprints.resolved import Placement, ResolvedBlueprint, ResolvedDataService
 
 KAFKA_CONTROLLERS = 3
@@ -189,13 +190,27 @@ def vsphere_plan(bp: ResolvedBlueprint) -> VspherePlan:
     placed = spec.vm_pool or spec.cluster == "dedicated"
     vm_pool = _vm_pool(bp) if spec.vm_pool else None
     services = tuple(_service(bp, ds) for ds in bp.data_services)
+    cluster = _cluster(bp, place)
+    flows = operator_flows(bp, {s.kind for s in services}, _api_server(bp, place, cluster),
+                           (str(vs.backup.cidr) if vs.backup.cidr else None, vs.backup.endpoint_url))
     return VspherePlan(
-        **team(bp, _cluster(bp, place), services, in_namespace=True),
+        **team(bp, cluster, services, in_namespace=True, flows=flows),
         sites=tuple(_site(bp, p) for p in bp.placements) if placed else (),
         vm_pool=vm_pool, supervisor_context=vs.supervisor.kube_context, storage_class=vs.supervisor.storage_class,
         backup=BackupPlan(endpoint_url=vs.backup.endpoint_url, bucket=vs.backup.bucket, prefix=bp.stack,
                           credentials_secret=vs.backup.credentials_secret),
     )
+
+
+def _api_server(bp: ResolvedBlueprint, place: Placement,
+                cluster: VksCluster | SharedClusterPlan | None) -> tuple[tuple[str, ...], int, str]:
+    """Where the cluster's pods reach its API server: a VKS cluster's control plane sits on the team's own
+    segment; a shared cluster's is sites-map data."""
+    port = bp.fleet.network.vks_api_port
+    if isinstance(cluster, SharedClusterPlan):
+        found = cluster.shared.api_cidr or cluster.shared.cidr
+        return ((str(found),) if found else ()), port, f"shared_cluster.api_cidr of pool {place.pool}"
+    return ((str(place.network.cidr),) if place.network else ()), port, "placements[0].network"
 
 
 def _vm_pool(bp: ResolvedBlueprint) -> VmPoolPlan:

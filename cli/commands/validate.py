@@ -23,6 +23,7 @@ def validate(
     from blueprints.checks import Finding, check_fleet, check_ledger, check_stack
     from blueprints.ledger import LEDGER_NAME
     from engine import ProgramError
+    from engine.flow_check import dropped_flows
     from engine.stacks import preview
 
     with user_errors():
@@ -46,6 +47,7 @@ def validate(
                 findings.append(Finding(bp.stack, f"program failed: {exc}"))
             else:
                 findings += [Finding(bp.stack, v.describe()) for v in capture.violations]
+                findings += [Finding(bp.stack, message) for message in dropped_flows(bp, capture)]
     findings += [f for f in check_fleet(everyone) if f.stack in names]
     if not broken:
         findings += [f for f in check_ledger(stack_files.stacks_dir(repo), everyone)

@@ -11,7 +11,7 @@ from blueprints.plan import MskKafka
 from components.aws._common import Account, DataTierAccess, clients_only, kms_key, log_group
 from components.aws.tagging import named
 
-CLIENT_PORTS = {"iam": 9098, "scram": 9096}
+CLIENT_PORTS = {"iam": MskKafka.client_port, "scram": 9096}
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from blueprints.plan import ElastiCacheRedis
 from components.aws._common import Account, DataTierAccess, clients_only, kms_key, log_group
 from components.aws.tagging import named
 
-PORT = 6379
+PORT = ElastiCacheRedis.client_port
 TOKEN_SPECIALS = "!&#$^<>-"
 """The punctuation ElastiCache accepts in an AUTH token (no @, /, quote or space)."""
 

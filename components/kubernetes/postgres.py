@@ -9,6 +9,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from blueprints.plan import CnpgPostgres
+from blueprints.plan.flows import DATA_SERVICE_LABEL, KUBERNETES_API_LABEL
 from components.kubernetes.data_service import (
     RESTRICTED_CONTAINER,
     RUNTIME_DEFAULT_SECCOMP,
@@ -19,6 +20,9 @@ from components.kubernetes.data_service import (
 )
 
 PORT = 5432
+POD_LABELS = {DATA_SERVICE_LABEL: "postgres", KUBERNETES_API_LABEL: "true"}
+"""Every instance runs CNPG's instance manager, which watches its Cluster: the pods reach the API server,
+and the tenancy's flows select them by these labels (blueprints.plan.flows)."""
 
 
 @dataclass(frozen=True)
@@ -114,7 +118,7 @@ def _cluster_spec(args: PostgresClusterArgs, labels: dict[str, str]) -> dict:
         # Stated rather than left to the operator's defaults. The pods run as the image's own
         # postgres user (UID 26, `postgresUID`): initdb needs that user in the image's passwd.
         "securityContext": RESTRICTED_CONTAINER,
-        "inheritedMetadata": {"labels": labels},
+        "inheritedMetadata": {"labels": {**labels, **POD_LABELS}},
     }
     if replicated:
         spec["affinity"] = {

@@ -9,6 +9,7 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from blueprints.plan import RedisStatefulSet
+from blueprints.plan.flows import DATA_SERVICE_LABEL
 from components.kubernetes.data_service import (
     RESTRICTED_CONTAINER,
     NamespaceAccess,
@@ -159,7 +160,7 @@ class RedisCache(pulumi.ComponentResource):
                 "selector": {"matchLabels": selector},
                 "podManagementPolicy": "OrderedReady",
                 "template": {
-                    "metadata": {"labels": {**labels, **selector}},
+                    "metadata": {"labels": {**labels, **selector, DATA_SERVICE_LABEL: "redis"}},
                     "spec": {
                         "automountServiceAccountToken": False,
                         "securityContext": restricted_pod(REDIS_UID),

@@ -8,9 +8,8 @@ from typing import Mapping
 import pulumi
 import pulumi_kubernetes as k8s
 
+from blueprints.plan.flows import POD_GROUPS, Flow
 from components.kubernetes.labels import label_value
-
-DNS_SELECTOR = {"k8s-app": "kube-dns"}
 
 
 @dataclass(frozen=True)
@@ -29,8 +28,8 @@ class TeamNamespaceArgs:
     """Memory the namespace may request and use, GiB (quota)."""
     labels: Mapping[str, str]
     """Ownership labels (team, owner, cost-center, env, ...); values are sanitised."""
-    ingress_namespace: str
-    """Namespace of the ingress controller allowed to reach the team's pods."""
+    flows: tuple[Flow, ...]
+    """The network intent (blueprints.plan.flows): one NetworkPolicy each on top of default-deny."""
     storage_gib: int
     """Persistent storage the namespace may claim, GiB."""
     max_pods: int
@@ -144,7 +143,7 @@ class TeamNamespace(pulumi.ComponentResource):
 
     def _default_deny_network_policies(self, name: str, args: TeamNamespaceArgs, labels: dict[str, str],
                                        inside: pulumi.ResourceOptions) -> None:
-        """Deny everything, then allow the namespace itself, DNS, and the ingress controller in."""
+        """Deny everything, allow the namespace itself, then exactly the plan's flows (DNS, ingress, operators...)."""
         def policy(suffix: str, spec: dict) -> None:
             k8s.networking.v1.NetworkPolicy(f"{name}-{suffix}", metadata=self._meta(suffix, args, labels), spec=spec,
                                             opts=inside)
@@ -161,21 +160,22 @@ class TeamNamespace(pulumi.ComponentResource):
             "ingress": [{"from": same_namespace}],
             "egress": [{"to": same_namespace}],
         })
-        policy("allow-dns-egress", {
-            "podSelector": {},
-            "policyTypes": ["Egress"],
-            "egress": [{
-                "to": [{
-                    "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
-                    "podSelector": {"matchLabels": DNS_SELECTOR},
-                }],
-                "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
-            }],
-        })
-        policy("allow-from-ingress", {
-            "podSelector": {},
-            "policyTypes": ["Ingress"],
-            "ingress": [{"from": [{
-                "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": args.ingress_namespace}},
-            }]}],
-        })
+        # A flow whose addresses the sites map lacks is not rendered: `bp validate` names the field to fill.
+        for flow in args.flows:
+            if flow.missing is None:
+                policy(f"allow-{flow.name}", flow_policy(flow))
+
+
+def flow_policy(flow: Flow) -> dict:
+    """The NetworkPolicy spec that allows one flow and nothing else."""
+    peer = flow.peer
+    if peer.namespace is not None:
+        selector: dict = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": peer.namespace}}}
+        if peer.labels:
+            selector["podSelector"] = {"matchLabels": dict(peer.labels)}
+        peers = [selector]
+    else:
+        peers = [{"ipBlock": {"cidr": cidr}} for cidr in peer.cidrs]
+    ports = [{"protocol": protocol, "port": port} for port in flow.ports for protocol in flow.protocols]
+    key, side = ("ingress", "from") if flow.direction == "ingress" else ("egress", "to")
+    return {"podSelector": POD_GROUPS[flow.pods], "policyTypes": [key.capitalize()], key: [{side: peers, "ports": ports}]}
