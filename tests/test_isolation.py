@@ -10,6 +10,7 @@ import pytest
 from components.kubernetes.labels import label_value
 from components.ownership import OWNERSHIP_KEYS
 from tests.fleet_renders import renders
+from tests.rbac_rules import allows, granted
 from tests.kube_schema import assert_valid, crd_schemas, manifests
 
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
@@ -59,16 +60,7 @@ def test_every_rendered_object_matches_its_schema(fleet):
 
 def _team_reach(capture, group: str) -> set[str]:
     """Namespaces in which `group` may read Secrets, from every binding the run renders."""
-    reach = set()
-    for binding in capture.by_type("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding"):
-        assert all(s["name"] != group for s in binding.inputs["subjects"]), f"{binding.urn}: the team is bound cluster-wide"
-    for binding in capture.by_type("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"):
-        if any(s["name"] == group for s in binding.inputs["subjects"]):
-            # `edit` and `admin` read Secrets; `view` does not. Anything else would need reviewing here.
-            assert binding.inputs["roleRef"]["name"] in ("edit", "view"), binding.urn
-            if binding.inputs["roleRef"]["name"] == "edit":
-                reach.add(binding.inputs["metadata"]["namespace"])
-    return reach
+    return {ns for ns, rules in granted(capture, group).items() if allows(rules, "", "secrets", "get")}
 
 
 def _backup_secrets(capture) -> set[tuple[str, str]]:
@@ -125,7 +117,7 @@ POD_TEMPLATES = {
 ENTITY_OPERATOR = ("spec.entityOperator.template.pod.securityContext",
                    ["spec.entityOperator.template.topicOperatorContainer.securityContext",
                     "spec.entityOperator.template.userOperatorContainer.securityContext"])
-NO_PODS = {"Namespace", "ResourceQuota", "LimitRange", "RoleBinding", "NetworkPolicy", "Secret", "ConfigMap", "Service",
+NO_PODS = {"Namespace", "ResourceQuota", "LimitRange", "Role", "RoleBinding", "NetworkPolicy", "Secret", "ConfigMap", "Service",
            "PodDisruptionBudget", "ScheduledBackup", "Cluster/cluster.x-k8s.io/v1beta1"}
 
 

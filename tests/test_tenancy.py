@@ -33,7 +33,7 @@ def policies(capture) -> dict[str, dict]:
 
 
 def test_every_object_is_valid_kubernetes_and_a_child_of_the_component(capture):
-    assert assert_valid(capture) == 9
+    assert assert_valid(capture) == 10
     component = capture.one("cloud-blueprints:k8s:TeamNamespace")
     for r in capture.resources:
         if r is not component:
@@ -62,7 +62,7 @@ def test_quota_and_limits_follow_the_size_class(capture):
 def test_team_edits_and_platform_administers(capture):
     bindings = {r.inputs["roleRef"]["name"]: r.inputs["subjects"][0]["name"]
                 for r in capture.by_type("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding")}
-    assert bindings == {"edit": "team-payments", "admin": "platform-admins"}
+    assert bindings == {"team-developer": "team-payments", "admin": "platform-admins"}
 
 
 def test_default_deny_with_only_the_needed_allows(capture):

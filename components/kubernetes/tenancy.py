@@ -19,7 +19,7 @@ class TeamNamespaceArgs:
     namespace: str
     """Namespace name, usually `<team>-<env>`."""
     team_group: str
-    """Identity-provider group bound to the `edit` role."""
+    """Identity-provider group bound to the namespace's `team-developer` Role (TEAM_RULES)."""
     platform_group: str
     """Group of platform admins bound to the `admin` role."""
     cpu: int
@@ -42,6 +42,37 @@ class TeamNamespaceArgs:
     """Largest persistent volume claim, GiB (LimitRange), capped by the quota."""
     renames: Mapping[str, str] = field(default_factory=dict)
     """Logical names the blueprint version gives children instead of the defaults (its moves). Default: none."""
+
+
+TEAM_ROLE = "team-developer"
+
+_WRITE = ("create", "delete", "deletecollection", "patch", "update")
+_READ = ("get", "list", "watch")
+TEAM_RULES: tuple[dict, ...] = (
+    {"apiGroups": [""], "resources": ["pods", "pods/attach", "pods/exec", "pods/portforward", "pods/proxy"],
+     "verbs": [*_READ, *_WRITE]},
+    {"apiGroups": [""], "resources": ["pods/eviction"], "verbs": ["create"]},
+    {"apiGroups": [""], "resources": ["configmaps", "persistentvolumeclaims", "secrets", "serviceaccounts", "services",
+                                      "services/proxy", "replicationcontrollers", "replicationcontrollers/scale"],
+     "verbs": [*_READ, *_WRITE]},
+    {"apiGroups": [""], "resources": ["endpoints", "events", "limitranges", "resourcequotas", "pods/log",
+                                      "pods/status", "persistentvolumeclaims/status", "services/status"],
+     "verbs": list(_READ)},
+    {"apiGroups": ["apps"], "resources": ["deployments", "deployments/scale", "replicasets", "replicasets/scale",
+                                          "statefulsets", "statefulsets/scale", "daemonsets"],
+     "verbs": [*_READ, *_WRITE]},
+    {"apiGroups": ["apps"], "resources": ["controllerrevisions"], "verbs": list(_READ)},
+    {"apiGroups": ["autoscaling"], "resources": ["horizontalpodautoscalers"], "verbs": [*_READ, *_WRITE]},
+    {"apiGroups": ["batch"], "resources": ["cronjobs", "jobs"], "verbs": [*_READ, *_WRITE]},
+    {"apiGroups": ["policy"], "resources": ["poddisruptionbudgets"], "verbs": [*_READ, *_WRITE]},
+    {"apiGroups": ["networking.k8s.io"], "resources": ["ingresses"], "verbs": [*_READ, *_WRITE]},
+    {"apiGroups": ["networking.k8s.io"], "resources": ["networkpolicies"], "verbs": list(_READ)},
+    {"apiGroups": ["discovery.k8s.io"], "resources": ["endpointslices"], "verbs": list(_READ)},
+    {"apiGroups": ["coordination.k8s.io"], "resources": ["leases"], "verbs": [*_READ, *_WRITE]},
+)
+"""What a team needs in its namespace: Kubernetes' `edit` less the guardrails. NetworkPolicies, the quota
+and the limit range are read-only; no RBAC; no impersonating or minting tokens for service accounts,
+which the operators' service accounts in the namespace would turn into their rights."""
 
 
 class TeamNamespace(pulumi.ComponentResource):
@@ -131,14 +162,19 @@ class TeamNamespace(pulumi.ComponentResource):
 
     def _role_bindings(self, name: str, args: TeamNamespaceArgs, labels: dict[str, str],
                        inside: pulumi.ResourceOptions) -> None:
-        """The team edits its namespace, platform admins administer it; nobody else is bound."""
-        for suffix, role, group in (("team-edit", "edit", args.team_group), ("platform-admin", "admin", args.platform_group)):
+        """The team runs its workloads but cannot edit its guardrails; platform admins administer the namespace.
+
+        Not `edit`: it aggregates create/delete of NetworkPolicies, so a team could delete its default-deny."""
+        role = k8s.rbac.v1.Role(f"{name}-team-role", metadata=self._meta(TEAM_ROLE, args, labels),
+                                rules=[dict(r) for r in TEAM_RULES], opts=inside)
+        for suffix, kind, role_name, group in (("team-edit", "Role", TEAM_ROLE, args.team_group),
+                                               ("platform-admin", "ClusterRole", "admin", args.platform_group)):
             k8s.rbac.v1.RoleBinding(
                 f"{name}-{suffix}",
                 metadata=self._meta(suffix, args, labels),
-                role_ref={"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role},
+                role_ref={"apiGroup": "rbac.authorization.k8s.io", "kind": kind, "name": role_name},
                 subjects=[{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": group}],
-                opts=inside,
+                opts=pulumi.ResourceOptions.merge(inside, pulumi.ResourceOptions(depends_on=[role])),
             )
 
     def _default_deny_network_policies(self, name: str, args: TeamNamespaceArgs, labels: dict[str, str],

@@ -196,6 +196,14 @@ CASES = {
              subjects=[{"kind": "Group", "name": "team-shop"}])],
         [k8s("ClusterRoleBinding", "rbac.authorization.k8s.io/v1", "b", namespace=None, roleRef={"kind": "ClusterRole", "name": "cluster-admin"},
              subjects=[{"kind": "Group", "name": "team-shop"}])]),
+    "kubernetes-rbac-team-binding-no-guardrail-writes": (
+        [k8s("Role", "rbac.authorization.k8s.io/v1", "team-developer", rules=[
+            {"apiGroups": ["apps"], "resources": ["deployments"], "verbs": ["create", "delete"]},
+            {"apiGroups": ["networking.k8s.io"], "resources": ["networkpolicies"], "verbs": ["get", "list"]}]),
+         k8s("RoleBinding", "rbac.authorization.k8s.io/v1", "b", roleRef={"kind": "Role", "name": "team-developer"},
+             subjects=[{"kind": "Group", "name": "team-shop"}])],
+        [k8s("RoleBinding", "rbac.authorization.k8s.io/v1", "b", roleRef={"kind": "ClusterRole", "name": "edit"},
+             subjects=[{"kind": "Group", "name": "team-shop"}])]),
     "kubernetes-cnpg-cluster-backup": (
         [k8s("Cluster", "postgresql.cnpg.io/v1", "pg", {"instances": 3, "backup": {"barmanObjectStore": {"destinationPath": "s3://b/p"}, "retentionPolicy": "30d"}})],
         [k8s("Cluster", "postgresql.cnpg.io/v1", "pg", {"instances": 3})]),
