@@ -370,6 +370,10 @@ class Fleet(Frozen):
     eks_system_pool: SystemPool = Field(description="The system pool of every dedicated EKS cluster. Required.")
     cluster_networks: ClusterNetworks = Field(description="Cluster-internal networks. Required.")
     quotas: Quotas = Field(description="Namespace quota constants. Required.")
+    certificate_issuer: str = Field(
+        "platform-ca", description="cert-manager ClusterIssuer that signs the server certificates of data services "
+        "the platform runs without an operator of their own (Redis on Kubernetes). Default: platform-ca.",
+    )
     network: PlatformNetwork = Field(
         PlatformNetwork(), description="Platform controllers and ports the namespaces' flows meet. Default: the stock ones."
     )

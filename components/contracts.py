@@ -31,7 +31,8 @@ class RedisService:
     host: pulumi.Input[str]
     """Host name of the primary."""
     port: pulumi.Input[int]
-    """TCP port."""
+    """TCP port, TLS only on both targets: ElastiCache with transit encryption required; on Kubernetes redis'
+    tls-port with the plaintext port off, its certificate from cert-manager."""
     secret: pulumi.Input[str]
     """Where the AUTH token is: a Secrets Manager ARN (AWS) or a Secret in the namespace (Kubernetes)."""
 

@@ -117,7 +117,7 @@ POD_TEMPLATES = {
 ENTITY_OPERATOR = ("spec.entityOperator.template.pod.securityContext",
                    ["spec.entityOperator.template.topicOperatorContainer.securityContext",
                     "spec.entityOperator.template.userOperatorContainer.securityContext"])
-NO_PODS = {"Namespace", "ResourceQuota", "LimitRange", "Role", "RoleBinding", "NetworkPolicy", "Secret", "ConfigMap", "Service",
+NO_PODS = {"Namespace", "ResourceQuota", "LimitRange", "Role", "RoleBinding", "Certificate", "NetworkPolicy", "Secret", "ConfigMap", "Service",
            "PodDisruptionBudget", "ScheduledBackup", "Cluster/cluster.x-k8s.io/v1beta1"}
 
 
@@ -202,3 +202,37 @@ def test_no_stack_creates_vcenter_wide_tag_objects(fleet):
         for token in ("vsphere:index/tagCategory:TagCategory", "vsphere:index/tag:Tag"):
             assert not capture.by_type(token), f"{stack} creates {[r.urn for r in capture.by_type(token)]}"
     assert placements >= 4
+
+
+def _redis_conf(text: str) -> dict[str, str]:
+    return dict(line.split(None, 1) for line in text.splitlines() if line.strip())
+
+
+def test_every_data_service_is_tls_only_on_every_target(fleet):
+    """The field that decides it, per implementation: what each engine actually reads."""
+    seen = {}
+    for stack, (bp, capture) in fleet.items():
+        for pg in capture.by_type("kubernetes:postgresql.cnpg.io/v1:Cluster"):
+            hba = pg.inputs["spec"]["postgresql"]["pg_hba"]
+            first_plain = next(h for h in hba if h.split()[0] in ("host", "hostnossl"))
+            assert first_plain == "hostnossl all all all reject", f"{pg.urn}: plaintext meets {first_plain!r}"
+            seen["cnpg"] = seen.get("cnpg", 0) + 1
+        for cm in capture.by_type("kubernetes:core/v1:ConfigMap"):
+            if "redis.conf" in cm.inputs.get("data", {}):
+                conf = _redis_conf(cm.inputs["data"]["redis.conf"])
+                assert conf["port"] == "0" and conf["tls-port"] == "6379" and conf["tls-replication"] == "yes", cm.urn
+                seen["redis"] = seen.get("redis", 0) + 1
+        for kafka in capture.by_type("kubernetes:kafka.strimzi.io/v1beta2:Kafka"):
+            assert all(lst["tls"] is True for lst in kafka.inputs["spec"]["kafka"]["listeners"]), kafka.urn
+            seen["strimzi"] = seen.get("strimzi", 0) + 1
+        for group in capture.by_type("aws:elasticache/replicationGroup:ReplicationGroup"):
+            assert group.inputs["transitEncryptionEnabled"] and group.inputs["transitEncryptionMode"] == "required", group.urn
+            seen["elasticache"] = seen.get("elasticache", 0) + 1
+        for msk in capture.by_type("aws:msk/cluster:Cluster"):
+            assert msk.inputs["encryptionInfo"]["encryptionInTransit"]["clientBroker"] == "TLS", msk.urn
+            seen["msk"] = seen.get("msk", 0) + 1
+        for params in capture.by_type("aws:rds/parameterGroup:ParameterGroup"):
+            assert {"name": "rds.force_ssl", "value": "1"} in [
+                {"name": p["name"], "value": p["value"]} for p in params.inputs["parameters"]], params.urn
+            seen["rds"] = seen.get("rds", 0) + 1
+    assert set(seen) == {"cnpg", "redis", "strimzi", "elasticache", "msk", "rds"}, seen

@@ -56,6 +56,8 @@ class RedisStatefulSet(OperatorService):
     kind: ClassVar[str] = "redis"
     image: str
     """Official image, pinned by digest."""
+    certificate_issuer: str
+    """cert-manager ClusterIssuer of its TLS certificate (sites map fleet.certificate_issuer): TLS only, as ElastiCache."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -240,6 +242,9 @@ def _service(bp: ResolvedBlueprint, ds: ResolvedDataService) -> OperatorService:
                             controller_storage_gib=KAFKA_CONTROLLER_STORAGE_GIB)
     if found.image is None:
         raise PlanError(f"data_services.{ds.kind}: fleet.engines.{ds.kind}.{ds.version} has no image")
+    if kind is RedisStatefulSet:
+        return kind(**promise(ds), image=found.image, resources=_resources(ds),
+                    certificate_issuer=bp.fleet.certificate_issuer)
     return kind(**promise(ds), image=found.image, resources=_resources(ds))
 
 

@@ -20,6 +20,10 @@ from components.kubernetes.data_service import (
 )
 
 PORT = 5432
+PG_HBA = ("hostssl all all all scram-sha-256", "hostnossl all all all reject")
+"""Clients connect over TLS only. CloudNativePG puts these rules after its own (local peer, certificate auth
+for its replication and pooler users) and before the `host all all all <method>` it always appends, which
+would admit plaintext: the `hostnossl ... reject` matches every plaintext TCP connection first."""
 POD_LABELS = {DATA_SERVICE_LABEL: "postgres", KUBERNETES_API_LABEL: "true"}
 """Every instance runs CNPG's instance manager, which watches its Cluster: the pods reach the API server,
 and the tenancy's flows select them by these labels (blueprints.plan.flows)."""
@@ -111,7 +115,7 @@ def _cluster_spec(args: PostgresClusterArgs, labels: dict[str, str]) -> dict:
         "enablePDB": replicated,
         "storage": {"size": f"{plan.storage_gib}Gi", "storageClass": args.access.storage_class},
         "bootstrap": {"initdb": {"database": args.database, "owner": args.owner}},
-        "postgresql": {"parameters": dict(args.parameters)},
+        "postgresql": {"parameters": dict(args.parameters), "pg_hba": list(PG_HBA)},
         "backup": {"barmanObjectStore": _backup_store(args), "retentionPolicy": f"{plan.backup_retention_days}d"},
         "resources": resources_spec(plan.resources),
         "seccompProfile": RUNTIME_DEFAULT_SECCOMP,

@@ -208,8 +208,15 @@ CASES = {
         [k8s("Cluster", "postgresql.cnpg.io/v1", "pg", {"instances": 3, "backup": {"barmanObjectStore": {"destinationPath": "s3://b/p"}, "retentionPolicy": "30d"}})],
         [k8s("Cluster", "postgresql.cnpg.io/v1", "pg", {"instances": 3})]),
     "kubernetes-cnpg-cluster-tls-only": (
-        [k8s("Cluster", "postgresql.cnpg.io/v1", "pg", {"instances": 3, "postgresql": {"pg_hba": ["hostssl all all 10.0.0.0/8 scram-sha-256"]}})],
-        [k8s("Cluster", "postgresql.cnpg.io/v1", "pg", {"instances": 3, "postgresql": {"pg_hba": ["host all all 0.0.0.0/0 md5"]}})]),
+        [k8s("Cluster", "postgresql.cnpg.io/v1", "pg", {"instances": 3, "postgresql": {
+            "pg_hba": ["hostssl all all all scram-sha-256", "hostnossl all all all reject"]}})],
+        # Today's default before this rule: hostssl only, so plaintext falls through to CNPG's appended host rule.
+        [k8s("Cluster", "postgresql.cnpg.io/v1", "pg", {"instances": 3, "postgresql": {
+            "pg_hba": ["hostssl all all 10.0.0.0/8 scram-sha-256"]}})]),
+    "kubernetes-redis-configmap-tls-only": (
+        [k8s("ConfigMap", "v1", "redis-config", data={"redis.conf": "port 0\ntls-port 6379\ntls-replication yes\n"})],
+        # The configuration before TLS: plaintext on 6379.
+        [k8s("ConfigMap", "v1", "redis-config", data={"redis.conf": "port 6379\nbind 0.0.0.0\nappendonly yes\n"})]),
     "kubernetes-strimzi-kafka-listener-tls": (
         [k8s("Kafka", "kafka.strimzi.io/v1beta2", "kafka", {"kafka": {"authorization": {"type": "simple"},
                                                                       "listeners": [{"name": "tls", "tls": True, "authentication": {"type": "tls"}}]}})],
@@ -259,3 +266,14 @@ def test_policy_passes_compliant_and_fails_noncompliant(auditor, policy):
     assert _of(failed, policy), f"{policy} did not fire on {[r.urn for r in bad]}"
     expected = auditor.policies[policy].enforcement
     assert {f.enforcement for f in _of(failed, policy)} == {expected}
+
+
+@pytest.mark.parametrize("hba", [
+    [],  # the operator's template alone ends with `host all all all scram-sha-256`
+    ["hostssl all all all scram-sha-256"],
+    ["host all all 10.0.0.0/8 scram-sha-256", "hostnossl all all all reject"],
+    ["hostnossl all all 10.0.0.0/8 reject"],
+])
+def test_cnpg_tls_only_fails_whenever_plaintext_reaches_an_accepting_rule(auditor, hba):
+    pg = k8s("Cluster", "postgresql.cnpg.io/v1", "pg", {"instances": 3, "postgresql": {"pg_hba": hba}})
+    assert _of(auditor.audit(capture(pg)), "kubernetes-cnpg-cluster-tls-only"), hba
