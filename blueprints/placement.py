@@ -33,6 +33,7 @@ def _placement(sites: SitesMap, region: Region, dc: DataCenter, pool: Pool, netw
             hosts=len(pool.vsphere.hosts),
             supervisor=dc.vsphere.supervisor,
             backup=dc.vsphere.backup,
+            break_glass_ssh_keys=pool.vsphere.break_glass_ssh_keys,
         )
     return Placement(
         region=region.name, data_center=dc.name, pool=pool.name, target=dc.target, tier=pool.tier,

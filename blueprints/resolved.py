@@ -61,6 +61,10 @@ class VspherePlacement(Frozen):
     )
     supervisor: Supervisor = Field(description="The site's Supervisor. Required.")
     backup: BackupStore = Field(description="Object store for operator-run backups. Required.")
+    break_glass_ssh_keys: tuple[str, ...] = Field(
+        (), description="The pool's break-glass SSH public keys when stamped. Default: none (stamped before pools "
+        "named their own: the platform's fleet-wide keys).",
+    )
 
 
 class Placement(Frozen):

@@ -104,6 +104,10 @@ class VspherePool(Frozen):
     distributed_switch: str = Field(description="Distributed switch for team port groups. Required.")
     hosts: tuple[str, ...] = Field(description="ESXi hosts of the cluster. Required.", min_length=1)
     templates: tuple[str, ...] = Field(description="VM templates available in the pool. Required.")
+    break_glass_ssh_keys: tuple[str, ...] = Field(
+        (), description="The platform's break-glass SSH public keys for this pool's VMs: one site and tier each, so a "
+        "leaked key opens one pool, not the fleet. Default: none (VMs take only the team's key).",
+    )
 
 
 class HubRouteTables(Frozen):
@@ -251,7 +255,12 @@ class Platform(Frozen):
         None, description="AWS Organization the regional hubs are shared with through RAM. Default: none (no share)."
     )
     ssh_public_keys: tuple[str, ...] = Field(
-        (), description="Platform break-glass SSH public keys put on every VM (public keys, not secrets). Default: none."
+        (), description="Fleet-wide break-glass keys, read only for stacks stamped before each pool named its own "
+        "(vsphere.break_glass_ssh_keys). Default: none."
+    )
+    passwordless_sudo: tuple[str, ...] = Field(
+        (), description="Stacks whose VMs keep passwordless sudo for their admin user, each a reviewed exception with a "
+        "matching exemption of vsphere-vcenter-vm-no-passwordless-sudo (owner, reason, expiry). Default: none.",
     )
 
 

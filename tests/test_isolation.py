@@ -236,3 +236,25 @@ def test_every_data_service_is_tls_only_on_every_target(fleet):
                 {"name": p["name"], "value": p["value"]} for p in params.inputs["parameters"]], params.urn
             seen["rds"] = seen.get("rds", 0) + 1
     assert set(seen) == {"cnpg", "redis", "strimzi", "elasticache", "msk", "rds"}, seen
+
+
+def _userdata(vm) -> dict:
+    import base64
+    text = base64.b64decode(vm.inputs["extraConfig"]["guestinfo.userdata"]).decode()
+    return json.loads(text.removeprefix("#cloud-config\n"))
+
+
+def test_vms_get_their_pools_break_glass_key_and_no_passwordless_sudo(fleet):
+    from blueprints.sites import load_sites
+    keys_of = {pool.name: pool.vsphere.break_glass_ssh_keys for _, _, pool in load_sites().pools() if pool.vsphere}
+    seen = 0
+    for stack, (bp, capture) in fleet.items():
+        for vm in capture.by_type("vsphere:index/virtualMachine:VirtualMachine"):
+            seen += 1
+            (user,) = _userdata(vm)["users"]
+            assert "sudo" not in user and "sudo" not in user.get("groups", []), f"{vm.urn}: the admin user may sudo"
+            own = set(keys_of[bp.primary.pool])
+            assert own and own <= set(user["ssh_authorized_keys"]), f"{vm.urn}: not its pool's break-glass key"
+            others = {k for pool, keys in keys_of.items() if pool != bp.primary.pool for k in keys}
+            assert not others & set(user["ssh_authorized_keys"]), f"{vm.urn}: another pool's key opens it"
+    assert seen >= 2

@@ -143,7 +143,9 @@ class VmPoolPlan:
     disk_gb: int
     """System disk, GB."""
     ssh_authorized_keys: tuple[str, ...]
-    """Platform and team public keys."""
+    """The pool's break-glass keys and the team's public key."""
+    passwordless_sudo: bool = False
+    """The admin user may sudo without a password: only a reviewed exception (sites map platform.passwordless_sudo)."""
 
 
 @dataclass(frozen=True)
@@ -217,10 +219,13 @@ def _api_server(bp: ResolvedBlueprint, place: Placement,
 
 def _vm_pool(bp: ResolvedBlueprint) -> VmPoolPlan:
     team_key = bp.parameters.get("ssh_public_key")
+    # Stacks stamped before pools named their own keys recorded none: they keep the fleet-wide ones.
+    break_glass = bp.primary.vsphere.break_glass_ssh_keys or bp.platform.ssh_public_keys
     return VmPoolPlan(
         template=parameter(bp, "template"), count_per_site=bp.size.nodes, cpus=bp.size.node_vcpu,
         memory_mb=bp.size.node_memory_gib * 1024, disk_gb=bp.size.disk_gib,
-        ssh_authorized_keys=(*bp.platform.ssh_public_keys, *([str(team_key)] if team_key else [])),
+        ssh_authorized_keys=(*break_glass, *([str(team_key)] if team_key else [])),
+        passwordless_sudo=bp.stack in bp.platform.passwordless_sudo,
     )
 
 

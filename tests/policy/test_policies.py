@@ -240,6 +240,11 @@ CASES = {
         [POOL, *VMS, res("vsphere:index/computeClusterVmAntiAffinityRule:ComputeClusterVmAntiAffinityRule", "spread",
                          {"enabled": True, "virtualMachineIds": ["a", "b"]}, deps={"virtualMachineIds": VMS})],
         [POOL, *VMS]),
+    "vsphere-vcenter-vm-no-passwordless-sudo": (
+        [res(VM, "vm", cloud_init('#cloud-config\n{"users": [{"name": "ops", "lock_passwd": true}]}'))],
+        # The VM pool's cloud-init before: the admin user in sudo with NOPASSWD.
+        [res(VM, "vm", cloud_init('#cloud-config\n{"users": [{"name": "ops", "groups": ["sudo"], '
+                                  '"sudo": "ALL=(ALL) NOPASSWD:ALL"}]}'))]),
     "vsphere-vcenter-vm-guest-credentials": (
         [res(VM, "vm", cloud_init("#cloud-config\nusers:\n- name: ops\n  lock_passwd: true\n"))],
         [res(VM, "vm", cloud_init("#cloud-config\nchpasswd:\n  list: root:hunter2\npassword: hunter2\n"))]),
