@@ -45,6 +45,7 @@ class AwsPlacement(Frozen):
     interconnect_cidrs: tuple[IPv4Network, ...] = Field((), description="On-prem supernets routed via the hub. Default: none.")
     aws_supernets: tuple[IPv4Network, ...] = Field((), description="The region's AWS supernets (hub advertisements). Default: none.")
     peer_hubs: tuple[PeerHub, ...] = Field((), description="Network hub stacks: the other regions' hubs. Default: none.")
+    access_log_bucket: str | None = Field(None, description="The site's S3 access-log bucket. Default: none.")
 
 
 class VspherePlacement(Frozen):

@@ -76,6 +76,10 @@ class BackupStore(Frozen):
 
     endpoint_url: str = Field(description="S3 endpoint of the on-prem object store. Required.")
     bucket: str = Field(description="Bucket that holds each team's backups under <team>-<env>/. Required.")
+    zone_buckets: dict[ComplianceZone, str] = Field(
+        default_factory=dict, description="A zone's own bucket, encrypted by default under the zone's key, for the "
+        "zones whose controls require separate backups. Default: none.",
+    )
     cidr: IPv4Network | None = Field(
         None, description="Addresses of the endpoint, which backup pods' egress policy admits. Default: none "
         "(backups have no way out: `bp validate` reports the flow)."
@@ -164,6 +168,10 @@ class AwsSite(Frozen):
     hub: Hub | None = Field(None, description="Regional hub team VPCs attach to. Default: none.")
     api_allowed_cidrs: tuple[IPv4Network, ...] = Field(
         (), description="CIDRs allowed to reach nonprod cluster API endpoints. Default: none (private only)."
+    )
+    access_log_bucket: str | None = Field(
+        None, description="The site's log-archive bucket that receives S3 server access logs where a zone requires "
+        "them. Default: none (a zone that requires them cannot be stamped here).",
     )
 
 
@@ -364,6 +372,38 @@ class PlatformNetwork(Frozen):
     vks_api_port: int = Field(6443, description="Port of a VKS cluster's API server. Default: 6443.")
 
 
+class ZoneControls(Frozen):
+    """What a compliance zone adds to every stack in it: settings the plan applies, policies that become mandatory."""
+
+    regulated: bool = Field(False, description="A regulated zone (PCI DSS, SOX, HIPAA). Default: false.")
+    shared_cluster: bool = Field(True, description="Stacks may live on a pool's shared cluster. Default: true.")
+    separate_backups: bool = Field(
+        False, description="Operator-run backups go to the zone's own bucket, encrypted under its key. Default: false."
+    )
+    s3_access_logs: bool = Field(False, description="S3 buckets log access to the site's log bucket. Default: false.")
+    log_retention_days: int = Field(90, description="Least retention of logs, days. Default: 90.", ge=1)
+    mandatory_policies: tuple[str, ...] = Field(
+        (), description="Policies enforced as mandatory in the zone whatever their severity. Default: none."
+    )
+
+
+DATA_PROTECTION = ("aws-kms-key-rotation", "aws-ec2-vpc-flow-logs", "aws-cloudwatch-loggroup-retention",
+                   "aws-s3-bucket-versioning", "aws-rds-instance-backup-retention")
+"""Policies that protect data: mandatory in prod and in every regulated zone."""
+
+
+def _regulated(retention_days: int) -> ZoneControls:
+    return ZoneControls(regulated=True, shared_cluster=False, separate_backups=True, s3_access_logs=True,
+                        log_retention_days=retention_days, mandatory_policies=DATA_PROTECTION)
+
+
+DEFAULT_ZONES: dict[str, ZoneControls] = {
+    "general": ZoneControls(),
+    # PCI DSS 10.5.1: a year of audit logs; SOX: seven years of records; HIPAA 164.316(b)(2): six years.
+    "pci": _regulated(365), "sox": _regulated(2557), "hipaa": _regulated(2192),
+}
+
+
 class Fleet(Frozen):
     """Fleet data the plan turns catalog promises into: machine shapes, engine releases, cluster networks."""
 
@@ -379,6 +419,10 @@ class Fleet(Frozen):
     eks_system_pool: SystemPool = Field(description="The system pool of every dedicated EKS cluster. Required.")
     cluster_networks: ClusterNetworks = Field(description="Cluster-internal networks. Required.")
     quotas: Quotas = Field(description="Namespace quota constants. Required.")
+    zones: dict[ComplianceZone, ZoneControls] = Field(
+        default_factory=lambda: dict(DEFAULT_ZONES),
+        description="Controls per compliance zone. Default: general adds nothing; pci, sox and hipaa are regulated.",
+    )
     certificate_issuer: str = Field(
         "platform-ca", description="cert-manager ClusterIssuer that signs the server certificates of data services "
         "the platform runs without an operator of their own (Redis on Kubernetes). Default: platform-ca.",

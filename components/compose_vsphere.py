@@ -78,7 +78,7 @@ def postgres(ds: CnpgPostgres, at: Built) -> PostgresService:
     pg = PostgresCluster(f"{at.name}-postgres", PostgresClusterArgs(
         plan=ds, access=_in_namespace(at),
         backup_destination=f"s3://{backup.bucket}/{backup.prefix}/postgres", backup_endpoint_url=backup.endpoint_url,
-        backup_credentials_secret=backup.credentials_secret,
+        backup_credentials_secret=backup.credentials_secret, backup_encryption=backup.encryption,
     ), opts=at.k8s_opts)
     return PostgresService(host=pg.rw_service, port=pg.port, secret=pg.app_secret_name)
 

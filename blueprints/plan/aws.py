@@ -8,7 +8,7 @@ from typing import ClassVar, Literal
 
 from blueprints.plan.shared import (
     DataServicePlan, NodePoolPlan, PlanError, SharedClusterPlan, TeamPlan, implementation, node_pools, parameter,
-    promise, release, shared_cluster, smallest, team,
+    promise, release, shared_cluster, smallest, team, zone_controls,
 )
 from blueprints.plan.flows import client_flows
 from blueprints.resolved import Placement, ResolvedBlueprint, ResolvedDataService
@@ -77,6 +77,8 @@ class S3Bucket(AwsDataService):
     """An S3 bucket; `backup_retention_days` is how long noncurrent object versions are kept."""
 
     kind: ClassVar[str] = "object-storage"
+    access_log_bucket: str | None = None
+    """The site's log bucket that receives its server access logs, where the zone requires them; None: not logged."""
 
 
 AWS_SERVICES: dict[str, type[AwsDataService]] = {
@@ -261,7 +263,20 @@ def _service(bp: ResolvedBlueprint, ds: ResolvedDataService) -> AwsDataService:
         raise PlanError(f"data_services.{ds.kind}: no AWS class for size {ds.size} (catalog data_service_sizes)")
     if kind is MskKafka and ds.replicas % _zones(bp):
         raise PlanError(f"data_services.kafka: {ds.replicas} brokers do not spread evenly over {_zones(bp)} zones")
+    if kind is S3Bucket:
+        return S3Bucket(**promise(ds), engine_version=None, instance_class=None, access_log_bucket=_access_logs(bp))
     return kind(**promise(ds), engine_version=found.aws_version if found else None, instance_class=ds.aws_class)
+
+
+def _access_logs(bp: ResolvedBlueprint) -> str | None:
+    """The site's log bucket when the zone requires S3 access logs."""
+    if not zone_controls(bp).s3_access_logs:
+        return None
+    bucket = bp.primary.aws.access_log_bucket
+    if bucket is None:
+        raise PlanError(f"compliance_zone: {bp.request.compliance_zone} requires S3 access logs, and data center "
+                        f"{bp.primary.data_center} names no log bucket (sites map aws.access_log_bucket)")
+    return bucket
 
 
 def _cluster(bp: ResolvedBlueprint, place: Placement) -> EksCluster | SharedClusterPlan | None:

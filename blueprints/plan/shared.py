@@ -12,7 +12,7 @@ from typing import ClassVar, Literal
 from blueprints.errors import BadInput
 from blueprints.plan.flows import Flow, fence_flows
 from blueprints.resolved import Placement, ResolvedBlueprint, ResolvedDataService
-from blueprints.sites import EngineRelease, MachineShape, SharedCluster
+from blueprints.sites import DATA_PROTECTION, EngineRelease, MachineShape, SharedCluster, ZoneControls
 
 KAFKA_CONTROLLER_STORAGE_GIB = 10
 """Metadata volume of one KRaft controller."""
@@ -123,6 +123,20 @@ class DataServicePlan:
     """Days backups (or object versions) are kept; None: no backups."""
 
 
+@dataclass(frozen=True)
+class ZonePlan:
+    """The stack's compliance zone and what it adds (sites map fleet.zones)."""
+
+    name: str
+    """general, pci, sox or hipaa."""
+    regulated: bool
+    """A regulated zone."""
+    log_retention_days: int
+    """Least retention of logs, days."""
+    mandatory_policies: tuple[str, ...]
+    """Policies mandatory for this stack: the zone's, and the data-protection ones in prod."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class TeamPlan:
     """What every target's plan holds."""
@@ -137,6 +151,8 @@ class TeamPlan:
     """Ownership tags of every resource."""
     tenancy: TenancyPlan | None
     """The team namespace; None: none."""
+    zone: ZonePlan
+    """The compliance zone's settings and mandatory policies."""
 
 
 def team(bp: ResolvedBlueprint, cluster: object | None, services: tuple, in_namespace: bool,
@@ -144,10 +160,26 @@ def team(bp: ResolvedBlueprint, cluster: object | None, services: tuple, in_name
     """The fields of a target's plan that every target fills alike; `in_namespace`: the services' pods count
     against the namespace quota (operator-run services); `flows`: the target's own network intent."""
     return dict(
-        stack=bp.stack, blueprint=bp.blueprint_ref, prod=bp.prod, tags=bp.tags(), cluster=cluster,
+        stack=bp.stack, blueprint=bp.blueprint_ref, prod=bp.prod, tags=bp.tags(), cluster=cluster, zone=zone_plan(bp),
         tenancy=_tenancy(bp, services if in_namespace else (), flows) if bp.spec.namespace and cluster else None,
         data_services=services,
     )
+
+
+def zone_controls(bp: ResolvedBlueprint) -> ZoneControls:
+    """The controls of the stack's compliance zone; a zone the fleet does not describe is refused."""
+    zone = bp.request.compliance_zone
+    if zone not in bp.fleet.zones:
+        raise PlanError(f"compliance_zone: the sites map describes no zone {zone} (fleet.zones)")
+    return bp.fleet.zones[zone]
+
+
+def zone_plan(bp: ResolvedBlueprint) -> ZonePlan:
+    """What the zone adds; in prod, whatever protects data is mandatory too."""
+    controls = zone_controls(bp)
+    mandatory = set(controls.mandatory_policies) | (set(DATA_PROTECTION) if bp.prod else set())
+    return ZonePlan(name=bp.request.compliance_zone, regulated=controls.regulated,
+                    log_retention_days=controls.log_retention_days, mandatory_policies=tuple(sorted(mandatory)))
 
 
 def _tenancy(bp: ResolvedBlueprint, in_namespace: tuple, flows: tuple[Flow, ...]) -> TenancyPlan:
@@ -236,4 +268,7 @@ def shared_cluster(bp: ResolvedBlueprint, place: Placement) -> SharedClusterPlan
     """The pool's shared cluster, which the sites map must name."""
     if place.shared_cluster is None:
         raise PlanError(f"placements[0]: pool {place.pool} has no shared cluster for {bp.blueprint_ref}")
+    if not zone_controls(bp).shared_cluster:
+        raise PlanError(f"compliance_zone: {bp.request.compliance_zone} allows no shared cluster (sites map fleet.zones); "
+                        f"{bp.blueprint_ref} runs on one: choose a blueprint with a dedicated cluster")
     return SharedClusterPlan(shared=place.shared_cluster)

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from typing import ClassVar, Literal
 
 from blueprints.plan.shared import (
-    KAFKA_CONTROLLER_STORAGE_GIB, DataServicePlan, NodePoolPlan, PlanError, SharedClusterPlan, TeamPlan, implementation, node_pools, parameter,
+    KAFKA_CONTROLLER_STORAGE_GIB, DataServicePlan, zone_controls, NodePoolPlan, PlanError, SharedClusterPlan, TeamPlan, implementation, node_pools, parameter,
     promise, release, shared_cluster, smallest, team,
 )
 from blueprints.plan.flows import operator_flows
+from blueprints.sites import BackupStore
 from blueprints.resolved import Placement, ResolvedBlueprint, ResolvedDataService
 
 KAFKA_CONTROLLERS = 3
@@ -160,6 +161,8 @@ class BackupPlan:
     """The stack's prefix in it (`<team>-<env>`): the only one its key may write."""
     credentials_secret: str
     """Secret in the team namespace with the team's own object-store key, never a site-wide one."""
+    encryption: str | None = None
+    """Server-side encryption barman asks for (`aws:kms`: the bucket's key, the zone's); None: the bucket's policy."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -201,9 +204,21 @@ def vsphere_plan(bp: ResolvedBlueprint) -> VspherePlan:
         **team(bp, cluster, services, in_namespace=True, flows=flows),
         sites=tuple(_site(bp, p) for p in bp.placements) if placed else (),
         vm_pool=vm_pool, supervisor_context=vs.supervisor.kube_context, storage_class=vs.supervisor.storage_class,
-        backup=BackupPlan(endpoint_url=vs.backup.endpoint_url, bucket=vs.backup.bucket, prefix=bp.stack,
-                          credentials_secret=vs.backup.credentials_secret),
+        backup=_backup(bp, vs.backup),
     )
+
+
+def _backup(bp: ResolvedBlueprint, store: BackupStore) -> BackupPlan:
+    """The site's bucket, or in a zone that keeps its backups apart, the zone's own bucket under the zone's key."""
+    zone = bp.request.compliance_zone
+    bucket, encryption = store.bucket, None
+    if zone_controls(bp).separate_backups:
+        if zone not in store.zone_buckets:
+            raise PlanError(f"compliance_zone: {zone} keeps backups in its own bucket, and data center "
+                            f"{bp.primary.data_center} names none (sites map vsphere.backup.zone_buckets.{zone})")
+        bucket, encryption = store.zone_buckets[zone], "aws:kms"
+    return BackupPlan(endpoint_url=store.endpoint_url, bucket=bucket, prefix=bp.stack,
+                      credentials_secret=store.credentials_secret, encryption=encryption)
 
 
 def _api_server(bp: ResolvedBlueprint, place: Placement,

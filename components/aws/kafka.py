@@ -76,6 +76,7 @@ class KafkaCluster(pulumi.ComponentResource):
             log_group_name=f"/cloud-blueprints/msk/{name}/brokers",
             key=key,
             prod=access.prod,
+            zone_retention_days=access.zone_retention_days,
             tags=access.tags,
             parent=self,
         )

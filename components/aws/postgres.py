@@ -94,6 +94,7 @@ class PostgresDatabase(pulumi.ComponentResource):
                 log_group_name=f"/aws/rds/instance/{name.lower()}/{kind}",
                 key=key,
                 prod=access.prod,
+                zone_retention_days=access.zone_retention_days,
                 tags=access.tags,
                 parent=self,
             )

@@ -68,6 +68,7 @@ class RedisCache(pulumi.ComponentResource):
             log_group_name=f"/cloud-blueprints/elasticache/{name}/slow-log",
             key=key,
             prod=access.prod,
+            zone_retention_days=access.zone_retention_days,
             tags=access.tags,
             parent=self,
         )

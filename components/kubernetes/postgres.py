@@ -43,6 +43,8 @@ class PostgresClusterArgs:
     backup_destination: str             # object store path, e.g. "s3://pg-backups/payments-prod"
     backup_credentials_secret: str      # Secret in the namespace with ACCESS_KEY_ID and ACCESS_SECRET_KEY
     backup_endpoint_url: str | None = None  # S3 endpoint for on-prem object stores; default AWS S3
+    backup_encryption: str | None = None  # server-side encryption forced on WAL and base backups (AES256 or aws:kms,
+                                          # the bucket's key); default the bucket's policy
     backup_schedule: str = "0 0 2 * * *"  # base backup schedule (six-field cron, seconds first); default 02:00 daily
     database: str = "app"               # database created by initdb; default "app"
     owner: str = "app"                  # its owner role; default "app"
@@ -144,6 +146,8 @@ def _backup_store(args: PostgresClusterArgs) -> dict:
         "wal": {"compression": "gzip"},
         "data": {"compression": "gzip"},
     }
+    if args.backup_encryption:
+        object_store["wal"]["encryption"] = object_store["data"]["encryption"] = args.backup_encryption
     if args.backup_endpoint_url:
         object_store["endpointURL"] = args.backup_endpoint_url
     return object_store
