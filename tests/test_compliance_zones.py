@@ -64,3 +64,22 @@ def test_a_zone_the_site_cannot_serve_is_refused_by_field(catalog, sites):
     stripped = bp.model_copy(update={"placements": (place, *bp.placements[1:])})
     with pytest.raises(BadInput, match="zone_buckets.pci"):
         plan(stripped)
+
+
+def test_data_protection_blocks_in_prod_and_regulated_zones_and_advises_elsewhere(catalog, sites):
+    from policy_packs.audit import Finding, StackResult, enforce_for_stack
+
+    def audited(bp):
+        finding = Finding(stack=bp.stack, policy="aws-kms-key-rotation", pack="aws", severity="medium",
+                          enforcement="advisory", status="violation", urn="urn:x", message="rotation off")
+        other = Finding(stack=bp.stack, policy="aws-ec2-instance-detailed-monitoring", pack="aws", severity="low",
+                        enforcement="advisory", status="violation", urn="urn:y", message="off")
+        return enforce_for_stack(StackResult(bp.stack, "", findings=[finding, other]), bp).findings
+
+    prod, _ = _render(catalog, sites, "general", "aws")
+    pci, _ = _render(catalog, sites, "pci", "aws")
+    dev = resolve(make_request(blueprint="data-platform", target="aws"), catalog, sites)
+    for bp, level in ((prod, "mandatory"), (pci, "mandatory"), (dev, "advisory")):
+        rotation, other = audited(bp)
+        assert rotation.enforcement == level, f"{bp.stack}: {rotation.enforcement}"
+        assert other.enforcement == "advisory", "a policy outside the data-protection set was escalated"
