@@ -18,10 +18,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from audit.run import Auditor
 from bench.fleet import main_for, stamp
 from blueprints.sites import load_sites
 from engine.stacks import preview
-from policy_packs.audit import Auditor
 
 
 def _audit_seconds(auditor: Auditor, captures: list) -> tuple[float, int]:

@@ -26,17 +26,17 @@ import time
 from itertools import cycle
 from pathlib import Path
 
-from blueprints import ledger, stack_files
-from blueprints.allocation_index import AllocationIndex
 from blueprints.catalog import Catalog
-from blueprints.checks import check_fleet, check_ledger, check_stack
 from blueprints.errors import BadInput
 from blueprints.models import BlueprintRequest
+from blueprints.placement.allocation_index import AllocationIndex
+from blueprints.placement.resolve import resolve
 from blueprints.sites import load_sites
-from blueprints.stamp import resolve
 from engine.cache import ResultCache
 from engine.fingerprint import code_fingerprint
 from engine.fleet import FleetSummary, preview_stack, run_fleet
+from fleet.checks import check_fleet, check_ledger, check_stack
+from store import ledger, stack_files
 
 ROOT = Path(__file__).resolve().parent.parent
 BP = Path(sys.executable).parent / "bp"
@@ -88,8 +88,8 @@ def validate_without_runs(repo: Path) -> int:
 
 def fleet_check(repo: Path) -> int:
     """`bp fleet check`: the fleet-wide invariants; returns the errors found."""
-    from blueprints.fleet import load_fleet
-    from blueprints.fleet_check import check
+    from fleet.check import check
+    from fleet.stamped import load_fleet
 
     return sum(f.error for f in check(load_fleet(repo, Catalog(), load_sites())))
 

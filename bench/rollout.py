@@ -20,16 +20,16 @@ from datetime import date, timedelta
 from itertools import cycle
 from pathlib import Path
 
-from blueprints import stack_files
-from blueprints.allocation_index import AllocationIndex
 from blueprints.catalog import Catalog
 from blueprints.models import BlueprintRequest
+from blueprints.placement.allocation_index import AllocationIndex
+from blueprints.placement.resolve import resolve
 from blueprints.sites import load_sites
-from blueprints.stamp import resolve
 from blueprints.yaml_io import write_atomic
 from engine.stacks import preview
-from blueprints.pins import Pin, pinned_text
 from lifecycle.rollout import apply_wave, plan_rollout
+from store import stack_files
+from store.pins import Pin, pinned_text
 
 ROOT = Path(__file__).resolve().parent.parent
 PIN_EVERY = 40

@@ -25,8 +25,8 @@ def _quietly(produce) -> list[str]:
 
 def stack_names(ctx: typer.Context, incomplete: str) -> list[str]:
     """Stamped stacks of the repository in force."""
-    from blueprints import stack_files
     from cli.context import state
+    from store import stack_files
 
     def produce():
         return _starting((stack_files.stack_name(p) for p in stack_files.list_stack_files(state(ctx).repo)), incomplete)

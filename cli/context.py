@@ -116,6 +116,18 @@ def fail(message: str) -> None:
     errors.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
 
 
+@contextmanager
+def reporting() -> Iterator[None]:
+    """What the block prints goes out at its end in one write, then is flushed, so it either fails there or is out.
+
+    A command prints its report inside a change's `confirm` step, before any file of the change is replaced: a full
+    or closed output then refuses the change, and a reader that stops early (`| head -1`) still gets all of it.
+    """
+    with console:  # rich holds every print of the block and writes them at once on the way out
+        yield
+    sys.stdout.flush()
+
+
 def print_json(data: Any, sort_keys: bool = False) -> None:
     """Machine output on stdout, nothing else."""
     sys.stdout.write(json.dumps(data, indent=2, sort_keys=sort_keys, default=str) + "\n")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from rich.console import Console
 from rich.markup import escape
+
+from cli.context import console
 
 SIGNS = {"create": ("+", "green"), "update": ("~", "yellow"), "replace": ("+-", "magenta"), "delete": ("-", "red")}
 SHOWN_PROPERTIES = 4
@@ -24,8 +25,10 @@ def _version_stamp_only(change) -> bool:
 
 def print_upgrade(upgrade) -> None:
     """The diff of one stack's version change; updates that only re-stamp the version tag are counted, not listed."""
-    out = Console(soft_wrap=True, highlight=False)
-    out.print(f"[bold]{upgrade.stack}[/]: {upgrade.before.blueprint_ref} -> {upgrade.after.blueprint_ref}")
+    def out(text: str) -> None:
+        console.print(text, soft_wrap=True)  # the shared console, so a command's report goes out in one write
+
+    out(f"[bold]{upgrade.stack}[/]: {upgrade.before.blueprint_ref} -> {upgrade.after.blueprint_ref}")
     stamped = [c for c in upgrade.diff.changes if _version_stamp_only(c)]
     for change in upgrade.diff.changes:
         if _version_stamp_only(change):
@@ -35,12 +38,12 @@ def print_upgrade(upgrade) -> None:
         more = f" (+{len(props) - SHOWN_PROPERTIES} more)" if len(props) > SHOWN_PROPERTIES else ""
         why = f"  [dim]{'because ' if change.replace_because else ''}{escape(', '.join(props[:SHOWN_PROPERTIES]))}{more}[/]" if props else ""
         loss = " [bold red]DATA LOSS[/]" if change.data_losing else ""
-        out.print(f"  [{colour}]{sign:>2} {change.action:<7}[/] {escape(change.type)} "
-                  f"{escape(change.urn.rsplit('::', 1)[-1])}{loss}{why}")
+        out(f"  [{colour}]{sign:>2} {change.action:<7}[/] {escape(change.type)} "
+            f"{escape(change.urn.rsplit('::', 1)[-1])}{loss}{why}")
         for note in change.notes:
-            out.print(f"             [cyan]note:[/] {escape(note)}")
+            out(f"             [cyan]note:[/] {escape(note)}")
     if stamped:
-        out.print(f"  [yellow] ~ update [/] {len(stamped)} more resources: only the blueprint version tag or label")
+        out(f"  [yellow] ~ update [/] {len(stamped)} more resources: only the blueprint version tag or label")
     lost = len(upgrade.diff.data_losing)
     verdict = f"[bold red]{lost} data-losing[/]" if lost else "[green]no data loss[/]"
-    out.print(f"  {counts_line(upgrade.diff.counts())}; {verdict}")
+    out(f"  {counts_line(upgrade.diff.counts())}; {verdict}")

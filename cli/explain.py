@@ -12,7 +12,7 @@ from cli.context import console, errors
 
 
 def _table(trace: list, placement: int) -> Table:
-    from blueprints.pool_choice import RULE
+    from blueprints.placement.pool_choice import RULE
 
     table = Table("pool", "site", "region", "verdict", title=f"Placement {placement + 1}: {RULE}", title_justify="left")
     for v in (v for v in trace if v.placement == placement):
@@ -32,9 +32,17 @@ def explained(enabled: bool, machine_output: bool = False) -> Iterator[list | No
         yield None
         return
     trace: list = []
-    out: Console = errors if machine_output else console
     try:
         yield trace
     finally:
-        for placement in sorted({v.placement for v in trace}):
-            out.print(_table(trace, placement))
+        show(trace, machine_output)
+
+
+def show(trace: list | None, machine_output: bool = False) -> None:
+    """Print the verdicts collected so far (once: they are taken out of `trace`)."""
+    if not trace:
+        return
+    out: Console = errors if machine_output else console
+    for placement in sorted({v.placement for v in trace}):
+        out.print(_table(trace, placement))
+    trace.clear()

@@ -45,6 +45,7 @@ app.command("inventory")(inventory.inventory)
 app.command("preflight")(preflight.preflight)
 app.command("upgrade")(upgrade.upgrade)
 app.command("pin")(pin.pin)
+app.command("unpin")(pin.unpin)
 
 
 def _version(value: bool) -> None:

@@ -27,9 +27,9 @@ from typing import Any, Callable, Iterable, Iterator
 
 from blueprints.errors import BadInput
 from blueprints.sites import SitesMap
-from blueprints.stack_files import stack_name
 from engine.cache import ResultCache
 from engine.zygote import Zygote
+from store.stack_files import stack_name
 
 Evaluator = Callable[[Path, Path, SitesMap], dict[str, Any]]
 
@@ -58,9 +58,9 @@ def preview_stack(repo: Path, stack_file: Path, sites: SitesMap) -> dict[str, An
     """Evaluator: run one stack's program offline; its resource count and a digest of the whole preview.
 
     A stack whose resources break a provider rule fails, with one line per violation (engine/provider_rules)."""
-    from blueprints.stack_files import read_stack
     from engine.runner import ProgramError
     from engine.stacks import preview
+    from store.stack_files import read_stack
 
     try:
         capture = preview(repo, read_stack(stack_file), sites)

@@ -183,9 +183,9 @@ def _end_orphans(repo: Path) -> None:
 def _warm_up(repo: Path) -> None:
     """Preview one stack of each target, so the provider SDKs the programs use are loaded before the first request."""
     from blueprints.sites import load_sites
-    from blueprints.stack_files import list_stack_files, read_stack
     from engine.runner import ProgramError
     from engine.stacks import preview
+    from store.stack_files import list_stack_files, read_stack
 
     seen: set[str] = set()
     try:

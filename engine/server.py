@@ -211,9 +211,9 @@ def _sites(sites_file: str | None):
 
 def run_preview(repo: Path, stack: str, sites_file: str | None) -> dict[str, Any]:
     """Run one preview in this process: its reply, as the server would send it."""
-    from blueprints.stack_files import named_stack_file, read_stack
     from engine.runner import ProgramError
     from engine.stacks import preview as run_stack
+    from store.stack_files import named_stack_file, read_stack
 
     try:
         resolved = read_stack(named_stack_file(repo, stack))

@@ -6,10 +6,10 @@ from pathlib import Path
 
 from blueprints.resolved import ResolvedBlueprint
 from blueprints.sites import SitesMap
-from blueprints.stack_files import config_of, stacks_dir
 from engine.captured import Capture
 from engine.mocks import MockContext
 from engine.runner import run_stack
+from store.stack_files import config_of, stacks_dir
 
 
 def context_for(resolved: ResolvedBlueprint, sites: SitesMap) -> MockContext:

@@ -1,4 +1,5 @@
-"""The blueprint lifecycle: upgrade diffs, pins, sunsets and staged fleet rollouts.
+"""The blueprint lifecycle: versions, upgrade diffs, pins, retirement and staged fleet rollouts in waves.
 
-It sits above `blueprints` (catalog, stack files) and `engine` (offline renders and their diff).
+Imports `engine` (offline renders and their diff), `store` (every change goes through store.change) and
+`blueprints`.
 """

@@ -10,19 +10,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
+from blueprints import clock
 from blueprints.catalog import Catalog, semver_key
 from blueprints.errors import BadInput
 from blueprints.models import BLUEPRINT_REF
 from blueprints.resolved import ResolvedBlueprint
 from blueprints.sites import SitesMap
-from blueprints.stack_files import list_stack_files, read_stack, stack_path
-from blueprints.pins import Pin, read_pin
-from blueprints.yaml_io import write_atomic
 from engine import ProgramError
-from lifecycle.upgrade import Upgrade, plan_upgrade, write_upgrades
+from lifecycle.upgrade import Upgrade, plan_upgrade, proposed_upgrade, still_planned
 from lifecycle.waves import Member, Wave, plan_waves
+from store.change import Outcome, Proposed, Snapshot, Stale, change
+from store.pins import Pin, read_pin
+from store.stack_files import list_stack_files, read_stack
 
 ENVS = ("dev", "test", "stage", "prod")
 
@@ -48,7 +49,13 @@ class RolloutPlan:
     done: set[str] = field(default_factory=set)
     """Stacks already on the target version."""
     held: list[Held] = field(default_factory=list)
-    """Pinned stacks, data-losing stacks not acknowledged, and envs not in the wave list."""
+    """Pinned and retired stacks, data-losing stacks not acknowledged, and envs not in the wave list."""
+    catalog: Catalog | None = field(default=None, repr=False, compare=False)
+    """The catalog the plan was made with (a wave is re-stamped with it under the lock)."""
+    sites: SitesMap | None = field(default=None, repr=False, compare=False)
+    """The sites map the plan was made with."""
+    today: date = field(default_factory=clock.today, repr=False, compare=False)
+    """The day pins were judged on."""
 
     @property
     def target_ref(self) -> str:
@@ -101,8 +108,8 @@ def plan_rollout(repo: Path, catalog: Catalog, sites: SitesMap, *, blueprint: st
                  today: date | None = None) -> RolloutPlan:
     """Diff every stack of `blueprint` below `to` offline and group the movable ones into waves."""
     version = _parse_target(catalog, blueprint, to)
-    today = today or date.today()
-    plan = RolloutPlan(blueprint, version, [])
+    today = today or clock.today()
+    plan = RolloutPlan(blueprint, version, [], catalog=catalog, sites=sites, today=today)
     members: list[Member] = []
     everyone = [(path, read_stack(path)) for path in list_stack_files(repo)]
     stacks = [stack for _, stack in everyone]
@@ -135,6 +142,8 @@ def _hold(repo: Path, catalog: Catalog, sites: SitesMap, plan: RolloutPlan, stac
     if stack.blueprint_ref == plan.target_ref:
         plan.done.add(stack.stack)
         return None
+    if stack.retired:
+        return f"retired since {stack.retirement.since} ({stack.retirement.reason})"
     pinned = _pin_reason(read_pin(path), scope.today)
     if pinned:
         return pinned
@@ -151,12 +160,52 @@ def _hold(repo: Path, catalog: Catalog, sites: SitesMap, plan: RolloutPlan, stac
     return None
 
 
-def apply_wave(repo: Path, plan: RolloutPlan, number: int) -> list[Path]:
-    """Rewrite the stack files of wave `number` (and nothing else); earlier waves must be applied."""
+def _wave_change(plan: RolloutPlan, stacks: list[str], today: date):
+    """The wave as a change of the repository under the lock: every stack re-checked against the plan."""
+    def change_wave(snap: Snapshot) -> dict[str, Proposed]:
+        others = list(snap.stacks())
+        out = {}
+        for name in stacks:
+            current = snap.existing(name)
+            if current.stack.retired:
+                raise Stale(f"{name} was retired after the plan was made; nothing was changed", current.path)
+            if _pin_reason(current.pin, today):
+                raise Stale(f"{name} was pinned after the plan was made; nothing was changed", current.path)
+            proposed = proposed_upgrade(current, plan.target_ref, plan.catalog, plan.sites, others, unpin=False,
+                                        today=today)
+            still_planned(current, plan.upgrades[name], proposed)
+            others = [proposed.stack if bp.stack == name else bp for bp in others]
+            out[name] = proposed
+        return out
+    return change_wave
+
+
+def apply_wave(repo: Path, plan: RolloutPlan, number: int,
+               confirm: Callable[[dict[str, Outcome]], None] | None = None) -> list[Path]:
+    """Rewrite the stack files of wave `number` (and nothing else), all or none; earlier waves must be applied.
+
+    Stale when a stack of the wave changed since the plan was made (plan again: see apply_wave_planned).
+    """
     if not 1 <= number <= len(plan.waves):
         raise BadInput(f"--wave: {number} is not a wave of this plan (it has {len(plan.waves)})")
     for wave in plan.waves[: number - 1]:
         if not plan.applied(wave):
             pending = ", ".join(s for s in wave.stacks if s not in plan.done)
             raise BadInput(f"--wave: wave {wave.number} is not applied yet (still to move: {pending})")
-    return write_upgrades(repo, [plan.upgrades[s] for s in plan.waves[number - 1].stacks if s in plan.upgrades])
+    stacks = [s for s in plan.waves[number - 1].stacks if s in plan.upgrades]
+    done = change(repo, _wave_change(plan, stacks, plan.today), confirm, plan.today)
+    return [o.before.path for o in done.values()]
+
+
+def apply_wave_planned(repo: Path, replan: Callable[[], RolloutPlan], number: int,
+                       confirm: Callable[[RolloutPlan, dict[str, Outcome]], None] | None = None,
+                       attempts: int = 3) -> tuple[RolloutPlan, list[Path]]:
+    """Plan and apply wave `number`; planned again when a stack of it changed meanwhile (up to `attempts` times)."""
+    for _ in range(attempts):
+        plan = replan()
+        try:
+            return plan, apply_wave(repo, plan, number, (lambda out: confirm(plan, out)) if confirm else None)
+        except Stale:
+            continue
+    raise BadInput(f"--wave: stacks of wave {number} kept changing while it was planned ({attempts} times); "
+                   "nothing was changed; run it again")

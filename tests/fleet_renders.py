@@ -11,13 +11,13 @@ from functools import cache
 
 from blueprints.catalog import Catalog
 from blueprints.models import BlueprintRequest, DataServiceRequest
+from blueprints.placement.resolve import ON_PREM_DATA_SERVICES, resolve
 from blueprints.resolved import ResolvedBlueprint
 from blueprints.sites import load_sites
-from blueprints.stamp import ON_PREM_DATA_SERVICES, resolve
 from engine import Capture
 from engine.runner import run_stack
 from engine.stacks import context_for
-from blueprints.stack_files import config_of
+from store.stack_files import config_of
 from tests.conftest import ROOT
 
 REGION = {"aws": "amer", "vsphere": "emea"}

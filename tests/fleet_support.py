@@ -5,11 +5,11 @@ from __future__ import annotations
 from itertools import cycle
 from pathlib import Path
 
-from blueprints import stack_files
-from blueprints.allocation_index import AllocationIndex
 from blueprints.models import BlueprintRequest
+from blueprints.placement.allocation_index import AllocationIndex
+from blueprints.placement.resolve import resolve
 from blueprints.resolved import ResolvedBlueprint
-from blueprints.stamp import resolve
+from store import stack_files
 
 MIX = (
     ("web-service", "aws", "M"), ("web-service", "vsphere", "S"), ("vm-app", "vsphere", "M"),

@@ -7,14 +7,14 @@ from ipaddress import IPv4Network
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from blueprints import ledger
-from blueprints.allocation_index import Allocation, AllocationIndex, switch_of
 from blueprints.catalog import Catalog
 from blueprints.errors import BadInput
-from blueprints.pool_choice import Usage
+from blueprints.placement.allocation_index import Allocation, AllocationIndex, switch_of
+from blueprints.placement.pool_choice import Usage
+from blueprints.placement.resolve import resolve
 from blueprints.resolved import NetworkAllocation
 from blueprints.sites import load_sites
-from blueprints.stamp import resolve
+from store import ledger
 from tests.conftest import make_request
 
 CATALOG, SITES = Catalog(), load_sites()

@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from blueprints import ledger
 from blueprints.errors import BadInput
-from blueprints.repo_lock import lock_path, repo_lock
-from blueprints.stack_files import read_all
+from store import ledger
+from store.lock import lock_path, repo_lock
+from store.stack_files import read_all
 from tests.conftest import run_bp
+
 
 def new_args(team: str, *extra: str) -> list[str]:
     return ["new", team, "--blueprint", "vm-app", "--env", "dev", "--site", "ny1",

@@ -6,10 +6,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from blueprints.catalog import Catalog
-from blueprints.checks import check_fleet
 from blueprints.errors import BadInput
+from blueprints.placement.resolve import resolve
 from blueprints.sites import load_sites
-from blueprints.stamp import resolve
+from fleet.checks import check_fleet
 from tests.conftest import make_request
 
 CATALOG, SITES = Catalog(), load_sites()

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from blueprints.stack_files import list_stack_files
+from store.stack_files import list_stack_files
 
 NEW = ["new", "payments", "--blueprint", "web-service", "--env", "dev", "--region", "amer",
        "--owner", "lead@example.com", "--cost-center", "CC-1"]
@@ -48,7 +48,7 @@ def test_dry_run_writes_nothing(bp, repo):
     ({"--blueprint": "web-service@9.9.9"}, "has no version 9.9.9"),
     ({"team": "../x"}, "DNS-1123"),
     ({"team": "Payments"}, "DNS-1123"),
-    ({"team": "p" * 31}, "DNS-1123"),
+    ({"team": "p" * 31}, "at most"),
     ({"--region": "mars"}, "unknown region 'mars'"),
     ({"--env": "qa"}, "--env"),
     ({"--owner": "nobody"}, "e-mail"),

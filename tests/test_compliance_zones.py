@@ -8,7 +8,7 @@ from blueprints.errors import BadInput
 from blueprints.models import DataServiceRequest
 from blueprints.plan import plan
 from blueprints.sites import DATA_PROTECTION
-from blueprints.stamp import resolve
+from blueprints.placement.resolve import resolve
 from engine.stacks import preview
 from tests.conftest import ROOT, make_request
 
@@ -67,7 +67,7 @@ def test_a_zone_the_site_cannot_serve_is_refused_by_field(catalog, sites):
 
 
 def test_data_protection_blocks_in_prod_and_regulated_zones_and_advises_elsewhere(catalog, sites):
-    from policy_packs.audit import Finding, StackResult, enforce_for_stack
+    from audit.run import Finding, StackResult, enforce_for_stack
 
     def audited(bp):
         finding = Finding(stack=bp.stack, policy="aws-kms-key-rotation", pack="aws", severity="medium",

@@ -12,9 +12,9 @@ import pytest
 
 from blueprints.catalog import Catalog
 from blueprints.models import DataServiceRequest
+from blueprints.placement.resolve import ON_PREM_DATA_SERVICES, resolve
 from blueprints.plan import plan
 from blueprints.sites import load_sites
-from blueprints.stamp import ON_PREM_DATA_SERVICES, resolve
 from components.contracts import export_names
 from engine.stacks import preview
 from tests.conftest import ROOT, make_request

@@ -6,7 +6,7 @@ import pytest
 
 from blueprints.catalog import Catalog
 from blueprints.models import BlueprintRequest
-from blueprints.stamp import resolve
+from blueprints.placement.resolve import resolve
 from engine.stacks import preview
 
 CASES = [(entry.ref, target) for entry in Catalog().entries for target in entry.targets]

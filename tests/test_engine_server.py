@@ -12,19 +12,19 @@ import socket
 import stat
 import subprocess
 import sys
-import threading
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from blueprints import stack_files
 from blueprints.errors import BadInput
-from blueprints.stamp import resolve
+from blueprints.placement.resolve import resolve
 from engine import server, server_dir, wire
 from engine.server_dir import ServerDir, servers_of
 from engine.stacks import preview
+from store import stack_files
 from tests.conftest import ROOT, make_request, run_bp
 
 OTHER_UID = 4242  # a group member of a shared checkout

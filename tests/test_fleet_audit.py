@@ -13,13 +13,13 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from blueprints.stack_files import list_stack_files, stack_name
+from audit import fleet as fleet_audit
+from audit.fleet import FleetAudit
 from engine import fingerprint
 from engine.cache import ResultCache
 from engine.fleet import run_fleet
-from policy_packs import fleet_audit
 from policy_packs.exemptions import Exemption
-from policy_packs.fleet_audit import FleetAudit
+from store.stack_files import list_stack_files, stack_name
 from tests.test_fleet_preview import STACKS, fleet, lines  # noqa: F401 (fleet is a fixture)
 
 SARIF_SCHEMA = Path(__file__).resolve().parent / "schemas" / "sarif-schema-2.1.0.json"

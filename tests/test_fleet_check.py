@@ -7,10 +7,10 @@ from ipaddress import IPv4Network
 
 import pytest
 
-from blueprints import stack_files
-from blueprints.fleet import load_fleet
-from blueprints.fleet_check import check
 from blueprints.resolved import NetworkAllocation
+from fleet.check import check
+from fleet.stamped import load_fleet
+from store import stack_files
 from tests.fleet_support import stamp_fleet, write_fleet
 
 
@@ -113,7 +113,7 @@ def test_a_stack_file_without_an_owner_is_named(bp, repo, clean):
 
 
 def test_overlaps_are_found_by_a_sweep_not_by_pairs(clean):
-    from blueprints.fleet_sweep import network_overlaps
+    from fleet.sweep import network_overlaps
 
     # Nested, adjacent and identical networks: every overlapping stack is named, no adjacent one is.
     nets = ["10.0.0.0/16", "10.0.1.0/24", "10.0.1.0/24", "10.1.0.0/24", "10.0.255.0/24", "10.2.0.0/24"]

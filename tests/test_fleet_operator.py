@@ -8,8 +8,8 @@ import jsonschema
 import pytest
 from ruamel.yaml import YAML
 
-from blueprints.fleet_operator import manifests, stack_resource
-from blueprints.fleet_operator_files import settings_from
+from fleet.operator import manifests, stack_resource
+from fleet.operator_files import settings_from
 from tests.fleet_support import stamp_fleet, write_fleet
 from tests.kube_schema import CrdValidator, crd_schemas
 

@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from blueprints.stack_files import list_stack_files, read_stack, stack_path
 from engine.fleet import shard
 from engine.stacks import preview
+from store.stack_files import list_stack_files, read_stack, stack_path
 
 OWNER = ["--owner", "lead@example.com", "--cost-center", "CC-1"]
 STACKS = {

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import json
 import re
-
 import shutil
 
 import pytest
 
-from blueprints.fleet import load_fleet
-from blueprints.fleet_report import build
-from blueprints.fleet_retire import retire
 from blueprints.sites import load_sites
+from fleet.report import build
+from fleet.stamped import load_fleet
+from lifecycle.retire import retire
 from tests.browser import dump_dom, screenshot
 from tests.conftest import ROOT
 from tests.fleet_support import MIX_WITH_OLD, scaled_sites, stamp_fleet, write_fleet
-
 
 STACKS = 120
 

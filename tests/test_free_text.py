@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from blueprints import free_text
-from blueprints.stack_files import stack_path
+from store.stack_files import stack_path
 from tests.test_cli_robustness import NEW
 
 ESC, RLO, LRI, ZWSP, BOM = "\x1b[2J", "\u202e", "\u2066", "\u200b", "\ufeff"
@@ -135,7 +135,7 @@ def _policy_verdict(tags: dict) -> list[str]:
 @pytest.mark.parametrize("cost_center", ["CC-1", "CC-4711", "CC-123456", "CC-XXX68", "CC-1234567", "cc-1", "CC-0x1F"])
 def test_bp_new_and_the_ownership_policy_agree_on_cost_centers(bp, repo, cost_center):
     """The same value through `bp new` and through the policy that audits the tags it becomes."""
-    from blueprints.stack_files import read_stack
+    from store.stack_files import read_stack
 
     args = list(NEW)
     args[args.index("--cost-center") + 1] = cost_center
@@ -159,10 +159,10 @@ def test_bp_new_and_the_ownership_policy_agree_on_owners(bp, repo, owner):
 def test_html_and_markdown_reports_escape_user_text():
     from datetime import date
 
-    from policy_packs.audit import AuditReport
+    from audit.run import AuditReport
     from policy_packs.exemptions import Exemption
-    from policy_packs.report_html import audit_page
-    from policy_packs.reports import to_markdown
+    from reports.audit import to_markdown
+    from reports.audit_html import audit_page
 
     exemption = Exemption(policy="aws-s3-bucket-versioning", stack="payments-*", resource="*",
                           reason="<script>alert(1)</script> accepted", approver="risk@example.com",

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from blueprints import yaml_io
-from blueprints.output_files import MANIFEST
+from store.outputs import MANIFEST
 from tests.test_cli_robustness import NEW, one_line_error
 
 REPORTS = {

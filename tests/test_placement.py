@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from blueprints.errors import BadInput
-from blueprints.stamp import resolve
+from blueprints.placement.resolve import resolve
 from tests.conftest import make_request
 
 

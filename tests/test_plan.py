@@ -11,9 +11,9 @@ import pytest
 from blueprints.catalog import Catalog
 from blueprints.errors import BadInput
 from blueprints.models import DataServiceRequest
+from blueprints.placement.resolve import ON_PREM_DATA_SERVICES, resolve
 from blueprints.plan import AwsPlan, PlanError, VspherePlan, plan
 from blueprints.sites import load_sites
-from blueprints.stamp import ON_PREM_DATA_SERVICES, resolve
 from tests.conftest import ROOT, make_request
 
 CATALOG = Catalog()
@@ -188,7 +188,7 @@ def test_a_peering_not_yet_requested_waits_instead_of_guessing_an_attachment():
 
 
 def test_validate_flags_a_stack_whose_cluster_networks_overlap_the_fleet():
-    from blueprints.checks import check_stack
+    from fleet.checks import check_stack
 
     _, bp = stamped("k8s-cluster@1.1.0", "vsphere", "S", "dev")
     assert check_stack(bp, CATALOG, SITES) == []

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from blueprints.pool_choice import Usage, judge
-from blueprints.stamp import resolve
+from blueprints.placement.pool_choice import Usage, judge
+from blueprints.placement.resolve import resolve
 from tests.conftest import make_request
 
 

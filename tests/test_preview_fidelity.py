@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -23,7 +23,7 @@ def stamped(bp, repo):
 
 def test_every_urn_carries_its_whole_parent_chain(stamped):
     from engine import run_stack
-    from blueprints.stack_files import config_of, read_stack, stack_path
+    from store.stack_files import config_of, read_stack, stack_path
 
     capture = run_stack(stamped / "stacks", "payments-prod", config_of(read_stack(stack_path(stamped, "payments-prod"))))
     by_urn = {r.urn: r for r in capture.resources}

@@ -11,18 +11,18 @@ from hypothesis import strategies as st
 from blueprints.catalog import Catalog
 from blueprints.errors import BadInput
 from blueprints.models import BlueprintRequest, DataServiceRequest
+from blueprints.placement.resolve import ON_PREM_DATA_SERVICES, resolve
 from blueprints.sites import load_sites
-from blueprints.stack_files import config_of
-from blueprints.stamp import ON_PREM_DATA_SERVICES, resolve
+from blueprints.team_names import SHAPES, team_budget, team_problem
 from engine.mocks import FleetMocks
-from engine.provider_rules import aws_model, autonaming
+from engine.provider_rules import autonaming, aws_model
 from engine.provider_rules.checker import RuleChecker, judge, rules_for
 from engine.provider_rules.model import Example
-from blueprints.team_names import SHAPES, team_budget, team_problem
 from engine.provider_rules.requests import check_request, tag_text_problem
 from engine.provider_rules.table import RULES
 from engine.runner import run_stack
 from engine.stacks import context_for
+from store.stack_files import config_of
 from tests.conftest import ROOT, make_request
 
 

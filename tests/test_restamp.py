@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from blueprints.stack_files import read_stack
+from store.stack_files import read_stack
 from tests.conftest import ROOT
 
 VM = ["--blueprint", "vm-app", "--env", "dev", "--site", "ny1", "--owner", "lead@example.com", "--cost-center", "CC-1"]

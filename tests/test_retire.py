@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from blueprints import stack_files
-from blueprints.fleet import load_fleet
-from blueprints.fleet_check import check
+from fleet.check import check
+from fleet.stamped import load_fleet
+from store import stack_files
 
 NEW = ("-b", "vm-app", "-e", "prod", "--site", "ldn1", "--owner", "a@b.cd", "--cost-center", "CC-1")
 
@@ -55,7 +55,7 @@ def test_a_retired_stack_still_counts_against_its_pool(bp, repo, catalog, sites)
     _placement(bp, "old")
     bp("retire", "old-prod", "--reason", "decommissioned")
     fleet = load_fleet(repo, catalog, sites)
-    from blueprints.fleet_report import build
+    from fleet.report import build
 
     pool = next(p for p in build(fleet).pools if p.name == "ldn1-prod")
     assert pool.stacks == 1 and pool.vcpu == catalog.get("vm-app").sizes["M"].vcpu

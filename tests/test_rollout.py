@@ -8,14 +8,14 @@ from datetime import date, timedelta
 
 import pytest
 
-from blueprints import stack_files
 from blueprints.errors import BadInput
-from blueprints.stamp import resolve
-from blueprints.fleet import load_fleet
-from blueprints.fleet_check import check
-from blueprints.pins import Pin, pinned_text, read_pin
+from blueprints.placement.resolve import resolve
+from fleet.check import check
+from fleet.stamped import load_fleet
 from lifecycle.rollout import apply_wave, plan_rollout
 from lifecycle.waves import Member, canary, plan_waves
+from store import stack_files
+from store.pins import Pin, pinned_text, read_pin
 from tests.conftest import make_request
 
 ENVS = ("dev", "test", "stage", "prod")

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from blueprints import free_text
+from blueprints.sites import load_sites
 from engine.runner import run_stack
 from engine.stacks import context_for
-from blueprints.sites import load_sites
-from blueprints.stack_files import config_of, read_each
+from store.stack_files import config_of, read_each
 from tests.conftest import run_bp
 from tests.test_cli_robustness import NEW, one_line_error
 

@@ -12,13 +12,13 @@ from datetime import date, timedelta
 import pytest
 
 from blueprints import clock
-from blueprints.checks import check_stack
 from blueprints.errors import BadInput
-from blueprints.fleet import StampedFleet
-from blueprints.fleet_check import check
 from blueprints.models import BlueprintRequest, DataServiceRequest
-from blueprints.stamp import resolve
+from blueprints.placement.resolve import resolve
 from blueprints.support import deadlines, past_end
+from fleet.check import check
+from fleet.checks import check_stack
+from fleet.stamped import StampedFleet
 from tests.conftest import SESSION_DAY
 from tests.fleet_support import write_fleet
 

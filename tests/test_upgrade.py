@@ -6,12 +6,12 @@ import json
 
 import pytest
 
-from blueprints import stack_files
 from blueprints.errors import BadInput
-from blueprints.stamp import resolve
+from blueprints.placement.resolve import resolve
 from engine.captured import Capture, CapturedResource
 from engine.diff import diff
 from lifecycle.upgrade import check_allowed, plan_upgrade
+from store import stack_files
 from tests.conftest import make_request
 
 NAMESPACE = "kubernetes:core/v1:Namespace"

@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from audit.run import load_config
 from blueprints import yaml_io
 from blueprints.catalog import Catalog
 from blueprints.errors import BadInput
-from blueprints.pins import read_pin
 from blueprints.sites import DEMO_SITES, load_sites
-from blueprints.stack_files import read_stack, stack_path
 from policy_packs import exemptions
-from policy_packs.audit import load_config
+from store.pins import read_pin
+from store.stack_files import read_stack, stack_path
 from tests.conftest import ROOT
 from tests.test_cli_robustness import NEW
 

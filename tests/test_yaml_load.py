@@ -9,7 +9,7 @@ import yaml
 
 from blueprints import yaml_io
 from blueprints.errors import BadInput
-from blueprints.stack_files import read_stack, stack_path
+from store.stack_files import read_stack, stack_path
 
 SCALARS = """\
 words: [on, off, yes, no, y, n, ~, null, Null]

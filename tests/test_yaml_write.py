@@ -8,8 +8,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from blueprints import stack_files, yaml_io
-from blueprints.stamp import resolve
+from blueprints import yaml_io
+from blueprints.placement.resolve import resolve
+from store import stack_files
 from tests.conftest import ROOT, make_request
 
 TRICKY = ["on", "yes", "true", "12", "1.5", "~", "null", "2026-01-01", "", "<<", "=", "0o17", "0x1F", "1:30", ".inf",

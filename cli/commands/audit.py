@@ -34,7 +34,8 @@ _STYLE = {"violation": "red", "exempt": "dim", "undecided": "yellow"}
 
 def render(report, fmt: Format) -> str:
     """The report as text in a file format."""
-    from policy_packs import report_html, reports
+    from reports import audit as reports
+    from reports import audit_html as report_html
 
     return {Format.json: reports.to_json, Format.sarif: reports.to_sarif, Format.markdown: reports.to_markdown,
             Format.junit: reports.to_junit, Format.html: report_html.audit_page}[fmt](report)
@@ -67,8 +68,8 @@ def _print_table(report) -> None:
 
 def load_stacks(ctx: typer.Context, stacks: list[str] | None, all_stacks: bool):
     """The repository, the chosen stacks and the sites map (BadInput when none is named)."""
-    from blueprints import stack_files
     from cli.stacks_arg import load_named
+    from store import stack_files
 
     st = state(ctx)
     repo = st.repo
@@ -89,9 +90,9 @@ def audit(
     exemptions: Exemptions = None,
 ) -> None:
     """Audit stacks against the policy packs; exit 1 while a mandatory violation remains."""
-    from blueprints.output_files import output_file, write_file
+    from audit.run import load_config, run_audit
     from engine.analyzer import PackError
-    from policy_packs.audit import load_config, run_audit
+    from store.outputs import output_file, write_file
 
     with user_errors():
         repo, chosen, sites = load_stacks(ctx, stacks, all_stacks)

@@ -27,7 +27,7 @@ class Format(str, Enum):
 
 
 def _writer(fmt: Format, out, policies, exemptions, exemptions_file: str):
-    from policy_packs.reports import JunitWriter, SarifWriter
+    from reports.audit import JunitWriter, SarifWriter
 
     if fmt is Format.sarif:
         return SarifWriter(out, policies, exemptions, exemptions_file)
@@ -37,7 +37,7 @@ def _writer(fmt: Format, out, policies, exemptions, exemptions_file: str):
 @contextmanager
 def _report_file(fmt: Format, output: Path | None):
     """Where the report goes: nowhere (table), stdout, or a file that appears whole once the run is done."""
-    from blueprints.output_files import open_file
+    from store.outputs import open_file
 
     if fmt is Format.table:
         yield None
@@ -59,7 +59,7 @@ def _print_stack(stack: str, data: dict, findings) -> None:
 
 
 def _print_totals(summary, totals, sharded: bool) -> None:
-    from policy_packs.fleet_audit import KINDS
+    from audit.fleet import KINDS
 
     rows = totals.rows()
     if rows:
@@ -91,9 +91,9 @@ def audit(
     exemptions: Exemptions = None,
 ) -> None:
     """Audit every stack against the policy packs on all cores; exit 1 while a mandatory violation remains."""
-    from blueprints.output_files import output_file
-    from policy_packs.audit import load_config
-    from policy_packs.fleet_audit import FleetAudit, FleetTotals
+    from audit.fleet import FleetAudit, FleetTotals
+    from audit.run import load_config
+    from store.outputs import output_file
 
     with user_errors():
         output = output_file(output)

@@ -26,10 +26,10 @@ def operator_manifests(
 
     Settings come from the sites map's `operator` section; options override it. Secrets are referenced by name only.
     """
-    from blueprints import stack_files
-    from blueprints.fleet_operator import manifests
-    from blueprints.fleet_operator_files import render_stdout, write_dir, settings_from
-    from blueprints.output_files import STDOUT
+    from fleet.operator import manifests
+    from fleet.operator_files import render_stdout, settings_from, write_dir
+    from store import stack_files
+    from store.outputs import STDOUT
 
     with user_errors():
         st = state(ctx)

@@ -34,10 +34,11 @@ def stream_fleet(ctx: typer.Context, name: str, evaluator, jobs: int | None, sha
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from blueprints.stack_files import list_stack_files
     from engine.cache import ResultCache
     from engine.fingerprint import code_fingerprint
-    from engine.fleet import FleetSummary, default_jobs, parse_shard, run_fleet, shard as shard_of
+    from engine.fleet import FleetSummary, default_jobs, parse_shard, run_fleet
+    from engine.fleet import shard as shard_of
+    from store.stack_files import list_stack_files
 
     with user_errors():
         st = state(ctx)

@@ -30,10 +30,10 @@ def report(
     """Report the fleet: utilisation per pool, data center and region with charts, teams and owners, versions."""
     import json as jsonlib
 
-    from blueprints.fleet import load_fleet
-    from blueprints.output_files import output_file, write_file
-    from blueprints.fleet_report import build
-    from cli import fleet_views
+    from fleet.report import build
+    from fleet.stamped import load_fleet
+    from reports import fleet as fleet_views
+    from store.outputs import output_file, write_file
 
     if format is Format.table and output:
         raise typer.BadParameter("--output needs --format json, markdown or html")

@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from cli.context import console, print_json, state, user_errors
+from cli.context import console, print_json, reporting, state, user_errors
 
 app = typer.Typer(help="Staged rollouts of a blueprint version across the fleet.", no_args_is_help=True)
 
@@ -75,14 +75,21 @@ def apply(
 
     Pass the same --waves, --canary and --accept-data-loss as the plan, so the waves are the same.
     """
-    from lifecycle.rollout import apply_wave
+    from lifecycle.rollout import apply_wave_planned
+
+    def report(result, outcomes) -> None:
+        with reporting():
+            written = [o.before.path for o in outcomes.values()]
+            if json:
+                print_json({"wave": wave, "to": result.target_ref, "written": [p.name for p in written]})
+            else:
+                for outcome in outcomes.values():
+                    console.print(f"[green]Wrote[/] {escape(outcome.before.path.name)}: {result.target_ref}",
+                                  soft_wrap=True)
+                    for note in outcome.after.notes:
+                        console.print(f"  {escape(note)}", soft_wrap=True)
+                console.print(f"Wave {wave}: {len(written)} stack file(s); open one pull request with them.")
 
     with user_errors():
-        result = _plan(ctx, blueprint, to, waves, canary, accept_data_loss)
-        written = apply_wave(state(ctx).repo, result, wave)
-    if json:
-        print_json({"wave": wave, "to": result.target_ref, "written": [p.name for p in written]})
-        return
-    for path in written:
-        console.print(f"[green]Wrote[/] {path.name}: {result.target_ref}")
-    console.print(f"Wave {wave}: {len(written)} stack file(s); open one pull request with them.")
+        apply_wave_planned(state(ctx).repo, lambda: _plan(ctx, blueprint, to, waves, canary, accept_data_loss), wave,
+                           report)

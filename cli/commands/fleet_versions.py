@@ -13,8 +13,8 @@ from cli.context import console, print_json, state, user_errors
 def versions(ctx: typer.Context, json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False) -> None:
     """List every blueprint version in use: stacks, data centers, and days until a deprecated version's sunset."""
     from blueprints import clock
-    from blueprints.stack_files import read_all
     from lifecycle.versions import versions_in_use
+    from store.stack_files import read_all
 
     with user_errors():
         st = state(ctx)

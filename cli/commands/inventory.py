@@ -37,7 +37,7 @@ def inventory(
     """
     from accounts.inventory import counts, list_resources, reconcile
     from accounts.session import aws_errors, connect
-    from blueprints import stack_files
+    from store import stack_files
 
     with user_errors():
         st = state(ctx)

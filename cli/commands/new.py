@@ -11,8 +11,8 @@ from rich.markup import escape
 
 from blueprints.errors import BadInput, field_path, first_error
 from cli import completion
-from cli.context import console, errors, print_json, state, user_errors
-from cli.explain import explained
+from cli.context import console, errors, print_json, reporting, state, user_errors
+from cli.explain import explained, show
 
 # Fields a person may be asked for when they are missing and a terminal is attached.
 PROMPTS = {
@@ -136,16 +136,20 @@ def new(
     prod_network_move: Annotated[
         bool, typer.Option("--i-understand-prod-network-move", help="Allow --move-network on a prod stack.")
     ] = False,
+    unpin: Annotated[
+        bool, typer.Option("--unpin", help="With --force: move a pinned stack to another version and remove its pin.")
+    ] = False,
     json: Annotated[bool, typer.Option("--json", help="Print the resolved blueprint as JSON.")] = False,
     explain: Annotated[bool, typer.Option("--explain", help="Say per pool why it was chosen or not.")] = False,
 ) -> None:
     """Request a blueprint for a team: validate, place, allocate and write stacks/Pulumi.<team>-<env>.yaml."""
     from pydantic import ValidationError
 
-    from blueprints import free_text, stack_files
+    from blueprints import free_text
     from blueprints.models import BlueprintRequest
-    from blueprints.stack_writer import StampOptions, stamp
     from engine.provider_rules.requests import check_request
+    from store import stack_files
+    from store.stamp import Stamped, StampOptions, stamp
 
     with user_errors():
         st = state(ctx)
@@ -189,13 +193,25 @@ def new(
         shown = path.relative_to(repo or Path.cwd())
         if path.exists() and not force and not dry_run:
             raise BadInput(f"{path.name} exists; pass --force to replace it", path)
-        opts = StampOptions(force=force, dry_run=dry_run, move_network=move_network, prod_network_move=prod_network_move)
-        with explained(explain, machine_output=json) as trace:
-            done = stamp(repo, request, catalog, st.sites(), opts, trace=trace)
-        for warning in catalog.warnings(catalog.get(done.resolved.blueprint_ref)):
-            errors.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True)
-    resolved = done.resolved
+        opts = StampOptions(force=force, dry_run=dry_run, move_network=move_network, prod_network_move=prod_network_move,
+                            unpin=unpin)
 
+        def report(done: Stamped) -> None:
+            with reporting():
+                show(trace, machine_output=json)
+                for warning in catalog.warnings(catalog.get(done.resolved.blueprint_ref)):
+                    errors.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True)
+                _report(done, request.stack, shown, dry_run=dry_run, json=json)
+
+        with explained(explain, machine_output=json) as trace:
+            done = stamp(repo, request, catalog, st.sites(), opts, trace=trace, confirm=None if dry_run else report)
+        if dry_run:
+            report(done)
+
+
+def _report(done, stack: str, shown: Path, *, dry_run: bool, json: bool) -> None:
+    """What was stamped (or would be): the resolved blueprint as JSON, a dry run's diff, or placements and next steps."""
+    resolved = done.resolved
     if json:
         print_json(resolved.model_dump(mode="json", exclude_none=True))
         return
@@ -204,7 +220,9 @@ def new(
         sys.stdout.write(diff or f"{shown}: no change\n")
         return
     verb = "Would write" if dry_run else "Wrote"
-    console.print(f"[green]{verb}[/] {shown}: {resolved.blueprint_ref} for {request.stack}", soft_wrap=True)
+    console.print(f"[green]{verb}[/] {escape(str(shown))}: {resolved.blueprint_ref} for {stack}", soft_wrap=True)
+    for note in done.notes:
+        console.print(f"  {escape(note)}", soft_wrap=True)
     for placement in resolved.placements:
         net = placement.network
         where = f"{placement.region}/{placement.data_center}/{placement.pool} ({placement.target}, {placement.tier})"
@@ -213,8 +231,8 @@ def new(
     if not dry_run:
         console.print("\nNext steps:")
         # Next steps are pasted into a shell: one command per line, never wrapped.
-        for line in (f"  bp validate {request.stack}        # check it against the catalog, sites map and other stacks",
-                     f"  bp preview {request.stack}         # see every resource offline",
+        for line in (f"  bp validate {stack}        # check it against the catalog, sites map and other stacks",
+                     f"  bp preview {stack}         # see every resource offline",
                      f"  git add {shown} {shown.parent}/allocations.txt"
-                     f"   # then open a pull request; infrastructure staff run `pulumi up -s {request.stack}`"):
-            console.print(line, soft_wrap=True)
+                     f"   # then open a pull request; infrastructure staff run `pulumi up -s {stack}`"):
+            console.print(escape(line), soft_wrap=True)

@@ -45,8 +45,8 @@ def list_policies(json: Annotated[bool, typer.Option("--json", help="Policies as
 
 
 def _audit_all(ctx: typer.Context, **kwargs):
-    from blueprints import stack_files
-    from policy_packs.audit import run_audit
+    from audit.run import run_audit
+    from store import stack_files
 
     st = state(ctx)
     return run_audit(st.repo, stack_files.read_all(st.repo), st.sites(), **kwargs)
@@ -59,8 +59,8 @@ def docs(
     output: Annotated[Optional[Path], typer.Option(help="Write to this file (a regular file) instead of stdout; - is stdout.")] = None,
 ) -> None:
     """The catalog for auditors: every policy, and each framework control -> policies -> stacks passing."""
-    from blueprints.output_files import output_file, write_file
-    from policy_packs.report_html import docs_markdown, docs_page
+    from reports.audit_html import docs_markdown, docs_page
+    from store.outputs import output_file, write_file
 
     with user_errors():
         output = output_file(output)

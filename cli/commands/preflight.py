@@ -24,9 +24,9 @@ def preflight(
     from accounts.session import aws_errors
     from blueprints import yaml_io
     from blueprints.errors import BadInput
-    from blueprints.stack_files import stack_path
     from engine import ProgramError
     from engine.stacks import preview
+    from store.stack_files import stack_path
 
     with user_errors():
         st = state(ctx)

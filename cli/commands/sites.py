@@ -16,8 +16,8 @@ app = typer.Typer(help="Inspect the sites map.", no_args_is_help=True)
 @app.command("list")
 def list_pools(ctx: typer.Context, json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False) -> None:
     """List every capacity pool: region, data center, target, tier, zones, and free and total capacity."""
-    from blueprints import stack_files
-    from blueprints.capacity import pool_use
+    from blueprints.placement.capacity import pool_use
+    from store import stack_files
 
     with user_errors():
         st = state(ctx)

@@ -24,7 +24,7 @@ def _row(bp) -> dict:
 @app.command("list")
 def list_stacks(ctx: typer.Context, json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False) -> None:
     """List every stamped stack: owner, blueprint, placement and network."""
-    from blueprints import stack_files
+    from store import stack_files
 
     with user_errors():
         rows = [_row(bp) for bp in stack_files.read_all(state(ctx).repo)]
@@ -45,8 +45,8 @@ def list_stacks(ctx: typer.Context, json: Annotated[bool, typer.Option("--json",
 @app.command("ledger")
 def write_ledger(ctx: typer.Context) -> None:
     """Rewrite stacks/allocations.txt from the stack files (after resolving a merge conflict in it)."""
-    from blueprints import ledger, stack_files
-    from blueprints.repo_lock import repo_lock
+    from store import ledger, stack_files
+    from store.lock import repo_lock
 
     with user_errors():
         repo = state(ctx).repo

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
-from cli.context import EXIT_FINDINGS, console, errors, print_json, state, user_errors
-from cli.stacks_arg import load_named
+from cli.context import EXIT_FINDINGS, console, errors, print_json, reporting, state, user_errors
+from cli.stacks_arg import stack_named
 
 
 def upgrade(
@@ -19,36 +20,38 @@ def upgrade(
         bool, typer.Option("--accept-data-loss", help="Write even though a stateful resource is deleted or replaced.")
     ] = False,
     force: Annotated[bool, typer.Option("--force", help="Allow moving to an older or the same version.")] = False,
+    unpin: Annotated[bool, typer.Option("--unpin", help="Move a pinned stack off its pin, and remove the pin.")] = False,
     json: Annotated[bool, typer.Option("--json", help="The diff as JSON.")] = False,
 ) -> None:
     """Render the stack at its version and at --to offline, print what changes per resource, and rewrite its file.
 
-    Placement and network stay as they are. A delete or replace of a stateful resource (database,
-    cache, Kafka, cluster, network, bucket, VM, namespace) is refused unless --accept-data-loss.
+    Placement and network stay as they are; a retired stack stays retired. A pinned stack moves only with --unpin.
+    A delete or replace of a stateful resource (database, cache, Kafka, cluster, network, bucket, VM, namespace) is
+    refused unless --accept-data-loss.
     """
-    from blueprints.stack_files import read_all
     from engine import ProgramError
-    from lifecycle.upgrade import check_allowed, plan_upgrade, write_upgrades
+    from lifecycle.upgrade import UpgradeOptions, upgrade_stack
 
+    def show(result, outcome) -> None:
+        with reporting():
+            if json:
+                print_json({**result.to_json(), **({"notes": list(outcome.after.notes)} if outcome else {})})
+            else:
+                from cli.diff_view import print_upgrade
+
+                print_upgrade(result)
+                if outcome is not None:
+                    console.print(f"[green]Wrote[/] stacks/{escape(outcome.before.path.name)}: {result.after.blueprint_ref}; "
+                                  "open a pull request with it and this diff", soft_wrap=True)
+                    for note in outcome.after.notes:
+                        console.print(f"  {escape(note)}", soft_wrap=True)
+
+    name = stack_named(stack)
+    opts = UpgradeOptions(accept_data_loss=accept_data_loss, force=force, unpin=unpin, dry_run=dry_run)
     with user_errors():
         st = state(ctx)
-        repo = st.repo
-        (resolved,) = load_named(repo, [stack])
         try:
-            result = plan_upgrade(repo, resolved, to, st.catalog(), st.sites(), read_all(repo))
+            upgrade_stack(st.repo, name, to, st.catalog(), st.sites(), opts, show)
         except ProgramError as exc:
-            errors.print(f"[bold red]program failed:[/] {exc}", highlight=False, soft_wrap=True)
+            errors.print(f"[bold red]program failed:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
             raise typer.Exit(EXIT_FINDINGS) from None
-        if json:
-            print_json(result.to_json())
-        else:
-            from cli.diff_view import print_upgrade
-
-            print_upgrade(result)
-        if dry_run:
-            return
-        check_allowed(result, accept_data_loss=accept_data_loss, force=force)
-        (path,) = write_upgrades(repo, [result])
-    if not json:
-        console.print(f"[green]Wrote[/] {path.relative_to(repo)}: {result.after.blueprint_ref}; "
-                      "open a pull request with it and this diff")

@@ -19,12 +19,12 @@ def validate(
     json: Annotated[bool, typer.Option("--json", help="Findings as JSON.")] = False,
 ) -> None:
     """Validate stacks: schema, catalog entry, pools, network overlaps, and an offline run of the program."""
-    from blueprints import stack_files
-    from blueprints.checks import Finding, check_fleet, check_ledger, check_stack
-    from blueprints.ledger import LEDGER_NAME
     from engine import ProgramError
     from engine.flow_check import dropped_flows
     from engine.stacks import preview
+    from fleet.checks import Finding, check_fleet, check_hand_edits, check_ledger, check_stack
+    from store import stack_files
+    from store.ledger import LEDGER_NAME
 
     with user_errors():
         st = state(ctx)
@@ -48,6 +48,7 @@ def validate(
             else:
                 findings += [Finding(bp.stack, v.describe()) for v in capture.violations]
                 findings += [Finding(bp.stack, message) for message in dropped_flows(bp, capture)]
+    findings += check_hand_edits(repo, chosen, catalog)
     findings += [f for f in check_fleet(everyone) if f.stack in names]
     if not broken:
         findings += [f for f in check_ledger(stack_files.stacks_dir(repo), everyone)

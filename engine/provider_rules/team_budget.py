@@ -21,8 +21,8 @@ ENVS = ("prod", "stage")
 def _requests(team: str):
     from blueprints.catalog import Catalog
     from blueprints.models import BlueprintRequest, DataServiceRequest
+    from blueprints.placement.resolve import ON_PREM_DATA_SERVICES
     from blueprints.sites import load_sites
-    from blueprints.stamp import ON_PREM_DATA_SERVICES
 
     sites = load_sites()
     for entry in Catalog().entries:
@@ -38,14 +38,15 @@ def _requests(team: str):
 
 def _runs(team: str) -> Iterator[tuple[object, object]]:
     """(resolved, capture or the exception the program raised) for every probe request."""
+    from pathlib import Path
+
     from blueprints.catalog import Catalog
     from blueprints.errors import BadInput
+    from blueprints.placement.resolve import resolve
     from blueprints.sites import load_sites
-    from blueprints.stack_files import config_of
-    from blueprints.stamp import resolve
     from engine.runner import ProgramError, run_stack
     from engine.stacks import context_for
-    from pathlib import Path
+    from store.stack_files import config_of
 
     catalog, sites = Catalog(), load_sites()
     program = Path(__file__).resolve().parents[2] / "stacks"

@@ -14,8 +14,8 @@ from accounts.preflight import hub_drift
 from blueprints import yaml_io
 from blueprints.catalog import Catalog
 from blueprints.models import BlueprintRequest
+from blueprints.placement.resolve import resolve
 from blueprints.sites import DEMO_SITES, load_sites
-from blueprints.stamp import resolve
 
 pytestmark = pytest.mark.usefixtures("mocked")
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from blueprints.catalog import Catalog
+from blueprints.placement.resolve import resolve
 from blueprints.plan import plan
 from blueprints.sites import load_sites
-from blueprints.stamp import resolve
 from engine.stacks import preview
 from tests.conftest import ROOT, make_request
 

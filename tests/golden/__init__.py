@@ -13,8 +13,8 @@ from pathlib import Path
 
 from blueprints.catalog import Catalog, CatalogEntry
 from blueprints.models import BlueprintRequest
+from blueprints.placement.resolve import resolve
 from blueprints.sites import SitesMap
-from blueprints.stamp import resolve
 from engine.stacks import preview
 
 FOLDER = Path(__file__).parent

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from policy_packs.audit import Auditor
+from audit.run import Auditor
 
 
 @pytest.fixture(scope="session")
@@ -49,8 +49,8 @@ def stamped_repo(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def fleet_report(stamped_repo, no_exemptions):
     """The audit of every stamped stack over gRPC."""
-    from blueprints import stack_files
+    from audit.run import run_audit
     from blueprints.sites import load_sites
-    from policy_packs.audit import run_audit
+    from store import stack_files
 
     return run_audit(stamped_repo, stack_files.read_all(stamped_repo), load_sites(), exemptions_file=no_exemptions)

@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
 
-from blueprints import stack_files
+from audit.run import Auditor, audit_stacks
 from blueprints.errors import BadInput
 from blueprints.sites import load_sites
 from engine import run
-from policy_packs.audit import Auditor, audit_stacks
+from store import stack_files
 from tests.policy.insecure_program import EXPECTED, program
 from tests.policy.support import capture, res
 from tests.policy.test_policies import RDS_OK
@@ -94,7 +94,7 @@ def test_a_killed_audit_leaves_no_pack_running():
     import sys
     import time
 
-    code = "from policy_packs.audit import Auditor; a = Auditor(packs=['vsphere']); print('up', flush=True); import time; time.sleep(120)"
+    code = "from audit.run import Auditor; a = Auditor(packs=['vsphere']); print('up', flush=True); import time; time.sleep(120)"
     parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE)
     assert parent.stdout.readline().strip() == b"up"
     packs = subprocess.run(["pgrep", "-P", str(parent.pid)], capture_output=True, text=True).stdout.split()

@@ -7,10 +7,10 @@ import datetime as dt
 
 import pytest
 
+from audit.run import Auditor
 from blueprints.errors import BadInput
 from engine import run
 from policy_packs import exemptions as ex
-from policy_packs.audit import Auditor
 from tests.policy.insecure_program import program
 
 TODAY = dt.date.today()

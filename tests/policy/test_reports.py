@@ -11,9 +11,10 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from audit.run import Auditor, AuditReport
 from engine import run
-from policy_packs import report_html, reports
-from policy_packs.audit import Auditor, AuditReport
+from reports import audit as reports
+from reports import audit_html as report_html
 from tests.browser import dump_dom, screenshot
 from tests.policy.insecure_program import program
 from tests.policy.test_exemptions import FILE

@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+from audit.run import SEVERITY_ORDER, Auditor, Finding, PolicyMeta, audit_stacks
 from blueprints.errors import BadInput
 from engine.analyzer import PackError
 from engine.fleet import at_worker_exit
 from policy_packs import exemptions as ex
-from policy_packs.audit import SEVERITY_ORDER, Auditor, Finding, PolicyMeta, audit_stacks
 
 KINDS = ("mandatory", "advisory", "exempt", "undecided")
 """How a finding counts: a blocking violation, an advisory one, an exempt one, or one the policy could not decide."""
@@ -64,7 +64,7 @@ class FleetAudit:
         return json.dumps(["audit", self.packs, self.config, text, [e.active() for e in ex.load(path)]])
 
     def __call__(self, repo: Path, stack_file: Path, sites) -> dict[str, Any]:
-        from blueprints.stack_files import read_stack
+        from store.stack_files import read_stack
 
         source = str(Path(stack_file).relative_to(repo))
         try:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Iterable
 
 from blueprints import clock, support
-from blueprints.allocation_index import AllocationIndex
 from blueprints.catalog import Catalog, CatalogEntry
 from blueprints.errors import BadInput
 from blueprints.models import BlueprintRequest, DataServiceRequest, is_prod
-from blueprints.placement import place
+from blueprints.placement.allocation_index import AllocationIndex
+from blueprints.placement.place import place
+from blueprints.placement.restamp import kept_placements
 from blueprints.plan import OFFERED, plan
-from blueprints.restamp import kept_placements
 from blueprints.resolved import PeerHub, ResolvedBlueprint, ResolvedDataService
 from blueprints.sites import SitesMap
 

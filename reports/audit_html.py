@@ -1,14 +1,14 @@
-"""HTML pages an auditor opens offline: the audit report and the policy catalog, both on cli.html_page's shell."""
+"""HTML pages an auditor opens offline: the audit report and the policy catalog, both on reports.page's shell."""
 
 from __future__ import annotations
 
 from collections import Counter
 from html import escape
 
-from cli import html_page as h
-from policy_packs.audit import SEVERITY_ORDER, AuditReport, Finding, PolicyMeta
+from audit.run import SEVERITY_ORDER, AuditReport, Finding, PolicyMeta
 from policy_packs.controls import FRAMEWORKS
-from policy_packs.reports import controls_passing, md_cell, summary
+from reports import page as h
+from reports.audit import controls_passing, md_cell, summary
 
 _SEVERITY_CSS = {"critical": "bad", "high": "bad", "medium": "warn", "low": "info", "unspecified": "muted"}
 _STATUS_CSS = {"violation": "bad", "exempt": "muted", "undecided": "warn"}

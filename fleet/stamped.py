@@ -6,12 +6,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from blueprints import clock, stack_files, yaml_io
+from blueprints import clock, yaml_io
 from blueprints.catalog import Catalog
 from blueprints.errors import BadInput
-from blueprints.pins import Pin, pin_in
 from blueprints.resolved import ResolvedBlueprint
 from blueprints.sites import SitesMap
+from store import stack_files
+from store.pins import Pin, pin_in
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from collections import Counter
 from typing import Any, Iterable, TextIO
 from xml.etree import ElementTree as ET
 
-from policy_packs.audit import SEVERITY_ORDER, AuditReport, Finding, PolicyMeta
+from audit.run import SEVERITY_ORDER, AuditReport, Finding, PolicyMeta
 from policy_packs.controls import FRAMEWORKS
 
 INFORMATION_URI = "https://www.pulumi.com/docs/iac/packages-and-automation/crossguard/"

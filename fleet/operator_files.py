@@ -8,10 +8,10 @@ from pydantic import ValidationError
 
 from blueprints import yaml_io
 from blueprints.errors import BadInput, field_path, first_error
-from blueprints.fleet_operator import Manifests
 from blueprints.fleet_operator_settings import OperatorSettings
-from blueprints.output_files import write_folder
 from blueprints.sites import SitesMap
+from fleet.operator import Manifests
+from store.outputs import write_folder
 
 
 def settings_from(sites: SitesMap, **overrides: str | None) -> OperatorSettings:

@@ -1,20 +1,20 @@
-"""Pins: a stack held on its blueprint version, with a reason, an approver and an expiry, in its stack file."""
+"""A pin as its stack file records it: the model, reading it, and the file's text with it stamped in or removed.
+
+Setting and removing pins is lifecycle/pins.py; this is what every change of a stack file needs to know of one.
+"""
 
 from __future__ import annotations
 
 import json
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import Field
 
-from blueprints import clock, yaml_io
+from blueprints import yaml_io
 from blueprints.errors import BadInput
 from blueprints.models import Email, Frozen, Reason
-
-if TYPE_CHECKING:
-    from blueprints.resolved import ResolvedBlueprint
 
 PIN_KEY = "cloud-blueprints:pin"
 
@@ -45,34 +45,14 @@ def pin_in(path: Path, data: Any) -> Pin | None:
     return yaml_io.parse(Pin, config[PIN_KEY], path, prefix=("config", PIN_KEY))
 
 
-def pin_stack(repo: Path, resolved: "ResolvedBlueprint", reason: str, approver: str, expires: str,
-              today: date | None = None) -> Pin:
-    """Pin a stack at its current version and write it into its stack file, under the repository lock.
-
-    BadInput names the option of a missing reason or approver, a malformed date, or an expiry already past.
-    """
-    from pydantic import ValidationError
-
-    from blueprints.errors import field_path, first_error
-    from blueprints.repo_lock import repo_lock
-    from blueprints.stack_files import stack_path
-
-    try:
-        pin = Pin(reason=reason, approver=approver, expires=expires, version=resolved.blueprint_ref)
-    except ValidationError as exc:
-        loc, msg = first_error(exc)
-        raise BadInput(f"--{field_path(loc)}: {msg}") from None
-    if pin.expires < (today or clock.today()):
-        raise BadInput(f"--expires: {pin.expires} is in the past")
-    path = stack_path(repo, resolved.stack)
-    with repo_lock(repo):
-        yaml_io.write_atomic(path, pinned_text(path, pin))
-    return pin
-
-
 def pinned_text(path: Path, pin: Pin | None) -> str:
     """The stack file's text with `pin` stamped in (or removed for None), other keys and comments kept."""
-    doc = yaml_io.load(path)
+    return with_pin(path, yaml_io.read_text(path), pin)
+
+
+def with_pin(path: Path, text: str, pin: Pin | None) -> str:
+    """`text` of the stack file at `path` with `pin` stamped in (or removed for None), other keys and comments kept."""
+    doc = yaml_io.load_text(text, path)
     if not isinstance(doc, dict) or not isinstance(doc.get("config"), dict):
         raise BadInput("no 'config' mapping; not a stamped stack file", path)
     if pin is None:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 
-from blueprints.capacity import pool_use
-from blueprints.fleet import StampedFleet
+from blueprints.placement.capacity import pool_use
+from fleet.stamped import StampedFleet
 
 
 @dataclass

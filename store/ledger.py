@@ -9,6 +9,7 @@ merge of neighbouring lines still lets through.
 
 from __future__ import annotations
 
+from ipaddress import ip_network
 from pathlib import Path
 from typing import Iterable
 
@@ -52,6 +53,32 @@ def render(stacks: Iterable[ResolvedBlueprint]) -> str:
     return HEADER + "".join(f"{line}\n" for line in entries(stacks))
 
 
+def _line_key(line: str) -> tuple:
+    """A ledger line's place in the sort order of `entries` (a line that is not four words sorts by its text)."""
+    try:
+        pool, net, _, stack = line.split()
+        where = (0, int(ip_network(net).network_address), ip_network(net).prefixlen) if net != "-" else (1, 0, 0)
+    except ValueError:
+        return (line, 2, 0, 0, "")
+    return (pool, *where, stack)
+
+
+def amended(stacks_folder: Path, changed: Iterable[ResolvedBlueprint], stacks: Iterable[ResolvedBlueprint]) -> str:
+    """The ledger's text with the lines of the `changed` stacks replaced, every other line kept as recorded.
+
+    A change records its own allocations and no one else's: rewriting the ledger from every stack file would make
+    a network edited by hand in another file look allocated. Without a ledger (or with merge conflict markers in
+    it, which `bp stacks ledger` resolves) it is written from the stack files, `stacks`.
+    """
+    found = read(stacks_folder)
+    if found is None or any(line.startswith(("<<<<<<<", "=======", ">>>>>>>")) for line in found):
+        return render(stacks)
+    changed = list(changed)
+    names = {bp.stack for bp in changed}
+    lines = [line for line in found if stack_of(line) not in names] + entries(changed)
+    return HEADER + "".join(f"{line}\n" for line in sorted(lines, key=_line_key))
+
+
 def write(stacks_folder: Path, stacks: Iterable[ResolvedBlueprint]) -> Path:
     """Rewrite the ledger atomically."""
     path = ledger_path(stacks_folder)
@@ -84,9 +111,22 @@ def check(stacks_folder: Path, stacks: list[ResolvedBlueprint]) -> list[tuple[st
         return [(LEDGER_NAME, "missing; run `bp stacks ledger` to write it from the stack files")] if expected else []
     if any(line.startswith(("<<<<<<<", "=======", ">>>>>>>")) for line in found):
         return [(LEDGER_NAME, "holds merge conflict markers: keep both sides' stack files, then run `bp stacks ledger`")]
-    problems = []
-    for line in sorted(set(expected) - set(found)):
-        problems.append((stack_of(line), f"{LEDGER_NAME} lacks '{line}'; run `bp stacks ledger`"))
-    for line in sorted(set(found) - set(expected)):
-        problems.append((stack_of(line), f"{LEDGER_NAME} holds '{line}', which no stack file has; run `bp stacks ledger`"))
+    lacking, extra = sorted(set(expected) - set(found)), sorted(set(found) - set(expected))
+    moved = {stack_of(line) for line in lacking} & {stack_of(line) for line in extra}
+    problems = [(stack, _moved(stack, lacking, extra)) for stack in sorted(moved)]
+    for line in lacking:
+        if stack_of(line) not in moved:
+            problems.append((stack_of(line), f"{LEDGER_NAME} lacks '{line}'; run `bp stacks ledger`"))
+    for line in extra:
+        if stack_of(line) not in moved:
+            problems.append((stack_of(line), f"{LEDGER_NAME} holds '{line}', which no stack file has; run `bp stacks ledger`"))
     return problems
+
+
+def _moved(stack: str, lacking: list[str], extra: list[str]) -> str:
+    """A stack whose file holds another allocation than the ledger recorded: an edit the allocator never made."""
+    def of(lines: list[str]) -> str:
+        return ", ".join(" ".join(line.split()[:3]) for line in lines if stack_of(line) == stack)
+    return (f"the file holds {of(lacking)}, {LEDGER_NAME} recorded {of(extra)}: an allocation `bp new` did not make; "
+            "restore the recorded one, or move it with `bp new --force --move-network` "
+            "(`bp stacks ledger` only after checking the file is right)")

@@ -334,9 +334,9 @@ class Auditor:
 
 def audit_stacks(repo: Path, resolved: Iterable, sites, auditor: Auditor) -> Iterator[StackResult]:
     """Run each stack in the offline engine and audit it, yielding one result at a time (nothing held back)."""
-    from blueprints.stack_files import stack_path
     from engine import ProgramError
     from engine.stacks import preview
+    from store.stack_files import stack_path
 
     for bp in resolved:
         source = str(stack_path(repo, bp.stack).relative_to(repo))

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from blueprints.allocation_index import Availability
 from blueprints.catalog import CatalogEntry
 from blueprints.errors import BadInput
 from blueprints.models import BlueprintRequest, is_prod
-from blueprints.placement import _placement
-from blueprints.pool_choice import Usage
+from blueprints.placement.allocation_index import Availability
+from blueprints.placement.place import _placement
+from blueprints.placement.pool_choice import Usage
 from blueprints.resolved import Placement, ResolvedBlueprint
 from blueprints.sites import SitesMap
 

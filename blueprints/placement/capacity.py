@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
-from blueprints.allocation_index import allocations
+from blueprints.placement.allocation_index import allocations
 from blueprints.resolved import ResolvedBlueprint
 from blueprints.sites import Pool
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
-from blueprints.capacity import pool_use
-from blueprints.checks import check_stack
-from blueprints.fleet import FleetFinding, StampedFleet
-from blueprints.fleet_sweep import network_overlaps, shared_vlans
+from blueprints.placement.capacity import pool_use
 from blueprints.support import Deadline, Use, by_version
+from fleet.checks import check_decisions, check_pin, check_stack
+from fleet.stamped import FleetFinding, StampedFleet
+from fleet.sweep import network_overlaps, shared_vlans
 
 Invariant = Callable[[StampedFleet], Iterable[FleetFinding]]
 
@@ -37,6 +37,12 @@ def stack_checks(fleet: StampedFleet) -> Iterable[FleetFinding]:
     return [FleetFinding("stack", (f.stack,), f.message, f.error)
             for bp in fleet.stacks for f in check_stack(bp, fleet.catalog, fleet.sites, fleet.today)
             if f.error or not bp.retired]
+
+
+def hand_edits(fleet: StampedFleet) -> Iterable[FleetFinding]:
+    """Each stack holds what `bp new` decides for its request (sizes, network size), and its pin names its version."""
+    return [FleetFinding("hand-edited", (f.stack,), f.message, f.error)
+            for bp in fleet.stacks for f in check_decisions(bp, fleet.catalog) + check_pin(bp, fleet.pins.get(bp.stack))]
 
 
 def networks(fleet: StampedFleet) -> Iterable[FleetFinding]:
@@ -114,8 +120,8 @@ def support_ends(fleet: StampedFleet) -> Iterable[FleetFinding]:
     return found
 
 
-INVARIANTS: list[Invariant] = [unreadable_stacks, stack_checks, networks, vlans, pool_capacity, expired_pins, past_sunset,
-                               support_ends]
+INVARIANTS: list[Invariant] = [unreadable_stacks, stack_checks, hand_edits, networks, vlans, pool_capacity, expired_pins,
+                               past_sunset, support_ends]
 
 
 def check(fleet: StampedFleet, invariants: Iterable[Invariant] = INVARIANTS) -> list[FleetFinding]:

@@ -18,7 +18,7 @@ from heapq import merge
 from ipaddress import IPv4Network
 from typing import Iterable, Iterator
 
-from blueprints.pool_choice import Usage
+from blueprints.placement.pool_choice import Usage
 from blueprints.resolved import Placement, ResolvedBlueprint
 from blueprints.sites import Pool
 

@@ -1,4 +1,5 @@
-"""The repository's allocation lock: one `bp new` at a time decides placements and writes stack files.
+"""The repository's lock: one change at a time (`stack_change.change`: a stamp, upgrade, pin, retire or wave) reads,
+decides and writes stack files and the ledger.
 
 An advisory `fcntl.flock` on `.bp.lock` beside Pulumi.yaml (git-ignored). The kernel drops it when its holder exits, however it
 exits, so a lock file left behind by a killed process is stale by construction: the next caller takes it

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from blueprints.allocation_index import Allocation, Availability, switch_of
 from blueprints.catalog import CatalogEntry
 from blueprints.errors import BadInput
 from blueprints.models import BlueprintRequest, is_prod
-from blueprints.pool_choice import Verdict, judge, settle
+from blueprints.placement.allocation_index import Allocation, Availability, switch_of
+from blueprints.placement.pool_choice import Verdict, judge, settle
 from blueprints.resolved import AwsPlacement, NetworkAllocation, Placement, VspherePlacement
 from blueprints.sites import DataCenter, Pool, Region, SitesMap
 

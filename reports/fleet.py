@@ -1,4 +1,4 @@
-"""The fleet report as a terminal table, Markdown or a self-contained HTML page (built with cli.html_page)."""
+"""The fleet report as a terminal table, Markdown or a self-contained HTML page (built with reports.page)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from html import escape
 from rich.console import Group
 from rich.table import Table
 
-from blueprints.fleet_report import FleetReport, Utilisation
-from cli import html_page as h
+from fleet.report import FleetReport, Utilisation
+from reports import page as h
 
 
 def _pct(u: Utilisation) -> str:

@@ -10,9 +10,9 @@ from __future__ import annotations
 from ipaddress import IPv4Network
 from typing import Iterable, Iterator
 
-from blueprints.fleet import FleetFinding
 from blueprints.resolved import ResolvedBlueprint
 from blueprints.sites import SitesMap
+from fleet.stamped import FleetFinding
 
 
 def _cluster_networks(sites: SitesMap) -> list[tuple[IPv4Network, str]]:

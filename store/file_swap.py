@@ -1,0 +1,147 @@
+"""Replace several files at once, all or nothing: every new text is written aside first, then swapped in.
+
+Writing a text can fail (a full disk, a read-only folder); a rename within one folder, and a hard link beside
+the old file, need no data blocks. So every new text is first written to a staged file beside its target (with
+`yaml_io.write_atomic`, fsynced), the old file is kept under a hard link, and only then are the staged files
+renamed over their targets. A failure while staging changes nothing; a failure while swapping renames the kept
+old files back. Either way the error says exactly which files are as they were.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Mapping
+
+from blueprints import yaml_io
+from blueprints.errors import BadInput
+
+STAGED = ".bp-new"
+KEPT = ".bp-old"
+
+
+@dataclass
+class _Slot:
+    """One file of the swap: where it goes, its staged new text and its kept old file."""
+
+    path: Path
+    staged: Path
+    kept: Path | None = None
+    swapped: bool = False
+
+
+def _aside(path: Path, suffix: str) -> Path:
+    return path.with_name(f".{path.name}.{os.getpid()}{suffix}")
+
+
+class _WriteFailed(Exception):
+    """Writing or swapping in one file failed, for the reason given."""
+
+    def __init__(self, path: Path, reason: str):
+        super().__init__(reason)
+        self.path, self.reason = path, reason
+
+
+def _stage(path: Path, text: str) -> _Slot:
+    slot = _Slot(path, _aside(path, STAGED))
+    try:
+        yaml_io.write_atomic(slot.staged, text)
+        if path.exists():  # the new text takes the file's mode, as an edit in place would keep it
+            shutil.copymode(path, slot.staged)
+    except BadInput as exc:
+        cause = exc.__context__
+        raise _WriteFailed(path, getattr(cause, "strerror", None) or str(exc)) from None
+    except OSError as exc:
+        raise _WriteFailed(path, exc.strerror or str(exc)) from None
+    return slot
+
+
+# Where a filesystem has no hard links, the old file is kept by copying it instead.
+NO_LINKS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK}
+
+
+def _swap_in(slot: _Slot) -> None:
+    if slot.path.exists():
+        slot.kept = _aside(slot.path, KEPT)
+        slot.kept.unlink(missing_ok=True)
+        try:
+            os.link(slot.path, slot.kept)
+        except OSError as exc:
+            if exc.errno not in NO_LINKS:
+                raise
+            shutil.copy2(slot.path, slot.kept)
+    os.replace(slot.staged, slot.path)
+    slot.swapped = True
+
+
+def _restore(slots: list[_Slot]) -> list[_Slot]:
+    """Put back the old file of every swapped slot; the slots that could not be put back."""
+    lost = []
+    for slot in reversed(slots):
+        if not slot.swapped:
+            continue
+        try:
+            if slot.kept is not None:
+                os.replace(slot.kept, slot.path)
+                slot.kept = None
+            else:
+                slot.path.unlink()
+        except OSError:
+            lost.append(slot)
+    return lost
+
+
+def _clean(slots: list[_Slot], keep: list[_Slot] = ()) -> None:
+    """Remove staged and kept files; a file that could not be put back keeps its old text beside it."""
+    for slot in slots:
+        for leftover in (slot.staged, None if slot in keep else slot.kept):
+            if leftover is not None:
+                leftover.unlink(missing_ok=True)
+
+
+def _names(paths: list[Path]) -> str:
+    return ", ".join(p.name for p in paths)
+
+
+def replace_files(texts: Mapping[Path, str], confirm: Callable[[], None] | None = None) -> list[Path]:
+    """Give every path its new text, or leave every one as it was; `confirm` runs once all are staged.
+
+    `confirm` is the last step that may fail before anything changes (a command prints its report there, so a
+    closed or full output refuses the change rather than following it). BadInput says what was changed.
+    """
+    slots: list[_Slot] = []
+    try:
+        for path, text in texts.items():
+            slots.append(_stage(Path(path), text))
+        if confirm is not None:
+            try:
+                confirm()
+            except BrokenPipeError:
+                raise  # the reader went away: the caller reports a closed output as such
+            except OSError as exc:
+                raise _WriteFailed(Path("output"), f"cannot write the report: {exc.strerror or exc}") from None
+        for slot in slots:
+            try:
+                _swap_in(slot)
+            except OSError as exc:
+                raise _WriteFailed(slot.path, exc.strerror or str(exc)) from None
+    except BaseException as exc:
+        swapped = [s.path for s in slots if s.swapped]
+        lost = _restore(slots)
+        _clean(slots, keep=lost)
+        if lost:
+            back = [p for p in swapped if p not in {s.path for s in lost}]
+            olds = ", ".join(f"{s.path.name} in {s.kept.name}" for s in lost if s.kept is not None)
+            raise BadInput(f"{_names([s.path for s in lost])} already rewritten and could not be put back"
+                           f"{f' ({_names(back)} put back)' if back else ''}: {exc}; "
+                           f"{f'the old text of {olds}; ' if olds else ''}compare with git before going on") from None
+        if isinstance(exc, _WriteFailed):
+            back = f"{_names(swapped)} put back; " if swapped else ""
+            reason = exc.reason if exc.reason.startswith("cannot") else f"cannot write: {exc.reason}"
+            raise BadInput(f"{reason}; {back}nothing was changed", exc.path) from None
+        raise
+    _clean(slots)
+    return [s.path for s in slots]
