@@ -266,6 +266,14 @@ class Platform(Frozen):
         (), description="Fleet-wide break-glass keys, read only for stacks stamped before each pool named its own "
         "(vsphere.break_glass_ssh_keys). Default: none."
     )
+    secret_rotation_function: str = Field(
+        "cloud-blueprints-elasticache-token-rotation", description="Lambda function, in every team account and region "
+        "(the account bootstrap deploys it), that Secrets Manager calls to rotate an ElastiCache AUTH token: it sets "
+        "the new token with AuthTokenUpdateStrategy ROTATE, then SET once clients use it. Default: "
+        "cloud-blueprints-elasticache-token-rotation.",
+    )
+    secret_rotation_days: int = Field(30, description="Days between rotations of generated secrets. Default: 30.",
+                                      ge=1, le=365)
     passwordless_sudo: tuple[str, ...] = Field(
         (), description="Stacks whose VMs keep passwordless sudo for their admin user, each a reviewed exception with a "
         "matching exemption of vsphere-vcenter-vm-no-passwordless-sudo (owner, reason, expiry). Default: none.",

@@ -57,6 +57,10 @@ class ElastiCacheRedis(AwsDataService):
     """ElastiCache node type, from the catalog size."""
     engine_version: str
     """ElastiCache engine version."""
+    token_rotation_function_arn: str
+    """The account's Lambda that Secrets Manager calls to rotate the AUTH token (sites map platform)."""
+    token_rotation_days: int
+    """Days between rotations of the AUTH token."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -263,6 +267,13 @@ def _service(bp: ResolvedBlueprint, ds: ResolvedDataService) -> AwsDataService:
         raise PlanError(f"data_services.{ds.kind}: no AWS class for size {ds.size} (catalog data_service_sizes)")
     if kind is MskKafka and ds.replicas % _zones(bp):
         raise PlanError(f"data_services.kafka: {ds.replicas} brokers do not spread evenly over {_zones(bp)} zones")
+    if kind is ElastiCacheRedis:
+        aws = bp.primary.aws
+        return ElastiCacheRedis(
+            **promise(ds), engine_version=found.aws_version, instance_class=ds.aws_class,
+            token_rotation_function_arn=(f"arn:aws:lambda:{aws.region}:{aws.account_id}:function:"
+                                         f"{bp.platform.secret_rotation_function}"),
+            token_rotation_days=bp.platform.secret_rotation_days)
     if kind is S3Bucket:
         return S3Bucket(**promise(ds), engine_version=None, instance_class=None, access_log_bucket=_access_logs(bp))
     return kind(**promise(ds), engine_version=found.aws_version if found else None, instance_class=ds.aws_class)
