@@ -121,6 +121,10 @@ class StackResult:
     """Why the stack could not be audited (its program failed)."""
     engine_seconds: float = 0.0
     audit_seconds: float = 0.0
+    zone: str = ""
+    """The stack's compliance zone (empty when its plan could not be made)."""
+    mandatory: tuple[str, ...] = ()
+    """Policies its zone and tier make mandatory for it, whatever their default level."""
 
     def failed(self, policy: str) -> bool:
         """Whether a policy has an open violation on this stack."""
@@ -358,9 +362,11 @@ def enforce_for_stack(result: StackResult, bp) -> StackResult:
     from blueprints.plan import PlanError, plan
 
     try:
-        mandatory = set(plan(bp).zone.mandatory_policies)
+        zone = plan(bp).zone
     except PlanError:
         return result  # the run above already refused what the plan refuses
+    mandatory = set(zone.mandatory_policies)
+    result.zone, result.mandatory = zone.name, zone.mandatory_policies
     result.findings = [replace(f, enforcement="mandatory")
                        if f.policy in mandatory and f.enforcement == "advisory" else f for f in result.findings]
     return result

@@ -83,3 +83,20 @@ def test_data_protection_blocks_in_prod_and_regulated_zones_and_advises_elsewher
         rotation, other = audited(bp)
         assert rotation.enforcement == level, f"{bp.stack}: {rotation.enforcement}"
         assert other.enforcement == "advisory", "a policy outside the data-protection set was escalated"
+
+
+def test_the_audit_report_shows_per_zone_which_controls_apply(repo):
+    import json
+
+    from tests.conftest import run_bp
+
+    for team, env, zone in (("cards", "prod", "pci"), ("shop", "dev", "general")):
+        made = run_bp(repo, "new", team, "--blueprint", "vm-app", "--env", env, "--site", "ny1", "--compliance-zone",
+                      zone, "--owner", "lead@example.com", "--cost-center", "CC-1")
+        assert made.returncode == 0, made.stderr
+    report = json.loads(run_bp(repo, "audit", "--all", "--format", "json").stdout)
+    zones = report["zones"]
+    assert zones["pci"]["stacks"] == ["cards-prod"] and set(DATA_PROTECTION) <= set(zones["pci"]["mandatory_policies"])
+    assert zones["general"] == {"stacks": ["shop-dev"], "mandatory_policies": []}
+    markdown = run_bp(repo, "audit", "--all", "--format", "markdown").stdout
+    assert "## Controls by compliance zone" in markdown and "| pci | 1 |" in markdown
