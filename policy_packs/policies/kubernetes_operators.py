@@ -49,7 +49,7 @@ def _first_plaintext_rule(hba: list) -> str:
 
 @resource_rule(
     RULES, "kubernetes-cnpg-cluster-tls-only",
-    "Refuse every plaintext connection to each CloudNativePG cluster, ahead of the host rule the operator appends.",
+    "Reject every plaintext connection to each CloudNativePG cluster, ahead of the host rule the operator appends.",
     HIGH,
     remediation="Set spec.postgresql.pg_hba to ['hostssl all all all scram-sha-256', 'hostnossl all all all reject'] "
                 "(PostgresCluster does); CloudNativePG appends 'host all all all scram-sha-256' after them.",
