@@ -63,8 +63,8 @@ def check_stack(bp: ResolvedBlueprint, catalog: Catalog, sites: SitesMap, today:
 
 def check_cluster_networks(bp: ResolvedBlueprint, sites: SitesMap) -> list[Finding]:
     """The cluster-internal networks a stack file carries must stay outside every network of the fleet."""
-    nets = bp.fleet.cluster_networks
-    return [
+    nets = bp.decisions.cluster_networks
+    return [] if nets is None else [
         Finding(bp.stack, f"cluster network {label} {net} overlaps {what} {other}; re-stamp with `bp new --force`")
         for label, net in (("pods", nets.pods), ("services", nets.services))
         for what, other in sites.fleet_networks_overlapping(net)
