@@ -11,6 +11,7 @@ from typing import Callable, Iterable
 from blueprints.placement.capacity import pool_use
 from blueprints.support import Deadline, Use, by_version
 from fleet.checks import check_decisions, check_pin, check_stack
+from fleet.exposure import advisories, stale_decisions
 from fleet.stamped import FleetFinding, StampedFleet
 from fleet.sweep import network_overlaps, shared_vlans
 
@@ -122,6 +123,7 @@ def support_ends(fleet: StampedFleet) -> Iterable[FleetFinding]:
 
 INVARIANTS: list[Invariant] = [unreadable_stacks, stack_checks, hand_edits, networks, vlans, pool_capacity, expired_pins,
                                past_sunset, support_ends]
+INVARIANTS += [stale_decisions, advisories]  # releases and decisions (fleet/exposure.py)
 
 
 def check(fleet: StampedFleet, invariants: Iterable[Invariant] = INVARIANTS) -> list[FleetFinding]:

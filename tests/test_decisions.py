@@ -14,7 +14,7 @@ from engine.stacks import preview
 from store import stack_files
 from tests.conftest import ROOT, make_request
 
-NEW_REDIS = "redis:7.4.9@sha256:a8f08480e1f88f2647fed492d1178c06abb0d0c1fbf02c682a61e2f483fb3954"
+NEW_REDIS = "redis:7.4.99@sha256:" + "e" * 64
 REPO_STACKS = ("checkout-dev", "ledger-test", "payments-prod", "risk-dev")
 
 
@@ -33,7 +33,7 @@ def _redis_stack(catalog, sites):
 def test_a_fresh_stamp_is_current_with_the_sites_map_it_came_from(catalog, sites, target):
     bp = resolve(make_request(blueprint="k8s-cluster", target=target, env="prod"), catalog, sites)
     assert bp.decisions.node_machine and bp.decisions.cluster_networks, bp.stack
-    assert stale(bp, sites.fleet) == {}
+    assert stale(bp, sites.fleet, sites.releases) == {}
 
 
 def test_a_sites_map_release_change_shows_as_stale_and_never_changes_what_is_built(catalog, sites):
@@ -51,14 +51,22 @@ def test_the_plan_builds_the_recorded_machine_not_the_sites_maps(catalog, sites)
     assert stale(moved, sites.fleet) == {"node_machine": ("m7i.4xlarge", bp.decisions.node_machine)}
 
 
+def _stamped_from(bp, sites):
+    """The fleet tables the stack was stamped from: today's, with the engine releases it records."""
+    engines = {kind: dict(versions) for kind, versions in sites.fleet.engines.items()}
+    for e in bp.decisions.engines:
+        engines[e.kind][e.version] = engines[e.kind][e.version].model_copy(update={"image": e.image})
+    return sites.fleet.model_copy(update={"engines": engines})
+
+
 def _legacy(repo, bp, sites) -> str:
-    """The stack file as `bp new` wrote it before decisions: the sites map's fleet tables copied in."""
+    """The stack file as `bp new` wrote it before decisions: the fleet tables it was stamped from copied in."""
     stack_files.write_stack(repo, bp)
     path = stack_files.stack_path(repo, bp.stack)
     data = yaml_io.load_data(path)
     body = data["config"][stack_files.CONFIG_KEY]
     body.pop("decisions")
-    body["fleet"] = sites.fleet.model_dump(mode="json", exclude_none=True)
+    body["fleet"] = _stamped_from(bp, sites).model_dump(mode="json", exclude_none=True)
     path.write_text(yaml_io.dump_data(data))
     return bp.stack
 

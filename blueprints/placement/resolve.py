@@ -126,7 +126,7 @@ def resolve(
     )
     if entry.spec.network_hub:
         resolved = _with_peer_hubs(resolved, sites)
-    resolved = resolved.model_copy(update={"decisions": decide(resolved, sites.fleet)})
+    resolved = resolved.model_copy(update={"decisions": decide(resolved, sites.fleet, sites.releases)})
     plan(resolved)  # a promise the fleet cannot keep fails here, before anything is written
     if refuse_ended:
         support.refuse_past_end(resolved, sites.support, clock.today(), _newest(catalog, entry.name))

@@ -9,12 +9,17 @@ from __future__ import annotations
 
 from blueprints.decisions import Decisions, EngineDecision, SystemPoolDecision
 from blueprints.plan.shared import PlanError, smallest
+from blueprints.releases import Releases
 from blueprints.resolved import ResolvedBlueprint, ResolvedDataService
 from blueprints.sites import Fleet
 
 
-def decide(bp: ResolvedBlueprint, fleet: Fleet) -> Decisions:
-    """The fleet values the stack's components use, chosen from `fleet`; PlanError names what the fleet lacks."""
+def decide(bp: ResolvedBlueprint, fleet: Fleet, releases: Releases | None = None) -> Decisions:
+    """The fleet values the stack's components use, chosen from `fleet` and the newest of `releases`.
+
+    PlanError names what the fleet lacks. Without `releases` (a file stamped before releases were data), the VM
+    template is the one the request names.
+    """
     dedicated = bp.spec.cluster == "dedicated"
     aws = bp.primary.target == "aws"
     machines: dict = {}
@@ -27,8 +32,15 @@ def decide(bp: ResolvedBlueprint, fleet: Fleet) -> Decisions:
         mhz_per_vcpu=fleet.mhz_per_vcpu if on_vsphere else None,
         quotas=fleet.quotas if bp.spec.namespace and bp.spec.cluster != "none" else None,
         engines=tuple(_engine(fleet, ds, aws) for ds in bp.data_services if ds.version is not None),
-        vm_template=str(bp.parameters["template"]) if bp.spec.vm_pool and "template" in bp.parameters else None,
+        vm_template=_template(bp, releases) if bp.spec.vm_pool and "template" in bp.parameters else None,
     )
+
+
+def _template(bp: ResolvedBlueprint, releases: Releases | None) -> str:
+    """The newest build of the template family the request names (`rhel-9-cis` -> `rhel-9-cis-2026.11`)."""
+    family = str(bp.parameters["template"])
+    line = releases.lines.get(family) if releases else None
+    return line.newest().value if line and line.kind == "vm-template" else family
 
 
 def _eks_machines(bp: ResolvedBlueprint, fleet: Fleet) -> dict:
@@ -59,9 +71,9 @@ def _engine(fleet: Fleet, ds: ResolvedDataService, aws: bool) -> EngineDecision:
     return EngineDecision(kind=ds.kind, version=ds.version, image=found.image, operator_version=found.operator_version)
 
 
-def stale(bp: ResolvedBlueprint, fleet: Fleet) -> dict[str, tuple[object, object]]:
+def stale(bp: ResolvedBlueprint, fleet: Fleet, releases: Releases | None = None) -> dict[str, tuple[object, object]]:
     """Recorded value -> today's decision, per field that differs (`engines.redis.7.image`); empty when current."""
-    now = decide(bp, fleet).model_dump(mode="json")
+    now = decide(bp, fleet, releases).model_dump(mode="json")
     was = (bp.decisions or Decisions()).model_dump(mode="json")
     return {path: (old, new) for path, old, new in _differences("", was, now)}
 
