@@ -15,7 +15,7 @@ from blueprints.plan.aws import (
     AWS_SERVICES, HA_ZONES, ZONES, AwsDataService, AwsNetworkPlan, AwsPlan, EksCluster, ElastiCacheRedis,
     HubAttachmentPlan, HubPeerPlan, HubPlan, MskKafka, RdsPostgres, S3Bucket, aws_plan, subnet_plan,
 )
-from blueprints.plan.decide import decide, stale
+from blueprints.plan.decide import decide, differences, stale
 from blueprints.plan.shared import (
     KAFKA_CONTROLLER_STORAGE_GIB, DataServicePlan, NodePoolPlan, PlanError, SharedClusterPlan, Taint, TeamPlan,
     TenancyPlan,
@@ -45,5 +45,5 @@ __all__ = [
     "ContainerResources", "DataServicePlan", "EksCluster", "ElastiCacheRedis", "HubAttachmentPlan", "HubPeerPlan",
     "HubPlan", "MskKafka", "NodePoolPlan", "OperatorService", "Plan", "PlanError", "RdsPostgres", "RedisStatefulSet",
     "S3Bucket", "SharedClusterPlan", "StrimziKafka", "Taint", "TeamPlan", "TenancyPlan", "VksCluster", "VmPoolPlan",
-    "VsphereSitePlan", "VspherePlan", "decide", "plan", "spread_groups", "stale", "subnet_plan",
+    "VsphereSitePlan", "VspherePlan", "decide", "differences", "plan", "spread_groups", "stale", "subnet_plan",
 ]

@@ -73,9 +73,13 @@ def _engine(fleet: Fleet, ds: ResolvedDataService, aws: bool) -> EngineDecision:
 
 def stale(bp: ResolvedBlueprint, fleet: Fleet, releases: Releases | None = None) -> dict[str, tuple[object, object]]:
     """Recorded value -> today's decision, per field that differs (`engines.redis.7.image`); empty when current."""
-    now = decide(bp, fleet, releases).model_dump(mode="json")
-    was = (bp.decisions or Decisions()).model_dump(mode="json")
-    return {path: (old, new) for path, old, new in _differences("", was, now)}
+    return differences(bp.decisions, decide(bp, fleet, releases))
+
+
+def differences(was: Decisions, now: Decisions) -> dict[str, tuple[object, object]]:
+    """Old value -> new value, per decision that differs (`engines.redis.7.image`, `vm_template`)."""
+    return {path: (old, new) for path, old, new in _differences("", was.model_dump(mode="json"),
+                                                                   now.model_dump(mode="json"))}
 
 
 def _differences(prefix: str, was, now):
