@@ -355,6 +355,18 @@ class SitesMap(Frozen):
     )
 
     @model_validator(mode="after")
+    def _images_released(self) -> "SitesMap":
+        """Every image the fleet hands out is a listed release, so its source and the advisories it misses are known."""
+        if self.releases is None:
+            return self
+        for kind, versions in self.fleet.engines.items():
+            for version, release in versions.items():
+                if release.image and self.releases.line_of(release.image) is None:
+                    raise ValueError(f"fleet.engines.{kind}.{version}.image: {release.image.split('@')[0]} is not a "
+                                     "release listed under releases.lines")
+        return self
+
+    @model_validator(mode="after")
     def _unique(self) -> "SitesMap":
         for kind, names in (("data center", [d.name for _, d in self.data_centers()]),
                             ("pool", [p.name for _, _, p in self.pools()])):

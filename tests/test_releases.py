@@ -35,11 +35,14 @@ def test_the_demo_sites_map_lists_redis_7_4_9_with_the_fix_for_cve_2026_23479():
     assert "not verified" in newest.source, "an unverified digest says so where it is recorded"
 
 
-def test_every_engine_image_the_fleet_hands_out_is_a_listed_release():
-    for kind, versions in SITES.fleet.engines.items():
-        for version, release in versions.items():
-            if release.image:
-                assert SITES.releases.line_of(release.image), f"fleet.engines.{kind}.{version}: image not in releases"
+def test_an_engine_image_that_is_not_a_listed_release_is_refused():
+    from blueprints.sites import SitesMap
+
+    data = SITES.model_dump(mode="json")
+    data["fleet"]["engines"]["redis"]["7"]["image"] = "redis:7.4.99@sha256:" + "e" * 64
+    with pytest.raises(ValidationError, match=r"fleet.engines.redis.7.image: redis:7.4.99 is not a release listed"):
+        SitesMap.model_validate(data)
+    assert SitesMap.model_validate(SITES.model_dump(mode="json")).releases == SITES.releases
 
 
 def test_an_older_release_misses_what_the_newer_ones_fix_due_by_severity():
