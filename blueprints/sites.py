@@ -17,6 +17,7 @@ from blueprints import yaml_io
 from blueprints.errors import BadInput
 from blueprints.fleet_operator_settings import OperatorSettings
 from blueprints.models import ComplianceZone, Frozen, Target
+from blueprints.prices import Prices
 from blueprints.releases import Releases
 from blueprints.support import Support
 
@@ -349,6 +350,9 @@ class SitesMap(Frozen):
     )
     support: Support | None = Field(
         None, description="Support calendar of the products the fleet runs, with sources. Default: none (no deadlines known)."
+    )
+    prices: Prices | None = Field(
+        None, description="AWS prices per region and on-prem chargeback rates per tier, with sources. Default: none (no costs)."
     )
     releases: Releases | None = Field(
         None, description="Releases of images, VM templates and node images with the advisories they fix. Default: none."

@@ -18,6 +18,7 @@ app = typer.Typer(help="The policy packs: list, document, and measure the impact
 class DocFormat(str, Enum):
     markdown = "markdown"
     html = "html"
+    oscal = "oscal"
 
 
 class Level(str, Enum):
@@ -52,20 +53,35 @@ def _audit_all(ctx: typer.Context, **kwargs):
     return run_audit(st.repo, stack_files.read_all(st.repo), st.sites(), **kwargs)
 
 
+def _component_definition() -> str:
+    from audit import oscal
+    from audit.run import Auditor
+
+    with Auditor() as auditor:
+        return oscal.to_json(oscal.component_definition(auditor.policies))
+
+
 @app.command()
 def docs(
     ctx: typer.Context,
     fmt: Annotated[DocFormat, typer.Option("--format", help="Page format.")] = DocFormat.markdown,
     output: Annotated[Optional[Path], typer.Option(help="Write to this file (a regular file) instead of stdout; - is stdout.")] = None,
 ) -> None:
-    """The catalog for auditors: every policy, and each framework control -> policies -> stacks passing."""
+    """The catalog for auditors: every policy, and each framework control -> policies -> stacks passing.
+
+    `--format oscal` writes the OSCAL component definition instead: each pack a component, each policy a rule with
+    the NIST SP 800-53 controls it implements.
+    """
     from reports.audit_html import docs_markdown, docs_page
     from store.outputs import output_file, write_file
 
     with user_errors():
         output = output_file(output)
-        report = _audit_all(ctx)
-        text = (docs_page if fmt is DocFormat.html else docs_markdown)(report)
+        if fmt is DocFormat.oscal:
+            text = _component_definition()
+        else:
+            report = _audit_all(ctx)
+            text = (docs_page if fmt is DocFormat.html else docs_markdown)(report)
         if output is None:
             typer.echo(text, nl=False)
             return
