@@ -3,7 +3,8 @@
 Findings for `bp fleet check`, grouped so a fleet of thousands gives one line per change and advisory, each naming
 every stack involved: a decision that today's sites map would take differently (`decision-stale`), a recorded
 release that misses a newer release's fix (`advisory-due` before the deadline, `advisory-overdue` after it) and
-one that is behind its line with nothing to fix (`release-behind`). Retired stacks are on their way out and skipped.
+one that is behind its line with nothing to fix (`release-behind`), and an image no line lists (`release-unlisted`:
+its source and the advisories it misses are unknown). Retired stacks are on their way out and skipped.
 """
 
 from __future__ import annotations
@@ -61,14 +62,20 @@ def advisories(fleet: StampedFleet) -> Iterable[FleetFinding]:
         return []
     groups: dict[tuple, list[str]] = defaultdict(list)
     behind: dict[tuple, list[str]] = defaultdict(list)
+    unlisted: dict[str, list[str]] = defaultdict(list)
     for bp in _in_service(fleet):
         for e in stack_exposures(bp, releases):
             groups[(e.deadline, e.advisory.id, e.advisory.severity, e.line, e.running, e.fixed_by.version)].append(bp.stack)
         for value in recorded_releases(bp):
             hit = releases.line_of(value)
+            if hit is None and "@sha256:" in value:
+                unlisted[value].append(bp.stack)
             if hit and hit[1].newest().value != value and not exposures(releases, hit[0], value):
                 behind[(hit[0], value, hit[1].newest().version)].append(bp.stack)
     found = [_advisory(key, stacks, fleet) for key, stacks in sorted(groups.items())]
+    found += [FleetFinding("release-unlisted", tuple(sorted(stacks)), f"{value}: no release line of the sites map lists "
+                           f"this image, so what it misses is unknown ({len(stacks)} stacks)", error=False)
+              for value, stacks in sorted(unlisted.items())]
     return found + [FleetFinding("release-behind", tuple(sorted(stacks)),
                                  f"{line}: runs {_short(value)}; {newest} is out ({len(stacks)} stacks)", error=False)
                     for (line, value, newest), stacks in sorted(behind.items())]

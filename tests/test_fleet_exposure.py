@@ -67,3 +67,12 @@ def test_fleet_check_json_counts_an_overdue_advisory_as_a_failure(repo, catalog,
     assert result.exit_code == 1, result.output
     rules = {f["rule"]: f["severity"] for f in json.loads(result.stdout)["findings"]}
     assert rules == {"advisory-overdue": "error", "decision-stale": "warning"}, rules
+
+
+def test_an_image_no_release_line_lists_is_named(repo, catalog, sites):
+    bp = _on_old_redis(catalog, sites, "alpha")
+    odd = "redis:7.4.7@sha256:" + "7" * 64
+    engines = tuple(e.model_copy(update={"image": odd}) if e.kind == "redis" else e for e in bp.decisions.engines)
+    write_fleet(repo, [bp.model_copy(update={"decisions": bp.decisions.model_copy(update={"engines": engines})})])
+    [found] = _findings(repo, catalog, sites, date(2026, 12, 5))["release-unlisted"]
+    assert not found.error and found.stacks == ("alpha-dev",) and found.message.startswith(odd)
