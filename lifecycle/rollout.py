@@ -22,7 +22,7 @@ from blueprints.placement.resolve import restamp
 from blueprints.resolved import ResolvedBlueprint
 from blueprints.sites import SitesMap
 from engine import ProgramError
-from lifecycle.upgrade import Upgrade, proposed_upgrade, render_upgrade, still_planned
+from lifecycle.upgrade import Upgrade, eks_minor_jump, proposed_upgrade, render_upgrade, still_planned
 from lifecycle.waves import Member, Wave, plan_waves
 from store.change import Outcome, Proposed, Snapshot, StackState, Stale, change
 from store.pins import Pin, read_pin
@@ -208,6 +208,9 @@ def _hold(repo: Path, plan: RolloutPlan, stack: ResolvedBlueprint, path: Path, s
         upgrade = render_upgrade(repo, stack, plan.move.target(stack, scope.stacks), plan.sites)
     except (BadInput, ProgramError) as exc:
         return f"cannot move: {exc}"
+    jump = eks_minor_jump(upgrade.before, upgrade.after)
+    if jump:
+        return jump
     if upgrade.data_losing and not scope.accept_data_loss:
         lost = ", ".join(f"{c.action} {c.type}" for c in upgrade.diff.data_losing)
         return f"data-losing ({lost}); acknowledge with --accept-data-loss"
