@@ -21,7 +21,8 @@ class EngineDecision(Frozen):
     version: str = Field(description="The promised version it delivers. Required.")
     aws_version: str | None = Field(None, description="AWS: the engine version asked of RDS, ElastiCache or MSK. "
                                     "Default: none (not on AWS).")
-    image: str | None = Field(None, description="Kubernetes: the image, pinned by digest. Default: none.")
+    image: str | None = Field(None, description="Kubernetes: the image, pinned by digest. Default: none.",
+                              pattern=r"^\S+@sha256:[0-9a-f]{64}$")
     operator_version: str | None = Field(None, description="Kubernetes: the version asked of the operator. "
                                          "Default: none.")
 

@@ -99,3 +99,12 @@ def test_migrating_a_repository_stack_changes_no_resource(repo, sites, bp, name)
     migrated = stack_files.read_stack(stack_files.stack_path(repo, name))
     assert [r.to_json() for r in preview(repo, migrated, sites).resources] == \
         [r.to_json() for r in preview(ROOT, stack, sites).resources], name
+
+
+def test_a_recorded_image_not_pinned_by_digest_is_refused_naming_the_field(repo, catalog, sites):
+    stamped = _redis_stack(catalog, sites)
+    stack_files.write_stack(repo, stamped)
+    path = stack_files.stack_path(repo, stamped.stack)
+    path.write_text(path.read_text().replace(stamped.decisions.engine("redis", "7").image, "redis:7.4.9"))
+    with pytest.raises(BadInput, match=r"decisions\.engines\[\d\]\.image: String should match pattern"):
+        stack_files.read_stack(path)
