@@ -17,7 +17,7 @@ def check(
         "--warn-days", min=0, help="Warn this many days before a support end. Default: the sites map's support.warn_days (90).")] = None,
 ) -> None:
     """Check fleet invariants: overlapping networks, VLANs shared on a switch, over-committed pools, versions, support ends, owners."""
-    from fleet.check import check as run_checks
+    from fleet.invariants import check as run_checks
     from fleet.stamped import load_fleet
 
     with user_errors():
