@@ -26,6 +26,17 @@ class Format(str, Enum):
     junit = "junit"
 
 
+def formats(*offered: str, help: str, short: bool = False):
+    """The `--format` option of a command that writes the `offered` formats (refusing the others as click would)."""
+    def parse(value: str | Format) -> Format:
+        text = value.value if isinstance(value, Format) else value
+        if text not in offered:
+            raise typer.BadParameter(f"'{text}' is not one of {', '.join(repr(o) for o in offered)}.")
+        return Format(text)
+    return typer.Option("--format", *(("-f",) if short else ()), parser=parse, metavar=f"[{'|'.join(offered)}]",
+                        help=help, autocompletion=lambda: list(offered))
+
+
 FindingsJson = Annotated[bool, typer.Option("--json", help="Findings as JSON.")]
 Stacks = Annotated[Optional[list[str]], typer.Argument(help="Stack names (team-env) or stack files.",
                                                        autocompletion=completion.stack_names)]

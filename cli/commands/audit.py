@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -12,15 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from cli.context import EXIT_FINDINGS, console, errors, state, user_errors
-
-
-class Format(str, Enum):
-    table = "table"
-    json = "json"
-    sarif = "sarif"
-    markdown = "markdown"
-    html = "html"
-    junit = "junit"
+from cli.options import Format, formats
 
 
 # The options `bp audit` and `bp fleet audit` share.
@@ -83,7 +74,7 @@ def audit(
     ctx: typer.Context,
     stacks: Annotated[Optional[list[str]], typer.Argument(help="Stack names (team-env) or stack files.")] = None,
     all_stacks: Annotated[bool, typer.Option("--all", help="Every stack in the repository.")] = False,
-    fmt: Annotated[Format, typer.Option("--format", help="Report format.")] = Format.table,
+    fmt: Annotated[Format, formats("table", "json", "sarif", "markdown", "html", "junit", help="Report format.")] = Format.table,
     output: Output = None,
     pack: Packs = None,
     config: PolicyConfig = None,
