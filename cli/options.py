@@ -33,7 +33,7 @@ def formats(*offered: str, help: str, short: bool = False):
         if text not in offered:
             raise typer.BadParameter(f"'{text}' is not one of {', '.join(repr(o) for o in offered)}.")
         return Format(text)
-    return typer.Option("--format", *(("-f",) if short else ()), parser=parse, metavar=f"[{'|'.join(offered)}]",
+    return typer.Option("--format", *(("-f",) if short else ()), parser=parse, metavar=f"<{'|'.join(offered)}>",
                         help=help, autocompletion=lambda: list(offered))
 
 
@@ -62,3 +62,15 @@ DataService = Annotated[Optional[list[str]], typer.Option("--data-service", "-d"
                                                           help="KIND[:SIZE], repeatable. Default: the blueprint's.")]
 Param = Annotated[Optional[list[str]], typer.Option("--param", "-p", help="NAME=VALUE for a declared parameter, repeatable.")]
 FromFile = Annotated[Optional[Path], typer.Option("--from", help="YAML request (fields of `bp schema`); flags override it.")]
+
+# The options `bp audit` and `bp fleet audit` share.
+Output = Annotated[Optional[Path], typer.Option(help="Write the report to this file (a regular file) instead of stdout; - is stdout.")]
+Packs = Annotated[Optional[list[str]], typer.Option("--pack", help="Only these packs (repeatable). Default: all.")]
+PolicyConfig = Annotated[Optional[Path], typer.Option("--config", help="Policy config JSON, as for pulumi preview --policy-pack-config.")]
+Exemptions = Annotated[Optional[Path], typer.Option("--exemptions", help="Exemptions file. Default: policy_packs/exemptions.yaml.")]
+
+# The options of commands that run every stack of the fleet (`bp fleet preview`, `bp fleet audit`).
+Jobs = Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Worker processes. Default: one per core.")]
+Shard = Annotated[Optional[str], typer.Option("--shard", help="Run only shard I of N (I/N), e.g. one job of a CI matrix.")]
+StreamJson = Annotated[bool, typer.Option("--json", help="One JSON line per stack as it finishes, then a summary line.")]
+NoCache = Annotated[bool, typer.Option("--no-cache", help="Run every stack, even those whose inputs have not changed.")]

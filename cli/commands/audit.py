@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -11,14 +10,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from cli.context import EXIT_FINDINGS, console, errors, state, user_errors
-from cli.options import Format, formats
+from cli.options import Exemptions, Format, Output, Packs, PolicyConfig, formats
 
-
-# The options `bp audit` and `bp fleet audit` share.
-Output = Annotated[Optional[Path], typer.Option(help="Write the report to this file (a regular file) instead of stdout; - is stdout.")]
-Packs = Annotated[Optional[list[str]], typer.Option("--pack", help="Only these packs (repeatable). Default: all.")]
-PolicyConfig = Annotated[Optional[Path], typer.Option("--config", help="Policy config JSON, as for pulumi preview --policy-pack-config.")]
-Exemptions = Annotated[Optional[Path], typer.Option("--exemptions", help="Exemptions file. Default: policy_packs/exemptions.yaml.")]
 
 _STYLE = {"violation": "red", "exempt": "dim", "undecided": "yellow"}
 

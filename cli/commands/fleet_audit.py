@@ -14,10 +14,9 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from cli.commands.audit import Exemptions, Output, Packs, PolicyConfig
-from cli.commands.fleet_preview import Jobs, Json, NoCache, Shard, json_line, stream_fleet
+from cli.commands.fleet_preview import json_line, stream_fleet
 from cli.context import EXIT_FINDINGS, console, errors, user_errors
-from cli.options import Format, formats
+from cli.options import Exemptions, Format, Jobs, NoCache, Output, Packs, PolicyConfig, Shard, StreamJson, formats
 
 
 def _writer(fmt: Format, out, policies, exemptions, exemptions_file: str):
@@ -76,7 +75,7 @@ def audit(
     ctx: typer.Context,
     jobs: Jobs = None,
     shard: Shard = None,
-    json: Json = False,
+    json: StreamJson = False,
     no_cache: NoCache = False,
     fmt: Annotated[Format, formats("table", "sarif", "junit", help="Report format, written as stacks finish.")] = Format.table,
     output: Output = None,
