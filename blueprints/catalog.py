@@ -177,6 +177,9 @@ class Responsibility(Frozen):
 
     platform: tuple[str, ...] = Field(description="What the platform team runs and answers for. Required.")
     team: tuple[str, ...] = Field(description="What the application team owns. Required.")
+    runbook: str | None = Field(
+        None, description="The platform's runbook for stacks of this blueprint. Default: none.", pattern=r"^https://\S+$"
+    )
 
 
 class Slo(Frozen):
@@ -219,6 +222,11 @@ class CatalogEntry(Frozen):
         default_factory=dict, description="Version, copies and backup retention per data service kind. Default: none."
     )
     spec: BlueprintSpec = Field(description="What the stack program builds. Required.")
+    budget_usd_month: dict[Size, float] = Field(
+        default_factory=dict,
+        description="Monthly budget limit per size class, US dollars; `bp new` warns when a request's cost passes it. "
+        "Default: none.",
+    )
     responsibility: Responsibility = Field(description="The platform contract. Required.")
     slo: Slo = Field(description="Service levels. Required.")
 

@@ -36,6 +36,14 @@ def team_name_problem(team: str) -> str | None:
                 "(lower-case letters, digits and '-', starting and ending with a letter or digit)")
     return team_problem(team)
 
+
+def team_schema() -> dict:
+    """The team rule of team_name_problem as JSON Schema, for `bp schema` and the portal's forms to refuse what
+    `bp new` refuses: a DNS-1123 label starting with a letter, without '--' or the refused prefixes, within the budget."""
+    return {"pattern": r"^(?!sg-|sthree-|amzn-s3-demo-)(?!.*--)[a-z]([a-z0-9-]*[a-z0-9])?$",
+            "minLength": 2, "maxLength": team_budget().max_len}
+
+
 REF_WORDS = "a blueprint name (lower-case letters, digits, '-'), optionally with @major.minor.patch (e.g. web-service@2.0.0)"
 BLUEPRINT_REF = re.compile(
     r"^(?P<name>[a-z0-9]([a-z0-9-]*[a-z0-9])?)(@(?P<version>(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)))?$"
@@ -66,7 +74,8 @@ class BlueprintRequest(Frozen):
     team: str = Field(
         description=f"Team name: a DNS-1123 label of 2-{team_budget().max_len} characters (lower case, digits, '-') "
                     "starting with a letter, without '--' or the prefixes 'sg-', 'sthree-', 'amzn-s3-demo-' "
-                    "(what every provider accepts in the names built from it). Required."
+                    "(what every provider accepts in the names built from it). Required.",
+        json_schema_extra=team_schema(),
     )
     env: Env = Field(description="Environment: dev, test, stage or prod. Required.")
     blueprint: str = Field(

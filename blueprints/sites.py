@@ -17,6 +17,7 @@ from blueprints import yaml_io
 from blueprints.errors import BadInput
 from blueprints.fleet_operator_settings import OperatorSettings
 from blueprints.models import ComplianceZone, Frozen, Target
+from blueprints.prices import Prices
 from blueprints.support import Support
 
 from blueprints.sites_source import DEMO_SITES, sites_path  # noqa: F401 (DEMO_SITES: callers read it from here)
@@ -348,6 +349,9 @@ class SitesMap(Frozen):
     )
     support: Support | None = Field(
         None, description="Support calendar of the products the fleet runs, with sources. Default: none (no deadlines known)."
+    )
+    prices: Prices | None = Field(
+        None, description="AWS prices per region and on-prem chargeback rates per tier, with sources. Default: none (no costs)."
     )
 
     @model_validator(mode="after")

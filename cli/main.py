@@ -15,8 +15,8 @@ from typer._click.exceptions import ClickException, NoArgsIsHelpError
 from blueprints.errors import BadInput
 from cli import __version__
 from cli.commands import (
-    audit, backend, catalog, engine, fleet, inventory, new, pin, policy, preflight, preview, retire, schema, sites, stacks,
-    upgrade, validate,
+    audit, backend, catalog, cost, engine, fleet, inventory, new, pin, policy, portal, preflight, preview, retire, schema,
+    sites, stacks, upgrade, validate,
 )
 from cli.context import EXIT_BAD_INPUT, State, fail
 
@@ -37,7 +37,7 @@ app.command("new")(new.new)
 app.command("validate")(validate.validate)
 app.command("preview")(preview.preview)
 app.command("schema")(schema.schema)
-app.command("audit")(audit.audit)
+app.add_typer(audit.app, name="audit")
 app.command("retire")(retire.retire)
 app.add_typer(backend.app, name="backend")
 app.add_typer(engine.app, name="engine")
@@ -46,6 +46,8 @@ app.command("preflight")(preflight.preflight)
 app.command("upgrade")(upgrade.upgrade)
 app.command("pin")(pin.pin)
 app.command("unpin")(pin.unpin)
+app.command("cost")(cost.cost)
+app.add_typer(portal.app, name="portal")
 
 
 def _version(value: bool) -> None:

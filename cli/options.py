@@ -24,6 +24,9 @@ class Format(str, Enum):
     html = "html"
     sarif = "sarif"
     junit = "junit"
+    oscal = "oscal"
+    pulumi_events = "pulumi-events"
+    infracost = "infracost"
 
 
 def formats(*offered: str, help: str, short: bool = False):

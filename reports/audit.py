@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import html
 import io
 import json
@@ -69,7 +71,17 @@ def _rule(p: PolicyMeta) -> dict[str, Any]:
     }
 
 
-def _result(f: Finding, index: dict[str, int], source: str, e, exemptions_file: str) -> dict[str, Any]:
+def line_hash(f: Finding, occurrence: int) -> str:
+    """`partialFingerprints.primaryLocationLineHash` as GitHub writes it (`<hash>:<occurrence>`).
+
+    GitHub computes it from the source line only for SARIF uploaded by its own action; our findings sit on a
+    resource, not a line, so the hash is of what identifies the finding across runs: policy and resource URN.
+    """
+    digest = hashlib.sha256(f"{f.policy}\0{f.urn or f.stack}".encode()).hexdigest()[:16]
+    return f"{digest}:{occurrence}"
+
+
+def _result(f: Finding, index: dict[str, int], source: str, e, exemptions_file: str, occurrence: int = 1) -> dict[str, Any]:
     out: dict[str, Any] = {
         "ruleId": f.policy,
         "ruleIndex": index[f.policy],
@@ -80,6 +92,7 @@ def _result(f: Finding, index: dict[str, int], source: str, e, exemptions_file: 
             "logicalLocations": [{"fullyQualifiedName": f.urn or f.stack, "name": f.resource_name,
                                   "kind": "resource" if f.urn else "module"}],
         }],
+        "partialFingerprints": {"primaryLocationLineHash": line_hash(f, occurrence)},
         "properties": {"stack": f.stack, "urn": f.urn, "status": f.status, "severity": f.severity, "enforcement": f.enforcement},
     }
     if e is not None:
@@ -98,8 +111,12 @@ class SarifWriter:
     """SARIF 2.1.0 written as stacks come: one rule per policy, one result per finding located at the stack file,
     exempt ones suppressed. Only the stacks that could not be audited are kept, for the closing invocation."""
 
-    def __init__(self, out: TextIO, policies: dict[str, PolicyMeta], exemptions: list, exemptions_file: str):
+    def __init__(self, out: TextIO, policies: dict[str, PolicyMeta], exemptions: list, exemptions_file: str,
+                 run_id: str | None = None):
         self.out = out
+        # GitHub code scanning groups analyses by the id's category (up to the last slash); the rest names the run.
+        self.automation_id = f"bp-audit/{'+'.join(sorted({p.pack for p in policies.values()}))}/" + (
+            run_id or dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
         self.exemptions = {e.key: e for e in exemptions}
         self.exemptions_file = exemptions_file
         ordered = sorted(policies.values(), key=lambda p: p.name)
@@ -116,6 +133,7 @@ class SarifWriter:
             "runs": [{
                 "tool": {"driver": {"name": "bp audit", "informationUri": INFORMATION_URI, "version": "1.0.0",
                                     "rules": rules}},
+                "automationDetails": {"id": self.automation_id},
                 "results": _HOLE,
                 "invocations": [{"executionSuccessful": not self.errors,
                                  "toolExecutionNotifications": [{"level": "error", "message": {"text": text}}
@@ -127,8 +145,11 @@ class SarifWriter:
         """One stack's findings, or why it could not be audited."""
         if error:
             self.errors.append(f"{stack}: {error}")
+        seen: Counter[tuple[str, str]] = Counter()  # a URN names its stack: repeats can only be within one stack
         for f in findings:
-            result = _result(f, self.index, source, self.exemptions.get(f.exemption), self.exemptions_file)
+            seen[(f.policy, f.urn or f.stack)] += 1
+            result = _result(f, self.index, source, self.exemptions.get(f.exemption), self.exemptions_file,
+                             seen[(f.policy, f.urn or f.stack)])
             self.out.write(("[\n" if not self.results else ",\n") + textwrap.indent(json.dumps(result, indent=2), _RESULTS_INDENT))
             self.results += 1
 
@@ -138,10 +159,10 @@ class SarifWriter:
         self.out.write(self._document([])[1] + "\n")
 
 
-def to_sarif(report: AuditReport) -> str:
+def to_sarif(report: AuditReport, run_id: str | None = None) -> str:
     """The whole report as SARIF 2.1.0 (see `SarifWriter`)."""
     out = io.StringIO()
-    writer = SarifWriter(out, report.policies, report.exemptions, report.exemptions_file)
+    writer = SarifWriter(out, report.policies, report.exemptions, report.exemptions_file, run_id)
     for r in report.results:
         writer.add(r.stack, r.source, r.findings, r.error)
     writer.close()

@@ -14,16 +14,36 @@ _SEVERITY_CSS = {"critical": "bad", "high": "bad", "medium": "warn", "low": "inf
 _STATUS_CSS = {"violation": "bad", "exempt": "muted", "undecided": "warn"}
 
 
-def _finding_row(f: Finding, report: AuditReport) -> list[str]:
+def _evidence_cell(f: Finding, evidence) -> str:
+    """The finding's OSCAL observation and the digest of the stack file it was found in."""
+    uuid = evidence.run.observation(f.stack, f.policy)
+    # Without an OSCAL document beside the page there is no observation to point at, only the digest.
+    ref = f'<a href="{escape(evidence.oscal_href)}#{uuid}" title="{uuid}">observation {uuid[:8]}</a><br>' if evidence.oscal_href else ""
+    stack = evidence.stacks.get(f.stack)
+    digest = f'<code title="sha256:{stack.sha256}">sha256:{stack.sha256[:12]}…</code>' if stack else ""
+    return ref + digest
+
+
+def _finding_row(f: Finding, report: AuditReport, evidence=None) -> list[str]:
     status = f.status if f.status != "violation" or f.enforcement == "mandatory" else "advisory"
     e = report.exemption(f.exemption)
     note = f" (exempt: {e.ticket}, {e.approver}, until {e.expires})" if e else ""
-    return [h.badge(status, _STATUS_CSS[f.status] if status != "advisory" else "warn"),
-            h.badge(f.severity, _SEVERITY_CSS[f.severity]), f"<code>{escape(f.policy)}</code>",
-            escape(f.message + note)]
+    row = [h.badge(status, _STATUS_CSS[f.status] if status != "advisory" else "warn"),
+           h.badge(f.severity, _SEVERITY_CSS[f.severity]), f"<code>{escape(f.policy)}</code>", escape(f.message + note)]
+    return row + [_evidence_cell(f, evidence)] if evidence else row
 
 
-def _stack_section(report: AuditReport, r) -> str:
+def _evidence_section(evidence) -> str:
+    """The attestation's status, the OSCAL document, and every stack file's digest."""
+    rows = [[escape(e.href), f"<code>{e.sha256}</code>"] for e in evidence.stacks.values()]
+    signed = "ok" if evidence.envelope else "warn"
+    oscal = (f'<p>OSCAL assessment results: <a href="{escape(evidence.oscal_href)}">{escape(evidence.oscal_href)}</a> '
+             f'(result {evidence.run.id})</p>') if evidence.oscal_href else ""
+    return h.section("Evidence", f"<p>{h.badge('signed' if evidence.envelope else 'unsigned', signed)} "
+                                 f"{escape(evidence.attestation)}</p>{oscal}" + h.table(["stack file", "sha256"], rows, raw=(1,)))
+
+
+def _stack_section(report: AuditReport, r, evidence=None) -> str:
     if r.error:
         return h.section(f"{r.stack}", f"<p class=\"bad\">Could not be audited: {escape(r.error)}</p>")
     head = f"<p class=\"muted\">{escape(r.source)}: {r.resources} resources, {len(r.findings)} findings</p>"
@@ -35,7 +55,8 @@ def _stack_section(report: AuditReport, r) -> str:
         by_resource.setdefault(f.urn or f.stack, []).append(f)
     for urn, found in by_resource.items():
         parts.append(f"<h3>{escape(found[0].resource_type)} <code>{escape(found[0].resource_name)}</code></h3>")
-        parts.append(h.table(["status", "severity", "policy", "finding"], [_finding_row(f, report) for f in found], raw=(0, 1, 2, 3)))
+        headers = ["status", "severity", "policy", "finding"] + (["evidence"] if evidence else [])
+        parts.append(h.table(headers, [_finding_row(f, report, evidence) for f in found], raw=range(len(headers))))
     return h.section(r.stack, "".join(parts))
 
 
@@ -61,8 +82,12 @@ def _exemption_rows(report: AuditReport) -> list[list[str]]:
     return rows
 
 
-def audit_page(report: AuditReport) -> str:
-    """The audit report: summary by severity and framework, a chart, findings per stack and resource, exemptions."""
+def audit_page(report: AuditReport, evidence=None) -> str:
+    """The audit report: summary by severity and framework, a chart, findings per stack and resource, exemptions.
+
+    With `evidence` (`reports.evidence.Links`), each finding links to its OSCAL observation and stack file digest, and
+    an Evidence section shows the attestation's status.
+    """
     s = summary(report)
     statuses = Counter(f.status for f in report.findings)
     cards = h.cards([
@@ -79,9 +104,10 @@ def audit_page(report: AuditReport) -> str:
         h.section("Open violations by severity", chart),
         h.section("Controls by framework", h.table(["framework", "controls evidenced", "passing on every stack", "failing somewhere"],
                                                    _framework_rows(report), numeric=(1, 2, 3))),
-        *[_stack_section(report, r) for r in report.results],
+        *[_stack_section(report, r, evidence) for r in report.results],
         h.section("Exemptions", h.table(["state", "ticket", "policy", "stack", "resource", "approver", "expires", "reason"],
                                         _exemption_rows(report), raw=range(8)) if report.exemptions else "<p>None.</p>"),
+        *([_evidence_section(evidence)] if evidence else []),
     ]
     return h.page("Policy audit", f"{s['stacks']} stacks against {s['policies']} policies", sections,
                   footer=f"Exemptions: {report.exemptions_file}")

@@ -7,8 +7,10 @@ from html import escape
 from rich.console import Group
 from rich.table import Table
 
+from cost.showback import Showback
 from fleet.report import FleetReport, Utilisation
 from reports import page as h
+from reports import showback as showback_views
 
 
 def _pct(u: Utilisation) -> str:
@@ -34,8 +36,8 @@ def _rich_bar(share: float, width: int = 12) -> str:
     return f"[{colour}]{'█' * filled}[/][dim]{'·' * (width - filled)}[/] {share:>4.0%}"
 
 
-def as_table(report: FleetReport) -> Group:
-    """Rich tables: regions, data centers, pools, versions, teams."""
+def as_table(report: FleetReport, showback: Showback | None = None) -> Group:
+    """Rich tables: regions, data centers, pools, versions, teams, and showback when priced."""
     out = []
     for title, rows in (("Regions", report.regions), ("Data centers", report.data_centers), ("Pools", report.pools)):
         table = Table("name", "stacks", "vCPU", "memory GiB", "utilisation", title=title, title_justify="left")
@@ -50,7 +52,7 @@ def as_table(report: FleetReport) -> Group:
     for t in report.teams:
         teams.add_row(t.team, ", ".join(t.owners), ", ".join(t.cost_centers),
                       ", ".join(s + (" (retired)" if s in t.retired else "") for s in t.stacks))
-    return Group(*out, versions, teams)
+    return Group(*out, versions, teams, *(showback_views.as_tables(showback) if showback else ()))
 
 
 # --- Markdown ---------------------------------------------------------------------------------------------
@@ -67,7 +69,7 @@ def _md_bar(share: float, width: int = 20) -> str:
     return "`" + "█" * filled + "░" * (width - filled) + "`"
 
 
-def as_markdown(report: FleetReport) -> str:
+def as_markdown(report: FleetReport, showback: Showback | None = None) -> str:
     """A Markdown document for pull requests and wikis."""
     total = _totals(report)
     parts = [f"# Fleet report\n\n{report.stacks} stacks ({report.retired} retired), {len(report.teams)} teams; "
@@ -84,6 +86,8 @@ def as_markdown(report: FleetReport) -> str:
         ["team", "owners", "cost centers", "stacks"],
         [[t.team, ", ".join(t.owners), ", ".join(t.cost_centers),
           ", ".join(s + (" (retired)" if s in t.retired else "") for s in t.stacks)] for t in report.teams]))
+    if showback:
+        parts.append(showback_views.as_markdown(showback, _md_table))
     return "\n\n".join(parts) + "\n"
 
 
@@ -109,8 +113,8 @@ def _pool_rows(report: FleetReport) -> list[list[str]]:
             for p in sorted(report.pools, key=lambda p: -p.share)]
 
 
-def as_html(report: FleetReport, subtitle: str) -> str:
-    """The whole page: figures, charts and tables; opens offline."""
+def as_html(report: FleetReport, subtitle: str, showback: Showback | None = None) -> str:
+    """The whole page: figures, charts and tables, showback when priced; opens offline."""
     total = _totals(report)
     hot = sum(1 for p in report.pools if p.share > 0.75)
     outdated = sum(v.stacks for v in report.versions if v.status != "current")
@@ -137,6 +141,7 @@ def as_html(report: FleetReport, subtitle: str) -> str:
         h.section("At a glance", figures),
         h.section("Regions", h.bar_chart([(r.name, r.share, 1.0) for r in report.regions])),
         h.section("Data centers and their pools (amber above 75%, red above 90%)", _dc_tiles(report)),
+        *(showback_views.sections(showback) if showback else ()),
         h.section("Blueprint versions in use", versions),
         h.section("Pools, fullest first", h.table(
             ["region", "site", "pool", "tier", "zones", "placements", "vCPU", "memory GiB", "utilisation"],

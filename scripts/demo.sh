@@ -48,8 +48,35 @@ step "The fleet: invariants across every stack, and the capacity report"
 bp --repo "$work" fleet check
 bp --repo "$work" fleet report --format html --output "$reports/fleet.html"
 
+step "Audit what is deployed: payments-prod's exported state, drifted by hand (database public, unencrypted)"
+python="$(dirname "$(command -v bp)")/python"
+PYTHONPATH="$here" "$python" "$here/scripts/drifted_state.py" "$work" payments-prod "$reports/payments-prod.state.json"
+# Exit 1 is the point here: the deployed database breaks two mandatory policies.
+bp --repo "$work" audit --state "$reports/payments-prod.state.json" --against payments-prod || true
+
+step "Evidence an auditor can file: OSCAL assessment results over the findings, SARIF and HTML, signed"
+evidence="$reports/evidence"
+key="$reports/evidence-key"
+openssl genpkey -algorithm ed25519 -out "$key.pem" 2>/dev/null
+openssl pkey -in "$key.pem" -pubout -out "$key.pub"
+bp policy docs --format oscal --output "$reports/component-definition.json"
+bp --repo "$work" audit --all --attest "$key.pem" --evidence "$evidence"
+# The scratch repository goes away with the demo: keep the audited stack files beside the evidence to verify against.
+audited="$reports/audited-repo"
+rm -rf "$audited" && mkdir -p "$audited/stacks"
+cp "$work/Pulumi.yaml" "$audited/" && cp "$work"/stacks/Pulumi.*.yaml "$audited/stacks/"
+bp --repo "$audited" audit verify "$evidence/attestation.dsse.json" --key "$key.pub"
+# A copy with one character of the SARIF changed no longer verifies (exit 1), and says which file.
+cp -r "$evidence" "$work/tampered" && sed -i '0,/bp audit/s//bp audiT/' "$work/tampered/audit.sarif"
+bp --repo "$audited" audit verify "$work/tampered/attestation.dsse.json" --key "$key.pub" || true
+
 cat <<MSG
 
+Signed evidence (in-toto test-result statement in a DSSE envelope over the stack files and every report):
+  $evidence/attestation.dsse.json
+  with $evidence/assessment-results.json (OSCAL), audit.sarif, audit.html, findings.json
+  verify: bp --repo $audited audit verify $evidence/attestation.dsse.json --key $key.pub
+The OSCAL component definition of the packs: $reports/component-definition.json
 The audit report (open it in a browser, it works offline): $reports/audit.html
 The fleet report: $reports/fleet.html
 The policy catalog with its control matrix: $reports/policy-docs.html
@@ -59,6 +86,7 @@ Where to look next:
   bp new --help                        every request option (or bp schema for the YAML request)
   bp preview <stack> --json            the full resource list for scripts and reviews
   bp policy list                       every policy with severity, enforcement and controls
-  bp audit --all --format sarif        findings for code scanning (also json, junit, markdown)
+  bp audit --all --format sarif        findings for code scanning (also json, junit, markdown, oscal, pulumi-events)
+  bp audit --state FILE --against STACK   audit a pulumi stack export and its drift from the stack file
   stacks/Pulumi.<team>-<env>.yaml      what bp new writes; infrastructure staff run pulumi up -s <team>-<env>
 MSG

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 LAYERS = {
     "blueprints": 0,
     "store": 1, "engine": 1, "components": 1, "policy_packs": 1,
-    "audit": 2, "reports": 2, "fleet": 2, "lifecycle": 2, "accounts": 2,
+    "audit": 2, "reports": 2, "fleet": 2, "lifecycle": 2, "accounts": 2, "cost": 2, "portal": 2,
     "cli": 3,
 }
 

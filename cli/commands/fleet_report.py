@@ -18,9 +18,11 @@ def report(
     format: Annotated[Format, formats("table", "json", "markdown", "html", help="table, json, markdown or html.", short=True)] = Format.table,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to FILE (a regular file) instead of stdout; - is stdout.")] = None,
 ) -> None:
-    """Report the fleet: utilisation per pool, data center and region with charts, teams and owners, versions."""
+    """Report the fleet: utilisation per pool, data center and region with charts, teams and owners, versions, and
+    showback (monthly cost per cost center, team, data center and blueprint) when the sites map has prices."""
     import json as jsonlib
 
+    from cost import showback
     from fleet.report import build
     from fleet.stamped import load_fleet
     from reports import fleet as fleet_views
@@ -31,18 +33,22 @@ def report(
     with user_errors():
         output = output_file(output)
         st = state(ctx)
-        data = build(load_fleet(st.repo, st.catalog(), st.sites()))
+        sites = st.sites()
+        fleet = load_fleet(st.repo, st.catalog(), sites)
+        data = build(fleet)
+        show = showback.build(fleet.stacks, sites) if sites.prices else None
+        machine = {**data.as_json(), **({"showback": show.as_json()} if show else {})}
         if format is Format.table:
-            console.print(fleet_views.as_table(data))
+            console.print(fleet_views.as_table(data, show))
             return
         if format is Format.json and not output:
-            print_json(data.as_json())
+            print_json(machine)
             return
         stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
         text = {
-            Format.json: lambda: jsonlib.dumps(data.as_json(), indent=2) + "\n",
-            Format.markdown: lambda: fleet_views.as_markdown(data),
-            Format.html: lambda: fleet_views.as_html(data, f"{st.repo.name} · generated {stamp}"),
+            Format.json: lambda: jsonlib.dumps(machine, indent=2) + "\n",
+            Format.markdown: lambda: fleet_views.as_markdown(data, show),
+            Format.html: lambda: fleet_views.as_html(data, f"{st.repo.name} · generated {stamp}", show),
         }[format]()
         if output is None:
             typer.echo(text, nl=False)

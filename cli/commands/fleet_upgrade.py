@@ -43,19 +43,27 @@ def plan(
     json: Annotated[bool, typer.Option("--json", help="The plan as JSON.")] = False,
 ) -> None:
     """Plan the rollout: waves by env, a canary share of each env spread over data centers, pinned and refused stacks."""
+    from cli import cost_views
     from cli.diff_view import counts_line
+    from cost.change import monthly_change
 
     with user_errors():
         result = _plan(ctx, blueprint, to, waves, canary, accept_data_loss)
+        sites = state(ctx).sites()
+        costs = {w.number: monthly_change([(result.upgrades[s].before, result.upgrades[s].after)
+                                           for s in w.stacks if s in result.upgrades], sites) for w in result.waves}
     if json:
-        print_json(result.to_json())
+        print_json({**result.to_json(), **({"monthly_cost": {str(n): cost_views.change_json(*c) for n, c in costs.items()}}
+                                            if sites.prices else {})})
         return
-    table = Table("wave", "env", "kind", "stacks", "data centers", "changes", "status",
+    table = Table("wave", "env", "kind", "stacks", "data centers", "changes", "monthly cost", "status",
                   title=f"Rollout of {result.target_ref}")
     for wave in result.waves:
         dcs = sorted({result.upgrades[s].before.primary.data_center for s in wave.stacks if s in result.upgrades})
+        cost = costs[wave.number]
         table.add_row(str(wave.number), wave.env, wave.kind, str(len(wave.stacks)), ", ".join(dcs) or "-",
-                      counts_line(result.wave_counts(wave)), "[green]applied[/]" if result.applied(wave) else "pending")
+                      counts_line(result.wave_counts(wave)), escape(cost_views.change(*cost)) if cost else "-",
+                      "[green]applied[/]" if result.applied(wave) else "pending")
     console.print(table)
     for wave in result.waves:
         console.print(f"[bold]wave {wave.number}[/] ({wave.env} {wave.kind}): " + escape(", ".join(wave.stacks)))

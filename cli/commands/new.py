@@ -74,15 +74,18 @@ def new(
         check_request(request, catalog.get(request.blueprint).targets)
         opts = StampOptions(force=force, dry_run=dry_run, move_network=move_network, prod_network_move=prod_network_move,
                             unpin=unpin)
+        sites = st.sites()
         with explained(explain, machine_output=json) as trace:
-            report = _reporter(trace, catalog, request.stack, repo, dry_run=dry_run, json=json)
-            done = stamp(repo, request, catalog, st.sites(), opts, trace=trace, confirm=None if dry_run else report)
+            report = _reporter(trace, catalog, sites, request.stack, repo, dry_run=dry_run, json=json)
+            done = stamp(repo, request, catalog, sites, opts, trace=trace, confirm=None if dry_run else report)
         if dry_run:
             report(done)
 
 
-def _reporter(trace, catalog, stack: str, repo: Path | None, *, dry_run: bool, json: bool):
+def _reporter(trace, catalog, sites, stack: str, repo: Path | None, *, dry_run: bool, json: bool):
     """The report of a stamp, printed before its files are replaced (or, for a dry run, after it)."""
+    from cost.budget import review
+    from cost.estimate import estimate
     from store import stack_files
 
     shown = stack_files.stack_path(repo or Path.cwd(), stack).relative_to(repo or Path.cwd())
@@ -90,14 +93,22 @@ def _reporter(trace, catalog, stack: str, repo: Path | None, *, dry_run: bool, j
     def report(done) -> None:
         with reporting():
             show(trace, machine_output=json)
-            for warning in catalog.warnings(catalog.get(done.resolved.blueprint_ref)):
+            entry = catalog.get(done.resolved.blueprint_ref)
+            priced, over = review(done.resolved, entry, sites)
+            for warning in [*catalog.warnings(entry), *([over] if over else [])]:
                 errors.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True)
-            _report(done, stack, shown, dry_run=dry_run, json=json)
+            # A dry run writes nothing: the file on disk is the stack as it is before the change.
+            before = (estimate(stack_files.read_stack(done.path), sites)
+                      if dry_run and priced is not None and done.old_text is not None else None)
+            _report(done, stack, shown, dry_run=dry_run, json=json, priced=priced, before=before)
     return report
 
 
-def _report(done, stack: str, shown: Path, *, dry_run: bool, json: bool) -> None:
-    """What was stamped (or would be): the resolved blueprint as JSON, a dry run's diff, or placements and next steps."""
+def _report(done, stack: str, shown: Path, *, dry_run: bool, json: bool, priced=None, before=None) -> None:
+    """What was stamped (or would be): the resolved blueprint as JSON, a dry run's diff, or placements and next steps;
+    a dry run also shows the monthly cost (`priced`, None without prices), or its change on an existing stack."""
+    from cli import cost_views
+
     resolved = done.resolved
     if json:
         print_json(resolved.model_dump(mode="json", exclude_none=True))
@@ -105,6 +116,9 @@ def _report(done, stack: str, shown: Path, *, dry_run: bool, json: bool) -> None
     if dry_run and done.old_text is not None:
         diff = done.diff(str(shown))
         sys.stdout.write(diff or f"{shown}: no change\n")
+        if before is not None:
+            console.print(f"monthly cost: {cost_views.change(before.monthly, priced.monthly)}", soft_wrap=True,
+                          markup=False)
         return
     verb = "Would write" if dry_run else "Wrote"
     console.print(f"[green]{verb}[/] {escape(str(shown))}: {resolved.blueprint_ref} for {stack}", soft_wrap=True)
@@ -115,6 +129,8 @@ def _report(done, stack: str, shown: Path, *, dry_run: bool, json: bool) -> None
         where = f"{placement.region}/{placement.data_center}/{placement.pool} ({placement.target}, {placement.tier})"
         alloc = f", network {net.cidr}" + (f", VLAN {net.vlan}" if net and net.vlan else "") if net else ""
         console.print(f"  placed in {where}{alloc}", soft_wrap=True)
+    if dry_run and priced is not None:
+        console.print(cost_views.as_table(priced))
     if not dry_run:
         console.print("\nNext steps:")
         # Next steps are pasted into a shell: one command per line, never wrapped.

@@ -48,20 +48,35 @@ def _audit_all(ctx: typer.Context, **kwargs):
     return run_audit(st.repo, stack_files.read_all(st.repo), st.sites(), **kwargs)
 
 
+def _component_definition() -> str:
+    from audit import oscal
+    from audit.run import Auditor
+
+    with Auditor() as auditor:
+        return oscal.to_json(oscal.component_definition(auditor.policies))
+
+
 @app.command()
 def docs(
     ctx: typer.Context,
-    fmt: Annotated[Format, formats("markdown", "html", help="Page format.")] = Format.markdown,
+    fmt: Annotated[Format, formats("markdown", "html", "oscal", help="Page format.")] = Format.markdown,
     output: Annotated[Optional[Path], typer.Option(help="Write to this file (a regular file) instead of stdout; - is stdout.")] = None,
 ) -> None:
-    """The catalog for auditors: every policy, and each framework control -> policies -> stacks passing."""
+    """The catalog for auditors: every policy, and each framework control -> policies -> stacks passing.
+
+    `--format oscal` writes the OSCAL component definition instead: each pack a component, each policy a rule with
+    the NIST SP 800-53 controls it implements.
+    """
     from reports.audit_html import docs_markdown, docs_page
     from store.outputs import output_file, write_file
 
     with user_errors():
         output = output_file(output)
-        report = _audit_all(ctx)
-        text = (docs_page if fmt is Format.html else docs_markdown)(report)
+        if fmt is Format.oscal:
+            text = _component_definition()
+        else:
+            report = _audit_all(ctx)
+            text = (docs_page if fmt is Format.html else docs_markdown)(report)
         if output is None:
             typer.echo(text, nl=False)
             return

@@ -29,17 +29,23 @@ def upgrade(
     A delete or replace of a stateful resource (database, cache, Kafka, cluster, network, bucket, VM, namespace) is
     refused unless --accept-data-loss.
     """
+    from cli import cost_views
+    from cost.change import monthly_change
     from engine import ProgramError
     from lifecycle.upgrade import UpgradeOptions, upgrade_stack
 
     def show(result, outcome) -> None:
+        costs = monthly_change([(result.before, result.after)], state(ctx).sites())
         with reporting():
             if json:
-                print_json({**result.to_json(), **({"notes": list(outcome.after.notes)} if outcome else {})})
+                print_json({**result.to_json(), **({"notes": list(outcome.after.notes)} if outcome else {}),
+                            **({"monthly_cost": cost_views.change_json(*costs)} if costs else {})})
             else:
                 from cli.diff_view import print_upgrade
 
                 print_upgrade(result)
+                if costs:
+                    console.print(f"monthly cost: {cost_views.change(*costs)}", soft_wrap=True, markup=False)
                 if outcome is not None:
                     console.print(f"[green]Wrote[/] stacks/{escape(outcome.before.path.name)}: {result.after.blueprint_ref}; "
                                   "open a pull request with it and this diff", soft_wrap=True)

@@ -1,0 +1,1 @@
+"""The developer portal: Backstage software templates and catalog entities from the catalog and the fleet."""
