@@ -34,7 +34,7 @@ def stack_exposures(bp: ResolvedBlueprint, releases: Releases) -> list[Exposure]
     return found
 
 
-def stale_decisions(fleet: StampedFleet) -> Iterable[FleetFinding]:
+def stale_decisions(fleet: StampedFleet, scope: object = None) -> Iterable[FleetFinding]:
     """Decisions today's sites map would take differently: one warning per change, naming its stacks."""
     groups: dict[tuple, list[str]] = defaultdict(list)
     for bp in _in_service(fleet):
@@ -55,7 +55,7 @@ def _stale_line(path: str, old: str, new: str, count: int) -> str:
     return f"{path}: records {old}, today's sites map decides {new} ({count} stacks); `bp fleet patch plan` rolls it out"
 
 
-def advisories(fleet: StampedFleet) -> Iterable[FleetFinding]:
+def advisories(fleet: StampedFleet, scope: object = None) -> Iterable[FleetFinding]:
     """Advisories recorded releases miss: a warning with the days left, an error once the deadline has passed."""
     releases = fleet.sites.releases
     if releases is None:

@@ -6,7 +6,7 @@ import json
 from datetime import date
 
 from blueprints.placement.resolve import resolve
-from fleet.check import check
+from fleet.invariants import check
 from fleet.stamped import load_fleet
 from tests.conftest import make_request
 from tests.fleet_support import write_fleet

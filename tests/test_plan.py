@@ -188,7 +188,7 @@ def test_a_peering_not_yet_requested_waits_instead_of_guessing_an_attachment():
 
 
 def test_validate_flags_a_stack_whose_cluster_networks_overlap_the_fleet():
-    from fleet.checks import check_stack
+    from fleet.invariants import check_stack
 
     _, bp = stamped("k8s-cluster@1.1.0", "vsphere", "S", "dev")
     assert check_stack(bp, CATALOG, SITES) == []
