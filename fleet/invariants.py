@@ -22,6 +22,7 @@ from blueprints.placement.capacity import pool_use
 from blueprints.resolved import ResolvedBlueprint
 from blueprints.sites import SitesMap
 from blueprints.support import Deadline, Use, by_version, past_end
+from fleet.exposure import advisories, stale_decisions
 from fleet.stamped import FleetFinding, StampedFleet
 from fleet.sweep import network_overlaps, shared_vlans
 from store import ledger
@@ -103,8 +104,8 @@ def _check_placement(bp: ResolvedBlueprint, placement, sites: SitesMap) -> list[
 
 def check_cluster_networks(bp: ResolvedBlueprint, sites: SitesMap) -> list[FleetFinding]:
     """The cluster-internal networks a stack file carries must stay outside every network of the fleet."""
-    nets = bp.fleet.cluster_networks
-    return [
+    nets = bp.decisions.cluster_networks
+    return [] if nets is None else [
         _finding(bp, f"cluster network {label} {net} overlaps {what} {other}; {RESTAMP}")
         for label, net in (("pods", nets.pods), ("services", nets.services))
         for what, other in sites.fleet_networks_overlapping(net)
@@ -282,6 +283,7 @@ def support_ends(fleet: StampedFleet, scope: Scope) -> Iterable[FleetFinding]:
 
 INVARIANTS: list[Invariant] = [unreadable_stacks, stack_checks, hand_edits, ledger_matches, networks, vlans,
                                pool_capacity, expired_pins, past_sunset, support_ends]
+INVARIANTS += [stale_decisions, advisories]  # releases and decisions (fleet/exposure.py)
 
 
 def check(fleet: StampedFleet, scope: Scope | None = None, run: ProgramRun | None = None,

@@ -192,7 +192,7 @@ def test_validate_flags_a_stack_whose_cluster_networks_overlap_the_fleet():
 
     _, bp = stamped("k8s-cluster@1.1.0", "vsphere", "S", "dev")
     assert check_stack(bp, CATALOG, SITES) == []
-    nets = bp.fleet.cluster_networks.model_copy(update={"services": ip_network("10.96.0.0/12")})
-    old = bp.model_copy(update={"fleet": bp.fleet.model_copy(update={"cluster_networks": nets})})
+    nets = bp.decisions.cluster_networks.model_copy(update={"services": ip_network("10.96.0.0/12")})
+    old = bp.model_copy(update={"decisions": bp.decisions.model_copy(update={"cluster_networks": nets})})
     found = [f.message for f in check_stack(old, CATALOG, SITES)]
     assert found and all("cluster network services 10.96.0.0/12 overlaps" in m for m in found), found

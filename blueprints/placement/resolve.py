@@ -11,7 +11,8 @@ from blueprints.models import BlueprintRequest, DataServiceRequest, is_prod
 from blueprints.placement.allocation_index import AllocationIndex
 from blueprints.placement.place import place
 from blueprints.placement.restamp import kept_placements
-from blueprints.plan import OFFERED, plan
+from blueprints.decisions import Decisions
+from blueprints.plan import OFFERED, decide, plan
 from blueprints.resolved import PeerHub, ResolvedBlueprint, ResolvedDataService
 from blueprints.sites import SitesMap
 
@@ -101,11 +102,12 @@ def resolve(
         data_services=data_services,
         placements=placements,
         platform=sites.platform,
-        fleet=sites.fleet,
+        decisions=Decisions(),
         moves=entry.moves,
     )
     if entry.spec.network_hub:
         resolved = _with_peer_hubs(resolved, sites)
+    resolved = resolved.model_copy(update={"decisions": decide(resolved, sites.fleet, sites.releases)})
     plan(resolved)  # a promise the fleet cannot keep fails here, before anything is written
     if refuse_ended:
         support.refuse_past_end(resolved, sites.support, clock.today(), _newest(catalog, entry.name))

@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar, Literal
 
+from blueprints.decisions import EngineDecision
 from blueprints.errors import BadInput
 from blueprints.resolved import Placement, ResolvedBlueprint, ResolvedDataService
-from blueprints.sites import EngineRelease, MachineShape, SharedCluster
+from blueprints.sites import MachineShape, SharedCluster
 
 KAFKA_CONTROLLER_STORAGE_GIB = 10
 """Metadata volume of one KRaft controller."""
@@ -150,7 +151,7 @@ def _tenancy(bp: ResolvedBlueprint, in_namespace: tuple) -> TenancyPlan:
     """The namespace quota: the size class plus every data-service pod and volume that runs inside it."""
     pods = [(s, s.replicas + s.controllers) for s in in_namespace]
     volumes = sum(s.storage_gib * s.replicas + KAFKA_CONTROLLER_STORAGE_GIB * s.controllers for s in in_namespace)
-    quotas = bp.fleet.quotas
+    quotas = recorded(bp, "quotas")
     return TenancyPlan(
         namespace=bp.stack,
         team_group=f"{bp.platform.team_group_prefix}{bp.request.team}",
@@ -174,14 +175,23 @@ def parameter(bp: ResolvedBlueprint, name: str) -> str:
     return str(bp.parameters[name])
 
 
-def release(bp: ResolvedBlueprint, ds: ResolvedDataService) -> EngineRelease | None:
-    """The fleet's release of the promised version; None when the promise names no version."""
+def release(bp: ResolvedBlueprint, ds: ResolvedDataService) -> EngineDecision | None:
+    """The recorded release of the promised version; None when the promise names no version."""
     if ds.version is None:
         return None
-    found = bp.fleet.engines.get(ds.kind, {}).get(ds.version)
+    found = bp.decisions.engine(ds.kind, ds.version)
     if found is None:
-        raise PlanError(f"data_services.{ds.kind}: the fleet has no release of {ds.kind} {ds.version} (sites map fleet.engines)")
+        raise PlanError(f"data_services.{ds.kind}: the stack records no release of {ds.kind} {ds.version} "
+                        "(decisions.engines)")
     return found
+
+
+def recorded(bp: ResolvedBlueprint, name: str):
+    """A decision the plan needs; PlanError when the stack file does not record it."""
+    value = getattr(bp.decisions, name)
+    if value is None:
+        raise PlanError(f"decisions.{name}: the stack records none, and {bp.blueprint_ref} builds with it")
+    return value
 
 
 def implementation(offered: dict[str, type], ds: ResolvedDataService, target: str) -> type:
