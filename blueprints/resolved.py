@@ -10,7 +10,8 @@ from pydantic import Field
 
 from blueprints.catalog import BlueprintSpec, SizeClass
 from blueprints.models import BlueprintRequest, DataServiceKind, Frozen, Reason, Size, Target, is_prod
-from blueprints.sites import BackupStore, Fleet, Hub, Platform, SharedCluster, Supervisor, Tier
+from blueprints.decisions import Decisions
+from blueprints.sites import BackupStore, Hub, Platform, SharedCluster, Supervisor, Tier
 from blueprints.versions import Move
 
 API_VERSION = "cloud-blueprints.io/v1"
@@ -116,7 +117,8 @@ class ResolvedBlueprint(Frozen):
     data_services: tuple[ResolvedDataService, ...] = Field((), description="Data services to build. Default: none.")
     placements: tuple[Placement, ...] = Field(description="Primary placement first; a second one for HA. Required.", min_length=1)
     platform: Platform = Field(description="Fleet-wide identities. Required.")
-    fleet: Fleet = Field(description="Machine shapes, engine releases and cluster networks, from the sites map. Required.")
+    decisions: Decisions = Field(description="The fleet values the components build (machines, images, networks), "
+                                 "decided from the sites map when stamped. Required.")
     retirement: Retirement | None = Field(None, description="Set by `bp retire`. Default: none (in service).")
     moves: tuple[Move, ...] = Field((), description="Resources the version renamed, kept in place by aliases. Default: none.")
 

@@ -18,6 +18,7 @@ from blueprints.errors import BadInput
 from blueprints.fleet_operator_settings import OperatorSettings
 from blueprints.models import ComplianceZone, Frozen, Target
 from blueprints.prices import Prices
+from blueprints.releases import Releases
 from blueprints.support import Support
 
 from blueprints.sites_source import DEMO_SITES, sites_path  # noqa: F401 (DEMO_SITES: callers read it from here)
@@ -459,6 +460,21 @@ class SitesMap(Frozen):
     prices: Prices | None = Field(
         None, description="AWS prices per region and on-prem chargeback rates per tier, with sources. Default: none (no costs)."
     )
+    releases: Releases | None = Field(
+        None, description="Releases of images, VM templates and node images with the advisories they fix. Default: none."
+    )
+
+    @model_validator(mode="after")
+    def _images_released(self) -> "SitesMap":
+        """Every image the fleet hands out is a listed release, so its source and the advisories it misses are known."""
+        if self.releases is None:
+            return self
+        for kind, versions in self.fleet.engines.items():
+            for version, release in versions.items():
+                if release.image and self.releases.line_of(release.image) is None:
+                    raise ValueError(f"fleet.engines.{kind}.{version}.image: {release.image.split('@')[0]} is not a "
+                                     "release listed under releases.lines")
+        return self
 
     @model_validator(mode="after")
     def _unique(self) -> "SitesMap":

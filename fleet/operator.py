@@ -135,3 +135,26 @@ def manifests(stacks: list[ResolvedBlueprint], settings: OperatorSettings, previ
         platform=platform_resources(settings, namespace, preview),
         stacks=[stack_resource(bp, settings, preview, branch) for bp in sorted(stacks, key=lambda b: b.stack)],
     )
+
+
+WAVE_WINDOW = "24h"
+"""How recently the previous wave must have succeeded for the next to start: a wave is a day's repaves."""
+
+
+def chained(stacks: list[dict], waves: list[tuple[str, ...]], within: str = WAVE_WINDOW) -> list[dict]:
+    """The Stacks with each wave after the first waiting on every Stack of the wave before (`spec.prerequisites`).
+
+    The operator then rolls a patch out in the planned order: a Stack of wave N runs only once each Stack of wave
+    N-1 has succeeded within `within`. A Stack in no wave is left as it is.
+    """
+    before: dict[str, tuple[str, ...]] = {}
+    for previous, wave in zip(waves, waves[1:]):
+        for name in wave:
+            before[name] = previous
+    return [_with_prerequisites(s, before[s["metadata"]["name"]], within) if s["metadata"]["name"] in before else s
+            for s in stacks]
+
+
+def _with_prerequisites(stack: dict, names: tuple[str, ...], within: str) -> dict:
+    prerequisites = [{"name": n, "requirement": {"succeededWithinDuration": within}} for n in sorted(names)]
+    return {**stack, "spec": {**stack["spec"], "prerequisites": prerequisites}}

@@ -63,7 +63,7 @@ def team_pods(capture: Capture, namespace: str) -> list[Pod]:
 
 def platform_pods(bp: ResolvedBlueprint, ingress_namespace: str) -> list[Pod]:
     """DNS, the ingress controller, the operators (where the sites map says they run) and another team."""
-    net = bp.fleet.network
+    net = bp.decisions.network
     return [
         Pod(net.dns.namespace, "coredns", net.dns.labels),
         Pod(ingress_namespace, "controller", INGRESS_POD),

@@ -205,3 +205,31 @@ def test_a_preview_identity_reusing_a_deploy_secret_is_refused(sites):
     data["preview"]["credentials"]["aws"]["secret"] = data["credentials"]["aws"]["secret"]
     with pytest.raises(ValidationError, match="reuses the deploy Secret"):
         OperatorSettings.model_validate(data)
+
+
+def test_patch_waves_chain_the_stacks_with_prerequisites_the_crd_accepts(fleet, sites, stack_schema):
+    from fleet.operator import chained
+
+    stacks = manifests(fleet, settings_from(sites)).stacks
+    names = sorted(s["metadata"]["name"] for s in stacks)
+    waves = [tuple(names[:2]), tuple(names[2:5]), tuple(names[5:6])]
+    out = {s["metadata"]["name"]: s for s in chained(stacks, waves, "12h")}
+    for s in out.values():
+        _validate(s, stack_schema)
+    assert "prerequisites" not in out[names[0]]["spec"] and "prerequisites" not in out[names[7]]["spec"]
+    assert out[names[2]]["spec"]["prerequisites"] == [
+        {"name": n, "requirement": {"succeededWithinDuration": "12h"}} for n in names[:2]]
+    assert [p["name"] for p in out[names[5]]["spec"]["prerequisites"]] == names[2:5]
+
+
+def test_cli_chains_the_stacks_in_the_patch_waves(bp, repo, catalog, sites):
+    from tests.test_patch import _old_redis
+
+    write_fleet(repo, [_old_redis(catalog, sites, team) for team in ("alpha", "beta", "gamma")])
+    result = bp("fleet", "operator-manifests", "--patch-waves")
+    assert result.exit_code == 0, result.output
+    docs = [d for d in YAML(typ="safe").load_all(result.stdout) if d and d.get("kind") == "Stack"]
+    waiting = [d for d in docs if "prerequisites" in d["spec"]]
+    assert len(docs) == 3 and len(waiting) == 2, result.stdout
+    assert {p["name"] for d in waiting for p in d["spec"]["prerequisites"]} == {
+        d["metadata"]["name"] for d in docs if "prerequisites" not in d["spec"]}

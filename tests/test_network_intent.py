@@ -65,7 +65,7 @@ def test_no_other_team_reaches_the_namespace(maps):
 def test_ingress_controller_reaches_only_declared_app_ports(maps):
     for stack, (bp, capture, team, platform, edges) in maps.items():
         apps = {p.node for p in team if DATA_SERVICE not in p.labels}
-        declared = {("TCP", port) for port in bp.fleet.network.app_ports}
+        declared = {("TCP", port) for port in bp.decisions.network.app_ports}
         controller = next(p.node for p in platform if p.labels == INGRESS_POD)
         reached = [(d, connections(c)) for s, d, c in edges if s == controller]
         assert reached, f"{stack}: the ingress controller reaches no application"

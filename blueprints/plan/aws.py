@@ -8,7 +8,7 @@ from typing import ClassVar, Literal
 
 from blueprints.plan.shared import (
     DataServicePlan, NodePoolPlan, PlanError, SharedClusterPlan, TeamPlan, implementation, node_pools, parameter,
-    promise, release, shared_cluster, smallest, team, zone_controls,
+    promise, recorded, release, shared_cluster, team, zone_controls,
 )
 from blueprints.plan.flows import client_flows
 from blueprints.resolved import Placement, ResolvedBlueprint, ResolvedDataService
@@ -295,17 +295,15 @@ def _cluster(bp: ResolvedBlueprint, place: Placement) -> EksCluster | SharedClus
         return None
     if bp.spec.cluster == "shared":
         return shared_cluster(bp, place)
-    fleet = bp.fleet
-    machine = smallest(fleet.aws_instance_types, bp.size.node_vcpu, bp.size.node_memory_gib, "size")
-    system = fleet.eks_system_pool
-    counts = system.prod if bp.prod else system.nonprod
+    system = recorded(bp, "system_pool")
+    nets = recorded(bp, "cluster_networks")
     return EksCluster(
-        kubernetes_version=bp.spec.kubernetes_version, node_pools=node_pools(bp, machine, True),
+        kubernetes_version=bp.spec.kubernetes_version, node_pools=node_pools(bp, recorded(bp, "node_machine"), True),
         system_pool=NodePoolPlan(
-            name="system", machines=system.instance_types, nodes=counts.desired, min_nodes=counts.min,
-            max_nodes=counts.max, disk_gib=bp.size.disk_gib, imds_hop_limit=bp.spec.imds_hop_limit,
+            name="system", machines=system.instance_types, nodes=system.desired, min_nodes=system.min,
+            max_nodes=system.max, disk_gib=bp.size.disk_gib, imds_hop_limit=bp.spec.imds_hop_limit,
         ),
-        service_cidr=str(fleet.cluster_networks.services), service_domain=fleet.cluster_networks.service_domain,
+        service_cidr=str(nets.services), service_domain=nets.service_domain,
     )
 
 

@@ -78,7 +78,7 @@ def _pods(of: OperatorPods) -> Peer:
 
 def fence_flows(bp: ResolvedBlueprint, ingress_namespace: str) -> tuple[Flow, ...]:
     """What every team namespace needs: DNS out, the ingress controller in to the applications' declared ports."""
-    net = bp.fleet.network
+    net = bp.decisions.network
     return (
         Flow("dns-egress", "name resolution", "egress", "all", _pods(net.dns), (53,), ("UDP", "TCP")),
         Flow("from-ingress", "the applications' routes", "ingress", "app", Peer(namespace=ingress_namespace),
@@ -92,7 +92,7 @@ def operator_flows(bp: ResolvedBlueprint, kinds: set[str], api: tuple[tuple[str,
 
     `api`: (API server address blocks, port, the sites-map field to fill when there are none);
     `backup`: (object-store address block or None, endpoint URL)."""
-    net = bp.fleet.network
+    net = bp.decisions.network
     flows: list[Flow] = []
     if "postgres" in kinds:
         flows.append(Flow("from-cnpg-operator", "the operator manages, fails over and upgrades the instances",

@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar, Literal
 
+from blueprints.decisions import EngineDecision
 from blueprints.errors import BadInput
 from blueprints.plan.flows import Flow, fence_flows
 from blueprints.resolved import Placement, ResolvedBlueprint, ResolvedDataService
-from blueprints.sites import DATA_PROTECTION, EngineRelease, MachineShape, SharedCluster, ZoneControls
+from blueprints.sites import DATA_PROTECTION, DEFAULT_ZONES, MachineShape, SharedCluster, ZoneControls
 
 KAFKA_CONTROLLER_STORAGE_GIB = 10
 """Metadata volume of one KRaft controller."""
@@ -167,11 +168,13 @@ def team(bp: ResolvedBlueprint, cluster: object | None, services: tuple, in_name
 
 
 def zone_controls(bp: ResolvedBlueprint) -> ZoneControls:
-    """The controls of the stack's compliance zone; a zone the fleet does not describe is refused."""
+    """The controls of the stack's compliance zone, as recorded when stamped (stock ones for older stacks)."""
     zone = bp.request.compliance_zone
-    if zone not in bp.fleet.zones:
-        raise PlanError(f"compliance_zone: the sites map describes no zone {zone} (fleet.zones)")
-    return bp.fleet.zones[zone]
+    if bp.decisions.zone is not None:
+        return bp.decisions.zone
+    if zone not in DEFAULT_ZONES:
+        raise PlanError(f"compliance_zone: the stack records no controls for zone {zone} (decisions.zone)")
+    return DEFAULT_ZONES[zone]
 
 
 def zone_plan(bp: ResolvedBlueprint) -> ZonePlan:
@@ -186,7 +189,7 @@ def _tenancy(bp: ResolvedBlueprint, in_namespace: tuple, flows: tuple[Flow, ...]
     """The namespace quota: the size class plus every data-service pod and volume that runs inside it."""
     pods = [(s, s.replicas + s.controllers) for s in in_namespace]
     volumes = sum(s.storage_gib * s.replicas + KAFKA_CONTROLLER_STORAGE_GIB * s.controllers for s in in_namespace)
-    quotas = bp.fleet.quotas
+    quotas = recorded(bp, "quotas")
     return TenancyPlan(
         namespace=bp.stack,
         team_group=f"{bp.platform.team_group_prefix}{bp.request.team}",
@@ -211,14 +214,23 @@ def parameter(bp: ResolvedBlueprint, name: str) -> str:
     return str(bp.parameters[name])
 
 
-def release(bp: ResolvedBlueprint, ds: ResolvedDataService) -> EngineRelease | None:
-    """The fleet's release of the promised version; None when the promise names no version."""
+def release(bp: ResolvedBlueprint, ds: ResolvedDataService) -> EngineDecision | None:
+    """The recorded release of the promised version; None when the promise names no version."""
     if ds.version is None:
         return None
-    found = bp.fleet.engines.get(ds.kind, {}).get(ds.version)
+    found = bp.decisions.engine(ds.kind, ds.version)
     if found is None:
-        raise PlanError(f"data_services.{ds.kind}: the fleet has no release of {ds.kind} {ds.version} (sites map fleet.engines)")
+        raise PlanError(f"data_services.{ds.kind}: the stack records no release of {ds.kind} {ds.version} "
+                        "(decisions.engines)")
     return found
+
+
+def recorded(bp: ResolvedBlueprint, name: str):
+    """A decision the plan needs; PlanError when the stack file does not record it."""
+    value = getattr(bp.decisions, name)
+    if value is None:
+        raise PlanError(f"decisions.{name}: the stack records none, and {bp.blueprint_ref} builds with it")
+    return value
 
 
 def implementation(offered: dict[str, type], ds: ResolvedDataService, target: str) -> type:
