@@ -11,7 +11,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from blueprints.models import DataServiceKind, Frozen
-from blueprints.sites import ClusterNetworks, Quotas
+from blueprints.sites import ClusterNetworks, PlatformNetwork, Quotas, ZoneControls
 
 
 class EngineDecision(Frozen):
@@ -53,6 +53,13 @@ class Decisions(Frozen):
                                                 "Default: none.")
     vm_template: str | None = Field(None, description="vSphere VM pools: the template the VMs are cloned from "
                                     "(a versioned name is a new template). Default: none (no VM pool).")
+
+    network: PlatformNetwork = Field(PlatformNetwork(), description="The platform controllers and ports the team "
+                                     "namespace's network flows meet. Default: the stock ones.")
+    zone: ZoneControls | None = Field(None, description="What the stack's compliance zone adds. Default: none "
+                                      "(stamped before zones were recorded: the zone's stock controls).")
+    certificate_issuer: str = Field("platform-ca", description="cert-manager ClusterIssuer of data-service server "
+                                    "certificates. Default: platform-ca.")
 
     def engine(self, kind: str, version: str) -> EngineDecision | None:
         """The recorded release of a promised engine version."""

@@ -46,6 +46,7 @@ class AwsPlacement(Frozen):
     interconnect_cidrs: tuple[IPv4Network, ...] = Field((), description="On-prem supernets routed via the hub. Default: none.")
     aws_supernets: tuple[IPv4Network, ...] = Field((), description="The region's AWS supernets (hub advertisements). Default: none.")
     peer_hubs: tuple[PeerHub, ...] = Field((), description="Network hub stacks: the other regions' hubs. Default: none.")
+    access_log_bucket: str | None = Field(None, description="The site's S3 access-log bucket. Default: none.")
 
 
 class VspherePlacement(Frozen):
@@ -62,6 +63,10 @@ class VspherePlacement(Frozen):
     )
     supervisor: Supervisor = Field(description="The site's Supervisor. Required.")
     backup: BackupStore = Field(description="Object store for operator-run backups. Required.")
+    break_glass_ssh_keys: tuple[str, ...] = Field(
+        (), description="The pool's break-glass SSH public keys when stamped. Default: none (stamped before pools "
+        "named their own: the platform's fleet-wide keys).",
+    )
 
 
 class Placement(Frozen):

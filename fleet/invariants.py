@@ -310,5 +310,7 @@ def program_run(repo: Path, sites: SitesMap) -> ProgramRun:
             capture = preview(repo, bp, sites)
         except ProgramError as exc:
             return [FleetFinding("program", (bp.stack,), f"program failed: {exc}")]
-        return [FleetFinding("program", (bp.stack,), v.describe()) for v in capture.violations]
+        from engine.flow_check import dropped_flows
+        return [FleetFinding("program", (bp.stack,), v.describe()) for v in capture.violations] + [
+            FleetFinding("network-intent", (bp.stack,), message) for message in dropped_flows(bp, capture)]
     return run

@@ -20,6 +20,7 @@ def _placement(sites: SitesMap, region: Region, dc: DataCenter, pool: Pool, netw
             availability_zones=pool.aws.zone_names,
             hub=dc.aws.hub,
             api_allowed_cidrs=dc.aws.api_allowed_cidrs,
+            access_log_bucket=dc.aws.access_log_bucket,
             interconnect_cidrs=sites.supernets(region.name, "vsphere"),
             aws_supernets=sites.supernets(region.name, "aws"),
         )
@@ -33,6 +34,7 @@ def _placement(sites: SitesMap, region: Region, dc: DataCenter, pool: Pool, netw
             hosts=len(pool.vsphere.hosts),
             supervisor=dc.vsphere.supervisor,
             backup=dc.vsphere.backup,
+            break_glass_ssh_keys=pool.vsphere.break_glass_ssh_keys,
         )
     return Placement(
         region=region.name, data_center=dc.name, pool=pool.name, target=dc.target, tier=pool.tier,

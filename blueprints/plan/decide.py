@@ -33,6 +33,8 @@ def decide(bp: ResolvedBlueprint, fleet: Fleet, releases: Releases | None = None
         quotas=fleet.quotas if bp.spec.namespace and bp.spec.cluster != "none" else None,
         engines=tuple(_engine(fleet, ds, aws) for ds in bp.data_services if ds.version is not None),
         vm_template=_template(bp, releases) if bp.spec.vm_pool and "template" in bp.parameters else None,
+        network=fleet.network, zone=fleet.zones.get(bp.request.compliance_zone),
+        certificate_issuer=fleet.certificate_issuer,
     )
 
 
