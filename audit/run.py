@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -121,6 +121,10 @@ class StackResult:
     """Why the stack could not be audited (its program failed)."""
     engine_seconds: float = 0.0
     audit_seconds: float = 0.0
+    zone: str = ""
+    """The stack's compliance zone (empty when its plan could not be made)."""
+    mandatory: tuple[str, ...] = ()
+    """Policies its zone and tier make mandatory for it, whatever their default level."""
 
     def failed(self, policy: str) -> bool:
         """Whether a policy has an open violation on this stack."""
@@ -347,9 +351,25 @@ def audit_stacks(repo: Path, resolved: Iterable, sites, auditor: Auditor) -> Ite
             yield StackResult(bp.stack, source, error=str(exc), engine_seconds=time.perf_counter() - started)
             continue
         engine_seconds = time.perf_counter() - started
-        result = auditor.audit(capture, source)
+        result = enforce_for_stack(auditor.audit(capture, source), bp)
         result.engine_seconds = engine_seconds
         yield result
+
+
+def enforce_for_stack(result: StackResult, bp) -> StackResult:
+    """The stack's own enforcement: whatever its plan makes mandatory (the compliance zone's policies, and the
+    data-protection ones in prod) blocks there, whatever the policy's default level."""
+    from blueprints.plan import PlanError, plan
+
+    try:
+        zone = plan(bp).zone
+    except PlanError:
+        return result  # the run above already refused what the plan refuses
+    mandatory = set(zone.mandatory_policies)
+    result.zone, result.mandatory = zone.name, zone.mandatory_policies
+    result.findings = [replace(f, enforcement="mandatory")
+                       if f.policy in mandatory and f.enforcement == "advisory" else f for f in result.findings]
+    return result
 
 
 @dataclass

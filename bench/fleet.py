@@ -35,7 +35,6 @@ from blueprints.sites import load_sites
 from engine.cache import ResultCache
 from engine.fingerprint import code_fingerprint
 from engine.fleet import FleetSummary, preview_stack, run_fleet
-from fleet.checks import check_fleet, check_ledger, check_stack
 from store import ledger, stack_files
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,17 +77,17 @@ def stamp(repo: Path, stacks: int, sites) -> list:
 
 
 def validate_without_runs(repo: Path) -> int:
-    """`bp validate --all`'s checks short of program runs: every file, its entry and pools, the fleet, the ledger."""
-    catalog, sites = Catalog(), load_sites()
-    everyone, broken = stack_files.read_each(repo)
-    findings = [f for bp in everyone for f in check_stack(bp, catalog, sites)] + check_fleet(everyone)
-    findings += check_ledger(stack_files.stacks_dir(repo), everyone)
-    return len(broken) + sum(f.error for f in findings)
+    """`bp validate --all`'s checks short of program runs (the invariants `bp fleet check` applies too)."""
+    from fleet.invariants import Scope, check
+    from fleet.stamped import load_fleet
+
+    fleet = load_fleet(repo, Catalog(), load_sites())
+    return sum(f.error for f in check(fleet, Scope(fleet.stacks)))
 
 
 def fleet_check(repo: Path) -> int:
     """`bp fleet check`: the fleet-wide invariants; returns the errors found."""
-    from fleet.check import check
+    from fleet.invariants import check
     from fleet.stamped import load_fleet
 
     return sum(f.error for f in check(load_fleet(repo, Catalog(), load_sites())))

@@ -155,24 +155,32 @@ def verify(repo: Path, placed: dict[str, tuple], done: list[Done]) -> list[str]:
             continue
         if not made:
             problems.append(f"{name}: a stack file no acknowledged command wrote")
-        final, pin = stacks[name], read_pin(stack_files.stack_path(repo, name))
-        if _acked(done, name, "retire") and not final.retired:
-            problems.append(f"{name}: retirement acknowledged, then lost")
-        if _acked(done, name, "pin") and pin is None and not _acked(done, name, "unpin", "upgrade_unpin"):
-            problems.append(f"{name}: pin acknowledged, then lost")
-        if _acked(done, name, "unpin") and pin is not None and not _acked(done, name, "pin"):
-            problems.append(f"{name}: unpin acknowledged, yet pinned")
-        if (_acked(done, name, "upgrade", "upgrade_unpin", "restamp") or name in waved) and final.blueprint_ref != TO:
-            problems.append(f"{name}: move to {TO} acknowledged, yet on {final.blueprint_ref}")
-        restamps = [d.op for d in done if d.acknowledged and d.op.stack == name and d.op.kind == "restamp"]
-        if restamps and (final.request.size, final.request.cost_center) != (restamps[0].size, f"CC-{team.upper()}-{restamps[0].size}"):
-            problems.append(f"{name}: re-stamp to {restamps[0].size} acknowledged, yet size {final.request.size}")
-        if pin is not None and pin.version != final.blueprint_ref:
-            problems.append(f"{name}: pinned at {pin.version} while on {final.blueprint_ref}")
-        if name in placed and allocations_of(final) != placed[name]:
-            problems.append(f"{name}: moved from {placed[name]} to {allocations_of(final)} without --move-network")
+        pin = read_pin(stack_files.stack_path(repo, name))
+        problems += _kept(name, stacks[name], pin, done, name in waved)
+        if name in placed and allocations_of(stacks[name]) != placed[name]:
+            problems.append(f"{name}: moved from {placed[name]} to {allocations_of(stacks[name])} without --move-network")
     problems += [f"ledger: {stack}: {why}" for stack, why in ledger.check(repo / "stacks", list(stacks.values()))]
     problems += [f"left behind: stacks/{n}" for n in os.listdir(repo / "stacks") if n.startswith(".")]
+    return problems
+
+
+def _kept(name: str, final, pin, done: list[Done], waved: bool) -> list[str]:
+    """What was acknowledged for one stack and is not in its file (retirement, pin, unpin, a move, a re-stamp)."""
+    problems = []
+    if _acked(done, name, "retire") and not final.retired:
+        problems.append(f"{name}: retirement acknowledged, then lost")
+    if _acked(done, name, "pin") and pin is None and not _acked(done, name, "unpin", "upgrade_unpin"):
+        problems.append(f"{name}: pin acknowledged, then lost")
+    if _acked(done, name, "unpin") and pin is not None and not _acked(done, name, "pin"):
+        problems.append(f"{name}: unpin acknowledged, yet pinned")
+    if (_acked(done, name, "upgrade", "upgrade_unpin", "restamp") or waved) and final.blueprint_ref != TO:
+        problems.append(f"{name}: move to {TO} acknowledged, yet on {final.blueprint_ref}")
+    restamps = [d.op for d in done if d.acknowledged and d.op.stack == name and d.op.kind == "restamp"]
+    team = name.removesuffix("-dev")
+    if restamps and (final.request.size, final.request.cost_center) != (restamps[0].size, f"CC-{team.upper()}-{restamps[0].size}"):
+        problems.append(f"{name}: re-stamp to {restamps[0].size} acknowledged, yet size {final.request.size}")
+    if pin is not None and pin.version != final.blueprint_ref:
+        problems.append(f"{name}: pinned at {pin.version} while on {final.blueprint_ref}")
     return problems
 
 

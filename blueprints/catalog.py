@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, ValidationError, model_validator
 
-from blueprints import value_kinds, yaml_io
+from blueprints import free_text, value_kinds, yaml_io
 from blueprints.errors import BadInput, first_error
 from blueprints.models import BLUEPRINT_REF, REF_WORDS, DataServiceKind, DataServiceRequest, Frozen, ParameterValue, Size, Target
 from blueprints.value_kinds import ValueKind
@@ -73,6 +73,8 @@ class Parameter(Frozen):
             raise BadInput(f"parameters.{name}: {value} is below the minimum {self.minimum}")
         if self.maximum is not None and value > self.maximum:
             raise BadInput(f"parameters.{name}: {value} is above the maximum {self.maximum}")
+        if isinstance(value, str) and (wrong := free_text.secret_problem(value)):
+            raise BadInput(f"parameters.{name}: {wrong}")
         if isinstance(value, str) and (wrong := value_kinds.problem(self.kind, value)):
             raise BadInput(f"parameters.{name}: '{value[:60]}' {wrong}")
         return value

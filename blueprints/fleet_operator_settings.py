@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from blueprints.models import Frozen, Target
 
@@ -24,6 +24,23 @@ class WorkspaceResources(Frozen):
     cpu: str = Field("1", description="CPU request. Default: 1.")
     memory: str = Field("2Gi", description="Memory request and limit. Default: 2Gi.")
     cpu_limit: str = Field("2", description="CPU limit. Default: 2.")
+
+
+class PreviewIdentity(Frozen):
+    """Who preview-only Stacks run as: a pull request's code, so never with the power to deploy."""
+
+    service_account: str = Field(
+        "pulumi-preview", description="Workspace service account of preview-only Stacks. Default: pulumi-preview.",
+        pattern=K8S_NAME,
+    )
+    backend: SecretEnv = Field(
+        description="Read-only state access (e.g. a backend URL whose credentials may only read, and a secrets "
+        "provider that may only decrypt), a different Secret from the deploy backend's. Required."
+    )
+    credentials: dict[Target, SecretEnv] = Field(
+        default_factory=dict, description="Read-only cloud credentials per target (an AWS role with ReadOnlyAccess, a "
+        "vSphere Read-only user), different Secrets from the deploy ones. Default: none."
+    )
 
 
 class OperatorSettings(Frozen):
@@ -53,6 +70,9 @@ class OperatorSettings(Frozen):
     credentials: dict[Target, SecretEnv] = Field(
         default_factory=dict, description="Cloud credentials per target (e.g. VSPHERE_USER/VSPHERE_PASSWORD). Default: none."
     )
+    preview: PreviewIdentity | None = Field(
+        None, description="Identity and read-only secrets of preview-only Stacks. Default: none (no preview manifests)."
+    )
     resync_seconds: int = Field(600, description="How often each Stack re-checks its branch. Default: 600.", ge=60)
     workspace: WorkspaceResources = Field(default_factory=WorkspaceResources, description="Workspace pod size. Default: 1 CPU, 2Gi.")
 
@@ -62,6 +82,18 @@ class OperatorSettings(Frozen):
         if tuple(int(p) for p in value[1:].split(".")) < PREVIEW_SINCE:
             raise ValueError(f"{value} has no spec.preview on its Stack (from v2.3.0 on): preview-only Stacks would run `pulumi up`")
         return value
+
+    @model_validator(mode="after")
+    def _previews_hold_no_deploy_secret(self) -> "OperatorSettings":
+        if self.preview is None:
+            return self
+        deploy = {self.backend.secret, *(c.secret for c in self.credentials.values())}
+        shared = deploy & {self.preview.backend.secret, *(c.secret for c in self.preview.credentials.values())}
+        if shared:
+            raise ValueError(f"preview: reuses the deploy Secret(s) {sorted(shared)}; previews get read-only ones")
+        if self.preview.service_account == self.service_account:
+            raise ValueError("preview.service_account: must differ from the deploy service_account")
+        return self
 
     @field_validator("project_repo")
     @classmethod

@@ -155,3 +155,26 @@ def distinct(items: Iterable[str], name: str) -> tuple[str, ...]:
             raise BadInput(f"{name}: '{printable(item)}' is given twice")
         seen.add(item)
     return items
+
+
+# Secrets by their own published shapes (the formats' specifications and the prefixes their issuers document),
+# matched anywhere in a value: a parameter is written into the stack file and the pull request in plaintext.
+_SECRET_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("a private key", re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|PuTTY-User-Key-File-\d|"
+                                 r"AGE-SECRET-KEY-1[0-9A-Z]{50,}")),
+    ("an AWS access key", re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b")),
+    ("a token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,}|glpat-[A-Za-z0-9_-]{20,}|"
+                           r"xox[abposr]-[A-Za-z0-9-]{10,}|sk_live_[A-Za-z0-9]{16,}|AIza[0-9A-Za-z_-]{35}|"
+                           r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})")),
+    ("a password", re.compile(r"(?i)\b(?:password|passwd|pwd|secret|api[_-]?key|token)\s*[:=]\s*\S+|"
+                              r"://[^/\s:@]+:[^/\s@]+@")),
+)
+
+
+def secret_problem(value: str) -> str | None:
+    """Why `value` must not be a parameter because it looks like a secret (never echoing it); None otherwise."""
+    for what, shape in _SECRET_SHAPES:
+        if shape.search(value):
+            return (f"looks like {what}; parameters are written to the stack file in plaintext, so secrets are never "
+                    f"parameters (keep it in the secret store; a public key is fine)")
+    return None

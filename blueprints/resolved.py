@@ -10,7 +10,8 @@ from pydantic import Field
 
 from blueprints.catalog import BlueprintSpec, SizeClass
 from blueprints.models import BlueprintRequest, DataServiceKind, Frozen, Reason, Size, Target, is_prod
-from blueprints.sites import BackupStore, Fleet, Hub, Platform, SharedCluster, Supervisor, Tier
+from blueprints.decisions import Decisions
+from blueprints.sites import BackupStore, Hub, Platform, SharedCluster, Supervisor, Tier
 from blueprints.versions import Move
 
 API_VERSION = "cloud-blueprints.io/v1"
@@ -45,6 +46,7 @@ class AwsPlacement(Frozen):
     interconnect_cidrs: tuple[IPv4Network, ...] = Field((), description="On-prem supernets routed via the hub. Default: none.")
     aws_supernets: tuple[IPv4Network, ...] = Field((), description="The region's AWS supernets (hub advertisements). Default: none.")
     peer_hubs: tuple[PeerHub, ...] = Field((), description="Network hub stacks: the other regions' hubs. Default: none.")
+    access_log_bucket: str | None = Field(None, description="The site's S3 access-log bucket. Default: none.")
 
 
 class VspherePlacement(Frozen):
@@ -61,6 +63,10 @@ class VspherePlacement(Frozen):
     )
     supervisor: Supervisor = Field(description="The site's Supervisor. Required.")
     backup: BackupStore = Field(description="Object store for operator-run backups. Required.")
+    break_glass_ssh_keys: tuple[str, ...] = Field(
+        (), description="The pool's break-glass SSH public keys when stamped. Default: none (stamped before pools "
+        "named their own: the platform's fleet-wide keys).",
+    )
 
 
 class Placement(Frozen):
@@ -111,7 +117,8 @@ class ResolvedBlueprint(Frozen):
     data_services: tuple[ResolvedDataService, ...] = Field((), description="Data services to build. Default: none.")
     placements: tuple[Placement, ...] = Field(description="Primary placement first; a second one for HA. Required.", min_length=1)
     platform: Platform = Field(description="Fleet-wide identities. Required.")
-    fleet: Fleet = Field(description="Machine shapes, engine releases and cluster networks, from the sites map. Required.")
+    decisions: Decisions = Field(description="The fleet values the components build (machines, images, networks), "
+                                 "decided from the sites map when stamped. Required.")
     retirement: Retirement | None = Field(None, description="Set by `bp retire`. Default: none (in service).")
     moves: tuple[Move, ...] = Field((), description="Resources the version renamed, kept in place by aliases. Default: none.")
 

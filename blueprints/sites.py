@@ -18,6 +18,7 @@ from blueprints.errors import BadInput
 from blueprints.fleet_operator_settings import OperatorSettings
 from blueprints.models import ComplianceZone, Frozen, Target
 from blueprints.prices import Prices
+from blueprints.releases import Releases
 from blueprints.support import Support
 
 from blueprints.sites_source import DEMO_SITES, sites_path  # noqa: F401 (DEMO_SITES: callers read it from here)
@@ -54,6 +55,10 @@ class SharedCluster(Frozen):
     cidr: IPv4Network | None = Field(
         None, description="AWS: the cluster's node and pod network, admitted by team data services. Default: none."
     )
+    api_cidr: IPv4Network | None = Field(
+        None, description="Addresses of the cluster's API server as its pods reach them (operators' egress). "
+        "Default: `cidr` (EKS puts its control-plane interfaces in the cluster's subnets)."
+    )
 
 
 class Supervisor(Frozen):
@@ -73,6 +78,14 @@ class BackupStore(Frozen):
 
     endpoint_url: str = Field(description="S3 endpoint of the on-prem object store. Required.")
     bucket: str = Field(description="Bucket that holds each team's backups under <team>-<env>/. Required.")
+    zone_buckets: dict[ComplianceZone, str] = Field(
+        default_factory=dict, description="A zone's own bucket, encrypted by default under the zone's key, for the "
+        "zones whose controls require separate backups. Default: none.",
+    )
+    cidr: IPv4Network | None = Field(
+        None, description="Addresses of the endpoint, which backup pods' egress policy admits. Default: none "
+        "(backups have no way out: `bp validate` reports the flow)."
+    )
     credentials_secret: str = Field(
         description="Secret, in each team namespace, holding that team's own object-store key (ACCESS_KEY_ID/"
         "ACCESS_SECRET_KEY): the platform's onboarding creates one store user per stack, allowed only "
@@ -97,6 +110,10 @@ class VspherePool(Frozen):
     distributed_switch: str = Field(description="Distributed switch for team port groups. Required.")
     hosts: tuple[str, ...] = Field(description="ESXi hosts of the cluster. Required.", min_length=1)
     templates: tuple[str, ...] = Field(description="VM templates available in the pool. Required.")
+    break_glass_ssh_keys: tuple[str, ...] = Field(
+        (), description="The platform's break-glass SSH public keys for this pool's VMs: one site and tier each, so a "
+        "leaked key opens one pool, not the fleet. Default: none (VMs take only the team's key).",
+    )
 
 
 class HubRouteTables(Frozen):
@@ -153,6 +170,10 @@ class AwsSite(Frozen):
     hub: Hub | None = Field(None, description="Regional hub team VPCs attach to. Default: none.")
     api_allowed_cidrs: tuple[IPv4Network, ...] = Field(
         (), description="CIDRs allowed to reach nonprod cluster API endpoints. Default: none (private only)."
+    )
+    access_log_bucket: str | None = Field(
+        None, description="The site's log-archive bucket that receives S3 server access logs where a zone requires "
+        "them. Default: none (a zone that requires them cannot be stamped here).",
     )
 
 
@@ -244,7 +265,20 @@ class Platform(Frozen):
         None, description="AWS Organization the regional hubs are shared with through RAM. Default: none (no share)."
     )
     ssh_public_keys: tuple[str, ...] = Field(
-        (), description="Platform break-glass SSH public keys put on every VM (public keys, not secrets). Default: none."
+        (), description="Fleet-wide break-glass keys, read only for stacks stamped before each pool named its own "
+        "(vsphere.break_glass_ssh_keys). Default: none."
+    )
+    secret_rotation_function: str = Field(
+        "cloud-blueprints-elasticache-token-rotation", description="Lambda function, in every team account and region "
+        "(the account bootstrap deploys it), that Secrets Manager calls to rotate an ElastiCache AUTH token: it sets "
+        "the new token with AuthTokenUpdateStrategy ROTATE, then SET once clients use it. Default: "
+        "cloud-blueprints-elasticache-token-rotation.",
+    )
+    secret_rotation_days: int = Field(30, description="Days between rotations of generated secrets. Default: 30.",
+                                      ge=1, le=365)
+    passwordless_sudo: tuple[str, ...] = Field(
+        (), description="Stacks whose VMs keep passwordless sudo for their admin user, each a reviewed exception with a "
+        "matching exemption of vsphere-vcenter-vm-no-passwordless-sudo (owner, reason, expiry). Default: none.",
     )
 
 
@@ -318,6 +352,68 @@ class Quotas(Frozen):
     claim_gib: int = Field(description="Largest volume claim of a team, GiB, unless a data service needs more. Required.", gt=0)
 
 
+class OperatorPods(Frozen):
+    """Where a platform-run controller's pods live, as a NetworkPolicy peer names them."""
+
+    namespace: str = Field(description="Its namespace. Required.")
+    labels: dict[str, str] = Field(description="Labels of its pods. Required.")
+
+
+class PlatformNetwork(Frozen):
+    """The platform's side of every team namespace's fence: who the flows of the network intent meet."""
+
+    dns: OperatorPods = Field(
+        OperatorPods(namespace="kube-system", labels={"k8s-app": "kube-dns"}),
+        description="Cluster DNS. Default: kube-system, k8s-app=kube-dns.",
+    )
+    cnpg_operator: OperatorPods = Field(
+        OperatorPods(namespace="cnpg-system", labels={"app.kubernetes.io/name": "cloudnative-pg"}),
+        description="The CloudNativePG operator (its Helm chart's labels). Default: cnpg-system.",
+    )
+    strimzi_operator: OperatorPods = Field(
+        OperatorPods(namespace="strimzi", labels={"strimzi.io/kind": "cluster-operator"}),
+        description="Strimzi's cluster operator (its install files' labels). Default: strimzi.",
+    )
+    app_ports: tuple[int, ...] = Field(
+        (8080, 8443), description="Ports of team pods the ingress controller may reach; never a data service's. "
+        "Default: 8080, 8443.", min_length=1,
+    )
+    eks_api_port: int = Field(443, description="Port of the EKS API server's interfaces. Default: 443.")
+    vks_api_port: int = Field(6443, description="Port of a VKS cluster's API server. Default: 6443.")
+
+
+class ZoneControls(Frozen):
+    """What a compliance zone adds to every stack in it: settings the plan applies, policies that become mandatory."""
+
+    regulated: bool = Field(False, description="A regulated zone (PCI DSS, SOX, HIPAA). Default: false.")
+    shared_cluster: bool = Field(True, description="Stacks may live on a pool's shared cluster. Default: true.")
+    separate_backups: bool = Field(
+        False, description="Operator-run backups go to the zone's own bucket, encrypted under its key. Default: false."
+    )
+    s3_access_logs: bool = Field(False, description="S3 buckets log access to the site's log bucket. Default: false.")
+    log_retention_days: int = Field(90, description="Least retention of logs, days. Default: 90.", ge=1)
+    mandatory_policies: tuple[str, ...] = Field(
+        (), description="Policies enforced as mandatory in the zone whatever their severity. Default: none."
+    )
+
+
+DATA_PROTECTION = ("aws-kms-key-rotation", "aws-ec2-vpc-flow-logs", "aws-cloudwatch-loggroup-retention",
+                   "aws-s3-bucket-versioning", "aws-rds-instance-backup-retention")
+"""Policies that protect data: mandatory in prod and in every regulated zone."""
+
+
+def _regulated(retention_days: int) -> ZoneControls:
+    return ZoneControls(regulated=True, shared_cluster=False, separate_backups=True, s3_access_logs=True,
+                        log_retention_days=retention_days, mandatory_policies=DATA_PROTECTION)
+
+
+DEFAULT_ZONES: dict[str, ZoneControls] = {
+    "general": ZoneControls(),
+    # PCI DSS 10.5.1: a year of audit logs; SOX: seven years of records; HIPAA 164.316(b)(2): six years.
+    "pci": _regulated(365), "sox": _regulated(2557), "hipaa": _regulated(2192),
+}
+
+
 class Fleet(Frozen):
     """Fleet data the plan turns catalog promises into: machine shapes, engine releases, cluster networks."""
 
@@ -333,6 +429,17 @@ class Fleet(Frozen):
     eks_system_pool: SystemPool = Field(description="The system pool of every dedicated EKS cluster. Required.")
     cluster_networks: ClusterNetworks = Field(description="Cluster-internal networks. Required.")
     quotas: Quotas = Field(description="Namespace quota constants. Required.")
+    zones: dict[ComplianceZone, ZoneControls] = Field(
+        default_factory=lambda: dict(DEFAULT_ZONES),
+        description="Controls per compliance zone. Default: general adds nothing; pci, sox and hipaa are regulated.",
+    )
+    certificate_issuer: str = Field(
+        "platform-ca", description="cert-manager ClusterIssuer that signs the server certificates of data services "
+        "the platform runs without an operator of their own (Redis on Kubernetes). Default: platform-ca.",
+    )
+    network: PlatformNetwork = Field(
+        PlatformNetwork(), description="Platform controllers and ports the namespaces' flows meet. Default: the stock ones."
+    )
     engines: dict[str, dict[str, EngineRelease]] = Field(
         description="Per data-service kind, per promised version: how each target delivers it. Required."
     )
@@ -353,6 +460,21 @@ class SitesMap(Frozen):
     prices: Prices | None = Field(
         None, description="AWS prices per region and on-prem chargeback rates per tier, with sources. Default: none (no costs)."
     )
+    releases: Releases | None = Field(
+        None, description="Releases of images, VM templates and node images with the advisories they fix. Default: none."
+    )
+
+    @model_validator(mode="after")
+    def _images_released(self) -> "SitesMap":
+        """Every image the fleet hands out is a listed release, so its source and the advisories it misses are known."""
+        if self.releases is None:
+            return self
+        for kind, versions in self.fleet.engines.items():
+            for version, release in versions.items():
+                if release.image and self.releases.line_of(release.image) is None:
+                    raise ValueError(f"fleet.engines.{kind}.{version}.image: {release.image.split('@')[0]} is not a "
+                                     "release listed under releases.lines")
+        return self
 
     @model_validator(mode="after")
     def _unique(self) -> "SitesMap":

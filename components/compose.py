@@ -87,7 +87,7 @@ def _tenancy_args(plan: Plan) -> TeamNamespaceArgs:
     t = plan.tenancy
     return TeamNamespaceArgs(
         namespace=t.namespace, team_group=t.team_group, platform_group=t.platform_group, cpu=t.cpu,
-        memory_gib=t.memory_gib, labels=plan.tags, ingress_namespace=t.ingress_namespace,
+        memory_gib=t.memory_gib, labels=plan.tags, flows=t.flows,
         storage_gib=t.storage_gib, max_pods=t.max_pods, max_container_cpu=t.max_container_cpu,
         max_container_memory_gib=t.max_container_memory_gib, max_claim_gib=t.max_claim_gib,
         renames=t.renames,

@@ -29,6 +29,7 @@ def foundation(plan: AwsPlan, at: Built) -> Foundation:
     network = NetworkFabric(name, NetworkFabricArgs(
         cidr=net.cidr, prod=plan.prod, tags=plan.tags, availability_zones=list(net.zones), subnets=net.subnets,
         interconnect_cidrs=list(net.interconnect_cidrs), transit_gateway_id=net.transit_gateway_id,
+        zone_retention_days=plan.zone.log_retention_days,
     ), opts=opts)
     if net.hub_attachment is not None:
         hub = net.hub_attachment
@@ -60,6 +61,7 @@ def eks_cluster(spec: EksCluster, at: Built) -> Cluster:
         subnet_ids=network.private_subnet_ids, prod=plan.prod, tags=plan.tags,
         public_access_cidrs=list(plan.public_access_cidrs), admin_role_arns=[plan.admin_role_arn],
         team_role_arns=[plan.team_role_arn], team_namespaces=[plan.stack],
+        zone_retention_days=plan.zone.log_retention_days,
     )), opts=base.opts)
     for pool in spec.node_pools:
         NodePool(f"{name}-{pool.name}", NodePoolArgs(
@@ -83,6 +85,7 @@ def _data_tier(at: Built, subnet_ids) -> DataTierAccess:
         vpc_id=at.base.network.vpc_id, subnet_ids=subnet_ids, prod=at.plan.prod, tags=at.plan.tags,
         allowed_security_group_ids=list(cluster.client_security_group_ids) if cluster else [],
         allowed_cidrs=list(cluster.client_cidrs) if cluster else [],
+        zone_retention_days=at.plan.zone.log_retention_days,
     )
 
 
@@ -112,7 +115,8 @@ def kafka(ds: MskKafka, at: Built) -> KafkaService:
 
 def object_store(ds: S3Bucket, at: Built) -> ObjectStorageService:
     """An S3 bucket; noncurrent versions kept as long as the catalog keeps backups."""
-    store = ObjectStore(f"{at.name}-objects", ObjectStoreArgs(plan=ds, prod=at.plan.prod, tags=at.plan.tags),
+    store = ObjectStore(f"{at.name}-objects", ObjectStoreArgs(plan=ds, prod=at.plan.prod, tags=at.plan.tags,
+                                                              access_log_bucket=ds.access_log_bucket),
                         opts=at.base.opts)
     return ObjectStorageService(bucket=store.bucket_name)
 

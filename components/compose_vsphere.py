@@ -47,6 +47,7 @@ def foundation(plan: VspherePlan, at: Built) -> Foundation:
                               network_id=segment.port_group_id)],
                 template=vms.template, count_per_site=vms.count_per_site, cpus=vms.cpus, memory_mb=vms.memory_mb,
                 disk_gb=vms.disk_gb, ssh_authorized_keys=list(vms.ssh_authorized_keys), tags=plan.tags,
+                passwordless_sudo=vms.passwordless_sudo,
                 tag_ids=team.tag_ids, spread_groups=site.vm_spread_groups,
             ), opts=opts)
             vm_names.append(pool.vm_names)
@@ -77,7 +78,7 @@ def postgres(ds: CnpgPostgres, at: Built) -> PostgresService:
     pg = PostgresCluster(f"{at.name}-postgres", PostgresClusterArgs(
         plan=ds, access=_in_namespace(at),
         backup_destination=f"s3://{backup.bucket}/{backup.prefix}/postgres", backup_endpoint_url=backup.endpoint_url,
-        backup_credentials_secret=backup.credentials_secret,
+        backup_credentials_secret=backup.credentials_secret, backup_encryption=backup.encryption,
     ), opts=at.k8s_opts)
     return PostgresService(host=pg.rw_service, port=pg.port, secret=pg.app_secret_name)
 

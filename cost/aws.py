@@ -18,7 +18,7 @@ from blueprints.plan import (
 )
 from blueprints.prices import AwsRegionPrices, Price
 from blueprints.resolved import ResolvedBlueprint
-from blueprints.sites import SitesMap
+from blueprints.sites import MachineShape, SitesMap
 from cost.lines import CostComponent, CostLine, CostResource, d, usd
 
 
@@ -49,7 +49,7 @@ def _eks_extended(p: AwsPlan, sites: SitesMap) -> bool:
     return end is not None and clock.today() > end
 
 
-def _aws_cluster(resolved: ResolvedBlueprint, p: AwsPlan, table: AwsRegionPrices, hours: Decimal,
+def _aws_cluster(shared_node: MachineShape, p: AwsPlan, table: AwsRegionPrices, hours: Decimal,
                  extended: bool) -> CostComponent:
     cluster = p.cluster
     resources: list[CostResource] = []
@@ -63,7 +63,7 @@ def _aws_cluster(resolved: ResolvedBlueprint, p: AwsPlan, table: AwsRegionPrices
     elif isinstance(cluster, SharedClusterPlan) and p.tenancy:
         # The shared cluster runs on the fleet's smallest general-purpose type; a namespace pays for its quota's
         # share of those nodes, vCPU for vCPU.
-        shape = resolved.fleet.aws_instance_types[0]
+        shape = shared_node
         node = table.instance_hour.get(shape.name)
         per_vcpu = d(node.usd) / shape.vcpu if node else None
         resources.append(CostResource(p.tenancy.namespace, "kubernetes:core/v1:Namespace", (
@@ -125,7 +125,8 @@ def components(resolved: ResolvedBlueprint, p: AwsPlan, table: AwsRegionPrices, 
                sites: SitesMap) -> list[CostComponent]:
     """The stack's cost by component: cluster, network, then each data service."""
     extended = _eks_extended(p, sites)
-    return [_aws_cluster(resolved, p, table, hours, extended), _aws_network(p, table, hours),
+    # The shared cluster's nodes are the sites map's, not a decision of the team's stack.
+    return [_aws_cluster(sites.fleet.aws_instance_types[0], p, table, hours, extended), _aws_network(p, table, hours),
             *(_aws_service(p.stack, ds, table, hours) for ds in p.data_services)]
 
 

@@ -1,6 +1,7 @@
 """Every stamped stack at once: the fleet as read, its checks, sweeps, report data and operator manifests.
 
-`stamped` reads the fleet; `checks` and `check` are the invariants `bp validate` and `bp fleet check` apply;
-`sweep` finds collisions by sorting; `report` is the capacity and ownership report's data; `operator` and
-`operator_files` render Pulumi Kubernetes Operator manifests. Imports `store` and `blueprints`.
+`stamped` reads the fleet; `invariants` is the one definition of valid that `bp validate` and `bp fleet check`
+both call; `sweep` finds collisions by sorting; `report` is the capacity and ownership report's data; `operator`
+and `operator_files` render Pulumi Kubernetes Operator manifests. Imports `store` and `blueprints`, and `engine`
+only to run a stack's program for `bp validate` (`invariants.program_run`).
 """

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from blueprints.errors import BadInput
 from blueprints.fleet_operator_settings import OperatorSettings, SecretEnv
 from blueprints.resolved import ResolvedBlueprint
 
@@ -37,18 +38,29 @@ def _label_value(text: str) -> str:
     return text.replace("@", "_")[:63]
 
 
+def _identity(settings: OperatorSettings, preview: bool) -> tuple[str, SecretEnv, dict]:
+    """(service account, backend Secret, cloud Secrets per target): the deploy set, or the preview's read-only one."""
+    if not preview:
+        return settings.service_account, settings.backend, settings.credentials
+    if settings.preview is None:
+        raise BadInput("operator.preview: preview-only Stacks run a pull request's code and must not hold the deploy "
+                       "secrets; name their service account and read-only Secrets in the sites map's operator section")
+    return settings.preview.service_account, settings.preview.backend, settings.preview.credentials
+
+
 def stack_resource(bp: ResolvedBlueprint, settings: OperatorSettings, preview: bool = False,
                    branch: str | None = None) -> dict:
-    """The operator's Stack for one stamped stack."""
+    """The operator's Stack for one stamped stack (with `preview`, under the preview identity)."""
     name, ref = bp.request.blueprint.split("@", 1)
-    credentials = [settings.credentials[t] for t in sorted({p.target for p in bp.placements}) if t in settings.credentials]
+    account, backend, by_target = _identity(settings, preview)
+    credentials = [by_target[t] for t in sorted({p.target for p in bp.placements}) if t in by_target]
     spec = {
         "stack": f"{settings.organization}/{bp.stack}" if settings.organization else bp.stack,
         "projectRepo": settings.project_repo,
         "branch": branch or settings.branch,
         "repoDir": settings.repo_dir,
-        "serviceAccountName": settings.service_account,
-        "envRefs": _env_refs(settings.backend, *credentials),
+        "serviceAccountName": account,
+        "envRefs": _env_refs(backend, *credentials),
         "resyncFrequencySeconds": settings.resync_seconds,
         # The stack file in the repository is the configuration; never create a stack that has none.
         "useLocalStackOnly": True,
@@ -85,9 +97,12 @@ def stack_resource(bp: ResolvedBlueprint, settings: OperatorSettings, preview: b
     }
 
 
-def platform_resources(settings: OperatorSettings, namespace: str) -> list[dict]:
-    """What the Stacks of one namespace need: the namespace, the workspace identity and its access."""
-    sa = settings.service_account
+def platform_resources(settings: OperatorSettings, namespace: str, preview: bool = False) -> list[dict]:
+    """What the Stacks of one namespace need: the namespace, the workspace identity and its access.
+
+    Preview-only Stacks live in their own namespace under their own account: Secrets are namespaced and a
+    Stack's envRefs name Secrets of its own namespace, so nothing there reaches the deploy Secrets."""
+    sa = _identity(settings, preview)[0]
     return [
         {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace, "labels": dict(MANAGED)}},
         {"apiVersion": "v1", "kind": "ServiceAccount",
@@ -117,6 +132,29 @@ def manifests(stacks: list[ResolvedBlueprint], settings: OperatorSettings, previ
     """Everything to apply for the fleet (or, with `preview`, for a pull request's preview-only run)."""
     namespace = settings.preview_namespace if preview else settings.namespace
     return Manifests(
-        platform=platform_resources(settings, namespace),
+        platform=platform_resources(settings, namespace, preview),
         stacks=[stack_resource(bp, settings, preview, branch) for bp in sorted(stacks, key=lambda b: b.stack)],
     )
+
+
+WAVE_WINDOW = "24h"
+"""How recently the previous wave must have succeeded for the next to start: a wave is a day's repaves."""
+
+
+def chained(stacks: list[dict], waves: list[tuple[str, ...]], within: str = WAVE_WINDOW) -> list[dict]:
+    """The Stacks with each wave after the first waiting on every Stack of the wave before (`spec.prerequisites`).
+
+    The operator then rolls a patch out in the planned order: a Stack of wave N runs only once each Stack of wave
+    N-1 has succeeded within `within`. A Stack in no wave is left as it is.
+    """
+    before: dict[str, tuple[str, ...]] = {}
+    for previous, wave in zip(waves, waves[1:]):
+        for name in wave:
+            before[name] = previous
+    return [_with_prerequisites(s, before[s["metadata"]["name"]], within) if s["metadata"]["name"] in before else s
+            for s in stacks]
+
+
+def _with_prerequisites(stack: dict, names: tuple[str, ...], within: str) -> dict:
+    prerequisites = [{"name": n, "requirement": {"succeededWithinDuration": within}} for n in sorted(names)]
+    return {**stack, "spec": {**stack["spec"], "prerequisites": prerequisites}}

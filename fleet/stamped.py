@@ -28,6 +28,11 @@ class FleetFinding:
     error: bool = True
     """Errors fail the check; warnings are reported only."""
 
+    @property
+    def stack(self) -> str:
+        """The stack a finding about one stack names ("fleet" for one about the sites map alone)."""
+        return self.stacks[0] if self.stacks else "fleet"
+
     def as_json(self) -> dict:
         """Machine form."""
         return {"rule": self.rule, "severity": "error" if self.error else "warning",
@@ -52,11 +57,13 @@ class StampedFleet:
     """The day the fleet is checked (pin expiry, version sunsets, support ends)."""
     warn_days: int | None = None
     """Days ahead a support end is warned of; None: the sites map's `support.warn_days`."""
+    repo: Path | None = None
+    """The repository read, whose allocation ledger is checked; None: a fleet built in memory."""
 
 
 def load_fleet(repo: Path, catalog: Catalog, sites: SitesMap) -> StampedFleet:
     """Read every stack file; a bad one is kept as unreadable rather than stopping the whole fleet."""
-    fleet = StampedFleet(stacks=[], catalog=catalog, sites=sites)
+    fleet = StampedFleet(stacks=[], catalog=catalog, sites=sites, repo=repo)
     with yaml_io.collector_paused():
         for path in stack_files.list_stack_files(repo):
             try:

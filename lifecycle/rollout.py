@@ -1,8 +1,10 @@
-"""A fleet rollout of one blueprint version: which stacks move in which wave, and applying one wave.
+"""A fleet rollout: which stacks move in which wave, and applying one wave. One engine for every kind of move.
 
-The plan is recomputed from the repository each time, never stored: a stack already on the target
-version stays in its wave (so wave numbers hold while waves are applied), and a wave counts as
-applied when every stack in it is on the target version.
+A `Move` says which stacks a rollout concerns, which are there already, and what each becomes: a blueprint
+version (`VersionMove`, `bp fleet upgrade`) or today's decisions of the sites map (`PatchMove` in
+lifecycle/patch.py, `bp fleet patch`). The plan is recomputed from the repository each time, never stored: a
+stack already moved stays in its wave (so wave numbers hold while waves are applied), and a wave counts as
+applied when every stack in it has moved.
 """
 
 from __future__ import annotations
@@ -10,22 +12,68 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 from blueprints import clock
 from blueprints.catalog import Catalog, semver_key
 from blueprints.errors import BadInput
 from blueprints.models import BLUEPRINT_REF
+from blueprints.placement.resolve import restamp
 from blueprints.resolved import ResolvedBlueprint
 from blueprints.sites import SitesMap
 from engine import ProgramError
-from lifecycle.upgrade import Upgrade, plan_upgrade, proposed_upgrade, still_planned
+from lifecycle.upgrade import Upgrade, eks_minor_jump, proposed_upgrade, render_upgrade, still_planned
 from lifecycle.waves import Member, Wave, plan_waves
-from store.change import Outcome, Proposed, Snapshot, Stale, change
+from store.change import Outcome, Proposed, Snapshot, StackState, Stale, change
 from store.pins import Pin, read_pin
 from store.stack_files import list_stack_files, read_stack
 
 ENVS = ("dev", "test", "stage", "prod")
+
+
+class Move(Protocol):
+    """What a rollout moves each stack of the fleet to."""
+
+    def concerns(self, stack: ResolvedBlueprint) -> bool:
+        """Whether the stack is part of this rollout (to move, already moved, or held)."""
+
+    def moved(self, stack: ResolvedBlueprint) -> bool:
+        """Whether the stack is where the rollout takes it."""
+
+    def target(self, stack: ResolvedBlueprint, others: list[ResolvedBlueprint]) -> ResolvedBlueprint:
+        """The stack after the move (`others`: the repository's stacks its placement is checked against)."""
+
+    def proposed(self, current: StackState, others: list[ResolvedBlueprint], today: date) -> Proposed:
+        """The move of the stack as its file is now, under the lock."""
+
+    def member(self, upgrade: Upgrade) -> Member:
+        """The stack as the wave planner sees it: env, data center, machines the move replaces."""
+
+
+@dataclass(frozen=True)
+class VersionMove:
+    """Every stack of `blueprint` up to `ref` (`name@version`)."""
+
+    ref: str
+    catalog: Catalog
+    sites: SitesMap
+
+    def concerns(self, stack: ResolvedBlueprint) -> bool:
+        name, _, current = stack.blueprint_ref.partition("@")
+        target, _, version = self.ref.partition("@")
+        return name == target and semver_key(current) <= semver_key(version)
+
+    def moved(self, stack: ResolvedBlueprint) -> bool:
+        return stack.blueprint_ref == self.ref
+
+    def target(self, stack: ResolvedBlueprint, others: list[ResolvedBlueprint]) -> ResolvedBlueprint:
+        return restamp(stack, self.ref, self.catalog, self.sites, others)
+
+    def proposed(self, current: StackState, others: list[ResolvedBlueprint], today: date) -> Proposed:
+        return proposed_upgrade(current, self.ref, self.catalog, self.sites, others, unpin=False, today=today)
+
+    def member(self, upgrade: Upgrade) -> Member:
+        return Member(upgrade.stack, upgrade.before.request.env, upgrade.before.primary.data_center)
 
 
 @dataclass(frozen=True)
@@ -44,10 +92,12 @@ class RolloutPlan:
     blueprint: str
     to: str
     waves: list[Wave]
+    move: Move | None = field(default=None, repr=False, compare=False)
+    """What each stack moves to."""
     upgrades: dict[str, Upgrade] = field(default_factory=dict)
     """Stacks still to move, by name, with their diff."""
     done: set[str] = field(default_factory=set)
-    """Stacks already on the target version."""
+    """Stacks already moved."""
     held: list[Held] = field(default_factory=list)
     """Pinned and retired stacks, data-losing stacks not acknowledged, and envs not in the wave list."""
     catalog: Catalog | None = field(default=None, repr=False, compare=False)
@@ -108,21 +158,27 @@ def plan_rollout(repo: Path, catalog: Catalog, sites: SitesMap, *, blueprint: st
                  today: date | None = None) -> RolloutPlan:
     """Diff every stack of `blueprint` below `to` offline and group the movable ones into waves."""
     version = _parse_target(catalog, blueprint, to)
-    today = today or clock.today()
-    plan = RolloutPlan(blueprint, version, [], catalog=catalog, sites=sites, today=today)
-    members: list[Member] = []
+    plan = RolloutPlan(blueprint, version, [], catalog=catalog, sites=sites, today=today or clock.today())
+    plan.move = VersionMove(plan.target_ref, catalog, sites)
+    return plan_moves(repo, plan, Scope(envs, accept_data_loss, plan.today, []), canary_percent)
+
+
+def plan_moves(repo: Path, plan: RolloutPlan, scope: Scope, canary_percent: int, budget: int | None = None) -> RolloutPlan:
+    """Diff every stack `plan.move` concerns offline and group the movable ones into waves (a day each with `budget`)."""
     everyone = [(path, read_stack(path)) for path in list_stack_files(repo)]
-    stacks = [stack for _, stack in everyone]
+    scope = Scope(scope.envs, scope.accept_data_loss, scope.today, [stack for _, stack in everyone])
+    members: list[Member] = []
     for path, stack in everyone:
-        name, _, current = stack.blueprint_ref.partition("@")
-        if name != blueprint or semver_key(current) > semver_key(version):
+        if not plan.move.concerns(stack):
             continue
-        held = _hold(repo, catalog, sites, plan, stack, path, Scope(envs, accept_data_loss, today, stacks))
+        held = _hold(repo, plan, stack, path, scope)
         if held:
-            plan.held.append(Held(stack.stack, current, held))
+            plan.held.append(Held(stack.stack, stack.blueprint_ref.partition("@")[2], held))
+        elif stack.stack in plan.upgrades:
+            members.append(plan.move.member(plan.upgrades[stack.stack]))
         else:
             members.append(Member(stack.stack, stack.request.env, stack.primary.data_center))
-    plan.waves = plan_waves(members, envs, canary_percent)
+    plan.waves = plan_waves(members, scope.envs, canary_percent, budget)
     return plan
 
 
@@ -136,10 +192,9 @@ class Scope:
     stacks: list[ResolvedBlueprint]
 
 
-def _hold(repo: Path, catalog: Catalog, sites: SitesMap, plan: RolloutPlan, stack: ResolvedBlueprint, path: Path,
-          scope: Scope) -> str | None:
+def _hold(repo: Path, plan: RolloutPlan, stack: ResolvedBlueprint, path: Path, scope: Scope) -> str | None:
     """Why the stack stays out of the waves, else None (recording its upgrade or that it is done)."""
-    if stack.blueprint_ref == plan.target_ref:
+    if plan.move.moved(stack):
         plan.done.add(stack.stack)
         return None
     if stack.retired:
@@ -150,9 +205,12 @@ def _hold(repo: Path, catalog: Catalog, sites: SitesMap, plan: RolloutPlan, stac
     if stack.request.env not in scope.envs:
         return f"env {stack.request.env} is not in the wave list"
     try:
-        upgrade = plan_upgrade(repo, stack, plan.target_ref, catalog, sites, scope.stacks)
+        upgrade = render_upgrade(repo, stack, plan.move.target(stack, scope.stacks), plan.sites)
     except (BadInput, ProgramError) as exc:
         return f"cannot move: {exc}"
+    jump = eks_minor_jump(upgrade.before, upgrade.after)
+    if jump:
+        return jump
     if upgrade.data_losing and not scope.accept_data_loss:
         lost = ", ".join(f"{c.action} {c.type}" for c in upgrade.diff.data_losing)
         return f"data-losing ({lost}); acknowledge with --accept-data-loss"
@@ -171,8 +229,7 @@ def _wave_change(plan: RolloutPlan, stacks: list[str], today: date):
                 raise Stale(f"{name} was retired after the plan was made; nothing was changed", current.path)
             if _pin_reason(current.pin, today):
                 raise Stale(f"{name} was pinned after the plan was made; nothing was changed", current.path)
-            proposed = proposed_upgrade(current, plan.target_ref, plan.catalog, plan.sites, others, unpin=False,
-                                        today=today)
+            proposed = plan.move.proposed(current, others, today)
             still_planned(current, plan.upgrades[name], proposed)
             others = [proposed.stack if bp.stack == name else bp for bp in others]
             out[name] = proposed

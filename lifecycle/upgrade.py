@@ -143,9 +143,32 @@ def upgrade_stack(repo: Path, name: str, to: str, catalog: Catalog, sites: Sites
                    "run it again")
 
 
+EKS_UPDATES = "https://docs.aws.amazon.com/eks/latest/userguide/update-cluster.html"
+
+
+def eks_minor_jump(before: ResolvedBlueprint, after: ResolvedBlueprint) -> str | None:
+    """Why EKS would refuse the move: it updates a cluster's Kubernetes one minor version at a time."""
+    if before.primary.target != "aws" or before.spec.cluster != "dedicated" or after.spec.cluster != "dedicated":
+        return None
+    old, new = before.spec.kubernetes_version, after.spec.kubernetes_version
+    if not old or not new:
+        return None
+    major, low = (int(x) for x in old.split("."))
+    high = int(new.split(".")[1])
+    if high - low <= 1:
+        return None
+    hops = ", ".join(f"{major}.{m}" for m in range(low + 1, high))
+    return (f"EKS updates Kubernetes one minor version at a time ({EKS_UPDATES}): {old} -> {new} needs {hops} first, "
+            "each its own upgrade")
+
+
 def check_allowed(upgrade: Upgrade, *, accept_data_loss: bool, force: bool) -> None:
-    """BadInput unless the upgrade may be written: no data loss unless accepted, no downgrade unless forced."""
+    """BadInput unless the upgrade may be written: no data loss unless accepted, no downgrade unless forced, no
+    Kubernetes jump EKS refuses."""
     before, after = upgrade.before.blueprint_ref, upgrade.after.blueprint_ref
+    jump = eks_minor_jump(upgrade.before, upgrade.after)
+    if jump:
+        raise BadInput(f"{upgrade.stack}: {jump}")
     if semver_key(after.split("@")[1]) <= semver_key(before.split("@")[1]) and not force:
         raise BadInput(f"--to: {upgrade.stack} is on {before}; moving to {after} is not an upgrade (pass --force)")
     if upgrade.data_losing and not accept_data_loss:

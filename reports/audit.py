@@ -40,11 +40,24 @@ def _exemption_json(report: AuditReport, e) -> dict[str, Any]:
     return {**e.model_dump(mode="json"), "line": e.line, "active": e.active(), "file": report.exemptions_file}
 
 
+def zone_controls(report: AuditReport) -> dict[str, dict[str, list[str]]]:
+    """Per compliance zone: its audited stacks, and per stack tier the policies mandatory there beyond their default."""
+    zones: dict[str, dict[str, list[str]]] = {}
+    for r in report.results:
+        if r.zone:
+            entry = zones.setdefault(r.zone, {"stacks": [], "mandatory_policies": []})
+            entry["stacks"].append(r.stack)
+            entry["mandatory_policies"] = sorted(set(entry["mandatory_policies"]) | set(r.mandatory))
+    return dict(sorted(zones.items()))
+
+
 def to_json(report: AuditReport) -> str:
     """Everything, for scripts."""
     return json.dumps({
         "summary": summary(report),
+        "zones": zone_controls(report),
         "stacks": [{"stack": r.stack, "source": r.source, "resources": r.resources, "error": r.error,
+                    "compliance_zone": r.zone, "mandatory_policies": list(r.mandatory),
                     "findings": [f.to_json() for f in r.findings],
                     "not_applicable": [{"policy": p, "urn": u, "reason": why} for p, u, why in r.not_applicable]}
                    for r in report.results],
@@ -248,7 +261,11 @@ def to_markdown(report: AuditReport) -> str:
         lines += [f"| {f.status} | {f.enforcement} | {f.severity} | `{f.policy}` | `{md_cell(f.resource_type)}` {md_cell(f.resource_name)} | {md_cell(f.message)} |"
                   for f in r.findings]
         lines.append("")
-    lines += ["## Exemptions", ""]
+    lines += ["## Controls by compliance zone", "", "| zone | stacks | mandatory in this audit beyond their default |",
+              "|---|---:|---|"]
+    lines += [f"| {zone} | {len(e['stacks'])} | {', '.join(f'`{p}`' for p in e['mandatory_policies']) or 'none'} |"
+              for zone, e in zone_controls(report).items()]
+    lines += ["", "## Exemptions", ""]
     if report.exemptions:
         lines += ["| ticket | policy | stack | resource | approver | expires | state | reason |", "|---|---|---|---|---|---|---|---|"]
         unused = {e.key for e in report.unused}

@@ -57,8 +57,15 @@ bp --repo "$work" audit --state "$reports/payments-prod.state.json" --against pa
 step "Evidence an auditor can file: OSCAL assessment results over the findings, SARIF and HTML, signed"
 evidence="$reports/evidence"
 key="$reports/evidence-key"
-openssl genpkey -algorithm ed25519 -out "$key.pem" 2>/dev/null
-openssl pkey -in "$key.pem" -pubout -out "$key.pub"
+# An ed25519 key pair for the demo (a real platform keeps its signing key in a KMS or HSM).
+"$python" - "$key" <<'PY'
+import sys
+from cryptography.hazmat.primitives import serialization as s
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+key = Ed25519PrivateKey.generate()
+open(sys.argv[1] + ".pem", "wb").write(key.private_bytes(s.Encoding.PEM, s.PrivateFormat.PKCS8, s.NoEncryption()))
+open(sys.argv[1] + ".pub", "wb").write(key.public_key().public_bytes(s.Encoding.PEM, s.PublicFormat.SubjectPublicKeyInfo))
+PY
 bp policy docs --format oscal --output "$reports/component-definition.json"
 bp --repo "$work" audit --all --attest "$key.pem" --evidence "$evidence"
 # The scratch repository goes away with the demo: keep the audited stack files beside the evidence to verify against.

@@ -40,6 +40,8 @@ class StackState:
     text: str | None = None
     stack: ResolvedBlueprint | None = None
     pin: Pin | None = None
+    legacy: bool = False
+    """The file copies the sites map's fleet tables; `stack` holds the decisions they give, and any change rewrites it."""
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,9 @@ class Snapshot:
             else:
                 text = yaml_io.read_text(path)
                 data = yaml_io.load_data(path)
-                self._states[name] = StackState(name, path, text, stack_files.stack_in(path, data), pin_in(path, data))
+                legacy = stack_files.legacy_in(path, data)
+                stack = legacy or stack_files.stack_in(path, data)
+                self._states[name] = StackState(name, path, text, stack, pin_in(path, data), legacy is not None)
         return self._states[name]
 
     def existing(self, name: str) -> StackState:
@@ -173,7 +177,7 @@ def render_change(before: StackState, after: Proposed) -> str:
         text = stack_files.render(after.stack)
     else:
         text = before.text
-        if after.stack != before.stack:
+        if after.stack != before.stack or before.legacy:
             text = stack_files.render_update(before.path, text, after.stack)
     if after.pin != before.pin:
         text = with_pin(before.path, text, after.pin)

@@ -114,34 +114,44 @@ def replace_files(texts: Mapping[Path, str], confirm: Callable[[], None] | None 
     """
     slots: list[_Slot] = []
     try:
-        for path, text in texts.items():
-            slots.append(_stage(Path(path), text))
-        if confirm is not None:
-            try:
-                confirm()
-            except BrokenPipeError:
-                raise  # the reader went away: the caller reports a closed output as such
-            except OSError as exc:
-                raise _WriteFailed(Path("output"), f"cannot write the report: {exc.strerror or exc}") from None
-        for slot in slots:
-            try:
-                _swap_in(slot)
-            except OSError as exc:
-                raise _WriteFailed(slot.path, exc.strerror or str(exc)) from None
+        _stage_confirm_swap(texts, confirm, slots)
     except BaseException as exc:
-        swapped = [s.path for s in slots if s.swapped]
-        lost = _restore(slots)
-        _clean(slots, keep=lost)
-        if lost:
-            back = [p for p in swapped if p not in {s.path for s in lost}]
-            olds = ", ".join(f"{s.path.name} in {s.kept.name}" for s in lost if s.kept is not None)
-            raise BadInput(f"{_names([s.path for s in lost])} already rewritten and could not be put back"
-                           f"{f' ({_names(back)} put back)' if back else ''}: {exc}; "
-                           f"{f'the old text of {olds}; ' if olds else ''}compare with git before going on") from None
-        if isinstance(exc, _WriteFailed):
-            back = f"{_names(swapped)} put back; " if swapped else ""
-            reason = exc.reason if exc.reason.startswith("cannot") else f"cannot write: {exc.reason}"
-            raise BadInput(f"{reason}; {back}nothing was changed", exc.path) from None
+        _undo(slots, exc)
         raise
     _clean(slots)
     return [s.path for s in slots]
+
+
+def _stage_confirm_swap(texts: Mapping[Path, str], confirm: Callable[[], None] | None, slots: list[_Slot]) -> None:
+    """Stage every text (appending each slot to `slots` as it is made), confirm, then swap each file in."""
+    for path, text in texts.items():
+        slots.append(_stage(Path(path), text))
+    if confirm is not None:
+        try:
+            confirm()
+        except BrokenPipeError:
+            raise  # the reader went away: the caller reports a closed output as such
+        except OSError as exc:
+            raise _WriteFailed(Path("output"), f"cannot write the report: {exc.strerror or exc}") from None
+    for slot in slots:
+        try:
+            _swap_in(slot)
+        except OSError as exc:
+            raise _WriteFailed(slot.path, exc.strerror or str(exc)) from None
+
+
+def _undo(slots: list[_Slot], exc: BaseException) -> None:
+    """Put back every file swapped in; BadInput saying what could not be put back, or what failed (else returns)."""
+    swapped = [s.path for s in slots if s.swapped]
+    lost = _restore(slots)
+    _clean(slots, keep=lost)
+    if lost:
+        back = [p for p in swapped if p not in {s.path for s in lost}]
+        olds = ", ".join(f"{s.path.name} in {s.kept.name}" for s in lost if s.kept is not None)
+        raise BadInput(f"{_names([s.path for s in lost])} already rewritten and could not be put back"
+                       f"{f' ({_names(back)} put back)' if back else ''}: {exc}; "
+                       f"{f'the old text of {olds}; ' if olds else ''}compare with git before going on") from None
+    if isinstance(exc, _WriteFailed):
+        back = f"{_names(swapped)} put back; " if swapped else ""
+        reason = exc.reason if exc.reason.startswith("cannot") else f"cannot write: {exc.reason}"
+        raise BadInput(f"{reason}; {back}nothing was changed", exc.path) from None

@@ -8,7 +8,12 @@ from typing import Any
 
 from blueprints import yaml_io
 from blueprints.errors import BadInput
+from blueprints.plan import PlanError, decide
 from blueprints.resolved import CONFIG_KEY, ResolvedBlueprint
+from blueprints.sites import Fleet
+
+LEGACY_FLEET = "fleet"
+"""The key under which stack files stamped before decisions copied the sites map's fleet tables."""
 
 CREDENTIALED_PACKAGES = ("aws", "kubernetes", "vsphere")
 
@@ -64,9 +69,38 @@ def read_stack(path: Path) -> ResolvedBlueprint:
 
 def stack_in(path: Path, data: Any) -> ResolvedBlueprint:
     """The resolved blueprint in the parsed `data` of the stack file at `path` (for callers that read more of it)."""
+    body = _body(path, data)
+    if isinstance(body, dict) and LEGACY_FLEET in body and "decisions" not in body:
+        raise BadInput(f"{LEGACY_FLEET}: the file copies the sites map's fleet tables instead of recording decisions; "
+                       "`bp stacks migrate` rewrites it, changing no built value", path)
+    return _checked(path, yaml_io.parse(ResolvedBlueprint, body, path, prefix=("config", CONFIG_KEY)))
+
+
+def legacy_in(path: Path, data: Any) -> ResolvedBlueprint | None:
+    """A file stamped before decisions, with the decisions its own recorded fleet tables give; None if not one.
+
+    The decisions come from the tables the file holds, not from today's sites map, so what it builds is unchanged.
+    """
+    body = _body(path, data)
+    if not isinstance(body, dict) or LEGACY_FLEET not in body or "decisions" in body:
+        return None
+    rest = {key: value for key, value in body.items() if key != LEGACY_FLEET}
+    fleet = yaml_io.parse(Fleet, body[LEGACY_FLEET], path, prefix=("config", CONFIG_KEY, LEGACY_FLEET))
+    undecided = yaml_io.parse(ResolvedBlueprint, {**rest, "decisions": {}}, path, prefix=("config", CONFIG_KEY))
+    try:
+        decided = undecided.model_copy(update={"decisions": decide(undecided, fleet)})
+    except PlanError as exc:
+        raise BadInput(str(exc), path) from None
+    return _checked(path, decided)
+
+
+def _body(path: Path, data: Any) -> Any:
     if not isinstance(data, dict) or not isinstance(data.get("config"), dict) or CONFIG_KEY not in data["config"]:
         raise BadInput(f"no '{CONFIG_KEY}' under 'config'; not a stamped stack file", path)
-    resolved = yaml_io.parse(ResolvedBlueprint, data["config"][CONFIG_KEY], path, prefix=("config", CONFIG_KEY))
+    return data["config"][CONFIG_KEY]
+
+
+def _checked(path: Path, resolved: ResolvedBlueprint) -> ResolvedBlueprint:
     if resolved.stack != stack_name(path):
         raise BadInput(f"holds stack {resolved.stack}; the file must be Pulumi.{resolved.stack}.yaml", path)
     return resolved

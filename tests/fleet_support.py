@@ -35,10 +35,13 @@ def stamp_fleet(catalog, sites, count: int, mix: tuple = MIX) -> list[ResolvedBl
 
 
 def write_fleet(repo: Path, stacks: list[ResolvedBlueprint]) -> None:
-    """Write every stack file into the repository's stacks/ folder."""
+    """Write every stack file into the repository's stacks/ folder, and the allocation ledger as `bp new` keeps it."""
+    from store import ledger
+
     (repo / "stacks").mkdir(exist_ok=True)
     for bp in stacks:
         stack_files.write_stack(repo, bp, force=True)
+    ledger.write(stack_files.stacks_dir(repo), stack_files.read_each(repo)[0])
 
 
 def scaled_sites(path: Path, divisor: int) -> Path:

@@ -9,7 +9,7 @@ from blueprints.catalog import Catalog
 from blueprints.errors import BadInput
 from blueprints.placement.resolve import resolve
 from blueprints.sites import load_sites
-from fleet.checks import check_fleet
+from fleet.invariants import check_fleet
 from tests.conftest import make_request
 
 CATALOG, SITES = Catalog(), load_sites()

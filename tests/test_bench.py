@@ -18,3 +18,11 @@ def test_the_rule_checks_cost_under_a_tenth_of_preview_time():
     figures = rules(3)
     assert figures["violations"] == 0 and figures["registrations_checked"] > 3 * 10, figures
     assert figures["rule_checks_share_of_preview"] < 0.10, figures
+
+
+def test_the_patch_bench_plans_within_the_budget_in_the_fewest_days():
+    from bench.patch import run
+
+    figures = run(60, 5)
+    assert figures["moving"] > 0 and figures["max_replaced_per_dc_day"] <= 5
+    assert figures["days"] == figures["lower_bound_days_per_group"], figures

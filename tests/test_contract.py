@@ -48,7 +48,7 @@ def one(cap, type_token: str, name: str | None = None):
 
 
 def check_aws_service(cap, bp, ds) -> None:
-    release = bp.fleet.engines.get(ds.kind, {}).get(ds.version)
+    release = bp.decisions.engine(ds.kind, ds.version)
     if ds.kind == "postgres":
         db = one(cap, "aws:rds/instance:Instance")
         i = db.inputs
@@ -73,7 +73,7 @@ def check_aws_service(cap, bp, ds) -> None:
 
 
 def check_k8s_service(cap, bp, ds) -> None:
-    release = bp.fleet.engines[ds.kind][ds.version]
+    release = bp.decisions.engine(ds.kind, ds.version)
     limits = {"cpu": str(ds.vcpu), "memory": f"{ds.memory_gib}Gi"}
     if ds.kind == "postgres":
         pg = one(cap, "kubernetes:postgresql.cnpg.io/v1:Cluster")
@@ -135,11 +135,11 @@ def check_cluster(cap, bp, target: str) -> None:
                 (pool.min_nodes, pool.nodes, pool.max_nodes), g.urn
             assert g.inputs["instanceTypes"] == list(pool.machines), g.urn
         eks = one(cap, "aws:eks/cluster:Cluster")
-        assert eks.inputs["kubernetesNetworkConfig"]["serviceIpv4Cidr"] == str(bp.fleet.cluster_networks.services), eks.urn
+        assert eks.inputs["kubernetesNetworkConfig"]["serviceIpv4Cidr"] == str(bp.decisions.cluster_networks.services), eks.urn
         return
     capi = one(cap, "kubernetes:cluster.x-k8s.io/v1beta1:Cluster")
     spec = capi.inputs["spec"]
-    nets = bp.fleet.cluster_networks
+    nets = bp.decisions.cluster_networks
     assert spec["clusterNetwork"]["pods"]["cidrBlocks"] == [str(nets.pods)], capi.urn
     assert spec["clusterNetwork"]["services"]["cidrBlocks"] == [str(nets.services)], capi.urn
     deployments = {d["name"]: d for d in spec["topology"]["workers"]["machineDeployments"]}
@@ -161,7 +161,7 @@ def test_what_is_built_is_what_the_stack_file_promises(ref, target, size):
         check_fits_the_namespace(cap)
     if target == "vsphere" and plan(bp).sites:
         for pool in cap.by_type("vsphere:index/resourcePool:ResourcePool"):
-            assert pool.inputs["cpuLimit"] == bp.size.vcpu * bp.fleet.mhz_per_vcpu, pool.urn
+            assert pool.inputs["cpuLimit"] == bp.size.vcpu * bp.decisions.mhz_per_vcpu, pool.urn
     if bp.spec.cluster != "none":
         assert "cluster_name" in outputs and ("kubeconfig" in outputs) == (bp.spec.cluster == "dedicated"), bp.stack
 

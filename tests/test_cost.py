@@ -43,9 +43,9 @@ def test_worked_examples_from_the_demo_fleet(sites):
     assert risk.monthly == Decimal("1736.4140625")
 
 
-def _expected_aws(bp, table, support) -> Decimal:
-    """What an AWS stack costs, derived from the resolved blueprint and the table, not from the plan."""
-    fleet, size, spec = bp.fleet, bp.size, bp.spec
+def _expected_aws(bp, table, support, fleet) -> Decimal:
+    """What an AWS stack costs, derived from the sites map's fleet tables and the price table, not from the plan."""
+    size, spec = bp.size, bp.spec
     price = {k: d(v.usd) for k, v in table.instance_hour.items()}
     total = Decimal(0)
     if spec.cluster == "dedicated":
@@ -114,7 +114,7 @@ def test_cost_per_blueprint_target_and_size_matches_the_price_table(catalog, sit
     if target == "aws":
         table = sites.prices.aws[bp.primary.aws.region]
         assert not est.unpriced, [r.name for r in est.unpriced]
-        assert est.monthly == _expected_aws(bp, table, sites.support), est
+        assert est.monthly == _expected_aws(bp, table, sites.support, sites.fleet), est
     else:
         assert est.monthly == _expected_vsphere(bp, sites.prices.onprem["prod" if bp.prod else "nonprod"])
     assert est.monthly > 0

@@ -8,7 +8,7 @@ from ipaddress import IPv4Network
 import pytest
 
 from blueprints.resolved import NetworkAllocation
-from fleet.check import check
+from fleet.invariants import check
 from fleet.stamped import load_fleet
 from store import stack_files
 from tests.fleet_support import stamp_fleet, write_fleet

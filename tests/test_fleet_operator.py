@@ -164,3 +164,72 @@ def test_an_operator_release_without_spec_preview_is_refused():
     assert OperatorSettings.model_validate({**base, "release": "v2.3.0"}).release == "v2.3.0"
     with pytest.raises(ValidationError, match="v2.2.0 has no spec.preview"):
         OperatorSettings.model_validate({**base, "release": "v2.2.0"})
+
+
+def _secrets(resources: list[dict]) -> set[str]:
+    return {ref["secret"]["name"] for r in resources if r["kind"] == "Stack" for ref in r["spec"]["envRefs"].values()}
+
+
+def test_preview_only_stacks_hold_no_deploy_secret_and_run_as_their_own_account(fleet, sites):
+    settings = settings_from(sites)
+    deploy, preview = manifests(fleet, settings), manifests(fleet, settings, preview=True, branch="pr-42")
+    assert _secrets(deploy.stacks) and _secrets(preview.stacks), "no Secret referenced: the check proved nothing"
+    assert not _secrets(deploy.stacks) & _secrets(preview.stacks), "a preview Stack can read a deploy Secret"
+    assert {s["spec"]["serviceAccountName"] for s in preview.stacks} == {settings.preview.service_account}
+    accounts = [r for r in preview.platform if r["kind"] == "ServiceAccount"]
+    assert [a["metadata"]["name"] for a in accounts] == [settings.preview.service_account]
+    assert {r["metadata"]["namespace"] for r in preview.platform if "namespace" in r["metadata"]} == {
+        settings.preview_namespace}, "preview objects outside their namespace"
+    # Nothing grants the preview account anything in the deploy namespace (where the deploy Secrets are).
+    for binding in (r for r in preview.platform if r["kind"] in ("RoleBinding", "ClusterRoleBinding")):
+        assert binding["roleRef"]["name"] == "system:auth-delegator", binding["metadata"]["name"]
+
+
+def test_preview_manifests_without_a_read_only_identity_are_refused(fleet, sites):
+    from blueprints.errors import BadInput
+    from blueprints.fleet_operator_settings import OperatorSettings
+
+    settings = settings_from(sites)
+    bare = OperatorSettings.model_validate({**settings.model_dump(), "preview": None})
+    assert manifests(fleet, bare).stacks, "deploy manifests need no preview identity"
+    with pytest.raises(BadInput, match="operator.preview"):
+        manifests(fleet, bare, preview=True, branch="pr-42")
+
+
+def test_a_preview_identity_reusing_a_deploy_secret_is_refused(sites):
+    from pydantic import ValidationError
+
+    from blueprints.fleet_operator_settings import OperatorSettings
+
+    data = settings_from(sites).model_dump()
+    data["preview"]["credentials"]["aws"]["secret"] = data["credentials"]["aws"]["secret"]
+    with pytest.raises(ValidationError, match="reuses the deploy Secret"):
+        OperatorSettings.model_validate(data)
+
+
+def test_patch_waves_chain_the_stacks_with_prerequisites_the_crd_accepts(fleet, sites, stack_schema):
+    from fleet.operator import chained
+
+    stacks = manifests(fleet, settings_from(sites)).stacks
+    names = sorted(s["metadata"]["name"] for s in stacks)
+    waves = [tuple(names[:2]), tuple(names[2:5]), tuple(names[5:6])]
+    out = {s["metadata"]["name"]: s for s in chained(stacks, waves, "12h")}
+    for s in out.values():
+        _validate(s, stack_schema)
+    assert "prerequisites" not in out[names[0]]["spec"] and "prerequisites" not in out[names[7]]["spec"]
+    assert out[names[2]]["spec"]["prerequisites"] == [
+        {"name": n, "requirement": {"succeededWithinDuration": "12h"}} for n in names[:2]]
+    assert [p["name"] for p in out[names[5]]["spec"]["prerequisites"]] == names[2:5]
+
+
+def test_cli_chains_the_stacks_in_the_patch_waves(bp, repo, catalog, sites):
+    from tests.test_patch import _old_redis
+
+    write_fleet(repo, [_old_redis(catalog, sites, team) for team in ("alpha", "beta", "gamma")])
+    result = bp("fleet", "operator-manifests", "--patch-waves")
+    assert result.exit_code == 0, result.output
+    docs = [d for d in YAML(typ="safe").load_all(result.stdout) if d and d.get("kind") == "Stack"]
+    waiting = [d for d in docs if "prerequisites" in d["spec"]]
+    assert len(docs) == 3 and len(waiting) == 2, result.stdout
+    assert {p["name"] for d in waiting for p in d["spec"]["prerequisites"]} == {
+        d["metadata"]["name"] for d in docs if "prerequisites" not in d["spec"]}

@@ -79,7 +79,7 @@ def test_a_pin_on_another_version_than_the_stack_fails(repo):
 
 
 def test_fleet_check_names_the_same_contradictions(repo, catalog, sites):
-    from fleet.check import check
+    from fleet.invariants import check
     from fleet.stamped import load_fleet
 
     assert run_bp(repo, *NEW, "--size", "M").returncode == 0

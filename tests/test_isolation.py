@@ -10,6 +10,7 @@ import pytest
 from components.kubernetes.labels import label_value
 from components.ownership import OWNERSHIP_KEYS
 from tests.fleet_renders import renders
+from tests.rbac_rules import allows, granted
 from tests.kube_schema import assert_valid, crd_schemas, manifests
 
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
@@ -59,16 +60,7 @@ def test_every_rendered_object_matches_its_schema(fleet):
 
 def _team_reach(capture, group: str) -> set[str]:
     """Namespaces in which `group` may read Secrets, from every binding the run renders."""
-    reach = set()
-    for binding in capture.by_type("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding"):
-        assert all(s["name"] != group for s in binding.inputs["subjects"]), f"{binding.urn}: the team is bound cluster-wide"
-    for binding in capture.by_type("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"):
-        if any(s["name"] == group for s in binding.inputs["subjects"]):
-            # `edit` and `admin` read Secrets; `view` does not. Anything else would need reviewing here.
-            assert binding.inputs["roleRef"]["name"] in ("edit", "view"), binding.urn
-            if binding.inputs["roleRef"]["name"] == "edit":
-                reach.add(binding.inputs["metadata"]["namespace"])
-    return reach
+    return {ns for ns, rules in granted(capture, group).items() if allows(rules, "", "secrets", "get")}
 
 
 def _backup_secrets(capture) -> set[tuple[str, str]]:
@@ -125,7 +117,7 @@ POD_TEMPLATES = {
 ENTITY_OPERATOR = ("spec.entityOperator.template.pod.securityContext",
                    ["spec.entityOperator.template.topicOperatorContainer.securityContext",
                     "spec.entityOperator.template.userOperatorContainer.securityContext"])
-NO_PODS = {"Namespace", "ResourceQuota", "LimitRange", "RoleBinding", "NetworkPolicy", "Secret", "ConfigMap", "Service",
+NO_PODS = {"Namespace", "ResourceQuota", "LimitRange", "Role", "RoleBinding", "Certificate", "NetworkPolicy", "Secret", "ConfigMap", "Service",
            "PodDisruptionBudget", "ScheduledBackup", "Cluster/cluster.x-k8s.io/v1beta1"}
 
 
@@ -210,3 +202,59 @@ def test_no_stack_creates_vcenter_wide_tag_objects(fleet):
         for token in ("vsphere:index/tagCategory:TagCategory", "vsphere:index/tag:Tag"):
             assert not capture.by_type(token), f"{stack} creates {[r.urn for r in capture.by_type(token)]}"
     assert placements >= 4
+
+
+def _redis_conf(text: str) -> dict[str, str]:
+    return dict(line.split(None, 1) for line in text.splitlines() if line.strip())
+
+
+def test_every_data_service_is_tls_only_on_every_target(fleet):
+    """The field that decides it, per implementation: what each engine actually reads."""
+    seen = {}
+    for stack, (bp, capture) in fleet.items():
+        for pg in capture.by_type("kubernetes:postgresql.cnpg.io/v1:Cluster"):
+            hba = pg.inputs["spec"]["postgresql"]["pg_hba"]
+            first_plain = next(h for h in hba if h.split()[0] in ("host", "hostnossl"))
+            assert first_plain == "hostnossl all all all reject", f"{pg.urn}: plaintext meets {first_plain!r}"
+            seen["cnpg"] = seen.get("cnpg", 0) + 1
+        for cm in capture.by_type("kubernetes:core/v1:ConfigMap"):
+            if "redis.conf" in cm.inputs.get("data", {}):
+                conf = _redis_conf(cm.inputs["data"]["redis.conf"])
+                assert conf["port"] == "0" and conf["tls-port"] == "6379" and conf["tls-replication"] == "yes", cm.urn
+                seen["redis"] = seen.get("redis", 0) + 1
+        for kafka in capture.by_type("kubernetes:kafka.strimzi.io/v1beta2:Kafka"):
+            assert all(lst["tls"] is True for lst in kafka.inputs["spec"]["kafka"]["listeners"]), kafka.urn
+            seen["strimzi"] = seen.get("strimzi", 0) + 1
+        for group in capture.by_type("aws:elasticache/replicationGroup:ReplicationGroup"):
+            assert group.inputs["transitEncryptionEnabled"] and group.inputs["transitEncryptionMode"] == "required", group.urn
+            seen["elasticache"] = seen.get("elasticache", 0) + 1
+        for msk in capture.by_type("aws:msk/cluster:Cluster"):
+            assert msk.inputs["encryptionInfo"]["encryptionInTransit"]["clientBroker"] == "TLS", msk.urn
+            seen["msk"] = seen.get("msk", 0) + 1
+        for params in capture.by_type("aws:rds/parameterGroup:ParameterGroup"):
+            assert {"name": "rds.force_ssl", "value": "1"} in [
+                {"name": p["name"], "value": p["value"]} for p in params.inputs["parameters"]], params.urn
+            seen["rds"] = seen.get("rds", 0) + 1
+    assert set(seen) == {"cnpg", "redis", "strimzi", "elasticache", "msk", "rds"}, seen
+
+
+def _userdata(vm) -> dict:
+    import base64
+    text = base64.b64decode(vm.inputs["extraConfig"]["guestinfo.userdata"]).decode()
+    return json.loads(text.removeprefix("#cloud-config\n"))
+
+
+def test_vms_get_their_pools_break_glass_key_and_no_passwordless_sudo(fleet):
+    from blueprints.sites import load_sites
+    keys_of = {pool.name: pool.vsphere.break_glass_ssh_keys for _, _, pool in load_sites().pools() if pool.vsphere}
+    seen = 0
+    for stack, (bp, capture) in fleet.items():
+        for vm in capture.by_type("vsphere:index/virtualMachine:VirtualMachine"):
+            seen += 1
+            (user,) = _userdata(vm)["users"]
+            assert "sudo" not in user and "sudo" not in user.get("groups", []), f"{vm.urn}: the admin user may sudo"
+            own = set(keys_of[bp.primary.pool])
+            assert own and own <= set(user["ssh_authorized_keys"]), f"{vm.urn}: not its pool's break-glass key"
+            others = {k for pool, keys in keys_of.items() if pool != bp.primary.pool for k in keys}
+            assert not others & set(user["ssh_authorized_keys"]), f"{vm.urn}: another pool's key opens it"
+    assert seen >= 2

@@ -96,15 +96,14 @@ def test_an_upgrade_by_one_patch_or_across_ten_minors_needs_no_flag(catalog, sit
 # --- fleet rollout: data-losing stacks stay out of the waves unless acknowledged ----------------------------------
 
 def _losing_for(names: set[str]):
-    """plan_upgrade as the engine would answer it, with a data-losing diff for the stacks in `names`."""
-    def plan_upgrade(repo, stack, to, catalog, sites, existing=()):
-        change = LOSES if stack.stack in names else KEEPS
-        return Upgrade(stack, _at(stack, to), Diff((change,)))
-    return plan_upgrade
+    """render_upgrade as the engine would answer it, with a data-losing diff for the stacks in `names`."""
+    def render_upgrade(repo, before, after, sites):
+        return Upgrade(before, after, Diff((LOSES if before.stack in names else KEEPS,)))
+    return render_upgrade
 
 
 def test_a_rollout_holds_data_losing_stacks_without_accept_data_loss(fleet, catalog, sites, monkeypatch):  # noqa: F811
-    monkeypatch.setattr(rollout, "plan_upgrade", _losing_for({"delta-prod", "alpha-dev"}))
+    monkeypatch.setattr(rollout, "render_upgrade", _losing_for({"delta-prod", "alpha-dev"}))
     plan = plan_rollout(fleet, catalog, sites, blueprint="web-service", to="2.1.0")
     in_waves = {s for w in plan.waves for s in w.stacks}
     assert {"delta-prod", "alpha-dev"}.isdisjoint(in_waves), plan.waves
@@ -118,7 +117,7 @@ def test_a_rollout_holds_data_losing_stacks_without_accept_data_loss(fleet, cata
 
 
 def test_a_pinned_stack_is_held_even_with_accept_data_loss(fleet, catalog, sites, monkeypatch):  # noqa: F811
-    monkeypatch.setattr(rollout, "plan_upgrade", _losing_for(set()))
+    monkeypatch.setattr(rollout, "render_upgrade", _losing_for(set()))
     today = date(2026, 12, 5)
     path = stack_files.stack_path(fleet, "echo-prod")
     path.write_text(pinned_text(path, Pin(reason="quarter-end freeze", approver="lead@example.com", expires=today,
@@ -130,7 +129,7 @@ def test_a_pinned_stack_is_held_even_with_accept_data_loss(fleet, catalog, sites
 
 
 def test_an_env_outside_the_wave_list_is_held_not_dropped(fleet, catalog, sites, monkeypatch):  # noqa: F811
-    monkeypatch.setattr(rollout, "plan_upgrade", _losing_for(set()))
+    monkeypatch.setattr(rollout, "render_upgrade", _losing_for(set()))
     plan = plan_rollout(fleet, catalog, sites, blueprint="web-service", to="2.1.0", envs=("dev",))
     assert {h.stack: h.reason for h in plan.held} == {
         s: "env prod is not in the wave list" for s in ("delta-prod", "echo-prod", "foxtrot-prod")}
@@ -222,7 +221,7 @@ def test_a_rollout_target_that_is_not_a_version_of_the_blueprint_is_refused(flee
 
 
 def test_a_rollout_counts_each_waves_changes_and_says_so_in_json(fleet, catalog, sites, monkeypatch):  # noqa: F811
-    monkeypatch.setattr(rollout, "plan_upgrade", _losing_for({"alpha-dev"}))
+    monkeypatch.setattr(rollout, "render_upgrade", _losing_for({"alpha-dev"}))
     plan = plan_rollout(fleet, catalog, sites, blueprint="web-service", to="web-service@2.1.0", envs=("dev",),
                         canary_percent=0, accept_data_loss=True)
     assert plan.target_ref == "web-service@2.1.0" and plan.to == "2.1.0"

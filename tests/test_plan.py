@@ -188,11 +188,11 @@ def test_a_peering_not_yet_requested_waits_instead_of_guessing_an_attachment():
 
 
 def test_validate_flags_a_stack_whose_cluster_networks_overlap_the_fleet():
-    from fleet.checks import check_stack
+    from fleet.invariants import check_stack
 
     _, bp = stamped("k8s-cluster@1.1.0", "vsphere", "S", "dev")
     assert check_stack(bp, CATALOG, SITES) == []
-    nets = bp.fleet.cluster_networks.model_copy(update={"services": ip_network("10.96.0.0/12")})
-    old = bp.model_copy(update={"fleet": bp.fleet.model_copy(update={"cluster_networks": nets})})
+    nets = bp.decisions.cluster_networks.model_copy(update={"services": ip_network("10.96.0.0/12")})
+    old = bp.model_copy(update={"decisions": bp.decisions.model_copy(update={"cluster_networks": nets})})
     found = [f.message for f in check_stack(old, CATALOG, SITES)]
     assert found and all("cluster network services 10.96.0.0/12 overlaps" in m for m in found), found

@@ -50,7 +50,7 @@ def _vm_sites(env: str):
 
 def test_prod_vsphere_capacity_is_reserved_in_full():
     bp, sites = _vm_sites("prod")
-    cpu, mem = bp.size.vcpu * bp.fleet.mhz_per_vcpu, bp.size.memory_gib * 1024
+    cpu, mem = bp.size.vcpu * bp.decisions.mhz_per_vcpu, bp.size.memory_gib * 1024
     for site in sites:
         assert (site.cpu_reservation_mhz, site.cpu_limit_mhz) == (cpu, cpu), site
         assert (site.memory_reservation_mb, site.memory_limit_mb) == (mem, mem), site
@@ -59,7 +59,7 @@ def test_prod_vsphere_capacity_is_reserved_in_full():
 @pytest.mark.parametrize("env", ["dev", "stage"])
 def test_nonprod_vsphere_capacity_is_half_reserved_and_bursts_to_its_limit(env):
     bp, sites = _vm_sites(env)
-    cpu, mem = bp.size.vcpu * bp.fleet.mhz_per_vcpu, bp.size.memory_gib * 1024
+    cpu, mem = bp.size.vcpu * bp.decisions.mhz_per_vcpu, bp.size.memory_gib * 1024
     for site in sites:
         assert (site.cpu_reservation_mhz, site.cpu_limit_mhz) == (cpu // 2, cpu), site
         assert (site.memory_reservation_mb, site.memory_limit_mb) == (mem // 2, mem), site

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from fleet.check import check
+from fleet.invariants import check
 from fleet.stamped import load_fleet
 from store import stack_files
 

@@ -10,7 +10,7 @@ import pytest
 
 from blueprints.errors import BadInput
 from blueprints.placement.resolve import resolve
-from fleet.check import check
+from fleet.invariants import check
 from fleet.stamped import load_fleet
 from lifecycle.rollout import apply_wave, plan_rollout
 from lifecycle.waves import Member, canary, plan_waves

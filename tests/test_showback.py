@@ -95,8 +95,8 @@ def test_html_shows_showback_chart_and_tables_in_chromium(bp, fleet, sites, tmp_
 
 
 def test_a_stack_the_plan_refuses_is_set_apart_not_fatal(fleet, sites):
-    broken = fleet[0].model_copy(update={"fleet": fleet[0].fleet.model_copy(update={"engines": {}})})
+    broken = fleet[0].model_copy(update={"decisions": fleet[0].decisions.model_copy(update={"engines": ()})})
     show = build([broken, *fleet[1:]], sites)
     assert broken.data_services, "the first stack of the mix has data services"
-    assert list(show.not_costed) == [broken.stack] and "fleet has no release" in show.not_costed[broken.stack]
+    assert list(show.not_costed) == [broken.stack] and "records no release" in show.not_costed[broken.stack]
     assert sum(s.stacks for s in show.groups["team"]) == STACKS - 1

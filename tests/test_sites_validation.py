@@ -32,7 +32,7 @@ def test_a_bad_sites_map_is_one_line_naming_the_file(repo, tmp_path, old, new, m
 
 def test_a_vlan_shared_on_one_switch_by_two_pools_is_found_for_both_stacks(catalog, sites):
     from blueprints.placement.resolve import resolve
-    from fleet.checks import check_fleet
+    from fleet.invariants import check_fleet
     from tests.conftest import make_request
 
     a = resolve(make_request(team="yak", blueprint="vm-app", site="ny1", region=None), catalog, sites)

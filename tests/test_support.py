@@ -16,8 +16,8 @@ from blueprints.errors import BadInput
 from blueprints.models import BlueprintRequest, DataServiceRequest
 from blueprints.placement.resolve import resolve
 from blueprints.support import deadlines, past_end
-from fleet.check import check
-from fleet.checks import check_stack
+from fleet.invariants import check
+from fleet.invariants import check_stack
 from fleet.stamped import StampedFleet
 from tests.conftest import SESSION_DAY
 from tests.fleet_support import write_fleet

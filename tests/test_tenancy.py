@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import pytest
 
+from blueprints.plan.flows import Flow, Peer
 from components.kubernetes.tenancy import TeamNamespace, TeamNamespaceArgs
 from engine import run
 from tests.kube_schema import assert_valid
 
 NP = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
+FLOWS = (
+    Flow("dns-egress", "names", "egress", "all", Peer("kube-system", (("k8s-app", "kube-dns"),)), (53,), ("UDP", "TCP")),
+    Flow("from-ingress", "routes", "ingress", "app", Peer("ingress-nginx"), (8080,)),
+    Flow("backup-egress", "backups", "egress", "postgres", Peer(), (443,), missing="backup.cidr"),
+)
 
 
 @pytest.fixture(scope="module")
@@ -16,7 +22,7 @@ def capture():
     args = TeamNamespaceArgs(
         namespace="payments-prod", team_group="team-payments", platform_group="platform-admins", cpu=8,
         memory_gib=32, labels={"team": "payments", "owner": "lead@example.com", "blueprint": "web-service@2.0.0"},
-        ingress_namespace="ingress-nginx", storage_gib=500, max_pods=200, max_container_cpu=8,
+        flows=FLOWS, storage_gib=500, max_pods=200, max_container_cpu=8,
         max_container_memory_gib=32, max_claim_gib=1000,
     )
     return run(lambda: TeamNamespace("payments-prod-tenancy", args), stack="payments-prod")
@@ -27,7 +33,7 @@ def policies(capture) -> dict[str, dict]:
 
 
 def test_every_object_is_valid_kubernetes_and_a_child_of_the_component(capture):
-    assert assert_valid(capture) == 9
+    assert assert_valid(capture) == 10
     component = capture.one("cloud-blueprints:k8s:TeamNamespace")
     for r in capture.resources:
         if r is not component:
@@ -56,7 +62,7 @@ def test_quota_and_limits_follow_the_size_class(capture):
 def test_team_edits_and_platform_administers(capture):
     bindings = {r.inputs["roleRef"]["name"]: r.inputs["subjects"][0]["name"]
                 for r in capture.by_type("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding")}
-    assert bindings == {"edit": "team-payments", "admin": "platform-admins"}
+    assert bindings == {"team-developer": "team-payments", "admin": "platform-admins"}
 
 
 def test_default_deny_with_only_the_needed_allows(capture):
@@ -67,5 +73,13 @@ def test_default_deny_with_only_the_needed_allows(capture):
     assert "ingress" not in deny and "egress" not in deny, "default-deny must allow nothing"
     dns = pol["allow-dns-egress"]["egress"][0]
     assert {p["port"] for p in dns["ports"]} == {53}
-    ingress_from = pol["allow-from-ingress"]["ingress"][0]["from"][0]["namespaceSelector"]["matchLabels"]
+    ingress = pol["allow-from-ingress"]
+    ingress_from = ingress["ingress"][0]["from"][0]["namespaceSelector"]["matchLabels"]
     assert ingress_from == {"kubernetes.io/metadata.name": "ingress-nginx"}
+    assert ingress["ingress"][0]["ports"] == [{"protocol": "TCP", "port": 8080}], "the controller reaches any port"
+    assert ingress["podSelector"]["matchExpressions"][0]["operator"] == "DoesNotExist", "it reaches data services"
+
+
+def test_a_flow_without_addresses_is_not_rendered_open(capture):
+    """No address in the sites map must not become an ipBlock-less rule, which would allow every destination."""
+    assert "allow-backup-egress" not in policies(capture)

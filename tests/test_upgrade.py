@@ -136,3 +136,22 @@ def test_bp_upgrade_bad_target_is_one_line_exit_2(repo, catalog, sites, bp):
     for to, message in (("vm-app@1.0.0", "another blueprint"), ("web-service@9.9.9", "has no version 9.9.9")):
         result = bp("upgrade", "payments-dev", "--to", to)
         assert result.exit_code == 2 and message in result.output, result.output
+
+
+def test_eks_moves_one_kubernetes_minor_at_a_time(catalog, sites, monkeypatch):
+    """k8s-cluster 1.0.0 (1.31) -> 1.1.0 (1.34) on EKS is refused as EKS refuses it, naming the hops; VKS is not EKS."""
+    from blueprints.placement.resolve import resolve, restamp
+    from lifecycle.upgrade import eks_minor_jump
+    from tests.conftest import make_request
+
+    monkeypatch.setenv("BP_TODAY", "2026-01-05")  # before 1.31's end, so it can still be stamped
+    for target in ("aws", "vsphere"):
+        old = resolve(make_request(team=f"k{target[0]}", blueprint="k8s-cluster@1.0.0", target=target), catalog, sites)
+        new = restamp(old, "k8s-cluster@1.1.0", catalog, sites, [old])
+        reason = eks_minor_jump(old, new)
+        if target == "vsphere":
+            assert reason is None
+            continue
+        assert reason and "1.31 -> 1.34 needs 1.32, 1.33 first" in reason, reason
+        one_minor = new.model_copy(update={"spec": new.spec.model_copy(update={"kubernetes_version": "1.32"})})
+        assert eks_minor_jump(old, one_minor) is None

@@ -85,7 +85,7 @@ def test_the_component_refuses_groups_that_miss_or_repeat_a_vm():
 
 
 def test_validate_warns_when_the_pool_lost_hosts_since_stamping(xl, catalog, sites):
-    from fleet.checks import check_stack
+    from fleet.invariants import check_stack
 
     assert check_stack(xl, catalog, sites) == []
     _, dc, pool = sites.find_pool(xl.primary.pool)

@@ -20,6 +20,7 @@ def _placement(sites: SitesMap, region: Region, dc: DataCenter, pool: Pool, netw
             availability_zones=pool.aws.zone_names,
             hub=dc.aws.hub,
             api_allowed_cidrs=dc.aws.api_allowed_cidrs,
+            access_log_bucket=dc.aws.access_log_bucket,
             interconnect_cidrs=sites.supernets(region.name, "vsphere"),
             aws_supernets=sites.supernets(region.name, "aws"),
         )
@@ -33,6 +34,7 @@ def _placement(sites: SitesMap, region: Region, dc: DataCenter, pool: Pool, netw
             hosts=len(pool.vsphere.hosts),
             supervisor=dc.vsphere.supervisor,
             backup=dc.vsphere.backup,
+            break_glass_ssh_keys=pool.vsphere.break_glass_ssh_keys,
         )
     return Placement(
         region=region.name, data_center=dc.name, pool=pool.name, target=dc.target, tier=pool.tier,
@@ -56,11 +58,7 @@ def place(
     tier = "prod" if is_prod(request.env) else "nonprod"
     size = entry.sizes[request.size]
     prefix = entry.spec.network_prefix.get(target) if target else None
-
-    if request.region and request.region not in {r.name for r in sites.regions}:
-        raise BadInput(f"region: unknown region '{request.region}' (known: {', '.join(r.name for r in sites.regions)})")
-    if request.site and request.site not in {dc.name for _, dc in sites.data_centers()}:
-        raise BadInput(f"site: unknown site '{request.site}' (see `bp sites`)")
+    _known_names(request, sites)
 
     chosen: list[Placement] = []
     rejected: list[str] = []
@@ -69,24 +67,12 @@ def place(
         verdicts = judge(request, tier, size, sites, free.usage(), chosen)
         rejected += [f"{v.pool.name} (full)" for v in verdicts if v.capacity_only]
         for verdict in (v for v in verdicts if v.fits):
-            region, dc, pool = verdict.region, verdict.data_center, verdict.pool
-            network = None
-            if prefix is not None:
-                cidr = free.free_cidr(pool, prefix)
-                if cidr is None:
-                    rejected.append(f"{pool.name} (no free /{prefix})")
-                    continue
-                vlan = None
-                if target == "vsphere":
-                    switch = switch_of(_placement(sites, region, dc, pool, None))
-                    vlan = free.free_vlan(pool, switch)
-                    if vlan is None:
-                        rejected.append(f"{pool.name} (no free VLAN)")
-                        continue
-                network = NetworkAllocation(cidr=cidr, vlan=vlan)
-            chosen.append(_placement(sites, region, dc, pool, network))
+            fits, network = _network(verdict, prefix, target, sites, free, rejected)
+            if not fits:
+                continue
+            chosen.append(_placement(sites, verdict.region, verdict.data_center, verdict.pool, network))
             # What this stack takes counts against its next placement too.
-            free.take(Allocation(request.stack, pool.name, network.cidr if network else None,
+            free.take(Allocation(request.stack, verdict.pool.name, network.cidr if network else None,
                                  network.vlan if network else None, size.vcpu, size.memory_gib, switch_of(chosen[-1])))
             break
         placed = chosen[n].pool if len(chosen) > n else None
@@ -96,11 +82,47 @@ def place(
             break
 
     if len(chosen) < placements_wanted:
-        where = f"site {request.site}" if request.site else f"region {request.region}"
-        need = f"{placements_wanted} data centers" if placements_wanted > 1 else "pool"
-        detail = f"; rejected: {', '.join(rejected)}" if rejected else ""
-        raise BadInput(
-            f"placement: no {need} in {where} for target {target}, tier {tier}, "
-            f"zone {request.compliance_zone} with {size.vcpu} vCPU / {size.memory_gib} GiB free{detail}"
-        )
+        _no_room(request, placements_wanted, tier, size, rejected)
     return tuple(chosen)
+
+
+def _known_names(request: BlueprintRequest, sites: SitesMap) -> None:
+    """The region or site a request names exists in the sites map."""
+    if request.region and request.region not in {r.name for r in sites.regions}:
+        raise BadInput(f"region: unknown region '{request.region}' (known: {', '.join(r.name for r in sites.regions)})")
+    if request.site and request.site not in {dc.name for _, dc in sites.data_centers()}:
+        raise BadInput(f"site: unknown site '{request.site}' (see `bp sites`)")
+
+
+def _network(verdict: Verdict, prefix: int | None, target: str | None, sites: SitesMap, free: Availability,
+             rejected: list[str]) -> tuple[bool, NetworkAllocation | None]:
+    """Whether a fitting pool has the network the stack needs (a free /prefix and, on vSphere, a VLAN), and that network.
+
+    A pool without one is added to `rejected`, with why.
+    """
+    if prefix is None:
+        return True, None
+    pool = verdict.pool
+    cidr = free.free_cidr(pool, prefix)
+    if cidr is None:
+        rejected.append(f"{pool.name} (no free /{prefix})")
+        return False, None
+    vlan = None
+    if target == "vsphere":
+        switch = switch_of(_placement(sites, verdict.region, verdict.data_center, pool, None))
+        vlan = free.free_vlan(pool, switch)
+        if vlan is None:
+            rejected.append(f"{pool.name} (no free VLAN)")
+            return False, None
+    return True, NetworkAllocation(cidr=cidr, vlan=vlan)
+
+
+def _no_room(request: BlueprintRequest, wanted: int, tier: str, size, rejected: list[str]) -> None:
+    """BadInput: no pool (or too few data centers) for the request, naming the pools rejected and why."""
+    where = f"site {request.site}" if request.site else f"region {request.region}"
+    need = f"{wanted} data centers" if wanted > 1 else "pool"
+    detail = f"; rejected: {', '.join(rejected)}" if rejected else ""
+    raise BadInput(
+        f"placement: no {need} in {where} for target {request.target}, tier {tier}, "
+        f"zone {request.compliance_zone} with {size.vcpu} vCPU / {size.memory_gib} GiB free{detail}"
+    )

@@ -11,7 +11,8 @@ from blueprints.models import BlueprintRequest, DataServiceRequest, is_prod
 from blueprints.placement.allocation_index import AllocationIndex
 from blueprints.placement.place import place
 from blueprints.placement.restamp import kept_placements
-from blueprints.plan import OFFERED, plan
+from blueprints.decisions import Decisions
+from blueprints.plan import OFFERED, decide, plan
 from blueprints.resolved import PeerHub, ResolvedBlueprint, ResolvedDataService
 from blueprints.sites import SitesMap
 
@@ -82,27 +83,8 @@ def resolve(
     if target not in entry.targets:
         raise BadInput(f"target: {entry.ref} supports {', '.join(entry.targets)}, not {target}")
 
-    unknown = sorted(set(request.parameters) - set(entry.parameters))
-    if unknown:
-        known = ", ".join(entry.parameters) or "none"
-        raise BadInput(f"parameters.{unknown[0]}: not a parameter of {entry.ref} (declared: {known})")
-    parameters = {
-        name: param.check(name, request.parameters[name]) if name in request.parameters else param.default
-        for name, param in entry.parameters.items()
-    }
-
-    wanted = request.data_services
-    if wanted is None:
-        wanted = tuple(DataServiceRequest(**d) for d in entry.spec.default_data_services)
-    for i, service in enumerate(wanted):
-        if service.kind not in entry.spec.data_services:
-            allowed = ", ".join(entry.spec.data_services) or "none"
-            raise BadInput(f"data_services[{i}].kind: {entry.ref} offers {allowed}, not {service.kind}")
-        if target == "vsphere" and service.kind not in ON_PREM_DATA_SERVICES:
-            raise BadInput(f"data_services[{i}].kind: {service.kind} is offered on aws only")
-    kinds = [s.kind for s in wanted]
-    if len(set(kinds)) != len(kinds):
-        raise BadInput("data_services: each kind may appear once")
+    parameters = _parameters(request, entry)
+    wanted = _wanted_services(request, entry, target)
     data_services = tuple(_data_service(entry, s, target, parameters, is_prod(request.env)) for s in wanted)
 
     pinned = request.model_copy(update={"blueprint": entry.ref, "target": target, "data_services": wanted})
@@ -120,15 +102,45 @@ def resolve(
         data_services=data_services,
         placements=placements,
         platform=sites.platform,
-        fleet=sites.fleet,
+        decisions=Decisions(),
         moves=entry.moves,
     )
     if entry.spec.network_hub:
         resolved = _with_peer_hubs(resolved, sites)
+    resolved = resolved.model_copy(update={"decisions": decide(resolved, sites.fleet, sites.releases)})
     plan(resolved)  # a promise the fleet cannot keep fails here, before anything is written
     if refuse_ended:
         support.refuse_past_end(resolved, sites.support, clock.today(), _newest(catalog, entry.name))
     return resolved
+
+
+def _parameters(request: BlueprintRequest, entry: CatalogEntry) -> dict:
+    """Every declared parameter: the request's value, checked, or the default."""
+    unknown = sorted(set(request.parameters) - set(entry.parameters))
+    if unknown:
+        known = ", ".join(entry.parameters) or "none"
+        raise BadInput(f"parameters.{unknown[0]}: not a parameter of {entry.ref} (declared: {known})")
+    return {
+        name: param.check(name, request.parameters[name]) if name in request.parameters else param.default
+        for name, param in entry.parameters.items()
+    }
+
+
+def _wanted_services(request: BlueprintRequest, entry: CatalogEntry, target: str) -> tuple[DataServiceRequest, ...]:
+    """The data services asked for (or the blueprint's defaults), each offered by the entry on this target, once."""
+    wanted = request.data_services
+    if wanted is None:
+        wanted = tuple(DataServiceRequest(**d) for d in entry.spec.default_data_services)
+    for i, service in enumerate(wanted):
+        if service.kind not in entry.spec.data_services:
+            allowed = ", ".join(entry.spec.data_services) or "none"
+            raise BadInput(f"data_services[{i}].kind: {entry.ref} offers {allowed}, not {service.kind}")
+        if target == "vsphere" and service.kind not in ON_PREM_DATA_SERVICES:
+            raise BadInput(f"data_services[{i}].kind: {service.kind} is offered on aws only")
+    kinds = [s.kind for s in wanted]
+    if len(set(kinds)) != len(kinds):
+        raise BadInput("data_services: each kind may appear once")
+    return wanted
 
 
 def _newest(catalog: Catalog, name: str) -> str | None:

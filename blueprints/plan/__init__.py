@@ -1,7 +1,7 @@
 """The plan: a pure function from a resolved blueprint to every value its target's components need.
 
-The resolved blueprint (the stack file) holds the catalog's promises and the fleet data copied from
-the sites map; the plan turns them into instance types, VM classes, images, replica counts, quotas,
+The resolved blueprint (the stack file) holds the catalog's promises and the decisions taken from the
+sites map when it was stamped (`decide.py`); the plan turns them into instance types, VM classes, images, replica counts, quotas,
 subnets and networks, with one frozen type per implementation (`RdsPostgres` on AWS, `CnpgPostgres`
 on vSphere, ...). Plain dataclasses and no Pulumi, so it is tested without an engine and the
 components receive explicit values instead of looking anything up.
@@ -15,6 +15,7 @@ from blueprints.plan.aws import (
     AWS_SERVICES, HA_ZONES, ZONES, AwsDataService, AwsNetworkPlan, AwsPlan, EksCluster, ElastiCacheRedis,
     HubAttachmentPlan, HubPeerPlan, HubPlan, MskKafka, RdsPostgres, S3Bucket, aws_plan, subnet_plan,
 )
+from blueprints.plan.decide import decide, differences, stale
 from blueprints.plan.shared import (
     KAFKA_CONTROLLER_STORAGE_GIB, DataServicePlan, NodePoolPlan, PlanError, SharedClusterPlan, Taint, TeamPlan,
     TenancyPlan,
@@ -44,5 +45,5 @@ __all__ = [
     "ContainerResources", "DataServicePlan", "EksCluster", "ElastiCacheRedis", "HubAttachmentPlan", "HubPeerPlan",
     "HubPlan", "MskKafka", "NodePoolPlan", "OperatorService", "Plan", "PlanError", "RdsPostgres", "RedisStatefulSet",
     "S3Bucket", "SharedClusterPlan", "StrimziKafka", "Taint", "TeamPlan", "TenancyPlan", "VksCluster", "VmPoolPlan",
-    "VsphereSitePlan", "VspherePlan", "plan", "spread_groups", "subnet_plan",
+    "VsphereSitePlan", "VspherePlan", "decide", "differences", "plan", "spread_groups", "stale", "subnet_plan",
 ]

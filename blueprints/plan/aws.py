@@ -8,8 +8,9 @@ from typing import ClassVar, Literal
 
 from blueprints.plan.shared import (
     DataServicePlan, NodePoolPlan, PlanError, SharedClusterPlan, TeamPlan, implementation, node_pools, parameter,
-    promise, release, shared_cluster, smallest, team,
+    promise, recorded, release, shared_cluster, team, zone_controls,
 )
+from blueprints.plan.flows import client_flows
 from blueprints.resolved import Placement, ResolvedBlueprint, ResolvedDataService
 
 HA_ZONES, ZONES = 3, 2
@@ -35,6 +36,8 @@ class RdsPostgres(AwsDataService):
     """PostgreSQL on RDS: one instance, Multi-AZ when the promise keeps two copies."""
 
     kind: ClassVar[str] = "postgres"
+    client_port: ClassVar[int] = 5432
+    """Port the applications connect to: PostgreSQL."""
     instance_class: str
     """RDS instance class, from the catalog size."""
     engine_version: str
@@ -48,10 +51,16 @@ class ElastiCacheRedis(AwsDataService):
     """Redis OSS on ElastiCache: a replication group of `replicas` nodes."""
 
     kind: ClassVar[str] = "redis"
+    client_port: ClassVar[int] = 6379
+    """Port the applications connect to: Redis, TLS (transit encryption)."""
     instance_class: str
     """ElastiCache node type, from the catalog size."""
     engine_version: str
     """ElastiCache engine version."""
+    token_rotation_function_arn: str
+    """The account's Lambda that Secrets Manager calls to rotate the AUTH token (sites map platform)."""
+    token_rotation_days: int
+    """Days between rotations of the AUTH token."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -59,6 +68,8 @@ class MskKafka(AwsDataService):
     """Kafka on MSK: `replicas` brokers, spread evenly over the VPC's zones."""
 
     kind: ClassVar[str] = "kafka"
+    client_port: ClassVar[int] = 9098
+    """Port the applications connect to: the IAM-authenticated TLS listener."""
     instance_class: str
     """MSK broker instance type, from the catalog size."""
     engine_version: str
@@ -70,6 +81,8 @@ class S3Bucket(AwsDataService):
     """An S3 bucket; `backup_retention_days` is how long noncurrent object versions are kept."""
 
     kind: ClassVar[str] = "object-storage"
+    access_log_bucket: str | None = None
+    """The site's log bucket that receives its server access logs, where the zone requires them; None: not logged."""
 
 
 AWS_SERVICES: dict[str, type[AwsDataService]] = {
@@ -231,8 +244,9 @@ def aws_plan(bp: ResolvedBlueprint) -> AwsPlan:
     hub = _hub(bp, place) if bp.spec.network_hub else None
     network = _network(bp, place) if not bp.spec.network_hub and place.network is not None else None
     services = tuple(_service(bp, ds) for ds in bp.data_services)
+    flows = client_flows(services, tuple(network.subnets["data"])) if network else ()
     return AwsPlan(
-        **team(bp, _cluster(bp, place), services, in_namespace=False),
+        **team(bp, _cluster(bp, place), services, in_namespace=False, flows=flows),
         region=aws.region, account_id=aws.account_id,
         deploy_role_arn=_role(aws.account_id, bp.platform.aws_deploy_role),
         admin_role_arn=_role(aws.account_id, bp.platform.aws_admin_role),
@@ -253,7 +267,27 @@ def _service(bp: ResolvedBlueprint, ds: ResolvedDataService) -> AwsDataService:
         raise PlanError(f"data_services.{ds.kind}: no AWS class for size {ds.size} (catalog data_service_sizes)")
     if kind is MskKafka and ds.replicas % _zones(bp):
         raise PlanError(f"data_services.kafka: {ds.replicas} brokers do not spread evenly over {_zones(bp)} zones")
+    if kind is ElastiCacheRedis:
+        aws = bp.primary.aws
+        return ElastiCacheRedis(
+            **promise(ds), engine_version=found.aws_version, instance_class=ds.aws_class,
+            token_rotation_function_arn=(f"arn:aws:lambda:{aws.region}:{aws.account_id}:function:"
+                                         f"{bp.platform.secret_rotation_function}"),
+            token_rotation_days=bp.platform.secret_rotation_days)
+    if kind is S3Bucket:
+        return S3Bucket(**promise(ds), engine_version=None, instance_class=None, access_log_bucket=_access_logs(bp))
     return kind(**promise(ds), engine_version=found.aws_version if found else None, instance_class=ds.aws_class)
+
+
+def _access_logs(bp: ResolvedBlueprint) -> str | None:
+    """The site's log bucket when the zone requires S3 access logs."""
+    if not zone_controls(bp).s3_access_logs:
+        return None
+    bucket = bp.primary.aws.access_log_bucket
+    if bucket is None:
+        raise PlanError(f"compliance_zone: {bp.request.compliance_zone} requires S3 access logs, and data center "
+                        f"{bp.primary.data_center} names no log bucket (sites map aws.access_log_bucket)")
+    return bucket
 
 
 def _cluster(bp: ResolvedBlueprint, place: Placement) -> EksCluster | SharedClusterPlan | None:
@@ -261,17 +295,15 @@ def _cluster(bp: ResolvedBlueprint, place: Placement) -> EksCluster | SharedClus
         return None
     if bp.spec.cluster == "shared":
         return shared_cluster(bp, place)
-    fleet = bp.fleet
-    machine = smallest(fleet.aws_instance_types, bp.size.node_vcpu, bp.size.node_memory_gib, "size")
-    system = fleet.eks_system_pool
-    counts = system.prod if bp.prod else system.nonprod
+    system = recorded(bp, "system_pool")
+    nets = recorded(bp, "cluster_networks")
     return EksCluster(
-        kubernetes_version=bp.spec.kubernetes_version, node_pools=node_pools(bp, machine, True),
+        kubernetes_version=bp.spec.kubernetes_version, node_pools=node_pools(bp, recorded(bp, "node_machine"), True),
         system_pool=NodePoolPlan(
-            name="system", machines=system.instance_types, nodes=counts.desired, min_nodes=counts.min,
-            max_nodes=counts.max, disk_gib=bp.size.disk_gib, imds_hop_limit=bp.spec.imds_hop_limit,
+            name="system", machines=system.instance_types, nodes=system.desired, min_nodes=system.min,
+            max_nodes=system.max, disk_gib=bp.size.disk_gib, imds_hop_limit=bp.spec.imds_hop_limit,
         ),
-        service_cidr=str(fleet.cluster_networks.services), service_domain=fleet.cluster_networks.service_domain,
+        service_cidr=str(nets.services), service_domain=nets.service_domain,
     )
 
 

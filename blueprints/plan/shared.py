@@ -9,9 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar, Literal
 
+from blueprints.decisions import EngineDecision
 from blueprints.errors import BadInput
+from blueprints.plan.flows import Flow, fence_flows
 from blueprints.resolved import Placement, ResolvedBlueprint, ResolvedDataService
-from blueprints.sites import EngineRelease, MachineShape, SharedCluster
+from blueprints.sites import DATA_PROTECTION, DEFAULT_ZONES, MachineShape, SharedCluster, ZoneControls
 
 KAFKA_CONTROLLER_STORAGE_GIB = 10
 """Metadata volume of one KRaft controller."""
@@ -96,6 +98,8 @@ class TenancyPlan:
     """Namespace of the ingress controller."""
     renames: dict[str, str] = field(default_factory=dict)
     """Old logical name -> the name the blueprint version gives it (its moves), kept by an alias."""
+    flows: tuple[Flow, ...] = ()
+    """The network intent: every connection through the fence besides the namespace's own (blueprints.plan.flows)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -120,6 +124,20 @@ class DataServicePlan:
     """Days backups (or object versions) are kept; None: no backups."""
 
 
+@dataclass(frozen=True)
+class ZonePlan:
+    """The stack's compliance zone and what it adds (sites map fleet.zones)."""
+
+    name: str
+    """general, pci, sox or hipaa."""
+    regulated: bool
+    """A regulated zone."""
+    log_retention_days: int
+    """Least retention of logs, days."""
+    mandatory_policies: tuple[str, ...]
+    """Policies mandatory for this stack: the zone's, and the data-protection ones in prod."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class TeamPlan:
     """What every target's plan holds."""
@@ -134,23 +152,44 @@ class TeamPlan:
     """Ownership tags of every resource."""
     tenancy: TenancyPlan | None
     """The team namespace; None: none."""
+    zone: ZonePlan
+    """The compliance zone's settings and mandatory policies."""
 
 
-def team(bp: ResolvedBlueprint, cluster: object | None, services: tuple, in_namespace: bool) -> dict:
+def team(bp: ResolvedBlueprint, cluster: object | None, services: tuple, in_namespace: bool,
+         flows: tuple[Flow, ...] = ()) -> dict:
     """The fields of a target's plan that every target fills alike; `in_namespace`: the services' pods count
-    against the namespace quota (operator-run services)."""
+    against the namespace quota (operator-run services); `flows`: the target's own network intent."""
     return dict(
-        stack=bp.stack, blueprint=bp.blueprint_ref, prod=bp.prod, tags=bp.tags(), cluster=cluster,
-        tenancy=_tenancy(bp, services if in_namespace else ()) if bp.spec.namespace and cluster else None,
+        stack=bp.stack, blueprint=bp.blueprint_ref, prod=bp.prod, tags=bp.tags(), cluster=cluster, zone=zone_plan(bp),
+        tenancy=_tenancy(bp, services if in_namespace else (), flows) if bp.spec.namespace and cluster else None,
         data_services=services,
     )
 
 
-def _tenancy(bp: ResolvedBlueprint, in_namespace: tuple) -> TenancyPlan:
+def zone_controls(bp: ResolvedBlueprint) -> ZoneControls:
+    """The controls of the stack's compliance zone, as recorded when stamped (stock ones for older stacks)."""
+    zone = bp.request.compliance_zone
+    if bp.decisions.zone is not None:
+        return bp.decisions.zone
+    if zone not in DEFAULT_ZONES:
+        raise PlanError(f"compliance_zone: the stack records no controls for zone {zone} (decisions.zone)")
+    return DEFAULT_ZONES[zone]
+
+
+def zone_plan(bp: ResolvedBlueprint) -> ZonePlan:
+    """What the zone adds; in prod, whatever protects data is mandatory too."""
+    controls = zone_controls(bp)
+    mandatory = set(controls.mandatory_policies) | (set(DATA_PROTECTION) if bp.prod else set())
+    return ZonePlan(name=bp.request.compliance_zone, regulated=controls.regulated,
+                    log_retention_days=controls.log_retention_days, mandatory_policies=tuple(sorted(mandatory)))
+
+
+def _tenancy(bp: ResolvedBlueprint, in_namespace: tuple, flows: tuple[Flow, ...]) -> TenancyPlan:
     """The namespace quota: the size class plus every data-service pod and volume that runs inside it."""
     pods = [(s, s.replicas + s.controllers) for s in in_namespace]
     volumes = sum(s.storage_gib * s.replicas + KAFKA_CONTROLLER_STORAGE_GIB * s.controllers for s in in_namespace)
-    quotas = bp.fleet.quotas
+    quotas = recorded(bp, "quotas")
     return TenancyPlan(
         namespace=bp.stack,
         team_group=f"{bp.platform.team_group_prefix}{bp.request.team}",
@@ -164,6 +203,7 @@ def _tenancy(bp: ResolvedBlueprint, in_namespace: tuple) -> TenancyPlan:
         max_claim_gib=max([quotas.claim_gib, *(s.storage_gib for s in in_namespace)]),
         ingress_namespace=parameter(bp, "ingress_namespace"),
         renames=bp.renames(),
+        flows=fence_flows(bp, parameter(bp, "ingress_namespace")) + flows,
     )
 
 
@@ -174,14 +214,23 @@ def parameter(bp: ResolvedBlueprint, name: str) -> str:
     return str(bp.parameters[name])
 
 
-def release(bp: ResolvedBlueprint, ds: ResolvedDataService) -> EngineRelease | None:
-    """The fleet's release of the promised version; None when the promise names no version."""
+def release(bp: ResolvedBlueprint, ds: ResolvedDataService) -> EngineDecision | None:
+    """The recorded release of the promised version; None when the promise names no version."""
     if ds.version is None:
         return None
-    found = bp.fleet.engines.get(ds.kind, {}).get(ds.version)
+    found = bp.decisions.engine(ds.kind, ds.version)
     if found is None:
-        raise PlanError(f"data_services.{ds.kind}: the fleet has no release of {ds.kind} {ds.version} (sites map fleet.engines)")
+        raise PlanError(f"data_services.{ds.kind}: the stack records no release of {ds.kind} {ds.version} "
+                        "(decisions.engines)")
     return found
+
+
+def recorded(bp: ResolvedBlueprint, name: str):
+    """A decision the plan needs; PlanError when the stack file does not record it."""
+    value = getattr(bp.decisions, name)
+    if value is None:
+        raise PlanError(f"decisions.{name}: the stack records none, and {bp.blueprint_ref} builds with it")
+    return value
 
 
 def implementation(offered: dict[str, type], ds: ResolvedDataService, target: str) -> type:
@@ -231,4 +280,7 @@ def shared_cluster(bp: ResolvedBlueprint, place: Placement) -> SharedClusterPlan
     """The pool's shared cluster, which the sites map must name."""
     if place.shared_cluster is None:
         raise PlanError(f"placements[0]: pool {place.pool} has no shared cluster for {bp.blueprint_ref}")
+    if not zone_controls(bp).shared_cluster:
+        raise PlanError(f"compliance_zone: {bp.request.compliance_zone} allows no shared cluster (sites map fleet.zones); "
+                        f"{bp.blueprint_ref} runs on one: choose a blueprint with a dedicated cluster")
     return SharedClusterPlan(shared=place.shared_cluster)

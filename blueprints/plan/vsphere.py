@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from typing import ClassVar, Literal
 
 from blueprints.plan.shared import (
-    KAFKA_CONTROLLER_STORAGE_GIB, DataServicePlan, NodePoolPlan, PlanError, SharedClusterPlan, TeamPlan, implementation, node_pools, parameter,
-    promise, release, shared_cluster, smallest, team,
+    KAFKA_CONTROLLER_STORAGE_GIB, DataServicePlan, NodePoolPlan, PlanError, SharedClusterPlan, TeamPlan, implementation, node_pools,
+    promise, recorded, release, shared_cluster, team, zone_controls,
 )
+from blueprints.plan.flows import operator_flows
+from blueprints.sites import BackupStore
 from blueprints.resolved import Placement, ResolvedBlueprint, ResolvedDataService
 
 KAFKA_CONTROLLERS = 3
@@ -55,6 +57,8 @@ class RedisStatefulSet(OperatorService):
     kind: ClassVar[str] = "redis"
     image: str
     """Official image, pinned by digest."""
+    certificate_issuer: str
+    """cert-manager ClusterIssuer of its TLS certificate (sites map fleet.certificate_issuer): TLS only, as ElastiCache."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -140,7 +144,9 @@ class VmPoolPlan:
     disk_gb: int
     """System disk, GB."""
     ssh_authorized_keys: tuple[str, ...]
-    """Platform and team public keys."""
+    """The pool's break-glass keys and the team's public key."""
+    passwordless_sudo: bool = False
+    """The admin user may sudo without a password: only a reviewed exception (sites map platform.passwordless_sudo)."""
 
 
 @dataclass(frozen=True)
@@ -155,6 +161,8 @@ class BackupPlan:
     """The stack's prefix in it (`<team>-<env>`): the only one its key may write."""
     credentials_secret: str
     """Secret in the team namespace with the team's own object-store key, never a site-wide one."""
+    encryption: str | None = None
+    """Server-side encryption barman asks for (`aws:kms`: the bucket's key, the zone's); None: the bucket's policy."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -189,21 +197,50 @@ def vsphere_plan(bp: ResolvedBlueprint) -> VspherePlan:
     placed = spec.vm_pool or spec.cluster == "dedicated"
     vm_pool = _vm_pool(bp) if spec.vm_pool else None
     services = tuple(_service(bp, ds) for ds in bp.data_services)
+    cluster = _cluster(bp, place)
+    flows = operator_flows(bp, {s.kind for s in services}, _api_server(bp, place, cluster),
+                           (str(vs.backup.cidr) if vs.backup.cidr else None, vs.backup.endpoint_url))
     return VspherePlan(
-        **team(bp, _cluster(bp, place), services, in_namespace=True),
+        **team(bp, cluster, services, in_namespace=True, flows=flows),
         sites=tuple(_site(bp, p) for p in bp.placements) if placed else (),
         vm_pool=vm_pool, supervisor_context=vs.supervisor.kube_context, storage_class=vs.supervisor.storage_class,
-        backup=BackupPlan(endpoint_url=vs.backup.endpoint_url, bucket=vs.backup.bucket, prefix=bp.stack,
-                          credentials_secret=vs.backup.credentials_secret),
+        backup=_backup(bp, vs.backup),
     )
+
+
+def _backup(bp: ResolvedBlueprint, store: BackupStore) -> BackupPlan:
+    """The site's bucket, or in a zone that keeps its backups apart, the zone's own bucket under the zone's key."""
+    zone = bp.request.compliance_zone
+    bucket, encryption = store.bucket, None
+    if zone_controls(bp).separate_backups:
+        if zone not in store.zone_buckets:
+            raise PlanError(f"compliance_zone: {zone} keeps backups in its own bucket, and data center "
+                            f"{bp.primary.data_center} names none (sites map vsphere.backup.zone_buckets.{zone})")
+        bucket, encryption = store.zone_buckets[zone], "aws:kms"
+    return BackupPlan(endpoint_url=store.endpoint_url, bucket=bucket, prefix=bp.stack,
+                      credentials_secret=store.credentials_secret, encryption=encryption)
+
+
+def _api_server(bp: ResolvedBlueprint, place: Placement,
+                cluster: VksCluster | SharedClusterPlan | None) -> tuple[tuple[str, ...], int, str]:
+    """Where the cluster's pods reach its API server: a VKS cluster's control plane sits on the team's own
+    segment; a shared cluster's is sites-map data."""
+    port = bp.decisions.network.vks_api_port
+    if isinstance(cluster, SharedClusterPlan):
+        found = cluster.shared.api_cidr or cluster.shared.cidr
+        return ((str(found),) if found else ()), port, f"shared_cluster.api_cidr of pool {place.pool}"
+    return ((str(place.network.cidr),) if place.network else ()), port, "placements[0].network"
 
 
 def _vm_pool(bp: ResolvedBlueprint) -> VmPoolPlan:
     team_key = bp.parameters.get("ssh_public_key")
+    # Stacks stamped before pools named their own keys recorded none: they keep the fleet-wide ones.
+    break_glass = bp.primary.vsphere.break_glass_ssh_keys or bp.platform.ssh_public_keys
     return VmPoolPlan(
-        template=parameter(bp, "template"), count_per_site=bp.size.nodes, cpus=bp.size.node_vcpu,
+        template=recorded(bp, "vm_template"), count_per_site=bp.size.nodes, cpus=bp.size.node_vcpu,
         memory_mb=bp.size.node_memory_gib * 1024, disk_gb=bp.size.disk_gib,
-        ssh_authorized_keys=(*bp.platform.ssh_public_keys, *([str(team_key)] if team_key else [])),
+        ssh_authorized_keys=(*break_glass, *([str(team_key)] if team_key else [])),
+        passwordless_sudo=bp.stack in bp.platform.passwordless_sudo,
     )
 
 
@@ -219,19 +256,16 @@ def _service(bp: ResolvedBlueprint, ds: ResolvedDataService) -> OperatorService:
         raise PlanError(f"data_services.{ds.kind}: is not offered on vsphere")
     if kind is StrimziKafka:
         if found.operator_version is None:
-            raise PlanError(f"data_services.kafka: fleet.engines.kafka.{ds.version} has no operator_version")
+            raise PlanError(f"data_services.kafka: decisions.engines kafka {ds.version} has no operator_version")
         return StrimziKafka(**promise(ds), engine_version=found.operator_version, resources=_resources(ds),
                             controllers=KAFKA_CONTROLLERS if ds.replicas > 1 else 0,
                             controller_storage_gib=KAFKA_CONTROLLER_STORAGE_GIB)
     if found.image is None:
-        raise PlanError(f"data_services.{ds.kind}: fleet.engines.{ds.kind}.{ds.version} has no image")
+        raise PlanError(f"data_services.{ds.kind}: decisions.engines {ds.kind} {ds.version} has no image")
+    if kind is RedisStatefulSet:
+        return kind(**promise(ds), image=found.image, resources=_resources(ds),
+                    certificate_issuer=bp.decisions.certificate_issuer)
     return kind(**promise(ds), image=found.image, resources=_resources(ds))
-
-
-def _vm_class(bp: ResolvedBlueprint, prefix: str, vcpu: int, memory_gib: int, what: str) -> str:
-    """Guaranteed classes in prod, the Supervisor's own family otherwise."""
-    size = smallest(bp.fleet.vm_classes, vcpu, memory_gib, what)
-    return f"{'guaranteed' if bp.prod else prefix}-{size}"
 
 
 def _cluster(bp: ResolvedBlueprint, place: Placement) -> VksCluster | SharedClusterPlan | None:
@@ -243,13 +277,11 @@ def _cluster(bp: ResolvedBlueprint, place: Placement) -> VksCluster | SharedClus
     version = bp.spec.kubernetes_version or ""
     if version not in supervisor.kubernetes_releases:
         raise PlanError(f"spec.kubernetes_version: supervisor {supervisor.server} offers no VKS release for {version}")
-    prefix = supervisor.vm_class_prefix
-    nets = bp.fleet.cluster_networks
-    plane = bp.fleet.control_plane
+    nets = recorded(bp, "cluster_networks")
     return VksCluster(
         kubernetes_version=supervisor.kubernetes_releases[version],
-        node_pools=node_pools(bp, _vm_class(bp, prefix, bp.size.node_vcpu, bp.size.node_memory_gib, "size"), False),
-        control_plane_class=_vm_class(bp, prefix, plane.vcpu, plane.memory_gib, "fleet.control_plane"),
+        node_pools=node_pools(bp, recorded(bp, "node_machine"), False),
+        control_plane_class=recorded(bp, "control_plane_class"),
         control_plane_nodes=3 if bp.prod else 1,
         pod_cidr=str(nets.pods), service_cidr=str(nets.services), service_domain=nets.service_domain,
     )
@@ -258,7 +290,7 @@ def _cluster(bp: ResolvedBlueprint, place: Placement) -> VksCluster | SharedClus
 def _site(bp: ResolvedBlueprint, place: Placement) -> VsphereSitePlan:
     """Prod capacity is guaranteed; nonprod is guaranteed half and may burst to its limit."""
     vs = place.vsphere
-    cpu = bp.size.vcpu * bp.fleet.mhz_per_vcpu
+    cpu = bp.size.vcpu * recorded(bp, "mhz_per_vcpu")
     mem = bp.size.memory_gib * 1024
     share = 1 if bp.prod else 2
     return VsphereSitePlan(

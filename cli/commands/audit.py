@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -16,6 +15,7 @@ from rich.table import Table
 from typer.core import TyperCommand, TyperGroup
 
 from cli.context import EXIT_FINDINGS, console, errors, print_json, state, user_errors
+from cli.options import Exemptions, Format, Output, Packs, PolicyConfig, formats
 
 
 class _RunByDefault(TyperGroup):
@@ -37,23 +37,6 @@ class _AuditCommand(TyperCommand):
 
 app = typer.Typer(cls=_RunByDefault, help="Audit stacks against the policy packs; verify signed evidence.")
 
-
-class Format(str, Enum):
-    table = "table"
-    json = "json"
-    sarif = "sarif"
-    markdown = "markdown"
-    html = "html"
-    junit = "junit"
-    oscal = "oscal"
-    pulumi_events = "pulumi-events"
-
-
-# The options `bp audit` and `bp fleet audit` share.
-Output = Annotated[Optional[Path], typer.Option(help="Write the report to this file (a regular file) instead of stdout; - is stdout.")]
-Packs = Annotated[Optional[list[str]], typer.Option("--pack", help="Only these packs (repeatable). Default: all.")]
-PolicyConfig = Annotated[Optional[Path], typer.Option("--config", help="Policy config JSON, as for pulumi preview --policy-pack-config.")]
-Exemptions = Annotated[Optional[Path], typer.Option("--exemptions", help="Exemptions file. Default: policy_packs/exemptions.yaml.")]
 
 _STYLE = {"violation": "red", "exempt": "dim", "undecided": "yellow"}
 
@@ -183,7 +166,8 @@ def audit(
     ctx: typer.Context,
     stacks: Annotated[Optional[list[str]], typer.Argument(help="Stack names (team-env) or stack files.")] = None,
     all_stacks: Annotated[bool, typer.Option("--all", help="Every stack in the repository.")] = False,
-    fmt: Annotated[Format, typer.Option("--format", help="Report format.")] = Format.table,
+    fmt: Annotated[Format, formats("table", "json", "sarif", "markdown", "html", "junit", "oscal", "pulumi-events",
+                                    help="Report format.")] = Format.table,
     output: Output = None,
     pack: Packs = None,
     config: PolicyConfig = None,

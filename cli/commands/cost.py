@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json as jsonlib
 from datetime import datetime, timezone
-from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -12,21 +11,14 @@ import typer
 
 from cli import completion
 from cli.context import console, errors, print_json, state, user_errors
-
-
-class Format(str, Enum):
-    """Output formats."""
-
-    table = "table"
-    json = "json"
-    infracost = "infracost"
+from cli.options import Format, formats
 
 
 def cost(
     ctx: typer.Context,
     stack: Annotated[Optional[str], typer.Argument(help="Stack name (team-env) or path to a stack file.", autocompletion=completion.stack_names)] = None,
     all_stacks: Annotated[bool, typer.Option("--all", help="Every stamped stack: a summary table, or every stack in the JSON.")] = False,
-    format: Annotated[Format, typer.Option("--format", "-f", help="table, json or infracost (Infracost's JSON).")] = Format.table,
+    format: Annotated[Format, formats("table", "json", "infracost", help="table, json or infracost (Infracost's JSON).", short=True)] = Format.table,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to FILE (a regular file) instead of stdout; - is stdout.")] = None,
 ) -> None:
     """Show a stack's monthly cost by component and resource: AWS list prices per region, on-prem chargeback rates.

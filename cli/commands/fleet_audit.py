@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import sys
 from contextlib import contextmanager
-from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
@@ -15,15 +14,9 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from cli.commands.audit import Exemptions, Output, Packs, PolicyConfig
-from cli.commands.fleet_preview import Jobs, Json, NoCache, Shard, json_line, stream_fleet
+from cli.commands.fleet_preview import json_line, stream_fleet
 from cli.context import EXIT_FINDINGS, console, errors, user_errors
-
-
-class Format(str, Enum):
-    table = "table"
-    sarif = "sarif"
-    junit = "junit"
+from cli.options import Exemptions, Format, Jobs, NoCache, Output, Packs, PolicyConfig, Shard, StreamJson, formats
 
 
 def _writer(fmt: Format, out, policies, exemptions, exemptions_file: str):
@@ -82,9 +75,9 @@ def audit(
     ctx: typer.Context,
     jobs: Jobs = None,
     shard: Shard = None,
-    json: Json = False,
+    json: StreamJson = False,
     no_cache: NoCache = False,
-    fmt: Annotated[Format, typer.Option("--format", help="Report format, written as stacks finish.")] = Format.table,
+    fmt: Annotated[Format, formats("table", "sarif", "junit", help="Report format, written as stacks finish.")] = Format.table,
     output: Output = None,
     pack: Packs = None,
     config: PolicyConfig = None,

@@ -21,6 +21,9 @@ def operator_manifests(
     project_repo: Annotated[Optional[str], typer.Option(help="Git URL of this repository. Default: the sites map's.")] = None,
     namespace: Annotated[Optional[str], typer.Option(help="Namespace of the Stacks. Default: the sites map's.")] = None,
     organization: Annotated[Optional[str], typer.Option(help="Pulumi Cloud organization. Default: the sites map's.")] = None,
+    patch_waves: Annotated[bool, typer.Option("--patch-waves", help="Chain the Stacks in the waves of `bp fleet patch "
+                                              "plan` (default options): each wave waits for the one before to succeed "
+                                              "within a day (spec.prerequisites).")] = False,
 ) -> None:
     """Generate Pulumi Kubernetes Operator v2 manifests: Namespace, ServiceAccount, RBAC, and a Stack per stack file.
 
@@ -36,6 +39,8 @@ def operator_manifests(
         settings = settings_from(st.sites(), project_repo=project_repo, namespace=namespace, organization=organization,
                                  **({"preview_namespace": namespace} if preview_only and namespace else {}))
         result = manifests(stack_files.read_all(st.repo), settings, preview=preview_only, branch=branch)
+        if patch_waves:
+            result = _chained(st, result)
         if out is None or str(out) == STDOUT:
             typer.echo(render_stdout(result), nl=False)
             return
@@ -43,3 +48,14 @@ def operator_manifests(
     console.print(f"Wrote {written} Stacks and the platform objects to {escape(str(out))}"
                   + (f"; removed {removed} stale" if removed else ""))
     console.print(f"  kubectl apply -k {escape(str(out))}")
+
+
+def _chained(st, result):
+    """The manifests with their Stacks chained in today's patch waves."""
+    from dataclasses import replace
+
+    from fleet.operator import chained
+    from lifecycle.patch import plan_patch
+
+    plan = plan_patch(st.repo, st.catalog(), st.sites())
+    return replace(result, stacks=chained(result.stacks, [w.stacks for w in plan.waves]))

@@ -7,17 +7,14 @@ from __future__ import annotations
 
 import json as jsonlib
 import sys
-from typing import Annotated, Any, Callable, Optional
+from typing import Any, Callable
 
 import typer
 from rich.markup import escape
 
 from cli.context import EXIT_FINDINGS, console, errors, state, user_errors
+from cli.options import Jobs, NoCache, Shard, StreamJson
 
-Jobs = Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Worker processes. Default: one per core.")]
-Shard = Annotated[Optional[str], typer.Option("--shard", help="Run only shard I of N (I/N), e.g. one job of a CI matrix.")]
-Json = Annotated[bool, typer.Option("--json", help="One JSON line per stack as it finishes, then a summary line.")]
-NoCache = Annotated[bool, typer.Option("--no-cache", help="Run every stack, even those whose inputs have not changed.")]
 
 
 def json_line(data: dict[str, Any]) -> None:
@@ -64,7 +61,7 @@ def stream_fleet(ctx: typer.Context, name: str, evaluator, jobs: int | None, sha
     return summary
 
 
-def preview(ctx: typer.Context, jobs: Jobs = None, shard: Shard = None, json: Json = False,
+def preview(ctx: typer.Context, jobs: Jobs = None, shard: Shard = None, json: StreamJson = False,
             no_cache: NoCache = False) -> None:
     """Preview every stack offline on all cores; a stack whose inputs have not changed comes from the cache."""
     from engine.fleet import preview_stack

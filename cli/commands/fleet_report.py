@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -11,20 +10,12 @@ import typer
 from rich.markup import escape
 
 from cli.context import console, print_json, state, user_errors
-
-
-class Format(str, Enum):
-    """Output formats."""
-
-    table = "table"
-    json = "json"
-    markdown = "markdown"
-    html = "html"
+from cli.options import Format, formats
 
 
 def report(
     ctx: typer.Context,
-    format: Annotated[Format, typer.Option("--format", "-f", help="table, json, markdown or html.")] = Format.table,
+    format: Annotated[Format, formats("table", "json", "markdown", "html", help="table, json, markdown or html.", short=True)] = Format.table,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to FILE (a regular file) instead of stdout; - is stdout.")] = None,
 ) -> None:
     """Report the fleet: utilisation per pool, data center and region with charts, teams and owners, versions, and

@@ -19,10 +19,11 @@ Canary = Annotated[str, typer.Option("--canary", help="Share of each env that go
 AcceptLoss = Annotated[bool, typer.Option("--accept-data-loss", help="Include stacks whose diff loses data.")]
 
 
-def _plan(ctx: typer.Context, blueprint: str, to: str, waves: str, canary: str, accept_data_loss: bool):
+def parse_waves(waves: str, canary: str) -> tuple[tuple[str, ...], int]:
+    """--waves and --canary as the rollout engine takes them; BadInput names the option."""
     from blueprints.errors import BadInput
     from blueprints.free_text import distinct_items
-    from lifecycle.rollout import ENVS, plan_rollout
+    from lifecycle.rollout import ENVS
 
     envs = distinct_items(waves, "--waves")
     unknown = [e for e in envs if e not in ENVS]
@@ -31,9 +32,16 @@ def _plan(ctx: typer.Context, blueprint: str, to: str, waves: str, canary: str, 
     text = canary.strip().removesuffix("%")
     if not text.isdigit() or int(text) > 100:
         raise BadInput(f"--canary: '{canary}' is not a percentage from 0% to 100%")
+    return tuple(envs), int(text)
+
+
+def _plan(ctx: typer.Context, blueprint: str, to: str, waves: str, canary: str, accept_data_loss: bool):
+    from lifecycle.rollout import plan_rollout
+
+    envs, percent = parse_waves(waves, canary)
     st = state(ctx)
     return plan_rollout(st.repo, st.catalog(), st.sites(), blueprint=blueprint, to=to, envs=envs,
-                        canary_percent=int(text), accept_data_loss=accept_data_loss)
+                        canary_percent=percent, accept_data_loss=accept_data_loss)
 
 
 @app.command("plan")

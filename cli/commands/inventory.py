@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import dataclasses
 import sys
-from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -14,20 +13,15 @@ from rich.markup import escape
 from rich.table import Table
 
 from cli.context import console, print_json, state, user_errors
+from cli.options import Format, formats
 
 STYLE = {"managed": "green", "orphaned": "yellow", "unowned": "red"}
-
-
-class Format(str, Enum):
-    table = "table"
-    json = "json"
-    csv = "csv"
 
 
 def inventory(
     ctx: typer.Context,
     region: Annotated[str, typer.Option(help="AWS region to list.")],
-    format: Annotated[Format, typer.Option("--format", help="table for people, json or csv for tools.")] = Format.table,
+    format: Annotated[Format, formats("table", "json", "csv", help="table for people, json or csv for tools.")] = Format.table,
     repo: Annotated[Optional[Path], typer.Option(help="Repository whose stacks are the fleet. Default: the global --repo, else the nearest one upward.")] = None,
 ) -> None:
     """List the account's resources in a region with their tags: managed by a stack, orphaned, or unowned.

@@ -11,14 +11,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from cli.context import console, print_json, state, user_errors
+from cli.options import Format, formats
 
 app = typer.Typer(help="The policy packs: list, document, and measure the impact of tightening a policy.", no_args_is_help=True)
-
-
-class DocFormat(str, Enum):
-    markdown = "markdown"
-    html = "html"
-    oscal = "oscal"
 
 
 class Level(str, Enum):
@@ -64,7 +59,7 @@ def _component_definition() -> str:
 @app.command()
 def docs(
     ctx: typer.Context,
-    fmt: Annotated[DocFormat, typer.Option("--format", help="Page format.")] = DocFormat.markdown,
+    fmt: Annotated[Format, formats("markdown", "html", "oscal", help="Page format.")] = Format.markdown,
     output: Annotated[Optional[Path], typer.Option(help="Write to this file (a regular file) instead of stdout; - is stdout.")] = None,
 ) -> None:
     """The catalog for auditors: every policy, and each framework control -> policies -> stacks passing.
@@ -77,11 +72,11 @@ def docs(
 
     with user_errors():
         output = output_file(output)
-        if fmt is DocFormat.oscal:
+        if fmt is Format.oscal:
             text = _component_definition()
         else:
             report = _audit_all(ctx)
-            text = (docs_page if fmt is DocFormat.html else docs_markdown)(report)
+            text = (docs_page if fmt is Format.html else docs_markdown)(report)
         if output is None:
             typer.echo(text, nl=False)
             return

@@ -54,3 +54,16 @@ def write_ledger(ctx: typer.Context) -> None:
             stacks = stack_files.read_all(repo)
             path = ledger.write(stack_files.stacks_folder(repo), stacks)
     console.print(f"Wrote {path.relative_to(repo)}: {sum(len(bp.placements) for bp in stacks)} allocations")
+
+
+@app.command("migrate")
+def migrate_stacks(ctx: typer.Context) -> None:
+    """Rewrite stack files that copy the sites map's fleet tables to the decisions they record (no built value changes)."""
+    from store.migrate import migrate
+
+    with user_errors():
+        repo = state(ctx).repo
+        outcomes = migrate(repo)
+    for name, outcome in outcomes.items():
+        console.print(f"{name}: {', '.join(outcome.after.notes)}")
+    console.print(f"Migrated {len(outcomes)} stack files")

@@ -2,65 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
-
 import typer
-from rich.markup import escape
 
-from cli import completion
-from cli.context import EXIT_FINDINGS, console, print_json, state, user_errors
+from cli import findings, options
+from cli.context import state, user_errors
 from cli.stacks_arg import load_named
 
 
-def validate(
-    ctx: typer.Context,
-    stacks: Annotated[Optional[list[str]], typer.Argument(help="Stack names (team-env) or stack files.", autocompletion=completion.stack_names)] = None,
-    all_stacks: Annotated[bool, typer.Option("--all", help="Every stack in the repository.")] = False,
-    json: Annotated[bool, typer.Option("--json", help="Findings as JSON.")] = False,
-) -> None:
+def validate(ctx: typer.Context, stacks: options.Stacks = None, all_stacks: options.AllStacks = False,
+             json: options.FindingsJson = False) -> None:
     """Validate stacks: schema, catalog entry, pools, network overlaps, and an offline run of the program."""
-    from engine import ProgramError
-    from engine.stacks import preview
-    from fleet.checks import Finding, check_fleet, check_hand_edits, check_ledger, check_stack
-    from store import stack_files
-    from store.ledger import LEDGER_NAME
+    from fleet.invariants import Scope, check, program_run
+    from fleet.stamped import load_fleet
 
     with user_errors():
         st = state(ctx)
-        repo = st.repo
         if not stacks and not all_stacks:
             raise typer.BadParameter("name at least one stack, or pass --all")
-        everyone, broken = stack_files.read_each(repo)
-        chosen = everyone if all_stacks else load_named(repo, stacks or [])
-        catalog, sites = st.catalog(), st.sites()
-
-    names = {bp.stack for bp in chosen} | (set(broken) if all_stacks else set())
-    findings = [Finding(name, str(exc)) for name, exc in broken.items() if name in names]
-    for bp in chosen:
-        own = check_stack(bp, catalog, sites)
-        findings += own
-        if not any(f.error for f in own):
-            try:
-                capture = preview(repo, bp, sites)
-            except ProgramError as exc:
-                findings.append(Finding(bp.stack, f"program failed: {exc}"))
-            else:
-                findings += [Finding(bp.stack, v.describe()) for v in capture.violations]
-    findings += check_hand_edits(repo, chosen, catalog)
-    findings += [f for f in check_fleet(everyone) if f.stack in names]
-    if not broken:
-        findings += [f for f in check_ledger(stack_files.stacks_dir(repo), everyone)
-                     if f.stack in names or f.stack == LEDGER_NAME]
-
-    failed = any(f.error for f in findings)
-    if json:
-        print_json({"stacks": sorted(names), "ok": not failed,
-                    "findings": [{"stack": f.stack, "error": f.error, "message": f.message} for f in findings]})
-    else:
-        for f in findings:
-            label = "[red]error[/]" if f.error else "[yellow]warning[/]"
-            console.print(f"{label} {escape(f.stack)}: {escape(f.message)}", soft_wrap=True)
-        bad = {f.stack for f in findings if f.error}
-        console.print(f"{len(names) - len(bad)} of {len(names)} stacks valid")
-    if failed:
-        raise typer.Exit(EXIT_FINDINGS)
+        fleet = load_fleet(st.repo, st.catalog(), st.sites())
+        chosen = fleet.stacks if all_stacks else load_named(st.repo, stacks or [])
+    names = {bp.stack for bp in chosen} | ({name for name, _ in fleet.unreadable} if all_stacks else set())
+    found = check(fleet, Scope(chosen, frozenset(names)), run=program_run(st.repo, fleet.sites))
+    findings.by_stack(found, names, json)

@@ -132,13 +132,14 @@ def log_group(
     prod: bool,
     tags: Mapping[str, str],
     parent: pulumi.Resource,
+    zone_retention_days: int = 0,
 ) -> aws.cloudwatch.LogGroup:
-    """A KMS-encrypted log group with the tier's retention."""
+    """A KMS-encrypted log group kept the tier's retention, or the compliance zone's when that is longer."""
     return aws.cloudwatch.LogGroup(
         name,
         name=log_group_name,
         kms_key_id=key.arn,
-        retention_in_days=LOG_RETENTION_DAYS[prod],
+        retention_in_days=max(LOG_RETENTION_DAYS[prod], zone_retention_days),
         tags=named(tags, name),
         opts=pulumi.ResourceOptions(parent=parent),
     )
@@ -209,6 +210,8 @@ class DataTierAccess:
     """The cluster's or application's security groups, admitted on the service port."""
     allowed_cidrs: Sequence[str] = ()
     """Private networks admitted on the service port (a shared cluster's nodes and pods)."""
+    zone_retention_days: int = 0
+    """The compliance zone's least log retention, days (the plan's zone); the tier's applies when longer. Default: 0."""
 
     def __post_init__(self) -> None:
         require_ownership(self.tags, "DataTierAccess")

@@ -57,6 +57,8 @@ class EksAccess:
     team_role_arns: Sequence[pulumi.Input[str]] = ()
     """The team's roles: edit in `team_namespaces`, or view of the whole cluster when none is given."""
     team_namespaces: Sequence[str] = ()
+    zone_retention_days: int = 0
+    """The compliance zone's least log retention, days; the tier's applies when longer. Default: 0."""
 
     def __post_init__(self) -> None:
         require_ownership(self.tags, "EksAccess")
@@ -120,6 +122,7 @@ class KubernetesCluster(pulumi.ComponentResource):
             log_group_name=f"/aws/eks/{name}/cluster",
             key=key,
             prod=args.access.prod,
+            zone_retention_days=args.access.zone_retention_days,
             tags=args.access.tags,
             parent=self,
         )

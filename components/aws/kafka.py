@@ -11,7 +11,7 @@ from blueprints.plan import MskKafka
 from components.aws._common import Account, DataTierAccess, clients_only, kms_key, log_group
 from components.aws.tagging import named
 
-CLIENT_PORTS = {"iam": 9098, "scram": 9096}
+CLIENT_PORTS = {"iam": MskKafka.client_port, "scram": 9096}
 
 
 @dataclass(frozen=True)
@@ -76,6 +76,7 @@ class KafkaCluster(pulumi.ComponentResource):
             log_group_name=f"/cloud-blueprints/msk/{name}/brokers",
             key=key,
             prod=access.prod,
+            zone_retention_days=access.zone_retention_days,
             tags=access.tags,
             parent=self,
         )

@@ -49,7 +49,9 @@ class NetworkFabricArgs:
     """The hub's interconnect route table, which the attachment propagates into so that the data
     centers and peer regions can answer this VPC (same-account hubs only, as above)."""
     flow_log_retention_days: int | None = None
-    """Flow-log retention; None: 365 days in prod, 90 in nonprod."""
+    """Flow-log retention; None: 365 days in prod, 90 in nonprod, or the zone's when longer."""
+    zone_retention_days: int = 0
+    """The compliance zone's least log retention, days (the plan's zone). Default: 0."""
 
     def __post_init__(self) -> None:
         require_ownership(self.tags, "NetworkFabricArgs")
@@ -69,7 +71,7 @@ class NetworkFabricArgs:
 
     @property
     def retention_days(self) -> int:
-        return self.flow_log_retention_days or LOG_RETENTION_DAYS[self.prod]
+        return self.flow_log_retention_days or max(LOG_RETENTION_DAYS[self.prod], self.zone_retention_days)
 
 
 class NetworkFabric(pulumi.ComponentResource):

@@ -11,7 +11,7 @@ from blueprints.plan import RdsPostgres
 from components.aws._common import Account, DataTierAccess, assume_role_policy, clients_only, kms_key, log_group
 from components.aws.tagging import named
 
-PORT = 5432
+PORT = RdsPostgres.client_port
 LOG_EXPORTS = ("postgresql", "upgrade")
 
 PARAMETERS = {
@@ -94,6 +94,7 @@ class PostgresDatabase(pulumi.ComponentResource):
                 log_group_name=f"/aws/rds/instance/{name.lower()}/{kind}",
                 key=key,
                 prod=access.prod,
+                zone_retention_days=access.zone_retention_days,
                 tags=access.tags,
                 parent=self,
             )

@@ -12,7 +12,7 @@ from blueprints.plan import ElastiCacheRedis
 from components.aws._common import Account, DataTierAccess, clients_only, kms_key, log_group
 from components.aws.tagging import named
 
-PORT = 6379
+PORT = ElastiCacheRedis.client_port
 TOKEN_SPECIALS = "!&#$^<>-"
 """The punctuation ElastiCache accepts in an AUTH token (no @, /, quote or space)."""
 
@@ -54,7 +54,7 @@ class RedisCache(pulumi.ComponentResource):
             parent=self,
             log_service=True,
         )
-        secret, token = self._auth_token_in_secrets_manager(name, access, key)
+        secret, token = self._auth_token_in_secrets_manager(name, access, key, args.plan)
         subnets = aws.elasticache.SubnetGroup(
             f"{name}-subnets",
             subnet_ids=access.subnet_ids,
@@ -68,6 +68,7 @@ class RedisCache(pulumi.ComponentResource):
             log_group_name=f"/cloud-blueprints/elasticache/{name}/slow-log",
             key=key,
             prod=access.prod,
+            zone_retention_days=access.zone_retention_days,
             tags=access.tags,
             parent=self,
         )
@@ -89,9 +90,10 @@ class RedisCache(pulumi.ComponentResource):
             }
         )
 
-    def _auth_token_in_secrets_manager(self, name: str, access: DataTierAccess,
-                                       key: aws.kms.Key) -> tuple[aws.secretsmanager.Secret, pulumi.Output[str]]:
-        """A random AUTH token, kept only in a KMS-encrypted secret; the group reads it from the secret version."""
+    def _auth_token_in_secrets_manager(self, name: str, access: DataTierAccess, key: aws.kms.Key,
+                                       plan: ElastiCacheRedis) -> tuple[aws.secretsmanager.Secret, pulumi.Output[str]]:
+        """A random AUTH token, kept only in a KMS-encrypted secret that Secrets Manager rotates every
+        `plan.token_rotation_days`; the group reads the first token from the secret version."""
         token = random.RandomPassword(
             f"{name}-auth-token",
             length=64,
@@ -110,11 +112,21 @@ class RedisCache(pulumi.ComponentResource):
             tags=named(access.tags, f"{name}-auth-token"),
             opts=pulumi.ResourceOptions(parent=self),
         )
+        # The first token comes from here; after that the rotation function owns it (ElastiCache's ROTATE then SET),
+        # so a later `pulumi up` must not put the first one back.
         version = aws.secretsmanager.SecretVersion(
             f"{name}-auth-token",
             secret_id=secret.id,
             secret_string=token.result,
-            opts=pulumi.ResourceOptions(parent=secret),
+            opts=pulumi.ResourceOptions(parent=secret, ignore_changes=["secretString"]),
+        )
+        aws.secretsmanager.SecretRotation(
+            f"{name}-auth-token-rotation",
+            secret_id=secret.id,
+            rotation_lambda_arn=plan.token_rotation_function_arn,
+            rotation_rules=aws.secretsmanager.SecretRotationRotationRulesArgs(
+                automatically_after_days=plan.token_rotation_days),
+            opts=pulumi.ResourceOptions(parent=secret, depends_on=[version]),
         )
         return secret, version.secret_string
 
@@ -157,5 +169,6 @@ class RedisCache(pulumi.ComponentResource):
                 )
             ],
             tags=named(access.tags, f"{name}-redis"),
-            opts=pulumi.ResourceOptions(parent=self),
+            # Rotation changes the token in place (ROTATE, then SET): the stack keeps the group, not the first token.
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["authToken"]),
         )

@@ -8,6 +8,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from blueprints.plan import StrimziKafka
+from blueprints.plan.flows import DATA_SERVICE_LABEL, KUBERNETES_API_LABEL
 from components.kubernetes.data_service import (
     RESTRICTED_CONTAINER,
     NamespaceAccess,
@@ -20,7 +21,15 @@ from components.kubernetes.data_service import (
 TLS_PORT = 9093
 KAFKA_UID = 10001
 """Strimzi images run under any UID (Strimzi mounts /tmp as a volume; data volumes are ours via fsGroup)."""
-RESTRICTED_POD_TEMPLATE = {"pod": {"securityContext": restricted_pod(KAFKA_UID)}}
+BROKER_POD_LABELS = {DATA_SERVICE_LABEL: "kafka"}
+"""Labels of broker and controller pods: the tenancy's flows select them (blueprints.plan.flows)."""
+ENTITY_OPERATOR_POD_LABELS = {DATA_SERVICE_LABEL: "kafka", KUBERNETES_API_LABEL: "true"}
+"""The entity operator watches KafkaTopic and KafkaUser resources: its pods reach the API server."""
+
+
+def _restricted_pod_template(labels: dict[str, str]) -> dict:
+    """Strimzi's `template.pod`: restricted, and labelled for the namespace's network policies."""
+    return {"pod": {"metadata": {"labels": labels}, "securityContext": restricted_pod(KAFKA_UID)}}
 
 
 def _replication(brokers: int) -> dict[str, int]:
@@ -115,7 +124,7 @@ class KafkaCluster(pulumi.ComponentResource):
                     "config": _replication(args.plan.replicas),
                     "template": {
                         "podDisruptionBudget": {"maxUnavailable": 1},
-                        **RESTRICTED_POD_TEMPLATE,
+                        **_restricted_pod_template(BROKER_POD_LABELS),
                         "kafkaContainer": {"securityContext": RESTRICTED_CONTAINER},
                     },
                 },
@@ -123,7 +132,7 @@ class KafkaCluster(pulumi.ComponentResource):
                     "topicOperator": {},
                     "userOperator": {},
                     "template": {
-                        **RESTRICTED_POD_TEMPLATE,
+                        **_restricted_pod_template(ENTITY_OPERATOR_POD_LABELS),
                         "topicOperatorContainer": {"securityContext": RESTRICTED_CONTAINER},
                         "userOperatorContainer": {"securityContext": RESTRICTED_CONTAINER},
                     },
@@ -156,7 +165,7 @@ class KafkaCluster(pulumi.ComponentResource):
                     "kraftMetadata": "shared",
                 }]},
                 "resources": resources_spec(args.plan.resources),
-                "template": {**RESTRICTED_POD_TEMPLATE, "kafkaContainer": {"securityContext": RESTRICTED_CONTAINER}},
+                "template": {**_restricted_pod_template(BROKER_POD_LABELS), "kafkaContainer": {"securityContext": RESTRICTED_CONTAINER}},
             },
             opts=pulumi.ResourceOptions(parent=self, depends_on=[kafka]),
         )

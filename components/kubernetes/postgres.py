@@ -9,6 +9,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from blueprints.plan import CnpgPostgres
+from blueprints.plan.flows import DATA_SERVICE_LABEL, KUBERNETES_API_LABEL
 from components.kubernetes.data_service import (
     RESTRICTED_CONTAINER,
     RUNTIME_DEFAULT_SECCOMP,
@@ -19,6 +20,13 @@ from components.kubernetes.data_service import (
 )
 
 PORT = 5432
+PG_HBA = ("hostssl all all all scram-sha-256", "hostnossl all all all reject")
+"""Clients connect over TLS only. CloudNativePG puts these rules after its own (local peer, certificate auth
+for its replication and pooler users) and before the `host all all all <method>` it always appends, which
+would admit plaintext: the `hostnossl ... reject` matches every plaintext TCP connection first."""
+POD_LABELS = {DATA_SERVICE_LABEL: "postgres", KUBERNETES_API_LABEL: "true"}
+"""Every instance runs CNPG's instance manager, which watches its Cluster: the pods reach the API server,
+and the tenancy's flows select them by these labels (blueprints.plan.flows)."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +43,8 @@ class PostgresClusterArgs:
     backup_destination: str             # object store path, e.g. "s3://pg-backups/payments-prod"
     backup_credentials_secret: str      # Secret in the namespace with ACCESS_KEY_ID and ACCESS_SECRET_KEY
     backup_endpoint_url: str | None = None  # S3 endpoint for on-prem object stores; default AWS S3
+    backup_encryption: str | None = None  # server-side encryption forced on WAL and base backups (AES256 or aws:kms,
+                                          # the bucket's key); default the bucket's policy
     backup_schedule: str = "0 0 2 * * *"  # base backup schedule (six-field cron, seconds first); default 02:00 daily
     database: str = "app"               # database created by initdb; default "app"
     owner: str = "app"                  # its owner role; default "app"
@@ -107,14 +117,14 @@ def _cluster_spec(args: PostgresClusterArgs, labels: dict[str, str]) -> dict:
         "enablePDB": replicated,
         "storage": {"size": f"{plan.storage_gib}Gi", "storageClass": args.access.storage_class},
         "bootstrap": {"initdb": {"database": args.database, "owner": args.owner}},
-        "postgresql": {"parameters": dict(args.parameters)},
+        "postgresql": {"parameters": dict(args.parameters), "pg_hba": list(PG_HBA)},
         "backup": {"barmanObjectStore": _backup_store(args), "retentionPolicy": f"{plan.backup_retention_days}d"},
         "resources": resources_spec(plan.resources),
         "seccompProfile": RUNTIME_DEFAULT_SECCOMP,
         # Stated rather than left to the operator's defaults. The pods run as the image's own
         # postgres user (UID 26, `postgresUID`): initdb needs that user in the image's passwd.
         "securityContext": RESTRICTED_CONTAINER,
-        "inheritedMetadata": {"labels": labels},
+        "inheritedMetadata": {"labels": {**labels, **POD_LABELS}},
     }
     if replicated:
         spec["affinity"] = {
@@ -136,6 +146,8 @@ def _backup_store(args: PostgresClusterArgs) -> dict:
         "wal": {"compression": "gzip"},
         "data": {"compression": "gzip"},
     }
+    if args.backup_encryption:
+        object_store["wal"]["encryption"] = object_store["data"]["encryption"] = args.backup_encryption
     if args.backup_endpoint_url:
         object_store["endpointURL"] = args.backup_endpoint_url
     return object_store

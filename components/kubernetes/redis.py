@@ -9,6 +9,7 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from blueprints.plan import RedisStatefulSet
+from blueprints.plan.flows import DATA_SERVICE_LABEL
 from components.kubernetes.data_service import (
     RESTRICTED_CONTAINER,
     NamespaceAccess,
@@ -23,6 +24,7 @@ PORT = 6379
 REDIS_UID = 10001
 """Above the host's system and user ranges; redis-server needs no passwd entry and /data is ours via fsGroup."""
 AUTH_DIR = "/etc/redis-auth"
+TLS_DIR = "/etc/redis-tls"
 
 # The password lives only in the Secret, mounted as files: `auth.conf` (included by redis.conf) and
 # `password` (for the probe). Nothing secret is in the environment, a command line or the ConfigMap.
@@ -38,7 +40,8 @@ _ENTRYPOINT = """set -eu
 exec redis-server /run/redis/redis.conf
 """ % PORT
 # redis-cli reads REDISCLI_AUTH; set for this one command, it stays off the pod spec and argv.
-_PING = 'REDISCLI_AUTH="$(cat %s/password)" redis-cli -p %d ping | grep -q PONG' % (AUTH_DIR, PORT)
+_PING = ('REDISCLI_AUTH="$(cat %s/password)" redis-cli --tls --cacert %s/ca.crt -h localhost -p %d ping | grep -q PONG'
+         % (AUTH_DIR, TLS_DIR, PORT))
 
 
 @dataclass(frozen=True)
@@ -51,11 +54,13 @@ class RedisCacheArgs:
 
 
 class RedisCache(pulumi.ComponentResource):
-    """Redis with append-only persistence, password auth from a mounted generated secret and restricted pods.
+    """Redis over TLS only, with append-only persistence, password auth from a mounted generated secret and restricted pods.
 
-    Children: a RandomPassword, a Secret holding it, a ConfigMap (redis.conf without secrets), a
+    Children: a RandomPassword, a Secret holding it, a cert-manager Certificate (its key and certificate
+    land in a Secret cert-manager keeps and renews), a ConfigMap (redis.conf without secrets), a
     headless Service for the pods, a client Service for the primary, the StatefulSet and, with more
-    than one pod, a PodDisruptionBudget. Replicas follow pod 0; failover is manual (no Sentinel).
+    than one pod, a PodDisruptionBudget. Replicas follow pod 0 over TLS; failover is manual (no Sentinel).
+    The plaintext port is off (`port 0`), as ElastiCache's transit encryption `required` is on AWS.
     """
 
     service_host: pulumi.Output[str]
@@ -71,7 +76,8 @@ class RedisCache(pulumi.ComponentResource):
         password, secret = self._generated_password_in_a_secret(name, args, labels)
         config = self._config_without_secrets(name, args, labels)
         service = self._services(name, args, labels, selector)
-        self._statefulset(name, args, labels, selector, config, secret)
+        certificate = self._server_certificate(name, args, labels)
+        self._statefulset(name, args, labels, selector, config, secret, certificate)
         if args.plan.replicas > 1:
             pod_disruption_budget(name, args.access.namespace, selector, labels, parent=self)
 
@@ -109,7 +115,13 @@ class RedisCache(pulumi.ComponentResource):
             f"{name}-config",
             metadata={"name": f"{name}-config", "namespace": args.access.namespace, "labels": labels},
             data={"redis.conf": "\n".join([
-                f"port {PORT}",
+                "port 0",
+                f"tls-port {PORT}",
+                f"tls-cert-file {TLS_DIR}/tls.crt",
+                f"tls-key-file {TLS_DIR}/tls.key",
+                f"tls-ca-cert-file {TLS_DIR}/ca.crt",
+                "tls-auth-clients no",
+                "tls-replication yes",
                 "bind 0.0.0.0",
                 "protected-mode yes",
                 "dir /data",
@@ -121,6 +133,26 @@ class RedisCache(pulumi.ComponentResource):
                 f"include {AUTH_DIR}/auth.conf",
                 "",
             ])},
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _server_certificate(self, name: str, args: RedisCacheArgs,
+                            labels: dict[str, str]) -> k8s.apiextensions.CustomResource:
+        """The pods' server certificate, for the client Service, each pod by the headless Service, and the probe."""
+        ns = args.access.namespace
+        return k8s.apiextensions.CustomResource(
+            f"{name}-certificate",
+            api_version="cert-manager.io/v1",
+            kind="Certificate",
+            metadata={"name": f"{name}-tls", "namespace": ns, "labels": labels},
+            spec={
+                "secretName": f"{name}-tls",
+                "issuerRef": {"group": "cert-manager.io", "kind": "ClusterIssuer", "name": args.plan.certificate_issuer},
+                "dnsNames": [name, f"{name}.{ns}.svc", f"*.{name}-headless", f"*.{name}-headless.{ns}.svc", "localhost"],
+                "privateKey": {"algorithm": "ECDSA", "size": 256, "rotationPolicy": "Always"},
+                "usages": ["server auth", "client auth"],
+                "secretTemplate": {"labels": labels},
+            },
             opts=pulumi.ResourceOptions(parent=self),
         )
 
@@ -147,7 +179,8 @@ class RedisCache(pulumi.ComponentResource):
         )
 
     def _statefulset(self, name: str, args: RedisCacheArgs, labels: dict[str, str], selector: dict[str, str],
-                     config: k8s.core.v1.ConfigMap, secret: k8s.core.v1.Secret) -> k8s.apps.v1.StatefulSet:
+                     config: k8s.core.v1.ConfigMap, secret: k8s.core.v1.Secret,
+                     certificate: k8s.apiextensions.CustomResource) -> k8s.apps.v1.StatefulSet:
         """Restricted pods with no service-account token; the Secret is readable by the pod's group only."""
         headless = f"{name}-headless"
         return k8s.apps.v1.StatefulSet(
@@ -159,7 +192,7 @@ class RedisCache(pulumi.ComponentResource):
                 "selector": {"matchLabels": selector},
                 "podManagementPolicy": "OrderedReady",
                 "template": {
-                    "metadata": {"labels": {**labels, **selector}},
+                    "metadata": {"labels": {**labels, **selector, DATA_SERVICE_LABEL: "redis"}},
                     "spec": {
                         "automountServiceAccountToken": False,
                         "securityContext": restricted_pod(REDIS_UID),
@@ -170,6 +203,7 @@ class RedisCache(pulumi.ComponentResource):
                             # Readable by the pod's group (fsGroup) only.
                             {"name": "auth", "secret": {"secretName": secret.metadata.apply(lambda m: m["name"]),
                                                         "defaultMode": 0o440}},
+                            {"name": "tls", "secret": {"secretName": f"{name}-tls", "defaultMode": 0o440}},
                         ],
                     },
                 },
@@ -182,7 +216,8 @@ class RedisCache(pulumi.ComponentResource):
                     },
                 }],
             },
-            opts=pulumi.ResourceOptions(parent=self),
+            # The pods start once cert-manager has written the certificate's Secret.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[certificate]),
         )
 
     @staticmethod
@@ -204,5 +239,6 @@ class RedisCache(pulumi.ComponentResource):
                 {"name": "config", "mountPath": "/etc/redis", "readOnly": True},
                 {"name": "run", "mountPath": "/run/redis"},
                 {"name": "auth", "mountPath": AUTH_DIR, "readOnly": True},
+                {"name": "tls", "mountPath": TLS_DIR, "readOnly": True},
             ],
         }

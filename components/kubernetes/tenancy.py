@@ -8,9 +8,8 @@ from typing import Mapping
 import pulumi
 import pulumi_kubernetes as k8s
 
+from blueprints.plan.flows import POD_GROUPS, Flow
 from components.kubernetes.labels import label_value
-
-DNS_SELECTOR = {"k8s-app": "kube-dns"}
 
 
 @dataclass(frozen=True)
@@ -20,7 +19,7 @@ class TeamNamespaceArgs:
     namespace: str
     """Namespace name, usually `<team>-<env>`."""
     team_group: str
-    """Identity-provider group bound to the `edit` role."""
+    """Identity-provider group bound to the namespace's `team-developer` Role (TEAM_RULES)."""
     platform_group: str
     """Group of platform admins bound to the `admin` role."""
     cpu: int
@@ -29,8 +28,8 @@ class TeamNamespaceArgs:
     """Memory the namespace may request and use, GiB (quota)."""
     labels: Mapping[str, str]
     """Ownership labels (team, owner, cost-center, env, ...); values are sanitised."""
-    ingress_namespace: str
-    """Namespace of the ingress controller allowed to reach the team's pods."""
+    flows: tuple[Flow, ...]
+    """The network intent (blueprints.plan.flows): one NetworkPolicy each on top of default-deny."""
     storage_gib: int
     """Persistent storage the namespace may claim, GiB."""
     max_pods: int
@@ -43,6 +42,37 @@ class TeamNamespaceArgs:
     """Largest persistent volume claim, GiB (LimitRange), capped by the quota."""
     renames: Mapping[str, str] = field(default_factory=dict)
     """Logical names the blueprint version gives children instead of the defaults (its moves). Default: none."""
+
+
+TEAM_ROLE = "team-developer"
+
+_WRITE = ("create", "delete", "deletecollection", "patch", "update")
+_READ = ("get", "list", "watch")
+TEAM_RULES: tuple[dict, ...] = (
+    {"apiGroups": [""], "resources": ["pods", "pods/attach", "pods/exec", "pods/portforward", "pods/proxy"],
+     "verbs": [*_READ, *_WRITE]},
+    {"apiGroups": [""], "resources": ["pods/eviction"], "verbs": ["create"]},
+    {"apiGroups": [""], "resources": ["configmaps", "persistentvolumeclaims", "secrets", "serviceaccounts", "services",
+                                      "services/proxy", "replicationcontrollers", "replicationcontrollers/scale"],
+     "verbs": [*_READ, *_WRITE]},
+    {"apiGroups": [""], "resources": ["endpoints", "events", "limitranges", "resourcequotas", "pods/log",
+                                      "pods/status", "persistentvolumeclaims/status", "services/status"],
+     "verbs": list(_READ)},
+    {"apiGroups": ["apps"], "resources": ["deployments", "deployments/scale", "replicasets", "replicasets/scale",
+                                          "statefulsets", "statefulsets/scale", "daemonsets"],
+     "verbs": [*_READ, *_WRITE]},
+    {"apiGroups": ["apps"], "resources": ["controllerrevisions"], "verbs": list(_READ)},
+    {"apiGroups": ["autoscaling"], "resources": ["horizontalpodautoscalers"], "verbs": [*_READ, *_WRITE]},
+    {"apiGroups": ["batch"], "resources": ["cronjobs", "jobs"], "verbs": [*_READ, *_WRITE]},
+    {"apiGroups": ["policy"], "resources": ["poddisruptionbudgets"], "verbs": [*_READ, *_WRITE]},
+    {"apiGroups": ["networking.k8s.io"], "resources": ["ingresses"], "verbs": [*_READ, *_WRITE]},
+    {"apiGroups": ["networking.k8s.io"], "resources": ["networkpolicies"], "verbs": list(_READ)},
+    {"apiGroups": ["discovery.k8s.io"], "resources": ["endpointslices"], "verbs": list(_READ)},
+    {"apiGroups": ["coordination.k8s.io"], "resources": ["leases"], "verbs": [*_READ, *_WRITE]},
+)
+"""What a team needs in its namespace: Kubernetes' `edit` less the guardrails. NetworkPolicies, the quota
+and the limit range are read-only; no RBAC; no impersonating or minting tokens for service accounts,
+which the operators' service accounts in the namespace would turn into their rights."""
 
 
 class TeamNamespace(pulumi.ComponentResource):
@@ -132,19 +162,24 @@ class TeamNamespace(pulumi.ComponentResource):
 
     def _role_bindings(self, name: str, args: TeamNamespaceArgs, labels: dict[str, str],
                        inside: pulumi.ResourceOptions) -> None:
-        """The team edits its namespace, platform admins administer it; nobody else is bound."""
-        for suffix, role, group in (("team-edit", "edit", args.team_group), ("platform-admin", "admin", args.platform_group)):
+        """The team runs its workloads but cannot edit its guardrails; platform admins administer the namespace.
+
+        Not `edit`: it aggregates create/delete of NetworkPolicies, so a team could delete its default-deny."""
+        role = k8s.rbac.v1.Role(f"{name}-team-role", metadata=self._meta(TEAM_ROLE, args, labels),
+                                rules=[dict(r) for r in TEAM_RULES], opts=inside)
+        for suffix, kind, role_name, group in (("team-edit", "Role", TEAM_ROLE, args.team_group),
+                                               ("platform-admin", "ClusterRole", "admin", args.platform_group)):
             k8s.rbac.v1.RoleBinding(
                 f"{name}-{suffix}",
                 metadata=self._meta(suffix, args, labels),
-                role_ref={"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role},
+                role_ref={"apiGroup": "rbac.authorization.k8s.io", "kind": kind, "name": role_name},
                 subjects=[{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": group}],
-                opts=inside,
+                opts=pulumi.ResourceOptions.merge(inside, pulumi.ResourceOptions(depends_on=[role])),
             )
 
     def _default_deny_network_policies(self, name: str, args: TeamNamespaceArgs, labels: dict[str, str],
                                        inside: pulumi.ResourceOptions) -> None:
-        """Deny everything, then allow the namespace itself, DNS, and the ingress controller in."""
+        """Deny everything, allow the namespace itself, then exactly the plan's flows (DNS, ingress, operators...)."""
         def policy(suffix: str, spec: dict) -> None:
             k8s.networking.v1.NetworkPolicy(f"{name}-{suffix}", metadata=self._meta(suffix, args, labels), spec=spec,
                                             opts=inside)
@@ -161,21 +196,22 @@ class TeamNamespace(pulumi.ComponentResource):
             "ingress": [{"from": same_namespace}],
             "egress": [{"to": same_namespace}],
         })
-        policy("allow-dns-egress", {
-            "podSelector": {},
-            "policyTypes": ["Egress"],
-            "egress": [{
-                "to": [{
-                    "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
-                    "podSelector": {"matchLabels": DNS_SELECTOR},
-                }],
-                "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
-            }],
-        })
-        policy("allow-from-ingress", {
-            "podSelector": {},
-            "policyTypes": ["Ingress"],
-            "ingress": [{"from": [{
-                "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": args.ingress_namespace}},
-            }]}],
-        })
+        # A flow whose addresses the sites map lacks is not rendered: `bp validate` names the field to fill.
+        for flow in args.flows:
+            if flow.missing is None:
+                policy(f"allow-{flow.name}", flow_policy(flow))
+
+
+def flow_policy(flow: Flow) -> dict:
+    """The NetworkPolicy spec that allows one flow and nothing else."""
+    peer = flow.peer
+    if peer.namespace is not None:
+        selector: dict = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": peer.namespace}}}
+        if peer.labels:
+            selector["podSelector"] = {"matchLabels": dict(peer.labels)}
+        peers = [selector]
+    else:
+        peers = [{"ipBlock": {"cidr": cidr}} for cidr in peer.cidrs]
+    ports = [{"protocol": protocol, "port": port} for port in flow.ports for protocol in flow.protocols]
+    key, side = ("ingress", "from") if flow.direction == "ingress" else ("egress", "to")
+    return {"podSelector": POD_GROUPS[flow.pods], "policyTypes": [key.capitalize()], key: [{side: peers, "ports": ports}]}

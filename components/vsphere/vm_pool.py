@@ -52,6 +52,7 @@ class VmPoolArgs:
     tags: Mapping[str, str]                 # ownership tags (written into each VM's notes)
     tag_ids: pulumi.Input[Sequence[str]] = field(default_factory=list)  # vSphere tag ids to attach; default none
     admin_user: str = "ops"                 # login created by cloud-init; default "ops"
+    passwordless_sudo: bool = False         # admin user may sudo without a password (a reviewed exception); default off
     domain: str = "internal"                # DNS domain of the VMs' FQDNs; default "internal"
     spread_groups: Sequence[Sequence[int]] | None = None  # VM numbers (1-based) per anti-affinity rule, each within
     #                                          the cluster's host count (the plan's); default: one rule per site
@@ -77,12 +78,13 @@ def _guestinfo(hostname: str, fqdn: str, args: VmPoolArgs) -> dict[str, str]:
     userdata = {
         "hostname": hostname,
         "fqdn": fqdn,
+        # The password stays locked, so without passwordless sudo the admin user cannot become root:
+        # a reviewed exception (the plan's passwordless_sudo) is the only way to grant it.
         "users": [{
             "name": args.admin_user,
-            "groups": ["sudo"],
             "shell": "/bin/bash",
             "lock_passwd": True,
-            "sudo": "ALL=(ALL) NOPASSWD:ALL",
+            **({"groups": ["sudo"], "sudo": "ALL=(ALL) NOPASSWD:ALL"} if args.passwordless_sudo else {}),
             "ssh_authorized_keys": list(args.ssh_authorized_keys),
         }],
         "ssh_pwauth": False,

@@ -27,22 +27,34 @@ class Limits:
     def refuses(self, value: Any) -> str | None:
         """Why the API refuses `value` (a string, number, list or map), or None when it accepts it."""
         if isinstance(value, (list, dict, str)):
-            size = len(value)
-            if self.min is not None and size < self.min:
-                return f"shorter than {self.min}" if isinstance(value, str) else f"fewer than {self.min} items"
-            if self.max is not None and size > self.max:
-                return f"longer than {self.max}" if isinstance(value, str) else f"more than {self.max} items"
+            problem = self._length(len(value), "" if isinstance(value, str) else " items")
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
-            if self.min is not None and value < self.min:
-                return f"less than {self.min}"
-            if self.max is not None and value > self.max:
-                return f"more than {self.max}"
-        if isinstance(value, str):
-            if self.pattern and not _compiled(self.pattern).fullmatch(value):
-                bad = _first_outside(self.pattern, value)
-                return f"does not match {self.pattern}" + (f" (character {bad!r})" if bad else "")
-            if self.enum and value not in self.enum:
-                return f"not one of {', '.join(self.enum)}"
+            problem = self._bounds(value)
+        else:
+            problem = None
+        return problem or (self._text(value) if isinstance(value, str) else None)
+
+    def _length(self, size: int, items: str) -> str | None:
+        """A string's length or a collection's size against min and max (botocore states both the same way)."""
+        if self.min is not None and size < self.min:
+            return f"fewer than {self.min}{items}" if items else f"shorter than {self.min}"
+        if self.max is not None and size > self.max:
+            return f"more than {self.max}{items}" if items else f"longer than {self.max}"
+        return None
+
+    def _bounds(self, value: float) -> str | None:
+        if self.min is not None and value < self.min:
+            return f"less than {self.min}"
+        if self.max is not None and value > self.max:
+            return f"more than {self.max}"
+        return None
+
+    def _text(self, value: str) -> str | None:
+        if self.pattern and not _compiled(self.pattern).fullmatch(value):
+            bad = _first_outside(self.pattern, value)
+            return f"does not match {self.pattern}" + (f" (character {bad!r})" if bad else "")
+        if self.enum and value not in self.enum:
+            return f"not one of {', '.join(self.enum)}"
         return None
 
 

@@ -33,19 +33,67 @@ def cnpg_backup(args, report, config) -> None:
         report("no backup retentionPolicy")
 
 
+CNPG_DEFAULT_RULE = "host all all all scram-sha-256"
+"""The rule CloudNativePG appends after the user's pg_hba (its hbaTemplateString), which admits plaintext."""
+_ANYWHERE = {"all", "0.0.0.0/0", "::/0"}
+
+
+def _first_plaintext_rule(hba: list) -> str:
+    """The pg_hba line a plaintext TCP connection meets first (pg_hba is first-match), CNPG's default last."""
+    for line in [*(str(h) for h in hba), CNPG_DEFAULT_RULE]:
+        fields = line.split()
+        if fields[:1] in (["host"], ["hostnossl"]):
+            return line
+    return CNPG_DEFAULT_RULE
+
+
 @resource_rule(
     RULES, "kubernetes-cnpg-cluster-tls-only",
-    "Accept only TLS connections to each CloudNativePG cluster.",
+    "Reject every plaintext connection to each CloudNativePG cluster, ahead of the host rule the operator appends.",
     HIGH,
-    remediation="Leave pg_hba to the operator's hostssl defaults; never add 'host' (non-TLS) entries.",
+    remediation="Set spec.postgresql.pg_hba to ['hostssl all all all scram-sha-256', 'hostnossl all all all reject'] "
+                "(PostgresCluster does); CloudNativePG appends 'host all all all scram-sha-256' after them.",
     themes=("encryption-in-transit",), types=(CNPG,),
 )
 def cnpg_tls(args, report, config) -> None:
     hba = ((args.props.get("spec") or {}).get("postgresql") or {}).get("pg_hba") or []
-    # host matches TLS or not, hostnossl only plaintext, hostnogssenc anything not GSS-encrypted (plaintext too).
-    plain = [line for line in hba if str(line).split()[:1] in (["host"], ["hostnossl"], ["hostnogssenc"])]
-    if plain:
-        report(f"pg_hba admits clients without TLS: {plain}")
+    first = _first_plaintext_rule(hba)
+    fields = first.split()
+    refuses_all = fields[0] == "hostnossl" and fields[1:4] == ["all", "all", fields[3]] and fields[3] in _ANYWHERE \
+        and fields[4:5] == ["reject"]
+    if not refuses_all:
+        report(f"pg_hba admits clients without TLS: a plaintext connection meets '{first}' first")
+
+
+def _redis_directives(text: str) -> dict[str, str]:
+    """redis.conf directives, last one wins as in redis-server."""
+    found = {}
+    for line in text.splitlines():
+        fields = line.split(None, 1)
+        if fields and not fields[0].startswith("#"):
+            found[fields[0].lower()] = fields[1].strip() if len(fields) > 1 else ""
+    return found
+
+
+@resource_rule(
+    RULES, "kubernetes-redis-configmap-tls-only",
+    "Serve Redis run on Kubernetes over TLS only: no plaintext port, a TLS port, and TLS between replicas.",
+    HIGH,
+    remediation="In redis.conf set 'port 0', 'tls-port 6379', the tls-cert-file/tls-key-file/tls-ca-cert-file "
+                "of a cert-manager Certificate, and 'tls-replication yes' (RedisCache does).",
+    themes=("encryption-in-transit",), types=("kubernetes:core/v1:ConfigMap",),
+)
+def redis_tls(args, report, config) -> None:
+    text = (args.props.get("data") or {}).get("redis.conf")
+    if text is None:
+        return
+    conf = _redis_directives(text)
+    if conf.get("port", "6379") != "0":
+        report(f"redis.conf serves plaintext on port {conf.get('port', '6379 (the default)')}")
+    if not conf.get("tls-port") or conf.get("tls-port") == "0":
+        report("redis.conf has no tls-port")
+    if conf.get("tls-replication", "no") != "yes":
+        report("replicas copy the data without TLS (tls-replication is not yes)")
 
 
 @resource_rule(

@@ -116,3 +116,52 @@ def no_cluster_admin(args, report, config) -> None:
     for s in args.props.get("subjects") or []:
         if s.get("kind") == "Group" and fnmatch.fnmatchcase(s.get("name") or "", config["teamGroups"]):
             report(f"group {s.get('name')} is bound to cluster-admin")
+
+
+GUARDRAILS = {("networking.k8s.io", "networkpolicies"), ("extensions", "networkpolicies"), ("", "resourcequotas"),
+              ("", "limitranges"), ("rbac.authorization.k8s.io", "roles"), ("rbac.authorization.k8s.io", "rolebindings"),
+              ("rbac.authorization.k8s.io", "clusterroles"), ("rbac.authorization.k8s.io", "clusterrolebindings")}
+GUARDRAIL_WRITERS = {"edit", "admin", "cluster-admin"}
+"""Kubernetes' ClusterRoles that write a guardrail: `edit` aggregates NetworkPolicy writes, `admin` also RBAC."""
+_WRITES = {"create", "delete", "deletecollection", "patch", "update", "*"}
+
+
+def _writes_guardrail(rules: list) -> str | None:
+    for rule in rules or []:
+        if not _WRITES & set(rule.get("verbs") or []):
+            continue
+        for group in rule.get("apiGroups") or []:
+            for resource in rule.get("resources") or []:
+                if (group, resource) in GUARDRAILS or "*" in (group, resource):
+                    return f"{group or 'core'}/{resource}"
+    return None
+
+
+@stack_rule(
+    RULES, "kubernetes-rbac-team-binding-no-guardrail-writes",
+    "Forbid binding team groups to roles that write NetworkPolicies, quotas, limit ranges or RBAC, so no team can remove its fence.",
+    CRITICAL,
+    remediation="Bind the team group to the namespace's team-developer Role (TeamNamespace renders it), never to edit or admin.",
+    themes=("least-privilege", "namespace-isolation"),
+    config={"teamGroups": {"type": "string", "default": "team-*", "description": "Glob of the groups that belong to teams."}},
+)
+def team_binding_no_guardrail_writes(args, report, config) -> None:
+    roles = {((r.props.get("metadata") or {}).get("namespace"), (r.props.get("metadata") or {}).get("name")): r
+             for r in of_type(args.resources, "kubernetes:rbac.authorization.k8s.io/v1:Role")
+             + of_type(args.resources, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole")}
+    bindings = (of_type(args.resources, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding")
+                + of_type(args.resources, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding"))
+    for binding in bindings:
+        teams = [s.get("name") for s in binding.props.get("subjects") or []
+                 if s.get("kind") == "Group" and fnmatch.fnmatchcase(s.get("name") or "", config["teamGroups"])]
+        if not teams:
+            continue
+        ref = binding.props.get("roleRef") or {}
+        if ref.get("kind") == "ClusterRole" and ref.get("name") in GUARDRAIL_WRITERS:
+            report(f"group {teams[0]} is bound to {ref.get('name')}, which writes NetworkPolicies", binding.urn)
+            continue
+        namespace = (binding.props.get("metadata") or {}).get("namespace") if ref.get("kind") == "Role" else None
+        role = roles.get((namespace, ref.get("name")))
+        written = _writes_guardrail(role.props.get("rules")) if role else None
+        if written:
+            report(f"group {teams[0]} is bound to {ref.get('kind')} {ref.get('name')}, which writes {written}", binding.urn)

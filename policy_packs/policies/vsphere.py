@@ -140,6 +140,21 @@ def guest_credentials(args, report, config) -> None:
 
 
 @resource_rule(
+    RULES, "vsphere-vcenter-vm-no-passwordless-sudo",
+    "Forbid passwordless sudo in VM cloud-init data, so a stolen SSH key is not root on the VM.",
+    HIGH,
+    remediation="Leave the admin user out of sudo (VmPool does); a stack that needs it is listed in the sites map's "
+                "platform.passwordless_sudo and exempted here with an owner, a reason and an expiry.",
+    themes=("least-privilege",), types=(VM,),
+)
+def no_passwordless_sudo(args, report, config) -> None:
+    extra = args.props.get("extraConfig") or {}
+    userdata = _decoded(extra.get("guestinfo.userdata") or "", extra.get("guestinfo.userdata.encoding"))
+    if "NOPASSWD" in userdata:
+        report("cloud-init grants passwordless sudo")
+
+
+@resource_rule(
     RULES, "vsphere-providers-provider-verified-tls",
     "Verify the vCenter's TLS certificate on every vSphere provider.",
     HIGH,

@@ -29,6 +29,9 @@ COMPONENTS = (
 SUBNETS = ["subnet-d1", "subnet-d2", "subnet-d3"]
 
 
+ROTATION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:cloud-blueprints-elasticache-token-rotation"
+
+
 def data_args(prod: bool) -> dict:
     return dict(vpc_id="vpc-0abc", subnet_ids=SUBNETS if prod else SUBNETS[:2], prod=prod, tags=TAGS, allowed_security_group_ids=[APP_SG])
 
@@ -42,7 +45,8 @@ def service_args(cls, prod: bool, **extra) -> dict:
         PostgresDatabaseArgs: (RdsPostgres, dict(instance_class="db.m7g.large" if prod else "db.t4g.medium", storage_gib=100,
                                                  engine_version="16", replicas=2 if prod else 1, backup_retention_days=30 if prod else 7)),
         RedisCacheArgs: (ElastiCacheRedis, dict(instance_class="cache.m7g.large", engine_version="7.1", replicas=3 if prod else 1,
-                                                backup_retention_days=7 if prod else 1)),
+                                                backup_retention_days=7 if prod else 1, token_rotation_days=30,
+                                                token_rotation_function_arn=ROTATION_ARN)),
         KafkaClusterArgs: (MskKafka, dict(instance_class="kafka.m7g.large", storage_gib=500, engine_version="3.9.x",
                                           replicas=3 if prod else 2)),
     }[cls]
@@ -188,3 +192,15 @@ def test_bad_args_fail_early(cls, extra, match):
     cls(**service_args(cls, False))
     with pytest.raises(ValueError, match=match):
         cls(**service_args(cls, False, **extra))
+
+
+def test_the_redis_auth_token_rotates_and_the_stack_does_not_undo_it(prod):
+    (rotation,) = prod.by_type("aws:secretsmanager/secretRotation:SecretRotation")
+    secret = prod.one("aws:secretsmanager/secret:Secret")
+    assert rotation.inputs["rotationLambdaArn"] == ROTATION_ARN, rotation.urn
+    assert rotation.inputs["rotationRules"]["automaticallyAfterDays"] == 30, rotation.urn
+    assert rotation.parent == secret.urn, rotation.urn
+    group = prod.one("aws:elasticache/replicationGroup:ReplicationGroup")
+    assert "authToken" in group.ignore_changes, f"{group.urn}: the next pulumi up would put the first token back"
+    version = prod.one("aws:secretsmanager/secretVersion:SecretVersion")
+    assert "secretString" in version.ignore_changes, f"{version.urn}: the next pulumi up would undo a rotation"

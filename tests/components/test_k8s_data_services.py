@@ -28,7 +28,7 @@ PROMISE = dict(size="M", vcpu=1, memory_gib=2, version=None, backup_retention_da
 
 
 def redis_args(namespace: str, storage_class: str, replicas: int) -> RedisCacheArgs:
-    plan = RedisStatefulSet(**PROMISE, storage_gib=5, replicas=replicas, image=REDIS_IMAGE,
+    plan = RedisStatefulSet(**PROMISE, storage_gib=5, replicas=replicas, image=REDIS_IMAGE, certificate_issuer="platform-ca",
                             resources=ContainerResources("100m", "1", "256Mi", "512Mi"))
     return RedisCacheArgs(plan=plan, access=NamespaceAccess(namespace, storage_class, TAGS))
 

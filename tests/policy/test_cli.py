@@ -26,7 +26,7 @@ def bp(stamped_repo, no_exemptions):
 def test_audit_table_passes_a_stamped_stack(bp, no_exemptions):
     result = bp("audit", STACK, "--exemptions", str(no_exemptions))
     assert result.exit_code == 0, result.output
-    assert f"✓ {STACK}: 21 resources, 0 blocking" in result.output and "0 mandatory violations" in result.output
+    assert f"✓ {STACK}: 22 resources, 0 blocking" in result.output and "0 mandatory violations" in result.output
 
 
 def test_audit_writes_each_file_format(bp, no_exemptions, tmp_path):

@@ -259,7 +259,8 @@ MUST_PASS = {
                                                    "publicAccessCidrs": ["198.51.100.0/25", "198.51.100.128/25"]})),
     ],
     "kubernetes-cnpg-cluster-tls-only": [
-        ("hostssl and local lines only", cnpg(["local all postgres peer", "hostssl all all 10.0.0.0/8 scram-sha-256"])),
+        ("hostssl, then every plaintext connection refused ahead of the operator's host rule", cnpg([
+            "local all postgres peer", "hostssl all all all scram-sha-256", "hostnossl all all all reject"])),
     ],
     "kubernetes-operator-resource-replicas-by-tier": [
         ("exactly three prod instances", k8s("Cluster", "postgresql.cnpg.io/v1", "pg", {"instances": 3})),

@@ -196,12 +196,27 @@ CASES = {
              subjects=[{"kind": "Group", "name": "team-shop"}])],
         [k8s("ClusterRoleBinding", "rbac.authorization.k8s.io/v1", "b", namespace=None, roleRef={"kind": "ClusterRole", "name": "cluster-admin"},
              subjects=[{"kind": "Group", "name": "team-shop"}])]),
+    "kubernetes-rbac-team-binding-no-guardrail-writes": (
+        [k8s("Role", "rbac.authorization.k8s.io/v1", "team-developer", rules=[
+            {"apiGroups": ["apps"], "resources": ["deployments"], "verbs": ["create", "delete"]},
+            {"apiGroups": ["networking.k8s.io"], "resources": ["networkpolicies"], "verbs": ["get", "list"]}]),
+         k8s("RoleBinding", "rbac.authorization.k8s.io/v1", "b", roleRef={"kind": "Role", "name": "team-developer"},
+             subjects=[{"kind": "Group", "name": "team-shop"}])],
+        [k8s("RoleBinding", "rbac.authorization.k8s.io/v1", "b", roleRef={"kind": "ClusterRole", "name": "edit"},
+             subjects=[{"kind": "Group", "name": "team-shop"}])]),
     "kubernetes-cnpg-cluster-backup": (
         [k8s("Cluster", "postgresql.cnpg.io/v1", "pg", {"instances": 3, "backup": {"barmanObjectStore": {"destinationPath": "s3://b/p"}, "retentionPolicy": "30d"}})],
         [k8s("Cluster", "postgresql.cnpg.io/v1", "pg", {"instances": 3})]),
     "kubernetes-cnpg-cluster-tls-only": (
-        [k8s("Cluster", "postgresql.cnpg.io/v1", "pg", {"instances": 3, "postgresql": {"pg_hba": ["hostssl all all 10.0.0.0/8 scram-sha-256"]}})],
-        [k8s("Cluster", "postgresql.cnpg.io/v1", "pg", {"instances": 3, "postgresql": {"pg_hba": ["host all all 0.0.0.0/0 md5"]}})]),
+        [k8s("Cluster", "postgresql.cnpg.io/v1", "pg", {"instances": 3, "postgresql": {
+            "pg_hba": ["hostssl all all all scram-sha-256", "hostnossl all all all reject"]}})],
+        # Today's default before this rule: hostssl only, so plaintext falls through to CNPG's appended host rule.
+        [k8s("Cluster", "postgresql.cnpg.io/v1", "pg", {"instances": 3, "postgresql": {
+            "pg_hba": ["hostssl all all 10.0.0.0/8 scram-sha-256"]}})]),
+    "kubernetes-redis-configmap-tls-only": (
+        [k8s("ConfigMap", "v1", "redis-config", data={"redis.conf": "port 0\ntls-port 6379\ntls-replication yes\n"})],
+        # The configuration before TLS: plaintext on 6379.
+        [k8s("ConfigMap", "v1", "redis-config", data={"redis.conf": "port 6379\nbind 0.0.0.0\nappendonly yes\n"})]),
     "kubernetes-strimzi-kafka-listener-tls": (
         [k8s("Kafka", "kafka.strimzi.io/v1beta2", "kafka", {"kafka": {"authorization": {"type": "simple"},
                                                                       "listeners": [{"name": "tls", "tls": True, "authentication": {"type": "tls"}}]}})],
@@ -225,6 +240,11 @@ CASES = {
         [POOL, *VMS, res("vsphere:index/computeClusterVmAntiAffinityRule:ComputeClusterVmAntiAffinityRule", "spread",
                          {"enabled": True, "virtualMachineIds": ["a", "b"]}, deps={"virtualMachineIds": VMS})],
         [POOL, *VMS]),
+    "vsphere-vcenter-vm-no-passwordless-sudo": (
+        [res(VM, "vm", cloud_init('#cloud-config\n{"users": [{"name": "ops", "lock_passwd": true}]}'))],
+        # The VM pool's cloud-init before: the admin user in sudo with NOPASSWD.
+        [res(VM, "vm", cloud_init('#cloud-config\n{"users": [{"name": "ops", "groups": ["sudo"], '
+                                  '"sudo": "ALL=(ALL) NOPASSWD:ALL"}]}'))]),
     "vsphere-vcenter-vm-guest-credentials": (
         [res(VM, "vm", cloud_init("#cloud-config\nusers:\n- name: ops\n  lock_passwd: true\n"))],
         [res(VM, "vm", cloud_init("#cloud-config\nchpasswd:\n  list: root:hunter2\npassword: hunter2\n"))]),
@@ -251,3 +271,14 @@ def test_policy_passes_compliant_and_fails_noncompliant(auditor, policy):
     assert _of(failed, policy), f"{policy} did not fire on {[r.urn for r in bad]}"
     expected = auditor.policies[policy].enforcement
     assert {f.enforcement for f in _of(failed, policy)} == {expected}
+
+
+@pytest.mark.parametrize("hba", [
+    [],  # the operator's template alone ends with `host all all all scram-sha-256`
+    ["hostssl all all all scram-sha-256"],
+    ["host all all 10.0.0.0/8 scram-sha-256", "hostnossl all all all reject"],
+    ["hostnossl all all 10.0.0.0/8 reject"],
+])
+def test_cnpg_tls_only_fails_whenever_plaintext_reaches_an_accepting_rule(auditor, hba):
+    pg = k8s("Cluster", "postgresql.cnpg.io/v1", "pg", {"instances": 3, "postgresql": {"pg_hba": hba}})
+    assert _of(auditor.audit(capture(pg)), "kubernetes-cnpg-cluster-tls-only"), hba

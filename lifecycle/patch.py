@@ -1,0 +1,96 @@
+"""`bp fleet patch`: roll today's sites map (releases, images, templates) out to the stacks whose decisions are stale.
+
+A patch is one more kind of move for the rollout engine (lifecycle/rollout.py): a stack moves to the decisions
+today's sites map gives its request (`blueprints.plan.decide`), nothing else of its file changes. Waves go env by
+env, a canary share first, spread over data centers, each wave one day within the repave budget: machines (VMs,
+cluster nodes) replaced per data center per day. Pins and retirements hold a stack back as they do an upgrade,
+and a data-losing diff is refused unless acknowledged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from blueprints import clock
+from blueprints.catalog import Catalog
+from blueprints.plan import decide, differences, stale
+from blueprints.resolved import ResolvedBlueprint
+from blueprints.sites import SitesMap
+from lifecycle.rollout import ENVS, RolloutPlan, Scope, plan_moves
+from lifecycle.upgrade import Upgrade, in_service
+from lifecycle.waves import Member
+from store.change import Proposed, StackState
+
+DEFAULT_BUDGET = 20
+"""Machines replaced per data center per day: about 300 a day over the demo fleet's 16 data centers."""
+
+
+def repaves(before: ResolvedBlueprint, after: ResolvedBlueprint) -> dict[str, int]:
+    """Machines the move replaces, per data center: VMs of a new template, cluster nodes of a new machine."""
+    was, now = before.decisions, after.decisions
+    found: dict[str, int] = {}
+    if was.vm_template != now.vm_template:
+        for place in before.placements:
+            found[place.data_center] = found.get(place.data_center, 0) + before.size.nodes
+    if (was.node_machine, was.control_plane_class) != (now.node_machine, now.control_plane_class):
+        dc = before.primary.data_center
+        found[dc] = found.get(dc, 0) + sum(p.nodes or before.size.nodes for p in before.spec.node_pools)
+    return found
+
+
+@dataclass(frozen=True)
+class PatchMove:
+    """Every stack whose recorded decisions differ from what today's sites map decides."""
+
+    sites: SitesMap
+
+    def concerns(self, stack: ResolvedBlueprint) -> bool:
+        return True
+
+    def moved(self, stack: ResolvedBlueprint) -> bool:
+        return not stale(in_service(stack), self.sites.fleet, self.sites.releases)
+
+    def target(self, stack: ResolvedBlueprint, others: list[ResolvedBlueprint]) -> ResolvedBlueprint:
+        return stack.model_copy(update={"decisions": decide(in_service(stack), self.sites.fleet, self.sites.releases)})
+
+    def proposed(self, current: StackState, others: list[ResolvedBlueprint], today: date) -> Proposed:
+        after = self.target(current.stack, others)
+        notes = tuple(f"{path}: {old} -> {new}" for path, (old, new) in differences(current.stack.decisions,
+                                                                                   after.decisions).items())
+        return Proposed(after, current.pin, notes=notes)
+
+    def member(self, upgrade: Upgrade) -> Member:
+        return Member(upgrade.stack, upgrade.before.request.env, upgrade.before.primary.data_center,
+                      tuple(sorted(repaves(upgrade.before, upgrade.after).items())))
+
+
+def plan_patch(repo: Path, catalog: Catalog, sites: SitesMap, *, envs: tuple[str, ...] = ENVS,
+               canary_percent: int = 10, budget: int = DEFAULT_BUDGET, accept_data_loss: bool = False,
+               today: date | None = None) -> RolloutPlan:
+    """Diff every stale stack offline and cut the movable ones into daily waves within the repave budget."""
+    today = today or clock.today()
+    plan = RolloutPlan("patch", str(today), [], move=PatchMove(sites), catalog=catalog, sites=sites, today=today)
+    return plan_moves(repo, plan, Scope(envs, accept_data_loss, today, []), canary_percent, budget)
+
+
+def patch_json(plan: RolloutPlan) -> dict[str, Any]:
+    """The machine-readable patch plan: days, waves, machines replaced per data center, each stack's changes and diff."""
+    waves = []
+    for wave in plan.waves:
+        pending = [plan.upgrades[s] for s in wave.stacks if s in plan.upgrades]
+        replaced: dict[str, int] = {}
+        for u in pending:
+            for dc, n in repaves(u.before, u.after).items():
+                replaced[dc] = replaced.get(dc, 0) + n
+        waves.append({"wave": wave.number, "day": wave.day, "env": wave.env, "kind": wave.kind,
+                      "applied": plan.applied(wave), "counts": plan.wave_counts(wave), "repaves": replaced,
+                      "stacks": [{"stack": u.stack, "changes": changes(u), "counts": u.diff.counts()} for u in pending]})
+    return {"waves": waves, "held": [{"stack": h.stack, "reason": h.reason} for h in plan.held]}
+
+
+def changes(upgrade: Upgrade) -> dict[str, list]:
+    """Each decision the patch rewrites (`engines.redis.7.image`), from what the file records to what it becomes."""
+    return {path: [old, new] for path, (old, new) in differences(upgrade.before.decisions, upgrade.after.decisions).items()}
