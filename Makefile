@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench bench-rollout golden
+.PHONY: demo test bench bench-rollout golden mutate
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,3 +26,8 @@ bench-rollout: $(STAMP)
 
 golden: $(STAMP)
 	$(PY) -m tests.golden --update
+
+# Mutation testing of the core (bench/mutation_targets.toml), one module at a time at the lowest priority; writes
+# bench/MUTATION.md. `make mutate MUTATE_ARGS="--changed origin/main"` mutates only what changed.
+mutate: $(STAMP)
+	nice -n 19 $(PY) -m bench.mutation $(MUTATE_ARGS)

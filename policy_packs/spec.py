@@ -148,6 +148,13 @@ def on(value: Any) -> bool:
     return value is True or (isinstance(value, str) and value.lower() == "true")
 
 
+def customer_key(key: Any) -> bool:
+    """Whether a KMS key reference names a customer-managed key: set, and not an AWS-managed key's alias
+    (`alias/aws/<service>`, bare or in an ARN), whose policy no one can narrow. A value not yet known (preview) counts
+    as set, as before."""
+    return bool(key) and not (isinstance(key, str) and key.split(":")[-1].startswith("alias/aws/"))
+
+
 def stack_of(urn: str) -> str:
     """The stack a URN belongs to."""
     return urn.split("::", 1)[0].removeprefix("urn:pulumi:")

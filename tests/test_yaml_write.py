@@ -62,9 +62,16 @@ def test_rapidyaml_reads_what_the_core_schema_reads_or_declines(data):
     for text in (yaml_io.dump_data(data), yaml_io.dump(data)):
         try:
             fast = yaml_io._fast(text.encode())
-        except Exception:  # declined: the file takes the libyaml loader
+        except Exception:  # declined (not plain, or rapidyaml cannot say): load_data gives it to the libyaml loader
             continue
         assert fast == _core(text)
+
+
+def test_rapidyaml_reads_a_plain_stack_file_itself():
+    """The comparison above would hold vacuously if the fast reader declined everything: it must not."""
+    data = {"config": {"cloud-blueprints:team": "shop", "cloud-blueprints:size": 3, "on": "yes", "list": ["a", "b"]}}
+    for text in (yaml_io.dump_data(data), yaml_io.dump(data)):
+        assert yaml_io._fast(text.encode()) == _core(text) == data, text
 
 
 def test_rapidyaml_declines_every_plain_scalar_it_cannot_tell_from_a_quoted_one():

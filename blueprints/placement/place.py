@@ -47,7 +47,7 @@ def place(
     entry: CatalogEntry,
     sites: SitesMap,
     free: Availability,
-    placements_wanted: int = 1,
+    placements_wanted: int,
     trace: list[Verdict] | None = None,
 ) -> tuple[Placement, ...]:
     """Choose pools (in distinct data centers) by pool_choice's rule and allocate their networks from what is `free`.

@@ -24,8 +24,11 @@ SIZED = {
 DEFAULT_FAMILIES = ["t3", "t4g", "m6i", "m7i", "m7g", "c6i", "c7g", "r6i", "r7g"]
 
 
-def _open(cidr: str) -> bool:
-    return ipaddress.ip_network(cidr, strict=False).prefixlen == 0
+def _whole_internet(cidrs) -> bool:
+    """Whether the CIDRs, taken together, admit every address (0.0.0.0/1 and 128.0.0.0/1 do, as 0.0.0.0/0 does)."""
+    nets = [ipaddress.ip_network(c, strict=False) for c in cidrs]
+    return any(n.prefixlen == 0 for version in (4, 6)
+               for n in ipaddress.collapse_addresses(n for n in nets if n.version == version))
 
 
 @resource_rule(
@@ -87,7 +90,7 @@ def eks_public_cidrs(args, report, config) -> None:
     cidrs = vpc.get("publicAccessCidrs") or []
     if not cidrs:
         report("public endpoint without publicAccessCidrs defaults to 0.0.0.0/0")
-    elif any(_open(c) for c in cidrs):
+    elif _whole_internet(cidrs):
         report(f"publicAccessCidrs include the whole internet: {list(cidrs)}")
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from policy_packs.spec import CRITICAL, HIGH, MEDIUM, Rule, is_prod, on, resource_rule
+from policy_packs.spec import CRITICAL, HIGH, MEDIUM, Rule, customer_key, is_prod, on, resource_rule
 
 RULES: list[Rule] = []
 
@@ -24,7 +24,7 @@ LOG_EXPORTS = {"postgres": {"postgresql"}, "mysql": {"audit", "error"}, "mariadb
 def rds_encrypted(args, report, config) -> None:
     if not on(args.props.get("storageEncrypted")):
         report("storageEncrypted is not true")
-    elif not args.props.get("kmsKeyId"):
+    elif not customer_key(args.props.get("kmsKeyId")):
         report("storage is encrypted with the AWS-managed key; set kmsKeyId to a customer-managed key")
 
 
@@ -135,7 +135,7 @@ def rds_log_exports(args, report, config) -> None:
 def elasticache_at_rest(args, report, config) -> None:
     if not on(args.props.get("atRestEncryptionEnabled")):
         report("atRestEncryptionEnabled is not true")
-    elif not args.props.get("kmsKeyId"):
+    elif not customer_key(args.props.get("kmsKeyId")):
         report("encrypted with the AWS-managed key; set kmsKeyId")
 
 
@@ -168,7 +168,7 @@ def elasticache_transit_auth(args, report, config) -> None:
 def msk_encryption(args, report, config) -> None:
     info = args.props.get("encryptionInfo") or {}
     transit = info.get("encryptionInTransit") or {}
-    if not info.get("encryptionAtRestKmsKeyArn"):
+    if not customer_key(info.get("encryptionAtRestKmsKeyArn")):
         report("no customer-managed key for encryption at rest")
     if transit.get("clientBroker", "TLS") != "TLS":
         report(f"clientBroker is {transit.get('clientBroker')!r}, not TLS")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from policy_packs.spec import MEDIUM, Rule, on, resource_rule
+from policy_packs.spec import MEDIUM, Rule, customer_key, on, resource_rule
 
 RULES: list[Rule] = []
 
@@ -48,5 +48,5 @@ def log_retention(args, report, config) -> None:
     themes=("encryption-at-rest", "log-retention"), types=LOG_GROUP,
 )
 def log_kms(args, report, config) -> None:
-    if not args.props.get("kmsKeyId"):
+    if not customer_key(args.props.get("kmsKeyId")):
         report("not encrypted with a customer-managed key")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from policy_packs.spec import HIGH, MEDIUM, Rule, of_type, stack_rule
+from policy_packs.spec import HIGH, MEDIUM, Rule, customer_key, of_type, stack_rule
 
 RULES: list[Rule] = []
 
@@ -54,7 +54,7 @@ def sse_kms(args, report, config) -> None:
         rules = props.get("rules") or []
         for rule in rules:
             default = rule.get("applyServerSideEncryptionByDefault") or {}
-            if default.get("sseAlgorithm") in ("aws:kms", "aws:kms:dsse") and default.get("kmsMasterKeyId"):
+            if default.get("sseAlgorithm") in ("aws:kms", "aws:kms:dsse") and customer_key(default.get("kmsMasterKeyId")):
                 return True
         return False
 

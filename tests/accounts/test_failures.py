@@ -54,7 +54,9 @@ def test_throttling_is_retried_with_backoff_and_then_succeeds(mocked, cli, injec
     result = cli(*INVENTORY)
     assert result.exit_code == 0, result.output
     assert len(answered) == 3, "the throttled call was sent again until it went through"
-    assert len(sleeps) == 3 and all(s >= 0 for s in sleeps), "each retry waited its backoff first"
+    # botocore's standard backoff: attempt i (from 0) waits rand(0, 1) * min(2 ** i, 20) seconds for throttling.
+    assert len(sleeps) == 3 and sum(sleeps) > 0, f"each retry waited its backoff first: {sleeps}"
+    assert all(0 <= s <= min(2 ** i, 20) for i, s in enumerate(sleeps)), f"backoff beyond its exponential cap: {sleeps}"
 
 
 def test_throttling_that_never_ends_is_one_line_after_every_attempt(mocked, cli, inject, sleeps, monkeypatch):

@@ -177,20 +177,20 @@ def test_everything_tagged_parented_and_keys_rotate(prod, dev):
 
 
 @pytest.mark.parametrize(
-    "cls,extra",
+    "cls,extra,match",
     [
-        (PostgresDatabaseArgs, {"allowed_cidrs": ["0.0.0.0/0"]}),
-        (PostgresDatabaseArgs, {"replicas": 3}),
-        (PostgresDatabaseArgs, {"backup_retention_days": 0}),
-        (RedisCacheArgs, {"replicas": 0}),
-        (KafkaClusterArgs, {"client_authentication": "none"}),
-        (KafkaClusterArgs, {"subnet_ids": ["subnet-d1"]}),
-        (KafkaClusterArgs, {"replicas": 3}),
+        (PostgresDatabaseArgs, {"allowed_cidrs": ["0.0.0.0/0"]}, "0.0.0.0/0 would open the resource to the whole internet"),
+        (PostgresDatabaseArgs, {"replicas": 3}, "replicas 3: an RDS instance keeps 1 or 2"),
+        (PostgresDatabaseArgs, {"backup_retention_days": 0}, r"backup_retention_days 0 is outside 1\.\.35"),
+        (RedisCacheArgs, {"replicas": 0}, r"replicas 0 is outside 1\.\.6"),
+        (KafkaClusterArgs, {"client_authentication": "none"}, "client_authentication must be one of"),
+        (KafkaClusterArgs, {"subnet_ids": ["subnet-d1"]}, "MSK needs subnets in at least two AZs"),
+        (KafkaClusterArgs, {"replicas": 3}, "3 brokers do not spread evenly over 2 subnets"),
     ],
 )
-def test_bad_args_fail_early(cls, extra):
+def test_bad_args_fail_early(cls, extra, match):
     cls(**service_args(cls, False))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=match):
         cls(**service_args(cls, False, **extra))
 
 

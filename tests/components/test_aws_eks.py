@@ -60,9 +60,10 @@ def test_dev_endpoint_public_only_to_allowed_cidrs(dev):
     assert eks.inputs["deletionProtection"] is False, eks.urn
 
 
-@pytest.mark.parametrize("prod,cidrs", [(False, ["0.0.0.0/0"]), (True, ["203.0.113.0/24"])])
-def test_open_or_prod_public_endpoint_is_refused(prod, cidrs):
-    with pytest.raises(ValueError):
+@pytest.mark.parametrize("prod,cidrs,match", [(False, ["0.0.0.0/0"], "whole internet"),
+                                             (True, ["203.0.113.0/24"], "a prod cluster's endpoint is private only")])
+def test_open_or_prod_public_endpoint_is_refused(prod, cidrs, match):
+    with pytest.raises(ValueError, match=match):
         eks_args(kubernetes_version="1.31", subnet_ids=["s"], prod=prod, tags=TAGS,
                               system_metadata_hop_limit=1, public_access_cidrs=cidrs, **system(prod))
 

@@ -93,13 +93,14 @@ def test_everything_tagged_and_parented(cap):
 
 
 @pytest.mark.parametrize(
-    "extra",
+    "extra, match",
     [
-        {"amazon_side_asn": 7224},
-        {"onprem_supernets": ["10.64.0.0/12"], "advertised_prefixes": ["10.64.0.0/10"]},
-        {"peers": [HubPeer(region="eu-west-1", transit_gateway_id="t", prod_cidrs=["10.0.0.0/8"], nonprod_cidrs=["10.1.0.0/16"])]},
+        ({"amazon_side_asn": 7224}, "amazon_side_asn 7224 is not a private ASN"),
+        ({"onprem_supernets": ["10.64.0.0/12"], "advertised_prefixes": ["10.64.0.0/10"]}, "overlaps advertised AWS prefix"),
+        ({"peers": [HubPeer(region="eu-west-1", transit_gateway_id="t", prod_cidrs=["10.0.0.0/8"], nonprod_cidrs=["10.1.0.0/16"])]},
+         "peer eu-west-1 prod 10.0.0.0/8 overlaps nonprod"),
     ],
 )
-def test_bad_args_fail_early(extra):
-    with pytest.raises(ValueError):
+def test_bad_args_fail_early(extra, match):
+    with pytest.raises(ValueError, match=match):
         NetworkHubArgs(**{"region": "us-east-1", "amazon_side_asn": 64512, "tags": TAGS, **extra})

@@ -51,7 +51,7 @@ def test_subnet_plan_is_disjoint_and_inside_the_vpc():
     assert all(n.subnet_of(ipaddress.ip_network("10.20.0.0/16")) for n in nets)
     assert not any(a.overlaps(b) for i, a in enumerate(nets) for b in nets[i + 1 :])
     assert subnet_plan("10.20.0.0/16", 2)["private"] == plan["private"][:2], "adding an AZ must not move subnets"
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="is smaller than /24"):
         subnet_plan("10.20.0.0/25", 2)
 
 
@@ -139,15 +139,15 @@ def test_everything_tagged_and_parented(prod, dev):
 
 
 @pytest.mark.parametrize(
-    "extra",
+    "extra, match",
     [
-        {"interconnect_cidrs": ["10.0.0.0/8"]},
-        {"availability_zones": ["us-east-1a"]},
-        {"tags": {"team": "payments"}},
+        ({"interconnect_cidrs": ["10.0.0.0/8"]}, "interconnect_cidrs need a transit_gateway_id"),
+        ({"availability_zones": ["us-east-1a"]}, "two AZs or more needed"),
+        ({"tags": {"team": "payments"}}, r"tags lack required keys \['owner'"),
     ],
 )
-def test_bad_args_fail_early(extra):
-    with pytest.raises(ValueError):
+def test_bad_args_fail_early(extra, match):
+    with pytest.raises(ValueError, match=match):
         NetworkFabricArgs(**{"cidr": "10.20.0.0/16", "prod": False, "tags": TAGS,
                              "availability_zones": ["us-east-1a", "us-east-1b"],
                              "subnets": subnet_plan("10.20.0.0/16", 2), **extra})

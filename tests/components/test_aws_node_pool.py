@@ -107,16 +107,16 @@ def test_kubeconfig_builds_a_provider(cap):
 
 
 @pytest.mark.parametrize(
-    "extra",
+    "extra, match",
     [
-        {"min_size": 3, "desired_size": 2},
-        {"capacity_type": "RESERVED"},
-        {"metadata_hop_limit": 3},
-        {"instance_types": ["m7g.large", "m6i.large"]},
+        ({"min_size": 3, "desired_size": 2}, "need 0 <= min <= desired <= max"),
+        ({"capacity_type": "RESERVED"}, "capacity_type 'RESERVED' is not one of"),
+        ({"metadata_hop_limit": 3}, "metadata_hop_limit must be 1 or 2"),
+        ({"instance_types": ["m7g.large", "m6i.large"]}, "instance types mix architectures"),
     ],
 )
-def test_bad_args_fail_early(extra):
+def test_bad_args_fail_early(extra, match):
     base = dict(cluster_name="c", subnet_ids=["s"], instance_types=["m6i.large"], min_size=1, desired_size=2, max_size=3, prod=False, tags=TAGS,
                 metadata_hop_limit=1)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=match):
         NodePoolArgs(**{**base, **extra})

@@ -120,7 +120,7 @@ def test_kubeconfig_is_read_from_cluster_api_secret_and_kept_secret(prod):
 
 
 def test_bad_node_pool_is_refused():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="must be a lowercase DNS label"):
         vks_args("ns", "v1", 1, "c", "s", [NodePool("Bad_Name", "c", 1)], TAGS, "172.16.0.0/14", "172.20.0.0/16", "cluster.local")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="at least one node pool"):
         vks_args("ns", "v1", 1, "c", "s", [], TAGS, "172.16.0.0/14", "172.20.0.0/16", "cluster.local")

@@ -209,18 +209,18 @@ def test_unknown_inventory_name_fails_naming_kind_and_name(kind, program):
 
 
 def test_args_reject_insecure_or_inconsistent_input():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"vlan_id 5000 is outside 1\.\.4094"):
         NetworkSegmentArgs("dc", "dvs", 5000, TAGS)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="cpu reservation must be between 0 and the cpu limit"):
         TeamPlacementArgs("dc", "cl", 9000, 8000, 1, 2, TAGS)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"tags lack required keys \['owner'\]"):
         TeamPlacementArgs("dc", "cl", 1, 2, 1, 2, {k: v for k, v in TAGS.items() if k != "owner"})
     site = VmSite("dc", "cl", "ds", "rp", "f", network="n")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="OpenSSH public keys only"):
         VmPoolArgs([site], "t", 1, 1, 1, 1, ["-----BEGIN OPENSSH PRIVATE KEY-----"], TAGS)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="at least one SSH public key"):
         VmPoolArgs([site], "t", 1, 1, 1, 1, [], TAGS)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="exactly one of network_id and network"):
         VmSite("dc", "cl", "ds", "rp", "f")
 
 

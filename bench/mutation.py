@@ -1,0 +1,264 @@
+"""Mutation testing of the core with cosmic-ray: one module at a time, each mutant against that module's tests only.
+
+    python -m bench.mutation                       # every module of bench/mutation_targets.toml, in its order
+    python -m bench.mutation blueprints/placement.py lifecycle/rollout.py
+    python -m bench.mutation --changed origin/main # only the modules changed since a ref (the incremental mode)
+    python -m bench.mutation --report              # rewrite bench/MUTATION.md from the sessions kept
+
+Mutants are made in a copy of the repository (.mutation/tree), never in the working tree, so editing and testing go on
+while it runs. Each module keeps its cosmic-ray session in .mutation/ (git-ignored): a session is made anew when the
+module changes, its survivors run again when one of its test files changes, and an unfinished one resumes, so a
+per-module time budget never loses work. The report, bench/MUTATION.md, counts killed, survived and timed-out mutants
+per module and lists every survivor; those known to be equivalent (no behaviour can tell them apart) are listed in
+bench/mutation_equivalent.toml with the reason.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGETS = ROOT / "bench" / "mutation_targets.toml"
+EQUIVALENT = ROOT / "bench" / "mutation_equivalent.toml"
+REPORT = ROOT / "bench" / "MUTATION.md"
+WORK = ROOT / ".mutation"
+TREE = WORK / "tree"
+BIN = Path(sys.executable).parent
+
+
+@dataclass
+class Tally:
+    """One module's session, counted."""
+
+    module: str
+    total: int = 0
+    killed: int = 0
+    timed_out: int = 0
+    incompetent: int = 0
+    skipped: int = 0
+    pending: int = 0
+    survivors: list[tuple[int, str, str, str]] = field(default_factory=list)  # line, operator, mutant line, job id
+    equivalent: list[tuple[int, str, str, str]] = field(default_factory=list)  # line, operator, mutant line, reason
+
+    @property
+    def score(self) -> float | None:
+        """Killed over non-equivalent mutants that ran (timeouts count as killed, as cosmic-ray counts them)."""
+        ran = self.killed + len(self.survivors)
+        return self.killed / ran if ran else None
+
+
+def slug(module: str) -> str:
+    return module.replace("/", "__").removesuffix(".py")
+
+
+def targets() -> tuple[dict, dict[str, dict]]:
+    data = tomllib.loads(TARGETS.read_text())
+    return data["settings"], data["modules"]
+
+
+def digest(paths: list[str]) -> str:
+    """What a session's results depend on: these files' names and contents."""
+    h = hashlib.sha256()
+    for path in paths:
+        h.update(path.encode())
+        h.update((ROOT / path).read_bytes() if (ROOT / path).exists() else b"")
+    return h.hexdigest()
+
+
+def sync_tree() -> None:
+    """Bring the copy up to date with the working tree's files (tracked and new, not ignored)."""
+    WORK.mkdir(exist_ok=True)
+    (WORK / ".gitignore").write_text("*\n")
+    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, capture_output=True,
+                            check=True).stdout.decode().split("\0")
+    for name in filter(None, listed):
+        source, copy = ROOT / name, TREE / name
+        if source.is_file() and (not copy.exists() or copy.read_bytes() != source.read_bytes()):
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, copy)
+
+
+def config_text(module: str, tests: list[str], settings: dict, spec: dict) -> str:
+    # PYTHONPATH makes the pack processes the policy tests start import the mutated copy too.
+    command = (f"env PYTHONPATH={TREE} {BIN / 'python'} -m pytest -x -q -p no:cacheprovider -p no:randomly "
+               f"{' '.join(tests)}")
+    excluded = json.dumps(spec.get("exclude_operators", settings["exclude_operators"]))
+    return (f'[cosmic-ray]\nmodule-path = "{module}"\ntimeout = {spec.get("timeout_seconds", settings["timeout_seconds"])}\n'
+            f'excluded-modules = []\ntest-command = "{command}"\n\n[cosmic-ray.distributor]\nname = "local"\n\n'
+            f'[cosmic-ray.filters.operators-filter]\nexclude-operators = {excluded}\n')
+
+
+def cr(*args: str, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run([str(BIN / args[0]), *args[1:]], cwd=TREE, text=True, capture_output=True, **kw)
+
+
+def tests_pass(tests: list[str]) -> bool:
+    env = {**os.environ, "PYTHONPATH": str(TREE)}
+    run = subprocess.run([str(BIN / "python"), "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests],
+                         cwd=TREE, env=env, capture_output=True, text=True)
+    return run.returncode == 0
+
+
+def prepare(module: str, tests: list[str], settings: dict, spec: dict, fresh: bool) -> tuple[Path, Path]:
+    """The module's config and session. A changed module gets a new session; changed tests re-run the survivors
+    only (a mutant killed stays killed while tests are added; pass --fresh after taking tests away)."""
+    config, session, stamp = (WORK / f"{slug(module)}{ext}" for ext in (".toml", ".sqlite", ".sha256"))
+    config.write_text(config_text(module, tests, settings, spec))
+    current = [digest([module]), digest(tests)]
+    known = stamp.read_text().split() if stamp.exists() else []
+    if fresh or not session.exists() or known[:1] != current[:1]:
+        session.unlink(missing_ok=True)
+        init = cr("cosmic-ray", "init", str(config), str(session))
+        if init.returncode != 0:
+            raise SystemExit(f"{module}: cosmic-ray init failed: {init.stderr.strip().splitlines()[-1:]}")
+        cr("cr-filter-operators", str(session), str(config))
+    elif known[1:] != current[1:]:
+        with sqlite3.connect(session) as db:
+            db.execute("DELETE FROM work_results WHERE test_outcome = 'SURVIVED'")
+    stamp.write_text("\n".join(current) + "\n")
+    return config, session
+
+
+def run_module(module: str, spec: dict, settings: dict, fresh: bool = False, budget: int | None = None) -> str:
+    """Mutate one module within its budget; returns a line saying how it went."""
+    tests = [t for t in spec["tests"] if (ROOT / t).exists()]
+    if not tests:
+        return f"{module}: no test file exists, skipped"
+    sync_tree()
+    if not tests_pass(tests):
+        return f"{module}: its tests fail unmutated, skipped"
+    config, session = prepare(module, tests, settings, spec, fresh)
+    original = (TREE / module).read_bytes()
+    budget = budget or spec.get("budget_seconds", settings["budget_seconds"])
+    try:
+        # SIGINT lets cosmic-ray put the module back itself; the check below covers the case where it could not.
+        subprocess.run(["timeout", "-s", "INT", "-k", "30", str(budget), str(BIN / "cosmic-ray"), "exec", str(config),
+                        str(session)], cwd=TREE, capture_output=True)
+    finally:
+        if (TREE / module).read_bytes() != original:
+            (TREE / module).write_bytes(original)
+    t = tally(module, session)
+    return f"{module}: {t.killed} killed ({t.timed_out} by timeout), {len(t.survivors)} survived, {t.pending} pending"
+
+
+def equivalents() -> dict[tuple[str, str, str], str]:
+    """(module, operator, the mutated line, stripped) -> why the mutant cannot change behaviour."""
+    if not EQUIVALENT.exists():
+        return {}
+    return {(e["module"], e["operator"], e["mutant"].strip()): e["reason"]
+            for e in tomllib.loads(EQUIVALENT.read_text()).get("equivalent", [])}
+
+
+def mutated_line(diff: str | None) -> str:
+    """The line a mutant puts in place of the original, from cosmic-ray's diff."""
+    added = [line[1:] for line in (diff or "").splitlines() if line.startswith("+") and not line.startswith("+++")]
+    return " / ".join(a.strip() for a in added)
+
+
+def tally(module: str, session: Path) -> Tally:
+    from cosmic_ray.work_db import WorkDB, use_db
+    from cosmic_ray.work_item import TestOutcome, WorkerOutcome
+
+    known = equivalents()
+    t = Tally(module)
+    with use_db(str(session), WorkDB.Mode.open) as db:
+        t.total = db.num_work_items
+        done = {item.job_id for item, _ in db.completed_work_items}
+        t.pending = sum(1 for item in db.work_items if item.job_id not in done)
+        for item, result in db.completed_work_items:
+            mutation = item.mutations[0]
+            line, mutant = mutation.start_pos[0], mutated_line(result.diff)
+            if result.worker_outcome in (WorkerOutcome.SKIPPED, WorkerOutcome.NO_TEST):
+                t.skipped += 1
+            elif result.test_outcome == TestOutcome.KILLED:
+                t.killed += 1
+                t.timed_out += result.output == "timeout"
+            elif result.test_outcome == TestOutcome.INCOMPETENT:
+                t.incompetent += 1
+            elif (module, mutation.operator_name, mutant) in known:
+                t.equivalent.append((line, mutation.operator_name, mutant, known[(module, mutation.operator_name, mutant)]))
+            else:
+                t.survivors.append((line, mutation.operator_name, mutant, item.job_id))
+    return t
+
+
+def report(command: str) -> None:
+    settings, modules = targets()
+    rows, details, unreached = [], [], []
+    for module in modules:
+        session = WORK / f"{slug(module)}.sqlite"
+        if not session.exists():
+            unreached.append(module)
+            continue
+        t = tally(module, session)
+        score = f"{t.score:.0%}" if t.score is not None else "-"
+        rows.append(f"| `{module}` | {t.total - t.skipped} | {t.killed} | {t.timed_out} | {len(t.survivors)} | "
+                    f"{len(t.equivalent)} | {t.incompetent} | {t.pending} | {score} |")
+        for line, op, text, job in t.survivors:
+            details.append(f"- `{module}:{line}` {op} → `{text}` (survived)")
+        for line, op, text, why in t.equivalent:
+            details.append(f"- `{module}:{line}` {op} → `{text}` (equivalent: {why})")
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    REPORT.write_text("\n".join([
+        "# Mutation testing of the core",
+        "",
+        f"Written by `{command}` on {now} (cosmic-ray, one module at a time under `nice -n 19`, each mutant against",
+        "the module's own test files from `bench/mutation_targets.toml`). Score = killed / (killed + survived);",
+        "timeouts count as killed, equivalent mutants (bench/mutation_equivalent.toml) are left out of the score;",
+        "incompetent = the mutant did not import; pending = not run yet within the module's time budget.",
+        "",
+        "| module | mutants | killed | of which timed out | survived | equivalent | incompetent | pending | score |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        *rows,
+        "",
+        "## Survivors and equivalent mutants",
+        "",
+        *(details or ["none"]),
+        "",
+        "## Not measured yet",
+        "",
+        *([f"- `{m}`" for m in unreached] or ["none"]),
+        "",
+    ]))
+
+
+def changed_since(ref: str, modules: dict[str, dict]) -> list[str]:
+    diff = subprocess.run(["git", "diff", "--name-only", ref], cwd=ROOT, capture_output=True, text=True, check=True)
+    touched = set(diff.stdout.split())
+    return [m for m, spec in modules.items() if m in touched or touched & set(spec["tests"])]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.mutation", description=__doc__.splitlines()[0])
+    parser.add_argument("modules", nargs="*", help="module paths (default: every module of the targets file)")
+    parser.add_argument("--changed", metavar="REF", help="only modules (or their tests) changed since REF")
+    parser.add_argument("--report", action="store_true", help="only rewrite bench/MUTATION.md")
+    parser.add_argument("--fresh", action="store_true", help="start the modules' sessions anew")
+    parser.add_argument("--budget", type=int, metavar="SECONDS", help="time per module this run (default: the targets')")
+    args = parser.parse_args(argv)
+    settings, modules = targets()
+    unknown = [m for m in args.modules if m not in modules]
+    if unknown:
+        print(f"modules: not in {TARGETS.relative_to(ROOT)}: {', '.join(unknown)}", file=sys.stderr)
+        return 2
+    chosen = args.modules or (changed_since(args.changed, modules) if args.changed else list(modules))
+    if not args.report:
+        for module in chosen:
+            print(run_module(module, modules[module], settings, args.fresh, args.budget), flush=True)
+    report("python -m bench.mutation " + " ".join(argv if argv is not None else sys.argv[1:]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,88 @@
+"""The plan's guards at their edges: prod never on spot capacity, prod vSphere capacity guaranteed and nonprod half,
+the smallest machine shape that exactly fits is the one taken."""
+
+from __future__ import annotations
+
+import pytest
+
+from blueprints.catalog import Catalog
+from blueprints.placement.resolve import resolve
+from blueprints.plan import PlanError, plan
+from blueprints.plan.shared import smallest
+from blueprints.sites import MachineShape, load_sites
+from tests.conftest import make_request
+
+CATALOG, SITES = Catalog(), load_sites()
+
+
+def _eks_pools(env: str, spot: bool | None):
+    params = {} if spot is None else {"spot_general_pool": spot}
+    bp = resolve(make_request(blueprint="k8s-cluster", target="aws", env=env, parameters=params), CATALOG, SITES)
+    return {p.name: p for p in plan(bp).cluster.node_pools}
+
+
+@pytest.mark.parametrize("env", ["dev", "test", "stage"])
+def test_nonprod_runs_the_general_pool_on_spot_only_when_asked(env):
+    assert _eks_pools(env, True)["general"].spot
+    assert not _eks_pools(env, False)["general"].spot
+    assert not _eks_pools(env, None)["general"].spot, "spot is opt-in"
+
+
+def test_prod_never_runs_on_spot_even_when_asked():
+    pools = _eks_pools("prod", True)
+    assert not any(p.spot for p in pools.values()), {n: p.spot for n, p in pools.items()}
+
+
+def test_a_pool_with_a_fixed_node_count_never_runs_on_spot():
+    pools = _eks_pools("dev", True)
+    assert pools["system"].nodes == 2 and not pools["system"].spot
+
+
+def test_a_sized_pool_autoscales_to_twice_its_nodes_on_eks():
+    general = _eks_pools("dev", None)["general"]
+    assert general.min_nodes == general.nodes and general.max_nodes == 2 * general.nodes
+
+
+def _vm_sites(env: str):
+    bp = resolve(make_request(blueprint="vm-app", site="ldn1", region=None, target="vsphere", env=env), CATALOG, SITES)
+    return bp, plan(bp).sites
+
+
+def test_prod_vsphere_capacity_is_reserved_in_full():
+    bp, sites = _vm_sites("prod")
+    cpu, mem = bp.size.vcpu * bp.decisions.mhz_per_vcpu, bp.size.memory_gib * 1024
+    for site in sites:
+        assert (site.cpu_reservation_mhz, site.cpu_limit_mhz) == (cpu, cpu), site
+        assert (site.memory_reservation_mb, site.memory_limit_mb) == (mem, mem), site
+
+
+@pytest.mark.parametrize("env", ["dev", "stage"])
+def test_nonprod_vsphere_capacity_is_half_reserved_and_bursts_to_its_limit(env):
+    bp, sites = _vm_sites(env)
+    cpu, mem = bp.size.vcpu * bp.decisions.mhz_per_vcpu, bp.size.memory_gib * 1024
+    for site in sites:
+        assert (site.cpu_reservation_mhz, site.cpu_limit_mhz) == (cpu // 2, cpu), site
+        assert (site.memory_reservation_mb, site.memory_limit_mb) == (mem // 2, mem), site
+
+
+SHAPES = (MachineShape(name="s", vcpu=2, memory_gib=4), MachineShape(name="m", vcpu=4, memory_gib=16),
+          MachineShape(name="l", vcpu=8, memory_gib=32))
+
+
+def test_the_shape_that_exactly_fits_is_taken():
+    assert smallest(SHAPES, 2, 4, "size") == "s"
+    assert smallest(SHAPES, 4, 16, "size") == "m"
+    assert smallest(SHAPES, 8, 32, "size") == "l"
+
+
+def test_one_more_vcpu_or_gib_takes_the_next_shape():
+    assert smallest(SHAPES, 3, 4, "size") == "m"
+    assert smallest(SHAPES, 2, 5, "size") == "m"
+    assert smallest(SHAPES, 4, 17, "size") == "l"
+
+
+def test_no_shape_large_enough_names_what_was_asked():
+    with pytest.raises(PlanError, match=r"fleet.control_plane: no machine of the fleet has 9 vCPU and 32 GiB"):
+        smallest(SHAPES, 9, 32, "fleet.control_plane")
+    with pytest.raises(PlanError, match=r"size: no machine of the fleet has 8 vCPU and 33 GiB"):
+        smallest(SHAPES, 8, 33, "size")
