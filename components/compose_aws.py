@@ -28,6 +28,7 @@ def foundation(plan: AwsPlan, at: Built) -> Foundation:
     net = plan.network
     network = NetworkFabric(name, NetworkFabricArgs(
         cidr=net.cidr, prod=plan.prod, tags=plan.tags, availability_zones=list(net.zones), subnets=net.subnets,
+        nat_gateways=net.nat_gateways,
         interconnect_cidrs=list(net.interconnect_cidrs), transit_gateway_id=net.transit_gateway_id,
         zone_retention_days=plan.zone.log_retention_days,
     ), opts=opts)

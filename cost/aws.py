@@ -76,10 +76,8 @@ def _aws_network(p: AwsPlan, table: AwsRegionPrices, hours: Decimal) -> CostComp
     net = p.network
     if net is None:
         return CostComponent("network", "cloud-blueprints:aws:NetworkFabric", ())
-    # One NAT gateway in nonprod, one per zone in prod (components/aws/network.py).
-    nats = len(net.zones) if p.prod else 1
     resources = [CostResource(f"{p.stack}-nat-{i}", "aws:ec2/natGateway:NatGateway",
-                              (_hourly("NAT gateway", 1, hours, table.nat_gateway_hour),)) for i in range(nats)]
+                              (_hourly("NAT gateway", 1, hours, table.nat_gateway_hour),)) for i in range(net.nat_gateways)]
     if net.transit_gateway_id:
         resources.append(CostResource(f"{p.stack}-tgw-attachment", "aws:ec2transitgateway/vpcAttachment:VpcAttachment",
                                       (_hourly("Transit Gateway attachment", 1, hours, table.transit_gateway_attachment_hour),)))

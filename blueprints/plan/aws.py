@@ -138,6 +138,9 @@ class AwsNetworkPlan:
     """The region's hub; None: no attachment."""
     subnets: dict[str, tuple[str, ...]]
     """Tier -> one subnet CIDR per zone, carved from `cidr` by `subnet_plan`."""
+    nat_gateways: int
+    """NAT gateways, in the first zones' public subnets: one per zone in prod (a zone outage keeps the others'
+    egress), one in nonprod (cost)."""
     hub_attachment: HubAttachmentPlan | None = None
     """Acceptance and routing in the hub's account; None when the sites map records no hub account and tables."""
 
@@ -323,7 +326,7 @@ def _network(bp: ResolvedBlueprint, place: Placement) -> AwsNetworkPlan:
         interconnect_cidrs=tuple(str(c) for c in aws.interconnect_cidrs) if hub else (),
         transit_gateway_id=hub.transit_gateway_id if hub else None,
         hub_attachment=_hub_attachment(bp, hub, aws.account_id) if hub else None,
-        subnets=subnets,
+        subnets=subnets, nat_gateways=zones if bp.prod else 1,
     )
 
 

@@ -31,13 +31,15 @@ class NetworkFabricArgs:
     cidr: str
     """The VPC CIDR allocated by IPAM (a /24 or larger)."""
     prod: bool
-    """Prod: a NAT gateway per AZ, interface endpoints, a year of flow logs."""
+    """Prod: interface endpoints, a year of flow logs."""
     tags: Mapping[str, str]
     """Ownership tags (components.ownership.OWNERSHIP_KEYS), as ResolvedBlueprint.tags() builds them."""
     availability_zones: Sequence[str]
     """The AZs the plan chose from the sites map: one subnet of each tier in each."""
     subnets: Mapping[str, Sequence[str]]
     """Tier (public, private, data) -> one CIDR per AZ, in the AZs' order: the plan's `subnet_plan`."""
+    nat_gateways: int
+    """NAT gateways, in the first AZs' public subnets (the plan's count)."""
     interconnect_cidrs: Sequence[str] = ()
     """Data-center interconnect supernets routed through the Transit Gateway from the private and data tiers."""
     transit_gateway_id: str | None = None
@@ -55,6 +57,8 @@ class NetworkFabricArgs:
 
     def __post_init__(self) -> None:
         require_ownership(self.tags, "NetworkFabricArgs")
+        if not 1 <= self.nat_gateways <= len(self.availability_zones):
+            raise ValueError(f"NetworkFabricArgs: nat_gateways {self.nat_gateways} is not 1 to the {len(self.availability_zones)} AZs")
         if len(set(self.availability_zones)) < 2:
             raise ValueError(f"NetworkFabricArgs: two AZs or more needed, got {list(self.availability_zones)}")
         vpc = ipaddress.ip_network(self.cidr)
@@ -202,10 +206,9 @@ class NetworkFabric(pulumi.ComponentResource):
         tags = args.tags
         igw = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=vpc.id, tags=named(tags, f"{name}-igw"),
                                       opts=pulumi.ResourceOptions(parent=vpc))
-        # One NAT in nonprod (cost), one per AZ in prod (an AZ outage keeps the others' egress).
         nats: list[aws.ec2.NatGateway] = []
         nat_ips: list[pulumi.Output[str]] = []
-        for i, subnet in enumerate(public[: len(public) if args.prod else 1]):
+        for i, subnet in enumerate(public[: args.nat_gateways]):
             eip = aws.ec2.Eip(f"{name}-nat-eip-{i}", domain="vpc", tags=named(tags, f"{name}-nat-eip-{i}"),
                               opts=pulumi.ResourceOptions(parent=vpc))
             nat_ips.append(eip.public_ip)

@@ -21,6 +21,7 @@ def fabric(prod: bool, **extra):
         prod=prod,
         tags=TAGS,
         availability_zones=["us-east-1a", "us-east-1b", "us-east-1c"] if prod else ["us-east-1a", "us-east-1b"],
+        nat_gateways=3 if prod else 1,
         subnets=subnet_plan("10.20.0.0/16", 3 if prod else 2),
         **extra,
     )
@@ -149,5 +150,5 @@ def test_everything_tagged_and_parented(prod, dev):
 def test_bad_args_fail_early(extra, match):
     with pytest.raises(ValueError, match=match):
         NetworkFabricArgs(**{"cidr": "10.20.0.0/16", "prod": False, "tags": TAGS,
-                             "availability_zones": ["us-east-1a", "us-east-1b"],
+                             "availability_zones": ["us-east-1a", "us-east-1b"], "nat_gateways": 1,
                              "subnets": subnet_plan("10.20.0.0/16", 2), **extra})

@@ -16,7 +16,7 @@ TAGS = {"team": "payments", "owner": "a@example.com", "cost-center": "cc-1", "en
 def build(target: str, tags: dict):
     if target == "aws":
         return NetworkFabricArgs(cidr="10.0.0.0/20", prod=False, tags=tags, availability_zones=["us-east-1a", "us-east-1b"],
-                                 subnets=subnet_plan("10.0.0.0/20", 2))
+                                 subnets=subnet_plan("10.0.0.0/20", 2), nat_gateways=1)
     return TeamPlacementArgs(datacenter="NY1-DC", compute_cluster="NY1-PROD-CL01", cpu_reservation_mhz=1,
                              cpu_limit_mhz=2, memory_reservation_mb=1, memory_limit_mb=2, tags=tags)
 
