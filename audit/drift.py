@@ -11,12 +11,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from audit import deployed_state
+from audit.run import Auditor, AuditReport, StackResult
 from blueprints.errors import BadInput
 from engine.captured import Capture, CapturedResource
-from audit.run import AuditReport, Auditor, StackResult
+from engine.diff import changed_paths
 
 _ADDED, _REMOVED, _CHANGED = "added", "removed", "changed"
 
@@ -52,14 +53,10 @@ class Drift:
                 "resources": [r.to_json() for r in self.resources]}
 
 
-def _paths(old: Any, new: Any, prefix: str = "") -> Iterator[str]:
-    """The paths at which two input values differ (dicts by key, everything else whole)."""
-    if isinstance(old, dict) and isinstance(new, dict):
-        for key in sorted(set(old) | set(new)):
-            if not key.startswith("__"):  # engine bookkeeping such as `__defaults`, not a property
-                yield from _paths(old.get(key), new.get(key), f"{prefix}.{key}" if prefix else key)
-    elif old != new:
-        yield prefix
+def _paths(old: dict[str, Any], new: dict[str, Any]) -> tuple[str, ...]:
+    """The input paths at which deployed and intended differ (engine.diff's comparison, as `bp upgrade` makes it),
+    leaving out the engine's bookkeeping keys such as `__defaults`, which are not properties."""
+    return tuple(p for p in changed_paths(old, new) if not any(part.startswith("__") for part in p.split(".")))
 
 
 def _verdicts(result: StackResult, urn: str) -> set[tuple[str, str]]:
@@ -79,7 +76,7 @@ def drift(deployed: Capture, intended: Capture, deployed_audit: StackResult, int
     for urn, r in want.items():
         if urn not in have:
             out.resources.append(ResourceDrift(urn, r.type, _ADDED, policies=_changed_policies(deployed_audit, intended_audit, urn)))
-        elif changed := tuple(_paths(have[urn].inputs, r.inputs)):
+        elif changed := _paths(have[urn].inputs, r.inputs):
             out.resources.append(ResourceDrift(urn, r.type, _CHANGED, changed,
                                                _changed_policies(deployed_audit, intended_audit, urn)))
     for urn, r in have.items():
@@ -99,8 +96,8 @@ def _source(state: Path, repo: Path | None) -> str:
 
 def run_state_audit(state: Path, *, repo: Path | None = None, against=None, sites=None, **auditor_args) -> tuple[AuditReport, Drift | None]:
     """Audit an exported checkpoint; with `against` (a resolved stack file) and `repo`, also its drift."""
-    from store.stack_files import stack_path
     from engine.stacks import preview
+    from store.stack_files import stack_path
 
     deployed = deployed_state.read(state)
     if against is not None and against.stack != deployed.stack:
