@@ -19,6 +19,7 @@ from blueprints.catalog import Catalog
 from blueprints.plan import decide, differences, stale
 from blueprints.resolved import ResolvedBlueprint
 from blueprints.sites import SitesMap
+from lifecycle.repaves import repaves
 from lifecycle.rollout import ENVS, RolloutPlan, Scope, plan_moves
 from lifecycle.upgrade import Upgrade, in_service
 from lifecycle.waves import Member
@@ -26,19 +27,6 @@ from store.change import Proposed, StackState
 
 DEFAULT_BUDGET = 20
 """Machines replaced per data center per day: about 300 a day over the demo fleet's 16 data centers."""
-
-
-def repaves(before: ResolvedBlueprint, after: ResolvedBlueprint) -> dict[str, int]:
-    """Machines the move replaces, per data center: VMs of a new template, cluster nodes of a new machine."""
-    was, now = before.decisions, after.decisions
-    found: dict[str, int] = {}
-    if was.vm_template != now.vm_template:
-        for place in before.placements:
-            found[place.data_center] = found.get(place.data_center, 0) + before.size.nodes
-    if (was.node_machine, was.control_plane_class) != (now.node_machine, now.control_plane_class):
-        dc = before.primary.data_center
-        found[dc] = found.get(dc, 0) + sum(p.nodes or before.size.nodes for p in before.spec.node_pools)
-    return found
 
 
 @dataclass(frozen=True)
@@ -66,6 +54,12 @@ class PatchMove:
         return Member(upgrade.stack, upgrade.before.request.env, upgrade.before.primary.data_center,
                       tuple(sorted(repaves(upgrade.before, upgrade.after).items())))
 
+    def hops(self) -> tuple[str, ...]:
+        return ()
+
+    def next_hop(self, stack: ResolvedBlueprint) -> int:
+        return 0
+
 
 def plan_patch(repo: Path, catalog: Catalog, sites: SitesMap, *, envs: tuple[str, ...] = ENVS,
                canary_percent: int = 10, budget: int = DEFAULT_BUDGET, accept_data_loss: bool = False,
@@ -80,13 +74,9 @@ def patch_json(plan: RolloutPlan) -> dict[str, Any]:
     """The machine-readable patch plan: days, waves, machines replaced per data center, each stack's changes and diff."""
     waves = []
     for wave in plan.waves:
-        pending = [plan.upgrades[s] for s in wave.stacks if s in plan.upgrades]
-        replaced: dict[str, int] = {}
-        for u in pending:
-            for dc, n in repaves(u.before, u.after).items():
-                replaced[dc] = replaced.get(dc, 0) + n
+        pending = [plan.upgrades[s] for s in plan.pending(wave)]
         waves.append({"wave": wave.number, "day": wave.day, "env": wave.env, "kind": wave.kind,
-                      "applied": plan.applied(wave), "counts": plan.wave_counts(wave), "repaves": replaced,
+                      "applied": plan.applied(wave), "counts": plan.wave_counts(wave), "repaves": plan.wave_repaves(wave),
                       "stacks": [{"stack": u.stack, "changes": changes(u), "counts": u.diff.counts()} for u in pending]})
     return {"waves": waves, "held": [{"stack": h.stack, "reason": h.reason} for h in plan.held]}
 

@@ -5,11 +5,18 @@ version (`VersionMove`, `bp fleet upgrade`) or today's decisions of the sites ma
 lifecycle/patch.py, `bp fleet patch`). The plan is recomputed from the repository each time, never stored: a
 stack already moved stays in its wave (so wave numbers hold while waves are applied), and a wave counts as
 applied when every stack in it has moved.
+
+Kubernetes moves one minor at a time (EKS: "you can update only one minor version at a time"; the Kubernetes
+version skew policy lets no control plane skip one), so a version move that raises a dedicated cluster's minor by
+more than one is cut into hops: every stack of the rollout is a member of each hop's waves, moving in the first
+hop it has not taken yet (its recorded `decisions.kubernetes_version` tells which), the add-on versions and node
+image of that minor with it; the last hop is the move to the new version itself. Hops come env by env, each after
+the previous one, so a stack's next hop is always in a later wave than its last.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Protocol
@@ -19,10 +26,12 @@ from blueprints.catalog import Catalog, semver_key
 from blueprints.errors import BadInput
 from blueprints.models import BLUEPRINT_REF
 from blueprints.placement.resolve import restamp
+from blueprints.plan import hop, kubernetes_minor, minor_key, minors_between
 from blueprints.resolved import ResolvedBlueprint
 from blueprints.sites import SitesMap
 from engine import ProgramError
-from lifecycle.upgrade import Upgrade, eks_minor_jump, proposed_upgrade, render_upgrade, still_planned
+from lifecycle.repaves import repaves
+from lifecycle.upgrade import Upgrade, eks_minor_jump, in_service, proposed_upgrade, render_upgrade, still_planned
 from lifecycle.waves import Member, Wave, plan_waves
 from store.change import Outcome, Proposed, Snapshot, StackState, Stale, change
 from store.pins import Pin, read_pin
@@ -49,10 +58,16 @@ class Move(Protocol):
     def member(self, upgrade: Upgrade) -> Member:
         """The stack as the wave planner sees it: env, data center, machines the move replaces."""
 
+    def hops(self) -> tuple[str, ...]:
+        """The Kubernetes minors the rollout moves clusters through, a group of waves each; () for one step."""
+
+    def next_hop(self, stack: ResolvedBlueprint) -> int:
+        """Index in `hops()` of the stack's next step (the last hop when it moves no cluster; 0 without hops)."""
+
 
 @dataclass(frozen=True)
 class VersionMove:
-    """Every stack of `blueprint` up to `ref` (`name@version`)."""
+    """Every stack of `blueprint` up to `ref` (`name@version`), a dedicated cluster one Kubernetes minor a hop."""
 
     ref: str
     catalog: Catalog
@@ -66,14 +81,47 @@ class VersionMove:
     def moved(self, stack: ResolvedBlueprint) -> bool:
         return stack.blueprint_ref == self.ref
 
+    def hops(self) -> tuple[str, ...]:
+        """Every minor from the oldest the blueprint's versions up to the target promise, to the target's."""
+        name, _, version = self.ref.partition("@")
+        goal = self.catalog.get(self.ref).spec.kubernetes_version
+        older = [e.spec.kubernetes_version for e in self.catalog.versions(name)
+                 if e.spec.kubernetes_version and semver_key(e.version) <= semver_key(version)]
+        hops = minors_between(min(older, key=minor_key), goal) if goal and older else ()
+        return hops if len(hops) > 1 else ()
+
+    def next_hop(self, stack: ResolvedBlueprint) -> int:
+        hops, minor = self.hops(), kubernetes_minor(stack) if stack.spec.cluster == "dedicated" else None
+        if not hops or minor is None or self.moved(stack):
+            return max(len(hops) - 1, 0)
+        step = minors_between(minor, hops[-1])[:1]
+        return hops.index(step[0]) if step and step[0] in hops else len(hops) - 1
+
+    def _hop(self, stack: ResolvedBlueprint) -> str | None:
+        """The minor of the stack's next hop when that is not yet the move to the new version, else None."""
+        hops = self.hops()
+        step = self.next_hop(stack)
+        return hops[step] if step < len(hops) - 1 else None
+
     def target(self, stack: ResolvedBlueprint, others: list[ResolvedBlueprint]) -> ResolvedBlueprint:
+        minor = self._hop(stack)
+        if minor:
+            return hop(stack, minor, self.sites.releases)
         return restamp(stack, self.ref, self.catalog, self.sites, others)
 
     def proposed(self, current: StackState, others: list[ResolvedBlueprint], today: date) -> Proposed:
+        minor = self._hop(current.stack)
+        if minor:
+            hops = self.hops()
+            was = in_service(current.stack).decisions.kubernetes_version or current.stack.spec.kubernetes_version
+            note = (f"Kubernetes {was} -> {minor}: hop {hops.index(minor) + 1} of {len(hops)} toward {self.ref}, "
+                    "with that minor's add-ons and node image")
+            return Proposed(hop(current.stack, minor, self.sites.releases), current.pin, notes=(note,))
         return proposed_upgrade(current, self.ref, self.catalog, self.sites, others, unpin=False, today=today)
 
     def member(self, upgrade: Upgrade) -> Member:
-        return Member(upgrade.stack, upgrade.before.request.env, upgrade.before.primary.data_center)
+        return Member(upgrade.stack, upgrade.before.request.env, upgrade.before.primary.data_center,
+                      tuple(sorted(repaves(upgrade.before, upgrade.after).items())))
 
 
 @dataclass(frozen=True)
@@ -98,6 +146,10 @@ class RolloutPlan:
     """Stacks still to move, by name, with their diff."""
     done: set[str] = field(default_factory=set)
     """Stacks already moved."""
+    next_hop: dict[str, int] = field(default_factory=dict)
+    """Stacks still to move: the index in `hops` of the hop they move in next."""
+    hops: tuple[str, ...] = ("",)
+    """The Kubernetes minors of the rollout's hops, in order; ("",) for a rollout of one step."""
     held: list[Held] = field(default_factory=list)
     """Pinned and retired stacks, data-losing stacks not acknowledged, and envs not in the wave list."""
     catalog: Catalog | None = field(default=None, repr=False, compare=False)
@@ -113,27 +165,40 @@ class RolloutPlan:
         return f"{self.blueprint}@{self.to}"
 
     def applied(self, wave: Wave) -> bool:
-        """Whether every stack of the wave is on the target version."""
-        return all(s in self.done for s in wave.stacks)
+        """Whether every stack of the wave has taken the wave's hop (is on the target version without hops)."""
+        step = self.hops.index(wave.hop)
+        return all(s in self.done or self.next_hop.get(s, step + 1) > step for s in wave.stacks)
+
+    def pending(self, wave: Wave) -> list[str]:
+        """The wave's stacks whose next move is this wave's: the ones its apply rewrites, with their diff."""
+        step = self.hops.index(wave.hop)
+        return [s for s in wave.stacks if s in self.upgrades and self.next_hop.get(s) == step]
 
     def wave_counts(self, wave: Wave) -> dict[str, int]:
         """Resources created, updated, replaced and deleted across the wave's pending stacks."""
         totals = {"create": 0, "update": 0, "replace": 0, "delete": 0}
-        for s in wave.stacks:
-            if s in self.upgrades:
-                for action, n in self.upgrades[s].diff.counts().items():
-                    totals[action] += n
+        for s in self.pending(wave):
+            for action, n in self.upgrades[s].diff.counts().items():
+                totals[action] += n
         return totals
+
+    def wave_repaves(self, wave: Wave) -> dict[str, int]:
+        """Machines (VMs, nodes) the wave's pending stacks replace, per data center."""
+        replaced: dict[str, int] = {}
+        for s in self.pending(wave):
+            for dc, n in repaves(self.upgrades[s].before, self.upgrades[s].after).items():
+                replaced[dc] = replaced.get(dc, 0) + n
+        return replaced
 
     def to_json(self) -> dict[str, Any]:
         """The machine-readable shape used by `--json`."""
         return {
             "blueprint": self.blueprint, "to": self.to,
-            "waves": [{"wave": w.number, "env": w.env, "kind": w.kind, "applied": self.applied(w),
-                       "counts": self.wave_counts(w),
+            "waves": [{"wave": w.number, "env": w.env, "kind": w.kind, **({"kubernetes": w.hop} if w.hop else {}),
+                       "applied": self.applied(w), "counts": self.wave_counts(w), "repaves": self.wave_repaves(w),
                        "stacks": [{"stack": s, "from": self.upgrades[s].before.blueprint_ref if s in self.upgrades
                                    else self.target_ref, "counts": self.upgrades[s].diff.counts()
-                                   if s in self.upgrades else None} for s in w.stacks]}
+                                   if s in self.pending(w) else None} for s in w.stacks]}
                       for w in self.waves],
             "held": [{"stack": h.stack, "version": h.version, "reason": h.reason} for h in self.held],
         }
@@ -167,6 +232,7 @@ def plan_moves(repo: Path, plan: RolloutPlan, scope: Scope, canary_percent: int,
     """Diff every stack `plan.move` concerns offline and group the movable ones into waves (a day each with `budget`)."""
     everyone = [(path, read_stack(path)) for path in list_stack_files(repo)]
     scope = Scope(scope.envs, scope.accept_data_loss, scope.today, [stack for _, stack in everyone])
+    plan.hops = plan.move.hops() or ("",)
     members: list[Member] = []
     for path, stack in everyone:
         if not plan.move.concerns(stack):
@@ -174,12 +240,20 @@ def plan_moves(repo: Path, plan: RolloutPlan, scope: Scope, canary_percent: int,
         held = _hold(repo, plan, stack, path, scope)
         if held:
             plan.held.append(Held(stack.stack, stack.blueprint_ref.partition("@")[2], held))
-        elif stack.stack in plan.upgrades:
-            members.append(plan.move.member(plan.upgrades[stack.stack]))
-        else:
-            members.append(Member(stack.stack, stack.request.env, stack.primary.data_center))
-    plan.waves = plan_waves(members, scope.envs, canary_percent, budget)
+            continue
+        pending = plan.move.member(plan.upgrades[stack.stack]) if stack.stack in plan.upgrades else None
+        if pending:
+            plan.next_hop[stack.stack] = plan.move.next_hop(stack)
+        members.extend(hop_members(stack, pending, plan.hops, plan.next_hop.get(stack.stack, len(plan.hops))))
+    plan.waves = plan_waves(members, scope.envs, canary_percent, budget, plan.hops)
     return plan
+
+
+def hop_members(stack: ResolvedBlueprint, pending: Member | None, hops: tuple[str, ...], step: int) -> list[Member]:
+    """The stack in every hop's waves, so wave numbers hold as hops are applied: with the machines its move
+    replaces from its next hop on (each hop rolls the cluster's nodes), with none in the hops it has taken."""
+    done = Member(stack.stack, stack.request.env, stack.primary.data_center)
+    return [replace(pending or done, hop=h) if i >= step else replace(done, hop=h) for i, h in enumerate(hops)]
 
 
 @dataclass(frozen=True)
@@ -249,7 +323,7 @@ def apply_wave(repo: Path, plan: RolloutPlan, number: int,
         if not plan.applied(wave):
             pending = ", ".join(s for s in wave.stacks if s not in plan.done)
             raise BadInput(f"--wave: wave {wave.number} is not applied yet (still to move: {pending})")
-    stacks = [s for s in plan.waves[number - 1].stacks if s in plan.upgrades]
+    stacks = plan.pending(plan.waves[number - 1])
     done = change(repo, _wave_change(plan, stacks, plan.today), confirm, plan.today)
     return [o.before.path for o in done.values()]
 

@@ -274,9 +274,10 @@ def _cluster(bp: ResolvedBlueprint, place: Placement) -> VksCluster | SharedClus
     if bp.spec.cluster == "shared":
         return shared_cluster(bp, place)
     supervisor = place.vsphere.supervisor
-    version = bp.spec.kubernetes_version or ""
+    # A file stamped before the minor was a decision builds its spec's, as it always has.
+    version = bp.decisions.kubernetes_version or bp.spec.kubernetes_version or ""
     if version not in supervisor.kubernetes_releases:
-        raise PlanError(f"spec.kubernetes_version: supervisor {supervisor.server} offers no VKS release for {version}")
+        raise PlanError(f"decisions.kubernetes_version: supervisor {supervisor.server} offers no VKS release for {version}")
     nets = recorded(bp, "cluster_networks")
     return VksCluster(
         kubernetes_version=supervisor.kubernetes_releases[version],

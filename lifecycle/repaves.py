@@ -1,0 +1,22 @@
+"""Machines a move replaces: what the repave budget counts and the patch and upgrade diffs show per wave."""
+
+from __future__ import annotations
+
+from blueprints.resolved import ResolvedBlueprint
+
+NODE_DECISIONS = ("node_machine", "control_plane_class", "kubernetes_version", "node_image")
+"""Decisions whose change rolls every node of a dedicated cluster: a new machine, a new minor, a new node image."""
+
+
+def repaves(before: ResolvedBlueprint, after: ResolvedBlueprint) -> dict[str, int]:
+    """Machines the move replaces, per data center: VMs of a new template, cluster nodes of a new machine, minor
+    or node image."""
+    was, now = before.decisions, after.decisions
+    found: dict[str, int] = {}
+    if was.vm_template != now.vm_template:
+        for place in before.placements:
+            found[place.data_center] = found.get(place.data_center, 0) + before.size.nodes
+    if before.spec.cluster == "dedicated" and any(getattr(was, d) != getattr(now, d) for d in NODE_DECISIONS):
+        dc = before.primary.data_center
+        found[dc] = found.get(dc, 0) + sum(p.nodes or before.size.nodes for p in before.spec.node_pools)
+    return found
