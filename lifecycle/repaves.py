@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from blueprints.resolved import ResolvedBlueprint
 
-NODE_DECISIONS = ("node_machine", "control_plane_class", "kubernetes_version", "node_image")
-"""Decisions whose change rolls every node of a dedicated cluster: a new machine, a new minor, a new node image."""
+NODE_DECISIONS = ("node_machine", "control_plane_class", "node_image")
+"""Decisions whose change rolls every node of a dedicated cluster (a new minor does too): a new machine or image."""
 
 
 def repaves(before: ResolvedBlueprint, after: ResolvedBlueprint) -> dict[str, int]:
@@ -16,7 +16,13 @@ def repaves(before: ResolvedBlueprint, after: ResolvedBlueprint) -> dict[str, in
     if was.vm_template != now.vm_template:
         for place in before.placements:
             found[place.data_center] = found.get(place.data_center, 0) + before.size.nodes
-    if before.spec.cluster == "dedicated" and any(getattr(was, d) != getattr(now, d) for d in NODE_DECISIONS):
+    if before.spec.cluster == "dedicated" and (any(getattr(was, d) != getattr(now, d) for d in NODE_DECISIONS)
+                                               or _minor(before) != _minor(after)):
         dc = before.primary.data_center
         found[dc] = found.get(dc, 0) + sum(p.nodes or before.size.nodes for p in before.spec.node_pools)
     return found
+
+
+def _minor(bp: ResolvedBlueprint) -> str | None:
+    """The minor the cluster is built at: recording the spec's in a file that lacked it rolls nothing."""
+    return bp.decisions.kubernetes_version or bp.spec.kubernetes_version
