@@ -182,6 +182,13 @@ class RolloutPlan:
                 totals[action] += n
         return totals
 
+    def _stack_diff(self, wave: Wave, stack: str) -> dict[str, Any]:
+        """A pending stack's resource counts and reviewer notes (a major engine upgrade); None when not pending."""
+        if stack not in self.pending(wave):
+            return {"counts": None}
+        diff = self.upgrades[stack].diff
+        return {"counts": diff.counts(), "notes": list(diff.notes())}
+
     def wave_repaves(self, wave: Wave) -> dict[str, int]:
         """Machines (VMs, nodes) the wave's pending stacks replace, per data center."""
         replaced: dict[str, int] = {}
@@ -197,8 +204,7 @@ class RolloutPlan:
             "waves": [{"wave": w.number, "env": w.env, "kind": w.kind, **({"kubernetes": w.hop} if w.hop else {}),
                        "applied": self.applied(w), "counts": self.wave_counts(w), "repaves": self.wave_repaves(w),
                        "stacks": [{"stack": s, "from": self.upgrades[s].before.blueprint_ref if s in self.upgrades
-                                   else self.target_ref, "counts": self.upgrades[s].diff.counts()
-                                   if s in self.pending(w) else None} for s in w.stacks]}
+                                   else self.target_ref, **self._stack_diff(w, s)} for s in w.stacks]}
                       for w in self.waves],
             "held": [{"stack": h.stack, "version": h.version, "reason": h.reason} for h in self.held],
         }

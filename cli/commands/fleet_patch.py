@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from cli.commands.fleet_upgrade import AcceptLoss, Canary, Waves, parse_waves
+from cli.commands.fleet_upgrade import AcceptLoss, Canary, Waves, parse_waves, print_notes
 from cli.context import console, print_json, reporting, state, user_errors
 
 app = typer.Typer(help="Roll today's releases out to stacks whose decisions are stale, in daily waves on a budget.",
@@ -51,6 +51,7 @@ def plan(
     for upgrade in result.upgrades.values():
         for path, (old, new) in changes(upgrade).items():
             console.print(f"{upgrade.stack}: {path}: {escape(str(old))} -> {escape(str(new))}", soft_wrap=True)
+    print_notes(result)
     for held in result.held:
         console.print(f"[yellow]held[/] {held.stack}: {escape(held.reason)}")
     console.print("\nApply one wave per pull request: bp fleet patch apply --wave 1")
