@@ -45,7 +45,7 @@ def foundation(plan: VspherePlan, at: Built) -> Foundation:
                 sites=[VmSite(datacenter=site.datacenter, compute_cluster=site.compute_cluster, datastore=site.datastore,
                               resource_pool_id=team.resource_pool_id, folder=team.folder_path,
                               network_id=segment.port_group_id)],
-                template=vms.template, count_per_site=vms.count_per_site, cpus=vms.cpus, memory_mb=vms.memory_mb,
+                template=vms.template_at(site.data_center), count_per_site=vms.count_per_site, cpus=vms.cpus, memory_mb=vms.memory_mb,
                 disk_gb=vms.disk_gb, ssh_authorized_keys=list(vms.ssh_authorized_keys), tags=plan.tags,
                 passwordless_sudo=vms.passwordless_sudo,
                 tag_ids=team.tag_ids, spread_groups=site.vm_spread_groups,

@@ -13,8 +13,8 @@ def repaves(before: ResolvedBlueprint, after: ResolvedBlueprint) -> dict[str, in
     or node image."""
     was, now = before.decisions, after.decisions
     found: dict[str, int] = {}
-    if was.vm_template != now.vm_template:
-        for place in before.placements:
+    for place in before.placements if before.spec.vm_pool else ():
+        if template_at(before, place.data_center) != template_at(after, place.data_center):
             found[place.data_center] = found.get(place.data_center, 0) + before.size.nodes
     if before.spec.cluster == "dedicated" and (any(getattr(was, d) != getattr(now, d) for d in NODE_DECISIONS)
                                                or _minor(before) != _minor(after)):
@@ -26,3 +26,8 @@ def repaves(before: ResolvedBlueprint, after: ResolvedBlueprint) -> dict[str, in
 def _minor(bp: ResolvedBlueprint) -> str | None:
     """The minor the cluster is built at: recording the spec's in a file that lacked it rolls nothing."""
     return bp.decisions.kubernetes_version or bp.spec.kubernetes_version
+
+
+def template_at(bp: ResolvedBlueprint, data_center: str) -> str | None:
+    """The VM template a data center of the stack runs: held back there while an HA rollout is part-way."""
+    return (bp.decisions.vm_template_held or {}).get(data_center, bp.decisions.vm_template)

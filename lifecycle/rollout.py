@@ -55,14 +55,18 @@ class Move(Protocol):
     def proposed(self, current: StackState, others: list[ResolvedBlueprint], today: date) -> Proposed:
         """The move of the stack as its file is now, under the lock."""
 
-    def member(self, upgrade: Upgrade) -> Member:
-        """The stack as the wave planner sees it: env, data center, machines the move replaces."""
+    def member(self, upgrade: Upgrade, step: int = 0) -> Member:
+        """The stack as the wave planner sees it in step `step`: env, data center, machines the step replaces."""
 
-    def hops(self) -> tuple[str, ...]:
-        """The Kubernetes minors the rollout moves clusters through, a group of waves each; () for one step."""
+    def hops(self, stacks: list[ResolvedBlueprint]) -> tuple[str, ...]:
+        """The steps the rollout takes `stacks` through, a group of waves each (Kubernetes minors, the data
+        centers of HA stacks); () for one step."""
 
     def next_hop(self, stack: ResolvedBlueprint) -> int:
-        """Index in `hops()` of the stack's next step (the last hop when it moves no cluster; 0 without hops)."""
+        """Index in `hops()` of the stack's next step (the last when it has one step only; 0 without steps)."""
+
+    def takes(self, stack: ResolvedBlueprint, step: int) -> bool:
+        """Whether the stack is a member of step `step`'s waves (the same answer before and after it moves)."""
 
 
 @dataclass(frozen=True)
@@ -81,7 +85,7 @@ class VersionMove:
     def moved(self, stack: ResolvedBlueprint) -> bool:
         return stack.blueprint_ref == self.ref
 
-    def hops(self) -> tuple[str, ...]:
+    def hops(self, stacks: list[ResolvedBlueprint] = ()) -> tuple[str, ...]:
         """Every minor from the oldest the blueprint's versions up to the target promise, to the target's."""
         name, _, version = self.ref.partition("@")
         goal = self.catalog.get(self.ref).spec.kubernetes_version
@@ -96,6 +100,9 @@ class VersionMove:
             return max(len(hops) - 1, 0)
         step = minors_between(minor, hops[-1])[:1]
         return hops.index(step[0]) if step and step[0] in hops else len(hops) - 1
+
+    def takes(self, stack: ResolvedBlueprint, step: int) -> bool:
+        return True
 
     def _hop(self, stack: ResolvedBlueprint) -> str | None:
         """The minor of the stack's next hop when that is not yet the move to the new version, else None."""
@@ -119,7 +126,8 @@ class VersionMove:
             return Proposed(hop(current.stack, minor, self.sites.releases), current.pin, notes=(note,))
         return proposed_upgrade(current, self.ref, self.catalog, self.sites, others, unpin=False, today=today)
 
-    def member(self, upgrade: Upgrade) -> Member:
+    def member(self, upgrade: Upgrade, step: int = 0) -> Member:
+        # Every hop rolls the cluster's nodes: a later hop replaces as many as the next one.
         return Member(upgrade.stack, upgrade.before.request.env, upgrade.before.primary.data_center,
                       tuple(sorted(repaves(upgrade.before, upgrade.after).items())))
 
@@ -238,7 +246,7 @@ def plan_moves(repo: Path, plan: RolloutPlan, scope: Scope, canary_percent: int,
     """Diff every stack `plan.move` concerns offline and group the movable ones into waves (a day each with `budget`)."""
     everyone = [(path, read_stack(path)) for path in list_stack_files(repo)]
     scope = Scope(scope.envs, scope.accept_data_loss, scope.today, [stack for _, stack in everyone])
-    plan.hops = plan.move.hops() or ("",)
+    plan.hops = plan.move.hops([stack for _, stack in everyone if plan.move.concerns(stack)]) or ("",)
     members: list[Member] = []
     for path, stack in everyone:
         if not plan.move.concerns(stack):
@@ -247,19 +255,21 @@ def plan_moves(repo: Path, plan: RolloutPlan, scope: Scope, canary_percent: int,
         if held:
             plan.held.append(Held(stack.stack, stack.blueprint_ref.partition("@")[2], held))
             continue
-        pending = plan.move.member(plan.upgrades[stack.stack]) if stack.stack in plan.upgrades else None
-        if pending:
+        upgrade = plan.upgrades.get(stack.stack)
+        if upgrade:
             plan.next_hop[stack.stack] = plan.move.next_hop(stack)
-        members.extend(hop_members(stack, pending, plan.hops, plan.next_hop.get(stack.stack, len(plan.hops))))
+        members.extend(hop_members(plan.move, stack, upgrade, plan.hops, plan.next_hop.get(stack.stack, len(plan.hops))))
     plan.waves = plan_waves(members, scope.envs, canary_percent, budget, plan.hops)
     return plan
 
 
-def hop_members(stack: ResolvedBlueprint, pending: Member | None, hops: tuple[str, ...], step: int) -> list[Member]:
-    """The stack in every hop's waves, so wave numbers hold as hops are applied: with the machines its move
-    replaces from its next hop on (each hop rolls the cluster's nodes), with none in the hops it has taken."""
+def hop_members(move: Move, stack: ResolvedBlueprint, upgrade: Upgrade | None, hops: tuple[str, ...],
+                step: int) -> list[Member]:
+    """The stack in every step's waves, so wave numbers hold as steps are applied: with the machines it replaces
+    in each step from its next one on, with none in the steps it has taken."""
     done = Member(stack.stack, stack.request.env, stack.primary.data_center)
-    return [replace(pending or done, hop=h) if i >= step else replace(done, hop=h) for i, h in enumerate(hops)]
+    return [replace(move.member(upgrade, i) if upgrade and i >= step else done, hop=h)
+            for i, h in enumerate(hops) if move.takes(stack, i)]
 
 
 @dataclass(frozen=True)
