@@ -59,7 +59,18 @@ def tomorrow(sites):
     lines["rhel-9-cis"] = _added(lines["rhel-9-cis"], Release(version="2027.01", value="rhel-9-cis-2027.01",
                                                              published=date(2026, 12, 6), source="synthetic (bench)"))
     return sites.model_copy(update={"releases": sites.releases.model_copy(update={"lines": lines}),
-                                    "fleet": sites.fleet.model_copy(update={"engines": engines})})
+                                    "fleet": sites.fleet.model_copy(update={"engines": engines}),
+                                    "regions": _published(sites.regions, "rhel-9-cis-2027.01")})
+
+
+def _published(regions, template: str):
+    """Every on-prem pool with the new template, as the template pipeline publishes it to every data center."""
+    def pool(p):
+        return p.model_copy(update={"vsphere": p.vsphere.model_copy(
+            update={"templates": (*p.vsphere.templates, template)})}) if p.vsphere else p
+
+    return tuple(r.model_copy(update={"data_centers": tuple(
+        dc.model_copy(update={"pools": tuple(pool(p) for p in dc.pools)}) for dc in r.data_centers)}) for r in regions)
 
 
 def _added(line: ReleaseLine, release: Release) -> ReleaseLine:

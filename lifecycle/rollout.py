@@ -30,6 +30,7 @@ from blueprints.plan import hop, kubernetes_minor, minor_key, minors_between
 from blueprints.resolved import ResolvedBlueprint
 from blueprints.sites import SitesMap
 from engine import ProgramError
+from lifecycle.diff_classes import SharedDiffs
 from lifecycle.repaves import repaves
 from lifecycle.upgrade import Upgrade, eks_minor_jump, in_service, proposed_upgrade, render_upgrade, still_planned
 from lifecycle.waves import Member, Wave, plan_waves
@@ -166,6 +167,8 @@ class RolloutPlan:
     """The sites map the plan was made with."""
     today: date = field(default_factory=clock.today, repr=False, compare=False)
     """The day pins were judged on."""
+    diffs: SharedDiffs | None = field(default=None, repr=False, compare=False)
+    """The offline diffs, one render per class of move (lifecycle/diff_classes.py)."""
 
     @property
     def target_ref(self) -> str:
@@ -245,6 +248,7 @@ def plan_rollout(repo: Path, catalog: Catalog, sites: SitesMap, *, blueprint: st
 def plan_moves(repo: Path, plan: RolloutPlan, scope: Scope, canary_percent: int, budget: int | None = None) -> RolloutPlan:
     """Diff every stack `plan.move` concerns offline and group the movable ones into waves (a day each with `budget`)."""
     everyone = [(path, read_stack(path)) for path in list_stack_files(repo)]
+    plan.diffs = SharedDiffs(lambda before, after: render_upgrade(repo, before, after, plan.sites).diff)
     scope = Scope(scope.envs, scope.accept_data_loss, scope.today, [stack for _, stack in everyone])
     plan.hops = plan.move.hops([stack for _, stack in everyone if plan.move.concerns(stack)]) or ("",)
     members: list[Member] = []
@@ -295,7 +299,8 @@ def _hold(repo: Path, plan: RolloutPlan, stack: ResolvedBlueprint, path: Path, s
     if stack.request.env not in scope.envs:
         return f"env {stack.request.env} is not in the wave list"
     try:
-        upgrade = render_upgrade(repo, stack, plan.move.target(stack, scope.stacks), plan.sites)
+        after = plan.move.target(stack, scope.stacks)
+        upgrade = Upgrade(stack, after, plan.diffs.diff(stack, after))
     except (BadInput, ProgramError) as exc:
         return f"cannot move: {exc}"
     jump = eks_minor_jump(upgrade.before, upgrade.after)
