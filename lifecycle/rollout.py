@@ -21,7 +21,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Protocol
 
-from blueprints import clock
+from blueprints import clock, yaml_io
 from blueprints.catalog import Catalog, semver_key
 from blueprints.errors import BadInput
 from blueprints.models import BLUEPRINT_REF
@@ -35,8 +35,8 @@ from lifecycle.repaves import repaves
 from lifecycle.upgrade import Upgrade, eks_minor_jump, in_service, proposed_upgrade, render_upgrade, still_planned
 from lifecycle.waves import Member, Wave, plan_waves
 from store.change import Outcome, Proposed, Snapshot, StackState, Stale, change
-from store.pins import Pin, read_pin
-from store.stack_files import list_stack_files, read_stack
+from store.pins import Pin, pin_in
+from store.stack_files import list_stack_files, stack_in
 
 ENVS = ("dev", "test", "stage", "prod")
 
@@ -167,6 +167,8 @@ class RolloutPlan:
     """The sites map the plan was made with."""
     today: date = field(default_factory=clock.today, repr=False, compare=False)
     """The day pins were judged on."""
+    members: list[Member] = field(default_factory=list, repr=False, compare=False)
+    """The stacks as the wave planner saw them: per step, env, data center, machines replaced, HA service."""
     diffs: SharedDiffs | None = field(default=None, repr=False, compare=False)
     """The offline diffs, one render per class of move (lifecycle/diff_classes.py)."""
 
@@ -247,15 +249,15 @@ def plan_rollout(repo: Path, catalog: Catalog, sites: SitesMap, *, blueprint: st
 
 def plan_moves(repo: Path, plan: RolloutPlan, scope: Scope, canary_percent: int, budget: int | None = None) -> RolloutPlan:
     """Diff every stack `plan.move` concerns offline and group the movable ones into waves (a day each with `budget`)."""
-    everyone = [(path, read_stack(path)) for path in list_stack_files(repo)]
+    everyone = [_read(path) for path in list_stack_files(repo)]
     plan.diffs = SharedDiffs(lambda before, after: render_upgrade(repo, before, after, plan.sites).diff)
-    scope = Scope(scope.envs, scope.accept_data_loss, scope.today, [stack for _, stack in everyone])
-    plan.hops = plan.move.hops([stack for _, stack in everyone if plan.move.concerns(stack)]) or ("",)
+    scope = Scope(scope.envs, scope.accept_data_loss, scope.today, [stack for _, stack, _ in everyone])
+    plan.hops = plan.move.hops([stack for _, stack, _ in everyone if plan.move.concerns(stack)]) or ("",)
     members: list[Member] = []
-    for path, stack in everyone:
+    for path, stack, pin in everyone:
         if not plan.move.concerns(stack):
             continue
-        held = _hold(repo, plan, stack, path, scope)
+        held = _hold(plan, stack, pin, scope)
         if held:
             plan.held.append(Held(stack.stack, stack.blueprint_ref.partition("@")[2], held))
             continue
@@ -263,6 +265,7 @@ def plan_moves(repo: Path, plan: RolloutPlan, scope: Scope, canary_percent: int,
         if upgrade:
             plan.next_hop[stack.stack] = plan.move.next_hop(stack)
         members.extend(hop_members(plan.move, stack, upgrade, plan.hops, plan.next_hop.get(stack.stack, len(plan.hops))))
+    plan.members = members
     plan.waves = plan_waves(members, scope.envs, canary_percent, budget, plan.hops)
     return plan
 
@@ -286,14 +289,20 @@ class Scope:
     stacks: list[ResolvedBlueprint]
 
 
-def _hold(repo: Path, plan: RolloutPlan, stack: ResolvedBlueprint, path: Path, scope: Scope) -> str | None:
+def _read(path: Path) -> tuple[Path, ResolvedBlueprint, Pin | None]:
+    """A stack file read once for its stack and its pin."""
+    data = yaml_io.load_data(path)
+    return path, stack_in(path, data), pin_in(path, data)
+
+
+def _hold(plan: RolloutPlan, stack: ResolvedBlueprint, pin: Pin | None, scope: Scope) -> str | None:
     """Why the stack stays out of the waves, else None (recording its upgrade or that it is done)."""
     if plan.move.moved(stack):
         plan.done.add(stack.stack)
         return None
     if stack.retired:
         return f"retired since {stack.retirement.since} ({stack.retirement.reason})"
-    pinned = _pin_reason(read_pin(path), scope.today)
+    pinned = _pin_reason(pin, scope.today)
     if pinned:
         return pinned
     if stack.request.env not in scope.envs:

@@ -128,6 +128,8 @@ def differences(was: Decisions, now: Decisions) -> dict[str, tuple[object, objec
 
 
 def _differences(prefix: str, was, now):
+    if was == now:  # most of a record is unchanged: compared whole, not walked
+        return
     if isinstance(was, dict) and isinstance(now, dict):
         for key in sorted(set(was) | set(now)):
             yield from _differences(f"{prefix}.{key}" if prefix else key, was.get(key), now.get(key))
