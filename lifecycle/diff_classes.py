@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import replace
-from typing import Callable
+from collections.abc import Callable
 
 from blueprints.plan import differences
 from blueprints.resolved import ResolvedBlueprint
