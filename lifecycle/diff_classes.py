@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import replace
 from collections.abc import Callable
+from dataclasses import replace
 
 from blueprints.plan import differences
 from blueprints.resolved import ResolvedBlueprint
