@@ -25,6 +25,7 @@ from itertools import cycle
 from pathlib import Path
 
 from blueprints.catalog import Catalog
+from blueprints.errors import BadInput
 from blueprints.models import BlueprintRequest
 from blueprints.placement.allocation_index import AllocationIndex
 from blueprints.placement.resolve import resolve
@@ -41,7 +42,8 @@ ADVISORY = {"id": "CVE-2099-0001", "severity": "critical"}
 
 
 def stamp(repo: Path, stacks: int, catalog: Catalog, sites) -> list:
-    """`stacks` stacks placed one after another and written as `bp new` writes them."""
+    """Up to `stacks` stacks placed one after another and written as `bp new` writes them (as bench.fleet does, a
+    request no pool has room for is left out)."""
     (repo / "stacks").mkdir()
     shutil.copy(ROOT / "Pulumi.yaml", repo)
     shutil.copy(ROOT / "stacks" / "__main__.py", repo / "stacks")
@@ -51,7 +53,10 @@ def stamp(repo: Path, stacks: int, catalog: Catalog, sites) -> list:
         request = BlueprintRequest(team=f"team{i:04d}", env=next(envs), blueprint=blueprint, target=target,
                                    region=next(regions), size=size, owner="lead@example.com", cost_center="CC-1",
                                    parameters=parameters)
-        resolved = resolve(request, catalog, sites, index)
+        try:
+            resolved = resolve(request, catalog, sites, index)
+        except BadInput:  # no pool has room for it: `bp new` refuses it, and so does the synthetic fleet
+            continue
         stack_files.write_stack(repo, resolved)
         index.add(resolved)
     ledger.write(stack_files.stacks_dir(repo), index)
@@ -110,7 +115,7 @@ def run(stacks: int, budget: int) -> dict:
         assert len(services) == len(set(services)), f"wave {wave.number} takes two replicas of one HA service"
         assert all(len(m.repaves) <= 1 for m in _in(plan, wave) if m.stack in ha), f"wave {wave.number}: both DCs"
     moved = Counter(path for u in plan.upgrades.values() for path in changes(u))
-    return {"stacks": stacks, "moving": len(plan.upgrades), "held": len(plan.held), "ha_stacks": len(ha),
+    return {"stacks": stacks, "stamped": len(fleet), "moving": len(plan.upgrades), "held": len(plan.held), "ha_stacks": len(ha),
             "budget_per_dc_day": budget, "days": len(plan.waves), "max_replaced_per_dc_day": worst,
             "machines_replaced": sum(n for use in days.values() for n in use.values()),
             "lower_bound_days": _bound(plan, budget), "classes_rendered": plan.diffs.rendered,
