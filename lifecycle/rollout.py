@@ -195,6 +195,17 @@ class RolloutPlan:
                 totals[action] += n
         return totals
 
+    def once_each(self) -> list[tuple[str, ...]]:
+        """The waves with every stack in one of them only: the wave it moves in next, else the last it is in (a
+        stack in several steps' waves must not wait on a wave that waits on it, as operator prerequisites would)."""
+        home: dict[str, tuple[int, bool]] = {}
+        for wave in self.waves:
+            pending = set(self.pending(wave))
+            for s in wave.stacks:
+                if not home.get(s, (0, False))[1]:
+                    home[s] = (wave.number, s in pending)
+        return [tuple(s for s in w.stacks if home[s][0] == w.number) for w in self.waves]
+
     def _stack_diff(self, wave: Wave, stack: str) -> dict[str, Any]:
         """A pending stack's resource counts and reviewer notes (a major engine upgrade); None when not pending."""
         if stack not in self.pending(wave):

@@ -48,3 +48,14 @@ def test_the_patch_takes_an_ha_stacks_data_centers_in_separate_waves(repo, catal
     apply_wave(repo, again, 2)
     done = stack_files.read_stack(path)
     assert done.decisions.vm_template_held is None and done.decisions.vm_template == "rhel-9-cis-2026.11"
+
+
+def test_operator_waves_hold_each_stack_once_so_no_stack_waits_on_itself(repo, catalog, sites):
+    from fleet.operator import chained
+
+    write_fleet(repo, [_old_template(catalog, sites, "pay", True), _old_template(catalog, sites, "solo", False)])
+    patch = plan_patch(repo, catalog, sites, canary_percent=0, accept_data_loss=True)
+    assert [w.stacks for w in patch.waves] == [("pay-dev", "solo-dev"), ("pay-dev",)], "pay-dev is in both steps"
+    assert patch.once_each() == [("pay-dev", "solo-dev"), ()], "it goes where it moves next"
+    stacks = [{"metadata": {"name": n}, "spec": {}} for n in ("pay-dev", "solo-dev")]
+    assert all("prerequisites" not in s["spec"] for s in chained(stacks, [w for w in patch.once_each() if w]))
