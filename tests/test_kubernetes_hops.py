@@ -78,3 +78,11 @@ def test_a_rollout_without_a_minor_jump_has_no_hops(repo, catalog, sites):
     write_fleet(repo, [resolve(make_request(blueprint="web-service@2.0.0", target="aws"), catalog, sites)])
     rollout = plan_rollout(repo, catalog, sites, blueprint="web-service", to="2.1.0", canary_percent=0)
     assert rollout.hops == ("",) and [w.hop for w in rollout.waves] == [""]
+
+
+def test_a_vks_cluster_builds_the_supervisor_release_of_its_recorded_minor(catalog, sites):
+    bp = resolve(make_request(blueprint="k8s-cluster", target="vsphere"), catalog, sites)
+    releases = bp.primary.vsphere.supervisor.kubernetes_releases
+    assert plan(bp).cluster.kubernetes_version == releases["1.34"]
+    moved = bp.model_copy(update={"decisions": bp.decisions.model_copy(update={"kubernetes_version": "1.33"})})
+    assert plan(moved).cluster.kubernetes_version == releases["1.33"], "the recorded minor is built, not the spec's"
