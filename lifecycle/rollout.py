@@ -214,12 +214,19 @@ class RolloutPlan:
         return {"counts": diff.counts(), "notes": list(diff.notes())}
 
     def wave_repaves(self, wave: Wave) -> dict[str, int]:
-        """Machines (VMs, nodes) the wave's pending stacks replace, per data center."""
+        """Machines (VMs, nodes) the wave replaces per data center, as the planner counted them for the budget: a
+        later step's waves are counted before the earlier step is applied; an applied stack counts none."""
+        stacks = set(wave.stacks)
         replaced: dict[str, int] = {}
-        for s in self.pending(wave):
-            for dc, n in repaves(self.upgrades[s].before, self.upgrades[s].after).items():
-                replaced[dc] = replaced.get(dc, 0) + n
+        for m in self.members:
+            if m.env == wave.env and m.hop == wave.hop and m.stack in stacks:
+                for dc, n in m.repaves:
+                    replaced[dc] = replaced.get(dc, 0) + n
         return replaced
+
+    def waiting(self, wave: Wave) -> bool:
+        """Whether none of the wave's stacks can move yet: each waits for an earlier step of its own."""
+        return not self.applied(wave) and not self.pending(wave)
 
     def to_json(self) -> dict[str, Any]:
         """The machine-readable shape used by `--json`."""

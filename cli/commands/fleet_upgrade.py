@@ -35,6 +35,13 @@ def parse_waves(waves: str, canary: str) -> tuple[tuple[str, ...], int]:
     return tuple(envs), int(text)
 
 
+def status(result, wave) -> str:
+    """applied, pending, or waiting for an earlier step (a Kubernetes hop, an HA stack's first data center)."""
+    if result.applied(wave):
+        return "[green]applied[/]"
+    return "after an earlier step" if result.waiting(wave) else "pending"
+
+
 def print_notes(result) -> None:
     """What a reviewer must know beyond each pending stack's counts (a major engine upgrade), once per stack."""
     for wave in result.waves:
@@ -67,7 +74,7 @@ def plan(
         result = _plan(ctx, blueprint, to, waves, canary, accept_data_loss)
         sites = state(ctx).sites()
         costs = {w.number: monthly_change([(result.upgrades[s].before, result.upgrades[s].after)
-                                           for s in w.stacks if s in result.upgrades], sites) for w in result.waves}
+                                           for s in result.pending(w)], sites) for w in result.waves}
     if json:
         print_json({**result.to_json(), **({"monthly_cost": {str(n): cost_views.change_json(*c) for n, c in costs.items()}}
                                             if sites.prices else {})})
@@ -79,9 +86,8 @@ def plan(
         cost = costs[wave.number]
         repaved = ", ".join(f"{dc} {n}" for dc, n in sorted(result.wave_repaves(wave).items())) or "-"
         table.add_row(str(wave.number), wave.env, wave.kind, wave.hop or "-", str(len(wave.stacks)),
-                      ", ".join(dcs) or "-", repaved, counts_line(result.wave_counts(wave)),
-                      escape(cost_views.change(*cost)) if cost else "-",
-                      "[green]applied[/]" if result.applied(wave) else "pending")
+                      ", ".join(dcs) or "-", repaved, "-" if result.waiting(wave) else counts_line(result.wave_counts(wave)),
+                      escape(cost_views.change(*cost)) if cost and result.pending(wave) else "-", status(result, wave))
     console.print(table)
     for wave in result.waves:
         hop = f", Kubernetes {wave.hop}" if wave.hop else ""
