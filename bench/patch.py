@@ -115,7 +115,8 @@ def run(stacks: int, budget: int) -> dict:
         assert len(services) == len(set(services)), f"wave {wave.number} takes two replicas of one HA service"
         assert all(len(m.repaves) <= 1 for m in _in(plan, wave) if m.stack in ha), f"wave {wave.number}: both DCs"
     moved = Counter(path for u in plan.upgrades.values() for path in changes(u))
-    return {"stacks": stacks, "stamped": len(fleet), "moving": len(plan.upgrades), "held": len(plan.held), "ha_stacks": len(ha),
+    return {"stacks": stacks, "stamped": len(fleet), "moving": len(plan.upgrades), "held": len(plan.held),
+            "ha_stacks": len(ha),
             "budget_per_dc_day": budget, "days": len(plan.waves), "max_replaced_per_dc_day": worst,
             "machines_replaced": sum(n for use in days.values() for n in use.values()),
             "lower_bound_days": _bound(plan, budget), "classes_rendered": plan.diffs.rendered,

@@ -118,7 +118,8 @@ def uses(bp: ResolvedBlueprint, support: Support) -> list[Use]:
     found = []
     built = bp.decisions.kubernetes_version  # what the cluster runs: behind the spec while it moves hop by hop
     if bp.spec.cluster == "dedicated" and (built or bp.spec.kubernetes_version):
-        where = "decisions.kubernetes_version" if built and built != bp.spec.kubernetes_version else "spec.kubernetes_version"
+        behind = built and built != bp.spec.kubernetes_version
+        where = "decisions.kubernetes_version" if behind else "spec.kubernetes_version"
         found.append(Use("eks" if aws else "vks", built or bp.spec.kubernetes_version, where))
         if not aws and "cluster-api" in support.operators:
             found.append(Use("cluster-api", support.operators["cluster-api"], "its VKS cluster"))

@@ -39,7 +39,8 @@ def _shape(bp: ResolvedBlueprint) -> dict:
 def _placement(place) -> dict:
     """What of a placement decides which resources a stack has: the target, tier, zones, hosts and hub."""
     aws, vs = place.aws, place.vsphere
-    return {"target": place.target, "tier": place.tier, "network": place.network.cidr.prefixlen if place.network else None,
+    return {"target": place.target, "tier": place.tier,
+            "network": place.network.cidr.prefixlen if place.network else None,
             "zones": len(aws.availability_zones) if aws else None, "hub": bool(aws and aws.hub),
             "interconnects": len(aws.interconnect_cidrs) if aws else None,
             "hosts": vs.hosts if vs else None, "shared": bool(place.shared_cluster),

@@ -105,7 +105,8 @@ def patch_json(plan: RolloutPlan) -> dict[str, Any]:
     for wave in plan.waves:
         pending = [plan.upgrades[s] for s in plan.pending(wave)]
         waves.append({"wave": wave.number, "day": wave.day, "env": wave.env, "kind": wave.kind,
-                      "applied": plan.applied(wave), "counts": plan.wave_counts(wave), "repaves": plan.wave_repaves(wave),
+                      "applied": plan.applied(wave), "counts": plan.wave_counts(wave),
+                      "repaves": plan.wave_repaves(wave),
                       "stacks": [{"stack": u.stack, "changes": changes(u), "counts": u.diff.counts(),
                                   "notes": list(u.diff.notes())} for u in pending]})
     return {"waves": waves, "held": [{"stack": h.stack, "reason": h.reason} for h in plan.held]}

@@ -282,7 +282,8 @@ def plan_moves(repo: Path, plan: RolloutPlan, scope: Scope, canary_percent: int,
         upgrade = plan.upgrades.get(stack.stack)
         if upgrade:
             plan.next_hop[stack.stack] = plan.move.next_hop(stack)
-        members.extend(hop_members(plan.move, stack, upgrade, plan.hops, plan.next_hop.get(stack.stack, len(plan.hops))))
+        step = plan.next_hop.get(stack.stack, len(plan.hops))
+        members.extend(hop_members(plan.move, stack, upgrade, plan.hops, step))
     plan.members = members
     plan.waves = plan_waves(members, scope.envs, canary_percent, budget, plan.hops)
     return plan

@@ -43,7 +43,8 @@ def plan(bp: ResolvedBlueprint) -> Plan:
 
 __all__ = [
     "AWS_SERVICES", "HA_ZONES", "KAFKA_CONTROLLERS", "KAFKA_CONTROLLER_STORAGE_GIB", "KUBERNETES_DECISIONS", "OFFERED",
-    "VSPHERE_SERVICES", "ZONES", "AwsDataService", "AwsNetworkPlan", "AwsPlan", "BackupPlan", "ClusterPlan", "CnpgPostgres",
+    "VSPHERE_SERVICES", "ZONES", "AwsDataService", "AwsNetworkPlan", "AwsPlan", "BackupPlan", "ClusterPlan",
+    "CnpgPostgres",
     "ContainerResources", "DataServicePlan", "EksCluster", "ElastiCacheRedis", "HubAttachmentPlan", "HubPeerPlan",
     "HubPlan", "MskKafka", "NodePoolPlan", "OperatorService", "Plan", "PlanError", "RdsPostgres", "RedisStatefulSet",
     "S3Bucket", "SharedClusterPlan", "StrimziKafka", "Taint", "TeamPlan", "TenancyPlan", "VksCluster", "VmPoolPlan",

@@ -284,7 +284,8 @@ def _cluster(bp: ResolvedBlueprint, place: Placement) -> VksCluster | SharedClus
     # A file stamped before the minor was a decision builds its spec's, as it always has.
     version = bp.decisions.kubernetes_version or bp.spec.kubernetes_version or ""
     if version not in supervisor.kubernetes_releases:
-        raise PlanError(f"decisions.kubernetes_version: supervisor {supervisor.server} offers no VKS release for {version}")
+        raise PlanError(f"decisions.kubernetes_version: supervisor {supervisor.server} offers no VKS release for "
+                        f"{version}")
     nets = recorded(bp, "cluster_networks")
     return VksCluster(
         kubernetes_version=supervisor.kubernetes_releases[version],

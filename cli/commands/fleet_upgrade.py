@@ -86,7 +86,8 @@ def plan(
         cost = costs[wave.number]
         repaved = ", ".join(f"{dc} {n}" for dc, n in sorted(result.wave_repaves(wave).items())) or "-"
         table.add_row(str(wave.number), wave.env, wave.kind, wave.hop or "-", str(len(wave.stacks)),
-                      ", ".join(dcs) or "-", repaved, "-" if result.waiting(wave) else counts_line(result.wave_counts(wave)),
+                      ", ".join(dcs) or "-", repaved,
+                      "-" if result.waiting(wave) else counts_line(result.wave_counts(wave)),
                       escape(cost_views.change(*cost)) if cost and result.pending(wave) else "-", status(result, wave))
     console.print(table)
     for wave in result.waves:

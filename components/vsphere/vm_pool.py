@@ -103,7 +103,8 @@ def _guestinfo(hostname: str, fqdn: str, args: VmPoolArgs) -> dict[str, str]:
     }
 
 
-def _rolling(child: pulumi.ResourceOptions, built: list, groups: list[list[int]], number: int) -> pulumi.ResourceOptions:
+def _rolling(child: pulumi.ResourceOptions, built: list, groups: list[list[int]],
+             number: int) -> pulumi.ResourceOptions:
     """A new template replaces the VMs a batch at a time: one VM of each anti-affinity group, each after the one
     before it in its group, so a group never loses two hosts' VMs at once. The old VM goes first: vCenter refuses a
     second VM of the same name in the folder, so a replacement cannot be created beside it."""
