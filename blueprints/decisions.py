@@ -53,6 +53,18 @@ class Decisions(Frozen):
                                                 "Default: none.")
     vm_template: str | None = Field(None, description="vSphere VM pools: the template the VMs are cloned from "
                                     "(a versioned name is a new template). Default: none (no VM pool).")
+    vm_template_held: dict[str, str] | None = Field(None, description="vSphere VM pools of an HA stack: data "
+                                                    "centers that keep their earlier template while a new one rolls "
+                                                    "out a data center at a time. Default: none (every data center "
+                                                    "runs vm_template).")
+    kubernetes_version: str | None = Field(None, description="A dedicated cluster's Kubernetes minor as built; it "
+                                           "moves one minor at a time toward the blueprint's. Default: none (no "
+                                           "dedicated cluster, or stamped before it was recorded: the spec's).",
+                                           pattern=r"^1\.\d+$")
+    eks_addons: dict[str, str] | None = Field(None, description="EKS: the managed add-on versions of the cluster's "
+                                              "minor. Default: none (the versions EKS picked at creation).")
+    node_image: str | None = Field(None, description="EKS: the node groups' AMI release version (1.34.3-20260209); "
+                                   "a new one rolls the nodes. Default: none (the AMI EKS picked at creation).")
 
     network: PlatformNetwork = Field(PlatformNetwork(), description="The platform controllers and ports the team "
                                      "namespace's network flows meet. Default: the stock ones.")

@@ -5,7 +5,9 @@ Postgres 17 image, the `rhel-9-cis` template family), its releases oldest first,
 the advisories it fixes and where its identity (a digest) comes from. A stack that records an older release
 of a line is exposed to every advisory a newer release fixes; the patch deadline runs from the fixing
 release's publish date by the advisory's severity (`patch_days`). Kubernetes minors and managed engine
-versions keep their dates in the support calendar (`support:`); they are not repeated here.
+versions keep their dates in the support calendar (`support:`); they are not repeated here. What goes with each
+EKS minor (`eks:`) is release data too: the managed add-on versions and the node image line of that minor, so a
+cluster moved one minor takes that minor's add-ons and nodes with it.
 """
 
 from __future__ import annotations
@@ -71,18 +73,36 @@ class ReleaseLine(Frozen):
         return next((r for r in self.releases if r.value == value), None)
 
 
+class EksMinor(Frozen):
+    """What a cluster on one EKS Kubernetes minor runs besides the control plane."""
+
+    addons: dict[str, str] = Field(description="Managed add-on version by add-on name (vpc-cni: v1.20.5-eksbuild.1). "
+                                   "Required.", min_length=1)
+    node_image: str | None = Field(None, description="The node-image release line of the minor's EKS optimized "
+                                   "AMI (its releases are node group release versions). Default: none (EKS picks "
+                                   "the newest AMI when a node group is created and never moves it).")
+    source: str = Field(description="Where the versions come from; what was not checked against AWS says so. "
+                        "Required.", min_length=1)
+
+
 class Releases(Frozen):
     """The sites map's `releases:` block."""
 
     patch_days: dict[Severity, int] = Field(
         description="Days from a fix's release to its patch deadline, per severity (policy). Required.")
     lines: dict[str, ReleaseLine] = Field(description="Release lines by name. Required.")
+    eks: dict[str, EksMinor] = Field({}, description="By EKS Kubernetes minor (1.34): its add-on versions and node "
+                                     "image line. Default: none (add-ons and node images as EKS picks them).")
 
     @model_validator(mode="after")
     def _every_severity(self) -> "Releases":
         missing = [s for s in SEVERITIES if s not in self.patch_days]
         if missing:
             raise ValueError(f"patch_days: missing {', '.join(missing)}")
+        for minor, eks in self.eks.items():
+            line = self.lines.get(eks.node_image) if eks.node_image else None
+            if eks.node_image and (line is None or line.kind != "node-image"):
+                raise ValueError(f"eks.{minor}.node_image: {eks.node_image} is not a node-image line of `lines`")
         return self
 
     def line_of(self, value: str) -> tuple[str, ReleaseLine] | None:

@@ -116,8 +116,11 @@ def uses(bp: ResolvedBlueprint, support: Support) -> list[Use]:
     """Every product version the stack's promises depend on (operators: the release the fleet runs)."""
     aws = bp.primary.target == "aws"
     found = []
-    if bp.spec.cluster == "dedicated" and bp.spec.kubernetes_version:
-        found.append(Use("eks" if aws else "vks", bp.spec.kubernetes_version, "spec.kubernetes_version"))
+    built = bp.decisions.kubernetes_version  # what the cluster runs: behind the spec while it moves hop by hop
+    if bp.spec.cluster == "dedicated" and (built or bp.spec.kubernetes_version):
+        behind = built and built != bp.spec.kubernetes_version
+        where = "decisions.kubernetes_version" if behind else "spec.kubernetes_version"
+        found.append(Use("eks" if aws else "vks", built or bp.spec.kubernetes_version, where))
         if not aws and "cluster-api" in support.operators:
             found.append(Use("cluster-api", support.operators["cluster-api"], "its VKS cluster"))
     for ds in bp.data_services:

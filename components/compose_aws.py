@@ -70,7 +70,8 @@ def eks_cluster(spec: EksCluster, at: Built) -> Cluster:
             min_size=pool.min_nodes, desired_size=pool.nodes, max_size=pool.max_nodes, prod=plan.prod, tags=plan.tags,
             labels=pool.labels, taints=[Taint(key=t.key, value=t.value, effect=EKS_TAINT_EFFECTS[t.effect]) for t in pool.taints],
             capacity_type="SPOT" if pool.spot else "ON_DEMAND", disk_size_gib=pool.disk_gib,
-            metadata_hop_limit=pool.imds_hop_limit,
+            metadata_hop_limit=pool.imds_hop_limit, release_version=spec.node_image,
+            kubernetes_version=spec.kubernetes_version if spec.node_image else None,
         ), opts=pulumi.ResourceOptions(parent=cluster, provider=base.opts.provider))
     return Cluster(
         access=ClusterAccess(cluster_name=cluster.cluster_name, kubeconfig=cluster.kubeconfig),

@@ -59,6 +59,10 @@ class Diff:
         """The changes that lose data."""
         return tuple(c for c in self.changes if c.data_losing)
 
+    def notes(self) -> tuple[str, ...]:
+        """Every reviewer note of the diff (a major engine upgrade, a blocked change), each once, in order."""
+        return tuple(dict.fromkeys(n for c in self.changes for n in c.notes if not n.startswith("moved from ")))
+
     def counts(self) -> dict[str, int]:
         """How many resources each action touches."""
         return {a: sum(1 for c in self.changes if c.action == a) for a in ACTIONS}
@@ -109,7 +113,9 @@ def _notes(old: CapturedResource, new: CapturedResource, changed: tuple[str, ...
         after = _major(new.inputs.get("spec", {}).get("imageName"))
         if before != after:
             notes.append(f"major PostgreSQL upgrade {before} -> {after}: CloudNativePG (1.26+) shuts every instance "
-                         "down and runs pg_upgrade in place; no rollback but a restore, so check the last backup first")
+                         "down and runs pg_upgrade in place on the primary's volume, then clones the replicas again; "
+                         "the database is offline throughout and there is no rollback but a restore, so check the last "
+                         "backup first (https://cloudnative-pg.io/docs/1.30/postgres_upgrades)")
     if new.type == "kubernetes:apps/v1:StatefulSet" and replacing(new.type, changed):
         notes.append("the pods restart; their volume claims stay (retention policy Retain) and the new set binds them")
     if new.protect and changed and replacing(new.type, changed):

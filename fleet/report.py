@@ -10,6 +10,8 @@ from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 
 from blueprints.placement.capacity import pool_use
+from fleet import exposure_report
+from fleet.exposure_report import ExposureReport
 from fleet.stamped import StampedFleet
 
 
@@ -93,6 +95,8 @@ class FleetReport:
     """Per team, by name."""
     versions: list[VersionInUse]
     """Per pinned catalog version, by reference."""
+    exposure: ExposureReport = field(default_factory=lambda: ExposureReport(0))
+    """Stacks whose recorded releases miss an advisory, with the days to its deadline."""
 
     def as_json(self) -> dict:
         """Machine form, with each utilisation's share."""
@@ -102,7 +106,7 @@ class FleetReport:
         return {"stacks": self.stacks, "retired": self.retired,
                 "regions": [util(u) for u in self.regions], "data_centers": [util(u) for u in self.data_centers],
                 "pools": [util(u) for u in self.pools], "teams": [asdict(t) for t in self.teams],
-                "versions": [asdict(v) for v in self.versions]}
+                "versions": [asdict(v) for v in self.versions], "exposure": self.exposure.as_json()}
 
 
 def _version_status(fleet: StampedFleet, ref: str) -> str:
@@ -146,4 +150,5 @@ def build(fleet: StampedFleet) -> FleetReport:
         regions=list(regions.values()), data_centers=list(dcs.values()), pools=pools,
         teams=_teams(fleet),
         versions=[VersionInUse(ref, n, _version_status(fleet, ref)) for ref, n in sorted(versions.items())],
+        exposure=exposure_report.build(fleet),
     )

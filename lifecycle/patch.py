@@ -19,6 +19,7 @@ from blueprints.catalog import Catalog
 from blueprints.plan import decide, differences, stale
 from blueprints.resolved import ResolvedBlueprint
 from blueprints.sites import SitesMap
+from lifecycle.repaves import repaves
 from lifecycle.rollout import ENVS, RolloutPlan, Scope, plan_moves
 from lifecycle.upgrade import Upgrade, in_service
 from lifecycle.waves import Member
@@ -28,22 +29,18 @@ DEFAULT_BUDGET = 20
 """Machines replaced per data center per day: about 300 a day over the demo fleet's 16 data centers."""
 
 
-def repaves(before: ResolvedBlueprint, after: ResolvedBlueprint) -> dict[str, int]:
-    """Machines the move replaces, per data center: VMs of a new template, cluster nodes of a new machine."""
-    was, now = before.decisions, after.decisions
-    found: dict[str, int] = {}
-    if was.vm_template != now.vm_template:
-        for place in before.placements:
-            found[place.data_center] = found.get(place.data_center, 0) + before.size.nodes
-    if (was.node_machine, was.control_plane_class) != (now.node_machine, now.control_plane_class):
-        dc = before.primary.data_center
-        found[dc] = found.get(dc, 0) + sum(p.nodes or before.size.nodes for p in before.spec.node_pools)
-    return found
+STEPS = ("", "2nd data center")
+"""A patch's steps: everything, with an HA stack's first data center; then the data centers it held back."""
 
 
 @dataclass(frozen=True)
 class PatchMove:
-    """Every stack whose recorded decisions differ from what today's sites map decides."""
+    """Every stack whose recorded decisions differ from what today's sites map decides.
+
+    An HA stack (VMs in two data centers) whose VM template changes moves one data center a step: the first step
+    records the new template with the other data center held at its old one (`vm_template_held`), the second
+    releases the hold. The two replicas are never repaved in one wave, nor ever at once.
+    """
 
     sites: SitesMap
 
@@ -53,8 +50,30 @@ class PatchMove:
     def moved(self, stack: ResolvedBlueprint) -> bool:
         return not stale(in_service(stack), self.sites.fleet, self.sites.releases)
 
-    def target(self, stack: ResolvedBlueprint, others: list[ResolvedBlueprint]) -> ResolvedBlueprint:
+    def _today(self, stack: ResolvedBlueprint) -> ResolvedBlueprint:
         return stack.model_copy(update={"decisions": decide(in_service(stack), self.sites.fleet, self.sites.releases)})
+
+    def _staged(self, stack: ResolvedBlueprint) -> bool:
+        """Whether the stack repaves VMs in more than one data center, so takes them a step each."""
+        return len(stack.placements) > 1 and stack.spec.vm_pool and (
+            bool(stack.decisions.vm_template_held)
+            or self._today(stack).decisions.vm_template != stack.decisions.vm_template)
+
+    def hops(self, stacks: list[ResolvedBlueprint]) -> tuple[str, ...]:
+        return STEPS if any(self._staged(s) for s in stacks if not s.retired) else ()
+
+    def next_hop(self, stack: ResolvedBlueprint) -> int:
+        return 1 if stack.decisions.vm_template_held else 0
+
+    def takes(self, stack: ResolvedBlueprint, step: int) -> bool:
+        return step == 0 or (len(stack.placements) > 1 and stack.spec.vm_pool)
+
+    def target(self, stack: ResolvedBlueprint, others: list[ResolvedBlueprint]) -> ResolvedBlueprint:
+        today = self._today(stack)
+        if stack.decisions.vm_template_held or not self._staged(stack):
+            return today
+        held = {p.data_center: stack.decisions.vm_template for p in stack.placements[1:]}
+        return today.model_copy(update={"decisions": today.decisions.model_copy(update={"vm_template_held": held})})
 
     def proposed(self, current: StackState, others: list[ResolvedBlueprint], today: date) -> Proposed:
         after = self.target(current.stack, others)
@@ -62,9 +81,13 @@ class PatchMove:
                                                                                    after.decisions).items())
         return Proposed(after, current.pin, notes=notes)
 
-    def member(self, upgrade: Upgrade) -> Member:
-        return Member(upgrade.stack, upgrade.before.request.env, upgrade.before.primary.data_center,
-                      tuple(sorted(repaves(upgrade.before, upgrade.after).items())))
+    def member(self, upgrade: Upgrade, step: int = 0) -> Member:
+        before, after = upgrade.before, upgrade.after
+        if step > self.next_hop(before):  # a later step, planned before this one is applied
+            before, after = after, self._today(after)
+        service = before.stack if len(before.placements) > 1 else None
+        where = before.placements[min(step, len(before.placements) - 1)].data_center
+        return Member(upgrade.stack, before.request.env, where, tuple(sorted(repaves(before, after).items())), service)
 
 
 def plan_patch(repo: Path, catalog: Catalog, sites: SitesMap, *, envs: tuple[str, ...] = ENVS,
@@ -80,14 +103,12 @@ def patch_json(plan: RolloutPlan) -> dict[str, Any]:
     """The machine-readable patch plan: days, waves, machines replaced per data center, each stack's changes and diff."""
     waves = []
     for wave in plan.waves:
-        pending = [plan.upgrades[s] for s in wave.stacks if s in plan.upgrades]
-        replaced: dict[str, int] = {}
-        for u in pending:
-            for dc, n in repaves(u.before, u.after).items():
-                replaced[dc] = replaced.get(dc, 0) + n
+        pending = [plan.upgrades[s] for s in plan.pending(wave)]
         waves.append({"wave": wave.number, "day": wave.day, "env": wave.env, "kind": wave.kind,
-                      "applied": plan.applied(wave), "counts": plan.wave_counts(wave), "repaves": replaced,
-                      "stacks": [{"stack": u.stack, "changes": changes(u), "counts": u.diff.counts()} for u in pending]})
+                      "applied": plan.applied(wave), "counts": plan.wave_counts(wave),
+                      "repaves": plan.wave_repaves(wave),
+                      "stacks": [{"stack": u.stack, "changes": changes(u), "counts": u.diff.counts(),
+                                  "notes": list(u.diff.notes())} for u in pending]})
     return {"waves": waves, "held": [{"stack": h.stack, "reason": h.reason} for h in plan.held]}
 
 

@@ -15,6 +15,7 @@ from blueprints import clock
 from blueprints.catalog import Catalog, semver_key
 from blueprints.errors import BadInput
 from blueprints.placement.resolve import restamp
+from blueprints.plan import kubernetes_minor
 from blueprints.resolved import ResolvedBlueprint
 from blueprints.sites import SitesMap
 from engine.diff import Diff, diff
@@ -150,7 +151,7 @@ def eks_minor_jump(before: ResolvedBlueprint, after: ResolvedBlueprint) -> str |
     """Why EKS would refuse the move: it updates a cluster's Kubernetes one minor version at a time."""
     if before.primary.target != "aws" or before.spec.cluster != "dedicated" or after.spec.cluster != "dedicated":
         return None
-    old, new = before.spec.kubernetes_version, after.spec.kubernetes_version
+    old, new = kubernetes_minor(before), kubernetes_minor(after)  # as built: a cluster part-way keeps its minor
     if not old or not new:
         return None
     major, low = (int(x) for x in old.split("."))
@@ -159,7 +160,7 @@ def eks_minor_jump(before: ResolvedBlueprint, after: ResolvedBlueprint) -> str |
         return None
     hops = ", ".join(f"{major}.{m}" for m in range(low + 1, high))
     return (f"EKS updates Kubernetes one minor version at a time ({EKS_UPDATES}): {old} -> {new} needs {hops} first, "
-            "each its own upgrade")
+            "each its own hop (`bp fleet upgrade plan` cuts them into waves)")
 
 
 def check_allowed(upgrade: Upgrade, *, accept_data_loss: bool, force: bool) -> None:

@@ -31,6 +31,8 @@ class Member:
     """Machines (VMs, nodes) the move replaces, per data center."""
     service: str | None = None
     """The HA service the member is a replica of; two replicas never share a wave."""
+    hop: str = ""
+    """The Kubernetes minor of the hop this member moves in ("" for a rollout of one step)."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,8 @@ class Wave:
     stacks: tuple[str, ...]
     day: int = 0
     """With a repave budget: the day (from 1) the wave runs; 0 when the rollout has no budget."""
+    hop: str = ""
+    """The Kubernetes minor every cluster of the wave moves to ("" for a rollout of one step)."""
 
 
 def _order(stack: str) -> str:
@@ -67,20 +71,22 @@ def canary(members: list[Member], percent: int) -> list[Member]:
 
 
 def plan_waves(members: Iterable[Member], envs: tuple[str, ...], canary_percent: int,
-               budget: int | None = None) -> list[Wave]:
-    """Waves in rollout order: for each env of `envs`, its canary (if any) then the rest; with `budget`, a day each."""
+               budget: int | None = None, hops: tuple[str, ...] = ("",)) -> list[Wave]:
+    """Waves in rollout order: for each env of `envs` and each hop of `hops` in turn, its canary (if any) then
+    the rest; with `budget`, a day each. A stack's hop waits for its previous hop, which comes in an earlier wave."""
     members = list(members)
     waves: list[Wave] = []
     for env in envs:
-        in_env = [m for m in members if m.env == env]
-        first = canary(in_env, canary_percent)
-        chosen = {m.stack for m in first}
-        rest = [m for m in in_env if m.stack not in chosen]
-        for kind, group in (("canary", first), ("rest", rest)):
-            for day in (days(group, budget) if budget is not None else [group] if group else []):
-                number = len(waves) + 1
-                waves.append(Wave(number, env, kind, tuple(sorted(m.stack for m in day)),
-                                  number if budget is not None else 0))
+        for hop in hops:
+            in_env = [m for m in members if m.env == env and m.hop == hop]
+            first = canary(in_env, canary_percent)
+            chosen = {m.stack for m in first}
+            rest = [m for m in in_env if m.stack not in chosen]
+            for kind, group in (("canary", first), ("rest", rest)):
+                for day in (days(group, budget) if budget is not None else [group] if group else []):
+                    number = len(waves) + 1
+                    waves.append(Wave(number, env, kind, tuple(sorted(m.stack for m in day)),
+                                      number if budget is not None else 0, hop))
     return waves
 
 

@@ -9,6 +9,7 @@ from rich.table import Table
 
 from cost.showback import Showback
 from fleet.report import FleetReport, Utilisation
+from reports import exposure as exposure_views
 from reports import page as h
 from reports import showback as showback_views
 
@@ -52,7 +53,8 @@ def as_table(report: FleetReport, showback: Showback | None = None) -> Group:
     for t in report.teams:
         teams.add_row(t.team, ", ".join(t.owners), ", ".join(t.cost_centers),
                       ", ".join(s + (" (retired)" if s in t.retired else "") for s in t.stacks))
-    return Group(*out, versions, teams, *(showback_views.as_tables(showback) if showback else ()))
+    return Group(*out, versions, exposure_views.as_table(report.exposure), teams,
+                 *(showback_views.as_tables(showback) if showback else ()))
 
 
 # --- Markdown ---------------------------------------------------------------------------------------------
@@ -82,6 +84,7 @@ def as_markdown(report: FleetReport, showback: Showback | None = None) -> str:
               _md_bar(u.share), _pct(u)] for u in rows]))
     parts.append("## Blueprint versions in use\n\n" + _md_table(
         ["blueprint", "stacks", "status"], [[v.ref, str(v.stacks), v.status] for v in report.versions]))
+    parts.append(exposure_views.as_markdown(report.exposure, _md_table))
     parts.append("## Teams and owners\n\n" + _md_table(
         ["team", "owners", "cost centers", "stacks"],
         [[t.team, ", ".join(t.owners), ", ".join(t.cost_centers),
@@ -141,6 +144,7 @@ def as_html(report: FleetReport, subtitle: str, showback: Showback | None = None
         h.section("At a glance", figures),
         h.section("Regions", h.bar_chart([(r.name, r.share, 1.0) for r in report.regions])),
         h.section("Data centers and their pools (amber above 75%, red above 90%)", _dc_tiles(report)),
+        *exposure_views.sections(report.exposure),
         *(showback_views.sections(showback) if showback else ()),
         h.section("Blueprint versions in use", versions),
         h.section("Pools, fullest first", h.table(

@@ -25,4 +25,4 @@ def test_the_patch_bench_plans_within_the_budget_in_the_fewest_days():
 
     figures = run(60, 5)
     assert figures["moving"] > 0 and figures["max_replaced_per_dc_day"] <= 5
-    assert figures["days"] == figures["lower_bound_days_per_group"], figures
+    assert figures["days"] == figures["lower_bound_days"], figures

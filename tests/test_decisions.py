@@ -48,7 +48,7 @@ def test_the_plan_builds_the_recorded_machine_not_the_sites_maps(catalog, sites)
     bp = resolve(make_request(blueprint="k8s-cluster", target="aws"), catalog, sites)
     moved = bp.model_copy(update={"decisions": bp.decisions.model_copy(update={"node_machine": "m7i.4xlarge"})})
     assert {p.machines for p in plan(moved).cluster.node_pools if p.name != "system"} == {("m7i.4xlarge",)}
-    assert stale(moved, sites.fleet) == {"node_machine": ("m7i.4xlarge", bp.decisions.node_machine)}
+    assert stale(moved, sites.fleet, sites.releases) == {"node_machine": ("m7i.4xlarge", bp.decisions.node_machine)}
 
 
 def _stamped_from(bp, sites):

@@ -47,7 +47,7 @@ def test_a_stale_decision_names_what_differs_and_its_stacks_as_a_warning(repo, c
     write_fleet(repo, [_on_old_redis(catalog, sites, "alpha")])
     [found] = _findings(repo, catalog, sites, date(2026, 1, 1))["decision-stale"]
     assert not found.error and found.stacks == ("alpha-dev",)
-    assert found.message.startswith("engines.redis.7.image: records redis:7.4.6, today's sites map decides redis:7.4.9")
+    assert found.message.startswith("engines.redis.7.image: records redis:7.4.6, today's sites map decides redis:7.4.11")
 
 
 def test_an_unversioned_template_is_stale_and_behind_its_line(repo, catalog, sites):

@@ -95,6 +95,14 @@ def test_an_upgrade_by_one_patch_or_across_ten_minors_needs_no_flag(catalog, sit
 
 # --- fleet rollout: data-losing stacks stay out of the waves unless acknowledged ----------------------------------
 
+@pytest.fixture(autouse=True)
+def _a_diff_per_stack(monkeypatch):
+    """These tests give stacks of one shape different diffs, so each stack is its own class of move."""
+    from lifecycle import diff_classes
+
+    monkeypatch.setattr(diff_classes, "diff_class", lambda before, after: before.stack)
+
+
 def _losing_for(names: set[str]):
     """render_upgrade as the engine would answer it, with a data-losing diff for the stacks in `names`."""
     def render_upgrade(repo, before, after, sites):

@@ -27,12 +27,13 @@ def _release(version: str, published: str, *fixes, value: str | None = None) -> 
             "fixes": list(fixes), "source": "https://example.com/notes"}
 
 
-def test_the_demo_sites_map_lists_redis_7_4_9_with_the_fix_for_cve_2026_23479():
+def test_the_demo_sites_map_lists_redis_7_4_9_with_the_fix_for_cve_2026_23479_and_the_newer_7_4_releases():
     line = SITES.releases.lines["redis-7-image"]
-    newest = line.newest()
-    assert newest.version == "7.4.9" and "@sha256:" in newest.value
-    assert [a.id for a in newest.fixes] == ["CVE-2026-23479"]
-    assert "not verified" in newest.source, "an unverified digest says so where it is recorded"
+    fixed = next(r for r in line.releases if r.version == "7.4.9")
+    assert "@sha256:" in fixed.value and [a.id for a in fixed.fixes] == ["CVE-2026-23479"]
+    assert [r.version for r in line.releases] == ["7.4.6", "7.4.9", "7.4.10", "7.4.11"]
+    assert all("not verified" in r.source for r in line.releases[1:]), "an unverified digest says so where recorded"
+    assert SITES.fleet.engines["redis"]["7"].image == line.newest().value, "new stacks get the newest release"
 
 
 def test_an_engine_image_that_is_not_a_listed_release_is_refused():

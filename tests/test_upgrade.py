@@ -153,5 +153,6 @@ def test_eks_moves_one_kubernetes_minor_at_a_time(catalog, sites, monkeypatch):
             assert reason is None
             continue
         assert reason and "1.31 -> 1.34 needs 1.32, 1.33 first" in reason, reason
-        one_minor = new.model_copy(update={"spec": new.spec.model_copy(update={"kubernetes_version": "1.32"})})
+        one_minor = new.model_copy(update={"spec": new.spec.model_copy(update={"kubernetes_version": "1.32"}),
+                                           "decisions": new.decisions.model_copy(update={"kubernetes_version": "1.32"})})
         assert eks_minor_jump(old, one_minor) is None

@@ -15,7 +15,9 @@ from blueprints.plan.aws import (
     AWS_SERVICES, HA_ZONES, ZONES, AwsDataService, AwsNetworkPlan, AwsPlan, EksCluster, ElastiCacheRedis,
     HubAttachmentPlan, HubPeerPlan, HubPlan, MskKafka, RdsPostgres, S3Bucket, aws_plan, subnet_plan,
 )
-from blueprints.plan.decide import decide, differences, stale
+from blueprints.plan.decide import (
+    KUBERNETES_DECISIONS, decide, differences, hop, kubernetes_minor, minor_key, minors_between, stale,
+)
 from blueprints.plan.shared import (
     KAFKA_CONTROLLER_STORAGE_GIB, DataServicePlan, NodePoolPlan, PlanError, SharedClusterPlan, Taint, TeamPlan,
     TenancyPlan,
@@ -40,10 +42,12 @@ def plan(bp: ResolvedBlueprint) -> Plan:
 
 
 __all__ = [
-    "AWS_SERVICES", "HA_ZONES", "KAFKA_CONTROLLERS", "KAFKA_CONTROLLER_STORAGE_GIB", "OFFERED", "VSPHERE_SERVICES",
-    "ZONES", "AwsDataService", "AwsNetworkPlan", "AwsPlan", "BackupPlan", "ClusterPlan", "CnpgPostgres",
+    "AWS_SERVICES", "HA_ZONES", "KAFKA_CONTROLLERS", "KAFKA_CONTROLLER_STORAGE_GIB", "KUBERNETES_DECISIONS", "OFFERED",
+    "VSPHERE_SERVICES", "ZONES", "AwsDataService", "AwsNetworkPlan", "AwsPlan", "BackupPlan", "ClusterPlan",
+    "CnpgPostgres",
     "ContainerResources", "DataServicePlan", "EksCluster", "ElastiCacheRedis", "HubAttachmentPlan", "HubPeerPlan",
     "HubPlan", "MskKafka", "NodePoolPlan", "OperatorService", "Plan", "PlanError", "RdsPostgres", "RedisStatefulSet",
     "S3Bucket", "SharedClusterPlan", "StrimziKafka", "Taint", "TeamPlan", "TenancyPlan", "VksCluster", "VmPoolPlan",
-    "VsphereSitePlan", "VspherePlan", "decide", "differences", "plan", "spread_groups", "stale", "subnet_plan",
+    "VsphereSitePlan", "VspherePlan", "decide", "differences", "hop", "kubernetes_minor", "minor_key",
+    "minors_between", "plan", "spread_groups", "stale", "subnet_plan",
 ]

@@ -97,7 +97,7 @@ class EksCluster:
 
     kind: ClassVar[str] = "dedicated"
     kubernetes_version: str | None
-    """EKS minor version."""
+    """EKS minor version, as the stack file records it."""
     node_pools: tuple[NodePoolPlan, ...]
     """Worker pools from the catalog."""
     system_pool: NodePoolPlan
@@ -106,6 +106,10 @@ class EksCluster:
     """The service network from the sites map."""
     service_domain: str = "cluster.local"
     """Cluster DNS domain."""
+    addon_versions: tuple[tuple[str, str], ...] = ()
+    """(add-on, version) of the minor, as recorded; an add-on not listed takes the version EKS picks."""
+    node_image: str | None = None
+    """The node groups' AMI release version, as recorded; None: the AMI EKS picks when a group is created."""
 
 
 @dataclass(frozen=True)
@@ -300,8 +304,12 @@ def _cluster(bp: ResolvedBlueprint, place: Placement) -> EksCluster | SharedClus
         return shared_cluster(bp, place)
     system = recorded(bp, "system_pool")
     nets = recorded(bp, "cluster_networks")
+    decided = bp.decisions
     return EksCluster(
-        kubernetes_version=bp.spec.kubernetes_version, node_pools=node_pools(bp, recorded(bp, "node_machine"), True),
+        # A file stamped before the minor was a decision builds its spec's, as it always has.
+        kubernetes_version=decided.kubernetes_version or bp.spec.kubernetes_version,
+        addon_versions=tuple(sorted((decided.eks_addons or {}).items())), node_image=decided.node_image,
+        node_pools=node_pools(bp, recorded(bp, "node_machine"), True),
         system_pool=NodePoolPlan(
             name="system", machines=system.instance_types, nodes=system.desired, min_nodes=system.min,
             max_nodes=system.max, disk_gib=bp.size.disk_gib, imds_hop_limit=bp.spec.imds_hop_limit,

@@ -28,6 +28,7 @@ def decide(bp: ResolvedBlueprint, fleet: Fleet, releases: Releases | None = None
     on_vsphere = not aws and (bp.spec.vm_pool or dedicated)
     return Decisions(
         **machines,
+        **(_kubernetes(bp, kubernetes_minor(bp), releases) if dedicated else {}),
         cluster_networks=fleet.cluster_networks if dedicated else None,
         mhz_per_vcpu=fleet.mhz_per_vcpu if on_vsphere else None,
         quotas=fleet.quotas if bp.spec.namespace and bp.spec.cluster != "none" else None,
@@ -36,6 +37,48 @@ def decide(bp: ResolvedBlueprint, fleet: Fleet, releases: Releases | None = None
         network=fleet.network, zone=fleet.zones.get(bp.request.compliance_zone),
         certificate_issuer=fleet.certificate_issuer,
     )
+
+
+KUBERNETES_DECISIONS = ("kubernetes_version", "eks_addons", "node_image")
+"""The decisions one Kubernetes hop changes; the rest of the record stays as it is."""
+
+
+def minor_key(version: str) -> tuple[int, int]:
+    """`1.34` as (1, 34), to compare minors."""
+    major, minor = version.split(".")[:2]
+    return int(major), int(minor)
+
+
+def minors_between(low: str, high: str) -> tuple[str, ...]:
+    """Every minor after `low` up to `high` (`1.31`, `1.34` -> 1.32, 1.33, 1.34): one hop each."""
+    major, first = minor_key(low)
+    return tuple(f"{major}.{m}" for m in range(first + 1, minor_key(high)[1] + 1))
+
+
+def kubernetes_minor(bp: ResolvedBlueprint) -> str | None:
+    """The minor a dedicated cluster is decided at: the blueprint's, or the recorded one when that is newer.
+
+    A cluster is never moved down (EKS and Cluster API refuse a downgrade), and one moved part of the way to a
+    newer blueprint (a hop of `bp fleet upgrade`) keeps the minor it has reached.
+    """
+    spec, recorded = bp.spec.kubernetes_version, bp.decisions.kubernetes_version
+    if spec and recorded and minor_key(recorded) > minor_key(spec):
+        return recorded
+    return spec
+
+
+def _kubernetes(bp: ResolvedBlueprint, minor: str | None, releases: Releases | None) -> dict:
+    """The minor, and on EKS the add-on versions and newest node image that go with it."""
+    eks = releases.eks.get(minor) if releases and minor and bp.primary.target == "aws" else None
+    line = releases.lines.get(eks.node_image) if eks and eks.node_image else None
+    return {"kubernetes_version": minor, "eks_addons": dict(eks.addons) if eks else None,
+            "node_image": line.newest().value if line else None}
+
+
+def hop(bp: ResolvedBlueprint, minor: str, releases: Releases | None) -> ResolvedBlueprint:
+    """The stack with its cluster moved to `minor` (one hop), its add-ons and node image with it; nothing else."""
+    moved = _kubernetes(bp, minor, releases)
+    return bp.model_copy(update={"decisions": bp.decisions.model_copy(update=moved)})
 
 
 def _template(bp: ResolvedBlueprint, releases: Releases | None) -> str:
@@ -85,6 +128,8 @@ def differences(was: Decisions, now: Decisions) -> dict[str, tuple[object, objec
 
 
 def _differences(prefix: str, was, now):
+    if was == now:  # most of a record is unchanged: compared whole, not walked
+        return
     if isinstance(was, dict) and isinstance(now, dict):
         for key in sorted(set(was) | set(now)):
             yield from _differences(f"{prefix}.{key}" if prefix else key, was.get(key), now.get(key))

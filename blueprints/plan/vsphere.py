@@ -147,6 +147,12 @@ class VmPoolPlan:
     """The pool's break-glass keys and the team's public key."""
     passwordless_sudo: bool = False
     """The admin user may sudo without a password: only a reviewed exception (sites map platform.passwordless_sudo)."""
+    held: tuple[tuple[str, str], ...] = ()
+    """(data center, template) of an HA stack's data centers that keep their earlier template for now."""
+
+    def template_at(self, data_center: str) -> str:
+        """The template a data center's VMs are cloned from."""
+        return dict(self.held).get(data_center, self.template)
 
 
 @dataclass(frozen=True)
@@ -241,6 +247,7 @@ def _vm_pool(bp: ResolvedBlueprint) -> VmPoolPlan:
         memory_mb=bp.size.node_memory_gib * 1024, disk_gb=bp.size.disk_gib,
         ssh_authorized_keys=(*break_glass, *([str(team_key)] if team_key else [])),
         passwordless_sudo=bp.stack in bp.platform.passwordless_sudo,
+        held=tuple(sorted((bp.decisions.vm_template_held or {}).items())),
     )
 
 
@@ -274,9 +281,11 @@ def _cluster(bp: ResolvedBlueprint, place: Placement) -> VksCluster | SharedClus
     if bp.spec.cluster == "shared":
         return shared_cluster(bp, place)
     supervisor = place.vsphere.supervisor
-    version = bp.spec.kubernetes_version or ""
+    # A file stamped before the minor was a decision builds its spec's, as it always has.
+    version = bp.decisions.kubernetes_version or bp.spec.kubernetes_version or ""
     if version not in supervisor.kubernetes_releases:
-        raise PlanError(f"spec.kubernetes_version: supervisor {supervisor.server} offers no VKS release for {version}")
+        raise PlanError(f"decisions.kubernetes_version: supervisor {supervisor.server} offers no VKS release for "
+                        f"{version}")
     nets = recorded(bp, "cluster_networks")
     return VksCluster(
         kubernetes_version=supervisor.kubernetes_releases[version],

@@ -58,4 +58,4 @@ def _chained(st, result):
     from lifecycle.patch import plan_patch
 
     plan = plan_patch(st.repo, st.catalog(), st.sites())
-    return replace(result, stacks=chained(result.stacks, [w.stacks for w in plan.waves]))
+    return replace(result, stacks=chained(result.stacks, [w for w in plan.once_each() if w]))

@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from cli.commands.fleet_upgrade import AcceptLoss, Canary, Waves, parse_waves
+from cli.commands.fleet_upgrade import AcceptLoss, Canary, Waves, parse_waves, print_notes, status
 from cli.context import console, print_json, reporting, state, user_errors
 
 app = typer.Typer(help="Roll today's releases out to stacks whose decisions are stale, in daily waves on a budget.",
@@ -46,11 +46,12 @@ def plan(
     for wave, row in zip(result.waves, patch_json(result)["waves"]):
         repaved = ", ".join(f"{dc} {n}" for dc, n in sorted(row["repaves"].items())) or "-"
         table.add_row(str(wave.day), str(wave.number), wave.env, wave.kind, str(len(wave.stacks)), repaved,
-                      counts_line(result.wave_counts(wave)), "[green]applied[/]" if result.applied(wave) else "pending")
+                      "-" if result.waiting(wave) else counts_line(result.wave_counts(wave)), status(result, wave))
     console.print(table)
     for upgrade in result.upgrades.values():
         for path, (old, new) in changes(upgrade).items():
             console.print(f"{upgrade.stack}: {path}: {escape(str(old))} -> {escape(str(new))}", soft_wrap=True)
+    print_notes(result)
     for held in result.held:
         console.print(f"[yellow]held[/] {held.stack}: {escape(held.reason)}")
     console.print("\nApply one wave per pull request: bp fleet patch apply --wave 1")

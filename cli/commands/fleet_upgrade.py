@@ -35,6 +35,21 @@ def parse_waves(waves: str, canary: str) -> tuple[tuple[str, ...], int]:
     return tuple(envs), int(text)
 
 
+def status(result, wave) -> str:
+    """applied, pending, or waiting for an earlier step (a Kubernetes hop, an HA stack's first data center)."""
+    if result.applied(wave):
+        return "[green]applied[/]"
+    return "after an earlier step" if result.waiting(wave) else "pending"
+
+
+def print_notes(result) -> None:
+    """What a reviewer must know beyond each pending stack's counts (a major engine upgrade), once per stack."""
+    for wave in result.waves:
+        for stack in result.pending(wave):
+            for note in result.upgrades[stack].diff.notes():
+                console.print(f"[yellow]note[/] {stack} (wave {wave.number}): {escape(note)}", soft_wrap=True)
+
+
 def _plan(ctx: typer.Context, blueprint: str, to: str, waves: str, canary: str, accept_data_loss: bool):
     from lifecycle.rollout import plan_rollout
 
@@ -59,22 +74,26 @@ def plan(
         result = _plan(ctx, blueprint, to, waves, canary, accept_data_loss)
         sites = state(ctx).sites()
         costs = {w.number: monthly_change([(result.upgrades[s].before, result.upgrades[s].after)
-                                           for s in w.stacks if s in result.upgrades], sites) for w in result.waves}
+                                           for s in result.pending(w)], sites) for w in result.waves}
     if json:
         print_json({**result.to_json(), **({"monthly_cost": {str(n): cost_views.change_json(*c) for n, c in costs.items()}}
                                             if sites.prices else {})})
         return
-    table = Table("wave", "env", "kind", "stacks", "data centers", "changes", "monthly cost", "status",
-                  title=f"Rollout of {result.target_ref}")
+    table = Table("wave", "env", "kind", "Kubernetes", "stacks", "data centers", "machines replaced", "changes",
+                  "monthly cost", "status", title=f"Rollout of {result.target_ref}")
     for wave in result.waves:
         dcs = sorted({result.upgrades[s].before.primary.data_center for s in wave.stacks if s in result.upgrades})
         cost = costs[wave.number]
-        table.add_row(str(wave.number), wave.env, wave.kind, str(len(wave.stacks)), ", ".join(dcs) or "-",
-                      counts_line(result.wave_counts(wave)), escape(cost_views.change(*cost)) if cost else "-",
-                      "[green]applied[/]" if result.applied(wave) else "pending")
+        repaved = ", ".join(f"{dc} {n}" for dc, n in sorted(result.wave_repaves(wave).items())) or "-"
+        table.add_row(str(wave.number), wave.env, wave.kind, wave.hop or "-", str(len(wave.stacks)),
+                      ", ".join(dcs) or "-", repaved,
+                      "-" if result.waiting(wave) else counts_line(result.wave_counts(wave)),
+                      escape(cost_views.change(*cost)) if cost and result.pending(wave) else "-", status(result, wave))
     console.print(table)
     for wave in result.waves:
-        console.print(f"[bold]wave {wave.number}[/] ({wave.env} {wave.kind}): " + escape(", ".join(wave.stacks)))
+        hop = f", Kubernetes {wave.hop}" if wave.hop else ""
+        console.print(f"[bold]wave {wave.number}[/] ({wave.env} {wave.kind}{hop}): " + escape(", ".join(wave.stacks)))
+    print_notes(result)
     for held in result.held:
         console.print(f"[yellow]held[/] {held.stack} ({held.version}): {escape(held.reason)}")
     console.print(f"\nApply one wave per pull request: bp fleet upgrade apply --blueprint {blueprint} --to {result.to} --wave 1")

@@ -137,7 +137,8 @@ class KubernetesCluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=cluster),
         )
         self._access_entries(name, args, cluster)
-        early = [self._addon(name, addon, cluster, args.access.tags) for addon in EARLY_ADDONS]
+        versions = dict(args.plan.addon_versions)
+        early = [self._addon(name, addon, cluster, args.access.tags, versions.get(addon)) for addon in EARLY_ADDONS]
         self.system_pool = self._system_pool(name, args, cluster, depends_on=early)
         self._compute_addons(name, args, cluster, account, oidc, issuer)
         self._export(cluster, issuer, oidc, key, account)
@@ -246,6 +247,8 @@ class KubernetesCluster(pulumi.ComponentResource):
                 tags=args.access.tags,
                 labels={"cloud-blueprints.io/pool": "system"},
                 metadata_hop_limit=system.imds_hop_limit,
+                kubernetes_version=cluster.version if args.plan.node_image else None,
+                release_version=args.plan.node_image,
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on),
         )
@@ -273,6 +276,7 @@ class KubernetesCluster(pulumi.ComponentResource):
                 addon,
                 cluster,
                 args.access.tags,
+                dict(args.plan.addon_versions).get(addon),
                 role_arn=csi_role.arn if addon == "aws-ebs-csi-driver" else None,
                 depends_on=[self.system_pool, csi_policy],
             )
@@ -341,6 +345,7 @@ class KubernetesCluster(pulumi.ComponentResource):
         addon: str,
         cluster: aws.eks.Cluster,
         tags: Mapping[str, str],
+        version: str | None,
         role_arn: pulumi.Input[str] | None = None,
         depends_on: Sequence[pulumi.Resource] = (),
     ) -> aws.eks.Addon:
@@ -348,6 +353,7 @@ class KubernetesCluster(pulumi.ComponentResource):
             f"{name}-{addon}",
             cluster_name=cluster.name,
             addon_name=addon,
+            addon_version=version,
             configuration_values=json.dumps(ADDON_CONFIGURATION[addon]) if addon in ADDON_CONFIGURATION else None,
             service_account_role_arn=role_arn,
             resolve_conflicts_on_create="OVERWRITE",

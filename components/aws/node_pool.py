@@ -60,6 +60,9 @@ class NodePoolArgs:
     """gp3 root volume, KMS-encrypted."""
     kubernetes_version: pulumi.Input[str] | None = None
     """None: the cluster's version."""
+    release_version: str | None = None
+    """The EKS optimized AMI release version (1.34.3-20260209); a new one is a rolling update of the group, at most
+    `update_config`'s share of nodes unavailable at once. None: the AMI EKS picks when the group is created."""
 
     def __post_init__(self) -> None:
         require_ownership(self.tags, "NodePoolArgs")
@@ -100,6 +103,7 @@ class NodePool(pulumi.ComponentResource):
             node_role_arn=role.arn,
             subnet_ids=args.subnet_ids,
             version=args.kubernetes_version,
+            release_version=args.release_version,
             ami_type=args.ami_type,
             instance_types=list(args.instance_types),
             capacity_type=args.capacity_type,

@@ -103,6 +103,17 @@ def _guestinfo(hostname: str, fqdn: str, args: VmPoolArgs) -> dict[str, str]:
     }
 
 
+def _rolling(child: pulumi.ResourceOptions, built: list, groups: list[list[int]],
+             number: int) -> pulumi.ResourceOptions:
+    """A new template replaces the VMs a batch at a time: one VM of each anti-affinity group, each after the one
+    before it in its group, so a group never loses two hosts' VMs at once. The old VM goes first: vCenter refuses a
+    second VM of the same name in the folder, so a replacement cannot be created beside it."""
+    group = next(g for g in groups if number in g)
+    before = group[group.index(number) - 1] if group.index(number) else None
+    return pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(
+        delete_before_replace=True, depends_on=[built[before - 1]] if before else []))
+
+
 class VmPool(pulumi.ComponentResource):
     """VMs cloned from a template at each site, with an anti-affinity rule spreading them over hosts.
 
@@ -124,7 +135,8 @@ class VmPool(pulumi.ComponentResource):
             cluster, datastore, network_id, template = self._site_objects(site, args)
             template_disk = template.disks[0]
 
-            site_vms = []
+            groups = [list(g) for g in args.spread_groups or [range(1, args.count_per_site + 1)]]
+            site_vms: list[vsphere.VirtualMachine] = []
             for i in range(1, args.count_per_site + 1):
                 hostname = f"{name}-{s}-{i:02d}"
                 site_vms.append(vsphere.VirtualMachine(
@@ -149,9 +161,9 @@ class VmPool(pulumi.ComponentResource):
                     extra_config=_guestinfo(hostname, f"{hostname}.{args.domain}", args),
                     annotation=notes(args.tags),
                     tags=args.tag_ids,
-                    opts=child,
+                    opts=_rolling(child, site_vms, groups, i),
                 ))
-            for g, group in enumerate(args.spread_groups or [range(1, len(site_vms) + 1)], start=1):
+            for g, group in enumerate(groups, start=1):
                 if len(group) > 1:
                     rule = f"{name}-{s}-spread" + (f"-{g}" if g > 1 else "")  # the first keeps its name
                     vsphere.ComputeClusterVmAntiAffinityRule(

@@ -228,3 +228,21 @@ def test_disk_smaller_than_template_is_refused():
     site = VmSite("dc-east", "cl-east", "ds-east", "resgroup-1", "f", network="VM Network")
     with pytest.raises(engine.ProgramError, match="smaller than template"):
         engine.run(lambda: VmPool("v", VmPoolArgs([site], "ubuntu-24.04", 1, 1, 1024, 20, [SSH_KEY], TAGS)), context=CTX)
+
+
+def test_a_new_template_replaces_one_vm_of_each_anti_affinity_group_at_a_time():
+    """Each VM is deleted before its replacement (vCenter refuses a second VM of one name in a folder) and waits
+    for the VM before it in its anti-affinity group: at most one VM of a group is down during a repave."""
+    def program():
+        placement = TeamPlacement("p", TeamPlacementArgs("dc-east", "cl-east", 2000, 8000, 4096, 16384, TAGS))
+        site = VmSite("dc-east", "cl-east", "ds-east", placement.resource_pool_id, placement.folder_path,
+                      network="VM Network")
+        VmPool("app", VmPoolArgs([site], "ubuntu-24.04", 5, 2, 4096, 60, [SSH_KEY], TAGS,
+                                 spread_groups=[[1, 2, 3], [4, 5]]))
+
+    capture = engine.run(program, stack="payments-prod", context=CTX)
+    vms = {vm.name: vm for vm in capture.by_type(VM)}
+    assert all(vm.delete_before_replace for vm in vms.values()), sorted(vms)
+    waits = {name: sorted(d.rsplit("::", 1)[1] for d in vm.dependencies if f"${VM}::" in d) for name, vm in vms.items()}
+    assert waits == {"app-1-01": [], "app-1-02": ["app-1-01"], "app-1-03": ["app-1-02"],
+                     "app-1-04": [], "app-1-05": ["app-1-04"]}, waits

@@ -1,0 +1,88 @@
+"""Kubernetes moves one minor at a time: a recorded decision, hop waves in the one rollout engine, add-ons per minor."""
+
+from __future__ import annotations
+
+import pytest
+
+from blueprints.errors import BadInput
+from blueprints.placement.resolve import resolve
+from blueprints.plan import decide, hop, kubernetes_minor, plan
+from lifecycle.rollout import apply_wave, plan_rollout
+from lifecycle.waves import Member, plan_waves
+from store import stack_files
+from tests.conftest import make_request
+from tests.fleet_support import write_fleet
+
+
+def _old_eks(catalog, sites, team: str, env: str):
+    return resolve(make_request(team=team, env=env, blueprint="k8s-cluster@1.0.0", target="aws"), catalog, sites,
+                   refuse_ended=False)
+
+
+def test_an_eks_stamp_records_its_minor_with_that_minors_add_ons_and_newest_node_image(catalog, sites):
+    bp = resolve(make_request(blueprint="k8s-cluster", target="aws"), catalog, sites)
+    eks = sites.releases.eks["1.34"]
+    assert (bp.decisions.kubernetes_version, bp.decisions.eks_addons) == ("1.34", eks.addons), bp.stack
+    assert bp.decisions.node_image == sites.releases.lines[eks.node_image].newest().value
+    cluster = plan(bp).cluster
+    assert dict(cluster.addon_versions) == eks.addons and cluster.node_image == bp.decisions.node_image
+
+
+def test_a_vks_stamp_records_its_minor_and_no_eks_release(catalog, sites):
+    bp = resolve(make_request(blueprint="k8s-cluster", target="vsphere"), catalog, sites)
+    assert (bp.decisions.kubernetes_version, bp.decisions.eks_addons, bp.decisions.node_image) == ("1.34", None, None)
+
+
+def test_a_cluster_part_way_keeps_its_minor_and_is_never_decided_down(catalog, sites):
+    old = _old_eks(catalog, sites, "alpha", "dev")
+    moved = hop(old, "1.32", sites.releases)
+    assert kubernetes_minor(moved) == "1.32" and kubernetes_minor(old) == "1.31"
+    assert decide(moved, sites.fleet, sites.releases) == moved.decisions, "a hop is what today's sites map decides"
+    assert plan(moved).cluster.kubernetes_version == "1.32", "the program builds the recorded minor, not the spec's"
+
+
+def test_hop_waves_come_env_by_env_each_hop_after_the_last():
+    members = [Member(f"s{i}-{env}", env, "ny1", hop=h) for i in range(3) for env in ("dev", "prod")
+               for h in ("1.32", "1.33")]
+    waves = plan_waves(members, ("dev", "prod"), 0, hops=("1.32", "1.33"))
+    assert [(w.env, w.hop) for w in waves] == [("dev", "1.32"), ("dev", "1.33"), ("prod", "1.32"), ("prod", "1.33")]
+
+
+def test_an_eks_upgrade_goes_hop_by_hop_with_stable_waves_and_no_hop_skipped(repo, catalog, sites):
+    write_fleet(repo, [_old_eks(catalog, sites, "alpha", "dev"), _old_eks(catalog, sites, "gamma", "prod")])
+
+    def replan():
+        return plan_rollout(repo, catalog, sites, blueprint="k8s-cluster", to="1.1.0", canary_percent=0)
+
+    first = replan()
+    assert first.hops == ("1.32", "1.33", "1.34") and not first.held, first.held
+    assert [(w.env, w.hop, w.stacks) for w in first.waves] == [
+        ("dev", h, ("alpha-dev",)) for h in first.hops] + [("prod", h, ("gamma-prod",)) for h in first.hops]
+    assert first.pending(first.waves[1]) == [], "the 1.33 hop waits for the 1.32 hop"
+    assert first.wave_repaves(first.waves[0]), "a hop rolls the cluster's nodes, and the wave says how many"
+    with pytest.raises(BadInput, match=r"^--wave: wave 1 is not applied yet"):
+        apply_wave(repo, first, 2)
+    path = stack_files.stack_path(repo, "alpha-dev")
+    for number, minor in ((1, "1.32"), (2, "1.33"), (3, "1.34")):
+        now = replan()
+        assert [(w.env, w.hop, w.stacks) for w in now.waves] == [(w.env, w.hop, w.stacks) for w in first.waves]
+        apply_wave(repo, now, number)
+        after = stack_files.read_stack(path)
+        assert after.decisions.kubernetes_version == minor, number
+        assert after.decisions.eks_addons == sites.releases.eks[minor].addons, number
+    assert after.blueprint_ref == "k8s-cluster@1.1.0", "the last hop is the move to the new version"
+    assert stack_files.read_stack(stack_files.stack_path(repo, "gamma-prod")).decisions.kubernetes_version == "1.31"
+
+
+def test_a_rollout_without_a_minor_jump_has_no_hops(repo, catalog, sites):
+    write_fleet(repo, [resolve(make_request(blueprint="web-service@2.0.0", target="aws"), catalog, sites)])
+    rollout = plan_rollout(repo, catalog, sites, blueprint="web-service", to="2.1.0", canary_percent=0)
+    assert rollout.hops == ("",) and [w.hop for w in rollout.waves] == [""]
+
+
+def test_a_vks_cluster_builds_the_supervisor_release_of_its_recorded_minor(catalog, sites):
+    bp = resolve(make_request(blueprint="k8s-cluster", target="vsphere"), catalog, sites)
+    releases = bp.primary.vsphere.supervisor.kubernetes_releases
+    assert plan(bp).cluster.kubernetes_version == releases["1.34"]
+    moved = bp.model_copy(update={"decisions": bp.decisions.model_copy(update={"kubernetes_version": "1.33"})})
+    assert plan(moved).cluster.kubernetes_version == releases["1.33"], "the recorded minor is built, not the spec's"
