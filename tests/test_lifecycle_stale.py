@@ -1,0 +1,180 @@
+"""A version move computed outside the lock and applied under it: what counts as stale, that a stale move is computed
+again from the file as it is then, and that it gives up after a bounded number of attempts, writing nothing."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from blueprints.errors import BadInput
+from blueprints.placement.resolve import resolve
+from blueprints.resolved import Retirement
+from engine.diff import Diff
+from lifecycle import rollout, upgrade
+from lifecycle.upgrade import Upgrade, UpgradeOptions, in_service, still_planned, upgrade_stack
+from store import stack_files
+from store.change import Proposed, StackState, Stale
+from store.pins import Pin, pinned_text
+from tests.conftest import SESSION_DAY, make_request
+
+RETIRED = Retirement(since=date(2026, 12, 1), reason="moved to the new platform")
+
+
+def _stack(catalog, sites, **overrides):
+    return resolve(make_request(blueprint="web-service@2.0.0", target="aws", **overrides), catalog, sites)
+
+
+def _at(stack, ref: str):
+    return stack.model_copy(update={"request": stack.request.model_copy(update={"blueprint": ref})})
+
+
+def _retired(stack):
+    return stack.model_copy(update={"retirement": RETIRED})
+
+
+# --- still_planned: the stack as it is now against what the diff was computed from --------------------------------
+
+@pytest.fixture
+def planned(catalog, sites):
+    before = _stack(catalog, sites)
+    return Upgrade(before, _at(before, "web-service@2.1.0"), Diff(()))
+
+
+def _check(planned, now, moved_to):
+    still_planned(StackState(now.stack, Path("Pulumi.payments-dev.yaml"), "text", now), planned, Proposed(moved_to, None))
+
+
+def test_a_move_from_and_to_what_was_diffed_is_still_planned(planned):
+    _check(planned, planned.before, planned.after)
+
+
+def test_a_stack_changed_since_its_diff_is_stale(planned, catalog, sites):
+    changed = _stack(catalog, sites, owner="ops@example.com")
+    with pytest.raises(Stale, match="payments-dev changed while its upgrade was computed; nothing was changed"):
+        _check(planned, changed, planned.after)
+
+
+def test_a_move_that_would_now_land_elsewhere_is_stale(planned):
+    with pytest.raises(Stale, match="changed while its upgrade was computed"):
+        _check(planned, planned.before, _at(planned.before, "web-service@2.0.1"))
+
+
+def test_a_retirement_mark_alone_does_not_make_a_move_stale(planned):
+    assert in_service(_retired(planned.before)) == planned.before
+    assert in_service(_retired(planned.before)).retirement is None and in_service(planned.before) is planned.before
+    _check(planned, _retired(planned.before), _retired(planned.after))
+    _check(Upgrade(_retired(planned.before), planned.after, Diff(())), planned.before, planned.after)
+
+
+# --- upgrade_stack: computed again when the file changes meanwhile, at most upgrade.ATTEMPTS times ----------------
+
+OWNERS = ("lead@example.com", "ops@example.com")
+
+
+def _edited_meanwhile(monkeypatch, path, times: int) -> list[str]:
+    """render_upgrade as it is, except that the stack's owner changes in its file while the first `times` renders run:
+    another change landing between the unlocked diff and the lock."""
+    real, renders = upgrade.render_upgrade, []
+
+    def render(repo, before, after, sites):
+        out = real(repo, before, after, sites)
+        renders.append(before.request.owner)
+        if len(renders) <= times:
+            old, new = sorted(OWNERS, key=lambda o: o != before.request.owner)
+            path.write_text(path.read_text().replace(f"owner: {old}", f"owner: {new}"))
+        return out
+    monkeypatch.setattr(upgrade, "render_upgrade", render)
+    return renders
+
+
+@pytest.fixture
+def stamped(repo, catalog, sites):
+    stack = resolve(make_request(blueprint="web-service@2.0.0", target="vsphere", region=None, site="ny1"), catalog,
+                    sites)
+    stack_files.write_stack(repo, stack)
+    return stack_files.stack_path(repo, "payments-dev")
+
+
+def test_an_upgrade_whose_file_changed_meanwhile_is_computed_again_from_the_new_file(repo, catalog, sites, stamped,
+                                                                                      monkeypatch):
+    renders = _edited_meanwhile(monkeypatch, stamped, times=upgrade.ATTEMPTS - 1)
+    done = upgrade_stack(repo, "payments-dev", "2.1.0", catalog, sites)
+    assert renders == ["lead@example.com", "ops@example.com", "lead@example.com"]
+    moved = stack_files.read_stack(stamped)
+    assert moved.blueprint_ref == "web-service@2.1.0" and done.after.request.owner == moved.request.owner
+
+
+def test_an_upgrade_whose_file_keeps_changing_gives_up_after_three_attempts_and_writes_nothing(repo, catalog, sites,
+                                                                                             stamped, monkeypatch):
+    renders = _edited_meanwhile(monkeypatch, stamped, times=99)
+    with pytest.raises(BadInput, match=r"payments-dev kept changing while its upgrade was computed \(3 times\); "
+                                       "nothing was changed; run it again"):
+        upgrade_stack(repo, "payments-dev", "2.1.0", catalog, sites)
+    assert len(renders) == 3 == upgrade.ATTEMPTS
+    assert stack_files.read_stack(stamped).blueprint_ref == "web-service@2.0.0"
+
+
+def test_a_dry_run_shows_the_diff_and_writes_nothing(repo, catalog, sites, stamped):
+    before, shown = stamped.read_text(), []
+    done = upgrade_stack(repo, "payments-dev", "2.1.0", catalog, sites, UpgradeOptions(dry_run=True),
+                         show=lambda up, outcome: shown.append((up.after.blueprint_ref, outcome)))
+    assert shown == [("web-service@2.1.0", None)] and done.after.blueprint_ref == "web-service@2.1.0"
+    assert stamped.read_text() == before
+
+
+# --- a wave applied under the lock: every stack re-checked against the plan ---------------------------------------
+
+def _fleet_plan(repo, catalog, sites):
+    for team in ("alpha", "bravo"):
+        stack = resolve(make_request(team=team, blueprint="web-service@2.0.0", target="vsphere", region=None,
+                                     site="ny1"), catalog, sites, stack_files.read_all(repo))
+        stack_files.write_stack(repo, stack)
+    return lambda: rollout.plan_rollout(repo, catalog, sites, blueprint="web-service", to="2.1.0", envs=("dev",),
+                                        canary_percent=0)
+
+
+def _retire(path: Path) -> None:
+    stack_files.write_stack(path.parent.parent, _retired(stack_files.read_stack(path)), force=True)
+
+
+def _pin(path: Path) -> None:
+    path.write_text(pinned_text(path, Pin(reason="freeze", approver="lead@example.com", expires=SESSION_DAY,
+                                          version="web-service@2.0.0")))
+
+
+@pytest.mark.parametrize(("mark", "why"), [(_retire, "retired"), (_pin, "pinned")])
+def test_a_stack_retired_or_pinned_after_the_plan_stops_the_wave(repo, catalog, sites, mark, why):
+    plan = _fleet_plan(repo, catalog, sites)()
+    paths = {n: stack_files.stack_path(repo, n) for n in ("alpha-dev", "bravo-dev")}
+    mark(paths["bravo-dev"])
+    texts = {n: p.read_text() for n, p in paths.items()}
+    with pytest.raises(Stale, match=f"bravo-dev was {why} after the plan was made; nothing was changed"):
+        rollout.apply_wave(repo, plan, 1)
+    assert {n: p.read_text() for n, p in paths.items()} == texts, "a stale wave wrote"
+
+
+def test_a_wave_whose_stacks_change_meanwhile_is_planned_again_up_to_its_attempts(repo, catalog, sites):
+    replan, plans = _fleet_plan(repo, catalog, sites), []
+    path = stack_files.stack_path(repo, "bravo-dev")
+
+    def stale_plan():
+        plans.append(replan())
+        path.write_text(path.read_text().replace(*(("lead@", "ops@") if len(plans) % 2 else ("ops@", "lead@"))))
+        return plans[-1]
+    with pytest.raises(BadInput, match=r"--wave: stacks of wave 1 kept changing while it was planned \(2 times\)"):
+        rollout.apply_wave_planned(repo, stale_plan, 1, attempts=2)
+    assert len(plans) == 2 and stack_files.read_stack(path).blueprint_ref == "web-service@2.0.0"
+
+    once = []
+
+    def stale_once():
+        once.append(replan())
+        if len(once) == 1:
+            path.write_text(path.read_text().replace("lead@", "ops@"))
+        return once[-1]
+    plan, written = rollout.apply_wave_planned(repo, stale_once, 1)
+    assert len(once) == 2 and plan is once[-1] and sorted(p.name for p in written) == [
+        "Pulumi.alpha-dev.yaml", "Pulumi.bravo-dev.yaml"]
+    assert all(stack_files.read_stack(p).blueprint_ref == "web-service@2.1.0" for p in written)
