@@ -8,12 +8,19 @@ import pytest
 
 from audit.run import Auditor
 from blueprints.errors import BadInput
-from tests.policy.support import capture, res
-from tests.policy.test_policies import MSK_OK, RDS_OK, REDIS_OK, merged
+from tests.policy.support import TAGS, capture, res
+from tests.policy.test_policies import EKS_OK, LT_OK, MSK_OK, RDS_OK, REDIS_OK, VPC, merged
 
 RDS = "aws:rds/instance:Instance"
 MSK = "aws:msk/cluster:Cluster"
 REDIS = "aws:elasticache/replicationGroup:ReplicationGroup"
+EKS = "aws:eks/cluster:Cluster"
+LT = "aws:ec2/launchTemplate:LaunchTemplate"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+KEY = "aws:kms/key:Key"
+SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
+INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+CUSTOMER_KEY = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 
 
 def _msk(**changes):
@@ -26,6 +33,32 @@ def _transit(client_broker: str) -> dict:
 
 def _public(access_type: str) -> dict:
     return {"connectivityInfo": {"publicAccess": {"type": access_type}}}
+
+
+def _eks(**changes):
+    return res(EKS, "c", merged(EKS_OK, **changes))
+
+
+def _lt(**changes):
+    return res(LT, "lt", merged(LT_OK, **changes))
+
+
+def _flow_log(traffic: str):
+    return [VPC, res("aws:ec2/flowLog:FlowLog", "fl", {"vpcId": "vpc-1", "trafficType": traffic, "tags": TAGS},
+                     deps={"vpcId": [VPC]})]
+
+
+def _default_sg(**rules):
+    return [VPC, res("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "d", {"vpcId": "vpc-1", **rules, "tags": TAGS},
+                     deps={"vpcId": [VPC]})]
+
+
+def _sg_rule(kind: str, port: int = 22, cidr: str = "0.0.0.0/0"):
+    return res(SG_RULE, "r", {"type": kind, "protocol": "tcp", "fromPort": port, "toPort": port, "cidrBlocks": [cidr]})
+
+
+def _log_group(**props):
+    return res(LOG_GROUP, "lg", {"kmsKeyId": CUSTOMER_KEY, "tags": TAGS, **props})
 
 
 # policy -> [(why it might pass, resource, the message it must give)]
@@ -45,6 +78,79 @@ MUST_FAIL = {
         ("one day short of the minimum", res(RDS, "db", merged(RDS_OK, backupRetentionPeriod=6)),
          "backupRetentionPeriod is 6, below 7 days"),
     ],
+    # aws_network
+    "aws-ec2-vpc-flow-logs": [
+        # FlowLog trafficType is ACCEPT, REJECT or ALL: ACCEPT sorts before ALL, REJECT after.
+        ("accepted traffic only", _flow_log("ACCEPT"), "VPC vpc logs only part of its traffic"),
+        ("rejected traffic only", _flow_log("REJECT"), "VPC vpc logs only part of its traffic"),
+        ("no flow log", [VPC], "VPC vpc has no flow log"),
+    ],
+    "aws-ec2-vpc-default-security-group-locked": [
+        ("managed, but with an egress rule", _default_sg(ingress=[], egress=[{"protocol": "-1", "cidrBlocks": ["0.0.0.0/0"]}]),
+         "VPC vpc: the default security group has rules"),
+        ("managed, but with an ingress rule", _default_sg(ingress=[{"protocol": "-1", "self": True}]),
+         "VPC vpc: the default security group has rules"),
+    ],
+    "aws-providers-provider-allowed-region": [
+        ("no region named", res("pulumi:providers:aws", "p", {}, provider=None),
+         "the provider names no region; it would follow the caller's environment"),
+    ],
+    "aws-ec2-securitygroup-open-admin-ports": [
+        ("a standalone ingress rule", _sg_rule("ingress"), "0.0.0.0/0 may reach port(s) 22"),
+        ("a VPC ingress rule to Redis over IPv6", res(INGRESS_RULE, "in", {
+            "cidrIpv6": "::/0", "ipProtocol": "tcp", "fromPort": 6379, "toPort": 6379}), "::/0 may reach port(s) 6379"),
+        ("a VPC ingress rule of every protocol, no ports", res(INGRESS_RULE, "in", {"cidrIpv4": "0.0.0.0/0", "ipProtocol": "-1"}),
+         "0.0.0.0/0 may reach port(s) 22, 3389"),
+        ("a rule with no ports and no protocol", res(SG_RULE, "r", {"type": "ingress", "cidrBlocks": ["0.0.0.0/0"]}),
+         "0.0.0.0/0 may reach port(s) 22, 3389"),
+    ],
+    # aws_logging
+    "aws-kms-key-rotation": [
+        ("a symmetric key stated as such, rotation off", res(KEY, "k", {"keySpec": "SYMMETRIC_DEFAULT",
+                                                                         "customerMasterKeySpec": "SYMMETRIC_DEFAULT"}),
+         "enableKeyRotation is not true"),
+    ],
+    "aws-cloudwatch-loggroup-retention": [
+        ("no retention", _log_group(), "no retention set: events are kept forever"),
+        ("one day short", _log_group(retentionInDays=89), "retentionInDays is 89, below 90"),
+    ],
+    # aws_compute
+    "aws-eks-cluster-secrets-encryption": [
+        ("secrets named, no key", _eks(encryptionConfig={"resources": ["secrets"], "provider": {}}),
+         "secrets are not envelope-encrypted"),
+        ("no encryption config", _eks(encryptionConfig=None), "secrets are not envelope-encrypted"),
+    ],
+    "aws-eks-cluster-control-plane-logging": [
+        ("two of three", _eks(enabledClusterLogTypes=["api", "audit"]), "control-plane logs not enabled: authenticator"),
+        ("none", _eks(enabledClusterLogTypes=None), "control-plane logs not enabled: api, audit, authenticator"),
+    ],
+    "aws-eks-cluster-private-endpoint": [
+        ("public off, private not stated", _eks(vpcConfig={"endpointPublicAccess": False}), "the API endpoint is not private-only"),
+        ("no VPC settings at all", _eks(vpcConfig=None), "the API endpoint is not private-only"),
+    ],
+    "aws-eks-cluster-public-cidrs": [
+        ("public, no CIDRs", _eks(vpcConfig={"endpointPublicAccess": True}),
+         "public endpoint without publicAccessCidrs defaults to 0.0.0.0/0"),
+        ("two IPv6 halves", _eks(vpcConfig={"endpointPublicAccess": True, "publicAccessCidrs": ["::/1", "8000::/1"]}),
+         "publicAccessCidrs include the whole internet"),
+    ],
+    "aws-ec2-launchtemplate-imdsv2": [
+        # httpTokens is optional or required: optional sorts before required.
+        ("tokens optional", _lt(metadataOptions={"httpTokens": "optional"}), "metadataOptions.httpTokens is not 'required'"),
+        ("no metadata options", _lt(metadataOptions=None), "metadataOptions.httpTokens is not 'required'"),
+    ],
+    "aws-ec2-launchtemplate-ebs-encrypted": [
+        ("no mappings", _lt(blockDeviceMappings=None), "no block device mappings"),
+        ("a second volume unencrypted", _lt(blockDeviceMappings=[*LT_OK["blockDeviceMappings"], {
+            "deviceName": "/dev/xvdb", "ebs": {"encrypted": "false"}}]), "volume /dev/xvdb is not encrypted"),
+    ],
+    "aws-ec2-instance-allowed-families": [
+        (f"{value} on {type_.split('/')[-1]}", res(type_, "x", {field: value, "tags": TAGS}), f"instance type {bad}")
+        for type_, field, value, bad in [
+            (RDS, "instanceClass", "db.x2g.large", "db.x2g.large"), (REDIS, "nodeType", "cache.x2gd.large", "cache.x2gd.large"),
+            ("aws:eks/nodeGroup:NodeGroup", "instanceTypes", ["m7g.large", "x2gd.large"], "x2gd.large"),
+        ]
+    ],
 }
 
 # policy -> [(why it might fail, resource)]
@@ -61,6 +167,35 @@ MUST_PASS = {
     "aws-rds-instance-backup-retention": [
         ("exactly the minimum", res(RDS, "db", merged(RDS_OK, backupRetentionPeriod=7))),
     ],
+    # aws_network
+    "aws-ec2-securitygroup-open-admin-ports": [
+        ("an egress rule to SSH anywhere", _sg_rule("egress")),
+        ("an ingress rule to SSH from a private range", _sg_rule("ingress", cidr="10.0.0.0/8")),
+        ("an ingress rule to HTTPS from anywhere", _sg_rule("ingress", port=443)),
+    ],
+    "aws-ec2-vpc-flow-logs": [("all traffic", _flow_log("ALL"))],
+    # aws_logging
+    "aws-kms-key-rotation": [
+        # Every KeySpec but SYMMETRIC_DEFAULT (RSA_*, ECC_*, HMAC_*, SM2) is one AWS cannot rotate.
+        (f"an asymmetric key ({field})", res(KEY, "k", {field: spec}))
+        for field, spec in [("keySpec", "RSA_2048"), ("customerMasterKeySpec", "ECC_NIST_P256"), ("keySpec", "HMAC_256")]
+    ],
+    "aws-cloudwatch-loggroup-retention": [("exactly the minimum", _log_group(retentionInDays=90))],
+    # aws_compute
+    "aws-eks-cluster-private-endpoint": [("a dev cluster with a public endpoint", res(EKS, "c", {
+        **EKS_OK, "vpcConfig": {"endpointPublicAccess": True, "publicAccessCidrs": ["198.51.100.0/24"]},
+        "tags": {**TAGS, "env": "dev"}}))],
+    "aws-eks-cluster-public-cidrs": [("no public endpoint and no CIDRs", _eks(vpcConfig={"endpointPublicAccess": False}))],
+    "aws-ec2-launchtemplate-ebs-encrypted": [
+        ("an instance-store volume beside an encrypted root", _lt(blockDeviceMappings=[
+            *LT_OK["blockDeviceMappings"], {"deviceName": "/dev/sdb", "virtualName": "ephemeral0"}])),
+    ],
+    "aws-ec2-instance-allowed-families": [
+        (f"{value}", res(type_, "x", {field: value, "tags": TAGS})) for type_, field, value in [
+            (RDS, "instanceClass", "db.r7g.large"), (REDIS, "nodeType", "cache.m7g.large"),
+            ("aws:eks/nodeGroup:NodeGroup", "instanceTypes", ["m7g.large", "c7g.xlarge"]),
+            ("aws:ec2/instance:Instance", "ami", "ami-123")]
+    ],
 }
 
 
@@ -70,9 +205,10 @@ def auditor(no_exemptions):
         yield running
 
 
-def _violations(auditor, policy: str, resource) -> list[str]:
+def _violations(auditor, policy: str, resources) -> list[str]:
     assert policy in auditor.policies, policy
-    return [f.message for f in auditor.audit(capture(resource)).findings if f.policy == policy and f.status == "violation"]
+    resources = resources if isinstance(resources, list) else [resources]
+    return [f.message for f in auditor.audit(capture(*resources)).findings if f.policy == policy and f.status == "violation"]
 
 
 @pytest.mark.parametrize(("policy", "resource", "message"), [
@@ -80,7 +216,7 @@ def _violations(auditor, policy: str, resource) -> list[str]:
     for policy, cases in MUST_FAIL.items() for label, resource, message in cases])
 def test_an_edge_case_is_a_violation_that_says_why(auditor, policy, resource, message):
     found = _violations(auditor, policy, resource)
-    assert any(message in m for m in found), (resource.urn, found)
+    assert any(message in m for m in found), (policy, found)
 
 
 @pytest.mark.parametrize(("policy", "resource"), [
@@ -91,7 +227,7 @@ def test_an_edge_case_inside_the_rule_passes(auditor, policy, resource):
 
 # --- settings at their schema's bounds -----------------------------------------------------------------------------
 
-SETTINGS = [("aws-rds-instance-backup-retention", "minimumDays")]
+SETTINGS = [("aws-rds-instance-backup-retention", "minimumDays"), ("aws-cloudwatch-loggroup-retention", "minimumDays")]
 
 
 @pytest.mark.parametrize(("policy", "setting"), SETTINGS)
