@@ -8,7 +8,7 @@ import pytest
 
 from audit.run import Auditor
 from blueprints.errors import BadInput
-from tests.policy.support import TAGS, capture, res
+from tests.policy.support import LABELS, TAGS, capture, k8s, res
 from tests.policy.test_policies import EKS_OK, LT_OK, MSK_OK, RDS_OK, REDIS_OK, VPC, merged
 
 RDS = "aws:rds/instance:Instance"
@@ -55,6 +55,27 @@ def _default_sg(**rules):
 
 def _sg_rule(kind: str, port: int = 22, cidr: str = "0.0.0.0/0"):
     return res(SG_RULE, "r", {"type": kind, "protocol": "tcp", "fromPort": port, "toPort": port, "cidrBlocks": [cidr]})
+
+
+def _cnpg(**spec):
+    return k8s("Cluster", "postgresql.cnpg.io/v1", "pg", {"instances": 3, **spec})
+
+
+def _hba(*lines: str):
+    return _cnpg(postgresql={"pg_hba": list(lines)})
+
+
+def _redis(conf: str):
+    return k8s("ConfigMap", "v1", "redis-config", data={"redis.conf": conf})
+
+
+def _replicas(kind: str, api: str, spec: dict, env: str | None = "prod"):
+    labels = {k: v for k, v in LABELS.items() if k != "env"} | ({"env": env} if env else {})
+    return k8s(kind, api, "x", spec, labels=labels)
+
+
+TLS_REDIS = "port 0\ntls-port 6379\ntls-replication yes\n"
+BACKUP = {"barmanObjectStore": {"destinationPath": "s3://backups/pg"}, "retentionPolicy": "30d"}
 
 
 def _log_group(**props):
@@ -151,6 +172,51 @@ MUST_FAIL = {
             ("aws:eks/nodeGroup:NodeGroup", "instanceTypes", ["m7g.large", "x2gd.large"], "x2gd.large"),
         ]
     ],
+    # kubernetes_operators
+    "kubernetes-cnpg-cluster-backup": [
+        ("an object store without a destination", _cnpg(backup={"barmanObjectStore": {}, "retentionPolicy": "30d"}),
+         "no object-store backup"),
+        ("a destination without retention", _cnpg(backup={"barmanObjectStore": {"destinationPath": "s3://b/pg"}}),
+         "no backup retentionPolicy"),
+        ("no backup at all", _cnpg(), "no object-store backup"),
+    ],
+    "kubernetes-cnpg-cluster-tls-only": [
+        ("plaintext refused from one network only", _hba("hostssl all all all scram-sha-256", "hostnossl all all 10.0.0.0/8 reject"),
+         "a plaintext connection meets 'hostnossl all all 10.0.0.0/8 reject' first"),
+        ("plaintext refused for one user only", _hba("hostnossl all app all reject"),
+         "meets 'hostnossl all app all reject' first"),
+        ("plaintext refused for one database only", _hba("hostnossl app all all reject"),
+         "meets 'hostnossl app all all reject' first"),
+        ("plaintext for everyone, with a password", _hba("hostnossl all all all scram-sha-256"),
+         "meets 'hostnossl all all all scram-sha-256' first"),
+        ("no pg_hba: the operator's own rule", _cnpg(), "meets 'host all all all scram-sha-256' first"),
+        ("a host rule ahead of the refusal", _hba("host all all 10.0.0.0/8 md5", "hostnossl all all all reject"),
+         "meets 'host all all 10.0.0.0/8 md5' first"),
+    ],
+    "kubernetes-redis-configmap-tls-only": [
+        ("no port line: redis listens on 6379", _redis("tls-port 6379\ntls-replication yes\n"),
+         "redis.conf serves plaintext on port 6379 (the default)"),
+        ("port 0 overridden by a later line", _redis(TLS_REDIS + "port 6380\n"), "serves plaintext on port 6380"),
+        ("port 0 only in a comment", _redis("# port 0\ntls-port 6379\ntls-replication yes\n"), "serves plaintext on port"),
+        ("a TLS port of 0", _redis("port 0\ntls-port 0\ntls-replication yes\n"), "redis.conf has no tls-port"),
+        ("no TLS port", _redis("port 0\ntls-replication yes\n"), "redis.conf has no tls-port"),
+        ("replication left to its default", _redis("port 0\ntls-port 6379\n"), "tls-replication is not yes"),
+        ("replication without TLS", _redis("port 0\ntls-port 6379\ntls-replication no\n"), "tls-replication is not yes"),
+    ],
+    "kubernetes-strimzi-kafka-listener-tls": [
+        ("a listener that does not say tls", k8s("Kafka", "kafka.strimzi.io/v1beta2", "kafka", {"kafka": {
+            "listeners": [{"name": "internal", "authentication": {"type": "tls"}}], "authorization": {"type": "simple"}}}),
+         "listener internal is not TLS"),
+    ],
+    "kubernetes-operator-resource-replicas-by-tier": [
+        ("two prod instances", _replicas("Cluster", "postgresql.cnpg.io/v1", {"instances": 2}), "instances is 2, below 3 for prod"),
+        ("a prod node pool with no count", _replicas("KafkaNodePool", "kafka.strimzi.io/v1beta2", {}),
+         "replicas is 1, below 3 for prod"),
+        ("a single control plane", _replicas("Cluster", "cluster.x-k8s.io/v1beta1", {"topology": {"controlPlane": {"replicas": 1}}}),
+         "controlPlane.replicas is 1, below 3 for prod"),
+        ("a control plane with no count", _replicas("Cluster", "cluster.x-k8s.io/v1beta1", {"topology": {}}),
+         "controlPlane.replicas is 1, below 3 for prod"),
+    ],
 }
 
 # policy -> [(why it might fail, resource)]
@@ -181,6 +247,24 @@ MUST_PASS = {
         for field, spec in [("keySpec", "RSA_2048"), ("customerMasterKeySpec", "ECC_NIST_P256"), ("keySpec", "HMAC_256")]
     ],
     "aws-cloudwatch-loggroup-retention": [("exactly the minimum", _log_group(retentionInDays=90))],
+    # kubernetes_operators
+    "kubernetes-cnpg-cluster-backup": [("an object store and a retention", _cnpg(backup=BACKUP))],
+    "kubernetes-cnpg-cluster-tls-only": [
+        (f"plaintext refused from {anywhere}", _hba("hostssl all all all scram-sha-256", f"hostnossl all all {anywhere} reject"))
+        for anywhere in ("all", "0.0.0.0/0", "::/0")
+    ],
+    "kubernetes-redis-configmap-tls-only": [
+        ("directives in capitals", _redis("PORT 0\nTLS-PORT 6379\nTLS-REPLICATION yes\n")),
+        ("a comment saying port 6379", _redis("# port 6379 was the old setting\n" + TLS_REDIS)),
+        ("a config map that is not redis.conf", k8s("ConfigMap", "v1", "app-config", data={"app.conf": "port 6379\n"})),
+    ],
+    "kubernetes-operator-resource-replicas-by-tier": [
+        ("exactly three control planes", _replicas("Cluster", "cluster.x-k8s.io/v1beta1",
+                                                   {"topology": {"controlPlane": {"replicas": 3}}})),
+        ("three broker replicas", _replicas("KafkaNodePool", "kafka.strimzi.io/v1beta2", {"replicas": 3})),
+        ("one dev instance", _replicas("Cluster", "postgresql.cnpg.io/v1", {"instances": 1}, env="dev")),
+        ("one instance with no env", _replicas("Cluster", "postgresql.cnpg.io/v1", {"instances": 1}, env=None)),
+    ],
     # aws_compute
     "aws-eks-cluster-private-endpoint": [("a dev cluster with a public endpoint", res(EKS, "c", {
         **EKS_OK, "vpcConfig": {"endpointPublicAccess": True, "publicAccessCidrs": ["198.51.100.0/24"]},
@@ -227,7 +311,8 @@ def test_an_edge_case_inside_the_rule_passes(auditor, policy, resource):
 
 # --- settings at their schema's bounds -----------------------------------------------------------------------------
 
-SETTINGS = [("aws-rds-instance-backup-retention", "minimumDays"), ("aws-cloudwatch-loggroup-retention", "minimumDays")]
+SETTINGS = [("aws-rds-instance-backup-retention", "minimumDays"), ("aws-cloudwatch-loggroup-retention", "minimumDays"),
+            ("kubernetes-operator-resource-replicas-by-tier", "prodMinimum")]
 
 
 @pytest.mark.parametrize(("policy", "setting"), SETTINGS)
