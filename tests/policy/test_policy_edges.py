@@ -4,12 +4,15 @@ acts on). Evaluated in process, like tests/policy/test_near_misses.py."""
 
 from __future__ import annotations
 
+import base64
+import gzip
+
 import pytest
 
 from audit.run import Auditor
 from blueprints.errors import BadInput
-from tests.policy.support import LABELS, TAGS, capture, k8s, res
-from tests.policy.test_policies import EKS_OK, LT_OK, MSK_OK, RDS_OK, REDIS_OK, VPC, merged
+from tests.policy.support import LABELS, TAGS, capture, component, k8s, res
+from tests.policy.test_policies import EKS_OK, LT_OK, MSK_OK, RDS_OK, REDIS_OK, VM, VPC, cloud_init, merged, tagged
 
 RDS = "aws:rds/instance:Instance"
 MSK = "aws:msk/cluster:Cluster"
@@ -76,6 +79,35 @@ def _replicas(kind: str, api: str, spec: dict, env: str | None = "prod"):
 
 TLS_REDIS = "port 0\ntls-port 6379\ntls-replication yes\n"
 BACKUP = {"barmanObjectStore": {"destinationPath": "s3://backups/pg"}, "retentionPolicy": "30d"}
+
+
+FOLDER = "vsphere:index/folder:Folder"
+PORT_GROUP = "vsphere:index/distributedPortGroup:DistributedPortGroup"
+RESOURCE_POOL = "vsphere:index/resourcePool:ResourcePool"
+ANTI_AFFINITY = "vsphere:index/computeClusterVmAntiAffinityRule:ComputeClusterVmAntiAffinityRule"
+KEYS = ("team", "owner", "cost-center", "env", "blueprint", "managed-by")
+NO_SPOOFING = dict.fromkeys(["allowPromiscuous", "allowForgedTransmits", "allowMacChanges"], False)
+
+
+def _pool(n: int, rule: dict | None = None, spread: int | None = None) -> list:
+    """A VM pool of n VMs, with an anti-affinity rule over the first `spread` of them when `rule` is given."""
+    pool = component("cloud-blueprints:vsphere:VmPool", "pool")
+    vms = [res(VM, f"vm-{i}", {"folder": "team"}, parent=pool) for i in range(n)]
+    if rule is None:
+        return [pool, *vms]
+    kept = vms[: n if spread is None else spread]
+    return [pool, *vms, res(ANTI_AFFINITY, "spread", {**rule, "virtualMachineIds": ["x"] * len(kept)},
+                            deps={"virtualMachineIds": kept})]
+
+
+def _userdata(text: str, encoding: str, key: str = "guestinfo.userdata") -> dict:
+    payload = {"base64": base64.b64encode(text.encode()), "b64": base64.b64encode(text.encode()),
+               "gzip+base64": base64.b64encode(gzip.compress(text.encode())),
+               "gz+b64": base64.b64encode(gzip.compress(text.encode()))}[encoding]
+    return {"extraConfig": {key: payload.decode(), f"{key}.encoding": encoding}}
+
+
+PASSWORD = "#cloud-config\npassword: hunter2\n"
 
 
 def _log_group(**props):
@@ -217,6 +249,49 @@ MUST_FAIL = {
         ("a control plane with no count", _replicas("Cluster", "cluster.x-k8s.io/v1beta1", {"topology": {}}),
          "controlPlane.replicas is 1, below 3 for prod"),
     ],
+    # vsphere
+    "vsphere-inventory-object-ownership-tags": [
+        ("a VM one tag short", tagged(VM, "vm", {"folder": "team"}, keys=KEYS[:-1]),
+         "vm carries 5 tags, fewer than the ownership keys"),
+        ("a folder with no tags", [res(FOLDER, "f", {"path": "team"})], "f carries 0 tags"),
+    ],
+    "vsphere-vcenter-vm-team-folder": [
+        ("a VM with no folder", [res(FOLDER, "f", {"path": "team"}), res(VM, "vm", {})], "VM vm is in folder None"),
+    ],
+    "vsphere-network-portgroup-security-policy": [
+        (f"{flag} true", res(PORT_GROUP, "pg", {**NO_SPOOFING, flag: True}), f"not explicitly false: {flag}")
+        for flag in NO_SPOOFING
+    ],
+    "vsphere-compute-resourcepool-limits": [
+        ("memory unlimited (-1)", res(RESOURCE_POOL, "rp", {"cpuLimit": 1000, "memoryLimit": -1}), "unlimited: memoryLimit"),
+        ("neither limit", res(RESOURCE_POOL, "rp", {}), "unlimited: cpuLimit, memoryLimit"),
+    ],
+    "vsphere-compute-vmpool-anti-affinity": [
+        ("two VMs and no rule", _pool(2), "VM vm-0 shares pool pool with 1 others"),
+        ("a disabled rule", _pool(3, {"enabled": False}), "VM vm-2 shares pool pool with 2 others"),
+        ("a rule that leaves one VM out", _pool(3, {"enabled": True}, spread=2), "VM vm-2 shares pool pool"),
+    ],
+    "vsphere-vcenter-vm-guest-credentials": [
+        (f"a password in {encoding} user data", res(VM, "vm", _userdata(PASSWORD, encoding)),
+         "extraConfig guestinfo.userdata sets a password") for encoding in ("b64", "gzip+base64", "gz+b64")
+    ] + [
+        ("a password in the metadata", res(VM, "vm", _userdata(PASSWORD, "base64", "guestinfo.metadata")),
+         "extraConfig guestinfo.metadata sets a password"),
+        ("a password in JSON user data", res(VM, "vm", {"extraConfig": {"guestinfo.userdata": '{"passwd": "x"}'}}),
+         "extraConfig guestinfo.userdata sets a password"),
+        ("a domain join password", res(VM, "vm", {"clone": {"customize": {"windowsOptions": {
+            "domainAdminPassword": "[secret]"}}}}), "clone.customize.windowsOptions.domainAdminPassword is set"),
+        ("a vApp property named in capitals", res(VM, "vm", {"vapp": {"properties": {"Admin_Password": "x"}}}),
+         "vApp property Admin_Password carries a password"),
+    ],
+    "vsphere-vcenter-vm-no-passwordless-sudo": [
+        ("NOPASSWD in gzipped user data", res(VM, "vm", _userdata("#cloud-config\nsudo: ALL=(ALL) NOPASSWD:ALL\n",
+                                                                  "gzip+base64")), "cloud-init grants passwordless sudo"),
+    ],
+    "vsphere-providers-provider-verified-tls": [
+        ("unverified as a boolean", res("pulumi:providers:vsphere", "vc", {"allowUnverifiedSsl": True}, provider=None),
+         "allowUnverifiedSsl is true"),
+    ],
 }
 
 # policy -> [(why it might fail, resource)]
@@ -247,6 +322,18 @@ MUST_PASS = {
         for field, spec in [("keySpec", "RSA_2048"), ("customerMasterKeySpec", "ECC_NIST_P256"), ("keySpec", "HMAC_256")]
     ],
     "aws-cloudwatch-loggroup-retention": [("exactly the minimum", _log_group(retentionInDays=90))],
+    # vsphere
+    "vsphere-inventory-object-ownership-tags": [("a VM with every tag", tagged(VM, "vm", {"folder": "team"}))],
+    "vsphere-compute-vmpool-anti-affinity": [
+        ("a rule with enabled left to its default", _pool(2, {})),
+        ("a lone VM", _pool(1)),
+    ],
+    "vsphere-vcenter-vm-guest-credentials": [
+        ("an empty vApp password property", res(VM, "vm", {"vapp": {"properties": {"admin_password": ""}}})),
+        ("user data that is not base64 after all", res(VM, "vm", {"extraConfig": {
+            "guestinfo.userdata": "#cloud-config\nssh_pwauth: false\n", "guestinfo.userdata.encoding": "base64"}})),
+        ("locked password, SSH keys", res(VM, "vm", cloud_init("#cloud-config\nusers:\n- name: ops\n  lock_passwd: true\n"))),
+    ],
     # kubernetes_operators
     "kubernetes-cnpg-cluster-backup": [("an object store and a retention", _cnpg(backup=BACKUP))],
     "kubernetes-cnpg-cluster-tls-only": [
