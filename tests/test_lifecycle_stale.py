@@ -3,7 +3,7 @@ again from the file as it is then, and that it gives up after a bounded number o
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,7 +16,7 @@ from lifecycle import rollout, upgrade
 from lifecycle.upgrade import Upgrade, UpgradeOptions, in_service, still_planned, upgrade_stack
 from store import stack_files
 from store.change import Proposed, StackState, Stale
-from store.pins import Pin, pinned_text
+from store.pins import Pin, pinned_text, read_pin
 from tests.conftest import SESSION_DAY, make_request
 
 RETIRED = Retirement(since=date(2026, 12, 1), reason="moved to the new platform")
@@ -178,3 +178,15 @@ def test_a_wave_whose_stacks_change_meanwhile_is_planned_again_up_to_its_attempt
     assert len(once) == 2 and plan is once[-1] and sorted(p.name for p in written) == [
         "Pulumi.alpha-dev.yaml", "Pulumi.bravo-dev.yaml"]
     assert all(stack_files.read_stack(p).blueprint_ref == "web-service@2.1.0" for p in written)
+
+
+@pytest.mark.parametrize(("expires", "holds"), [(SESSION_DAY, True), (SESSION_DAY - timedelta(days=1), False)])
+def test_an_upgrade_without_a_day_judges_pins_on_the_clocks_day(repo, catalog, sites, stamped, expires, holds):
+    stamped.write_text(pinned_text(stamped, Pin(reason="freeze", approver="lead@example.com", expires=expires,
+                                                version="web-service@2.0.0")))
+    if holds:
+        with pytest.raises(BadInput, match="pass --unpin to move it to web-service@2.1.0"):
+            upgrade_stack(repo, "payments-dev", "2.1.0", catalog, sites)
+        return
+    upgrade_stack(repo, "payments-dev", "2.1.0", catalog, sites)
+    assert stack_files.read_stack(stamped).blueprint_ref == "web-service@2.1.0" and read_pin(stamped) is None
