@@ -190,3 +190,53 @@ def test_an_upgrade_without_a_day_judges_pins_on_the_clocks_day(repo, catalog, s
         return
     upgrade_stack(repo, "payments-dev", "2.1.0", catalog, sites)
     assert stack_files.read_stack(stamped).blueprint_ref == "web-service@2.1.0" and read_pin(stamped) is None
+
+
+# --- which stacks a rollout concerns, holds and counts as applied ---------------------------------------------------
+
+def _vsphere(team: str, ref: str, env: str = "dev"):
+    return make_request(team=team, env=env, blueprint=ref, target="vsphere", region=None, site="ny1")
+
+
+def test_a_rollout_concerns_only_its_blueprint_at_or_below_the_target(repo, catalog, sites):
+    for team, ref in (("old", "web-service@1.0.0"), ("cur", "web-service@2.0.0"), ("new", "web-service@2.1.0"),
+                      ("vms", "vm-app@1.0.0")):
+        stack_files.write_stack(repo, resolve(_vsphere(team, ref), catalog, sites, stack_files.read_all(repo)))
+    plan = rollout.plan_rollout(repo, catalog, sites, blueprint="web-service", to="2.0.0", envs=("dev",), canary_percent=0)
+    assert plan.done == {"cur-dev"} and {s for w in plan.waves for s in w.stacks} == {"old-dev", "cur-dev"}
+    assert set(plan.upgrades) == {"old-dev"} and plan.held == [], "a newer stack is not moved back, another blueprint not at all"
+
+
+def test_a_retired_stack_and_one_that_cannot_move_are_held_with_the_reason(repo, catalog, sites, monkeypatch):
+    replan = _fleet_plan(repo, catalog, sites)
+    path = stack_files.stack_path(repo, "alpha-dev")
+    _retire(path)
+    real = rollout.render_upgrade
+
+    def render(repo_, before, after, sites_):
+        if before.stack == "bravo-dev":
+            raise BadInput("bravo-dev: no longer fits pool ny1-nonprod")
+        return real(repo_, before, after, sites_)
+    monkeypatch.setattr(rollout, "render_upgrade", render)
+    plan = replan()
+    assert [(h.stack, h.version, h.reason) for h in plan.held] == [
+        ("alpha-dev", "2.0.0", f"retired since {RETIRED.since} ({RETIRED.reason})"),
+        ("bravo-dev", "2.0.0", "cannot move: bravo-dev: no longer fits pool ny1-nonprod")]
+    assert plan.waves == [] and plan.upgrades == {}
+
+
+def test_a_wave_is_applied_only_when_every_stack_in_it_has_moved(repo, catalog, sites):
+    replan = _fleet_plan(repo, catalog, sites)
+    plan = replan()
+    (wave,) = plan.waves
+    upgrade_stack(repo, "alpha-dev", "2.1.0", catalog, sites)
+    half = replan()
+    assert half.done == {"alpha-dev"} and not half.applied(wave) and set(half.upgrades) == {"bravo-dev"}
+    assert half.wave_counts(wave) == half.upgrades["bravo-dev"].diff.counts() != dict.fromkeys(half.wave_counts(wave), 0)
+    stacks = {s["stack"]: s for s in half.to_json()["waves"][0]["stacks"]}
+    assert stacks["alpha-dev"] == {"stack": "alpha-dev", "from": "web-service@2.1.0", "counts": None}
+    assert stacks["bravo-dev"]["from"] == "web-service@2.0.0"
+    seen = []
+    _, written = rollout.apply_wave_planned(repo, replan, 1, confirm=lambda p, out: seen.append((p.done, sorted(out))))
+    assert [p.name for p in written] == ["Pulumi.bravo-dev.yaml"] and seen == [({"alpha-dev"}, ["bravo-dev"])]
+    assert replan().applied(wave)
