@@ -31,9 +31,13 @@ def _files(repo) -> dict[str, str]:
     return {p.name: p.read_text() for p in sorted((repo / "stacks").iterdir()) if p.is_file() and p.suffix == ".yaml"}
 
 
-def test_a_stamp_waives_nothing_unless_asked():
+def test_a_stamp_waives_nothing_unless_asked_and_its_options_cannot_be_changed():
+    from dataclasses import FrozenInstanceError
+
     assert StampOptions() == StampOptions(force=False, dry_run=False, move_network=False, prod_network_move=False,
                                           unpin=False)
+    with pytest.raises(FrozenInstanceError):
+        StampOptions().move_network = True
 
 
 def test_an_existing_stack_is_replaced_only_with_force_and_a_dry_run_writes_nothing(repo, catalog, sites):
