@@ -23,7 +23,7 @@ RETIRED = Retirement(since=date(2026, 12, 1), reason="moved to the new platform"
 
 
 def _stack(catalog, sites, **overrides):
-    return resolve(make_request(blueprint="web-service@2.0.0", target="aws", **overrides), catalog, sites)
+    return resolve(make_request(**{"blueprint": "web-service@2.0.0", "target": "aws", **overrides}), catalog, sites)
 
 
 def _at(stack, ref: str):
@@ -247,3 +247,25 @@ def test_the_options_an_upgrade_was_reviewed_with_cannot_be_changed_on_the_way()
 
     with pytest.raises(FrozenInstanceError):
         UpgradeOptions().accept_data_loss = True
+
+
+# --- the EKS minor-version rule at its edges ------------------------------------------------------------------------
+
+def _eks(stack, cluster: str, version: str | None):
+    return stack.model_copy(update={"spec": stack.spec.model_copy(update={"cluster": cluster, "kubernetes_version": version})})
+
+
+def test_eks_refuses_a_jump_of_two_minors_and_only_between_dedicated_clusters_with_versions(catalog, sites):
+    from lifecycle.upgrade import eks_minor_jump
+
+    aws = _stack(catalog, sites)
+    assert eks_minor_jump(_eks(aws, "dedicated", "1.31"), _eks(aws, "dedicated", "1.33")) == (
+        "EKS updates Kubernetes one minor version at a time (https://docs.aws.amazon.com/eks/latest/userguide/"
+        "update-cluster.html): 1.31 -> 1.33 needs 1.32 first, each its own upgrade")
+    assert eks_minor_jump(_eks(aws, "dedicated", "1.31"), _eks(aws, "dedicated", "1.32")) is None
+    for before, after in [(("dedicated", None), ("dedicated", "1.34")), (("dedicated", "1.31"), ("dedicated", None)),
+                          (("shared", "1.31"), ("dedicated", "1.34")), (("dedicated", "1.31"), ("shared", "1.34")),
+                          (("dedicated", "1.31"), ("none", "1.34"))]:
+        assert eks_minor_jump(_eks(aws, *before), _eks(aws, *after)) is None, (before, after)
+    vks = _stack(catalog, sites, target="vsphere", region=None, site="ny1")
+    assert eks_minor_jump(_eks(vks, "dedicated", "1.31"), _eks(vks, "dedicated", "1.34")) is None
