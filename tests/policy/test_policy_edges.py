@@ -110,6 +110,17 @@ def _userdata(text: str, encoding: str, key: str = "guestinfo.userdata") -> dict
 PASSWORD = "#cloud-config\npassword: hunter2\n"
 
 
+def _vpc(**tags):
+    return res("aws:ec2/vpc:Vpc", "v", {"tags": {**TAGS, **tags}})
+
+
+def _literal(type_: str, **inputs):
+    return res(type_, "x", {**inputs, "tags": TAGS})
+
+
+AKIA = "AKIA" + "ABCDEFGHIJKLMNOP"  # the shape of an access key id, split so scanners leave this file alone
+
+
 def _log_group(**props):
     return res(LOG_GROUP, "lg", {"kmsKeyId": CUSTOMER_KEY, "tags": TAGS, **props})
 
@@ -249,6 +260,34 @@ MUST_FAIL = {
         ("a control plane with no count", _replicas("Cluster", "cluster.x-k8s.io/v1beta1", {"topology": {}}),
          "controlPlane.replicas is 1, below 3 for prod"),
     ],
+    # baseline
+    "cloudblueprints-ownership-resource-tags": [
+        ("an owner in capitals", _vpc(owner="Lead@example.com"), "malformed ownership values: owner='Lead@example.com'"),
+        ("a blueprint without its patch", _vpc(blueprint="web-service@2.0"), "blueprint='web-service@2.0'"),
+        ("an env spelled out", _vpc(env="production"), "env='production'"),
+        ("managed by something longer", _vpc(**{"managed-by": "cloud-blueprints-legacy"}),
+         "managed-by='cloud-blueprints-legacy'"),
+        ("a cost center of the wrong shape", _vpc(**{"cost-center": "finance"}), "cost-center='finance'"),
+        ("a team name with capitals", _vpc(team="Shop"), "team='Shop'"),
+        ("no tags", res("aws:ec2/vpc:Vpc", "v", {}), "missing ownership keys: team, owner, cost-center, env, blueprint, managed-by"),
+        ("labels with the owner not encoded", k8s("ConfigMap", "v1", "c", labels={**LABELS, "team": ""}),
+         "missing ownership keys: team"),
+    ],
+    "cloudblueprints-secrets-input-plaintext": [
+        ("a master password in capitals", _literal("aws:rds/instance:Instance", MasterPassword="hunter22"),
+         "input 'MasterPassword' is a literal"),
+        ("a Kubernetes Secret's data", k8s("Secret", "v1", "s", data={"password": "aHVudGVyMjI="}), "input 'data' is a literal"),
+        ("an access key id deep in a config", _literal("aws:ssm/parameter:Parameter", value={"env": [f"KEY={AKIA}"]}),
+         "value.env[0] looks like a AWS access key id"),
+        ("a password assignment in a script", _literal("aws:ec2/launchTemplate:LaunchTemplate", userData="export password=hunter22"),
+         "userData looks like a password assignment"),
+        ("a private key", _literal("aws:ssm/parameter:Parameter", value="-----BEGIN OPENSSH PRIVATE KEY-----\nb3Bl\n"),
+         "value looks like a private key"),
+    ],
+    "pulumi-providers-resource-explicit": [
+        ("the default Kubernetes provider", res("kubernetes:core/v1:Namespace", "ns", {}, provider=None),
+         "uses the default kubernetes provider"),
+    ],
     # vsphere
     "vsphere-inventory-object-ownership-tags": [
         ("a VM one tag short", tagged(VM, "vm", {"folder": "team"}, keys=KEYS[:-1]),
@@ -322,6 +361,23 @@ MUST_PASS = {
         for field, spec in [("keySpec", "RSA_2048"), ("customerMasterKeySpec", "ECC_NIST_P256"), ("keySpec", "HMAC_256")]
     ],
     "aws-cloudwatch-loggroup-retention": [("exactly the minimum", _log_group(retentionInDays=90))],
+    # baseline
+    "cloudblueprints-ownership-resource-tags": [
+        ("labels with the owner encoded", k8s("ConfigMap", "v1", "c")),
+        ("a provider without tags", res("pulumi:providers:aws", "p", {"region": "us-east-1"}, provider=None)),
+        ("a resource that takes no tags", res("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "a", {"role": "r"})),
+        ("a Helm release, which has no metadata to label", res("kubernetes:helm.sh/v3:Release", "ingress", {
+            "chart": "ingress-nginx", "namespace": "ingress-nginx"})),
+    ],
+    "cloudblueprints-secrets-input-plaintext": [
+        ("an empty password", _literal("aws:rds/instance:Instance", password="")),
+        ("a ConfigMap's data", k8s("ConfigMap", "v1", "c", data={"password_file": "/run/secrets/db"})),
+        ("a password read from the environment", _literal("aws:ec2/launchTemplate:LaunchTemplate",
+                                                          userData="password=$DB_PASSWORD")),
+        ("a short password-like word", _literal("aws:ssm/parameter:Parameter", value="password: abc")),
+    ],
+    "pulumi-providers-resource-explicit": [("a provider itself", res("pulumi:providers:aws", "p", {"region": "us-east-1"},
+                                                                     provider=None))],
     # vsphere
     "vsphere-inventory-object-ownership-tags": [("a VM with every tag", tagged(VM, "vm", {"folder": "team"}))],
     "vsphere-compute-vmpool-anti-affinity": [
