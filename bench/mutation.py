@@ -20,6 +20,7 @@ import datetime
 import hashlib
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -100,13 +101,13 @@ def config_text(module: str, tests: list[str], settings: dict, spec: dict) -> st
 
 
 def cr(*args: str, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run([str(BIN / args[0]), *args[1:]], cwd=TREE, text=True, capture_output=True, **kw)
+    return subprocess.run([str(BIN / args[0]), *args[1:]], cwd=TREE, text=True, capture_output=True, check=False, **kw)
 
 
 def tests_pass(tests: list[str]) -> bool:
     env = {**os.environ, "PYTHONPATH": str(TREE)}
     run = subprocess.run([str(BIN / "python"), "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests],
-                         cwd=TREE, env=env, capture_output=True, text=True)
+                         cwd=TREE, env=env, capture_output=True, text=True, check=False)
     return run.returncode == 0
 
 
@@ -144,7 +145,7 @@ def run_module(module: str, spec: dict, settings: dict, fresh: bool = False, bud
     try:
         # SIGINT lets cosmic-ray put the module back itself; the check below covers the case where it could not.
         subprocess.run(["timeout", "-s", "INT", "-k", "30", str(budget), str(BIN / "cosmic-ray"), "exec", str(config),
-                        str(session)], cwd=TREE, capture_output=True)
+                        str(session)], cwd=TREE, capture_output=True, check=False)
     finally:
         if (TREE / module).read_bytes() != original:
             (TREE / module).write_bytes(original)
@@ -193,23 +194,49 @@ def tally(module: str, session: Path) -> Tally:
     return t
 
 
+def _when(session: Path) -> str:
+    return datetime.datetime.fromtimestamp(session.stat().st_mtime, datetime.UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def earlier(text: str) -> dict[str, tuple[str, list[str]]]:
+    """module -> (its table row, its survivor lines) from a report written before, for modules measured on another
+    machine whose session is not here. A row without a date column gets the report's own date."""
+    found = re.search(r" on (\d{4}-\d\d-\d\d \d\d:\d\d) UTC", text)
+    rows: dict[str, tuple[str, list[str]]] = {}
+    for line in text.splitlines():
+        row = re.match(r"\| `([^`]+)` \|", line)
+        if row and found:
+            cells = line.strip().strip("|").split("|")
+            rows[row[1]] = ("|" + "|".join(cells + [f" {found[1]} "] * (len(cells) == 9)) + "|", [])
+    for line in text.splitlines():
+        detail = re.match(r"- `([^`:]+):\d+`", line)
+        if detail and detail[1] in rows:
+            rows[detail[1]][1].append(line)
+    return rows
+
+
 def report(command: str) -> None:
-    settings, modules = targets()
+    _, modules = targets()
     rows, details, unreached = [], [], []
+    kept = earlier(REPORT.read_text()) if REPORT.exists() else {}
     for module in modules:
         session = WORK / f"{slug(module)}.sqlite"
         if not session.exists():
-            unreached.append(module)
+            if module in kept:
+                rows.append(kept[module][0])
+                details.extend(kept[module][1])
+            else:
+                unreached.append(module)
             continue
         t = tally(module, session)
         score = f"{t.score:.0%}" if t.score is not None else "-"
         rows.append(f"| `{module}` | {t.total - t.skipped} | {t.killed} | {t.timed_out} | {len(t.survivors)} | "
-                    f"{len(t.equivalent)} | {t.incompetent} | {t.pending} | {score} |")
+                    f"{len(t.equivalent)} | {t.incompetent} | {t.pending} | {score} | {_when(session)} |")
         for line, op, text, job in t.survivors:
             details.append(f"- `{module}:{line}` {op} → `{text}` (survived)")
         for line, op, text, why in t.equivalent:
             details.append(f"- `{module}:{line}` {op} → `{text}` (equivalent: {why})")
-    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     REPORT.write_text("\n".join([
         "# Mutation testing of the core",
         "",
@@ -217,9 +244,11 @@ def report(command: str) -> None:
         "the module's own test files from `bench/mutation_targets.toml`). Score = killed / (killed + survived);",
         "timeouts count as killed, equivalent mutants (bench/mutation_equivalent.toml) are left out of the score;",
         "incompetent = the mutant did not import; pending = not run yet within the module's time budget.",
+        "`measured` is when the module's session last ran (UTC); a module whose session is not on this machine keeps",
+        "the row and survivors of the report it was last measured in, and may have changed since.",
         "",
-        "| module | mutants | killed | of which timed out | survived | equivalent | incompetent | pending | score |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| module | mutants | killed | of which timed out | survived | equivalent | incompetent | pending | score | measured |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
         *rows,
         "",
         "## Survivors and equivalent mutants",
