@@ -269,3 +269,24 @@ def test_eks_refuses_a_jump_of_two_minors_and_only_between_dedicated_clusters_wi
         assert eks_minor_jump(_eks(aws, *before), _eks(aws, *after)) is None, (before, after)
     vks = _stack(catalog, sites, target="vsphere", region=None, site="ny1")
     assert eks_minor_jump(_eks(vks, "dedicated", "1.31"), _eks(vks, "dedicated", "1.34")) is None
+
+
+def test_the_library_rolls_out_with_the_same_defaults_as_the_cli():
+    import inspect
+
+    from cli.commands import fleet_upgrade
+    from lifecycle.patch import plan_patch
+
+    cli = inspect.signature(fleet_upgrade.plan).parameters
+    envs, percent = fleet_upgrade.parse_waves(cli["waves"].default, cli["canary"].default)
+    for planner in (rollout.plan_rollout, plan_patch):
+        params = inspect.signature(planner).parameters
+        assert (params["canary_percent"].default, params["accept_data_loss"].default) == (percent, False), planner
+    assert inspect.signature(rollout.plan_rollout).parameters["envs"].default == envs
+
+
+def test_a_version_move_cannot_be_changed_once_planned(catalog, sites):
+    from dataclasses import FrozenInstanceError
+
+    with pytest.raises(FrozenInstanceError):
+        rollout.VersionMove("web-service@2.1.0", catalog, sites).ref = "web-service@9.9.9"
