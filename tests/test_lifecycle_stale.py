@@ -290,3 +290,21 @@ def test_a_version_move_cannot_be_changed_once_planned(catalog, sites):
 
     with pytest.raises(FrozenInstanceError):
         rollout.VersionMove("web-service@2.1.0", catalog, sites).ref = "web-service@9.9.9"
+
+
+def test_each_stack_of_a_wave_is_checked_against_the_waves_earlier_moves_and_every_other_stack_once(repo, catalog,
+                                                                                                  sites):
+    replan = _fleet_plan(repo, catalog, sites)
+    stack_files.write_stack(repo, resolve(_vsphere("charlie", "vm-app@1.0.0"), catalog, sites, stack_files.read_all(repo)))
+    plan = replan()
+    seen = {}
+
+    class Recording(rollout.VersionMove):
+        def proposed(self, current, others, today):
+            seen[current.name] = sorted((bp.stack, bp.blueprint_ref) for bp in others)
+            return super().proposed(current, others, today)
+    plan.move = Recording(plan.move.ref, catalog, sites)
+    rollout.apply_wave(repo, plan, 1)
+    assert seen == {
+        "alpha-dev": [("alpha-dev", "web-service@2.0.0"), ("bravo-dev", "web-service@2.0.0"), ("charlie-dev", "vm-app@1.0.0")],
+        "bravo-dev": [("alpha-dev", "web-service@2.1.0"), ("bravo-dev", "web-service@2.0.0"), ("charlie-dev", "vm-app@1.0.0")]}
