@@ -308,3 +308,12 @@ def test_each_stack_of_a_wave_is_checked_against_the_waves_earlier_moves_and_eve
     assert seen == {
         "alpha-dev": [("alpha-dev", "web-service@2.0.0"), ("bravo-dev", "web-service@2.0.0"), ("charlie-dev", "vm-app@1.0.0")],
         "bravo-dev": [("alpha-dev", "web-service@2.1.0"), ("bravo-dev", "web-service@2.0.0"), ("charlie-dev", "vm-app@1.0.0")]}
+
+
+def test_a_plan_is_its_waves_and_stacks_not_the_day_or_the_inputs_it_was_made_with(repo, catalog, sites):
+    _fleet_plan(repo, catalog, sites)
+    plans = [rollout.plan_rollout(repo, catalog, sites, blueprint="web-service", to="2.1.0", envs=("dev",), today=day)
+             for day in (SESSION_DAY, SESSION_DAY + timedelta(days=1))]
+    assert plans[0] == plans[1] and plans[0].today != plans[1].today
+    shown = repr(plans[0])
+    assert "alpha-dev" in shown and not any(word in shown for word in ("SitesMap", "Catalog", "VersionMove", "today"))
