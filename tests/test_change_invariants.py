@@ -13,6 +13,7 @@ from blueprints.placement.resolve import resolve
 from blueprints.resolved import Retirement
 from store import stack_files
 from store.change import Allow, Outcome, Proposed, Snapshot, carried_pin, change, check_invariants, render_change
+from store.ledger import ledger_path
 from store.pins import Pin, pinned_text
 from tests.conftest import SESSION_DAY, make_request
 
@@ -153,15 +154,30 @@ def test_an_unchanged_stack_is_written_back_byte_for_byte_and_a_new_one_rendered
     assert pinned != text and pinned.startswith(text.split("config:")[0])
 
 
-def test_a_change_that_changes_nothing_writes_nothing(repo, state):
-    path, ledger = state.path, stack_files.stacks_folder(repo) / "allocations.ledger"
-    before = {p: p.stat().st_mtime_ns for p in (path, ledger) if p.exists()}
+def test_a_change_that_moves_no_allocation_writes_no_ledger_and_one_that_changes_nothing_no_file(repo, state):
+    ledger = ledger_path(stack_files.stacks_folder(repo))
+    mtime = state.path.stat().st_mtime_ns
     done = change(repo, lambda snap: {"payments-dev": Proposed(snap.existing("payments-dev").stack, None)}, today=TODAY)
-    assert not done["payments-dev"].changed
-    assert {p: p.stat().st_mtime_ns for p in before} == before
+    assert not done["payments-dev"].changed and state.path.stat().st_mtime_ns == mtime
+    pinned = change(repo, lambda snap: {"payments-dev": Proposed(snap.existing("payments-dev").stack, _pin(),
+                                                                 Allow(repin=True))}, today=TODAY)
+    assert pinned["payments-dev"].changed and not ledger.exists(), "a pin allocates nothing: the ledger is not written"
 
 
 def test_a_missing_stack_is_bad_input_naming_the_ones_there_are(repo, state):
     assert Snapshot(repo).state("orders-dev").stack is None
     with pytest.raises(BadInput, match="payments-dev"):
         Snapshot(repo).existing("orders-dev")
+
+
+def test_a_change_that_moves_a_network_records_it_in_the_ledger_and_only_that_stacks_lines(repo, state):
+    folder = stack_files.stacks_folder(repo)
+    ledger_path(folder).write_text("# hand-kept\nny1-nonprod 10.99.0.0/24 3999 someone-else\n")
+    placement = state.stack.primary
+    wider = placement.model_copy(update={"network": placement.network.model_copy(update={
+        "cidr": placement.network.cidr.supernet(1)})})
+    moved = state.stack.model_copy(update={"placements": (wider,)})
+    change(repo, lambda snap: {"payments-dev": Proposed(moved, None, Allow(move=True))}, today=TODAY)
+    lines = [line.split() for line in ledger_path(folder).read_text().splitlines() if not line.startswith("#")]
+    assert ["ny1-nonprod", "10.99.0.0/24", "3999", "someone-else"] in lines
+    assert [line[1] for line in lines if line[-1] == "payments-dev"] == [str(wider.network.cidr)]
