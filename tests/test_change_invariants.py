@@ -5,13 +5,14 @@ writes (nothing when nothing changed, every other byte kept)."""
 from __future__ import annotations
 
 from datetime import timedelta
+from ipaddress import ip_network
 
 import pytest
 
 from blueprints.errors import BadInput
 from blueprints.placement.resolve import resolve
 from blueprints.resolved import Retirement
-from store import stack_files
+from store import ledger, stack_files
 from store.change import Allow, Outcome, Proposed, Snapshot, carried_pin, change, check_invariants, render_change
 from store.ledger import ledger_path
 from store.pins import Pin, pinned_text
@@ -48,6 +49,9 @@ def test_a_change_keeps_the_stacks_name(state, catalog, sites):
                     catalog, sites)
     with pytest.raises(BadInput, match="a change of payments-dev produced stack orders-dev"):
         check_invariants(state, Proposed(other, None), TODAY)
+    later = other.model_copy(update={"request": other.request.model_copy(update={"team": "zeta"})})
+    with pytest.raises(BadInput, match="a change of payments-dev produced stack zeta-dev"):
+        check_invariants(state, Proposed(later, None), TODAY)
     check_invariants(state, Proposed(state.stack, None), TODAY)
 
 
@@ -86,6 +90,8 @@ def test_a_pin_names_the_version_its_stack_is_on_whenever_either_changes(repo, s
     for allow in (Allow(), Allow(unpin=True), Allow(repin=True)):
         with pytest.raises(BadInput, match="pass --unpin to move it to vm-app@1.1.0 and remove the pin"):
             check_invariants(pinned, Proposed(moved, pinned.pin, allow), TODAY)
+    with pytest.raises(BadInput, match="pass --unpin to move it to vm-app@0.9.0"):  # a forced downgrade too
+        check_invariants(pinned, Proposed(_at(pinned.stack, "vm-app@0.9.0"), pinned.pin), TODAY)
     with pytest.raises(BadInput, match="pass --unpin to move it to vm-app@1.0.0"):
         check_invariants(pinned, Proposed(pinned.stack, _pin(version="vm-app@0.9.0"), Allow(repin=True)), TODAY)
     check_invariants(pinned, Proposed(moved, _pin(version="vm-app@1.1.0"), Allow(repin=True)), TODAY)
@@ -172,12 +178,14 @@ def test_a_missing_stack_is_bad_input_naming_the_ones_there_are(repo, state):
 
 def test_a_change_that_moves_a_network_records_it_in_the_ledger_and_only_that_stacks_lines(repo, state):
     folder = stack_files.stacks_folder(repo)
-    ledger_path(folder).write_text("# hand-kept\nny1-nonprod 10.99.0.0/24 3999 someone-else\n")
+    someone = "ny1-nonprod 10.0.0.0/30 3999 someone-else"
+    ledger_path(folder).write_text(ledger.HEADER + f"{someone}\n" + "".join(f"{line}\n" for line in ledger.entries([state.stack])))
     placement = state.stack.primary
-    wider = placement.model_copy(update={"network": placement.network.model_copy(update={
-        "cidr": placement.network.cidr.supernet(1)})})
-    moved = state.stack.model_copy(update={"placements": (wider,)})
+    cidr = placement.network.cidr
+    higher = ip_network(f"{cidr.network_address + cidr.num_addresses}/{cidr.prefixlen}")  # the next block up
+    moved_placement = placement.model_copy(update={"network": placement.network.model_copy(update={"cidr": higher})})
+    moved = state.stack.model_copy(update={"placements": (moved_placement,)})
     change(repo, lambda snap: {"payments-dev": Proposed(moved, None, Allow(move=True))}, today=TODAY)
-    lines = [line.split() for line in ledger_path(folder).read_text().splitlines() if not line.startswith("#")]
-    assert ["ny1-nonprod", "10.99.0.0/24", "3999", "someone-else"] in lines
-    assert [line[1] for line in lines if line[-1] == "payments-dev"] == [str(wider.network.cidr)]
+    assert ledger_path(folder).read_text() == ledger.HEADER + f"{someone}\n" + "".join(
+        f"{line}\n" for line in ledger.entries([moved]))
+    assert str(higher) in ledger_path(folder).read_text()
