@@ -147,6 +147,9 @@ def test_an_unchanged_stack_is_written_back_byte_for_byte_and_a_new_one_rendered
     same = Proposed(state.stack, None)
     assert render_change(kept, same) == text
     assert not Outcome(kept, same, render_change(kept, same)).changed
+    assert not Outcome(kept, same, (text + " ")[:-1]).changed, "an equal text, however made, is no change"
+    assert Outcome(kept, same, text + "# more\n").changed
+    assert state.legacy is False, "a file that records decisions is not a legacy one"
     # A file whose text says other than its decisions (as one with fleet tables does) is rewritten only when legacy.
     edited = text.replace("owner: lead@example.com", "owner: ops@example.com")
     assert render_change(state.__class__(state.name, state.path, edited, state.stack, state.pin), same) == edited
@@ -189,3 +192,6 @@ def test_a_change_that_moves_a_network_records_it_in_the_ledger_and_only_that_st
     assert ledger_path(folder).read_text() == ledger.HEADER + f"{someone}\n" + "".join(
         f"{line}\n" for line in ledger.entries([moved]))
     assert str(higher) in ledger_path(folder).read_text()
+    change(repo, lambda snap: {"payments-dev": Proposed(state.stack, None, Allow(move=True))}, today=TODAY)  # and back
+    assert ledger_path(folder).read_text() == ledger.HEADER + f"{someone}\n" + "".join(
+        f"{line}\n" for line in ledger.entries([state.stack]))
