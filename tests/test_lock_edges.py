@@ -45,9 +45,9 @@ def _drive(monkeypatch, clock: Clock) -> Clock:
 @pytest.mark.parametrize("timeout", [None, 5.0])
 def test_a_second_bp_waits_exactly_its_timeout_then_names_the_holder(tmp_path, held, monkeypatch, timeout):
     clock = _drive(monkeypatch, Clock())
-    with pytest.raises(BadInput, match=r"another bp holds the allocation lock \(pid 4242 on build-host since "):
-        with (lock.repo_lock(tmp_path) if timeout is None else lock.repo_lock(tmp_path, timeout)):
-            pass
+    held_lock = lock.repo_lock(tmp_path) if timeout is None else lock.repo_lock(tmp_path, timeout)
+    with pytest.raises(BadInput, match=r"another bp holds the allocation lock \(pid 4242 on build-host since "), held_lock:
+        pass
     waited = clock.now - 1000.0
     assert (timeout or 60.0) <= waited < (timeout or 60.0) + lock.POLL_SECONDS * 1.5, waited
 
