@@ -195,3 +195,12 @@ def test_a_change_that_moves_a_network_records_it_in_the_ledger_and_only_that_st
     change(repo, lambda snap: {"payments-dev": Proposed(state.stack, None, Allow(move=True))}, today=TODAY)  # and back
     assert ledger_path(folder).read_text() == ledger.HEADER + f"{someone}\n" + "".join(
         f"{line}\n" for line in ledger.entries([state.stack]))
+
+
+def test_what_a_change_read_and_proposed_cannot_be_changed_on_the_way(state):
+    from dataclasses import FrozenInstanceError
+
+    proposed = Proposed(state.stack, None)
+    for value, field in ((state, "pin"), (Allow(), "move"), (proposed, "allow"), (Outcome(state, proposed, ""), "text")):
+        with pytest.raises(FrozenInstanceError):
+            setattr(value, field, None)
