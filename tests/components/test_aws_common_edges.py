@@ -31,8 +31,16 @@ def test_every_spelling_of_the_whole_internet_is_refused(cidr):
         require_private_cidrs(["10.0.0.0/8", cidr], "clients")
 
 
+@pytest.mark.parametrize("cidrs", [["0.0.0.0/1", "128.0.0.0/1"], ["::/1", "8000::/1"],
+                                   ["10.0.0.0/8", "0.0.0.0/2", "64.0.0.0/2", "128.0.0.0/1"]])
+def test_ranges_that_together_are_the_whole_internet_are_refused(cidrs):
+    with pytest.raises(ValueError, match="clients: .* together open the resource to the whole internet"):
+        require_private_cidrs(cidrs, "clients")
+
+
 def test_private_and_narrow_public_ranges_are_accepted_and_a_malformed_one_is_not():
-    require_private_cidrs(["10.0.0.0/8", "0.0.0.0/1", "198.51.100.7/32", "fd00::/8"], "clients")
+    require_private_cidrs(["10.0.0.0/8", "0.0.0.0/1", "198.51.100.7/32", "fd00::/8", "::/1"], "clients")
+    require_private_cidrs(iter(["0.0.0.0/1", "128.0.0.0/2"]), "clients")  # three quarters, read once
     with pytest.raises(ValueError, match="does not appear to be an IPv4 or IPv6 network"):
         require_private_cidrs(["10.0.0/33"], "clients")
     with pytest.raises(ValueError, match="DataTierAccess.allowed_cidrs: ::/0"):
