@@ -167,6 +167,17 @@ MUST_FAIL = {
          "0.0.0.0/0 may reach port(s) 22, 3389"),
         ("a rule with no ports and no protocol", res(SG_RULE, "r", {"type": "ingress", "cidrBlocks": ["0.0.0.0/0"]}),
          "0.0.0.0/0 may reach port(s) 22, 3389"),
+        # Ranges that only together are the whole internet, as in aws-eks-cluster-public-cidrs.
+        ("two halves of the internet in one rule", res("aws:ec2/securityGroup:SecurityGroup", "sg", {"ingress": [
+            {"protocol": "tcp", "fromPort": 22, "toPort": 22, "cidrBlocks": ["0.0.0.0/1", "128.0.0.0/1"]}]}),
+         "0.0.0.0/1, 128.0.0.0/1 together may reach port 22"),
+        ("one half in each of two rules", res("aws:ec2/securityGroup:SecurityGroup", "sg", {"ingress": [
+            {"protocol": "tcp", "fromPort": 5432, "toPort": 5432, "cidrBlocks": ["0.0.0.0/1"]},
+            {"protocol": "-1", "fromPort": 0, "toPort": 0, "cidrBlocks": ["128.0.0.0/1"]}]}),
+         "0.0.0.0/1, 128.0.0.0/1 together may reach port 5432"),
+        ("two halves of IPv6", res("aws:ec2/securityGroup:SecurityGroup", "sg", {"ingress": [
+            {"protocol": "tcp", "fromPort": 6379, "toPort": 6379, "ipv6CidrBlocks": ["::/1", "8000::/1"]}]}),
+         "8000::/1, ::/1 together may reach port 6379"),
     ],
     # aws_logging
     "aws-kms-key-rotation": [
@@ -352,6 +363,9 @@ MUST_PASS = {
         ("an egress rule to SSH anywhere", _sg_rule("egress")),
         ("an ingress rule to SSH from a private range", _sg_rule("ingress", cidr="10.0.0.0/8")),
         ("an ingress rule to HTTPS from anywhere", _sg_rule("ingress", port=443)),
+        ("halves of the internet that reach no port together", res("aws:ec2/securityGroup:SecurityGroup", "sg", {
+            "ingress": [{"protocol": "tcp", "fromPort": 22, "toPort": 22, "cidrBlocks": ["10.0.0.0/8", "0.0.0.0/1"]},
+                        {"protocol": "tcp", "fromPort": 443, "toPort": 443, "cidrBlocks": ["128.0.0.0/1"]}]})),
     ],
     "aws-ec2-vpc-flow-logs": [("all traffic", _flow_log("ALL"))],
     # aws_logging
