@@ -138,3 +138,27 @@ def test_confirm_sees_the_stamp_before_any_file_changes(repo, catalog, sites):
     with pytest.raises(BadInput, match="could not be written"):
         stamp(repo, _request(), catalog, sites, confirm=confirm, today=TODAY)
     assert seen == [(False, "payments-dev")] and _files(repo) == {}
+
+
+def test_a_dry_run_diff_is_one_line_per_change_and_the_stamp_is_frozen(repo, catalog, sites):
+    from dataclasses import FrozenInstanceError
+
+    _stamp(repo, catalog, sites, _request())
+    dry = _stamp(repo, catalog, sites, _request(size="L"), dry_run=True)
+    lines = dry.diff("Pulumi.payments-dev.yaml").splitlines(keepends=True)
+    assert "-      size: M\n" in lines and "+      size: L\n" in lines
+    assert all(line.endswith("\n") and line[0] in "-+ @" for line in lines)
+    with pytest.raises(FrozenInstanceError):
+        dry.new_text = ""
+
+
+@pytest.mark.parametrize(("expires", "holds"), [(TODAY, True), (TODAY - timedelta(days=1), False)])
+def test_a_stamp_without_a_day_judges_pins_on_the_clocks_day(repo, catalog, sites, expires, holds):
+    path, _ = _pinned(repo, catalog, sites, expires)
+    moved = _request(blueprint="web-service@2.1.0")
+    if holds:
+        with pytest.raises(BadInput, match="pass --unpin"):
+            stamp(repo, moved, catalog, sites, StampOptions(force=True))
+        return
+    stamp(repo, moved, catalog, sites, StampOptions(force=True))
+    assert read_pin(path) is None and stack_files.read_stack(path).blueprint_ref == "web-service@2.1.0"
