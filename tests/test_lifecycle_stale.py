@@ -318,3 +318,13 @@ def test_a_plan_is_its_waves_and_stacks_not_the_day_or_the_inputs_it_was_made_wi
     assert plans[0] == plans[1] and plans[0].today != plans[1].today
     shown = repr(plans[0])
     assert "alpha-dev" in shown and not any(word in shown for word in ("SitesMap", "Catalog", "VersionMove", "today"))
+
+
+def test_the_pin_flags_of_a_proposed_upgrade_can_only_be_named(repo, catalog, sites, stamped):
+    from lifecycle.upgrade import proposed_upgrade
+    from store.change import Snapshot
+
+    snap = Snapshot(repo)
+    with pytest.raises(TypeError):
+        proposed_upgrade(snap.existing("payments-dev"), "web-service@2.1.0", catalog, sites, snap.stacks(), True,
+                         SESSION_DAY)
