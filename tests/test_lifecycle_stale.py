@@ -263,7 +263,8 @@ def test_eks_refuses_a_jump_of_two_minors_and_only_between_dedicated_clusters_wi
     assert eks_minor_jump(_eks(aws, "dedicated", "1.31"), _eks(aws, "dedicated", "1.33")) == (
         "EKS updates Kubernetes one minor version at a time (https://docs.aws.amazon.com/eks/latest/userguide/"
         "update-cluster.html): 1.31 -> 1.33 needs 1.32 first, each its own upgrade")
-    assert eks_minor_jump(_eks(aws, "dedicated", "1.31"), _eks(aws, "dedicated", "1.32")) is None
+    for one_or_none in ("1.32", "1.31", "1.30"):  # one minor up, a patch or a (separately refused) downgrade
+        assert eks_minor_jump(_eks(aws, "dedicated", "1.31"), _eks(aws, "dedicated", one_or_none)) is None, one_or_none
     for before, after in [(("dedicated", None), ("dedicated", "1.34")), (("dedicated", "1.31"), ("dedicated", None)),
                           (("shared", "1.31"), ("dedicated", "1.34")), (("dedicated", "1.31"), ("shared", "1.34")),
                           (("dedicated", "1.31"), ("none", "1.34"))]:
@@ -328,3 +329,15 @@ def test_the_pin_flags_of_a_proposed_upgrade_can_only_be_named(repo, catalog, si
     with pytest.raises(TypeError):
         proposed_upgrade(snap.existing("payments-dev"), "web-service@2.1.0", catalog, sites, snap.stacks(), True,
                          SESSION_DAY)
+
+
+def test_a_wave_drops_an_expired_pin_and_says_so_but_never_unpins(repo, catalog, sites):
+    replan = _fleet_plan(repo, catalog, sites)
+    path = stack_files.stack_path(repo, "alpha-dev")
+    path.write_text(pinned_text(path, Pin(reason="freeze", approver="lead@example.com",
+                                          expires=SESSION_DAY - timedelta(days=1), version="web-service@2.0.0")))
+    seen = {}
+    rollout.apply_wave(repo, replan(), 1, confirm=lambda out: seen.update({n: o.after.notes for n, o in out.items()}))
+    note = f"expired pin removed (was pinned at web-service@2.0.0 until {SESSION_DAY - timedelta(days=1)})"
+    assert seen == {"alpha-dev": (note,), "bravo-dev": ()}
+    assert read_pin(path) is None
