@@ -16,6 +16,7 @@ bench/mutation_equivalent.toml with the reason.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import hashlib
 import json
@@ -25,6 +26,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import time
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,10 +92,14 @@ def sync_tree() -> None:
             shutil.copy2(source, copy)
 
 
-def config_text(module: str, tests: list[str], settings: dict, spec: dict) -> str:
+def test_command(tests: list[str]) -> str:
     # PYTHONPATH makes the pack processes the policy tests start import the mutated copy too.
-    command = (f"env PYTHONPATH={TREE} {BIN / 'python'} -m pytest -x -q -p no:cacheprovider -p no:randomly "
-               f"{' '.join(tests)}")
+    return (f"env PYTHONPATH={TREE} {BIN / 'python'} -m pytest -x -q -p no:cacheprovider -p no:randomly "
+            f"{' '.join(tests)}")
+
+
+def config_text(module: str, tests: list[str], settings: dict, spec: dict) -> str:
+    command = test_command(tests)
     excluded = json.dumps(spec.get("exclude_operators", settings["exclude_operators"]))
     return (f'[cosmic-ray]\nmodule-path = "{module}"\ntimeout = {spec.get("timeout_seconds", settings["timeout_seconds"])}\n'
             f'excluded-modules = []\ntest-command = "{command}"\n\n[cosmic-ray.distributor]\nname = "local"\n\n'
@@ -114,7 +120,7 @@ def tests_pass(tests: list[str]) -> bool:
 def prepare(module: str, tests: list[str], settings: dict, spec: dict, fresh: bool) -> tuple[Path, Path]:
     """The module's config and session. A changed module gets a new session; changed tests re-run the survivors
     only (a mutant killed stays killed while tests are added; pass --fresh after taking tests away)."""
-    config, session, stamp = (WORK / f"{slug(module)}{ext}" for ext in (".toml", ".sqlite", ".sha256"))
+    config, session, stamp, recheck = (WORK / f"{slug(module)}{ext}" for ext in (".toml", ".sqlite", ".sha256", ".recheck"))
     config.write_text(config_text(module, tests, settings, spec))
     current = [digest([module]), digest(tests)]
     known = stamp.read_text().split() if stamp.exists() else []
@@ -126,7 +132,10 @@ def prepare(module: str, tests: list[str], settings: dict, spec: dict, fresh: bo
         cr("cr-filter-operators", str(session), str(config))
     elif known[1:] != current[1:]:
         with sqlite3.connect(session) as db:
+            survived = [job for (job,) in db.execute("SELECT job_id FROM work_results WHERE test_outcome = 'SURVIVED'")]
             db.execute("DELETE FROM work_results WHERE test_outcome = 'SURVIVED'")
+        earlier = recheck.read_text().split() if recheck.exists() else []
+        recheck.write_text("".join(f"{job}\n" for job in dict.fromkeys(earlier + survived)))
     stamp.write_text("\n".join(current) + "\n")
     return config, session
 
@@ -142,15 +151,38 @@ def run_module(module: str, spec: dict, settings: dict, fresh: bool = False, bud
     config, session = prepare(module, tests, settings, spec, fresh)
     original = (TREE / module).read_bytes()
     budget = budget or spec.get("budget_seconds", settings["budget_seconds"])
+    deadline = time.monotonic() + budget
     try:
+        recheck_survivors(session, test_command(tests), spec.get("timeout_seconds", settings["timeout_seconds"]), deadline)
+        left = int(deadline - time.monotonic())
         # SIGINT lets cosmic-ray put the module back itself; the check below covers the case where it could not.
-        subprocess.run(["timeout", "-s", "INT", "-k", "30", str(budget), str(BIN / "cosmic-ray"), "exec", str(config),
-                        str(session)], cwd=TREE, capture_output=True, check=False)
+        if left > 0:
+            subprocess.run(["timeout", "-s", "INT", "-k", "30", str(left), str(BIN / "cosmic-ray"), "exec", str(config),
+                            str(session)], cwd=TREE, capture_output=True, check=False)
     finally:
         if (TREE / module).read_bytes() != original:
             (TREE / module).write_bytes(original)
     t = tally(module, session)
     return f"{module}: {t.killed} killed ({t.timed_out} by timeout), {len(t.survivors)} survived, {t.pending} pending"
+
+
+def recheck_survivors(session: Path, command: str, timeout: float, deadline: float) -> None:
+    """Run first the mutants that survived before the tests changed, so a short budget settles them; the ones the
+    deadline leaves stay listed in the session's .recheck file for the next run."""
+    from cosmic_ray.mutating import mutate_and_test
+    from cosmic_ray.work_db import WorkDB, use_db
+
+    listed = session.with_suffix(".recheck")
+    jobs = listed.read_text().split() if listed.exists() else []
+    with use_db(str(session), WorkDB.Mode.open) as db, contextlib.chdir(TREE):
+        pending = {item.job_id: item for item in db.pending_work_items}
+        for job in list(jobs):
+            if time.monotonic() >= deadline:
+                break
+            if job in pending:
+                db.set_result(job, mutate_and_test(pending[job].mutations, command, timeout))
+            jobs.remove(job)
+    listed.write_text("".join(f"{job}\n" for job in jobs))
 
 
 def equivalents() -> dict[tuple[str, str, str], str]:
