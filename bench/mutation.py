@@ -7,7 +7,7 @@
 
 Mutants are made in a copy of the repository (.mutation/tree), never in the working tree, so editing and testing go on
 while it runs. Each module keeps its cosmic-ray session in .mutation/ (git-ignored): a session is made anew when the
-module changes, its survivors run again when one of its test files changes, and an unfinished one resumes, so a
+module changes, its survivors run again (first) when one of its test files changes, and an unfinished one resumes, so a
 per-module time budget never loses work. The report, bench/MUTATION.md, counts killed, survived and timed-out mutants
 per module and lists every survivor; those known to be equivalent (no behaviour can tell them apart) are listed in
 bench/mutation_equivalent.toml with the reason.
