@@ -7,7 +7,7 @@
 
 Mutants are made in a copy of the repository (.mutation/tree), never in the working tree, so editing and testing go on
 while it runs. Each module keeps its cosmic-ray session in .mutation/ (git-ignored): a session is made anew when the
-module changes, its survivors run again when one of its test files changes, and an unfinished one resumes, so a
+module changes, its survivors run again (first) when one of its test files changes, and an unfinished one resumes, so a
 per-module time budget never loses work. The report, bench/MUTATION.md, counts killed, survived and timed-out mutants
 per module and lists every survivor; those known to be equivalent (no behaviour can tell them apart) are listed in
 bench/mutation_equivalent.toml with the reason.
@@ -16,14 +16,17 @@ bench/mutation_equivalent.toml with the reason.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import hashlib
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
 import sys
+import time
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,10 +92,14 @@ def sync_tree() -> None:
             shutil.copy2(source, copy)
 
 
-def config_text(module: str, tests: list[str], settings: dict, spec: dict) -> str:
+def test_command(tests: list[str]) -> str:
     # PYTHONPATH makes the pack processes the policy tests start import the mutated copy too.
-    command = (f"env PYTHONPATH={TREE} {BIN / 'python'} -m pytest -x -q -p no:cacheprovider -p no:randomly "
-               f"{' '.join(tests)}")
+    return (f"env PYTHONPATH={TREE} {BIN / 'python'} -m pytest -x -q -p no:cacheprovider -p no:randomly "
+            f"{' '.join(tests)}")
+
+
+def config_text(module: str, tests: list[str], settings: dict, spec: dict) -> str:
+    command = test_command(tests)
     excluded = json.dumps(spec.get("exclude_operators", settings["exclude_operators"]))
     return (f'[cosmic-ray]\nmodule-path = "{module}"\ntimeout = {spec.get("timeout_seconds", settings["timeout_seconds"])}\n'
             f'excluded-modules = []\ntest-command = "{command}"\n\n[cosmic-ray.distributor]\nname = "local"\n\n'
@@ -100,20 +107,20 @@ def config_text(module: str, tests: list[str], settings: dict, spec: dict) -> st
 
 
 def cr(*args: str, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run([str(BIN / args[0]), *args[1:]], cwd=TREE, text=True, capture_output=True, **kw)
+    return subprocess.run([str(BIN / args[0]), *args[1:]], cwd=TREE, text=True, capture_output=True, check=False, **kw)
 
 
 def tests_pass(tests: list[str]) -> bool:
     env = {**os.environ, "PYTHONPATH": str(TREE)}
     run = subprocess.run([str(BIN / "python"), "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests],
-                         cwd=TREE, env=env, capture_output=True, text=True)
+                         cwd=TREE, env=env, capture_output=True, text=True, check=False)
     return run.returncode == 0
 
 
 def prepare(module: str, tests: list[str], settings: dict, spec: dict, fresh: bool) -> tuple[Path, Path]:
     """The module's config and session. A changed module gets a new session; changed tests re-run the survivors
     only (a mutant killed stays killed while tests are added; pass --fresh after taking tests away)."""
-    config, session, stamp = (WORK / f"{slug(module)}{ext}" for ext in (".toml", ".sqlite", ".sha256"))
+    config, session, stamp, recheck = (WORK / f"{slug(module)}{ext}" for ext in (".toml", ".sqlite", ".sha256", ".recheck"))
     config.write_text(config_text(module, tests, settings, spec))
     current = [digest([module]), digest(tests)]
     known = stamp.read_text().split() if stamp.exists() else []
@@ -125,7 +132,10 @@ def prepare(module: str, tests: list[str], settings: dict, spec: dict, fresh: bo
         cr("cr-filter-operators", str(session), str(config))
     elif known[1:] != current[1:]:
         with sqlite3.connect(session) as db:
+            survived = [job for (job,) in db.execute("SELECT job_id FROM work_results WHERE test_outcome = 'SURVIVED'")]
             db.execute("DELETE FROM work_results WHERE test_outcome = 'SURVIVED'")
+        earlier = recheck.read_text().split() if recheck.exists() else []
+        recheck.write_text("".join(f"{job}\n" for job in dict.fromkeys(earlier + survived)))
     stamp.write_text("\n".join(current) + "\n")
     return config, session
 
@@ -141,15 +151,38 @@ def run_module(module: str, spec: dict, settings: dict, fresh: bool = False, bud
     config, session = prepare(module, tests, settings, spec, fresh)
     original = (TREE / module).read_bytes()
     budget = budget or spec.get("budget_seconds", settings["budget_seconds"])
+    deadline = time.monotonic() + budget
     try:
+        recheck_survivors(session, test_command(tests), spec.get("timeout_seconds", settings["timeout_seconds"]), deadline)
+        left = int(deadline - time.monotonic())
         # SIGINT lets cosmic-ray put the module back itself; the check below covers the case where it could not.
-        subprocess.run(["timeout", "-s", "INT", "-k", "30", str(budget), str(BIN / "cosmic-ray"), "exec", str(config),
-                        str(session)], cwd=TREE, capture_output=True)
+        if left > 0:
+            subprocess.run(["timeout", "-s", "INT", "-k", "30", str(left), str(BIN / "cosmic-ray"), "exec", str(config),
+                            str(session)], cwd=TREE, capture_output=True, check=False)
     finally:
         if (TREE / module).read_bytes() != original:
             (TREE / module).write_bytes(original)
     t = tally(module, session)
     return f"{module}: {t.killed} killed ({t.timed_out} by timeout), {len(t.survivors)} survived, {t.pending} pending"
+
+
+def recheck_survivors(session: Path, command: str, timeout: float, deadline: float) -> None:
+    """Run first the mutants that survived before the tests changed, so a short budget settles them; the ones the
+    deadline leaves stay listed in the session's .recheck file for the next run."""
+    from cosmic_ray.mutating import mutate_and_test
+    from cosmic_ray.work_db import WorkDB, use_db
+
+    listed = session.with_suffix(".recheck")
+    jobs = listed.read_text().split() if listed.exists() else []
+    with use_db(str(session), WorkDB.Mode.open) as db, contextlib.chdir(TREE):
+        pending = {item.job_id: item for item in db.pending_work_items}
+        for job in list(jobs):
+            if time.monotonic() >= deadline:
+                break
+            if job in pending:
+                db.set_result(job, mutate_and_test(pending[job].mutations, command, timeout))
+            jobs.remove(job)
+    listed.write_text("".join(f"{job}\n" for job in jobs))
 
 
 def equivalents() -> dict[tuple[str, str, str], str]:
@@ -193,23 +226,49 @@ def tally(module: str, session: Path) -> Tally:
     return t
 
 
+def _when(session: Path) -> str:
+    return datetime.datetime.fromtimestamp(session.stat().st_mtime, datetime.UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def earlier(text: str) -> dict[str, tuple[str, list[str]]]:
+    """module -> (its table row, its survivor lines) from a report written before, for modules measured on another
+    machine whose session is not here. A row without a date column gets the report's own date."""
+    found = re.search(r" on (\d{4}-\d\d-\d\d \d\d:\d\d) UTC", text)
+    rows: dict[str, tuple[str, list[str]]] = {}
+    for line in text.splitlines():
+        row = re.match(r"\| `([^`]+)` \|", line)
+        if row and found:
+            cells = line.strip().strip("|").split("|")
+            rows[row[1]] = ("|" + "|".join(cells + [f" {found[1]} "] * (len(cells) == 9)) + "|", [])
+    for line in text.splitlines():
+        detail = re.match(r"- `([^`:]+):\d+`", line)
+        if detail and detail[1] in rows:
+            rows[detail[1]][1].append(line)
+    return rows
+
+
 def report(command: str) -> None:
-    settings, modules = targets()
+    _, modules = targets()
     rows, details, unreached = [], [], []
+    kept = earlier(REPORT.read_text()) if REPORT.exists() else {}
     for module in modules:
         session = WORK / f"{slug(module)}.sqlite"
         if not session.exists():
-            unreached.append(module)
+            if module in kept:
+                rows.append(kept[module][0])
+                details.extend(kept[module][1])
+            else:
+                unreached.append(module)
             continue
         t = tally(module, session)
         score = f"{t.score:.0%}" if t.score is not None else "-"
         rows.append(f"| `{module}` | {t.total - t.skipped} | {t.killed} | {t.timed_out} | {len(t.survivors)} | "
-                    f"{len(t.equivalent)} | {t.incompetent} | {t.pending} | {score} |")
+                    f"{len(t.equivalent)} | {t.incompetent} | {t.pending} | {score} | {_when(session)} |")
         for line, op, text, job in t.survivors:
             details.append(f"- `{module}:{line}` {op} → `{text}` (survived)")
         for line, op, text, why in t.equivalent:
             details.append(f"- `{module}:{line}` {op} → `{text}` (equivalent: {why})")
-    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     REPORT.write_text("\n".join([
         "# Mutation testing of the core",
         "",
@@ -217,9 +276,11 @@ def report(command: str) -> None:
         "the module's own test files from `bench/mutation_targets.toml`). Score = killed / (killed + survived);",
         "timeouts count as killed, equivalent mutants (bench/mutation_equivalent.toml) are left out of the score;",
         "incompetent = the mutant did not import; pending = not run yet within the module's time budget.",
+        "`measured` is when the module's session last ran (UTC); a module whose session is not on this machine keeps",
+        "the row and survivors of the report it was last measured in, and may have changed since.",
         "",
-        "| module | mutants | killed | of which timed out | survived | equivalent | incompetent | pending | score |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| module | mutants | killed | of which timed out | survived | equivalent | incompetent | pending | score | measured |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
         *rows,
         "",
         "## Survivors and equivalent mutants",

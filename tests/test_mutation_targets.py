@@ -34,3 +34,16 @@ def test_the_mutated_line_is_read_from_cosmic_rays_diff():
 
 def test_a_module_slug_is_a_file_name():
     assert mutation.slug("blueprints/placement/place.py") == "blueprints__placement__place"
+
+
+def test_a_module_measured_elsewhere_keeps_its_row_and_survivors_from_the_earlier_report():
+    text = ("Written by `x` on 2026-12-05 05:02 UTC (cosmic-ray ...\n\n| module | mutants |\n|---|---:|\n"
+            "| `store/lock.py` | 32 | 28 | 4 | 2 | 2 | 0 | 0 | 93% |\n"
+            "| `lifecycle/waves.py` | 61 | 57 | 0 | 0 | 4 | 0 | 0 | 100% | 2026-12-05 04:10 |\n\n"
+            "- `store/lock.py:22` core/NumberReplacer → `TIMEOUT_SECONDS = 61.0` (survived)\n"
+            "- `lifecycle/waves.py:51` core/X → `y` (equivalent: because)\n")
+    kept = mutation.earlier(text)
+    assert kept["store/lock.py"] == ("| `store/lock.py` | 32 | 28 | 4 | 2 | 2 | 0 | 0 | 93% | 2026-12-05 05:02 |",
+                                     ["- `store/lock.py:22` core/NumberReplacer → `TIMEOUT_SECONDS = 61.0` (survived)"])
+    assert kept["lifecycle/waves.py"][0].endswith("| 100% | 2026-12-05 04:10 |")
+    assert mutation.earlier("no report here") == {}

@@ -21,11 +21,17 @@ LOG_RETENTION_DAYS = {True: 365, False: 90}
 """CloudWatch log retention by tier (prod: one year, as CIS/FSBP CloudWatch.16 expect)."""
 
 def require_private_cidrs(cidrs: Iterable[str], what: str) -> None:
-    """Reject open-to-the-world CIDRs and malformed ones."""
+    """Reject malformed CIDRs, and open-to-the-world ones alone or together (0.0.0.0/1 and 128.0.0.0/1 admit every
+    address, as 0.0.0.0/0 does)."""
+    by_version: dict[int, list] = {}
     for cidr in cidrs:
-        ipaddress.ip_network(cidr, strict=False)
-        if cidr in OPEN_CIDRS or ipaddress.ip_network(cidr, strict=False).prefixlen == 0:
+        net = ipaddress.ip_network(cidr, strict=False)
+        if cidr in OPEN_CIDRS or net.prefixlen == 0:
             raise ValueError(f"{what}: {cidr} would open the resource to the whole internet")
+        by_version.setdefault(net.version, []).append(net)
+    for nets in by_version.values():
+        if any(n.prefixlen == 0 for n in ipaddress.collapse_addresses(nets)):
+            raise ValueError(f"{what}: {', '.join(map(str, nets))} together open the resource to the whole internet")
 
 
 def policy_json(statements: Sequence[Statement]) -> str:

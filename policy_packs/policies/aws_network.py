@@ -3,6 +3,8 @@ security group, and providers only in allowed regions."""
 
 from __future__ import annotations
 
+import ipaddress
+
 from blueprints.sites import load_sites
 from policy_packs.spec import CRITICAL, HIGH, MEDIUM, Rule, of_type, resource_rule, stack_rule
 
@@ -43,14 +45,34 @@ def _ingress_entries(args) -> list[tuple[str, int, int, list[str]]]:
                       "description": "Ports that must never be open to the internet."}},
 )
 def open_admin_ports(args, report, config) -> None:
-    for protocol, low, high, cidrs in _ingress_entries(args):
+    entries = [(cidrs, _exposed(protocol, low, high, config["ports"])) for protocol, low, high, cidrs in _ingress_entries(args)]
+    for cidrs, exposed in entries:
         world = [c for c in cidrs if c in OPEN]
-        if not world:
-            continue
-        all_ports = str(protocol) in ("-1", "all")
-        exposed = [int(port) for port in config["ports"] if all_ports or low <= port <= high]
-        if exposed:
+        if world and exposed:
             report(f"{', '.join(world)} may reach port(s) {', '.join(map(str, exposed))}")
+    # Ranges that only together admit every address (0.0.0.0/1 and 128.0.0.0/1), in one rule or across rules.
+    for port in config["ports"]:
+        reaching = sorted({c for cidrs, exposed in entries if int(port) in exposed for c in cidrs if c not in OPEN})
+        if _whole_internet(reaching):
+            report(f"{', '.join(reaching)} together may reach port {int(port)}")
+
+
+def _exposed(protocol, low: int, high: int, ports: list) -> list[int]:
+    """The sensitive ports an ingress entry opens."""
+    all_ports = str(protocol) in ("-1", "all")
+    return [int(port) for port in ports if all_ports or low <= port <= high]
+
+
+def _whole_internet(cidrs: list[str]) -> bool:
+    """Whether the CIDRs taken together admit every address (a malformed one admits nothing)."""
+    nets = []
+    for cidr in cidrs:
+        try:
+            nets.append(ipaddress.ip_network(cidr, strict=False))
+        except ValueError:
+            continue
+    return any(n.prefixlen == 0 for version in (4, 6)
+               for n in ipaddress.collapse_addresses(n for n in nets if n.version == version))
 
 
 @stack_rule(

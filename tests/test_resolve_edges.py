@@ -1,0 +1,107 @@
+"""What `bp new` decides at each edge of a request: where it is placed when it names no target, what each data
+service is promised by tier and target, which requests are refused (and the field named), and what a re-stamp keeps."""
+
+from __future__ import annotations
+
+import pytest
+
+from blueprints.errors import BadInput
+from blueprints.models import DataServiceRequest
+from blueprints.placement.resolve import _newest, resolve, restamp
+from tests.conftest import make_request
+
+
+def _resolve(catalog, sites, existing=(), **fields):
+    return resolve(make_request(**fields), catalog, sites, existing)
+
+
+def _service(resolved, kind: str):
+    (found,) = [d for d in resolved.data_services if d.kind == kind]
+    return found
+
+
+def test_a_request_without_a_target_follows_its_site_else_the_blueprints_first_target(catalog, sites):
+    assert _resolve(catalog, sites, blueprint="web-service@2.1.0", region=None, site="ny1").primary.target == "vsphere"
+    assert _resolve(catalog, sites, blueprint="web-service@2.1.0", region="amer").primary.target == "aws"
+    assert _resolve(catalog, sites, blueprint="vm-app@1.0.0", region="amer").primary.target == "vsphere"
+
+
+@pytest.mark.parametrize(("fields", "message"), [
+    ({"region": None}, "region or site: one is required (e.g. --region amer or --site ny1)"),
+    ({"blueprint": "vm-app@1.0.0", "target": "aws"}, "target: vm-app@1.0.0 supports vsphere, not aws"),
+    ({"parameters": {"colour": "red"}}, "parameters.colour: not a parameter of web-service@2.1.0 (declared: "),
+    ({"data_services": [{"kind": "kafka", "size": "S"}]}, ("data_services[0].kind: web-service@2.1.0 offers postgres, "
+                                                          "redis, not kafka")),
+    ({"data_services": [{"kind": "postgres", "size": "S"}, {"kind": "postgres", "size": "M"}]},
+     "data_services: each kind may appear once"),
+    ({"blueprint": "data-platform@1.1.0", "target": "vsphere", "region": None, "site": "ny1",
+      "data_services": [{"kind": "postgres", "size": "S"}, {"kind": "object-storage", "size": "S"}]},
+     "data_services[1].kind: object-storage is offered on aws only"),
+])
+def test_a_request_that_cannot_be_resolved_names_its_field(catalog, sites, fields, message):
+    with pytest.raises(BadInput) as refused:
+        _resolve(catalog, sites, **{"blueprint": "web-service@2.1.0", **fields})
+    assert str(refused.value).startswith(message), refused.value
+
+
+def test_a_data_service_is_promised_by_tier_target_and_blueprint(catalog, sites):
+    web = {env: _resolve(catalog, sites, blueprint="web-service@2.1.0", target="aws", env=env) for env in ("dev", "prod")}
+    assert [(_service(web[e], "postgres").replicas, _service(web[e], "postgres").backup_retention_days) for e in web] == [
+        (1, 7), (2, 30)]
+    assert _service(web["prod"], "redis").backup_retention_days is None, "redis is promised no backups"
+    vs = _resolve(catalog, sites, blueprint="web-service@2.1.0", target="vsphere", region=None, site="ny1", env="prod")
+    assert _service(vs, "postgres").replicas == 3
+    # data-platform promises HA data services in every tier
+    dp = _resolve(catalog, sites, blueprint="data-platform@1.1.0", target="aws", env="dev",
+                  data_services=[DataServiceRequest(kind="kafka", size="S"), DataServiceRequest(kind="object-storage", size="S")])
+    assert (_service(dp, "kafka").replicas, _service(dp, "object-storage").replicas) == (3, 1)
+    assert _service(dp, "object-storage").backup_retention_days == 30
+
+
+def test_a_chosen_engine_version_is_the_services_version(catalog, sites):
+    chosen = _resolve(catalog, sites, blueprint="web-service@2.1.0", target="aws", parameters={"postgres_version": "16"})
+    assert _service(chosen, "postgres").version == "16" and chosen.parameters["postgres_version"] == "16"
+    default = _resolve(catalog, sites, blueprint="web-service@2.1.0", target="aws")
+    assert _service(default, "postgres").version == default.parameters["postgres_version"] == "17"
+
+
+def test_an_ha_vm_app_gets_two_placements_and_a_plain_one_one(catalog, sites):
+    vm = {"blueprint": "vm-app@1.0.0", "region": None, "site": "ny1"}
+    assert len(_resolve(catalog, sites, **vm).placements) == 1
+    ha = _resolve(catalog, sites, **vm, parameters={"ha": True})
+    assert len(ha.placements) == 2 and len({p.data_center for p in ha.placements}) == 2
+
+
+def test_a_stamped_stack_keeps_its_network_unless_moved(catalog, sites):
+    first = _resolve(catalog, sites, blueprint="vm-app@1.0.0", region=None, site="ny1")
+    neighbour = _resolve(catalog, sites, [first], team="orders", blueprint="vm-app@1.0.0", region=None, site="ny1")
+    again = _resolve(catalog, sites, [first, neighbour], blueprint="vm-app@1.0.0", region=None, site="ny1", size="L")
+    assert again.primary.network == first.primary.network
+    moved = resolve(make_request(blueprint="vm-app@1.0.0", region=None, site="nj2"), catalog, sites, [first, neighbour],
+                    move_network=True)
+    assert moved.primary.data_center == "nj2" and moved.primary.network != first.primary.network
+
+
+def test_a_hub_learns_every_other_regions_hub_by_tier_and_not_its_own(catalog, sites):
+    hub = _resolve(catalog, sites, blueprint="network-hub@1.0.0", target="aws", env="prod")
+    own = hub.primary.aws.region
+    others = {dc.aws.region: dc for dc, _ in sites.hubs() if dc.aws.region != own}
+    peers = {p.region: p for p in hub.primary.aws.peer_hubs}
+    assert set(peers) == set(others) and own not in peers
+    for region, dc in others.items():
+        for tier in ("prod", "nonprod"):
+            want = tuple(net for pool in dc.pools if pool.tier == tier for net in pool.supernets)
+            assert getattr(peers[region], f"{tier}_cidrs") == want and want, (region, tier)
+
+
+def test_the_version_suggested_instead_of_an_ended_one_is_the_newest_not_deprecated(catalog):
+    assert _newest(catalog, "web-service") == "web-service@2.1.0"
+    assert _newest(catalog, "k8s-cluster") == "k8s-cluster@1.1.0"
+
+
+def test_a_restamp_keeps_only_the_parameters_the_new_version_declares_and_refuses_another_blueprint(catalog, sites):
+    old = _resolve(catalog, sites, blueprint="web-service@2.0.0", target="aws", parameters={"postgres_version": "16"})
+    new = restamp(old, "web-service@2.1.0", catalog, sites, [old])
+    assert new.request.parameters == {"postgres_version": "16"} and new.placements == old.placements
+    with pytest.raises(BadInput, match="--to: payments-dev is a web-service stack; vm-app@1.0.0 is another blueprint"):
+        restamp(old, "vm-app@1.0.0", catalog, sites)
