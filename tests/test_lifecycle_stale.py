@@ -262,7 +262,7 @@ def test_eks_refuses_a_jump_of_two_minors_and_only_between_dedicated_clusters_wi
     aws = _stack(catalog, sites)
     assert eks_minor_jump(_eks(aws, "dedicated", "1.31"), _eks(aws, "dedicated", "1.33")) == (
         "EKS updates Kubernetes one minor version at a time (https://docs.aws.amazon.com/eks/latest/userguide/"
-        "update-cluster.html): 1.31 -> 1.33 needs 1.32 first, each its own upgrade")
+        "update-cluster.html): 1.31 -> 1.33 needs 1.32 first, each its own hop (`bp fleet upgrade plan` cuts them into waves)")
     for one_or_none in ("1.32", "1.31", "1.30"):  # one minor up, a patch or a (separately refused) downgrade
         assert eks_minor_jump(_eks(aws, "dedicated", "1.31"), _eks(aws, "dedicated", one_or_none)) is None, one_or_none
     for before, after in [(("dedicated", None), ("dedicated", "1.34")), (("dedicated", "1.31"), ("dedicated", None)),
