@@ -15,14 +15,15 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 import jsonschema
-from google.protobuf import json_format, struct_pb2
+from google.protobuf import json_format
 from pulumi.runtime.proto import analyzer_pb2 as pb
 
 from blueprints.errors import BadInput
-from engine.analyzer import Analyzer, PackProcess, requests_for
+from engine.analyzer import Analyzer, PackProcess, policy_resources, requests_for
 from engine.captured import PROJECT
 from policy_packs import exemptions as ex
 from policy_packs.controls import parse_control_tag
+from policy_packs.evaluate import InProcessPack, answers
 from policy_packs.packs import PACKS, pack_dir, rules
 
 LEVELS = {pb.ADVISORY: "advisory", pb.MANDATORY: "mandatory", pb.REMEDIATE: "remediate", pb.DISABLED: "disabled"}
@@ -197,32 +198,6 @@ def configure_request(infos: Iterable[pb.PolicyInfo], config: dict[str, Any], so
     return request, levels
 
 
-class InProcessPack:
-    """The in-process shortcut: the pack's own servicer called directly, without a process or a socket."""
-
-    def __init__(self, pack: str, exemptions: list[ex.Exemption]):
-        from pulumi_policy import EnforcementLevel
-        from pulumi_policy.policy import _PolicyAnalyzerServicer
-
-        self.servicer = _PolicyAnalyzerServicer(f"cloud-blueprints-{pack}", "0.0.1",
-                                                [r.to_policy(exemptions) for r in rules(pack)], EnforcementLevel.ADVISORY)
-
-    def info(self):
-        return self.servicer.GetAnalyzerInfo(None, None)
-
-    def configure(self, request) -> None:
-        self.servicer.Configure(request, None)
-
-    def analyze(self, request):
-        return self.servicer.Analyze(request, None)
-
-    def analyze_stack(self, request):
-        return self.servicer.AnalyzeStack(request, None)
-
-    def close(self) -> None:
-        pass
-
-
 class Auditor:
     """Running packs, configured once, that evaluate any number of stacks.
 
@@ -238,10 +213,12 @@ class Auditor:
         self.exemptions_file = Path(exemptions_file or ex.path_in_force())
         self.exemptions = ex.load(self.exemptions_file)
         self._check_exemption_policies()
+        self.in_process = in_process
         self.analyzers: dict[str, Analyzer] = self._start(in_process)
-        self._pool = ThreadPoolExecutor(1 if in_process else len(self.packs))
+        self._pool = None if in_process else ThreadPoolExecutor(len(self.packs))
         try:
             self.policies = self._configure(config or {}, config_source)
+            self._rank = {name: i for i, name in enumerate(self.policies)}
         except BaseException:
             self.close()
             raise
@@ -280,27 +257,37 @@ class Auditor:
     def audit(self, capture, source: str = "") -> StackResult:
         """Evaluate one captured run: Analyze for each resource, then AnalyzeStack, in every pack."""
         started = time.perf_counter()
-        requests = requests_for(capture, PROJECT)
+        resources = policy_resources(capture, PROJECT)
         result = StackResult(capture.stack, source, resources=len(capture.resources))
-
-        def ask(analyzer: Analyzer) -> list[tuple[pb.AnalyzeResponse, str]]:
-            answers = [(analyzer.analyze(r), r.urn) for r in requests.analyze]
-            return answers + [(analyzer.analyze_stack(requests.analyze_stack), "")]
-
-        # Packs are separate processes: ask them all at once, read their answers in pack order.
-        for pack, answers in zip(self.analyzers, self._pool.map(ask, self.analyzers.values())):
-            for response, urn in answers:
+        urns = [r.urn for r in resources] + [""]
+        for pack, responses in zip(self.analyzers, self.answers(capture.stack, resources)):
+            for response, urn in zip(responses, urns):
                 self._collect(result, pack, response, urn)
         result.audit_seconds = time.perf_counter() - started
         return result
 
-    def _collect(self, result: StackResult, pack: str, response: pb.AnalyzeResponse, urn: str) -> None:
+    def answers(self, stack: str, resources: list) -> list[list]:
+        """Per pack, in pack order: the answer to each resource's Analyze, then to AnalyzeStack."""
+        if self.in_process:
+            return answers(list(self.analyzers.values()), resources)
+        requests = requests_for(stack, resources)
+
+        def ask(analyzer: Analyzer) -> list[pb.AnalyzeResponse]:
+            return [*map(analyzer.analyze, requests.analyze), analyzer.analyze_stack(requests.analyze_stack)]
+
+        # Packs are separate processes: ask them all at once, read their answers in pack order.
+        return list(self._pool.map(ask, self.analyzers.values()))
+
+    def _collect(self, result: StackResult, pack: str, response, urn: str) -> None:
+        """One answer's findings, in a canonical order: a pack's reports on one request come in the order its
+        properties happen to be listed, which the protocol's maps do not keep."""
+        found, skipped = [], []
         for d in response.diagnostics:
             meta = self.policies[d.policyName]
             message = d.message.removeprefix(d.description).strip() or d.description
             undecided = d.message.startswith(UNDECIDED)
             # The level the pack reported, as the engine reads it (remediate comes back as mandatory).
-            result.findings.append(Finding(
+            found.append(Finding(
                 stack=result.stack, policy=d.policyName, pack=pack, severity=meta.severity,
                 enforcement=LEVELS[d.enforcementLevel], status="undecided" if undecided else "violation",
                 urn=d.urn or urn, message=message,
@@ -309,14 +296,14 @@ class Auditor:
             meta = self.policies[na.policy_name]
             exempted = ex.decode_exempt(na.reason)
             if exempted is None:
-                result.not_applicable.append((na.policy_name, urn, na.reason))
+                skipped.append((na.policy_name, urn, na.reason))
                 continue
-            for hit in exempted:
-                result.findings.append(Finding(
-                    stack=result.stack, policy=na.policy_name, pack=pack, severity=meta.severity,
-                    enforcement=meta.enforcement, status="exempt", urn=hit["urn"], message=hit["message"],
-                    exemption=hit["exemption"],
-                ))
+            found += [Finding(stack=result.stack, policy=na.policy_name, pack=pack, severity=meta.severity,
+                              enforcement=meta.enforcement, status="exempt", urn=hit["urn"], message=hit["message"],
+                              exemption=hit["exemption"]) for hit in exempted]
+        rank = self._rank
+        result.findings += sorted(found, key=lambda f: (rank[f.policy], f.urn, f.status, f.message, f.exemption or ""))
+        result.not_applicable += sorted(skipped, key=lambda n: (rank[n[0]], n[2]))
 
     def unused_exemptions(self, results: Iterable[StackResult]) -> list[ex.Exemption]:
         """Exemptions that exempted nothing in the audited stacks."""
@@ -324,7 +311,7 @@ class Auditor:
         return [e for e in self.exemptions if e.key not in used and e.active()]
 
     def close(self) -> None:
-        if hasattr(self, "_pool"):
+        if getattr(self, "_pool", None):
             self._pool.shutdown()
         for analyzer in getattr(self, "analyzers", {}).values():
             analyzer.close()
