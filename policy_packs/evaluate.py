@@ -22,7 +22,8 @@ import inspect
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from pathlib import Path
+from typing import Any
 
 from google.protobuf import json_format
 from pulumi.runtime.proto import analyzer_pb2 as pb
@@ -40,13 +41,16 @@ from pulumi_policy.policy import (
 )
 from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
+from blueprints.errors import BadInput
 from policy_packs import exemptions as ex
+from policy_packs.meta import LEVELS, Answer, Diagnostic, NotApplicable, PolicyMeta
 
 VERSION = "0.0.1"
 """The version pulumi-policy gives a Python pack (PulumiPolicy.yaml may override it for the real CLI)."""
 CACHE_LIMIT = 100_000
 """Verdicts a process keeps; past it the oldest go (a verdict is a few hundred bytes at most)."""
 
+_LEVEL_OF = {v: k for k, v in LEVELS.items()}
 _LEVEL = {pb.ADVISORY: EnforcementLevel.ADVISORY, pb.MANDATORY: EnforcementLevel.MANDATORY,
           pb.REMEDIATE: EnforcementLevel.REMEDIATE, pb.DISABLED: EnforcementLevel.DISABLED}
 _WIRE_LEVEL = {v: k for k, v in _LEVEL.items()}
@@ -114,38 +118,6 @@ def _options(r: Resource) -> PolicyResourceOptions:
 
 def _provider(p: Provider | None) -> PolicyProviderResource | None:
     return PolicyProviderResource(p.type, _props(p.props), p.urn, p.name) if p else None
-
-
-class Diagnostic(NamedTuple):
-    """A violation (or an undecided policy), with the fields of the protocol's AnalyzeDiagnostic the audit reads."""
-
-    policyName: str
-    message: str
-    description: str
-    urn: str
-    enforcementLevel: int
-
-
-class NotApplicable(NamedTuple):
-    """The protocol's PolicyNotApplicable."""
-
-    policy_name: str
-    reason: str
-
-
-@dataclass
-class Answer:
-    """What one Analyze or AnalyzeStack call answers: the protocol's AnalyzeResponse, as plain data."""
-
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    not_applicable: list[NotApplicable] = field(default_factory=list)
-
-    def to_json(self) -> list:
-        return [[list(d) for d in self.diagnostics], [list(n) for n in self.not_applicable]]
-
-    @staticmethod
-    def from_json(data: list) -> Answer:
-        return Answer([Diagnostic(*d) for d in data[0]], [NotApplicable(*n) for n in data[1]])
 
 
 # --- observing what a resource policy reads ---------------------------------------------------------------------
@@ -417,3 +389,107 @@ def _stack_resources(resources: list[Resource], views: list[_Seen]) -> list[Poli
         p.dependencies = [by_urn[d] for d in r.dependencies if d in by_urn]
         p.property_dependencies = {k: [by_urn[d] for d in v if d in by_urn] for k, v in r.property_dependencies.items()}
     return out
+
+
+# --- configuring packs as the engine does -----------------------------------------------------------------------
+
+def _entry(config: dict[str, Any], name: str, source: str) -> tuple[str | None, dict[str, Any]]:
+    value = config.get(name)
+    if value is None:
+        return None, {}
+    if isinstance(value, str):
+        return value, {}
+    if not isinstance(value, dict):
+        raise BadInput(f"{name}: expected a level or an object", source)
+    props = {k: v for k, v in value.items() if k != "enforcementLevel"}
+    return value.get("enforcementLevel"), props
+
+
+def configure_request(infos, config: dict[str, Any], source: str) -> tuple[pb.ConfigureAnalyzerRequest, dict[str, str]]:
+    """What the engine sends Configure: every policy with its level and its settings (schema defaults filled in)."""
+    import jsonschema
+
+    all_level, _ = _entry(config, "all", source)
+    request, levels = pb.ConfigureAnalyzerRequest(), {}
+    for info in infos:
+        level, props = _entry(config, info.name, source)
+        level = level or all_level or LEVELS[info.enforcementLevel]
+        if level not in _LEVEL_OF:
+            raise BadInput(f"{info.name}: enforcementLevel {level!r} is not one of {sorted(_LEVEL_OF)}", source)
+        schema = json_format.MessageToDict(info.configSchema.properties)
+        settings = {k: v["default"] for k, v in schema.items() if "default" in v} | props
+        unknown = set(props) - set(schema)
+        if unknown:
+            raise BadInput(f"{info.name}: unknown setting(s) {', '.join(sorted(unknown))}", source)
+        try:
+            jsonschema.validate(settings, {"type": "object", "properties": schema})
+        except jsonschema.ValidationError as exc:
+            raise BadInput(f"{info.name}.{'.'.join(map(str, exc.path))}: {exc.message}", source) from None
+        entry = pb.PolicyConfig(enforcementLevel=_LEVEL_OF[level])
+        entry.properties.update(settings)
+        request.policyConfig[info.name].CopyFrom(entry)
+        levels[info.name] = level
+    return request, levels
+
+
+def check_settings(packs: list[str], config: dict[str, Any], source: str, exemptions: list[ex.Exemption],
+                   exemptions_file: Path) -> None:
+    """BadInput for an unknown pack, a config naming no policy of the packs, or an exemption naming no policy."""
+    from policy_packs.packs import PACKS, rules
+
+    unknown = [p for p in packs if p not in PACKS]
+    if unknown:
+        raise BadInput(f"--pack: no pack {', '.join(unknown)} (packs: {', '.join(PACKS)})")
+    known = {r.name for p in PACKS for r in rules(p)}
+    for e in exemptions:
+        if e.policy not in known:
+            raise BadInput(f"exemptions[].policy: no policy {e.policy!r}", exemptions_file, e.line)
+    named = sorted(set(config) - {"all"} - {r.name for p in packs for r in rules(p)})
+    if named:
+        raise BadInput(f"no policy {', '.join(named)} in packs {', '.join(packs)}", source)
+
+
+def configure(analyzers: dict, config: dict[str, Any], source: str) -> dict[str, PolicyMeta]:
+    """Configure each pack (in this process or over the protocol); every policy as configured."""
+    policies = {}
+    for pack, analyzer in analyzers.items():
+        info = analyzer.info()
+        request, levels = configure_request(info.policies, config, source)
+        analyzer.configure(request)
+        policies.update({i.name: PolicyMeta.of(pack, i, levels[i.name]) for i in info.policies})
+    return policies
+
+
+@dataclass
+class Configured:
+    """Packs built and configured in this process, with the policies as configured and the exemptions applied."""
+
+    packs: dict[str, InProcessPack]
+    policies: dict[str, PolicyMeta]
+    exemptions: list[ex.Exemption]
+
+
+def configured(packs: list[str], config: dict[str, Any], source: str, exemptions_file: Path) -> Configured:
+    """Build and configure packs in this process (BadInput as `bp audit` reports it)."""
+    exemptions = ex.load(exemptions_file)
+    check_settings(packs, config, source, exemptions, exemptions_file)
+    built = {p: InProcessPack(p, exemptions) for p in packs}
+    return Configured(built, configure(built, config, source), exemptions)
+
+
+_warm: dict[str, Configured] = {}
+
+
+def warm(packs: list[str], config: dict[str, Any], source: str, exemptions_file: Path) -> Configured:
+    """`configured`, kept for the next request with the same settings (a long-lived process such as the engine
+    server); built again when the exemptions file changes or a day passes (an exemption may have run out)."""
+    import datetime as dt
+
+    path = Path(exemptions_file).resolve()
+    stat = path.stat() if path.exists() else None
+    key = json.dumps([packs, config, source, str(path), stat and [stat.st_mtime_ns, stat.st_size],
+                      str(dt.datetime.now(dt.timezone.utc).date())], sort_keys=True)
+    if key not in _warm:
+        _warm.clear()  # one configuration at a time: a server answers one user's repository
+        _warm[key] = configured(packs, config, source, path)
+    return _warm[key]

@@ -1,5 +1,6 @@
-"""`bp audit`: run stacks offline (or read deployed state) and evaluate the policy packs over the Analyzer protocol, as
-the real engine does; `bp audit verify` checks signed evidence."""
+"""`bp audit`: run stacks offline (or read deployed state) and evaluate the policy packs, in this process or, with
+--conformance, over the Analyzer protocol as the real engine does (same findings); `bp audit verify` checks signed
+evidence."""
 
 from __future__ import annotations
 
@@ -139,9 +140,10 @@ def _print_drift(drift) -> None:
 
 
 def _write_outputs(report, repo, fmt: Format, output, attest_key, evidence_dir, drift, started: float) -> None:
-    from reports import evidence
     from store.outputs import write_file
 
+    if fmt is not Format.table or evidence_dir is not None:
+        from reports import evidence  # OSCAL's models load slowly: only for the files that need them
     if fmt is Format.table:
         _print_table(report)
         if drift is not None:
@@ -180,6 +182,9 @@ def audit(
         "--attest", help="Sign the written evidence with this PEM private key (ed25519 or ECDSA): a DSSE envelope.")] = None,
     evidence_dir: Annotated[Optional[Path], typer.Option(
         "--evidence", help="Also write the evidence folder: findings, SARIF, HTML, OSCAL and, with --attest, the envelope.")] = None,
+    conformance: Annotated[bool, typer.Option(
+        "--conformance", help="Run each pack as its own process over the Analyzer gRPC protocol, as the Pulumi engine "
+                              "does (slower; by default the same policies run in this process, with the same findings).")] = False,
 ) -> None:
     """Audit stacks against the policy packs; exit 1 while a mandatory violation remains.
 
@@ -188,6 +193,7 @@ def audit(
     from store.outputs import output_file
     from engine.analyzer import PackError
     from audit.run import load_config
+    from policy_packs.evaluate import PolicyError
 
     started = time.time()
     with user_errors():
@@ -204,8 +210,9 @@ def audit(
         progress = _print_stack if fmt is Format.table or output is not None else None
         try:
             report, repo, drift = _run(ctx, stacks, all_stacks, state_file, against, progress, packs=pack, config=settings,
-                                       config_source=str(config or "--config"), exemptions_file=exemptions)
-        except PackError as exc:
+                                       config_source=str(config or "--config"), exemptions_file=exemptions,
+                                       in_process=not conformance)
+        except (PackError, PolicyError) as exc:
             errors.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
             raise typer.Exit(EXIT_FINDINGS) from None
         _write_outputs(report, repo, fmt, output, attest_key, evidence_dir, drift, started)

@@ -92,3 +92,16 @@ def test_a_policy_that_raises_names_itself_and_the_resource(monkeypatch, no_exem
         pack.cache = None
         with pytest.raises(evaluate.PolicyError, match="policy aws-rds-instance-not-public failed on urn:pulumi:a-dev::"):
             auditor.audit(_same_db("a-dev"))
+
+
+def test_the_plain_tables_are_the_protocols_numbers():
+    from pulumi.runtime.proto import analyzer_pb2 as pb
+
+    from policy_packs import meta
+
+    assert meta.LEVELS == {pb.ADVISORY: "advisory", pb.MANDATORY: "mandatory", pb.REMEDIATE: "remediate",
+                           pb.DISABLED: "disabled"}
+    assert meta.SEVERITIES == {pb.POLICY_SEVERITY_UNSPECIFIED: "unspecified", pb.POLICY_SEVERITY_LOW: "low",
+                               pb.POLICY_SEVERITY_MEDIUM: "medium", pb.POLICY_SEVERITY_HIGH: "high",
+                               pb.POLICY_SEVERITY_CRITICAL: "critical"}
+    assert meta.STACK_POLICY == pb.POLICY_TYPE_STACK
