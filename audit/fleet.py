@@ -23,7 +23,7 @@ from audit.run import SEVERITY_ORDER, Auditor, Finding, PolicyMeta, audit_stacks
 from blueprints.errors import BadInput
 from engine.fleet import at_worker_exit
 from policy_packs import exemptions as ex
-from policy_packs.evaluate import PolicyError
+from policy_packs.meta import PolicyError
 
 KINDS = ("mandatory", "advisory", "exempt", "undecided")
 """How a finding counts: a blocking violation, an advisory one, an exempt one, or one the policy could not decide."""

@@ -280,8 +280,11 @@ def enforce_for_stack(result: StackResult, bp) -> StackResult:
         zone = plan(bp).zone
     except PlanError:
         return result  # the run above already refused what the plan refuses
-    mandatory = set(zone.mandatory_policies)
-    result.zone, result.mandatory = zone.name, zone.mandatory_policies
+    return _enforce(result, zone.name, tuple(zone.mandatory_policies))
+
+
+def _enforce(result: StackResult, zone: str, mandatory: tuple[str, ...]) -> StackResult:
+    result.zone, result.mandatory = zone, mandatory
     result.findings = [replace(f, enforcement="mandatory")
                        if f.policy in mandatory and f.enforcement == "advisory" else f for f in result.findings]
     return result
@@ -322,3 +325,31 @@ def run_audit(repo: Path, resolved: list, sites, *, packs: Iterable[str] | None 
                 on_result(result)
         return AuditReport(results, auditor.policies, auditor.exemptions, auditor.unused_exemptions(results),
                            str(auditor.exemptions_file))
+
+
+def served_audit(repo: Path, stack: str, sites_file: Path | None, *, packs: Iterable[str] | None = None,
+                 config: dict[str, Any] | None = None, config_source: str = "--config",
+                 exemptions_file: Path | None = None) -> AuditReport | None:
+    """One stack's audit answered by the repository's engine server, whose packs stay warm between commands (the
+    in-process evaluation, run there); None when no server answers, and the caller audits here."""
+    from engine import server
+    from engine.server_dir import UnsafeFolder
+    from policy_packs.meta import Answer
+
+    path = Path(exemptions_file or ex.path_in_force())
+    settings = {"packs": list(packs or []), "config": config or {}, "config_source": config_source,
+                "exemptions": str(path.resolve())}
+    try:
+        reply = server.served_audit(repo, stack, sites_file, settings)
+    except UnsafeFolder:
+        return None
+    if reply is None:
+        return None
+    policies = {p["name"]: PolicyMeta.from_json(p) for p in reply["policies"]}
+    result = StackResult(reply["stack"], reply["source"], resources=reply.get("resources", 0), error=reply.get("error"))
+    if result.error is None:
+        answers = [[Answer.from_json(a) for a in per_pack] for per_pack in reply["answers"]]
+        collect(result, policies, zip(reply["packs"], answers), reply["urns"])
+        _enforce(result, reply["zone"], tuple(reply["mandatory"]))
+    exemptions = ex.load(path)
+    return AuditReport([result], policies, exemptions, unused(exemptions, [result]), str(path))

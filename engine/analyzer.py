@@ -25,6 +25,7 @@ from pulumi.runtime.proto import analyzer_pb2_grpc
 
 from engine.captured import SECRET, Capture, CapturedResource
 from policy_packs.evaluate import Provider, Resource
+from policy_packs.meta import PackError
 
 STARTUP_SECONDS = 60
 CALL_SECONDS = 300
@@ -40,10 +41,6 @@ _LAUNCH = (
     "if sys.platform.startswith('linux'): ctypes.CDLL('libc.so.6').prctl(1, signal.SIGKILL)\n"
     "runpy.run_module('pulumi.policy', run_name='__main__', alter_sys=True)\n"
 )
-
-
-class PackError(Exception):
-    """A pack did not start or did not answer; carries the pack's own last words."""
 
 
 class Analyzer(Protocol):

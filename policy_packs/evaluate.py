@@ -43,7 +43,7 @@ from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
 from blueprints.errors import BadInput
 from policy_packs import exemptions as ex
-from policy_packs.meta import LEVELS, Answer, Diagnostic, NotApplicable, PolicyMeta
+from policy_packs.meta import LEVELS, Answer, Diagnostic, NotApplicable, PolicyError, PolicyMeta
 
 VERSION = "0.0.1"
 """The version pulumi-policy gives a Python pack (PulumiPolicy.yaml may override it for the real CLI)."""
@@ -54,10 +54,6 @@ _LEVEL_OF = {v: k for k, v in LEVELS.items()}
 _LEVEL = {pb.ADVISORY: EnforcementLevel.ADVISORY, pb.MANDATORY: EnforcementLevel.MANDATORY,
           pb.REMEDIATE: EnforcementLevel.REMEDIATE, pb.DISABLED: EnforcementLevel.DISABLED}
 _WIRE_LEVEL = {v: k for k, v in _LEVEL.items()}
-
-
-class PolicyError(Exception):
-    """A policy raised something other than an unknown value or not-applicable (a bug in the policy)."""
 
 
 # --- what a policy is shown -------------------------------------------------------------------------------------

@@ -60,6 +60,14 @@ class PolicyMeta:
         return PolicyMeta(**{**data, "controls": {k: tuple(v) for k, v in data["controls"].items()}})
 
 
+class PackError(Exception):
+    """A pack process did not start or did not answer; carries the pack's own last words."""
+
+
+class PolicyError(Exception):
+    """A policy raised something other than an unknown value or not-applicable (a bug in the policy)."""
+
+
 class Diagnostic(NamedTuple):
     """A violation (or an undecided policy), with the fields of the protocol's AnalyzeDiagnostic the audit reads."""
 

@@ -113,9 +113,16 @@ def _run(ctx: typer.Context, stacks, all_stacks: bool, state_file, against, prog
     """The audit report, the repository, and the drift (only with --state and --against)."""
     from audit.drift import run_state_audit
     from cli.stacks_arg import load_named
-    from audit.run import run_audit
+    from audit.run import run_audit, served_audit
 
     if state_file is None:
+        if len(stacks or []) == 1 and not all_stacks and options.get("in_process"):
+            served = served_audit(state(ctx).repo, stacks[0], state(ctx).sites_option,
+                                  **{k: v for k, v in options.items() if k != "in_process"})
+            if served is not None:
+                if progress:
+                    progress(served.results[0])
+                return served, state(ctx).repo, None
         repo, chosen, sites = load_stacks(ctx, stacks, all_stacks)
         return run_audit(repo, chosen, sites, on_result=progress, **options), repo, None
     st = state(ctx)
@@ -191,9 +198,8 @@ def audit(
     `bp audit verify ENVELOPE --key PUBLIC_KEY` checks evidence signed with --attest.
     """
     from store.outputs import output_file
-    from engine.analyzer import PackError
     from audit.run import load_config
-    from policy_packs.evaluate import PolicyError
+    from policy_packs.meta import PackError, PolicyError
 
     started = time.time()
     with user_errors():
