@@ -75,7 +75,8 @@ class _Server:
         self.served += 1
         try:
             if op == "audit":
-                return run_audit(self.folder.repo, stack, sites, request.get("settings") or {}), False
+                reply = run_audit(self.folder.repo, stack, sites, request.get("settings") or {})
+                return {**reply, "idle_timeout": self.idle} if reply["kind"] == "stale" else reply, reply["kind"] == "stale"
             return run_preview(self.folder.repo, stack, sites), False
         except Exception as exc:  # noqa: BLE001 (a bug in the engine must not take the server down with it)
             return {"kind": "error", "message": f"{type(exc).__name__}: {exc}"}, False

@@ -257,6 +257,8 @@ def run_audit(repo: Path, stack: str, sites_file: str | None, settings: dict[str
     from policy_packs.packs import PACKS
     from store.stack_files import named_stack_file, read_stack, stack_path
 
+    if _sites_changed_under_packs():
+        return {"kind": "stale"}
     try:
         resolved = read_stack(named_stack_file(repo, stack))
         ready = warm(list(settings["packs"] or PACKS), dict(settings["config"]), str(settings["config_source"]),
@@ -277,3 +279,17 @@ def run_audit(repo: Path, stack: str, sites_file: str | None, settings: dict[str
     return {**reply, "resources": len(capture.resources), "urns": [r.urn for r in resources], "answers": answered,
             "zone": zone.name if zone else "", "mandatory": list(zone.mandatory_policies) if zone else []}
 
+
+
+_packs_sites: tuple[int, int] | None = None
+
+
+def _sites_changed_under_packs() -> bool:
+    """Whether the default sites map changed since this process loaded the policies: some read it for their
+    defaults when imported (the AWS regions allowed), so a server that loaded them must give way to a new one."""
+    global _packs_sites
+    stat = sites_path(None).stat()
+    stamp = (stat.st_mtime_ns, stat.st_size)
+    if _packs_sites is None:
+        _packs_sites = stamp
+    return stamp != _packs_sites

@@ -68,3 +68,14 @@ def test_without_a_server_the_audit_runs_here(served, options):
         assert result.returncode == 1 and json.loads(result.stdout)["summary"]["blocking"] > 0, result.stderr
     finally:
         server.start(repo)
+
+
+def test_a_server_whose_policies_read_an_older_sites_map_gives_way(tmp_path, monkeypatch):
+    sites_file = tmp_path / "sites.yaml"
+    sites_file.write_text("first: 1\n")
+    monkeypatch.setattr(server, "sites_path", lambda explicit=None: sites_file)
+    monkeypatch.setattr(server, "_packs_sites", None)
+    assert not server._sites_changed_under_packs() and not server._sites_changed_under_packs()
+    sites_file.write_text("first: 1\nsecond: 2\n")
+    assert server._sites_changed_under_packs()
+    assert server.run_audit(tmp_path, "shop-dev", None, {}) == {"kind": "stale"}
