@@ -111,8 +111,6 @@ def _check_options(fmt: Format, output, stacks, all_stacks: bool, state_file, ag
 
 def _run(ctx: typer.Context, stacks, all_stacks: bool, state_file, against, progress, **options):
     """The audit report, the repository, and the drift (only with --state and --against)."""
-    from audit.drift import run_state_audit
-    from cli.stacks_arg import load_named
     from audit.run import run_audit, served_audit
 
     if state_file is None:
@@ -125,6 +123,9 @@ def _run(ctx: typer.Context, stacks, all_stacks: bool, state_file, against, prog
                 return served, state(ctx).repo, None
         repo, chosen, sites = load_stacks(ctx, stacks, all_stacks)
         return run_audit(repo, chosen, sites, on_result=progress, **options), repo, None
+    from audit.drift import run_state_audit
+    from cli.stacks_arg import load_named
+
     st = state(ctx)
     target = load_named(st.repo, [against])[0] if against else None
     report, drift = run_state_audit(state_file, repo=st.repo, against=target, sites=st.sites() if target else None,
