@@ -3,10 +3,11 @@
     python -m bench.audit [--stacks N] [--fleet-jobs J] [--out FILE]
 
 Stamps N stacks of the fleet mix, runs each in the offline engine (timed on its own), then audits every capture
-through the packs over the Analyzer gRPC protocol (one process per pack, as `bp audit` does) and through the
-in-process shortcut, so the protocol's cost shows as a ratio in the same run. With --fleet-jobs, also times
-`bp fleet audit --jobs J` over the same stacks as a user runs it, cold and then warm (every stack from the cache):
-wall time, and CPU time of every process it starts (workers, fork server and packs included).
+through the packs over the Analyzer gRPC protocol (one process per pack, as `bp audit --conformance` does) and in
+process (as `bp audit` and the fleet audit's workers do), so the protocol's cost shows as a ratio in the same run.
+With --fleet-jobs, also times `bp fleet audit --jobs J` over the same stacks as a user runs it, cold and then warm
+(every stack from the cache): wall time, CPU time of every process it starts (workers and fork server included), and
+the peak proportional set size (PSS) of its process tree.
 """
 
 from __future__ import annotations
