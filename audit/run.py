@@ -1,8 +1,12 @@
-"""The offline audit: evaluate captured stacks against the packs over the Analyzer protocol, one stack at a time.
+"""The offline audit: evaluate captured stacks against the policy packs, one stack at a time.
 
-`Auditor` starts each pack once (one process serves every stack), configures it as `pulumi preview
---policy-pack-config` would, and turns each stack's Analyze / AnalyzeStack answers into `Finding`s, with exemptions
-the packs applied decoded back. `audit_stacks` streams `StackResult`s for callers such as `bp audit` and fleet runs.
+`Auditor` builds the packs once and configures them as `pulumi preview --policy-pack-config` would: in this process
+(policy_packs/evaluate.py), or each in its own process over the Analyzer protocol as the engine drives them (the
+conformance path; a test proves both give the same findings). It turns each stack's Analyze / AnalyzeStack answers into
+`Finding`s, with exemptions the packs applied decoded back. `audit_stacks` streams `StackResult`s for callers such as
+`bp audit` and fleet runs; `served_audit` asks the engine server, whose packs stay warm between commands.
+
+Light to import: the packs, pulumi and gRPC load only when an Auditor is built.
 """
 
 from __future__ import annotations
@@ -14,55 +18,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-import jsonschema
-from google.protobuf import json_format, struct_pb2
-from pulumi.runtime.proto import analyzer_pb2 as pb
-
 from blueprints.errors import BadInput
-from engine.analyzer import Analyzer, PackProcess, requests_for
-from engine.captured import PROJECT
 from policy_packs import exemptions as ex
-from policy_packs.controls import parse_control_tag
-from policy_packs.packs import PACKS, pack_dir, rules
+from policy_packs.meta import LEVELS, PolicyMeta
 
-LEVELS = {pb.ADVISORY: "advisory", pb.MANDATORY: "mandatory", pb.REMEDIATE: "remediate", pb.DISABLED: "disabled"}
-_LEVEL_OF = {v: k for k, v in LEVELS.items()}
-SEVERITIES = {pb.POLICY_SEVERITY_UNSPECIFIED: "unspecified", pb.POLICY_SEVERITY_LOW: "low",
-              pb.POLICY_SEVERITY_MEDIUM: "medium", pb.POLICY_SEVERITY_HIGH: "high", pb.POLICY_SEVERITY_CRITICAL: "critical"}
 SEVERITY_ORDER = ("critical", "high", "medium", "low", "unspecified")
 UNDECIDED = "can't run policy"
 """How the pack words a policy it could not decide because a value is unknown during preview."""
-
-
-@dataclass(frozen=True)
-class PolicyMeta:
-    """A policy as its pack describes it over GetAnalyzerInfo, with the enforcement level configured for this audit."""
-
-    name: str
-    pack: str
-    description: str
-    severity: str
-    enforcement: str
-    default_enforcement: str
-    remediation: str
-    controls: dict[str, tuple[str, ...]]
-    stack_policy: bool
-    config_schema: dict[str, Any]
-
-    @staticmethod
-    def of(pack: str, info: pb.PolicyInfo, enforcement: str) -> "PolicyMeta":
-        controls: dict[str, list[str]] = {}
-        for tag in info.tags:
-            parsed = parse_control_tag(tag)
-            if parsed:
-                controls.setdefault(parsed[0], []).append(parsed[1])
-        return PolicyMeta(
-            name=info.name, pack=pack, description=info.description, severity=SEVERITIES[info.severity],
-            enforcement=enforcement, default_enforcement=LEVELS[info.enforcementLevel],
-            remediation=info.remediation_steps, controls={k: tuple(v) for k, v in controls.items()},
-            stack_policy=info.policy_type == pb.POLICY_TYPE_STACK,
-            config_schema=json_format.MessageToDict(info.configSchema.properties),
-        )
 
 
 @dataclass(frozen=True)
@@ -160,101 +122,38 @@ def load_config(path: Path) -> dict[str, Any]:
     return data
 
 
-def _entry(config: dict[str, Any], name: str, source: str) -> tuple[str | None, dict[str, Any]]:
-    value = config.get(name)
-    if value is None:
-        return None, {}
-    if isinstance(value, str):
-        return value, {}
-    if not isinstance(value, dict):
-        raise BadInput(f"{name}: expected a level or an object", source)
-    props = {k: v for k, v in value.items() if k != "enforcementLevel"}
-    return value.get("enforcementLevel"), props
-
-
-def configure_request(infos: Iterable[pb.PolicyInfo], config: dict[str, Any], source: str) -> tuple[pb.ConfigureAnalyzerRequest, dict[str, str]]:
-    """What the engine sends Configure: every policy with its level and its settings (schema defaults filled in)."""
-    all_level, _ = _entry(config, "all", source)
-    request, levels = pb.ConfigureAnalyzerRequest(), {}
-    for info in infos:
-        level, props = _entry(config, info.name, source)
-        level = level or all_level or LEVELS[info.enforcementLevel]
-        if level not in _LEVEL_OF:
-            raise BadInput(f"{info.name}: enforcementLevel {level!r} is not one of {sorted(_LEVEL_OF)}", source)
-        schema = json_format.MessageToDict(info.configSchema.properties)
-        settings = {k: v["default"] for k, v in schema.items() if "default" in v} | props
-        unknown = set(props) - set(schema)
-        if unknown:
-            raise BadInput(f"{info.name}: unknown setting(s) {', '.join(sorted(unknown))}", source)
-        try:
-            jsonschema.validate(settings, {"type": "object", "properties": schema})
-        except jsonschema.ValidationError as exc:
-            raise BadInput(f"{info.name}.{'.'.join(map(str, exc.path))}: {exc.message}", source) from None
-        entry = pb.PolicyConfig(enforcementLevel=_LEVEL_OF[level])
-        entry.properties.update(settings)
-        request.policyConfig[info.name].CopyFrom(entry)
-        levels[info.name] = level
-    return request, levels
-
-
-class InProcessPack:
-    """The in-process shortcut: the pack's own servicer called directly, without a process or a socket."""
-
-    def __init__(self, pack: str, exemptions: list[ex.Exemption]):
-        from pulumi_policy import EnforcementLevel
-        from pulumi_policy.policy import _PolicyAnalyzerServicer
-
-        self.servicer = _PolicyAnalyzerServicer(f"cloud-blueprints-{pack}", "0.0.1",
-                                                [r.to_policy(exemptions) for r in rules(pack)], EnforcementLevel.ADVISORY)
-
-    def info(self):
-        return self.servicer.GetAnalyzerInfo(None, None)
-
-    def configure(self, request) -> None:
-        self.servicer.Configure(request, None)
-
-    def analyze(self, request):
-        return self.servicer.Analyze(request, None)
-
-    def analyze_stack(self, request):
-        return self.servicer.AnalyzeStack(request, None)
-
-    def close(self) -> None:
-        pass
-
-
 class Auditor:
-    """Running packs, configured once, that evaluate any number of stacks.
+    """Packs, built and configured once, that evaluate any number of stacks.
 
-    The pack processes live as long as the thread that created the Auditor; use it from any thread meanwhile.
+    Pack processes (`in_process=False`) live as long as the thread that created the Auditor; use it from any thread.
     """
 
     def __init__(self, packs: Iterable[str] | None = None, config: dict[str, Any] | None = None,
                  config_source: str = "--config", exemptions_file: Path | None = None, in_process: bool = False):
+        from policy_packs import evaluate
+        from policy_packs.packs import PACKS
+
         self.packs = list(packs or PACKS)
-        unknown = [p for p in self.packs if p not in PACKS]
-        if unknown:
-            raise BadInput(f"--pack: no pack {', '.join(unknown)} (packs: {', '.join(PACKS)})")
+        self.in_process = in_process
         self.exemptions_file = Path(exemptions_file or ex.path_in_force())
-        self.exemptions = ex.load(self.exemptions_file)
-        self._check_exemption_policies()
-        self.analyzers: dict[str, Analyzer] = self._start(in_process)
-        self._pool = ThreadPoolExecutor(1 if in_process else len(self.packs))
-        try:
-            self.policies = self._configure(config or {}, config_source)
-        except BaseException:
-            self.close()
-            raise
-
-    def _check_exemption_policies(self) -> None:
-        known = {r.name for p in PACKS for r in rules(p)}
-        for e in self.exemptions:
-            if e.policy not in known:
-                raise BadInput(f"exemptions[].policy: no policy {e.policy!r}", self.exemptions_file, e.line)
-
-    def _start(self, in_process: bool) -> dict[str, Analyzer]:
         if in_process:
-            return {p: InProcessPack(p, self.exemptions) for p in self.packs}
+            ready = evaluate.configured(self.packs, config or {}, config_source, self.exemptions_file)
+            self.analyzers, self.policies, self.exemptions, self._pool = ready.packs, ready.policies, ready.exemptions, None
+        else:
+            self.exemptions = ex.load(self.exemptions_file)
+            evaluate.check_settings(self.packs, config or {}, config_source, self.exemptions, self.exemptions_file)
+            self.analyzers = self._start()
+            self._pool = ThreadPoolExecutor(len(self.packs))
+            try:
+                self.policies = evaluate.configure(self.analyzers, config or {}, config_source)
+            except BaseException:
+                self.close()
+                raise
+
+    def _start(self) -> dict:
+        from engine.analyzer import PackProcess
+        from policy_packs.packs import pack_dir
+
         env = {ex.ENV: str(self.exemptions_file.resolve())}
         launched = {p: PackProcess(pack_dir(p), env) for p in self.packs}
         try:
@@ -264,67 +163,41 @@ class Auditor:
                 process.close()
             raise
 
-    def _configure(self, config: dict[str, Any], source: str) -> dict[str, PolicyMeta]:
-        known = {"all"} | {r.name for p in self.packs for r in rules(p)}
-        unknown = sorted(set(config) - known)
-        if unknown:
-            raise BadInput(f"no policy {', '.join(unknown)} in packs {', '.join(self.packs)}", source)
-        policies = {}
-        for pack, analyzer in self.analyzers.items():
-            info = analyzer.info()
-            request, levels = configure_request(info.policies, config, source)
-            analyzer.configure(request)
-            policies.update({i.name: PolicyMeta.of(pack, i, levels[i.name]) for i in info.policies})
-        return policies
-
     def audit(self, capture, source: str = "") -> StackResult:
         """Evaluate one captured run: Analyze for each resource, then AnalyzeStack, in every pack."""
+        from engine.analyzer import policy_resources
+        from engine.captured import PROJECT
+
         started = time.perf_counter()
-        requests = requests_for(capture, PROJECT)
+        resources = policy_resources(capture, PROJECT)
         result = StackResult(capture.stack, source, resources=len(capture.resources))
-
-        def ask(analyzer: Analyzer) -> list[tuple[pb.AnalyzeResponse, str]]:
-            answers = [(analyzer.analyze(r), r.urn) for r in requests.analyze]
-            return answers + [(analyzer.analyze_stack(requests.analyze_stack), "")]
-
-        # Packs are separate processes: ask them all at once, read their answers in pack order.
-        for pack, answers in zip(self.analyzers, self._pool.map(ask, self.analyzers.values())):
-            for response, urn in answers:
-                self._collect(result, pack, response, urn)
+        collect(result, self.policies, zip(self.analyzers, self.answers(capture.stack, resources)),
+                [r.urn for r in resources])
         result.audit_seconds = time.perf_counter() - started
         return result
 
-    def _collect(self, result: StackResult, pack: str, response: pb.AnalyzeResponse, urn: str) -> None:
-        for d in response.diagnostics:
-            meta = self.policies[d.policyName]
-            message = d.message.removeprefix(d.description).strip() or d.description
-            undecided = d.message.startswith(UNDECIDED)
-            # The level the pack reported, as the engine reads it (remediate comes back as mandatory).
-            result.findings.append(Finding(
-                stack=result.stack, policy=d.policyName, pack=pack, severity=meta.severity,
-                enforcement=LEVELS[d.enforcementLevel], status="undecided" if undecided else "violation",
-                urn=d.urn or urn, message=message,
-            ))
-        for na in response.not_applicable:
-            meta = self.policies[na.policy_name]
-            exempted = ex.decode_exempt(na.reason)
-            if exempted is None:
-                result.not_applicable.append((na.policy_name, urn, na.reason))
-                continue
-            for hit in exempted:
-                result.findings.append(Finding(
-                    stack=result.stack, policy=na.policy_name, pack=pack, severity=meta.severity,
-                    enforcement=meta.enforcement, status="exempt", urn=hit["urn"], message=hit["message"],
-                    exemption=hit["exemption"],
-                ))
+    def answers(self, stack: str, resources: list) -> list[list]:
+        """Per pack, in pack order: the answer to each resource's Analyze, then to AnalyzeStack."""
+        if self.in_process:
+            from policy_packs.evaluate import answers
+
+            return answers(list(self.analyzers.values()), resources)
+        from engine.analyzer import requests_for
+
+        requests = requests_for(stack, resources)
+
+        def ask(analyzer) -> list:
+            return [*map(analyzer.analyze, requests.analyze), analyzer.analyze_stack(requests.analyze_stack)]
+
+        # Packs are separate processes: ask them all at once, read their answers in pack order.
+        return list(self._pool.map(ask, self.analyzers.values()))
 
     def unused_exemptions(self, results: Iterable[StackResult]) -> list[ex.Exemption]:
         """Exemptions that exempted nothing in the audited stacks."""
-        used = {f.exemption for r in results for f in r.findings if f.exemption}
-        return [e for e in self.exemptions if e.key not in used and e.active()]
+        return unused(self.exemptions, results)
 
     def close(self) -> None:
-        if hasattr(self, "_pool"):
+        if getattr(self, "_pool", None):
             self._pool.shutdown()
         for analyzer in getattr(self, "analyzers", {}).values():
             analyzer.close()
@@ -334,6 +207,48 @@ class Auditor:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def unused(exemptions: list[ex.Exemption], results: Iterable[StackResult]) -> list[ex.Exemption]:
+    """Active exemptions that exempted nothing in the stacks audited."""
+    used = {f.exemption for r in results for f in r.findings if f.exemption}
+    return [e for e in exemptions if e.key not in used and e.active()]
+
+
+def collect(result: StackResult, policies: dict[str, PolicyMeta], per_pack, urns: list[str]) -> None:
+    """Every pack's answers (one per resource, then the stack's) as the result's findings."""
+    rank = {name: i for i, name in enumerate(policies)}
+    for pack, responses in per_pack:
+        for response, urn in zip(responses, [*urns, ""]):
+            _collect(result, policies, rank, pack, response, urn)
+
+
+def _collect(result: StackResult, policies: dict[str, PolicyMeta], rank: dict[str, int], pack: str, response,
+             urn: str) -> None:
+    """One answer's findings, in a canonical order: a pack's reports on one request come in the order its
+    properties happen to be listed, which the protocol's maps do not keep."""
+    found, skipped = [], []
+    for d in response.diagnostics:
+        meta = policies[d.policyName]
+        message = d.message.removeprefix(d.description).strip() or d.description
+        undecided = d.message.startswith(UNDECIDED)
+        # The level the pack reported, as the engine reads it (remediate comes back as mandatory).
+        found.append(Finding(
+            stack=result.stack, policy=d.policyName, pack=pack, severity=meta.severity,
+            enforcement=LEVELS[d.enforcementLevel], status="undecided" if undecided else "violation",
+            urn=d.urn or urn, message=message,
+        ))
+    for na in response.not_applicable:
+        meta = policies[na.policy_name]
+        exempted = ex.decode_exempt(na.reason)
+        if exempted is None:
+            skipped.append((na.policy_name, urn, na.reason))
+            continue
+        found += [Finding(stack=result.stack, policy=na.policy_name, pack=pack, severity=meta.severity,
+                          enforcement=meta.enforcement, status="exempt", urn=hit["urn"], message=hit["message"],
+                          exemption=hit["exemption"]) for hit in exempted]
+    result.findings += sorted(found, key=lambda f: (rank[f.policy], f.urn, f.status, f.message, f.exemption or ""))
+    result.not_applicable += sorted(skipped, key=lambda n: (rank[n[0]], n[2]))
 
 
 def audit_stacks(repo: Path, resolved: Iterable, sites, auditor: Auditor) -> Iterator[StackResult]:
@@ -365,8 +280,11 @@ def enforce_for_stack(result: StackResult, bp) -> StackResult:
         zone = plan(bp).zone
     except PlanError:
         return result  # the run above already refused what the plan refuses
-    mandatory = set(zone.mandatory_policies)
-    result.zone, result.mandatory = zone.name, zone.mandatory_policies
+    return _enforce(result, zone.name, tuple(zone.mandatory_policies))
+
+
+def _enforce(result: StackResult, zone: str, mandatory: tuple[str, ...]) -> StackResult:
+    result.zone, result.mandatory = zone, mandatory
     result.findings = [replace(f, enforcement="mandatory")
                        if f.policy in mandatory and f.enforcement == "advisory" else f for f in result.findings]
     return result
@@ -407,3 +325,31 @@ def run_audit(repo: Path, resolved: list, sites, *, packs: Iterable[str] | None 
                 on_result(result)
         return AuditReport(results, auditor.policies, auditor.exemptions, auditor.unused_exemptions(results),
                            str(auditor.exemptions_file))
+
+
+def served_audit(repo: Path, stack: str, sites_file: Path | None, *, packs: Iterable[str] | None = None,
+                 config: dict[str, Any] | None = None, config_source: str = "--config",
+                 exemptions_file: Path | None = None) -> AuditReport | None:
+    """One stack's audit answered by the repository's engine server, whose packs stay warm between commands (the
+    in-process evaluation, run there); None when no server answers, and the caller audits here."""
+    from engine import server
+    from engine.server_dir import UnsafeFolder
+    from policy_packs.meta import Answer
+
+    path = Path(exemptions_file or ex.path_in_force())
+    settings = {"packs": list(packs or []), "config": config or {}, "config_source": config_source,
+                "exemptions": str(path.resolve())}
+    try:
+        reply = server.served_audit(repo, stack, sites_file, settings)
+    except UnsafeFolder:
+        return None
+    if reply is None:
+        return None
+    policies = {p["name"]: PolicyMeta.from_json(p) for p in reply["policies"]}
+    result = StackResult(reply["stack"], reply["source"], resources=reply.get("resources", 0), error=reply.get("error"))
+    if result.error is None:
+        answers = [[Answer.from_json(a) for a in per_pack] for per_pack in reply["answers"]]
+        collect(result, policies, zip(reply["packs"], answers), reply["urns"])
+        _enforce(result, reply["zone"], tuple(reply["mandatory"]))
+    exemptions = ex.load(path)
+    return AuditReport([result], policies, exemptions, unused(exemptions, [result]), str(path))

@@ -3,10 +3,11 @@
     python -m bench.audit [--stacks N] [--fleet-jobs J] [--out FILE]
 
 Stamps N stacks of the fleet mix, runs each in the offline engine (timed on its own), then audits every capture
-through the packs over the Analyzer gRPC protocol (one process per pack, as `bp audit` does) and through the
-in-process shortcut, so the protocol's cost shows as a ratio in the same run. With --fleet-jobs, also times
-`bp fleet audit --jobs J` over the same stacks as a user runs it, cold and then warm (every stack from the cache):
-wall time, and CPU time of every process it starts (workers, fork server and packs included).
+through the packs over the Analyzer gRPC protocol (one process per pack, as `bp audit --conformance` does) and in
+process (as `bp audit` and the fleet audit's workers do), so the protocol's cost shows as a ratio in the same run.
+With --fleet-jobs, also times `bp fleet audit --jobs J` over the same stacks as a user runs it, cold and then warm
+(every stack from the cache): wall time, CPU time of every process it starts (workers and fork server included), and
+the peak proportional set size (PSS) of its process tree.
 """
 
 from __future__ import annotations
@@ -34,9 +35,22 @@ def _audit_seconds(auditor: Auditor, captures: list) -> tuple[float, int]:
 # and collected here, so RUSAGE_CHILDREN holds the CPU time of every process it started, and leftovers are counted.
 _MEASURE = """
 import ctypes, json, os, resource, signal, subprocess, sys, time
+import psutil
 ctypes.CDLL(None).prctl(36, 1)  # PR_SET_CHILD_SUBREAPER
+def pss():
+    total = 0
+    for p in psutil.Process().children(recursive=True):
+        try:
+            total += p.memory_full_info().pss
+        except psutil.Error:
+            pass  # gone between the listing and the reading
+    return total
 start = time.perf_counter()
-rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode
+command, peak = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL), 0
+while command.poll() is None:
+    peak = max(peak, pss())
+    time.sleep(0.2)
+rc = command.returncode
 wall = time.perf_counter() - start
 signal.alarm(60)  # a process that never ends is a bug to report, not a reason to wait forever
 adopted = 0
@@ -47,18 +61,20 @@ while True:
         break
     adopted += 1
 usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-print(json.dumps({"rc": rc, "wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "adopted": adopted}))
+print(json.dumps({"rc": rc, "wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "adopted": adopted,
+                  "peak_pss_mib": peak / 2**20}))
 """
 
 
 def _measured(*args: str) -> dict:
-    """`bp ARGS` as a user runs it: exit code, wall seconds, CPU seconds of it and all it started, processes adopted."""
+    """`bp ARGS` as a user runs it: exit code, wall seconds, CPU seconds of it and all it started, processes adopted,
+    and the peak of the summed proportional set size (PSS) of its process tree, sampled every 0.2 s."""
     bp = [sys.executable, "-c", "from cli.main import run; run()"]
     done = subprocess.run([sys.executable, "-c", _MEASURE, *bp, *args], capture_output=True, text=True, check=True)
     return json.loads(done.stdout)
 
 
-def fleet_audit(repo: Path, stacks: int, jobs: int) -> dict:
+def fleet_audit(repo: Path, stacks: int, resources: int, jobs: int) -> dict:
     """`bp fleet audit --jobs J` over a stamped repository: cold, then warm (every stack from the cache)."""
     cold, warm = (_measured("--repo", str(repo), "fleet", "audit", "--jobs", str(jobs)) for _ in range(2))
     return {
@@ -67,8 +83,10 @@ def fleet_audit(repo: Path, stacks: int, jobs: int) -> dict:
         "fleet_audit_cold_wall_seconds": round(cold["wall"], 2),
         "fleet_audit_cold_cpu_seconds": round(cold["cpu"], 2),
         "fleet_audit_cold_cpu_ms_per_stack": round(1000 * cold["cpu"] / stacks),
+        "fleet_audit_cold_cpu_ms_per_resource": round(1000 * cold["cpu"] / resources, 2),
         "fleet_audit_warm_wall_seconds": round(warm["wall"], 2),
         "fleet_audit_warm_cpu_seconds": round(warm["cpu"], 2),
+        "fleet_audit_cold_peak_pss_mib": round(cold["peak_pss_mib"]),
         # The fork server and its resource tracker end after `bp` does; a pack left behind would add to this.
         "fleet_audit_processes_left_behind": [cold["adopted"], warm["adopted"]],
     }
@@ -83,7 +101,8 @@ def run(stacks: int, fleet_jobs: int = 0) -> dict:
         start = time.perf_counter()
         captures = [preview(repo, bp, sites) for bp in stamped]
         engine_s = time.perf_counter() - start
-        fleet = fleet_audit(repo, len(stamped), fleet_jobs) if fleet_jobs else {}
+        resources = sum(len(c.resources) for c in captures)
+        fleet = fleet_audit(repo, len(stamped), resources, fleet_jobs) if fleet_jobs else {}
 
     start = time.perf_counter()
     with Auditor() as grpc_auditor:
@@ -93,7 +112,6 @@ def run(stacks: int, fleet_jobs: int = 0) -> dict:
     with Auditor(in_process=True) as direct:
         direct_s, _ = _audit_seconds(direct, captures)
 
-    resources = sum(len(c.resources) for c in captures)
     evaluations = resources * policies
     return {
         "stacks": stacks,

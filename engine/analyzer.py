@@ -2,8 +2,9 @@
 
 `PackProcess` starts a pack the way the engine does (`python -u -m pulumi.policy <engine> <pack dir>`), reads the
 port the pack prints, and speaks GetAnalyzerInfo / Configure / Analyze / AnalyzeStack to it; one process serves any
-number of stacks. `requests_for` turns a captured run into the requests the engine would send: type, URN, name,
-properties with secrets marked, options, provider, parent, dependencies and property dependencies.
+number of stacks. `policy_resources` describes a captured run as the engine describes it to analyzers (type, URN, name,
+properties, options, provider, parent, dependencies and property dependencies), and `requests_for` turns that into the
+requests the engine would send, secrets marked; in-process evaluation (policy_packs/evaluate.py) takes it as it is.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from pulumi.runtime.proto import analyzer_pb2 as pb
 from pulumi.runtime.proto import analyzer_pb2_grpc
 
 from engine.captured import SECRET, Capture, CapturedResource
+from policy_packs.evaluate import Provider, Resource
+from policy_packs.meta import PackError
 
 STARTUP_SECONDS = 60
 CALL_SECONDS = 300
@@ -38,10 +41,6 @@ _LAUNCH = (
     "if sys.platform.startswith('linux'): ctypes.CDLL('libc.so.6').prctl(1, signal.SIGKILL)\n"
     "runpy.run_module('pulumi.policy', run_name='__main__', alter_sys=True)\n"
 )
-
-
-class PackError(Exception):
-    """A pack did not start or did not answer; carries the pack's own last words."""
 
 
 class Analyzer(Protocol):
@@ -149,39 +148,52 @@ class StackRequests:
     analyze_stack: pb.AnalyzeStackRequest
 
 
-def _options(r: CapturedResource) -> pb.AnalyzerResourceOptions:
-    return pb.AnalyzerResourceOptions(
-        protect=r.protect, ignoreChanges=list(r.ignore_changes), deleteBeforeReplace=r.delete_before_replace,
-        deleteBeforeReplaceDefined=r.delete_before_replace, parent=r.parent or "",
-    )
-
-
-def _provider(r: CapturedResource, by_urn: dict[str, CapturedResource], stack: str, project: str):
+def _provider(r: CapturedResource, by_urn: dict[str, CapturedResource], stack: str, project: str) -> Provider | None:
     """The resource's provider; a custom resource without an explicit one gets the engine's default provider."""
     if not r.custom or r.type.startswith("pulumi:providers:"):
         return None
     if r.provider:
         urn = r.provider.rsplit("::", 1)[0]
         own = by_urn.get(urn)
-        props = own.inputs if own else {}
-        return pb.AnalyzerProviderResource(type=urn.split("::")[2].split("$")[-1], urn=urn,
-                                           name=urn.rsplit("::", 1)[-1], properties=_struct(props))
+        return Provider(urn.split("::")[2].split("$")[-1], urn, urn.rsplit("::", 1)[-1], own.inputs if own else {})
     package = r.type.split(":", 1)[0]
     urn = f"urn:pulumi:{stack}::{project}::pulumi:providers:{package}::default"
-    return pb.AnalyzerProviderResource(type=f"pulumi:providers:{package}", urn=urn, name="default")
+    return Provider(f"pulumi:providers:{package}", urn, "default")
 
 
-def requests_for(capture: Capture, project: str) -> StackRequests:
-    """The Analyze and AnalyzeStack requests the engine would send for a captured run."""
+def policy_resources(capture: Capture, project: str) -> list[Resource]:
+    """A captured run as the engine describes it to analyzers: type, URN, name, properties, options, provider,
+    parent, dependencies and property dependencies, in registration order (plain data; `requests_for` sends it)."""
     by_urn = {r.urn: r for r in capture.resources}
+    return [Resource(
+        type=r.type, urn=r.urn, name=r.name, inputs=r.inputs, state={**r.inputs, **r.outputs}, protect=r.protect,
+        ignore_changes=tuple(r.ignore_changes), delete_before_replace=r.delete_before_replace or None,
+        parent=r.parent or "", provider=_provider(r, by_urn, capture.stack, project),
+        dependencies=tuple(r.dependencies), property_dependencies=dict(r.property_dependencies),
+    ) for r in capture.resources]
+
+
+def _options(r: Resource) -> pb.AnalyzerResourceOptions:
+    return pb.AnalyzerResourceOptions(
+        protect=r.protect, ignoreChanges=list(r.ignore_changes), deleteBeforeReplace=bool(r.delete_before_replace),
+        deleteBeforeReplaceDefined=bool(r.delete_before_replace), parent=r.parent,
+    )
+
+
+def _pb_provider(p: Provider | None) -> pb.AnalyzerProviderResource | None:
+    return p and pb.AnalyzerProviderResource(type=p.type, urn=p.urn, name=p.name, properties=_struct(p.props))
+
+
+def requests_for(stack: str, resources: list[Resource]) -> StackRequests:
+    """The Analyze and AnalyzeStack requests the engine would send for a stack's resources."""
     analyze, stack_resources = [], []
-    for r in capture.resources:
-        provider = _provider(r, by_urn, capture.stack, project)
+    for r in resources:
+        provider = _pb_provider(r.provider)
         analyze.append(pb.AnalyzeRequest(type=r.type, urn=r.urn, name=r.name, properties=_struct(r.inputs),
                                          options=_options(r), provider=provider))
         stack_resources.append(pb.AnalyzerResource(
-            type=r.type, urn=r.urn, name=r.name, properties=_struct({**r.inputs, **r.outputs}), options=_options(r),
-            provider=provider, parent=r.parent or "", dependencies=list(r.dependencies),
+            type=r.type, urn=r.urn, name=r.name, properties=_struct(r.state), options=_options(r),
+            provider=provider, parent=r.parent, dependencies=list(r.dependencies),
             propertyDependencies={k: pb.AnalyzerPropertyDependencies(urns=list(v)) for k, v in r.property_dependencies.items()},
         ))
-    return StackRequests(capture.stack, analyze, pb.AnalyzeStackRequest(resources=stack_resources))
+    return StackRequests(stack, analyze, pb.AnalyzeStackRequest(resources=stack_resources))

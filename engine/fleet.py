@@ -159,7 +159,8 @@ def _map(repo, sites, evaluator, todo, jobs) -> Iterator[tuple[str, Path, dict[s
     # Not "fork": the SDK's executor threads may hold locks at fork time, and a forked child waits on them forever.
     # The fork server is a fresh single-threaded process that already holds the engine's imports.
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["engine.stacks", "engine.fleet"])
+    # An evaluator may name modules of its own (`preload`) for the fork server to import once for every worker.
+    context.set_forkserver_preload(["engine.stacks", "engine.fleet", *getattr(evaluator, "preload", ())])
     with context.Pool(min(jobs, len(todo)), initializer=_start_pool_worker, initargs=(repo, sites, evaluator)) as pool:
         yield from pool.imap_unordered(_evaluate, todo, chunksize=max(1, min(8, len(todo) // (jobs * 8))))
         # Let the workers end by themselves so their exit hooks run; leaving the block early terminates them instead.

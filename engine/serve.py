@@ -21,7 +21,7 @@ from typing import Any
 
 from blueprints.errors import BadInput
 from engine import wire
-from engine.server import _fingerprint, run_preview
+from engine.server import _fingerprint, run_audit, run_preview
 from engine.server_dir import ServerDir, UnsafeFolder, is_server, servers_of, terminate
 
 TICK = 5.0
@@ -64,16 +64,19 @@ class _Server:
                 self.idle = float(idle)
                 self.touch()
             return self.status(request.get("fingerprint")), False
-        if op != "preview":
+        if op not in ("preview", "audit"):
             return {"kind": "error", "message": f"unknown request {op!r}"}, False
         if request.get("fingerprint") != self.fingerprint:  # the code changed under this server
             return {"kind": "stale", "idle_timeout": self.idle}, True
         stack, sites = request.get("stack"), request.get("sites")
         if not isinstance(stack, str) or not isinstance(sites, str):
-            return {"kind": "error", "message": "a preview names its stack and sites map"}, False
+            return {"kind": "error", "message": f"a {op} names its stack and sites map"}, False
         self.touch()
         self.served += 1
         try:
+            if op == "audit":
+                reply = run_audit(self.folder.repo, stack, sites, request.get("settings") or {})
+                return {**reply, "idle_timeout": self.idle} if reply["kind"] == "stale" else reply, reply["kind"] == "stale"
             return run_preview(self.folder.repo, stack, sites), False
         except Exception as exc:  # noqa: BLE001 (a bug in the engine must not take the server down with it)
             return {"kind": "error", "message": f"{type(exc).__name__}: {exc}"}, False

@@ -222,3 +222,74 @@ def run_preview(repo: Path, stack: str, sites_file: str | None) -> dict[str, Any
         return {"kind": "bad-input", "message": str(exc)}
     except ProgramError as exc:
         return {"kind": "program-failed", "message": str(exc)}
+
+
+# --- audits: the packs stay warm in the server between commands -------------------------------------------------
+
+def served_audit(repo: Path, stack: str, sites_file: Path | None, settings: dict[str, Any]) -> dict[str, Any] | None:
+    """The raw audit of `stack` (see `run_audit`) from a running server, or None when none answers.
+
+    `settings`: packs (None: all), config, config_source and exemptions (a file's path). BadInput as the audit would
+    raise it; UnsafeFolder when the server folder is not this user's alone.
+    """
+    if stack.endswith(".yaml"):
+        stack = str(Path(stack).resolve())
+    reply = ask(repo, {"op": "audit", "stack": stack, "sites": str(sites_path(sites_file).resolve()),
+                       "fingerprint": _fingerprint(repo), "settings": settings})
+    kind = reply.get("kind") if reply else None
+    if kind == "stale":
+        idle = reply.get("idle_timeout")
+        _spawn(ServerDir(repo), float(idle) if isinstance(idle, (int, float)) else DEFAULT_IDLE_TIMEOUT)
+    if kind == "bad-input" and isinstance(reply.get("message"), str):
+        raise BadInput(reply["message"])
+    return reply if kind == "audit" else None
+
+
+def run_audit(repo: Path, stack: str, sites_file: str | None, settings: dict[str, Any]) -> dict[str, Any]:
+    """Run one stack and evaluate the packs on it in this process (packs kept for the next request with the same
+    settings): what a client turns into the audit's findings, as the server sends it."""
+    from blueprints.plan import PlanError, plan
+    from engine.analyzer import policy_resources
+    from engine.captured import PROJECT
+    from engine.runner import ProgramError
+    from engine.stacks import preview as run_stack
+    from policy_packs.evaluate import answers, warm
+    from policy_packs.packs import PACKS
+    from store.stack_files import named_stack_file, read_stack, stack_path
+
+    if _sites_changed_under_packs():
+        return {"kind": "stale"}
+    try:
+        resolved = read_stack(named_stack_file(repo, stack))
+        ready = warm(list(settings["packs"] or PACKS), dict(settings["config"]), str(settings["config_source"]),
+                     Path(settings["exemptions"]))
+        reply = {"kind": "audit", "stack": resolved.stack, "source": str(stack_path(repo, resolved.stack).relative_to(repo)),
+                 "packs": list(ready.packs), "policies": [p.to_json() for p in ready.policies.values()]}
+        capture = run_stack(repo, resolved, _sites(sites_file))
+    except BadInput as exc:
+        return {"kind": "bad-input", "message": str(exc)}
+    except ProgramError as exc:
+        return {**reply, "error": str(exc)}
+    resources = policy_resources(capture, PROJECT)
+    answered = [[a.to_json() for a in per_pack] for per_pack in answers(list(ready.packs.values()), resources)]
+    try:
+        zone = plan(resolved).zone
+    except PlanError:
+        zone = None
+    return {**reply, "resources": len(capture.resources), "urns": [r.urn for r in resources], "answers": answered,
+            "zone": zone.name if zone else "", "mandatory": list(zone.mandatory_policies) if zone else []}
+
+
+
+_packs_sites: tuple[int, int] | None = None
+
+
+def _sites_changed_under_packs() -> bool:
+    """Whether the default sites map changed since this process loaded the policies: some read it for their
+    defaults when imported (the AWS regions allowed), so a server that loaded them must give way to a new one."""
+    global _packs_sites
+    stat = sites_path(None).stat()
+    stamp = (stat.st_mtime_ns, stat.st_size)
+    if _packs_sites is None:
+        _packs_sites = stamp
+    return stamp != _packs_sites

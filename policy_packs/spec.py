@@ -92,10 +92,13 @@ class Rule:
         self.check(args, report, self._config(args), *extra)
 
     def _resource_validate(self, exemptions: list[ex.Exemption]) -> Check:
+        # Only a policy some exemption names looks at the URN: the in-process verdict cache keys on what a check reads.
+        mine = [e for e in exemptions if e.policy == self.name]
+
         def validate(args, report) -> None:
             if self.types and args.resource_type not in self.types:
                 return
-            exemption = ex.find(exemptions, self.name, args.urn)
+            exemption = ex.find(mine, self.name, args.urn) if mine else None
             if exemption is None or not exemption.active():
                 return self._run(args, report, exemptions)
             hits: list[str] = []

@@ -1,5 +1,6 @@
-"""`bp audit`: run stacks offline (or read deployed state) and evaluate the policy packs over the Analyzer protocol, as
-the real engine does; `bp audit verify` checks signed evidence."""
+"""`bp audit`: run stacks offline (or read deployed state) and evaluate the policy packs, in this process or, with
+--conformance, over the Analyzer protocol as the real engine does (same findings); `bp audit verify` checks signed
+evidence."""
 
 from __future__ import annotations
 
@@ -110,13 +111,21 @@ def _check_options(fmt: Format, output, stacks, all_stacks: bool, state_file, ag
 
 def _run(ctx: typer.Context, stacks, all_stacks: bool, state_file, against, progress, **options):
     """The audit report, the repository, and the drift (only with --state and --against)."""
-    from audit.drift import run_state_audit
-    from cli.stacks_arg import load_named
-    from audit.run import run_audit
+    from audit.run import run_audit, served_audit
 
     if state_file is None:
+        if len(stacks or []) == 1 and not all_stacks and options.get("in_process"):
+            served = served_audit(state(ctx).repo, stacks[0], state(ctx).sites_option,
+                                  **{k: v for k, v in options.items() if k != "in_process"})
+            if served is not None:
+                if progress:
+                    progress(served.results[0])
+                return served, state(ctx).repo, None
         repo, chosen, sites = load_stacks(ctx, stacks, all_stacks)
         return run_audit(repo, chosen, sites, on_result=progress, **options), repo, None
+    from audit.drift import run_state_audit
+    from cli.stacks_arg import load_named
+
     st = state(ctx)
     target = load_named(st.repo, [against])[0] if against else None
     report, drift = run_state_audit(state_file, repo=st.repo, against=target, sites=st.sites() if target else None,
@@ -139,9 +148,10 @@ def _print_drift(drift) -> None:
 
 
 def _write_outputs(report, repo, fmt: Format, output, attest_key, evidence_dir, drift, started: float) -> None:
-    from reports import evidence
     from store.outputs import write_file
 
+    if fmt is not Format.table or evidence_dir is not None:
+        from reports import evidence  # OSCAL's models load slowly: only for the files that need them
     if fmt is Format.table:
         _print_table(report)
         if drift is not None:
@@ -180,14 +190,17 @@ def audit(
         "--attest", help="Sign the written evidence with this PEM private key (ed25519 or ECDSA): a DSSE envelope.")] = None,
     evidence_dir: Annotated[Optional[Path], typer.Option(
         "--evidence", help="Also write the evidence folder: findings, SARIF, HTML, OSCAL and, with --attest, the envelope.")] = None,
+    conformance: Annotated[bool, typer.Option(
+        "--conformance", help="Run each pack as its own process over the Analyzer gRPC protocol, as the Pulumi engine "
+                              "does (slower; by default the same policies run in this process, with the same findings).")] = False,
 ) -> None:
     """Audit stacks against the policy packs; exit 1 while a mandatory violation remains.
 
     `bp audit verify ENVELOPE --key PUBLIC_KEY` checks evidence signed with --attest.
     """
     from store.outputs import output_file
-    from engine.analyzer import PackError
     from audit.run import load_config
+    from policy_packs.meta import PackError, PolicyError
 
     started = time.time()
     with user_errors():
@@ -204,8 +217,9 @@ def audit(
         progress = _print_stack if fmt is Format.table or output is not None else None
         try:
             report, repo, drift = _run(ctx, stacks, all_stacks, state_file, against, progress, packs=pack, config=settings,
-                                       config_source=str(config or "--config"), exemptions_file=exemptions)
-        except PackError as exc:
+                                       config_source=str(config or "--config"), exemptions_file=exemptions,
+                                       in_process=not conformance)
+        except (PackError, PolicyError) as exc:
             errors.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
             raise typer.Exit(EXIT_FINDINGS) from None
         _write_outputs(report, repo, fmt, output, attest_key, evidence_dir, drift, started)

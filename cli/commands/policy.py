@@ -45,14 +45,14 @@ def _audit_all(ctx: typer.Context, **kwargs):
     from store import stack_files
 
     st = state(ctx)
-    return run_audit(st.repo, stack_files.read_all(st.repo), st.sites(), **kwargs)
+    return run_audit(st.repo, stack_files.read_all(st.repo), st.sites(), in_process=True, **kwargs)
 
 
 def _component_definition() -> str:
     from audit import oscal
     from audit.run import Auditor
 
-    with Auditor() as auditor:
+    with Auditor(in_process=True) as auditor:
         return oscal.to_json(oscal.component_definition(auditor.policies))
 
 

@@ -15,6 +15,24 @@ from tests.policy.insecure_program import EXPECTED, program
 from tests.policy.support import capture, res
 from tests.policy.test_policies import RDS_OK
 
+EXEMPT_INSECURE = """\
+exemptions:
+  - policy: aws-s3-bucket-versioning
+    stack: insecure-dev
+    resource: open-bucket
+    reason: A scratch bucket whose objects are rebuilt nightly
+    approver: ciso@example.com
+    ticket: RISK-9
+    expires: 2099-12-31
+  - policy: cloudblueprints-secrets-input-plaintext
+    stack: insecure-dev
+    resource: "*"
+    reason: A throwaway database until the secret store is reachable from this account
+    approver: ciso@example.com
+    ticket: RISK-10
+    expires: 2099-12-31
+"""
+
 
 def test_every_blueprint_on_every_target_has_no_mandatory_violation(fleet_report):
     assert len(fleet_report.results) == 8
@@ -34,16 +52,33 @@ def test_insecure_program_fails_with_exactly_the_expected_findings(auditor):
     assert "Sup3rSecretLiteral" not in str([f.message for f in result.findings])
 
 
-def test_grpc_and_in_process_give_identical_results(stamped_repo, no_exemptions, fleet_report):
-    resolved = stack_files.read_all(stamped_repo)[:3]
+def test_grpc_and_in_process_give_identical_results_on_every_blueprint_and_target(stamped_repo, no_exemptions, fleet_report):
+    resolved = stack_files.read_all(stamped_repo)
     with Auditor(exemptions_file=no_exemptions, in_process=True) as direct:
         shortcut = list(audit_stacks(stamped_repo, resolved, load_sites(), direct))
         insecure_direct = direct.audit(run(program, stack="insecure-dev"))
     by_stack = {r.stack: r for r in fleet_report.results}
+    assert {r.stack for r in shortcut} == set(by_stack) and len(shortcut) == 8
     for r in shortcut:
         assert r.findings == by_stack[r.stack].findings, r.stack
         assert sorted(r.not_applicable) == sorted(by_stack[r.stack].not_applicable), r.stack
-    assert insecure_direct.findings and {(f.policy, f.resource_name) for f in insecure_direct.findings} >= EXPECTED
+    assert {(f.policy, f.resource_name) for f in insecure_direct.findings if f.status == "violation"} == EXPECTED
+
+
+def test_grpc_and_in_process_agree_on_violations_unknowns_exemptions_and_levels(tmp_path):
+    exemptions = tmp_path / "exemptions.yaml"
+    exemptions.write_text(EXEMPT_INSECURE)
+    config = {"aws-kms-key-rotation": "mandatory", "aws-rds-instance-backup-retention": {"minimumDays": 30}}
+    db = res("aws:rds/instance:Instance", "db", {**RDS_OK, "publiclyAccessible": UNKNOWN_STRING_VALUE})
+    stacks = [run(program, stack="insecure-dev"), capture(db, res("aws:kms/key:Key", "k", {"enableKeyRotation": False}))]
+    expected = [{"violation", "exempt"}, {"violation", "undecided"}]
+    with Auditor(config=config, exemptions_file=exemptions) as grpc, \
+            Auditor(config=config, exemptions_file=exemptions, in_process=True) as direct:
+        for stack, statuses in zip(stacks, expected):
+            over_grpc, here = grpc.audit(stack), direct.audit(stack)
+            assert {f.status for f in here.findings} == statuses, stack.stack
+            assert here.findings == over_grpc.findings and here.not_applicable == over_grpc.not_applicable, stack.stack
+    assert ("aws-kms-key-rotation", "mandatory") in {(f.policy, f.enforcement) for f in here.findings}
 
 
 def test_unknown_value_is_reported_undecided_not_passed(auditor):

@@ -10,3 +10,4 @@ def test_a_small_fleet_audits_and_reports_throughput():
     # bp fleet audit as a user runs it: clean, then all from the cache, and no pack left for anyone to collect.
     assert figures["fleet_audit_exit_codes"] == [0, 0] and figures["fleet_audit_processes_left_behind"] == [0, 0]
     assert figures["fleet_audit_warm_cpu_seconds"] < figures["fleet_audit_cold_cpu_seconds"]
+    assert 0 < figures["fleet_audit_cold_peak_pss_mib"] < 2048 and figures["fleet_audit_cold_cpu_ms_per_resource"] > 0
