@@ -1,4 +1,4 @@
-"""The engine server process: answers one repository's previews until stopped, idle, out of date or orphaned.
+"""The engine server process: answers one repository's requests until stopped, idle, out of date or orphaned.
 
 Started by `bp engine start` (engine/server.py) as `python -I -c ...`, with the library's folder first on its
 path and its own folder as working folder, so nothing in the repository is imported as the server's code.
@@ -21,7 +21,7 @@ from typing import Any
 
 from blueprints.errors import BadInput
 from engine import wire
-from engine.server import _fingerprint, run_preview
+from engine.server import ANSWERS, _fingerprint
 from engine.server_dir import ServerDir, UnsafeFolder, is_server, servers_of, terminate
 
 TICK = 5.0
@@ -64,17 +64,17 @@ class _Server:
                 self.idle = float(idle)
                 self.touch()
             return self.status(request.get("fingerprint")), False
-        if op != "preview":
+        if op not in ANSWERS:
             return {"kind": "error", "message": f"unknown request {op!r}"}, False
         if request.get("fingerprint") != self.fingerprint:  # the code changed under this server
             return {"kind": "stale", "idle_timeout": self.idle}, True
         stack, sites = request.get("stack"), request.get("sites")
         if not isinstance(stack, str) or not isinstance(sites, str):
-            return {"kind": "error", "message": "a preview names its stack and sites map"}, False
+            return {"kind": "error", "message": f"a {op} names its stack and sites map"}, False
         self.touch()
         self.served += 1
         try:
-            return run_preview(self.folder.repo, stack, sites), False
+            return ANSWERS[op](self.folder.repo, stack, sites), False
         except Exception as exc:  # noqa: BLE001 (a bug in the engine must not take the server down with it)
             return {"kind": "error", "message": f"{type(exc).__name__}: {exc}"}, False
 
@@ -181,10 +181,10 @@ def _end_orphans(repo: Path) -> None:
 
 
 def _warm_up(repo: Path) -> None:
-    """Preview one stack of each target, so the provider SDKs the programs use are loaded before the first request."""
+    """Check one stack of each target, so the provider SDKs the programs use are loaded before the first request."""
     from blueprints.sites import load_sites
+    from engine.program_check import program_findings
     from engine.runner import ProgramError
-    from engine.stacks import preview
     from store.stack_files import list_stack_files, read_stack
 
     seen: set[str] = set()
@@ -199,7 +199,7 @@ def _warm_up(repo: Path) -> None:
             resolved = read_stack(path)
             if resolved.request.target not in seen:
                 seen.add(resolved.request.target)
-                preview(repo, resolved, sites)
+                program_findings(repo, resolved, sites)  # a preview, and the check of its network policies
         except (BadInput, ProgramError):
             continue
 

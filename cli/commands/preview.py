@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.tree import Tree
 
 from cli import completion
-from cli.context import EXIT_FINDINGS, console, errors, print_json, state, user_errors
+from cli.context import EXIT_FINDINGS, console, errors, print_json, state, user_errors, warn
 from engine.provider_rules import Violation, violation_lines
 
 # Inputs worth a glance in the tree, in the order they are shown.
@@ -55,7 +55,7 @@ def preview(
     try:
         with user_errors():
             st = state(ctx)
-            document = server.preview(st.repo, stack, st.sites_option, warn=_warn)
+            document = server.preview(st.repo, stack, st.sites_option, warn=warn)
     except server.ProgramFailed as exc:
         errors.print(f"[bold red]program failed:[/] {escape(str(exc))}", soft_wrap=True)
         raise typer.Exit(EXIT_FINDINGS) from None
@@ -77,10 +77,6 @@ def preview(
         outputs.add_row(escape(key), escape(str(value)))
     console.print(outputs)
     _refuse(document)
-
-
-def _warn(message: str) -> None:
-    errors.print(f"[yellow]warning:[/] {escape(message)}", soft_wrap=True)
 
 
 def _refuse(document: dict[str, Any]) -> None:
