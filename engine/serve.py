@@ -68,13 +68,10 @@ class _Server:
             return {"kind": "error", "message": f"unknown request {op!r}"}, False
         if request.get("fingerprint") != self.fingerprint:  # the code changed under this server
             return {"kind": "stale", "idle_timeout": self.idle}, True
-        stack, sites = request.get("stack"), request.get("sites")
-        if not isinstance(stack, str) or not isinstance(sites, str):
-            return {"kind": "error", "message": f"a {op} names its stack and sites map"}, False
         self.touch()
         self.served += 1
         try:
-            return ANSWERS[op](self.folder.repo, stack, sites), False
+            return ANSWERS[op](self.folder.repo, request), False
         except Exception as exc:  # noqa: BLE001 (a bug in the engine must not take the server down with it)
             return {"kind": "error", "message": f"{type(exc).__name__}: {exc}"}, False
 

@@ -173,10 +173,15 @@ def _started(repo: Path) -> bool:
 
 
 def _served(repo: Path, op: str, stack: str, sites_file: Path | None) -> dict[str, Any] | None:
-    """The server's reply to `op` on `stack` (a name or a stack file), starting one if allowed; None when none answers."""
+    """The server's reply to `op` on `stack` (a name or a stack file); see `_asked`."""
     if stack.endswith(".yaml"):
         stack = str(Path(stack).resolve())
-    request = {"op": op, "stack": stack, "sites": str(sites_path(sites_file).resolve()), "fingerprint": _fingerprint(repo)}
+    return _asked(repo, {"op": op, "stack": stack, "sites": str(sites_path(sites_file).resolve()),
+                         "fingerprint": _fingerprint(repo)})
+
+
+def _asked(repo: Path, request: dict[str, Any]) -> dict[str, Any] | None:
+    """The server's reply to `request`, starting one if allowed; None when none answers (UnsafeFolder: see `ask`)."""
     reply = ask(repo, request)
     if reply is None and supported() and autostart() and _started(repo):
         reply = ask(repo, request)
@@ -195,6 +200,25 @@ def served_preview(repo: Path, stack: str, sites_file: Path | None) -> dict[str,
     """
     reply = _served(repo, "preview", stack, sites_file)
     return _outcome(reply) if reply else None
+
+
+def served_diff(repo: Path, before, after, sites) -> Any:
+    """The `engine.diff.Diff` between renders of `before` and `after` (ResolvedBlueprints) from the server, or None.
+
+    The stacks and the sites map go with the request: an upgrade's `after` is nowhere on disk yet.
+    """
+    request = {"op": "diff", "before": before.model_dump(mode="json"), "after": after.model_dump(mode="json"),
+               "sites_map": sites.model_dump_json(), "fingerprint": _fingerprint(repo)}
+    try:
+        reply = _asked(repo, request)
+    except UnsafeFolder:
+        return None
+    document = _outcome(reply, "diff") if reply else None
+    if document is None:
+        return None
+    from engine.diff import Diff
+
+    return Diff.from_json(document)
 
 
 def served_check(repo: Path, stack: str, sites_file: Path | None,
@@ -292,5 +316,43 @@ def run_check(repo: Path, stack: str, sites_file: str | None) -> dict[str, Any]:
     return {"kind": "ok", "findings": check_stack(repo, resolved, _sites(sites_file))}
 
 
-ANSWERS: dict[str, Callable[[Path, str, str | None], dict[str, Any]]] = {"preview": run_preview, "validate": run_check}
-"""What a server answers, by request: each takes the repository, a stack (name or file) and the sites map's path."""
+def _named(answer: Callable[[Path, str, str], dict[str, Any]]) -> Callable[[Path, dict[str, Any]], dict[str, Any]]:
+    """An answer about one stack file: the request names the stack and the sites map's path."""
+    def on(repo: Path, request: dict[str, Any]) -> dict[str, Any]:
+        stack, sites = request.get("stack"), request.get("sites")
+        if not isinstance(stack, str) or not isinstance(sites, str):
+            return {"kind": "error", "message": f"a {request.get('op')} names its stack and sites map"}
+        return answer(repo, stack, sites)
+    return on
+
+
+_sites_sent: dict[str, Any] = {}
+
+
+def run_diff(repo: Path, request: dict[str, Any]) -> dict[str, Any]:
+    """Two renders of a stack (before and after a version move, as `bp upgrade` computed them) and their diff."""
+    from pydantic import ValidationError
+
+    from blueprints.resolved import ResolvedBlueprint
+    from blueprints.sites import SitesMap
+    from engine.diff import diff
+    from engine.runner import ProgramError
+    from engine.stacks import preview as run_stack
+
+    try:
+        text = request["sites_map"]
+        if text not in _sites_sent:  # one sites map at a time: the one the last command sent
+            _sites_sent.clear()
+            _sites_sent[text] = SitesMap.model_validate_json(text)
+        before, after = (ResolvedBlueprint.model_validate(request[side]) for side in ("before", "after"))
+        sites = _sites_sent[text]
+        return {"kind": "ok", "diff": diff(run_stack(repo, before, sites), run_stack(repo, after, sites)).to_json()}
+    except (KeyError, TypeError, ValidationError) as exc:
+        return {"kind": "error", "message": f"a diff sends two stacks and a sites map: {exc}"}
+    except ProgramError as exc:  # the client runs it itself, for the error the program gives there
+        return {"kind": "error", "message": str(exc)}
+
+
+ANSWERS: dict[str, Callable[[Path, dict[str, Any]], dict[str, Any]]] = {
+    "preview": _named(run_preview), "validate": _named(run_check), "diff": run_diff}
+"""What a server answers, by request: each takes the repository and the request."""

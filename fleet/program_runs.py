@@ -47,8 +47,6 @@ def on_workers(repo: Path, sites: SitesMap, paths: list[Path], sites_file: Path 
 
     def run(stacks: list[ResolvedBlueprint]) -> list[FleetFinding]:
         from engine.cache import fleet_cache
-        from engine.fleet import default_jobs, run_fleet
-        from engine.program_check import check_program
 
         cache = fleet_cache(repo, sites, "validate") if cached else None
         found, todo = [], []
@@ -65,6 +63,9 @@ def on_workers(repo: Path, sites: SitesMap, paths: list[Path], sites_file: Path 
                     cache.put(cache.key(files[bp.stack]), data)
                 found += _findings(bp.stack, data)
             return found
+        from engine.fleet import default_jobs, run_fleet  # only now: it imports the SDKs
+        from engine.program_check import check_program
+
         todo_files = [files[bp.stack] for bp in todo]
         return found + [f for result in run_fleet(repo, todo_files, sites, check_program, cache, jobs or default_jobs())
                         for f in _findings(result.stack, result.data)]

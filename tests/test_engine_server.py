@@ -20,8 +20,9 @@ from pathlib import Path
 import pytest
 
 from blueprints.errors import BadInput
-from blueprints.placement.resolve import resolve
+from blueprints.placement.resolve import resolve, restamp
 from engine import server, server_dir, wire
+from engine.diff import diff
 from engine.program_check import check_stack
 from engine.server_dir import ServerDir, servers_of
 from engine.stacks import preview
@@ -468,3 +469,12 @@ def test_a_served_check_finds_what_an_in_process_one_finds(served, sites):
         assert server.served_check(repo, resolved.stack, None) == check_stack(repo, resolved, sites)
     with pytest.raises(BadInput, match="no stack 'nobody-dev'"):
         server.served_check(repo, "nobody-dev", None)
+
+
+def test_a_served_upgrade_diff_is_the_in_process_one(served, catalog, sites):
+    repo, stamped = served
+    shop = next(r for r in stamped if r.request.target == "aws")
+    older = restamp(shop, "web-service@2.0.0", catalog, sites, stamped)
+    answered = server.served_diff(repo, shop, older, sites)
+    assert answered is not None and answered.changes
+    assert answered == diff(preview(repo, shop, sites), preview(repo, older, sites))
