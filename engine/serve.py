@@ -1,10 +1,10 @@
 """The engine server process: answers one repository's requests until stopped, idle, out of date or orphaned.
 
-Started by `bp engine start` (engine/server.py) as `python -I -c ...`, with the library's folder first on its
+Started by `bp engine start` or by the first command that needs it (engine/server.py) as `python -I -c ...`, with the library's folder first on its
 path and its own folder as working folder, so nothing in the repository is imported as the server's code.
 A lock in its folder keeps it to one server per repository; a server whose folder was deleted (and with it
 its socket and lock) can no longer be reached, so it exits at its next check, and a new server ends any such
-one before it listens.
+one before it listens. It listens at once and loads what both targets' programs need at its first quiet moment.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from blueprints.errors import BadInput
 from engine import wire
@@ -30,6 +30,10 @@ REQUEST_TIMEOUT = 10.0
 """Seconds a client has to send its request once connected; a silent one does not hold the server."""
 SEND_TIMEOUT = 60.0
 """Seconds a reply may take to be read by the client."""
+WARM_AFTER = 2.0
+"""Seconds without a request after which a new server loads what programs of both targets need: the command that
+started it is answered first, as fast as it would have run by itself, and commands run back to back in a script
+(a fraction of a second apart) are not kept waiting for it."""
 
 
 def _log(message: str) -> None:
@@ -43,6 +47,7 @@ class _Server:
     def __init__(self, folder: ServerDir, idle: float, fingerprint: str):
         self.folder, self.idle, self.fingerprint = folder, idle, fingerprint
         self.served, self.identity = 0, (0, 0)
+        self.warm: Callable[[], None] | None = lambda: _warm_up(folder.repo)
         self.touch()
 
     def touch(self) -> None:
@@ -107,10 +112,13 @@ class _Server:
             if left <= 0:
                 _log(f"no preview for {self.idle:g} s: exiting")
                 return
-            listener.settimeout(min(left, TICK))
+            listener.settimeout(min(left, TICK if self.warm is None else WARM_AFTER))
             try:
                 conn, _ = listener.accept()
             except TimeoutError:
+                if self.warm is not None:  # a quiet moment: load what later requests need
+                    self.warm, warm = None, self.warm
+                    warm()
                 if not self.owns_socket():
                     _log("its socket is gone (folder deleted?): exiting")
                     return
@@ -213,7 +221,6 @@ def serve(repo: Path, idle: float) -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # so the socket is removed on the way out
     with held:
         _end_orphans(folder.repo)
-        _warm_up(folder.repo)
         server = _Server(folder, idle, _fingerprint(folder.repo))
         with server.listen() as listener:
             _log(f"serving {folder.repo} on {folder.socket}")

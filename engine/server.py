@@ -173,14 +173,14 @@ def _started(repo: Path) -> bool:
 
 
 def _served(repo: Path, op: str, stack: str, sites_file: Path | None) -> dict[str, Any] | None:
-    """The server's reply to `op` on `stack` (a name or a stack file); see `_asked`."""
+    """The server's reply to `op` on `stack` (a name or a stack file); see `ask_or_start`."""
     if stack.endswith(".yaml"):
         stack = str(Path(stack).resolve())
-    return _asked(repo, {"op": op, "stack": stack, "sites": str(sites_path(sites_file).resolve()),
+    return ask_or_start(repo, {"op": op, "stack": stack, "sites": str(sites_path(sites_file).resolve()),
                          "fingerprint": _fingerprint(repo)})
 
 
-def _asked(repo: Path, request: dict[str, Any]) -> dict[str, Any] | None:
+def ask_or_start(repo: Path, request: dict[str, Any]) -> dict[str, Any] | None:
     """The server's reply to `request`, starting one if allowed; None when none answers (UnsafeFolder: see `ask`)."""
     reply = ask(repo, request)
     if reply is None and supported() and autostart() and _started(repo):
@@ -210,7 +210,7 @@ def served_diff(repo: Path, before, after, sites) -> Any:
     request = {"op": "diff", "before": before.model_dump(mode="json"), "after": after.model_dump(mode="json"),
                "sites_map": sites.model_dump_json(), "fingerprint": _fingerprint(repo)}
     try:
-        reply = _asked(repo, request)
+        reply = ask_or_start(repo, request)
     except UnsafeFolder:
         return None
     document = _outcome(reply, "diff") if reply else None
