@@ -15,9 +15,10 @@ import signal
 import socket
 import sys
 import time
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from blueprints.errors import BadInput
 from engine import wire
