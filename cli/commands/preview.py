@@ -48,7 +48,7 @@ def preview(
 ) -> None:
     """Preview a stack offline: the resource tree with key properties, counts by type, and outputs.
 
-    Answered by the repository's engine server when one runs (`bp engine start`), else run here.
+    Answered by the repository's engine server, which the first such command starts (see `bp engine`), else run here.
     """
     from engine import server
 
