@@ -123,6 +123,9 @@ class _Server:
                 if not self.owns_socket():
                     _log("its socket is gone (folder deleted?): exiting")
                     return
+                if not (self.folder.repo / "Pulumi.yaml").is_file():  # a scratch checkout a script started it in
+                    _log("its repository is gone: exiting")
+                    return
                 continue
             with conn:
                 if self.handle(conn):

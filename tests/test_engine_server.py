@@ -478,3 +478,10 @@ def test_a_served_upgrade_diff_is_the_in_process_one(served, catalog, sites):
     answered = server.served_diff(repo, shop, older, sites)
     assert answered is not None and answered.changes
     assert answered == diff(preview(repo, shop, sites), preview(repo, older, sites))
+
+
+def test_a_server_whose_repository_is_deleted_exits(scratch):
+    info = server.start(scratch)
+    shutil.rmtree(scratch)
+    _wait_until(lambda: not server_dir.is_server(info["pid"], scratch), seconds=60)
+    assert "its repository is gone: exiting" in ServerDir(scratch).log.read_text()
