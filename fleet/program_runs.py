@@ -24,6 +24,8 @@ def _findings(stack: str, data: dict[str, Any]) -> list[FleetFinding]:
     """One stack's result (`engine.program_check.check_stack`) as findings; a stack that is bad input stops the check."""
     if "bad_input" in data:
         raise BadInput(data["bad_input"])
+    if "findings" not in data:  # the process running it died (engine/zygote.py): the stack was not judged
+        return [FleetFinding("program", (stack,), data.get("error", "the program run gave no result"))]
     return [FleetFinding(rule, (stack,), message) for rule, message in data["findings"]]
 
 

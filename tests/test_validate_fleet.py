@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from blueprints.errors import BadInput
 from engine import program_check
 from engine.cache import fleet_cache
 from fleet import program_runs
@@ -118,3 +119,11 @@ def test_a_stacks_validate_key_covers_its_file_sites_map_and_code(repo, catalog,
     monkeypatch.undo()
     path.write_text(path.read_text() + "\n")
     assert fleet_cache(repo, sites, "validate").key(path) != key
+
+
+def test_a_stack_whose_run_died_is_an_error_naming_it_and_a_bad_one_is_bad_input():
+    died = {"ok": False, "error": "the process running this stack died; run it alone with bp preview", "transient": True}
+    [finding] = program_runs._findings("shop-dev", died)
+    assert finding.error and finding.stacks == ("shop-dev",) and "died" in finding.message
+    with pytest.raises(BadInput, match="line 3"):
+        program_runs._findings("shop-dev", {"ok": False, "error": "x", "bad_input": "Pulumi.shop-dev.yaml:3: line 3"})
