@@ -485,3 +485,21 @@ def test_a_server_whose_repository_is_deleted_exits(scratch):
     shutil.rmtree(scratch)
     _wait_until(lambda: not server_dir.is_server(info["pid"], scratch), seconds=60)
     assert "its repository is gone: exiting" in ServerDir(scratch).log.read_text()
+
+
+def test_commands_starting_a_server_at_once_leave_one_and_each_is_answered(catalog, sites, scratch, monkeypatch):
+    monkeypatch.delenv(server.AUTOSTART_ENV)
+    monkeypatch.delenv("CI", raising=False)
+    shop = _stamped(scratch, catalog, sites)
+    results = [None] * 3
+
+    def preview_at(i):
+        results[i] = run_bp(scratch, "preview", shop.stack, "--json")
+    threads = [threading.Thread(target=preview_at, args=(i,)) for i in range(len(results))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(r.returncode == 0 and json.loads(r.stdout)["stack"] == shop.stack for r in results), results
+    _wait_until(lambda: len(servers_of(scratch)) == 1)
+    assert server.status(scratch)["current"]
