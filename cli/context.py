@@ -111,6 +111,11 @@ def user_errors() -> Iterator[None]:
         raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
+def warn(message: str) -> None:
+    """One warning line on stderr; `message` is printed as it is, never as markup."""
+    errors.print(f"[yellow]warning:[/] {escape(message)}", soft_wrap=True)
+
+
 def fail(message: str) -> None:
     """One error line on stderr; `message` is printed as it is, never as markup."""
     errors.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from blueprints.catalog import CATALOG_DIR
+from engine.fingerprint import code_fingerprint
 
 # The pinned `blueprint: NAME@VERSION` line of a stamped file's request, found without parsing the file:
 # the parent computes a key for every stack of the fleet before any runs, so this must cost next to nothing.
@@ -61,3 +62,12 @@ class ResultCache:
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_text(json.dumps(result, sort_keys=True))
         os.replace(tmp, path)
+
+
+def fleet_cache(repo: Path, sites, name: str, tag: str = "") -> ResultCache:
+    """The cache of one fleet evaluation (`preview`, `validate`, `audit`) under the repository's `.bp-cache/name`.
+
+    The sites map in force is part of every key, so `--sites` or an edit to the map runs every stack again; `tag`
+    names what else the results depend on (an audit's packs, config and exemptions).
+    """
+    return ResultCache(Path(repo) / ".bp-cache" / name, code_fingerprint(repo, sites.model_dump_json(), name + tag))

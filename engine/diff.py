@@ -72,6 +72,12 @@ class Diff:
         return {"counts": self.counts(), "data_losing": bool(self.data_losing),
                 "changes": [c.to_json() for c in self.changes]}
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Diff:
+        """The diff `to_json` gave (what the engine server sends); the derived counts and flags are recomputed."""
+        return cls(tuple(Change(**{k: tuple(v) if isinstance(v, list) else v for k, v in change.items()
+                                   if k != "data_losing"}) for change in data["changes"]))
+
 
 def _leaves(value: Any, prefix: str = "") -> dict[str, Any]:
     """Flatten nested mappings to dotted paths; lists stay whole, as providers diff them."""

@@ -1,10 +1,10 @@
-"""The engine server process: answers one repository's previews until stopped, idle, out of date or orphaned.
+"""The engine server process: answers one repository's requests until stopped, idle, out of date or orphaned.
 
-Started by `bp engine start` (engine/server.py) as `python -I -c ...`, with the library's folder first on its
+Started by `bp engine start` or by the first command that needs it (engine/server.py) as `python -I -c ...`, with the library's folder first on its
 path and its own folder as working folder, so nothing in the repository is imported as the server's code.
 A lock in its folder keeps it to one server per repository; a server whose folder was deleted (and with it
 its socket and lock) can no longer be reached, so it exits at its next check, and a new server ends any such
-one before it listens.
+one before it listens. It listens at once and loads what both targets' programs need at its first quiet moment.
 """
 
 from __future__ import annotations
@@ -15,13 +15,14 @@ import signal
 import socket
 import sys
 import time
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from blueprints.errors import BadInput
 from engine import wire
-from engine.server import _fingerprint, run_audit, run_preview
+from engine.server import ANSWERS, _fingerprint
 from engine.server_dir import ServerDir, UnsafeFolder, is_server, servers_of, terminate
 
 TICK = 5.0
@@ -30,6 +31,10 @@ REQUEST_TIMEOUT = 10.0
 """Seconds a client has to send its request once connected; a silent one does not hold the server."""
 SEND_TIMEOUT = 60.0
 """Seconds a reply may take to be read by the client."""
+WARM_AFTER = 2.0
+"""Seconds without a request after which a new server loads what programs of both targets need: the command that
+started it is answered first, as fast as it would have run by itself, and commands run back to back in a script
+(a fraction of a second apart) are not kept waiting for it."""
 
 
 def _log(message: str) -> None:
@@ -43,6 +48,7 @@ class _Server:
     def __init__(self, folder: ServerDir, idle: float, fingerprint: str):
         self.folder, self.idle, self.fingerprint = folder, idle, fingerprint
         self.served, self.identity = 0, (0, 0)
+        self.warm: Callable[[], None] | None = lambda: _warm_up(folder.repo)
         self.touch()
 
     def touch(self) -> None:
@@ -64,22 +70,19 @@ class _Server:
                 self.idle = float(idle)
                 self.touch()
             return self.status(request.get("fingerprint")), False
-        if op not in ("preview", "audit"):
+        if op not in ANSWERS:
             return {"kind": "error", "message": f"unknown request {op!r}"}, False
         if request.get("fingerprint") != self.fingerprint:  # the code changed under this server
             return {"kind": "stale", "idle_timeout": self.idle}, True
-        stack, sites = request.get("stack"), request.get("sites")
-        if not isinstance(stack, str) or not isinstance(sites, str):
-            return {"kind": "error", "message": f"a {op} names its stack and sites map"}, False
         self.touch()
         self.served += 1
         try:
-            if op == "audit":
-                reply = run_audit(self.folder.repo, stack, sites, request.get("settings") or {})
-                return {**reply, "idle_timeout": self.idle} if reply["kind"] == "stale" else reply, reply["kind"] == "stale"
-            return run_preview(self.folder.repo, stack, sites), False
+            reply = ANSWERS[op](self.folder.repo, request)
         except Exception as exc:  # noqa: BLE001 (a bug in the engine must not take the server down with it)
             return {"kind": "error", "message": f"{type(exc).__name__}: {exc}"}, False
+        if reply.get("kind") == "stale":  # its policies read an older sites map: give way to a new server
+            return {**reply, "idle_timeout": self.idle}, True
+        return reply, False
 
     def handle(self, conn: socket.socket) -> bool:
         """Answer one connection; whether to stop serving."""
@@ -113,12 +116,18 @@ class _Server:
             if left <= 0:
                 _log(f"no preview for {self.idle:g} s: exiting")
                 return
-            listener.settimeout(min(left, TICK))
+            listener.settimeout(min(left, TICK if self.warm is None else WARM_AFTER))
             try:
                 conn, _ = listener.accept()
             except TimeoutError:
+                if self.warm is not None:  # a quiet moment: load what later requests need
+                    self.warm, warm = None, self.warm
+                    warm()
                 if not self.owns_socket():
                     _log("its socket is gone (folder deleted?): exiting")
+                    return
+                if not (self.folder.repo / "Pulumi.yaml").is_file():  # a scratch checkout a script started it in
+                    _log("its repository is gone: exiting")
                     return
                 continue
             with conn:
@@ -184,10 +193,10 @@ def _end_orphans(repo: Path) -> None:
 
 
 def _warm_up(repo: Path) -> None:
-    """Preview one stack of each target, so the provider SDKs the programs use are loaded before the first request."""
+    """Check one stack of each target, so the provider SDKs the programs use are loaded before the first request."""
     from blueprints.sites import load_sites
+    from engine.program_check import program_findings
     from engine.runner import ProgramError
-    from engine.stacks import preview
     from store.stack_files import list_stack_files, read_stack
 
     seen: set[str] = set()
@@ -202,7 +211,7 @@ def _warm_up(repo: Path) -> None:
             resolved = read_stack(path)
             if resolved.request.target not in seen:
                 seen.add(resolved.request.target)
-                preview(repo, resolved, sites)
+                program_findings(repo, resolved, sites)  # a preview, and the check of its network policies
         except (BadInput, ProgramError):
             continue
 
@@ -219,7 +228,6 @@ def serve(repo: Path, idle: float) -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # so the socket is removed on the way out
     with held:
         _end_orphans(folder.repo)
-        _warm_up(folder.repo)
         server = _Server(folder, idle, _fingerprint(folder.repo))
         with server.listen() as listener:
             _log(f"serving {folder.repo} on {folder.socket}")

@@ -3,5 +3,6 @@
 `stamped` reads the fleet; `invariants` is the one definition of valid that `bp validate` and `bp fleet check`
 both call; `sweep` finds collisions by sorting; `report` is the capacity and ownership report's data; `operator`
 and `operator_files` render Pulumi Kubernetes Operator manifests. Imports `store` and `blueprints`, and `engine`
-only to run a stack's program for `bp validate` (`invariants.program_run`).
+only to run the stacks' programs for `bp validate` (`program_runs`: on the fleet runner, or through the
+engine server).
 """

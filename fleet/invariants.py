@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date
-from pathlib import Path
 from typing import Callable, Iterable
 
 from blueprints import clock
@@ -50,7 +49,8 @@ class Scope:
 
 
 Invariant = Callable[[StampedFleet, Scope], Iterable[FleetFinding]]
-ProgramRun = Callable[[ResolvedBlueprint], list[FleetFinding]]
+ProgramRun = Callable[[list[ResolvedBlueprint]], list[FleetFinding]]
+"""The findings of running each given stack's program (fleet/program_runs.py)."""
 
 
 def _finding(bp: ResolvedBlueprint, message: str, error: bool = True, rule: str = "stack") -> FleetFinding:
@@ -290,27 +290,11 @@ def check(fleet: StampedFleet, scope: Scope | None = None, run: ProgramRun | Non
           invariants: Iterable[Invariant] = INVARIANTS) -> list[FleetFinding]:
     """Every finding of every invariant within `scope` (default: the whole fleet): errors first, then by rule and stacks.
 
-    `run`, when given, runs each scoped stack's program that passed its own checks and returns what it found.
+    `run`, when given, runs the programs of the scoped stacks that passed their own checks and returns what it found.
     """
     scope = scope or Scope(fleet.stacks)
     found = [f for invariant in invariants for f in invariant(fleet, scope) if scope.holds(f)]
     if run is not None:
         failed = {f.stacks[0] for f in found if f.error and f.rule == "stack"}
-        found += [f for bp in scope.stacks if bp.stack not in failed for f in run(bp)]
+        found += run([bp for bp in scope.stacks if bp.stack not in failed])
     return sorted(found, key=lambda f: (not f.error, f.rule, f.stacks, f.message))
-
-
-def program_run(repo: Path, sites: SitesMap) -> ProgramRun:
-    """Running a stack's program offline: a program that fails, and each provider rule its resources break."""
-    def run(bp: ResolvedBlueprint) -> list[FleetFinding]:
-        from engine import ProgramError
-        from engine.stacks import preview
-
-        try:
-            capture = preview(repo, bp, sites)
-        except ProgramError as exc:
-            return [FleetFinding("program", (bp.stack,), f"program failed: {exc}")]
-        from engine.flow_check import dropped_flows
-        return [FleetFinding("program", (bp.stack,), v.describe()) for v in capture.violations] + [
-            FleetFinding("network-intent", (bp.stack,), message) for message in dropped_flows(bp, capture)]
-    return run

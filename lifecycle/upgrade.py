@@ -18,8 +18,7 @@ from blueprints.placement.resolve import restamp
 from blueprints.plan import kubernetes_minor
 from blueprints.resolved import ResolvedBlueprint
 from blueprints.sites import SitesMap
-from engine.diff import Diff, diff
-from engine.stacks import preview
+from engine.diff import Diff
 from store.change import Allow, Outcome, Proposed, Snapshot, StackState, Stale, carried_pin, change, check_invariants
 
 
@@ -63,7 +62,15 @@ def plan_upgrade(repo: Path, stack: ResolvedBlueprint, to: str, catalog: Catalog
 
 
 def render_upgrade(repo: Path, before: ResolvedBlueprint, after: ResolvedBlueprint, sites: SitesMap) -> Upgrade:
-    """Both versions rendered offline, and their diff."""
+    """Both versions rendered offline, and their diff: by the engine server when one answers (or starts), else here."""
+    from engine.server import served_diff
+
+    served = served_diff(repo, before, after, sites)
+    if served is not None:
+        return Upgrade(before, after, served)
+    from engine.diff import diff
+    from engine.stacks import preview  # imports the SDKs
+
     return Upgrade(before, after, diff(preview(repo, before, sites), preview(repo, after, sites)))
 
 

@@ -21,6 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 SESSION_DAY = date(2026, 12, 5)
 """The day the tests run on, whatever the machine's clock says: support ends, pins and sunsets are dated data."""
 os.environ[CLOCK_ENV] = SESSION_DAY.isoformat()  # before any CLI subprocess inherits the environment
+# No command of a test starts an engine server by itself (one would outlive the test); the tests of the automatic
+# start (tests/test_engine_server.py) turn it on where they clean up after it.
+os.environ["BP_ENGINE_AUTOSTART"] = "0"
 # The console-script entry point, as a separate process (pipes, signals and exit codes as a shell sees them).
 BP = [sys.executable, "-c", "from cli.main import run; run()"]
 

@@ -20,8 +20,10 @@ from pathlib import Path
 import pytest
 
 from blueprints.errors import BadInput
-from blueprints.placement.resolve import resolve
+from blueprints.placement.resolve import resolve, restamp
 from engine import server, server_dir, wire
+from engine.diff import diff
+from engine.program_check import check_stack
 from engine.server_dir import ServerDir, servers_of
 from engine.stacks import preview
 from store import stack_files
@@ -402,3 +404,102 @@ def test_a_server_running_other_code_declines_and_a_current_one_replaces_it(serv
     replacement = server.start(repo)  # the one the client started, once it answers
     assert replacement["pid"] != old and replacement["current"]
     assert server.served_preview(repo, stamped[0].stack, None)["stack"] == stamped[0].stack
+
+
+# ------------------------------------------------------------------------------------- started without ceremony
+
+
+@pytest.mark.parametrize("autostart, ci, starts", [
+    (None, None, True), ("0", None, False), ("off", None, False), ("1", None, True),
+    (None, "true", False), (None, "1", False), (None, "false", True), ("1", "true", True), ("yes", "true", True),
+    ("0", "true", False),
+])
+def test_commands_start_a_server_unless_told_not_to_and_never_in_ci_unless_asked(monkeypatch, autostart, ci, starts):
+    for name, value in ((server.AUTOSTART_ENV, autostart), ("CI", ci)):
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    assert server.autostart() is starts
+
+
+def test_a_mistyped_autostart_setting_is_one_line_naming_it(monkeypatch):
+    monkeypatch.setenv(server.AUTOSTART_ENV, "sometimes")
+    with pytest.raises(BadInput, match=f"{server.AUTOSTART_ENV}='sometimes'"):
+        server.autostart()
+
+
+def _stamped(repo, catalog, sites):
+    resolved = resolve(make_request(team="shop", target="aws"), catalog, sites, [])
+    stack_files.write_stack(repo, resolved)
+    return resolved
+
+
+def test_the_first_command_that_needs_the_sdks_starts_the_server_and_is_answered_by_it(catalog, sites, scratch,
+                                                                                    monkeypatch):
+    monkeypatch.delenv(server.AUTOSTART_ENV)
+    monkeypatch.delenv("CI", raising=False)
+    shop = _stamped(scratch, catalog, sites)
+    assert servers_of(scratch) == []
+    served = server.served_preview(scratch, shop.stack, None)
+    assert served == json.loads(json.dumps(preview(scratch, shop, sites).to_json(), default=str))
+    [pid] = servers_of(scratch)
+    assert server.served_check(scratch, shop.stack, None) == {"ok": True, "findings": []}
+    running = server.status(scratch)
+    assert running["pid"] == pid and running["served"] == 2 and running["current"]
+    assert running["idle_timeout"] == server.DEFAULT_IDLE_TIMEOUT  # it exits by itself when left alone
+
+
+def test_opted_out_or_in_ci_a_command_runs_in_process_and_starts_nothing(catalog, sites, scratch, monkeypatch):
+    shop = _stamped(scratch, catalog, sites)
+    monkeypatch.delenv(server.AUTOSTART_ENV)
+    monkeypatch.setenv("CI", "true")
+    validated = run_bp(scratch, "validate", shop.stack)
+    assert "1 of 1 stacks valid" in validated.stdout, validated.stderr
+    assert server.preview(scratch, shop.stack, None)["stack"] == shop.stack
+    monkeypatch.delenv("CI")
+    monkeypatch.setenv(server.AUTOSTART_ENV, "0")
+    assert run_bp(scratch, "preview", shop.stack, "--json").returncode == 0
+    assert servers_of(scratch) == [] and not ServerDir(scratch).dir.exists()
+
+
+def test_a_served_check_finds_what_an_in_process_one_finds(served, sites):
+    repo, stamped = served
+    for resolved in stamped:
+        assert server.served_check(repo, resolved.stack, None) == check_stack(repo, resolved, sites)
+    with pytest.raises(BadInput, match="no stack 'nobody-dev'"):
+        server.served_check(repo, "nobody-dev", None)
+
+
+def test_a_served_upgrade_diff_is_the_in_process_one(served, catalog, sites):
+    repo, stamped = served
+    shop = next(r for r in stamped if r.request.target == "aws")
+    older = restamp(shop, "web-service@2.0.0", catalog, sites, stamped)
+    answered = server.served_diff(repo, shop, older, sites)
+    assert answered is not None and answered.changes
+    assert answered == diff(preview(repo, shop, sites), preview(repo, older, sites))
+
+
+def test_a_server_whose_repository_is_deleted_exits(scratch):
+    info = server.start(scratch)
+    shutil.rmtree(scratch)
+    _wait_until(lambda: not server_dir.is_server(info["pid"], scratch), seconds=60)
+    assert "its repository is gone: exiting" in ServerDir(scratch).log.read_text()
+
+
+def test_commands_starting_a_server_at_once_leave_one_and_each_is_answered(catalog, sites, scratch, monkeypatch):
+    monkeypatch.delenv(server.AUTOSTART_ENV)
+    monkeypatch.delenv("CI", raising=False)
+    shop = _stamped(scratch, catalog, sites)
+    results = [None] * 3
+
+    def preview_at(i):
+        results[i] = run_bp(scratch, "preview", shop.stack, "--json")
+    threads = [threading.Thread(target=preview_at, args=(i,)) for i in range(len(results))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(r.returncode == 0 and json.loads(r.stdout)["stack"] == shop.stack for r in results), results
+    _wait_until(lambda: len(servers_of(scratch)) == 1)
+    assert server.status(scratch)["current"]

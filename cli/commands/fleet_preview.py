@@ -31,8 +31,7 @@ def stream_fleet(ctx: typer.Context, name: str, evaluator, jobs: int | None, sha
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from engine.cache import ResultCache
-    from engine.fingerprint import code_fingerprint
+    from engine.cache import fleet_cache
     from engine.fleet import FleetSummary, default_jobs, parse_shard, run_fleet
     from engine.fleet import shard as shard_of
     from store.stack_files import list_stack_files
@@ -43,8 +42,7 @@ def stream_fleet(ctx: typer.Context, name: str, evaluator, jobs: int | None, sha
         files = list_stack_files(repo)
         if shard:
             files = shard_of(files, *parse_shard(shard))
-        cache = None if no_cache else ResultCache(
-            repo / ".bp-cache" / name, code_fingerprint(repo, sites.model_dump_json(), name + cache_tag))
+        cache = None if no_cache else fleet_cache(repo, sites, name, cache_tag)
 
     summary = FleetSummary()
     bar = Progress(TextColumn(f"{name}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),

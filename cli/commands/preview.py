@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.tree import Tree
 
 from cli import completion
-from cli.context import EXIT_FINDINGS, console, errors, print_json, state, user_errors
+from cli.context import EXIT_FINDINGS, console, errors, print_json, state, user_errors, warn
 from engine.provider_rules import Violation, violation_lines
 
 # Inputs worth a glance in the tree, in the order they are shown.
@@ -48,14 +48,14 @@ def preview(
 ) -> None:
     """Preview a stack offline: the resource tree with key properties, counts by type, and outputs.
 
-    Answered by the repository's engine server when one runs (`bp engine start`), else run here.
+    Answered by the repository's engine server, which the first such command starts (see `bp engine`), else run here.
     """
     from engine import server
 
     try:
         with user_errors():
             st = state(ctx)
-            document = server.preview(st.repo, stack, st.sites_option, warn=_warn)
+            document = server.preview(st.repo, stack, st.sites_option, warn=warn)
     except server.ProgramFailed as exc:
         errors.print(f"[bold red]program failed:[/] {escape(str(exc))}", soft_wrap=True)
         raise typer.Exit(EXIT_FINDINGS) from None
@@ -77,10 +77,6 @@ def preview(
         outputs.add_row(escape(key), escape(str(value)))
     console.print(outputs)
     _refuse(document)
-
-
-def _warn(message: str) -> None:
-    errors.print(f"[yellow]warning:[/] {escape(message)}", soft_wrap=True)
 
 
 def _refuse(document: dict[str, Any]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -31,7 +32,6 @@ def upgrade(
     """
     from cli import cost_views
     from cost.change import monthly_change
-    from engine import ProgramError
     from lifecycle.upgrade import UpgradeOptions, upgrade_stack
 
     def show(result, outcome) -> None:
@@ -58,6 +58,15 @@ def upgrade(
         st = state(ctx)
         try:
             upgrade_stack(st.repo, name, to, st.catalog(), st.sites(), opts, show)
-        except ProgramError as exc:
+        except Exception as exc:
+            if not _program_failed(exc):
+                raise
             errors.print(f"[bold red]program failed:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
             raise typer.Exit(EXIT_FINDINGS) from None
+
+
+def _program_failed(exc: Exception) -> bool:
+    """Whether `exc` is the engine's ProgramError, asked without importing the runner and the SDKs (a served diff
+    needs neither): a program that failed here was run by the runner, so it is loaded then."""
+    runner = sys.modules.get("engine.runner")
+    return runner is not None and isinstance(exc, runner.ProgramError)
