@@ -20,6 +20,8 @@ from typing import Iterator
 from pulumi.runtime import resource as sdk_resource
 from pulumi.runtime.proto import source_pb2
 
+from engine import sdk_shortcuts
+
 _NO_TRACE = source_pb2.StackTrace()
 _frozen = False
 _collecting = True
@@ -90,7 +92,7 @@ def lean() -> Iterator[None]:
 
 @contextmanager
 def _no_trace_on_inline_loop() -> Iterator[None]:
-    """No per-resource stack traces, and the inline loop as the current one, for the block."""
+    """No per-resource stack traces, the inline loop as the current one and the SDK shortcuts, for the block."""
     global _inline_loop
     traced = sdk_resource._get_stack_trace
     sdk_resource._get_stack_trace = _no_stack_trace
@@ -102,7 +104,8 @@ def _no_trace_on_inline_loop() -> Iterator[None]:
     _inline_loop = _inline_loop or InlineLoop()
     policy.set_event_loop(_inline_loop)
     try:
-        yield
+        with sdk_shortcuts.installed():
+            yield
     finally:
         policy.set_event_loop(stock_loop)
         sdk_resource._get_stack_trace = traced

@@ -1,0 +1,94 @@
+"""Shortcuts through Pulumi's SDK for work whose answer a mock run already has, installed for a lean run only.
+
+Each one returns what the SDK function it stands in for returns, by a shorter way, and leaves anything it
+does not recognise to that function:
+
+- the URN the SDK computes for every registration in case there is no monitor (there always is one here)
+  is built from strings at once, not through `Output.all` and three `apply`s (about eight tasks);
+- `unwrap_type`, which takes a provider type annotation apart with `typing` calls for every property
+  serialised, is remembered per annotation (it is a pure function of it);
+- an output that is already resolved when it is made is not tracked for the end-of-run wait (the SDK adds
+  it to the tracked set and takes it out again one callback later), and tracking needs no lock: a lean run's
+  engine calls all run on the loop's own thread (engine/lean.py).
+
+tests/test_engine_lean.py proves the captures equal to the SDK's as shipped for every catalog blueprint.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import partial
+from typing import Any
+
+from pulumi import _types
+from pulumi.output import Output, _OutputData
+from pulumi.runtime import resource as sdk_resource
+from pulumi.runtime.settings import SETTINGS
+
+_stock_create_urn = sdk_resource.create_urn
+_stock_unwrap_type = _types.unwrap_type
+_stock_track = Output._track
+_stock_untrack = Output._untrack
+_unwrapped: dict[Any, Any] = {}
+
+
+def known(value: Any) -> Output:
+    """An output already resolved to a known, non-secret `value` that depends on no resource: no task."""
+    future = asyncio.get_event_loop().create_future()
+    future.set_result(_OutputData(resources=set(), value=value, is_known=True, is_secret=False))
+    return Output._from_data(future)
+
+
+def create_urn(name, type_, parent=None, project=None, stack=None) -> Output:
+    """`create_urn` for plain strings (every registration's own URN), computed at once; anything else as stock."""
+    if not (type(name) is str and type(type_) is str and type(parent) is str):
+        return _stock_create_urn(name, type_, parent, project, stack)
+    return known(parent[0:parent.rfind("::")] + "$" + type_ + "::" + name)
+
+
+def unwrap_type(val: type) -> type:
+    """`unwrap_type`, remembered per annotation."""
+    try:
+        return _unwrapped[val]
+    except KeyError:
+        unwrapped = _unwrapped[val] = _stock_unwrap_type(val)
+        return unwrapped
+    except TypeError:  # an annotation that cannot be hashed
+        return _stock_unwrap_type(val)
+
+
+def _settled(future: asyncio.Future) -> bool:
+    return future.done() and not future.cancelled() and future.exception() is None
+
+
+def _forget(outputs: set, future: asyncio.Future) -> None:
+    # As the SDK does: a cancelled or failed output stays tracked, for the end of the run to raise.
+    if not future.cancelled() and future.exception() is None:
+        outputs.discard(future)
+
+
+def _track(self: Output) -> None:
+    data = self._data
+    if _settled(data):
+        return
+    outputs = SETTINGS.outputs
+    outputs.add(data)
+    data.add_done_callback(partial(_forget, outputs))
+
+
+def _untrack(self: Output) -> None:
+    SETTINGS.outputs.discard(self._data)
+
+
+@contextmanager
+def installed() -> Iterator[None]:
+    """The shortcuts in place for the block; the SDK as shipped afterwards."""
+    sdk_resource.create_urn, _types.unwrap_type = create_urn, unwrap_type
+    Output._track, Output._untrack = _track, _untrack
+    try:
+        yield
+    finally:
+        sdk_resource.create_urn, _types.unwrap_type = _stock_create_urn, _stock_unwrap_type
+        Output._track, Output._untrack = _stock_track, _stock_untrack
