@@ -7,6 +7,8 @@ does not recognise to that function:
   is built from strings at once, not through `Output.all` and three `apply`s (about eight tasks);
 - `unwrap_type`, which takes a provider type annotation apart with `typing` calls for every property
   serialised, is remembered per annotation (it is a pure function of it);
+- each input property of a resource becomes an output over one future that the registration's answer
+  resolves, not four futures and a task that awaits them one by one;
 - an output that is already resolved when it is made is not tracked for the end-of-run wait (the SDK adds
   it to the tracked set and takes it out again one callback later), and tracking needs no lock: a lean run's
   engine calls all run on the loop's own thread (engine/lean.py).
@@ -25,10 +27,12 @@ from typing import Any
 from pulumi import _types
 from pulumi.output import Output, _OutputData
 from pulumi.runtime import resource as sdk_resource
+from pulumi.runtime import rpc
 from pulumi.runtime.settings import SETTINGS
 
 _stock_create_urn = sdk_resource.create_urn
 _stock_unwrap_type = _types.unwrap_type
+_stock_transfer_properties = rpc.transfer_properties
 _stock_track = Output._track
 _stock_untrack = Output._untrack
 _unwrapped: dict[Any, Any] = {}
@@ -59,6 +63,29 @@ def unwrap_type(val: type) -> type:
         return _stock_unwrap_type(val)
 
 
+def _resolve(resource, future: asyncio.Future, value: Any, is_known: bool, is_secret: bool, deps, failed) -> None:
+    """What the SDK's resolver does, on one future: the value, its knownness and secrecy, and the resources."""
+    if failed is not None:
+        future.set_exception(failed)
+        return
+    resources = set(deps) if deps else set()
+    resources.add(resource)
+    future.set_result(_OutputData(resources=resources, value=value, is_known=is_known, is_secret=is_secret))
+
+
+def transfer_properties(res, props, custom: bool) -> dict[str, Any]:
+    """`transfer_properties`: an unresolved output on `res` per input property, and the resolver of each."""
+    resolvers = {}
+    loop = asyncio.get_event_loop()
+    for name in props:
+        if name == "urn" or (name == "id" and custom):
+            continue  # the SDK handles these itself
+        future = loop.create_future()
+        resolvers[name] = partial(_resolve, res, future)
+        res.__dict__[name] = Output._from_data(future)
+    return resolvers
+
+
 def _settled(future: asyncio.Future) -> bool:
     return future.done() and not future.cancelled() and future.exception() is None
 
@@ -86,9 +113,11 @@ def _untrack(self: Output) -> None:
 def installed() -> Iterator[None]:
     """The shortcuts in place for the block; the SDK as shipped afterwards."""
     sdk_resource.create_urn, _types.unwrap_type = create_urn, unwrap_type
+    rpc.transfer_properties = transfer_properties
     Output._track, Output._untrack = _track, _untrack
     try:
         yield
     finally:
         sdk_resource.create_urn, _types.unwrap_type = _stock_create_urn, _stock_unwrap_type
+        rpc.transfer_properties = _stock_transfer_properties
         Output._track, Output._untrack = _stock_track, _stock_untrack
