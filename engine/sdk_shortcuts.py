@@ -9,6 +9,8 @@ does not recognise to that function:
   serialised, is remembered per annotation (it is a pure function of it);
 - each input property of a resource becomes an output over one future that the registration's answer
   resolves, not four futures and a task that awaits them one by one;
+- the capturing monitor answers a registration with the Python values the SDK would read back from the
+  wire (`answer`), so its answer is neither built as a protobuf Struct nor read back from one;
 - an output that is already resolved when it is made is not tracked for the end-of-run wait (the SDK adds
   it to the tracked set and takes it out again one callback later), and tracking needs no lock: a lean run's
   engine calls all run on the loop's own thread (engine/lean.py).
@@ -28,14 +30,18 @@ from pulumi import _types
 from pulumi.output import Output, _OutputData
 from pulumi.runtime import resource as sdk_resource
 from pulumi.runtime import rpc
+from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.settings import SETTINGS
 
 _stock_create_urn = sdk_resource.create_urn
 _stock_unwrap_type = _types.unwrap_type
 _stock_transfer_properties = rpc.transfer_properties
+_stock_deserialize_properties = rpc.deserialize_properties
 _stock_track = Output._track
 _stock_untrack = Output._untrack
 _unwrapped: dict[Any, Any] = {}
+_installed = False
+_NOT_PLAIN = object()
 
 
 def known(value: Any) -> Output:
@@ -86,6 +92,63 @@ def transfer_properties(res, props, custom: bool) -> dict[str, Any]:
     return resolvers
 
 
+class _Deserialized:
+    """Stands in for a Struct whose `deserialize_properties` is already known."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: dict[str, Any]):
+        self.value = value
+
+
+def deserialize_properties(props_struct, keep_unknowns=None, keep_internal=True):
+    """`deserialize_properties`, which has nothing left to do for an answer made by `answer`."""
+    if type(props_struct) is _Deserialized:
+        return props_struct.value
+    return _stock_deserialize_properties(props_struct, keep_unknowns, keep_internal)
+
+
+def _as_read_back(value: Any) -> Any:
+    """`value` as the SDK reads it back after the wire (every number a float, no None in a mapping), or _NOT_PLAIN.
+
+    Only plain data qualifies: a secret, resource or asset (a mapping with the signature key), an unknown, a
+    subclass of a plain type (an enum) go the SDK's own way.
+    """
+    kind = type(value)
+    if kind is str:
+        return _NOT_PLAIN if value == rpc.UNKNOWN else value
+    if kind is bool or value is None:
+        return value
+    if kind is int or kind is float:
+        return float(value)
+    if kind is dict:
+        if rpc._special_sig_key in value:
+            return _NOT_PLAIN
+        read = {}
+        for key, item in value.items():
+            item = _as_read_back(item)
+            if item is _NOT_PLAIN or type(key) is not str:
+                return _NOT_PLAIN
+            if item is not None:
+                read[key] = item
+        return read
+    if kind is list or kind is tuple:
+        read = [_as_read_back(item) for item in value]
+        return _NOT_PLAIN if any(item is _NOT_PLAIN for item in read) else read
+    return _NOT_PLAIN
+
+
+def answer(urn: str, id_: str, state: dict[str, Any]) -> sdk_resource.RegisterResponse | None:
+    """A registration's answer in the SDK's own response shape, with `state` as it would read it from the wire;
+    None when the shortcuts are not installed or `state` is not plain data (then the answer goes on the wire)."""
+    if not _installed:
+        return None
+    read = _as_read_back(state)
+    if read is _NOT_PLAIN:
+        return None
+    return sdk_resource.RegisterResponse(urn, id_, _Deserialized(read), None, resource_pb2.Result.SUCCESS)
+
+
 def _settled(future: asyncio.Future) -> bool:
     return future.done() and not future.cancelled() and future.exception() is None
 
@@ -112,12 +175,15 @@ def _untrack(self: Output) -> None:
 @contextmanager
 def installed() -> Iterator[None]:
     """The shortcuts in place for the block; the SDK as shipped afterwards."""
+    global _installed
     sdk_resource.create_urn, _types.unwrap_type = create_urn, unwrap_type
-    rpc.transfer_properties = transfer_properties
+    rpc.transfer_properties, rpc.deserialize_properties = transfer_properties, deserialize_properties
+    _installed = True
     Output._track, Output._untrack = _track, _untrack
     try:
         yield
     finally:
         sdk_resource.create_urn, _types.unwrap_type = _stock_create_urn, _stock_unwrap_type
-        rpc.transfer_properties = _stock_transfer_properties
+        rpc.transfer_properties, rpc.deserialize_properties = _stock_transfer_properties, _stock_deserialize_properties
+        _installed = False
         Output._track, Output._untrack = _stock_track, _stock_untrack
