@@ -5,8 +5,11 @@ does not recognise to that function:
 
 - the URN the SDK computes for every registration in case there is no monitor (there always is one here)
   is built from strings at once, not through `Output.all` and three `apply`s (about eight tasks);
-- `unwrap_type`, which takes a provider type annotation apart with `typing` calls for every property
-  serialised, is remembered per annotation (it is a pure function of it);
+- `unwrap_type` and `unwrap_optional_type`, which take a provider type annotation apart with `typing` calls
+  for every property serialised or read back, are remembered per annotation (pure functions of it);
+- a plain scalar (an exact str, int, float, bool or None) is serialised, read back and checked for unknowns
+  without walking the SDK's chain of type tests, all of which it fails (an int or a str read back as an enum
+  or an int is left to the SDK);
 - each input property of a resource becomes an output over one future that the registration's answer
   resolves, not four futures and a task that awaits them one by one;
 - the capturing monitor answers a registration with the Python values the SDK would read back from the
@@ -23,6 +26,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
+from enum import Enum
 from functools import partial
 from typing import Any
 
@@ -35,11 +39,15 @@ from pulumi.runtime.settings import SETTINGS
 
 _stock_create_urn = sdk_resource.create_urn
 _stock_unwrap_type = _types.unwrap_type
+_stock_unwrap_optional_type = _types.unwrap_optional_type
+_stock_serialize_property = rpc.serialize_property
+_stock_translate_output_properties = rpc.translate_output_properties
+_stock_contains_unknowns = rpc.contains_unknowns
 _stock_transfer_properties = rpc.transfer_properties
 _stock_deserialize_properties = rpc.deserialize_properties
 _stock_track = Output._track
 _stock_untrack = Output._untrack
-_unwrapped: dict[Any, Any] = {}
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 _installed = False
 _NOT_PLAIN = object()
 
@@ -58,15 +66,55 @@ def create_urn(name, type_, parent=None, project=None, stack=None) -> Output:
     return known(parent[0:parent.rfind("::")] + "$" + type_ + "::" + name)
 
 
-def unwrap_type(val: type) -> type:
-    """`unwrap_type`, remembered per annotation."""
-    try:
-        return _unwrapped[val]
-    except KeyError:
-        unwrapped = _unwrapped[val] = _stock_unwrap_type(val)
-        return unwrapped
-    except TypeError:  # an annotation that cannot be hashed
-        return _stock_unwrap_type(val)
+def _remembered(function):
+    """`function` of a type annotation, remembered per annotation (an unhashable one is not remembered)."""
+    seen: dict[Any, Any] = {}
+
+    def remembered(val):
+        try:
+            return seen[val]
+        except KeyError:
+            found = seen[val] = function(val)
+            return found
+        except TypeError:
+            return function(val)
+    return remembered
+
+
+unwrap_type = _remembered(_stock_unwrap_type)
+unwrap_optional_type = _remembered(_stock_unwrap_optional_type)
+
+
+@_remembered
+def _converted_on_read(typ) -> bool:
+    """Whether the SDK turns a scalar read back as `typ` into something else (an enum member, an int)."""
+    typ = unwrap_optional_type(typ)
+    return typ is int or (isinstance(typ, type) and issubclass(typ, Enum))
+
+
+async def serialize_property(value, deps, property_key, resource_obj=None, input_transformer=None, typ=None,
+                             keep_output_values=False, exclude_resource_refs_from_deps=False,
+                             return_protobuf_value=False):
+    """`serialize_property`: a plain scalar is its own serialised form."""
+    if type(value) in _SCALARS and not return_protobuf_value:
+        return value
+    return await _stock_serialize_property(value, deps, property_key, resource_obj, input_transformer, typ,
+                                           keep_output_values, exclude_resource_refs_from_deps,
+                                           return_protobuf_value)
+
+
+def translate_output_properties(output, output_transformer, typ=None, transform_using_type_metadata=False,
+                                path=None, return_none_on_dict_type_mismatch=False):
+    """`translate_output_properties`: a plain scalar read back as a type that converts nothing is itself."""
+    if type(output) in _SCALARS and (output is None or typ is None or not _converted_on_read(typ)):
+        return output
+    return _stock_translate_output_properties(output, output_transformer, typ, transform_using_type_metadata,
+                                              path, return_none_on_dict_type_mismatch)
+
+
+def contains_unknowns(val) -> bool:
+    """`contains_unknowns`: a plain scalar contains none."""
+    return False if type(val) in _SCALARS else _stock_contains_unknowns(val)
 
 
 def _resolve(resource, future: asyncio.Future, value: Any, is_known: bool, is_secret: bool, deps, failed) -> None:
@@ -177,6 +225,9 @@ def installed() -> Iterator[None]:
     """The shortcuts in place for the block; the SDK as shipped afterwards."""
     global _installed
     sdk_resource.create_urn, _types.unwrap_type = create_urn, unwrap_type
+    _types.unwrap_optional_type = unwrap_optional_type
+    rpc.serialize_property, rpc.translate_output_properties = serialize_property, translate_output_properties
+    rpc.contains_unknowns = contains_unknowns
     rpc.transfer_properties, rpc.deserialize_properties = transfer_properties, deserialize_properties
     _installed = True
     Output._track, Output._untrack = _track, _untrack
@@ -184,6 +235,10 @@ def installed() -> Iterator[None]:
         yield
     finally:
         sdk_resource.create_urn, _types.unwrap_type = _stock_create_urn, _stock_unwrap_type
+        _types.unwrap_optional_type = _stock_unwrap_optional_type
+        rpc.serialize_property = _stock_serialize_property
+        rpc.translate_output_properties = _stock_translate_output_properties
+        rpc.contains_unknowns = _stock_contains_unknowns
         rpc.transfer_properties, rpc.deserialize_properties = _stock_transfer_properties, _stock_deserialize_properties
         _installed = False
         Output._track, Output._untrack = _stock_track, _stock_untrack
