@@ -14,6 +14,7 @@ does not recognise to that function:
   resolves, not four futures and a task that awaits them one by one;
 - the capturing monitor answers a registration with the Python values the SDK would read back from the
   wire (`answer`), so its answer is neither built as a protobuf Struct nor read back from one;
+- a debug message, which the mock engine hands to a logger that drops it, is dropped at once;
 - an output that is already resolved when it is made is not tracked for the end-of-run wait (the SDK adds
   it to the tracked set and takes it out again one callback later), and tracking needs no lock: a lean run's
   engine calls all run on the loop's own thread (engine/lean.py).
@@ -24,16 +25,18 @@ tests/test_engine_lean.py proves the captures equal to the SDK's as shipped for 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import Enum
 from functools import partial
 from typing import Any
 
-from pulumi import _types
+from pulumi import _types, log
 from pulumi.output import Output, _OutputData
 from pulumi.runtime import resource as sdk_resource
 from pulumi.runtime import rpc
+from pulumi.runtime.mocks import MockEngine
 from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.settings import SETTINGS
 
@@ -45,6 +48,7 @@ _stock_translate_output_properties = rpc.translate_output_properties
 _stock_contains_unknowns = rpc.contains_unknowns
 _stock_transfer_properties = rpc.transfer_properties
 _stock_deserialize_properties = rpc.deserialize_properties
+_stock_debug = log.debug
 _stock_track = Output._track
 _stock_untrack = Output._untrack
 _SCALARS = frozenset({str, int, float, bool, type(None)})
@@ -197,6 +201,14 @@ def answer(urn: str, id_: str, state: dict[str, Any]) -> sdk_resource.RegisterRe
     return sdk_resource.RegisterResponse(urn, id_, _Deserialized(read), None, resource_pb2.Result.SUCCESS)
 
 
+def debug(msg, resource=None, stream_id=None, ephemeral=None) -> None:
+    """`log.debug`, without building the log request when the mock engine's logger would drop it."""
+    engine = SETTINGS.engine
+    if isinstance(engine, MockEngine) and not engine.logger.isEnabledFor(logging.DEBUG):
+        return
+    _stock_debug(msg, resource, stream_id, ephemeral)
+
+
 def _settled(future: asyncio.Future) -> bool:
     return future.done() and not future.cancelled() and future.exception() is None
 
@@ -230,7 +242,7 @@ def installed() -> Iterator[None]:
     rpc.contains_unknowns = contains_unknowns
     rpc.transfer_properties, rpc.deserialize_properties = transfer_properties, deserialize_properties
     _installed = True
-    Output._track, Output._untrack = _track, _untrack
+    Output._track, Output._untrack, log.debug = _track, _untrack, debug
     try:
         yield
     finally:
@@ -241,4 +253,4 @@ def installed() -> Iterator[None]:
         rpc.contains_unknowns = _stock_contains_unknowns
         rpc.transfer_properties, rpc.deserialize_properties = _stock_transfer_properties, _stock_deserialize_properties
         _installed = False
-        Output._track, Output._untrack = _stock_track, _stock_untrack
+        Output._track, Output._untrack, log.debug = _stock_track, _stock_untrack, _stock_debug
