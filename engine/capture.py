@@ -23,17 +23,18 @@ def redact(value: Any, internal: bool = True) -> Any:
     `internal=False` also leaves out the engine-internal `__` keys, as
     `deserialize_properties(keep_internal=False)` reads them.
     """
-    if type(value) in _SCALARS:  # most values: one set lookup, not four instance checks
+    # Most values are scalars: one set lookup, not four instance checks, and no call for a scalar in a container.
+    if type(value) in _SCALARS:
         return value
-    if rpc.is_rpc_secret(value):
-        return SECRET
+    if isinstance(value, dict):
+        if rpc.is_rpc_secret(value):
+            return SECRET
+        return {k: v if type(v) in _SCALARS else redact(v, internal) for k, v in value.items()
+                if internal or not k.startswith("__") or k == "__provider"}
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, dict):
-        return {k: redact(v, internal) for k, v in value.items()
-                if internal or not k.startswith("__") or k == "__provider"}
     if isinstance(value, (list, tuple)):
-        return [redact(v, internal) for v in value]
+        return [v if type(v) in _SCALARS else redact(v, internal) for v in value]
     return value
 
 
