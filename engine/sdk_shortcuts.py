@@ -16,8 +16,10 @@ does not recognise to that function:
   wire (`answer`), so its answer is neither built as a protobuf Struct nor read back from one;
 - a debug message, which the mock engine hands to a logger that drops it, is dropped at once;
 - an output that is already resolved when it is made is not tracked for the end-of-run wait (the SDK adds
-  it to the tracked set and takes it out again one callback later), and tracking needs no lock: a lean run's
-  engine calls all run on the loop's own thread (engine/lean.py).
+  it to the tracked set and takes it out again one callback later); one that resolves later stays in the set
+  rather than costing a callback to leave it (the end-of-run wait awaits what it finds, a resolved output at
+  once, and raises for a failed one as before); tracking needs no lock: a lean run's engine calls all run on
+  the loop's own thread (engine/lean.py).
 
 tests/test_engine_lean.py proves the captures equal to the SDK's as shipped for every catalog blueprint.
 """
@@ -213,19 +215,10 @@ def _settled(future: asyncio.Future) -> bool:
     return future.done() and not future.cancelled() and future.exception() is None
 
 
-def _forget(outputs: set, future: asyncio.Future) -> None:
-    # As the SDK does: a cancelled or failed output stays tracked, for the end of the run to raise.
-    if not future.cancelled() and future.exception() is None:
-        outputs.discard(future)
-
-
 def _track(self: Output) -> None:
     data = self._data
-    if _settled(data):
-        return
-    outputs = SETTINGS.outputs
-    outputs.add(data)
-    data.add_done_callback(partial(_forget, outputs))
+    if not _settled(data):
+        SETTINGS.outputs.add(data)
 
 
 def _untrack(self: Output) -> None:
