@@ -4,7 +4,7 @@
 
 For each size, a fleet of the reference mix is stamped with `bp new`'s own code, then timed as users run it:
 `bp fleet audit` cold (wall, CPU of every process it starts, peak PSS of the process tree), `bp validate --all`
-cold and with nothing changed, and a cold `bp fleet preview` with the stock-mocks baseline (bench/stock.py: a
+cold and with nothing changed (these as CI runs them, CI=true), and a cold `bp fleet preview` with the stock-mocks baseline (bench/stock.py: a
 stratified sample with the fleet's mix of blueprint, target and size) running beside it in the same moments; the
 engine ratio is CPU per resource. At the largest size, single commands: `bp audit ONE` warm (engine server
 running) and cold (no server: CI=true), `bp preview ONE --json` and `bp validate ONE` as a user runs them without
@@ -108,6 +108,7 @@ def fixed_cost(repo: Path, jobs: int, env: dict[str, str]) -> dict:
     repo.mkdir()
     stamp(repo, len(MIX), load_sites())
     run = bp(env, repo, "--repo", str(repo), "fleet", "preview", "--json", "--no-cache", "--jobs", str(jobs))
+    bp(env, repo, "--repo", str(repo), "engine", "stop")
     return {**run.to_json(), "resources": _summary(run)["resources"]}
 
 
@@ -116,7 +117,9 @@ def measure_size(stacks: int, jobs: int, sample_size: int, tmp: Path) -> tuple[d
     repo = tmp / f"fleet-{stacks}"
     repo.mkdir()
     stamped = stamp(repo, stacks, load_sites())
-    env = bp_env(tmp / f"cache-{stacks}")
+    # As CI runs them: no engine server started for these (and any left running is stopped before the cold runs).
+    env = bp_env(tmp / f"cache-{stacks}", CI="true")
+    bp(env, repo, "--repo", str(repo), "engine", "stop")
     load = os.getloadavg()[0]
     audit = bp(env, repo, "--repo", str(repo), "fleet", "audit", "--jobs", str(jobs))
     validate_cold = bp(env, repo, "--repo", str(repo), "validate", "--all")
@@ -130,6 +133,7 @@ def measure_size(stacks: int, jobs: int, sample_size: int, tmp: Path) -> tuple[d
         "fleet_preview": {**preview.to_json(), "resources": summary["resources"], "failed": summary["failed"]},
         "preview_overhead": fixed_cost(tmp / f"cycle-{stacks}", jobs, env), "stock": stock,
     }
+    bp(env, repo, "--repo", str(repo), "engine", "stop")
     return figures, repo, stamped
 
 
