@@ -6,7 +6,8 @@ thread pool, so a slow gRPC round trip never blocks the program, though the mock
 memory; and the cyclic garbage collector rescans the provider SDKs' many thousand long-lived classes
 again and again, and again within a run over objects the run itself holds. `lean()` turns off the
 first, runs engine calls on the event loop's own thread, freezes the collector's view of the imported
-world and collects once per run instead of during it; the captured resources are the same
+world and collects once per run instead of during it, and takes the shortcuts through the SDK that
+engine/sdk_shortcuts.py lists (work whose answer a mock run already has); the captured resources are the same
 (tests/test_engine_lean.py compares every catalog blueprint on both targets). Figures: bench/RESULTS.md.
 """
 
