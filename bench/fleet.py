@@ -1,12 +1,16 @@
-"""Fleet benchmark: synthesise a fleet with `bp new`'s own code, then measure it beside stock Pulumi mocks.
+"""Fleet benchmark: issue 23's table, measured from outside through the `bp` commands users and CI run.
 
-    python -m bench.fleet [--stacks 1522] [--jobs N] [--baseline-sample 60] [--out FILE]
+    python -m bench.fleet [--sizes 100,400,1522 | --stacks N | --quick] [--jobs N] [--sample 150]
 
-In one run: stamping (placement and IPAM for the whole fleet); validation without program runs; fleet check;
-a cold fleet preview on warm workers; a warm one (one stack changed, the rest from the cache); the
-baseline, which is the same stacks' program under stock mocks (plain `set_mocks`, the stock monitor,
-one process) on an evenly spread sample; per-core throughput against it; `bp --help` and one
-`bp preview` as a user runs them, without and with the engine server (`bp engine start`); peak RSS of every process. bench/RESULTS.md records a full run.
+For each size, a fleet of the reference mix is stamped with `bp new`'s own code, then timed as users run it:
+`bp fleet audit` cold (wall, CPU of every process it starts, peak PSS of the process tree), `bp validate --all`
+cold and with nothing changed (these as CI runs them, CI=true), and a cold `bp fleet preview` with the stock-mocks baseline (bench/stock.py: a
+stratified sample with the fleet's mix of blueprint, target and size) running beside it in the same moments; the
+engine ratio is CPU per resource. At the largest size, single commands: `bp audit ONE` warm (engine server
+running) and cold (no server: CI=true), `bp preview ONE --json` and `bp validate ONE` as a user runs them without
+starting a server by hand. The load average goes with every figure. The run ends with a table of every row of
+the issue's table against its target (bench/table.py), printed and appended to bench/RESULTS.md; the figures go
+to bench/results/fleet.json.
 """
 
 from __future__ import annotations
@@ -15,30 +19,29 @@ import argparse
 import json
 import os
 import platform
-import resource
-import runpy
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from itertools import cycle
 from pathlib import Path
 
+from bench import table
+from bench.measure import Measured, bp, bp_env
+from bench.stock import stratified
 from blueprints.catalog import Catalog
 from blueprints.errors import BadInput
 from blueprints.models import BlueprintRequest
 from blueprints.placement.allocation_index import AllocationIndex
 from blueprints.placement.resolve import resolve
 from blueprints.sites import load_sites
-from engine.cache import ResultCache
-from engine.fingerprint import code_fingerprint
-from engine.fleet import FleetSummary, preview_stack, run_fleet
 from store import ledger, stack_files
 
 ROOT = Path(__file__).resolve().parent.parent
-BP = Path(sys.executable).parent / "bp"
+SIZES = (100, 400, 1522)
+"""The sizes of one full run, to show growth; the last is the reference fleet (1,522 requested)."""
 
 # A mix like the reference fleet's: mostly web services, some data platforms, VM apps and clusters.
 MIX = (
@@ -76,140 +79,107 @@ def stamp(repo: Path, stacks: int, sites) -> list:
     return list(stamped)
 
 
-def validate_without_runs(repo: Path) -> int:
-    """`bp validate --all`'s checks short of program runs (the invariants `bp fleet check` applies too)."""
-    from fleet.invariants import Scope, check
-    from fleet.stamped import load_fleet
-
-    fleet = load_fleet(repo, Catalog(), load_sites())
-    return sum(f.error for f in check(fleet, Scope(fleet.stacks)))
+def _median(runs: list[Measured]) -> Measured:
+    return sorted(runs, key=lambda run: run.wall)[len(runs) // 2]
 
 
-def fleet_check(repo: Path) -> int:
-    """`bp fleet check`: the fleet-wide invariants; returns the errors found."""
-    from fleet.invariants import check
-    from fleet.stamped import load_fleet
-
-    return sum(f.error for f in check(load_fleet(repo, Catalog(), load_sites())))
-
-
-def fleet_preview(repo: Path, jobs: int, cache_dir: Path) -> FleetSummary:
-    """`bp fleet preview` through the same library calls."""
-    sites = load_sites()
-    cache = ResultCache(cache_dir, code_fingerprint(repo, sites.model_dump_json(), "preview"))
-    summary = FleetSummary()
-    for result in run_fleet(repo, stack_files.list_stack_files(repo), sites, preview_stack, cache, jobs):
-        summary.add(result)
-    return summary
+def _summary(run: Measured) -> dict:
+    """The summary line of a `--json` fleet command."""
+    try:
+        return json.loads(run.last_line)["summary"]
+    except (ValueError, KeyError, TypeError):
+        raise SystemExit(f"no --json summary (exit {run.rc}): {run.stderr}") from None
 
 
-def _stock_run(main: str, resolved, sites) -> None:
-    """One stack's program under stock mocks: plain `set_mocks` with the stock monitor."""
-    import pulumi
-    from pulumi.runtime import settings
-    from pulumi.runtime.config import set_all_config
-    from pulumi.runtime.stack import run_in_stack
-    from pulumi.runtime.sync_await import _sync_await
-
-    from engine.mocks import FleetMocks
-    from engine.stacks import context_for
-
-    settings.ROOT.set(None)
-    set_all_config({k: json.dumps(v) for k, v in stack_files.config_of(resolved).items()}, [])
-    pulumi.runtime.set_mocks(FleetMocks(context_for(resolved, sites)), project="cloud-blueprints",
-                             stack=resolved.stack, preview=False)
-    settings.ROOT.set(None)
-    _sync_await(run_in_stack(lambda: runpy.run_path(main, run_name="__main__")))
+def preview_beside_stock(repo: Path, sample: list, jobs: int, env: dict[str, str]) -> tuple[Measured, dict, dict]:
+    """A cold `bp fleet preview --json` with the stock baseline running beside it: (ours, its summary, stock)."""
+    stock = subprocess.Popen([sys.executable, "-m", "bench.stock", str(repo), *(r.stack for r in sample)],
+                             cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    ours = bp(env, repo, "--repo", str(repo), "fleet", "preview", "--json", "--no-cache", "--jobs", str(jobs))
+    out, _ = stock.communicate()
+    if stock.returncode:
+        raise SystemExit(f"the stock baseline failed with exit {stock.returncode}")
+    return ours, _summary(ours), json.loads(out)
 
 
-def baseline(repo: Path, sample: list) -> float:
-    """Seconds per stack for the same program under stock mocks: plain `set_mocks`, the stock monitor, one process.
-
-    The Mocks answers are the engine's own (a dictionary lookup per resource): a Mocks that echoes inputs
-    cannot run the program, which joins ARNs and ids a provider returns. One stack of each target runs first,
-    untimed, so the provider SDKs' imports (paid once per process either way) are not counted against it.
-    """
-    sites = load_sites()
-    main = str(repo / "stacks" / "__main__.py")
-    for resolved in {r.request.target: r for r in sample}.values():
-        _stock_run(main, resolved, sites)
-    start = time.perf_counter()
-    for resolved in sample:
-        _stock_run(main, resolved, sites)
-    return (time.perf_counter() - start) / len(sample)
+def fixed_cost(repo: Path, jobs: int, env: dict[str, str]) -> dict:
+    """A cold fleet preview of one mix cycle (every blueprint and target) in a new repository `repo`: what starting
+    the processes and importing the SDKs costs, which the stock side's untimed warm-up leaves out too."""
+    repo.mkdir()
+    stamp(repo, len(MIX), load_sites())
+    run = bp(env, repo, "--repo", str(repo), "fleet", "preview", "--json", "--no-cache", "--jobs", str(jobs))
+    bp(env, repo, "--repo", str(repo), "engine", "stop")
+    return {**run.to_json(), "resources": _summary(run)["resources"]}
 
 
-def wall(*args: str, cwd: Path, runs: int = 3) -> float:
-    """Median wall seconds of a `bp` command, process start included."""
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run([str(BP), *args], cwd=cwd, check=True, capture_output=True)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
-def peak_rss_mib(*summaries: FleetSummary) -> float:
-    """The largest resident set of this process, a `bp` it waited for, or a fleet worker."""
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return round(max(own, children, *(s.peak_rss_kib for s in summaries)) / 1024, 1)
-
-
-def run(stacks: int, jobs: int, baseline_sample: int) -> dict:
-    """Every measurement of one benchmark run."""
-    with tempfile.TemporaryDirectory() as tmp:
-        repo = Path(tmp) / "repo"
-        repo.mkdir()
-        start = time.perf_counter()
-        stamped = stamp(repo, stacks, load_sites())
-        stamp_s = time.perf_counter() - start
-
-        start = time.perf_counter()
-        invalid = validate_without_runs(repo)
-        validate_s = time.perf_counter() - start
-        start = time.perf_counter()
-        check_errors = fleet_check(repo)
-        check_s = time.perf_counter() - start
-
-        cache_dir = Path(tmp) / "cache"
-        start = time.perf_counter()
-        cold = fleet_preview(repo, jobs, cache_dir)
-        cold_s = time.perf_counter() - start
-
-        path = stack_files.stack_path(repo, stamped[len(stamped) // 2].stack)
-        path.write_text(path.read_text().replace("cost_center: CC-", "cost_center: CC-9", 1))
-        start = time.perf_counter()
-        warm = fleet_preview(repo, jobs, cache_dir)
-        warm_s = time.perf_counter() - start
-
-        step = max(1, len(stamped) // baseline_sample)
-        base_s = baseline(repo, stamped[::step][:baseline_sample])
-        help_s = wall("--help", cwd=repo)
-        single_s = wall("preview", stamped[0].stack, "--json", cwd=repo)
-        subprocess.run([str(BP), "engine", "start"], cwd=repo, check=True, capture_output=True)
-        try:
-            served_s = wall("preview", stamped[0].stack, "--json", cwd=repo)
-        finally:
-            subprocess.run([str(BP), "engine", "stop"], cwd=repo, check=True, capture_output=True)
-
-    ours_per_core = cold.stacks / cold_s / jobs
-    return {
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, load {os.getloadavg()[0]:.1f}",
-        "stacks": len(stamped), "refused_for_capacity": stacks - len(stamped), "resources": cold.resources, "jobs": jobs,
-        "stamp_seconds": round(stamp_s, 2), "stamp_stacks_per_second": round(len(stamped) / stamp_s, 1),
-        "validate_without_runs_seconds": round(validate_s, 2), "validate_errors": invalid,
-        "fleet_check_seconds": round(check_s, 2), "fleet_check_errors": check_errors,
-        "cold_preview_seconds": round(cold_s, 2), "cold_preview_failed": cold.failed,
-        "cold_ms_per_stack_per_core": round(1000 / ours_per_core, 1),
-        "warm_one_changed_seconds": round(warm_s, 2), "warm_ran": warm.stacks - warm.cached,
-        "baseline_sample": len(stamped[::step][:baseline_sample]),
-        "baseline_ms_per_stack": round(1000 * base_s, 1),
-        "throughput_per_core_vs_baseline": round(ours_per_core * base_s, 2),
-        "help_seconds": round(help_s, 3), "single_preview_seconds": round(single_s, 2),
-        "single_preview_served_seconds": round(served_s, 2),
-        "peak_rss_mib": peak_rss_mib(cold, warm),
+def measure_size(stacks: int, jobs: int, sample_size: int, tmp: Path) -> tuple[dict, Path, list]:
+    """Every per-size figure of one fleet of `stacks` requested stacks; also its repository and stamped stacks."""
+    repo = tmp / f"fleet-{stacks}"
+    repo.mkdir()
+    stamped = stamp(repo, stacks, load_sites())
+    # As CI runs them: no engine server started for these (and any left running is stopped before the cold runs).
+    env = bp_env(tmp / f"cache-{stacks}", CI="true")
+    bp(env, repo, "--repo", str(repo), "engine", "stop")
+    load = os.getloadavg()[0]
+    audit = bp(env, repo, "--repo", str(repo), "fleet", "audit", "--jobs", str(jobs))
+    validate_cold = bp(env, repo, "--repo", str(repo), "validate", "--all")
+    validate_warm = bp(env, repo, "--repo", str(repo), "validate", "--all")
+    sample = stratified(stamped, sample_size)
+    preview, summary, stock = preview_beside_stock(repo, sample, jobs, env)
+    figures = {
+        "requested": stacks, "stacks": len(stamped), "resources": summary["resources"], "load": load,
+        "fleet_audit": audit.to_json(), "validate_cold": validate_cold.to_json(),
+        "validate_warm": validate_warm.to_json(),
+        "fleet_preview": {**preview.to_json(), "resources": summary["resources"], "failed": summary["failed"]},
+        "preview_overhead": fixed_cost(tmp / f"cycle-{stacks}", jobs, env), "stock": stock,
     }
+    bp(env, repo, "--repo", str(repo), "engine", "stop")
+    return figures, repo, stamped
+
+
+def singles(repo: Path, stack: str, tmp: Path, repeats: int) -> dict:
+    """One stack's commands as a user runs them: audit warm and cold, preview and validate without a server
+    started by hand (the first call, then the median of the next ones, a pause apart as a user types)."""
+    env, ci = bp_env(tmp / "cache-singles"), bp_env(tmp / "cache-singles", CI="true")
+    at = ("--repo", str(repo))
+    bp(env, repo, *at, "engine", "stop")
+    figures: dict = {"load": os.getloadavg()[0]}
+    for name, command in (("preview", ("preview", stack, "--json")), ("validate", ("validate", stack))):
+        figures[f"{name}_first"] = bp(env, repo, *at, *command).to_json()
+        runs = []
+        for _ in range(repeats):
+            time.sleep(2)
+            runs.append(bp(env, repo, *at, *command))
+        figures[name] = _median(runs).to_json()
+    bp(env, repo, *at, "engine", "stop")
+    figures["audit_cold"] = _median([bp(ci, repo, *at, "audit", stack) for _ in range(repeats)]).to_json()
+    bp(env, repo, *at, "engine", "start")
+    try:
+        bp(env, repo, *at, "audit", stack)  # the first answer may load the packs into the server
+        figures["audit_warm"] = _median([bp(env, repo, *at, "audit", stack) for _ in range(repeats)]).to_json()
+    finally:
+        bp(env, repo, *at, "engine", "stop")
+    return figures
+
+
+def _commit() -> str:
+    done = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+                          check=False, capture_output=True, text=True)
+    return done.stdout.strip() or "unknown"
+
+
+def run(sizes: tuple[int, ...], jobs: int, sample: int, repeats: int = 3) -> dict:
+    """Every measurement of one benchmark run, over each of `sizes` (requested stacks)."""
+    figures = {"started": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC", "commit": _commit(), "jobs": jobs,
+               "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+               "load_before": list(os.getloadavg()), "sizes": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        for stacks in sizes:
+            size, repo, stamped = measure_size(stacks, jobs, sample, Path(tmp))
+            figures["sizes"].append(size)
+        figures["single"] = singles(repo, stamped[0].stack, Path(tmp), repeats)
+    figures["load_after"] = list(os.getloadavg())
+    return figures
 
 
 def main_for(run_fn, doc: str, default_stacks: int, name: str, **options: tuple[type, object, str]) -> None:
@@ -229,9 +199,26 @@ def main_for(run_fn, doc: str, default_stacks: int, name: str, **options: tuple[
 
 
 def main() -> None:
-    main_for(run, __doc__, 1522, "fleet",
-             jobs=(int, os.cpu_count() or 1, "Fleet preview workers (default: one per core)."),
-             baseline_sample=(int, 60, "Stacks the stock-mocks baseline runs (default 60)."))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sizes = parser.add_mutually_exclusive_group()
+    sizes.add_argument("--sizes", default=",".join(map(str, SIZES)), help="Requested stacks per size, comma-separated "
+                       "(default 100,400,1522).")
+    sizes.add_argument("--stacks", type=int, help="One size only, e.g. --stacks 100 on a shared machine.")
+    sizes.add_argument("--quick", action="store_true", help="A smoke run: 20 stacks, one run of each single command.")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="Workers (default: one per core).")
+    parser.add_argument("--sample", type=int, default=150, help="Stacks in the stock baseline's stratified sample "
+                        "(default 150; the whole fleet when it is smaller).")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "fleet.json", help="Figures (JSON).")
+    parser.add_argument("--results", type=Path, default=ROOT / "bench" / "RESULTS.md", help="Report appended here.")
+    args = parser.parse_args()
+    chosen = (20,) if args.quick else (args.stacks,) if args.stacks else tuple(int(n) for n in args.sizes.split(","))
+    figures = run(chosen, args.jobs, args.sample, repeats=1 if args.quick else 3)
+    figures["command"] = "python -m bench.fleet " + " ".join(sys.argv[1:])
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(figures, indent=2) + "\n")
+    text = table.report(figures)
+    table.append(args.results, text)
+    print(text)
 
 
 if __name__ == "__main__":

@@ -9,8 +9,9 @@ from pulumi.runtime import mocks, rpc
 from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.sync_await import _sync_await
 
-from engine.provider_rules.checker import RuleChecker
+from engine import sdk_shortcuts
 from engine.captured import ROOT_STACK_TYPE, SECRET, Capture, CapturedRead, CapturedResource, engine_urn
+from engine.provider_rules.checker import RuleChecker
 
 _SCALARS = frozenset({str, int, bool, type(None)})
 
@@ -22,17 +23,18 @@ def redact(value: Any, internal: bool = True) -> Any:
     `internal=False` also leaves out the engine-internal `__` keys, as
     `deserialize_properties(keep_internal=False)` reads them.
     """
-    if type(value) in _SCALARS:  # most values: one set lookup, not four instance checks
+    # Most values are scalars: one set lookup, not four instance checks, and no call for a scalar in a container.
+    if type(value) in _SCALARS:
         return value
-    if rpc.is_rpc_secret(value):
-        return SECRET
+    if isinstance(value, dict):
+        if rpc.is_rpc_secret(value):
+            return SECRET
+        return {k: v if type(v) in _SCALARS else redact(v, internal) for k, v in value.items()
+                if internal or not k.startswith("__") or k == "__provider"}
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, dict):
-        return {k: redact(v, internal) for k, v in value.items()
-                if internal or not k.startswith("__") or k == "__provider"}
     if isinstance(value, (list, tuple)):
-        return [redact(v, internal) for v in value]
+        return [v if type(v) in _SCALARS else redact(v, internal) for v in value]
     return value
 
 
@@ -66,7 +68,8 @@ class CapturingMonitor(mocks.MockMonitor):
 
     It answers a registration itself rather than through the stock monitor, which deserialises the
     inputs a second time and serialises the mock's answer through the SDK's asynchronous serialiser
-    (a nested pump of the event loop per resource); the answer on the wire is the same.
+    (a nested pump of the event loop per resource); the answer on the wire is the same. In a lean run the
+    answer does not go on the wire at all (`sdk_shortcuts.answer`).
     """
 
     def __init__(self, mocks_impl: mocks.Mocks, capture: Capture):
@@ -87,7 +90,8 @@ class CapturingMonitor(mocks.MockMonitor):
         id_, state = self.mocks.new_resource(args)
         self.resources[urn] = mocks.MockMonitor.ResourceRegistration(urn, id_, state)
         self._record(request, urn, id_, inputs, state)
-        return resource_pb2.RegisterResourceResponse(urn=urn, id=id_, object=wire_struct(state))
+        return (sdk_shortcuts.answer(urn, id_, state)
+                or resource_pb2.RegisterResourceResponse(urn=urn, id=id_, object=wire_struct(state)))
 
     def _record(self, request, urn: str, id_: str, inputs: dict[str, Any], state: dict[str, Any]) -> None:
         """Keep the registration, and every provider rule it breaks (judged on the redacted values)."""

@@ -6,7 +6,8 @@ thread pool, so a slow gRPC round trip never blocks the program, though the mock
 memory; and the cyclic garbage collector rescans the provider SDKs' many thousand long-lived classes
 again and again, and again within a run over objects the run itself holds. `lean()` turns off the
 first, runs engine calls on the event loop's own thread, freezes the collector's view of the imported
-world and collects once per run instead of during it; the captured resources are the same
+world and collects once per run instead of during it, and takes the shortcuts through the SDK that
+engine/sdk_shortcuts.py lists (work whose answer a mock run already has); the captured resources are the same
 (tests/test_engine_lean.py compares every catalog blueprint on both targets). Figures: bench/RESULTS.md.
 """
 
@@ -19,6 +20,8 @@ from typing import Iterator
 
 from pulumi.runtime import resource as sdk_resource
 from pulumi.runtime.proto import source_pb2
+
+from engine import sdk_shortcuts
 
 _NO_TRACE = source_pb2.StackTrace()
 _frozen = False
@@ -90,7 +93,7 @@ def lean() -> Iterator[None]:
 
 @contextmanager
 def _no_trace_on_inline_loop() -> Iterator[None]:
-    """No per-resource stack traces, and the inline loop as the current one, for the block."""
+    """No per-resource stack traces, the inline loop as the current one and the SDK shortcuts, for the block."""
     global _inline_loop
     traced = sdk_resource._get_stack_trace
     sdk_resource._get_stack_trace = _no_stack_trace
@@ -102,7 +105,8 @@ def _no_trace_on_inline_loop() -> Iterator[None]:
     _inline_loop = _inline_loop or InlineLoop()
     policy.set_event_loop(_inline_loop)
     try:
-        yield
+        with sdk_shortcuts.installed():
+            yield
     finally:
         policy.set_event_loop(stock_loop)
         sdk_resource._get_stack_trace = traced

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from blueprints.catalog import Catalog
@@ -38,3 +40,64 @@ def test_a_run_leaves_nothing_behind(repo, catalog, sites):
         gc.collect()
         counts.append(len(gc.get_objects()))
     assert counts[-1] - counts[1] < 200, counts
+
+
+def _shipped():
+    from pulumi import _types, log
+    from pulumi.output import Output
+    from pulumi.runtime import resource as sdk_resource
+    from pulumi.runtime import rpc
+
+    return (rpc.serialize_property, rpc.deserialize_properties, rpc.transfer_properties, rpc.translate_output_properties,
+            rpc.contains_unknowns, _types.unwrap_type, _types.unwrap_optional_type, sdk_resource.create_urn,
+            Output._track, Output._untrack, log.debug)
+
+
+def test_a_lean_run_puts_the_sdk_back_as_shipped(repo, catalog, sites):
+    """The shortcuts hold for a lean run only: a plain run, or anything else in the process, gets the SDK as shipped."""
+    from engine import sdk_shortcuts
+
+    request = BlueprintRequest(team="back", env="dev", blueprint="web-service", target="aws", region="amer",
+                               owner="lead@example.com", cost_center="CC-1")
+    shipped = _shipped()
+    preview(repo, resolve(request, catalog, sites), sites)
+    assert _shipped() == shipped
+    with sdk_shortcuts.installed():
+        assert all(now is not then for now, then in zip(_shipped(), shipped))
+    assert _shipped() == shipped
+
+
+@pytest.mark.parametrize("state", [
+    {"port": 5432, "ratio": 0.5, "on": True, "name": "db", "gone": None},
+    {"tags": {"a": "1", "empty": None}, "list": [1, None, {"x": 2.0}], "pair": ("a", 3), "nothing": {}},
+])
+def test_an_answer_reads_back_as_the_sdk_reads_it_from_the_wire(state):
+    from pulumi.runtime import rpc
+
+    from engine import sdk_shortcuts
+    from engine.capture import wire_struct
+
+    def typed(value):  # 5432 and 5432.0 are equal, but a program formatting the port would print them differently
+        return json.dumps(value, sort_keys=True)
+
+    with sdk_shortcuts.installed():
+        answer = sdk_shortcuts.answer("urn:x", "id-1", state)
+        assert typed(rpc.deserialize_properties(answer.object)) == typed(rpc.deserialize_properties(wire_struct(state)))
+    assert (answer.urn, answer.id) == ("urn:x", "id-1")
+
+
+def test_an_answer_that_is_not_plain_data_goes_on_the_wire():
+    from enum import Enum
+
+    from pulumi.runtime import rpc
+
+    from engine import sdk_shortcuts
+
+    class Tier(str, Enum):
+        GOLD = "gold"
+
+    with sdk_shortcuts.installed():
+        for state in ({"password": rpc.wrap_rpc_secret("s3cret")}, {"arn": rpc.UNKNOWN}, {"tier": Tier.GOLD},
+                      {"nested": [{"password": rpc.wrap_rpc_secret("s3cret")}]}, {"when": object()}):
+            assert sdk_shortcuts.answer("urn:x", "id-1", state) is None, state
+    assert sdk_shortcuts.answer("urn:x", "id-1", {"port": 1}) is None  # not installed: the wire
