@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from blueprints.plan.aws import (
     AWS_SERVICES, HA_ZONES, ZONES, AwsDataService, AwsNetworkPlan, AwsPlan, EksCluster, ElastiCacheRedis,
-    HubAttachmentPlan, HubPeerPlan, HubPlan, MskKafka, RdsPostgres, S3Bucket, aws_plan, subnet_plan,
+    HubAttachmentPlan, HubPeerPlan, HubPlan, MskKafka, PodSecurityGroupPlan, RdsPostgres, S3Bucket, aws_plan,
+    subnet_plan,
 )
 from blueprints.plan.decide import decide, differences, stale
 from blueprints.plan.shared import (
@@ -43,7 +44,7 @@ __all__ = [
     "AWS_SERVICES", "HA_ZONES", "KAFKA_CONTROLLERS", "KAFKA_CONTROLLER_STORAGE_GIB", "OFFERED", "VSPHERE_SERVICES",
     "ZONES", "AwsDataService", "AwsNetworkPlan", "AwsPlan", "BackupPlan", "ClusterPlan", "CnpgPostgres",
     "ContainerResources", "DataServicePlan", "EksCluster", "ElastiCacheRedis", "HubAttachmentPlan", "HubPeerPlan",
-    "HubPlan", "MskKafka", "NodePoolPlan", "OperatorService", "Plan", "PlanError", "RdsPostgres", "RedisStatefulSet",
+    "HubPlan", "MskKafka", "NodePoolPlan", "OperatorService", "Plan", "PlanError", "PodSecurityGroupPlan", "RdsPostgres", "RedisStatefulSet",
     "S3Bucket", "SharedClusterPlan", "StrimziKafka", "Taint", "TeamPlan", "TenancyPlan", "VksCluster", "VmPoolPlan",
     "VsphereSitePlan", "VspherePlan", "decide", "differences", "plan", "spread_groups", "stale", "subnet_plan",
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Mapping, Sequence
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -42,6 +42,9 @@ class TeamNamespaceArgs:
     """Largest persistent volume claim, GiB (LimitRange), capped by the quota."""
     renames: Mapping[str, str] = field(default_factory=dict)
     """Logical names the blueprint version gives children instead of the defaults (its moves). Default: none."""
+    pod_security_group_ids: Sequence[pulumi.Input[str]] = ()
+    """AWS shared cluster: the security groups the application pods wear (the team's own and the cluster's node
+    group), through the VPC CNI's SecurityGroupPolicy. Default: none (the pods wear their node's)."""
 
 
 TEAM_ROLE = "team-developer"
@@ -91,6 +94,8 @@ class TeamNamespace(pulumi.ComponentResource):
         self._limits_on_every_container_and_claim(name, args, labels, inside)
         self._role_bindings(name, args, labels, inside)
         self._default_deny_network_policies(name, args, labels, inside)
+        if args.pod_security_group_ids:
+            self._pod_security_groups(name, args, labels, inside)
         self.register_outputs({"namespace": self.namespace})
 
     @staticmethod
@@ -200,6 +205,20 @@ class TeamNamespace(pulumi.ComponentResource):
         for flow in args.flows:
             if flow.missing is None:
                 policy(f"allow-{flow.name}", flow_policy(flow))
+
+
+    def _pod_security_groups(self, name: str, args: TeamNamespaceArgs, labels: dict[str, str],
+                             inside: pulumi.ResourceOptions) -> None:
+        """The application pods wear the team's security group (a branch network interface each), the identity
+        its managed data services admit. Matching stays with the platform: teams cannot write these policies."""
+        k8s.apiextensions.CustomResource(
+            f"{name}-pod-security-groups",
+            api_version="vpcresources.k8s.aws/v1beta1",
+            kind="SecurityGroupPolicy",
+            metadata=self._meta("team-pods", args, labels),
+            spec={"podSelector": POD_GROUPS["app"], "securityGroups": {"groupIds": list(args.pod_security_group_ids)}},
+            opts=inside,
+        )
 
 
 def flow_policy(flow: Flow) -> dict:
