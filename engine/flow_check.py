@@ -12,7 +12,9 @@ from __future__ import annotations
 from ipaddress import ip_network
 
 from blueprints.plan import plan
-from blueprints.plan.flows import DATA_SERVICE_LABEL, KUBERNETES_API_LABEL, POD_GROUPS, Flow, Peer
+from blueprints.plan.flows import (
+    CLIENT_KINDS, DATA_SERVICE_LABEL, KUBERNETES_API_LABEL, POD_GROUPS, Flow, Peer, client_label,
+)
 from blueprints.resolved import ResolvedBlueprint
 from engine.captured import Capture
 
@@ -24,8 +26,10 @@ TEAM_PODS: tuple[dict[str, str], ...] = (
     {DATA_SERVICE_LABEL: "redis"},
     {DATA_SERVICE_LABEL: "kafka"},
     {DATA_SERVICE_LABEL: "kafka", KUBERNETES_API_LABEL: "true"},
+    *({client_label(kind): "true"} for kind in CLIENT_KINDS),
 )
-"""Every kind of pod a team namespace runs: applications, and each data service's pods as its component labels them."""
+"""Every kind of pod a team namespace runs: applications (those that declare themselves a data service's client
+too), and each data service's pods as its component labels them."""
 
 
 def dropped_flows(bp: ResolvedBlueprint, capture: Capture) -> list[str]:

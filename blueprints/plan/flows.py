@@ -21,16 +21,31 @@ KUBERNETES_API_LABEL = "cloud-blueprints.io/kubernetes-api"
 """Label ("true") of the data-service pods that talk to the API server: CNPG instance managers, Strimzi's
 entity operator."""
 
+CLIENT_KINDS = ("postgres", "redis", "kafka")
+"""Data services applications connect to over the network (object storage is reached through its API)."""
+
+
+def client_label(kind: str) -> str:
+    """The label (value "true") a team's pod carries to be a client of the team's `kind`: without it, no pod of the
+    namespace reaches the data service (inside the namespace or, on AWS, out to the managed one)."""
+    return f"cloud-blueprints.io/{kind}-client"
+
+
 POD_GROUPS: dict[str, dict] = {
     "all": {},
     "app": {"matchExpressions": [{"key": DATA_SERVICE_LABEL, "operator": "DoesNotExist"}]},
     "postgres": {"matchLabels": {DATA_SERVICE_LABEL: "postgres"}},
+    "kafka": {"matchLabels": {DATA_SERVICE_LABEL: "kafka"}},
     "kafka-brokers": {"matchLabels": {DATA_SERVICE_LABEL: "kafka"},
                       "matchExpressions": [{"key": KUBERNETES_API_LABEL, "operator": "DoesNotExist"}]},
     "redis": {"matchLabels": {DATA_SERVICE_LABEL: "redis"}},
     "api-clients": {"matchLabels": {KUBERNETES_API_LABEL: "true"}},
+    **{f"{kind}-clients": {"matchLabels": {client_label(kind): "true"}} for kind in CLIENT_KINDS},
 }
 """Team pods by role, as the pod selector of a NetworkPolicy: the applications are every pod no data service runs."""
+
+SERVING_PODS = {"postgres": "postgres", "redis": "redis", "kafka": "kafka-brokers"}
+"""The group of a data service's pods that serve its clients."""
 
 CNPG_PORTS = (8000, 5432)
 """CloudNativePG's operator polls each instance manager's status on 8000 and connects to Postgres on 5432."""
@@ -112,10 +127,29 @@ def operator_flows(bp: ResolvedBlueprint, kinds: set[str], api: tuple[tuple[str,
     return tuple(flows)
 
 
+def namespace_flows(namespace: str, services: tuple) -> tuple[Flow, ...]:
+    """Data services in the namespace: their declared clients in on the client port, their own pods to each other on
+    the replication ports, and nothing else of the namespace (the applications' same-namespace policy leaves them
+    out)."""
+    flows: list[Flow] = []
+    for s in services:
+        own = Peer(namespace=namespace, labels=((DATA_SERVICE_LABEL, s.kind),))
+        flows += [
+            Flow(f"{s.kind}-from-clients", f"pods labelled {client_label(s.kind)}=true use the {s.kind}", "ingress",
+                 SERVING_PODS[s.kind], Peer(namespace=namespace, labels=((client_label(s.kind), "true"),)),
+                 (s.client_port,)),
+            Flow(f"{s.kind}-peers", f"the {s.kind} pods replicate and coordinate", "ingress", s.kind, own,
+                 s.peer_ports),
+            Flow(f"{s.kind}-peers-egress", f"the {s.kind} pods replicate and coordinate", "egress", s.kind, own,
+                 s.peer_ports),
+        ]
+    return tuple(flows)
+
+
 def client_flows(services: tuple, data_cidrs: tuple[str, ...]) -> tuple[Flow, ...]:
-    """Managed data services outside the cluster (RDS, ElastiCache, MSK): the applications out to their port."""
+    """Managed data services outside the cluster (RDS, ElastiCache, MSK): their declared clients out to their port."""
     return tuple(
-        Flow(f"to-{s.kind}", f"the applications use their {s.kind}", "egress", "app", Peer(cidrs=data_cidrs),
-             (s.client_port,))
+        Flow(f"to-{s.kind}", f"pods labelled {client_label(s.kind)}=true use the {s.kind}", "egress",
+             f"{s.kind}-clients", Peer(cidrs=data_cidrs), (s.client_port,))
         for s in services if getattr(s, "client_port", None)
     )

@@ -20,7 +20,7 @@ from components.kubernetes.data_service import (
     restricted_pod,
 )
 
-PORT = 6379
+PORT = RedisStatefulSet.client_port
 REDIS_UID = 10001
 """Above the host's system and user ranges; redis-server needs no passwd entry and /data is ours via fsGroup."""
 AUTH_DIR = "/etc/redis-auth"

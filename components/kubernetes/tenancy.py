@@ -184,7 +184,8 @@ class TeamNamespace(pulumi.ComponentResource):
 
     def _default_deny_network_policies(self, name: str, args: TeamNamespaceArgs, labels: dict[str, str],
                                        inside: pulumi.ResourceOptions) -> None:
-        """Deny everything, allow the namespace itself, then exactly the plan's flows (DNS, ingress, operators...)."""
+        """Deny everything, let the applications reach each other, then exactly the plan's flows (DNS, ingress,
+        operators, each data service's clients and replication...)."""
         def policy(suffix: str, spec: dict) -> None:
             k8s.networking.v1.NetworkPolicy(f"{name}-{suffix}", metadata=self._meta(suffix, args, labels), spec=spec,
                                             opts=inside)
@@ -195,8 +196,9 @@ class TeamNamespace(pulumi.ComponentResource):
         # would Calico, the other CNI VKS offers. Shared clusters are the platform's, built the same way.
         same_namespace = [{"podSelector": {}}]
         policy("default-deny", {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]})
+        # The applications among themselves; a data service's pods admit only their clients and each other (flows).
         policy("allow-same-namespace", {
-            "podSelector": {},
+            "podSelector": POD_GROUPS["app"],
             "policyTypes": ["Ingress", "Egress"],
             "ingress": [{"from": same_namespace}],
             "egress": [{"to": same_namespace}],
