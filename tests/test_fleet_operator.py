@@ -73,6 +73,19 @@ def test_a_stack_deploys_its_own_stack_file_with_credentials_by_reference(fleet,
     assert spec["workspaceTemplate"]["spec"]["resources"]["requests"]["memory"] == settings.workspace.memory
 
 
+def test_a_stack_whose_program_rotates_a_password_is_re_run_at_an_unchanged_commit(fleet, sites):
+    """Redis on Kubernetes rotates its password at the first run after the rotation time; nothing else re-runs it."""
+    settings = settings_from(sites)
+    rotating = [bp for bp in fleet if bp.primary.target == "vsphere" and "redis" in {d.kind for d in bp.data_services}]
+    others = [bp for bp in fleet if bp not in rotating]
+    assert rotating and others
+    for bp in rotating:
+        assert stack_resource(bp, settings)["spec"]["continueResyncOnCommitMatch"] is True, bp.stack
+        assert "continueResyncOnCommitMatch" not in stack_resource(bp, settings, preview=True)["spec"], bp.stack
+    for bp in others:
+        assert "continueResyncOnCommitMatch" not in stack_resource(bp, settings)["spec"], bp.stack
+
+
 def test_preview_only_stacks_go_to_their_own_namespace_and_branch(fleet, sites):
     settings = settings_from(sites)
     result = manifests(fleet, settings, preview=True, branch="feature/payments")

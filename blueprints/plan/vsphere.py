@@ -67,6 +67,8 @@ class RedisStatefulSet(OperatorService):
     """Official image, pinned by digest."""
     certificate_issuer: str
     """cert-manager ClusterIssuer of its TLS certificate (sites map fleet.certificate_issuer): TLS only, as ElastiCache."""
+    password_rotation_days: int
+    """Days between rotations of the AUTH password: the platform's `secret_rotation_days`, as ElastiCache's token."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -278,7 +280,8 @@ def _service(bp: ResolvedBlueprint, ds: ResolvedDataService) -> OperatorService:
         raise PlanError(f"data_services.{ds.kind}: decisions.engines {ds.kind} {ds.version} has no image")
     if kind is RedisStatefulSet:
         return kind(**promise(ds), image=found.image, resources=_resources(ds),
-                    certificate_issuer=bp.decisions.certificate_issuer)
+                    certificate_issuer=bp.decisions.certificate_issuer,
+                    password_rotation_days=bp.platform.secret_rotation_days)
     return kind(**promise(ds), image=found.image, resources=_resources(ds))
 
 

@@ -79,7 +79,8 @@ CASES = {
         [PASSWORD, res("aws:secretsmanager/secretVersion:SecretVersion", "sv", {"secretString": "generated"}, deps={"secretString": [PASSWORD]})],
         [res("aws:secretsmanager/secretVersion:SecretVersion", "sv", {"secretString": "hunter2-literal"})]),
     "pulumi-providers-resource-explicit": (
-        [res("aws:ec2/vpc:Vpc", "v", {"tags": TAGS}), res("random:index/randomPassword:RandomPassword", "pw", {}, provider=None)],
+        [res("aws:ec2/vpc:Vpc", "v", {"tags": TAGS}), res("random:index/randomPassword:RandomPassword", "pw", {}, provider=None),
+         res("time:index/rotating:Rotating", "rot", {"rotationDays": 30}, provider=None)],
         [res("aws:ec2/vpc:Vpc", "v", {"tags": TAGS}, provider=None)]),
     "cloudblueprints-policy-exemption-expired": ([VPC], None),  # see test_exemptions.py
     "aws-s3-bucket-public-access-block": (
