@@ -246,3 +246,22 @@ def test_cli_chains_the_stacks_in_the_patch_waves(bp, repo, catalog, sites):
     assert len(docs) == 3 and len(waiting) == 2, result.stdout
     assert {p["name"] for d in waiting for p in d["spec"]["prerequisites"]} == {
         d["metadata"]["name"] for d in docs if "prerequisites" not in d["spec"]}
+
+
+@pytest.mark.parametrize("variable", ["PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE"])
+def test_a_preview_identity_holding_a_passphrase_is_refused(sites, variable):
+    from pydantic import ValidationError
+
+    from blueprints.fleet_operator_settings import OperatorSettings
+
+    data = settings_from(sites).model_dump()
+    OperatorSettings.model_validate(data)
+    data["preview"]["backend"]["keys"][variable] = "passphrase"
+    with pytest.raises(ValidationError, match=rf"{variable}: a preview Stack runs a pull request's code"):
+        OperatorSettings.model_validate(data)
+
+
+def test_preview_stacks_reference_no_passphrase(fleet, sites):
+    stacks = manifests(fleet, settings_from(sites), preview=True, branch="feature/x").stacks
+    assert not [s for s in stacks if set(s["spec"]["envRefs"]) & {"PULUMI_CONFIG_PASSPHRASE",
+                                                                  "PULUMI_CONFIG_PASSPHRASE_FILE"}]
