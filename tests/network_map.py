@@ -136,12 +136,6 @@ def connections(text: str) -> set[tuple[str, int]] | None:
     return found
 
 
-def ip_range(cidr: str) -> str:
-    """A CIDR as the analyzer prints it."""
-    net = ip_network(cidr)
-    return f"{net.network_address}-{net.broadcast_address}"
-
-
 def covers(node: str, wanted: str) -> bool:
     """Whether an analyzer node is `wanted`, or an address range holding the range `wanted` (it merges adjacent blocks)."""
     if node == wanted:
@@ -170,9 +164,23 @@ def pods_of(flow: Flow, pods: list[Pod]) -> list[Pod]:
 def peer_nodes(flow: Flow, platform: list[Pod]) -> list[str]:
     """The analyzer's nodes for the far side of a flow (`platform`: the pods it may name, the team's too)."""
     if flow.peer.cidrs:
-        return [ip_range(c) for c in flow.peer.cidrs]
+        return public_pieces(flow.peer)
     return [p.node for p in platform if p.namespace == flow.peer.namespace
             and all(p.labels.get(k) == v for k, v in flow.peer.labels)]
+
+
+def public_pieces(peer) -> list[str]:
+    """The peer's blocks less what it excludes, adjacent ones joined, as the analyzer prints address ranges."""
+    pieces = [ip_network(c) for c in peer.cidrs]
+    for excluded in map(ip_network, peer.excluded):
+        pieces = [p for piece in pieces for p in (piece.address_exclude(excluded) if excluded.subnet_of(piece) else [piece])]
+    ranges: list[list] = []
+    for net in collapse_addresses(pieces):
+        if ranges and int(ranges[-1][1]) + 1 == int(net.network_address):
+            ranges[-1][1] = net.broadcast_address
+        else:
+            ranges.append([net.network_address, net.broadcast_address])
+    return [f"{first}-{last}" for first, last in ranges]
 
 
 def recorded_text(namespace: str, edges: list[tuple[str, str, str]]) -> str:

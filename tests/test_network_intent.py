@@ -13,7 +13,7 @@ import pytest
 
 from blueprints.plan import plan
 from blueprints.plan.flows import POD_GROUPS, SERVING_PODS, client_label
-from engine.flow_check import NETWORK_POLICY, dropped_flows, selects
+from engine.flow_check import NETWORK_POLICY, VPC_ENDPOINT, dropped_flows, selects
 from tests.fleet_renders import renders
 from tests.network_map import (
     INGRESS_POD, OTHER_TEAM, analyze, connections, covers, map_path, peer_nodes, pods_of, recorded_text, within,
@@ -134,3 +134,13 @@ def test_validate_reports_a_dropped_flow_and_passes_the_rendered_one(maps):
                   if r.type == NETWORK_POLICY and r.inputs["metadata"]["name"] == "allow-backup-egress")
     without = replace(capture, resources=[r for r in capture.resources if r is not backup])
     assert [m for m in dropped_flows(bp, without) if "backup-egress" in m], "a dropped backup flow went unnoticed"
+
+
+def test_validate_reports_s3_egress_without_a_gateway_endpoint(maps):
+    stack = next(s for s, (bp, *_) in maps.items()
+                 if any(f.peer.prefix_list for f in plan(bp).tenancy.flows))
+    bp, capture = maps[stack][0], maps[stack][1]
+    assert dropped_flows(bp, capture) == []
+    without = replace(capture, resources=[r for r in capture.resources if r.type != VPC_ENDPOINT])
+    assert [m for m in dropped_flows(bp, without) if "to-object-storage" in m and "gateway endpoint" in m], \
+        f"{stack}: S3 egress without its gateway endpoint went unnoticed"

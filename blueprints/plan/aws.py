@@ -265,7 +265,7 @@ def aws_plan(bp: ResolvedBlueprint) -> AwsPlan:
     hub = _hub(bp, place) if bp.spec.network_hub else None
     network = _network(bp, place) if not bp.spec.network_hub and place.network is not None else None
     services = tuple(_service(bp, ds) for ds in bp.data_services)
-    flows = client_flows(services, tuple(network.subnets["data"])) if network else ()
+    flows = client_flows(services, tuple(network.subnets["data"]), f"com.amazonaws.{aws.region}.s3") if network else ()
     cluster = _cluster(bp, place)
     pods = _pod_security_group(place, cluster, services, network)
     if pods is not None:

@@ -21,8 +21,12 @@ KUBERNETES_API_LABEL = "cloud-blueprints.io/kubernetes-api"
 """Label ("true") of the data-service pods that talk to the API server: CNPG instance managers, Strimzi's
 entity operator."""
 
-CLIENT_KINDS = ("postgres", "redis", "kafka")
-"""Data services applications connect to over the network (object storage is reached through its API)."""
+CLIENT_KINDS = ("postgres", "redis", "kafka", "object-storage")
+"""Data services the applications reach over the network, each only from pods that declare themselves its clients."""
+
+PRIVATE_CIDRS = ("10.0.0.0/8", "100.64.0.0/10", "172.16.0.0/12", "192.168.0.0/16")
+"""Private and carrier-grade NAT space: never "the internet" a public service answers from."""
+HTTPS = 443
 
 
 def client_label(kind: str) -> str:
@@ -63,6 +67,11 @@ class Peer:
     """Labels of its pods; empty: every pod of the namespace."""
     cidrs: tuple[str, ...] = ()
     """Address blocks, when the peer is no pod (the API server, an object store, a managed service)."""
+    excluded: tuple[str, ...] = ()
+    """Blocks inside `cidrs` that are not the peer (a public service: the private ranges)."""
+    prefix_list: str | None = None
+    """AWS: the managed prefix list that names the peer exactly, for security groups; NetworkPolicy cannot name one,
+    so `cidrs` less `excluded` is what the namespace's policy admits."""
 
 
 @dataclass(frozen=True)
@@ -146,10 +155,19 @@ def namespace_flows(namespace: str, services: tuple) -> tuple[Flow, ...]:
     return tuple(flows)
 
 
-def client_flows(services: tuple, data_cidrs: tuple[str, ...]) -> tuple[Flow, ...]:
-    """Managed data services outside the cluster (RDS, ElastiCache, MSK): their declared clients out to their port."""
-    return tuple(
-        Flow(f"to-{s.kind}", f"pods labelled {client_label(s.kind)}=true use the {s.kind}", "egress",
-             f"{s.kind}-clients", Peer(cidrs=data_cidrs), (s.client_port,))
-        for s in services if getattr(s, "client_port", None)
-    )
+def client_flows(services: tuple, data_cidrs: tuple[str, ...], s3_prefix_list: str) -> tuple[Flow, ...]:
+    """Managed data services outside the cluster: their declared clients out to RDS, ElastiCache and MSK on their
+    port in the data subnets, and to S3 on HTTPS.
+
+    S3 answers from public addresses that AWS publishes and changes, which its gateway endpoint's managed prefix list
+    (`s3_prefix_list`, by name) follows; security groups name that list. A NetworkPolicy can name neither a prefix
+    list nor a domain, so the namespace admits HTTPS to any public address, for the labelled clients only; the VPC
+    routes S3 through the gateway endpoint."""
+    flows = [Flow(f"to-{s.kind}", f"pods labelled {client_label(s.kind)}=true use the {s.kind}", "egress",
+                  f"{s.kind}-clients", Peer(cidrs=data_cidrs), (s.client_port,))
+             for s in services if getattr(s, "client_port", None)]
+    if any(s.kind == "object-storage" for s in services):
+        public = Peer(cidrs=("0.0.0.0/0",), excluded=PRIVATE_CIDRS, prefix_list=s3_prefix_list)
+        flows.append(Flow("to-object-storage", f"pods labelled {client_label('object-storage')}=true use the bucket",
+                          "egress", "object-storage-clients", public, (HTTPS,)))
+    return tuple(flows)

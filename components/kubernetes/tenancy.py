@@ -232,7 +232,8 @@ def flow_policy(flow: Flow) -> dict:
             selector["podSelector"] = {"matchLabels": dict(peer.labels)}
         peers = [selector]
     else:
-        peers = [{"ipBlock": {"cidr": cidr}} for cidr in peer.cidrs]
+        peers = [{"ipBlock": {"cidr": cidr, **({"except": list(peer.excluded)} if peer.excluded else {})}}
+                 for cidr in peer.cidrs]
     ports = [{"protocol": protocol, "port": port} for port in flow.ports for protocol in flow.protocols]
     key, side = ("ingress", "from") if flow.direction == "ingress" else ("egress", "to")
     return {"podSelector": POD_GROUPS[flow.pods], "policyTypes": [key.capitalize()], key: [{side: peers, "ports": ports}]}
