@@ -208,3 +208,16 @@ def test_redis_rotates_its_password_on_the_platforms_schedule_on_both_targets():
         (again,) = [s for s in plan(changed).data_services if s.kind == "redis"]
         assert (again.token_rotation_days if target == "aws" else again.password_rotation_days) == 7, target
     assert days == {"aws": SITES.platform.secret_rotation_days, "vsphere": SITES.platform.secret_rotation_days}
+
+
+def test_a_prod_bucket_in_a_site_without_a_log_bucket_is_refused_and_dev_needs_none():
+    for env in ("prod", "dev"):
+        _, bp = stamped("data-platform@1.1.0", "aws", "S", env)
+        aws = bp.primary.aws.model_copy(update={"access_log_bucket": None})
+        blind = bp.model_copy(update={"placements": (bp.primary.model_copy(update={"aws": aws}),)})
+        if env == "prod":
+            with pytest.raises(PlanError, match=r"^env: prod requires S3 access logs, and data center \S+ names no log"):
+                plan(blind)
+        else:
+            (bucket,) = [s for s in plan(blind).data_services if s.kind == "object-storage"]
+            assert bucket.access_log_bucket is None

@@ -326,13 +326,15 @@ def _service(bp: ResolvedBlueprint, ds: ResolvedDataService) -> AwsDataService:
 
 
 def _access_logs(bp: ResolvedBlueprint) -> str | None:
-    """The site's log bucket when the zone requires S3 access logs."""
-    if not zone_controls(bp).s3_access_logs:
+    """The site's log bucket in prod and where the zone requires S3 access logs: who read or changed an object is
+    evidence an incident needs, as CloudWatch's and the flow logs' are (CIS/FSBP S3.9)."""
+    if not (bp.prod or zone_controls(bp).s3_access_logs):
         return None
     bucket = bp.primary.aws.access_log_bucket
     if bucket is None:
-        raise PlanError(f"compliance_zone: {bp.request.compliance_zone} requires S3 access logs, and data center "
-                        f"{bp.primary.data_center} names no log bucket (sites map aws.access_log_bucket)")
+        why = f"compliance_zone: {bp.request.compliance_zone}" if zone_controls(bp).s3_access_logs else "env: prod"
+        raise PlanError(f"{why} requires S3 access logs, and data center {bp.primary.data_center} names no log "
+                        "bucket (sites map aws.access_log_bucket)")
     return bucket
 
 
