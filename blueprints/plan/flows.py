@@ -53,8 +53,10 @@ SERVING_PODS = {"postgres": "postgres", "redis": "redis", "kafka": "kafka-broker
 
 CNPG_PORTS = (8000, 5432)
 """CloudNativePG's operator polls each instance manager's status on 8000 and connects to Postgres on 5432."""
-STRIMZI_OPERATOR_PORTS = (9091,)
-"""Strimzi's cluster operator administers the brokers over their internal TLS listener on 9091."""
+STRIMZI_OPERATOR_PORTS = (8443, 9090, 9091)
+"""Strimzi's cluster operator reads each node's state from its Kafka agent on 8443 and talks to the control plane
+(9090, during rolling updates) and the replication listener (9091), as Strimzi's own NetworkPolicy for a Kafka
+cluster admits it (KafkaCluster.generateNetworkPolicy): without 8443 a rolling update cannot proceed."""
 
 
 @dataclass(frozen=True)
