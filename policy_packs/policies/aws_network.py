@@ -3,6 +3,8 @@ security group, and providers only in allowed regions."""
 
 from __future__ import annotations
 
+from ipaddress import ip_network
+
 from blueprints.sites import load_sites
 from policy_packs.spec import CRITICAL, HIGH, MEDIUM, Rule, of_type, resource_rule, stack_rule
 
@@ -86,6 +88,33 @@ def default_sg_locked(args, report, config) -> None:
         for g in mine:
             if g.props.get("ingress") or g.props.get("egress"):
                 report(f"VPC {vpc.name}: the default security group has rules", g.urn)
+
+
+def _shared_cluster_networks() -> list[str]:
+    return sorted({str(pool.shared_cluster.cidr) for _, _, pool in load_sites().pools()
+                   if pool.shared_cluster and pool.shared_cluster.cidr and pool.aws})
+
+
+@resource_rule(
+    RULES, "aws-ec2-securitygroup-no-shared-cluster-network",
+    "Forbid security group ingress from a shared cluster's network, which every team's pods share.",
+    CRITICAL,
+    remediation="Admit the team's pod security group instead (security groups for pods: the sites map's "
+                "shared_cluster.vpc_id and the namespace's SecurityGroupPolicy), referenced across the Transit Gateway.",
+    themes=("network-segmentation", "namespace-isolation"),
+    types=("aws:ec2/securityGroup:SecurityGroup", "aws:ec2/securityGroupRule:SecurityGroupRule",
+           "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"),
+    config={"sharedNetworks": {"type": "array", "items": {"type": "string"}, "default": _shared_cluster_networks(),
+                               "description": "Shared clusters' node and pod networks (default: the sites map's)."}},
+)
+def no_shared_cluster_network(args, report, config) -> None:
+    shared = [ip_network(n) for n in config["sharedNetworks"]]
+    for _, _, _, cidrs in _ingress_entries(args):
+        for cidr in cidrs:
+            block = ip_network(cidr, strict=False)
+            hit = [str(n) for n in shared if block.version == n.version and block.overlaps(n) and block.prefixlen > 0]
+            if hit:
+                report(f"{cidr} admits the shared cluster network {', '.join(hit)}: any team's pod")
 
 
 def _site_regions() -> list[str]:
