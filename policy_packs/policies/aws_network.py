@@ -100,7 +100,7 @@ def _shared_cluster_networks() -> list[str]:
     "Forbid security group ingress from a shared cluster's network, which every team's pods share.",
     CRITICAL,
     remediation="Admit the team's pod security group instead (security groups for pods: the sites map's "
-                "shared_cluster.vpc_id and the namespace's SecurityGroupPolicy), referenced across the Transit Gateway.",
+                "shared_cluster.vpc_id and the namespace's SecurityGroupPolicy), referenced across the hub.",
     themes=("network-segmentation", "namespace-isolation"),
     types=("aws:ec2/securityGroup:SecurityGroup", "aws:ec2/securityGroupRule:SecurityGroupRule",
            "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"),
