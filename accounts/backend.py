@@ -52,6 +52,10 @@ class Bootstrap:
     bucket: str
     region: str
     items: tuple[Item, ...]
+    state_key_arn: str
+    """The key that encrypts the bucket's objects."""
+    secrets_key_arn: str
+    """The key of the stacks' awskms:// secrets provider."""
 
     @property
     def short(self) -> bool:
@@ -77,7 +81,22 @@ class Bootstrap:
         """The machine-readable report."""
         return {"bucket": self.bucket, "region": self.region, "changed": self.changed, "falls_short": self.short,
                 "login_url": self.login_url, "secrets_provider": self.secrets_provider,
-                "items": [asdict(i) for i in self.items]}
+                "preview_policy": self.preview_policy, "items": [asdict(i) for i in self.items]}
+
+    @property
+    def preview_policy(self) -> dict[str, Any]:
+        """The IAM policy of the role preview-only Stacks use on this backend: read the state, decrypt its objects
+        and the stacks' secrets, and nothing that writes state or encrypts a secret (no passphrase needed)."""
+        bucket = f"arn:aws:s3:::{self.bucket}"
+        return {"Version": "2012-10-17", "Statement": [
+            {"Sid": "ReadState", "Effect": "Allow", "Action": ["s3:GetObject", "s3:ListBucket"],
+             "Resource": [bucket, f"{bucket}/*"]},
+            # The self-managed backend locks a stack while an operation runs on it; the lock is all a preview writes.
+            {"Sid": "LockWhilePreviewing", "Effect": "Allow", "Action": ["s3:PutObject", "s3:DeleteObject"],
+             "Resource": f"{bucket}/.pulumi/locks/*"},
+            {"Sid": "DecryptOnly", "Effect": "Allow", "Action": "kms:Decrypt",
+             "Resource": [self.state_key_arn, self.secrets_key_arn]},
+        ]}
 
 
 def check_bucket_name(bucket: str) -> str:
@@ -107,9 +126,11 @@ def bootstrap(aws: Aws, bucket: str, fix: bool = False) -> Bootstrap:
     check_bucket_name(bucket)
     items: list[Item] = []
     state_key = _ensure_key(aws, state_alias(bucket), f"Encrypts the Pulumi state in s3://{bucket}", fix, items)
-    _ensure_key(aws, secrets_alias(bucket), f"Pulumi secrets provider for stacks kept in s3://{bucket}", fix, items)
+    secrets_key = _ensure_key(aws, secrets_alias(bucket), f"Pulumi secrets provider for stacks kept in s3://{bucket}",
+                              fix, items)
     _ensure_bucket(aws, bucket, state_key, fix, items)
-    return Bootstrap(bucket=bucket, region=aws.region, items=tuple(items))
+    return Bootstrap(bucket=bucket, region=aws.region, items=tuple(items), state_key_arn=state_key["Arn"],
+                     secrets_key_arn=secrets_key["Arn"])
 
 
 # --- KMS keys -----------------------------------------------------------------------------------

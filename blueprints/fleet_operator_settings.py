@@ -8,6 +8,8 @@ from blueprints.models import Frozen, Target
 
 K8S_NAME = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 PREVIEW_SINCE = (2, 3, 0)
+PASSPHRASE_ENV = ("PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE")
+"""How Pulumi's passphrase secrets provider takes its passphrase, which encrypts as well as decrypts."""
 """The first operator release whose Stack has `spec.preview`; an older one drops it and runs `pulumi up`."""
 
 
@@ -34,9 +36,21 @@ class PreviewIdentity(Frozen):
         pattern=K8S_NAME,
     )
     backend: SecretEnv = Field(
-        description="Read-only state access (e.g. a backend URL whose credentials may only read, and a secrets "
-        "provider that may only decrypt), a different Secret from the deploy backend's. Required."
+        description="Read-only state access: the backend URL and credentials that may only read it, a different "
+        "Secret from the deploy backend's, and no passphrase: stacks keep their secrets under the awskms:// secrets "
+        "provider (`bp backend bootstrap`), which the preview role may only decrypt with. Required."
     )
+
+    @field_validator("backend")
+    @classmethod
+    def _no_passphrase(cls, value: SecretEnv) -> SecretEnv:
+        found = sorted(set(value.keys) & set(PASSPHRASE_ENV))
+        if found:
+            raise ValueError(f"{', '.join(found)}: a preview Stack runs a pull request's code, and the deploy passphrase "
+                             "decrypts every stack's secrets anywhere, unlogged and for good, and encrypts new ones; "
+                             "previews decrypt through the awskms:// secrets provider with a role allowed only "
+                             "kms:Decrypt (each call logged, revocable)")
+        return value
     credentials: dict[Target, SecretEnv] = Field(
         default_factory=dict, description="Read-only cloud credentials per target (an AWS role with ReadOnlyAccess, a "
         "vSphere Read-only user), different Secrets from the deploy ones. Default: none."

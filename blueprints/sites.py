@@ -51,7 +51,15 @@ class SharedCluster(Frozen):
 
     name: str = Field(description="Cluster name. Required.")
     kube_context: str = Field(description="kubeconfig context infrastructure staff use to reach it. Required.")
-    security_group_id: str | None = Field(None, description="AWS: the cluster's node security group. Default: none.")
+    security_group_id: str | None = Field(
+        None, description="AWS: the cluster's node security group; team pods keep it beside their own (DNS, kubelet "
+        "probes, the ingress controller). Default: none.", pattern=r"^sg-[0-9a-f]{8,17}$",
+    )
+    vpc_id: str | None = Field(
+        None, description="AWS: the cluster's VPC, in the pool's account, where each team's pod security group is made "
+        "(security groups for pods); its Transit Gateway attachment must enable security group referencing. "
+        "Default: none (team data services on AWS cannot be stamped on it).", pattern=r"^vpc-[0-9a-f]{8,17}$",
+    )
     cidr: IPv4Network | None = Field(
         None, description="AWS: the cluster's node and pod network, admitted by team data services. Default: none."
     )

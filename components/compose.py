@@ -30,8 +30,10 @@ def shared_cluster(cluster: SharedClusterPlan, at: Built) -> Cluster:
     shared = cluster.shared
     provider = k8s.Provider(f"{at.name}-shared-cluster", context=shared.kube_context,
                             opts=pulumi.ResourceOptions(parent=at.parent))
-    return Cluster(access=ClusterAccess(cluster_name=shared.name), provider=provider,
-                   client_cidrs=(str(shared.cidr),) if shared.cidr else ())
+    found = Cluster(access=ClusterAccess(cluster_name=shared.name), provider=provider)
+    if isinstance(at.plan, AwsPlan) and at.plan.pod_security_group is not None:
+        return aws.team_pod_security_group(at.plan.pod_security_group, found, at)
+    return found
 
 
 BUILDERS: dict[type, Callable[[Any, Built], Any]] = {
@@ -77,18 +79,18 @@ def _cluster(at: Built, found: dict[str, Any]) -> Built:
     found.update(cluster_exports(cluster.access))
     k8s_opts = pulumi.ResourceOptions(parent=at.parent, provider=cluster.provider)
     if at.plan.tenancy is not None:
-        ns = TeamNamespace(f"{at.name}-tenancy", _tenancy_args(at.plan), opts=k8s_opts)
+        ns = TeamNamespace(f"{at.name}-tenancy", _tenancy_args(at.plan, cluster), opts=k8s_opts)
         found["namespace"] = ns.namespace
         k8s_opts = pulumi.ResourceOptions.merge(k8s_opts, pulumi.ResourceOptions(depends_on=[ns]))
     return replace(at, cluster=cluster, k8s_opts=k8s_opts)
 
 
-def _tenancy_args(plan: Plan) -> TeamNamespaceArgs:
+def _tenancy_args(plan: Plan, cluster: Cluster) -> TeamNamespaceArgs:
     t = plan.tenancy
     return TeamNamespaceArgs(
         namespace=t.namespace, team_group=t.team_group, platform_group=t.platform_group, cpu=t.cpu,
         memory_gib=t.memory_gib, labels=plan.tags, flows=t.flows,
         storage_gib=t.storage_gib, max_pods=t.max_pods, max_container_cpu=t.max_container_cpu,
         max_container_memory_gib=t.max_container_memory_gib, max_claim_gib=t.max_claim_gib,
-        renames=t.renames,
+        renames=t.renames, pod_security_group_ids=cluster.pod_security_group_ids,
     )

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pulumi
 import pulumi_aws as aws
 
-from blueprints.plan import AwsPlan, EksCluster, ElastiCacheRedis, MskKafka, RdsPostgres, S3Bucket
+from blueprints.plan import (
+    AwsPlan, EksCluster, ElastiCacheRedis, MskKafka, PodSecurityGroupPlan, RdsPostgres, S3Bucket,
+)
 from components.aws import (
     EksAccess, HubAttachment, HubAttachmentArgs, HubPeer, KafkaCluster, KafkaClusterArgs, KubernetesCluster, KubernetesClusterArgs, NetworkFabric, NetworkFabricArgs,
     NetworkHub, NetworkHubArgs, NodePool, NodePoolArgs, ObjectStore, ObjectStoreArgs, PostgresDatabase,
     PostgresDatabaseArgs, RedisCache, RedisCacheArgs, Taint, kubernetes_provider,
 )
 from components.aws._common import DataTierAccess
+from components.aws.tagging import named
 from components.contracts import ClusterAccess, KafkaService, ObjectStorageService, PostgresService, RedisService
 from components.steps import Built, Cluster, Foundation
 
@@ -30,6 +35,7 @@ def foundation(plan: AwsPlan, at: Built) -> Foundation:
         cidr=net.cidr, prod=plan.prod, tags=plan.tags, availability_zones=list(net.zones), subnets=net.subnets,
         nat_gateways=net.nat_gateways,
         interconnect_cidrs=list(net.interconnect_cidrs), transit_gateway_id=net.transit_gateway_id,
+        cluster_cidrs=list(net.cluster_cidrs),
         zone_retention_days=plan.zone.log_retention_days,
     ), opts=opts)
     if net.hub_attachment is not None:
@@ -78,6 +84,22 @@ def eks_cluster(spec: EksCluster, at: Built) -> Cluster:
         provider=kubernetes_provider(f"{name}-cluster", cluster, pulumi.ResourceOptions(parent=parent)),
         client_security_group_ids=(cluster.cluster_security_group_id,),
     )
+
+
+def team_pod_security_group(pods: PodSecurityGroupPlan, shared: Cluster, at: Built) -> Cluster:
+    """The team's own security group in the shared cluster's VPC, which its application pods wear beside the
+    cluster's node group; the team's data services admit this group and no network of the cluster."""
+    plan = at.plan
+    group = aws.ec2.SecurityGroup(
+        f"{at.name}-pods-sg",
+        # No rules of its own: it names the team's pods. Their traffic is allowed by the node group they keep.
+        description=f"Application pods of {plan.stack} on the shared cluster: admitted by its data services",
+        vpc_id=pods.vpc_id,
+        tags=named(plan.tags, f"{at.name}-pods-sg"),
+        opts=at.base.opts,
+    )
+    return replace(shared, client_security_group_ids=(group.id,),
+                   pod_security_group_ids=(group.id, pods.cluster_security_group_id))
 
 
 def _data_tier(at: Built, subnet_ids) -> DataTierAccess:

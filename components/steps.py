@@ -35,7 +35,9 @@ class Cluster:
     client_security_group_ids: tuple[pulumi.Input[str], ...] = ()
     """AWS: security groups of the cluster's nodes, admitted by managed data services."""
     client_cidrs: tuple[str, ...] = ()
-    """AWS: node and pod network of a shared cluster, admitted by managed data services."""
+    """AWS: networks admitted by managed data services besides those groups. Default: none."""
+    pod_security_group_ids: tuple[pulumi.Input[str], ...] = ()
+    """AWS shared cluster: the security groups the team's application pods wear (SecurityGroupPolicy). Default: none."""
 
 
 @dataclass(frozen=True)

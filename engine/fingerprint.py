@@ -13,7 +13,7 @@ from pathlib import Path
 
 LIBRARY = Path(__file__).resolve().parent.parent
 CODE_PACKAGES = ("blueprints", "components", "engine", "policy_packs")
-DISTRIBUTIONS = ("pulumi", "pulumi-aws", "pulumi-kubernetes", "pulumi-vsphere", "pulumi-random", "pulumi-policy", "pydantic")
+DISTRIBUTIONS = ("pulumi", "pulumi-aws", "pulumi-kubernetes", "pulumi-vsphere", "pulumi-random", "pulumiverse-time", "pulumi-policy", "pydantic")
 
 
 def _version(dist: str) -> str:

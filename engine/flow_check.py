@@ -12,11 +12,14 @@ from __future__ import annotations
 from ipaddress import ip_network
 
 from blueprints.plan import plan
-from blueprints.plan.flows import DATA_SERVICE_LABEL, KUBERNETES_API_LABEL, POD_GROUPS, Flow, Peer
+from blueprints.plan.flows import (
+    CLIENT_KINDS, DATA_SERVICE_LABEL, KUBERNETES_API_LABEL, POD_GROUPS, Flow, Peer, client_label,
+)
 from blueprints.resolved import ResolvedBlueprint
 from engine.captured import Capture
 
 NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
+VPC_ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
 
 TEAM_PODS: tuple[dict[str, str], ...] = (
     {},
@@ -24,8 +27,10 @@ TEAM_PODS: tuple[dict[str, str], ...] = (
     {DATA_SERVICE_LABEL: "redis"},
     {DATA_SERVICE_LABEL: "kafka"},
     {DATA_SERVICE_LABEL: "kafka", KUBERNETES_API_LABEL: "true"},
+    *({client_label(kind): "true"} for kind in CLIENT_KINDS),
 )
-"""Every kind of pod a team namespace runs: applications, and each data service's pods as its component labels them."""
+"""Every kind of pod a team namespace runs: applications (those that declare themselves a data service's client
+too), and each data service's pods as its component labels them."""
 
 
 def dropped_flows(bp: ResolvedBlueprint, capture: Capture) -> list[str]:
@@ -42,14 +47,23 @@ def dropped_flows(bp: ResolvedBlueprint, capture: Capture) -> list[str]:
                          "in the sites map, then re-stamp the stack (`bp new --force`)")
         elif not allowed(specs, flow, tenancy.namespace):
             found.append(f"network flow {flow.name} ({flow.why}) is not allowed by the rendered NetworkPolicies")
+        elif flow.peer.prefix_list and not _gateway(capture, flow.peer.prefix_list):
+            found.append(f"network flow {flow.name} ({flow.why}): no gateway endpoint for {flow.peer.prefix_list} "
+                         "in the VPC, so its traffic would leave through the NAT gateways")
     return found
+
+
+def _gateway(capture: Capture, service: str) -> bool:
+    """Whether the run makes a gateway endpoint for `service` (its prefix list is what security groups name)."""
+    return any(r.inputs.get("serviceName") == service and r.inputs.get("vpcEndpointType") == "Gateway"
+               for r in capture.by_type(VPC_ENDPOINT))
 
 
 def allowed(specs: list[dict], flow: Flow, namespace: str) -> bool:
     """Every team pod of the flow's group may make (egress) or take (ingress) the flow's connections."""
     pods = [p for p in TEAM_PODS if selects(POD_GROUPS[flow.pods], p)]
     # Each address block on its own: the policies may admit them through different rules.
-    peers = [Peer(cidrs=(cidr,)) for cidr in flow.peer.cidrs] or [flow.peer]
+    peers = [Peer(cidrs=(cidr,), excluded=flow.peer.excluded) for cidr in flow.peer.cidrs] or [flow.peer]
     return bool(pods) and all(
         any(_admits(spec, pod, flow, peer, namespace, port, protocol) for spec in specs)
         for pod in pods for peer in peers for port in flow.ports for protocol in flow.protocols
@@ -81,7 +95,7 @@ def _peer_in(rule_peer: dict, peer: Peer, namespace: str) -> bool:
         block = rule_peer["ipBlock"]
         return bool(peer.cidrs) and all(
             ip_network(c).subnet_of(ip_network(block["cidr"]))
-            and not any(ip_network(c).overlaps(ip_network(e)) for e in block.get("except") or ())
+            and not any(ip_network(c).overlaps(ip_network(e)) and not _excluded(e, peer) for e in block.get("except") or ())
             for c in peer.cidrs)
     if peer.namespace is None:
         return False
@@ -90,6 +104,11 @@ def _peer_in(rule_peer: dict, peer: Peer, namespace: str) -> bool:
     else:
         in_namespace = peer.namespace == namespace
     return in_namespace and selects(rule_peer.get("podSelector") or {}, dict(peer.labels))
+
+
+def _excluded(block: str, peer: Peer) -> bool:
+    """Whether a block a policy leaves out lies in what the flow's peer leaves out too."""
+    return any(ip_network(block).subnet_of(ip_network(e)) for e in peer.excluded)
 
 
 def selects(selector: dict, labels: dict[str, str]) -> bool:

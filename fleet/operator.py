@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from blueprints.errors import BadInput
 from blueprints.fleet_operator_settings import OperatorSettings, SecretEnv
+from blueprints.plan import rotates_in_program
 from blueprints.resolved import ResolvedBlueprint
 
 LABEL = "cloud-blueprints.io"
@@ -77,6 +78,10 @@ def stack_resource(bp: ResolvedBlueprint, settings: OperatorSettings, preview: b
     }
     if preview:
         spec["preview"] = True
+    elif rotates_in_program(bp):
+        # The operator re-runs a Stack only for a new commit unless told otherwise; a password the program rotates
+        # on a schedule needs the run after its rotation time (each resync then runs `pulumi up`).
+        spec["continueResyncOnCommitMatch"] = True
     labels = {
         **MANAGED,
         f"{LABEL}/team": bp.request.team,

@@ -21,7 +21,7 @@ from pathlib import Path
 import yaml
 
 from blueprints.plan import plan
-from blueprints.plan.flows import POD_GROUPS, Flow
+from blueprints.plan.flows import CLIENT_KINDS, POD_GROUPS, Flow, client_label
 from blueprints.resolved import ResolvedBlueprint
 from engine import Capture
 from engine.flow_check import NETWORK_POLICY, selects
@@ -43,8 +43,9 @@ class Pod:
         return f"{self.namespace}/{self.name}[Pod]"
 
 
-def team_pods(capture: Capture, namespace: str) -> list[Pod]:
-    """An application pod, and the pods each rendered data service runs, labelled as their operator would."""
+def team_pods(capture: Capture, namespace: str, kinds: set[str]) -> list[Pod]:
+    """An application pod, a client pod of each of the stack's data services (`kinds`), and the pods each rendered
+    data service runs, labelled as their operator would."""
     pods = [Pod(namespace, "app", {"app.kubernetes.io/name": "app"})]
     for r in capture.by_type("kubernetes:postgresql.cnpg.io/v1:Cluster"):
         name = r.inputs["metadata"]["name"]
@@ -58,7 +59,13 @@ def team_pods(capture: Capture, namespace: str) -> list[Pod]:
         pods.append(Pod(namespace, f"{r.inputs['metadata']['name']}-entity-operator", labels))
     for r in capture.by_type("kubernetes:apps/v1:StatefulSet"):
         pods.append(Pod(namespace, f"{r.inputs['metadata']['name']}-0", r.inputs["spec"]["template"]["metadata"]["labels"]))
-    return pods
+    return pods + client_pods(namespace, kinds)
+
+
+def client_pods(namespace: str, kinds: set[str]) -> list[Pod]:
+    """One application pod per data service the stack runs, labelled as that service's client."""
+    return [Pod(namespace, f"{kind}-client", {"app.kubernetes.io/name": f"{kind}-client", client_label(kind): "true"})
+            for kind in sorted(kinds & set(CLIENT_KINDS))]
 
 
 def platform_pods(bp: ResolvedBlueprint, ingress_namespace: str) -> list[Pod]:
@@ -81,7 +88,8 @@ def analyze(bp: ResolvedBlueprint, capture: Capture) -> tuple[list[Pod], list[Po
     """(team pods, platform pods, edges (source, destination, connections)) touching the team namespace."""
     tenancy = plan(bp).tenancy
     namespace = tenancy.namespace
-    team, platform = team_pods(capture, namespace), platform_pods(bp, ingress_namespace(tenancy.flows))
+    kinds = {s.kind for s in plan(bp).data_services}
+    team, platform = team_pods(capture, namespace, kinds), platform_pods(bp, ingress_namespace(tenancy.flows))
     policies = [manifest(r) for r in capture.by_type(NETWORK_POLICY)]
     namespaces = sorted({p.namespace for p in team + platform})
     with tempfile.TemporaryDirectory() as tmp:
@@ -128,12 +136,6 @@ def connections(text: str) -> set[tuple[str, int]] | None:
     return found
 
 
-def ip_range(cidr: str) -> str:
-    """A CIDR as the analyzer prints it."""
-    net = ip_network(cidr)
-    return f"{net.network_address}-{net.broadcast_address}"
-
-
 def covers(node: str, wanted: str) -> bool:
     """Whether an analyzer node is `wanted`, or an address range holding the range `wanted` (it merges adjacent blocks)."""
     if node == wanted:
@@ -160,11 +162,25 @@ def pods_of(flow: Flow, pods: list[Pod]) -> list[Pod]:
 
 
 def peer_nodes(flow: Flow, platform: list[Pod]) -> list[str]:
-    """The analyzer's nodes for the far side of a flow."""
+    """The analyzer's nodes for the far side of a flow (`platform`: the pods it may name, the team's too)."""
     if flow.peer.cidrs:
-        return [ip_range(c) for c in flow.peer.cidrs]
+        return public_pieces(flow.peer)
     return [p.node for p in platform if p.namespace == flow.peer.namespace
             and all(p.labels.get(k) == v for k, v in flow.peer.labels)]
+
+
+def public_pieces(peer) -> list[str]:
+    """The peer's blocks less what it excludes, adjacent ones joined, as the analyzer prints address ranges."""
+    pieces = [ip_network(c) for c in peer.cidrs]
+    for excluded in map(ip_network, peer.excluded):
+        pieces = [p for piece in pieces for p in (piece.address_exclude(excluded) if excluded.subnet_of(piece) else [piece])]
+    ranges: list[list] = []
+    for net in collapse_addresses(pieces):
+        if ranges and int(ranges[-1][1]) + 1 == int(net.network_address):
+            ranges[-1][1] = net.broadcast_address
+        else:
+            ranges.append([net.network_address, net.broadcast_address])
+    return [f"{first}-{last}" for first, last in ranges]
 
 
 def recorded_text(namespace: str, edges: list[tuple[str, str, str]]) -> str:

@@ -77,9 +77,9 @@ def test_preview_lists_the_blueprints_resource_kinds(previews, stack):
 
 @pytest.mark.parametrize("stack", CASES)
 def test_every_resource_uses_an_explicit_provider(previews, stack):
-    # Stack files disable default providers for every package that holds credentials; random has none.
+    # Stack files disable default providers for every package that holds credentials; random and time have none.
     for r in previews[stack]["resources"]:
-        if r["custom"] and not r["type"].startswith(("pulumi:providers:", "random:")):
+        if r["custom"] and not r["type"].startswith(("pulumi:providers:", "random:", "time:")):
             assert r["provider"] and "::default" not in r["provider"], f"{r['urn']} uses a default provider"
 
 

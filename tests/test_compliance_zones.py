@@ -15,8 +15,8 @@ from tests.conftest import ROOT, make_request
 DATA = (DataServiceRequest(kind="postgres", size="S"), DataServiceRequest(kind="object-storage", size="S"))
 
 
-def _render(catalog, sites, zone: str, target: str, data=DATA):
-    bp = resolve(make_request(env="prod", compliance_zone=zone, target=target, blueprint="data-platform",
+def _render(catalog, sites, zone: str, target: str, data=DATA, env: str = "prod"):
+    bp = resolve(make_request(env=env, compliance_zone=zone, target=target, blueprint="data-platform",
                               data_services=tuple(d for d in data if target == "aws" or d.kind != "object-storage")),
                  catalog, sites)
     return bp, preview(ROOT, bp, sites)
@@ -30,11 +30,11 @@ def test_mandatory_policies_follow_the_zone_and_the_tier(catalog, sites):
     assert plan(general_dev).zone.mandatory_policies == () and not plan(general_dev).zone.regulated
 
 
-def test_regulated_s3_buckets_log_access_to_the_sites_log_bucket(catalog, sites):
-    for zone, logged in (("pci", True), ("general", False)):
-        bp, capture = _render(catalog, sites, zone, "aws")
+def test_prod_and_regulated_s3_buckets_log_access_to_the_sites_log_bucket(catalog, sites):
+    for zone, env, logged in (("pci", "prod", True), ("general", "prod", True), ("general", "dev", False)):
+        bp, capture = _render(catalog, sites, zone, "aws", env=env)
         logging = capture.by_type("aws:s3/bucketLogging:BucketLogging")
-        assert bool(logging) is logged, f"{zone}: access logs {'missing' if logged else 'unasked for'}"
+        assert bool(logging) is logged, f"{zone} {env}: access logs {'missing' if logged else 'unasked for'}"
         if logged:
             assert {r.inputs["targetBucket"] for r in logging} == {bp.primary.aws.access_log_bucket}
 

@@ -73,6 +73,19 @@ def test_a_stack_deploys_its_own_stack_file_with_credentials_by_reference(fleet,
     assert spec["workspaceTemplate"]["spec"]["resources"]["requests"]["memory"] == settings.workspace.memory
 
 
+def test_a_stack_whose_program_rotates_a_password_is_re_run_at_an_unchanged_commit(fleet, sites):
+    """Redis on Kubernetes rotates its password at the first run after the rotation time; nothing else re-runs it."""
+    settings = settings_from(sites)
+    rotating = [bp for bp in fleet if bp.primary.target == "vsphere" and "redis" in {d.kind for d in bp.data_services}]
+    others = [bp for bp in fleet if bp not in rotating]
+    assert rotating and others
+    for bp in rotating:
+        assert stack_resource(bp, settings)["spec"]["continueResyncOnCommitMatch"] is True, bp.stack
+        assert "continueResyncOnCommitMatch" not in stack_resource(bp, settings, preview=True)["spec"], bp.stack
+    for bp in others:
+        assert "continueResyncOnCommitMatch" not in stack_resource(bp, settings)["spec"], bp.stack
+
+
 def test_preview_only_stacks_go_to_their_own_namespace_and_branch(fleet, sites):
     settings = settings_from(sites)
     result = manifests(fleet, settings, preview=True, branch="feature/payments")
@@ -233,3 +246,22 @@ def test_cli_chains_the_stacks_in_the_patch_waves(bp, repo, catalog, sites):
     assert len(docs) == 3 and len(waiting) == 2, result.stdout
     assert {p["name"] for d in waiting for p in d["spec"]["prerequisites"]} == {
         d["metadata"]["name"] for d in docs if "prerequisites" not in d["spec"]}
+
+
+@pytest.mark.parametrize("variable", ["PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE"])
+def test_a_preview_identity_holding_a_passphrase_is_refused(sites, variable):
+    from pydantic import ValidationError
+
+    from blueprints.fleet_operator_settings import OperatorSettings
+
+    data = settings_from(sites).model_dump()
+    OperatorSettings.model_validate(data)
+    data["preview"]["backend"]["keys"][variable] = "passphrase"
+    with pytest.raises(ValidationError, match=rf"{variable}: a preview Stack runs a pull request's code"):
+        OperatorSettings.model_validate(data)
+
+
+def test_preview_stacks_reference_no_passphrase(fleet, sites):
+    stacks = manifests(fleet, settings_from(sites), preview=True, branch="feature/x").stacks
+    assert not [s for s in stacks if set(s["spec"]["envRefs"]) & {"PULUMI_CONFIG_PASSPHRASE",
+                                                                  "PULUMI_CONFIG_PASSPHRASE_FILE"}]

@@ -118,7 +118,7 @@ ENTITY_OPERATOR = ("spec.entityOperator.template.pod.securityContext",
                    ["spec.entityOperator.template.topicOperatorContainer.securityContext",
                     "spec.entityOperator.template.userOperatorContainer.securityContext"])
 NO_PODS = {"Namespace", "ResourceQuota", "LimitRange", "Role", "RoleBinding", "Certificate", "NetworkPolicy", "Secret", "ConfigMap", "Service",
-           "PodDisruptionBudget", "ScheduledBackup", "Cluster/cluster.x-k8s.io/v1beta1"}
+           "PodDisruptionBudget", "ScheduledBackup", "Cluster/cluster.x-k8s.io/v1beta1", "SecurityGroupPolicy"}
 
 
 def _pod_specs(doc: dict):

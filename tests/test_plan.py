@@ -196,3 +196,28 @@ def test_validate_flags_a_stack_whose_cluster_networks_overlap_the_fleet():
     old = bp.model_copy(update={"decisions": bp.decisions.model_copy(update={"cluster_networks": nets})})
     found = [f.message for f in check_stack(old, CATALOG, SITES)]
     assert found and all("cluster network services 10.96.0.0/12 overlaps" in m for m in found), found
+
+
+def test_redis_rotates_its_password_on_the_platforms_schedule_on_both_targets():
+    days = {}
+    for target in ("aws", "vsphere"):
+        _, bp = stamped("web-service@2.1.0", target, "S", "prod")
+        (redis,) = [s for s in plan(bp).data_services if s.kind == "redis"]
+        days[target] = redis.token_rotation_days if target == "aws" else redis.password_rotation_days
+        changed = bp.model_copy(update={"platform": bp.platform.model_copy(update={"secret_rotation_days": 7})})
+        (again,) = [s for s in plan(changed).data_services if s.kind == "redis"]
+        assert (again.token_rotation_days if target == "aws" else again.password_rotation_days) == 7, target
+    assert days == {"aws": SITES.platform.secret_rotation_days, "vsphere": SITES.platform.secret_rotation_days}
+
+
+def test_a_prod_bucket_in_a_site_without_a_log_bucket_is_refused_and_dev_needs_none():
+    for env in ("prod", "dev"):
+        _, bp = stamped("data-platform@1.1.0", "aws", "S", env)
+        aws = bp.primary.aws.model_copy(update={"access_log_bucket": None})
+        blind = bp.model_copy(update={"placements": (bp.primary.model_copy(update={"aws": aws}),)})
+        if env == "prod":
+            with pytest.raises(PlanError, match=r"^env: prod requires S3 access logs, and data center \S+ names no log"):
+                plan(blind)
+        else:
+            (bucket,) = [s for s in plan(blind).data_services if s.kind == "object-storage"]
+            assert bucket.access_log_bucket is None

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from blueprints.plan.aws import (
     AWS_SERVICES, HA_ZONES, ZONES, AwsDataService, AwsNetworkPlan, AwsPlan, EksCluster, ElastiCacheRedis,
-    HubAttachmentPlan, HubPeerPlan, HubPlan, MskKafka, RdsPostgres, S3Bucket, aws_plan, subnet_plan,
+    HubAttachmentPlan, HubPeerPlan, HubPlan, MskKafka, PodSecurityGroupPlan, RdsPostgres, S3Bucket, aws_plan,
+    subnet_plan,
 )
 from blueprints.plan.decide import (
     KUBERNETES_DECISIONS, decide, differences, hop, kubernetes_minor, minor_key, minors_between, stale,
@@ -36,6 +37,13 @@ OFFERED: dict[str, frozenset[str]] = {"aws": frozenset(AWS_SERVICES), "vsphere":
 """The data service kinds each target implements."""
 
 
+def rotates_in_program(bp: ResolvedBlueprint) -> bool:
+    """Whether the stack's own program rotates a secret on a schedule (Redis on Kubernetes), so that something must
+    run `pulumi up` after the rotation time even when nothing in the repository changed."""
+    offered = AWS_SERVICES if bp.primary.target == "aws" else VSPHERE_SERVICES
+    return any(offered.get(ds.kind) is RedisStatefulSet for ds in bp.data_services)
+
+
 def plan(bp: ResolvedBlueprint) -> Plan:
     """The plan of a resolved blueprint for its target; PlanError names what the fleet lacks."""
     return aws_plan(bp) if bp.primary.target == "aws" else vsphere_plan(bp)
@@ -46,8 +54,9 @@ __all__ = [
     "VSPHERE_SERVICES", "ZONES", "AwsDataService", "AwsNetworkPlan", "AwsPlan", "BackupPlan", "ClusterPlan",
     "CnpgPostgres",
     "ContainerResources", "DataServicePlan", "EksCluster", "ElastiCacheRedis", "HubAttachmentPlan", "HubPeerPlan",
-    "HubPlan", "MskKafka", "NodePoolPlan", "OperatorService", "Plan", "PlanError", "RdsPostgres", "RedisStatefulSet",
+    "HubPlan", "MskKafka", "NodePoolPlan", "OperatorService", "Plan", "PlanError", "PodSecurityGroupPlan", "RdsPostgres",
+    "RedisStatefulSet",
     "S3Bucket", "SharedClusterPlan", "StrimziKafka", "Taint", "TeamPlan", "TenancyPlan", "VksCluster", "VmPoolPlan",
     "VsphereSitePlan", "VspherePlan", "decide", "differences", "hop", "kubernetes_minor", "minor_key",
-    "minors_between", "plan", "spread_groups", "stale", "subnet_plan",
+    "minors_between", "plan", "rotates_in_program", "spread_groups", "stale", "subnet_plan",
 ]

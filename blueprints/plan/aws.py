@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar, Literal
 
 from blueprints.plan.shared import (
@@ -147,6 +147,22 @@ class AwsNetworkPlan:
     egress), one in nonprod (cost)."""
     hub_attachment: HubAttachmentPlan | None = None
     """Acceptance and routing in the hub's account; None when the sites map records no hub account and tables."""
+    cluster_cidrs: tuple[str, ...] = ()
+    """A shared cluster's network, routed from the data tier through the hub so that the data services answer its
+    pods (they sit in another VPC on the same Transit Gateway)."""
+
+
+@dataclass(frozen=True)
+class PodSecurityGroupPlan:
+    """The team's own security group on a shared EKS cluster (security groups for pods, the VPC CNI's
+    SecurityGroupPolicy): the only source the team's data services admit, so another team's pods, which share the
+    cluster's network but not this group, are refused at the data service itself."""
+
+    vpc_id: str
+    """The shared cluster's VPC, where the group is made (a security group belongs to one VPC)."""
+    cluster_security_group_id: str
+    """The cluster's node security group, which the pods keep beside the team's (DNS, kubelet probes, the ingress
+    controller): a pod matched by a SecurityGroupPolicy wears only the groups the policy lists."""
 
 
 @dataclass(frozen=True)
@@ -215,6 +231,8 @@ class AwsPlan(TeamPlan):
     """The team VPC; None for the hub."""
     hub: HubPlan | None
     """The regional hub (network-hub only)."""
+    pod_security_group: PodSecurityGroupPlan | None = None
+    """The team's pod security group on a shared cluster whose pods use managed data services; None otherwise."""
 
 
 def subnet_plan(cidr: str, azs: int) -> dict[str, tuple[str, ...]]:
@@ -251,16 +269,41 @@ def aws_plan(bp: ResolvedBlueprint) -> AwsPlan:
     hub = _hub(bp, place) if bp.spec.network_hub else None
     network = _network(bp, place) if not bp.spec.network_hub and place.network is not None else None
     services = tuple(_service(bp, ds) for ds in bp.data_services)
-    flows = client_flows(services, tuple(network.subnets["data"])) if network else ()
+    flows = client_flows(services, tuple(network.subnets["data"]), f"com.amazonaws.{aws.region}.s3") if network else ()
+    cluster = _cluster(bp, place)
+    pods = _pod_security_group(place, cluster, services, network)
+    if pods is not None:
+        network = replace(network, cluster_cidrs=(str(place.shared_cluster.cidr),))
     return AwsPlan(
-        **team(bp, _cluster(bp, place), services, in_namespace=False, flows=flows),
+        **team(bp, cluster, services, in_namespace=False, flows=flows),
         region=aws.region, account_id=aws.account_id,
         deploy_role_arn=_role(aws.account_id, bp.platform.aws_deploy_role),
         admin_role_arn=_role(aws.account_id, bp.platform.aws_admin_role),
         team_role_arn=_role(aws.account_id, f"{bp.platform.aws_team_role_prefix}{bp.request.team}"),
         public_access_cidrs=() if bp.prod else tuple(str(c) for c in aws.api_allowed_cidrs),
-        network=network, hub=hub,
+        network=network, hub=hub, pod_security_group=pods,
     )
+
+
+def _pod_security_group(place: Placement, cluster, services: tuple, network: AwsNetworkPlan | None
+                        ) -> PodSecurityGroupPlan | None:
+    """On a shared cluster, the team's pods reach their data services as the team's own security group, never as
+    the cluster's network (every team's pods share it). The groups meet across the region's Transit Gateway, which
+    admits such references in inbound rules, within one region, when the hub and both attachments enable them."""
+    if not isinstance(cluster, SharedClusterPlan) or network is None:
+        return None
+    if not any(getattr(s, "client_port", None) for s in services):
+        return None
+    shared = cluster.shared
+    for field, value in (("vpc_id", shared.vpc_id), ("security_group_id", shared.security_group_id),
+                         ("cidr", shared.cidr)):
+        if value is None:
+            raise PlanError(f"placements[0].shared_cluster.{field}: shared cluster {shared.name} records none, and the "
+                            f"team's data services admit its pods by security group (sites map pool {place.pool})")
+    if network.transit_gateway_id is None:
+        raise PlanError(f"placements[0].aws.hub: pool {place.pool} has no hub, and the team's data services reach "
+                        f"shared cluster {shared.name} only through it")
+    return PodSecurityGroupPlan(vpc_id=shared.vpc_id, cluster_security_group_id=shared.security_group_id)
 
 
 def _zones(bp: ResolvedBlueprint) -> int:
@@ -287,13 +330,15 @@ def _service(bp: ResolvedBlueprint, ds: ResolvedDataService) -> AwsDataService:
 
 
 def _access_logs(bp: ResolvedBlueprint) -> str | None:
-    """The site's log bucket when the zone requires S3 access logs."""
-    if not zone_controls(bp).s3_access_logs:
+    """The site's log bucket in prod and where the zone requires S3 access logs: who read or changed an object is
+    evidence an incident needs, as CloudWatch's and the flow logs' are (CIS/FSBP S3.9)."""
+    if not (bp.prod or zone_controls(bp).s3_access_logs):
         return None
     bucket = bp.primary.aws.access_log_bucket
     if bucket is None:
-        raise PlanError(f"compliance_zone: {bp.request.compliance_zone} requires S3 access logs, and data center "
-                        f"{bp.primary.data_center} names no log bucket (sites map aws.access_log_bucket)")
+        why = f"compliance_zone: {bp.request.compliance_zone}" if zone_controls(bp).s3_access_logs else "env: prod"
+        raise PlanError(f"{why} requires S3 access logs, and data center {bp.primary.data_center} names no log "
+                        "bucket (sites map aws.access_log_bucket)")
     return bucket
 
 

@@ -9,7 +9,7 @@ from blueprints.plan.shared import (
     KAFKA_CONTROLLER_STORAGE_GIB, DataServicePlan, NodePoolPlan, PlanError, SharedClusterPlan, TeamPlan, implementation, node_pools,
     promise, recorded, release, shared_cluster, team, zone_controls,
 )
-from blueprints.plan.flows import operator_flows
+from blueprints.plan.flows import namespace_flows, operator_flows
 from blueprints.sites import BackupStore
 from blueprints.resolved import Placement, ResolvedBlueprint, ResolvedDataService
 
@@ -46,6 +46,10 @@ class CnpgPostgres(OperatorService):
     """PostgreSQL run by CloudNativePG, backed up to the site's object store."""
 
     kind: ClassVar[str] = "postgres"
+    client_port: ClassVar[int] = 5432
+    """Port the applications connect to: PostgreSQL, TLS only."""
+    peer_ports: ClassVar[tuple[int, ...]] = (5432, 8000)
+    """Ports its instances open to each other: streaming replication, and the instance manager."""
     image: str
     """Operand image with barman-cloud, pinned by digest."""
 
@@ -55,10 +59,16 @@ class RedisStatefulSet(OperatorService):
     """Redis as a StatefulSet of the official image."""
 
     kind: ClassVar[str] = "redis"
+    client_port: ClassVar[int] = 6379
+    """Port the applications connect to: redis' tls-port (the plaintext port is off)."""
+    peer_ports: ClassVar[tuple[int, ...]] = (6379,)
+    """Ports its pods open to each other: replicas replicate from the primary over TLS on the same port."""
     image: str
     """Official image, pinned by digest."""
     certificate_issuer: str
     """cert-manager ClusterIssuer of its TLS certificate (sites map fleet.certificate_issuer): TLS only, as ElastiCache."""
+    password_rotation_days: int
+    """Days between rotations of the AUTH password: the platform's `secret_rotation_days`, as ElastiCache's token."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -66,6 +76,11 @@ class StrimziKafka(OperatorService):
     """Kafka run by Strimzi in KRaft mode."""
 
     kind: ClassVar[str] = "kafka"
+    client_port: ClassVar[int] = 9093
+    """Port the applications connect to: the TLS listener with mutual-TLS authentication."""
+    peer_ports: ClassVar[tuple[int, ...]] = (9090, 9091)
+    """Ports its pods open to each other: Strimzi's KRaft control plane and its internal replication listener,
+    which the entity operator uses too."""
     engine_version: str
     """The Kafka version the Strimzi operator runs."""
     controller_storage_gib: int
@@ -206,6 +221,7 @@ def vsphere_plan(bp: ResolvedBlueprint) -> VspherePlan:
     cluster = _cluster(bp, place)
     flows = operator_flows(bp, {s.kind for s in services}, _api_server(bp, place, cluster),
                            (str(vs.backup.cidr) if vs.backup.cidr else None, vs.backup.endpoint_url))
+    flows += namespace_flows(bp.stack, services)
     return VspherePlan(
         **team(bp, cluster, services, in_namespace=True, flows=flows),
         sites=tuple(_site(bp, p) for p in bp.placements) if placed else (),
@@ -271,7 +287,8 @@ def _service(bp: ResolvedBlueprint, ds: ResolvedDataService) -> OperatorService:
         raise PlanError(f"data_services.{ds.kind}: decisions.engines {ds.kind} {ds.version} has no image")
     if kind is RedisStatefulSet:
         return kind(**promise(ds), image=found.image, resources=_resources(ds),
-                    certificate_issuer=bp.decisions.certificate_issuer)
+                    certificate_issuer=bp.decisions.certificate_issuer,
+                    password_rotation_days=bp.platform.secret_rotation_days)
     return kind(**promise(ds), image=found.image, resources=_resources(ds))
 
 

@@ -45,5 +45,7 @@ def bootstrap(
         console.print(f"  pulumi login '{escape(report.login_url)}'", soft_wrap=True)
         console.print(f"  pulumi stack init <team>-<env> --secrets-provider '{escape(report.secrets_provider)}'",
                       soft_wrap=True)
+        console.print("Preview-only Stacks need no passphrase: give their role the policy `--json` prints as "
+                      "preview_policy (read the state, kms:Decrypt only).")
     if report.short:
         raise typer.Exit(EXIT_FINDINGS)

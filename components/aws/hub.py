@@ -148,6 +148,9 @@ class NetworkHub(pulumi.ComponentResource):
             default_route_table_association="disable",
             default_route_table_propagation="disable",
             dns_support="enable",
+            # Team data services admit a shared cluster's pods by security group across the hub (inbound rules,
+            # this region only); off by default on a Transit Gateway.
+            security_group_referencing_support="enable",
             vpn_ecmp_support="enable",
             tags=named(args.tags, f"{name}-tgw"),
             opts=pulumi.ResourceOptions(parent=self),

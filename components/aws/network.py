@@ -44,6 +44,9 @@ class NetworkFabricArgs:
     """Data-center interconnect supernets routed through the Transit Gateway from the private and data tiers."""
     transit_gateway_id: str | None = None
     """The region hub's Transit Gateway; None: no attachment."""
+    cluster_cidrs: Sequence[str] = ()
+    """A shared cluster's network in another VPC on the hub, routed from the data tier so that the data services
+    answer its pods. Default: none."""
     transit_gateway_route_table_id: str | None = None
     """The hub route table of this VPC's tier (prod or nonprod), to associate and propagate the attachment.
     Only when the hub lives in the same account; across accounts the hub owner associates it."""
@@ -70,8 +73,11 @@ class NetworkFabricArgs:
                 raise ValueError(f"NetworkFabricArgs: subnets.{tier} {cidrs} are not all inside {self.cidr}")
         for c in self.interconnect_cidrs:
             ipaddress.ip_network(c)
-        if self.interconnect_cidrs and not self.transit_gateway_id:
-            raise ValueError("NetworkFabricArgs: interconnect_cidrs need a transit_gateway_id to route through")
+        for c in self.cluster_cidrs:
+            ipaddress.ip_network(c)
+        for field in ("interconnect_cidrs", "cluster_cidrs"):
+            if getattr(self, field) and not self.transit_gateway_id:
+                raise ValueError(f"NetworkFabricArgs: {field} need a transit_gateway_id to route through")
 
     @property
     def retention_days(self) -> int:
@@ -405,6 +411,9 @@ class NetworkFabric(pulumi.ComponentResource):
             vpc_id=vpc.id,
             subnet_ids=[s.id for s in private],
             dns_support="enable",
+            # The data services' security groups admit a shared cluster's pods by their security group, a
+            # reference the hub carries only where the hub and both attachments enable it.
+            security_group_referencing_support="enable",
             tags=named(args.tags, f"{name}-tgw-attachment"),
             opts=pulumi.ResourceOptions(parent=vpc),
         )
@@ -419,6 +428,14 @@ class NetworkFabric(pulumi.ComponentResource):
                     transit_gateway_id=args.transit_gateway_id,
                     opts=pulumi.ResourceOptions(parent=rt, depends_on=[attachment]),
                 )
+        for j, cidr in enumerate(args.cluster_cidrs):
+            aws.ec2.Route(
+                f"{name}-data-rt-cluster-{j}",
+                route_table_id=inner_rts[-1].id,
+                destination_cidr_block=cidr,
+                transit_gateway_id=args.transit_gateway_id,
+                opts=pulumi.ResourceOptions(parent=inner_rts[-1], depends_on=[attachment]),
+            )
         return attachment.id
 
     def _hub_tables(self, name: str, args: NetworkFabricArgs, attachment: aws.ec2transitgateway.VpcAttachment) -> None:

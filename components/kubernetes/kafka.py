@@ -18,7 +18,7 @@ from components.kubernetes.data_service import (
     restricted_pod,
 )
 
-TLS_PORT = 9093
+TLS_PORT = StrimziKafka.client_port
 KAFKA_UID = 10001
 """Strimzi images run under any UID (Strimzi mounts /tmp as a volume; data volumes are ours via fsGroup)."""
 BROKER_POD_LABELS = {DATA_SERVICE_LABEL: "kafka"}

@@ -19,7 +19,7 @@ from components.kubernetes.data_service import (
     resources_spec,
 )
 
-PORT = 5432
+PORT = CnpgPostgres.client_port
 PG_HBA = ("hostssl all all all scram-sha-256", "hostnossl all all all reject")
 """Clients connect over TLS only. CloudNativePG puts these rules after its own (local peer, certificate auth
 for its replication and pooler users) and before the `host all all all <method>` it always appends, which

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
+import pulumiverse_time as time
 
 from blueprints.plan import RedisStatefulSet
 from blueprints.plan.flows import DATA_SERVICE_LABEL
@@ -20,10 +21,12 @@ from components.kubernetes.data_service import (
     restricted_pod,
 )
 
-PORT = 6379
+PORT = RedisStatefulSet.client_port
 REDIS_UID = 10001
 """Above the host's system and user ranges; redis-server needs no passwd entry and /data is ours via fsGroup."""
 AUTH_DIR = "/etc/redis-auth"
+ROTATION_ANNOTATION = "cloud-blueprints.io/password-rotation"
+"""Pod-template annotation: when the password was last rotated."""
 TLS_DIR = "/etc/redis-tls"
 
 # The password lives only in the Secret, mounted as files: `auth.conf` (included by redis.conf) and
@@ -73,11 +76,13 @@ class RedisCache(pulumi.ComponentResource):
         require_dns_label(name)
         labels = ownership_labels(args.access.tags)
         selector = {"app.kubernetes.io/name": "redis", "app.kubernetes.io/instance": name}
-        password, secret = self._generated_password_in_a_secret(name, args, labels)
+        rotation = time.Rotating(f"{name}-password-rotation", rotation_days=args.plan.password_rotation_days,
+                                 opts=pulumi.ResourceOptions(parent=self))
+        password, secret = self._generated_password_in_a_secret(name, args, labels, rotation)
         config = self._config_without_secrets(name, args, labels)
         service = self._services(name, args, labels, selector)
         certificate = self._server_certificate(name, args, labels)
-        self._statefulset(name, args, labels, selector, config, secret, certificate)
+        self._statefulset(name, args, labels, selector, config, secret, certificate, rotation)
         if args.plan.replicas > 1:
             pod_disruption_budget(name, args.access.namespace, selector, labels, parent=self)
 
@@ -92,11 +97,15 @@ class RedisCache(pulumi.ComponentResource):
             "password": self.password,
         })
 
-    def _generated_password_in_a_secret(self, name: str, args: RedisCacheArgs,
-                                        labels: dict[str, str]) -> tuple[random.RandomPassword, k8s.core.v1.Secret]:
-        """A generated password, kept only in a Secret as `password` and as the `auth.conf` redis.conf includes."""
+    def _generated_password_in_a_secret(self, name: str, args: RedisCacheArgs, labels: dict[str, str],
+                                        rotation: time.Rotating) -> tuple[random.RandomPassword, k8s.core.v1.Secret]:
+        """A generated password, kept only in a Secret as `password` and as the `auth.conf` redis.conf includes.
+
+        It is generated anew with each rotation: the Rotating resource is replaced at the first `pulumi up` after
+        its rotation time, which changes the password's keeper."""
         child = pulumi.ResourceOptions(parent=self)
-        password = random.RandomPassword(f"{name}-password", length=32, special=False, opts=child)
+        password = random.RandomPassword(f"{name}-password", length=32, special=False,
+                                         keepers={"rotation": rotation.rfc3339}, opts=child)
         secret = k8s.core.v1.Secret(
             f"{name}-auth",
             metadata={"name": f"{name}-auth", "namespace": args.access.namespace, "labels": labels},
@@ -180,8 +189,11 @@ class RedisCache(pulumi.ComponentResource):
 
     def _statefulset(self, name: str, args: RedisCacheArgs, labels: dict[str, str], selector: dict[str, str],
                      config: k8s.core.v1.ConfigMap, secret: k8s.core.v1.Secret,
-                     certificate: k8s.apiextensions.CustomResource) -> k8s.apps.v1.StatefulSet:
-        """Restricted pods with no service-account token; the Secret is readable by the pod's group only."""
+                     certificate: k8s.apiextensions.CustomResource, rotation: time.Rotating) -> k8s.apps.v1.StatefulSet:
+        """Restricted pods with no service-account token; the Secret is readable by the pod's group only.
+
+        redis-server reads its password at start, so the pod template names the rotation: a new password rolls the
+        pods (replicas first, the primary last) onto it."""
         headless = f"{name}-headless"
         return k8s.apps.v1.StatefulSet(
             f"{name}-sts",
@@ -192,7 +204,8 @@ class RedisCache(pulumi.ComponentResource):
                 "selector": {"matchLabels": selector},
                 "podManagementPolicy": "OrderedReady",
                 "template": {
-                    "metadata": {"labels": {**labels, **selector, DATA_SERVICE_LABEL: "redis"}},
+                    "metadata": {"labels": {**labels, **selector, DATA_SERVICE_LABEL: "redis"},
+                                 "annotations": {ROTATION_ANNOTATION: rotation.rfc3339}},
                     "spec": {
                         "automountServiceAccountToken": False,
                         "securityContext": restricted_pod(REDIS_UID),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Mapping, Sequence
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -42,6 +42,9 @@ class TeamNamespaceArgs:
     """Largest persistent volume claim, GiB (LimitRange), capped by the quota."""
     renames: Mapping[str, str] = field(default_factory=dict)
     """Logical names the blueprint version gives children instead of the defaults (its moves). Default: none."""
+    pod_security_group_ids: Sequence[pulumi.Input[str]] = ()
+    """AWS shared cluster: the security groups the application pods wear (the team's own and the cluster's node
+    group), through the VPC CNI's SecurityGroupPolicy. Default: none (the pods wear their node's)."""
 
 
 TEAM_ROLE = "team-developer"
@@ -91,6 +94,8 @@ class TeamNamespace(pulumi.ComponentResource):
         self._limits_on_every_container_and_claim(name, args, labels, inside)
         self._role_bindings(name, args, labels, inside)
         self._default_deny_network_policies(name, args, labels, inside)
+        if args.pod_security_group_ids:
+            self._pod_security_groups(name, args, labels, inside)
         self.register_outputs({"namespace": self.namespace})
 
     @staticmethod
@@ -179,7 +184,8 @@ class TeamNamespace(pulumi.ComponentResource):
 
     def _default_deny_network_policies(self, name: str, args: TeamNamespaceArgs, labels: dict[str, str],
                                        inside: pulumi.ResourceOptions) -> None:
-        """Deny everything, allow the namespace itself, then exactly the plan's flows (DNS, ingress, operators...)."""
+        """Deny everything, let the applications reach each other, then exactly the plan's flows (DNS, ingress,
+        operators, each data service's clients and replication...)."""
         def policy(suffix: str, spec: dict) -> None:
             k8s.networking.v1.NetworkPolicy(f"{name}-{suffix}", metadata=self._meta(suffix, args, labels), spec=spec,
                                             opts=inside)
@@ -190,8 +196,9 @@ class TeamNamespace(pulumi.ComponentResource):
         # would Calico, the other CNI VKS offers. Shared clusters are the platform's, built the same way.
         same_namespace = [{"podSelector": {}}]
         policy("default-deny", {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]})
+        # The applications among themselves; a data service's pods admit only their clients and each other (flows).
         policy("allow-same-namespace", {
-            "podSelector": {},
+            "podSelector": POD_GROUPS["app"],
             "policyTypes": ["Ingress", "Egress"],
             "ingress": [{"from": same_namespace}],
             "egress": [{"to": same_namespace}],
@@ -200,6 +207,20 @@ class TeamNamespace(pulumi.ComponentResource):
         for flow in args.flows:
             if flow.missing is None:
                 policy(f"allow-{flow.name}", flow_policy(flow))
+
+
+    def _pod_security_groups(self, name: str, args: TeamNamespaceArgs, labels: dict[str, str],
+                             inside: pulumi.ResourceOptions) -> None:
+        """The application pods wear the team's security group (a branch network interface each), the identity
+        its managed data services admit. Matching stays with the platform: teams cannot write these policies."""
+        k8s.apiextensions.CustomResource(
+            f"{name}-pod-security-groups",
+            api_version="vpcresources.k8s.aws/v1beta1",
+            kind="SecurityGroupPolicy",
+            metadata=self._meta("team-pods", args, labels),
+            spec={"podSelector": POD_GROUPS["app"], "securityGroups": {"groupIds": list(args.pod_security_group_ids)}},
+            opts=inside,
+        )
 
 
 def flow_policy(flow: Flow) -> dict:
@@ -211,7 +232,8 @@ def flow_policy(flow: Flow) -> dict:
             selector["podSelector"] = {"matchLabels": dict(peer.labels)}
         peers = [selector]
     else:
-        peers = [{"ipBlock": {"cidr": cidr}} for cidr in peer.cidrs]
+        peers = [{"ipBlock": {"cidr": cidr, **({"except": list(peer.excluded)} if peer.excluded else {})}}
+                 for cidr in peer.cidrs]
     ports = [{"protocol": protocol, "port": port} for port in flow.ports for protocol in flow.protocols]
     key, side = ("ingress", "from") if flow.direction == "ingress" else ("egress", "to")
     return {"podSelector": POD_GROUPS[flow.pods], "policyTypes": [key.capitalize()], key: [{side: peers, "ports": ports}]}

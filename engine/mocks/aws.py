@@ -7,6 +7,7 @@ names. Resource inputs and outputs use the wire (camelCase) property names.
 from __future__ import annotations
 
 import base64
+from datetime import datetime, timedelta
 from typing import Any
 
 from engine.mocks import MockContext, invoke, resource, stable_id
@@ -281,6 +282,18 @@ def _random_password(args, ctx: MockContext) -> dict[str, Any]:
     length = int(args.inputs.get("length", 32))
     result = (stable_id("password", args.name, length=64) * 4)[:length]
     return {"id": "none", "result": result, "bcryptHash": "$2a$10$" + stable_id(result, length=53)}
+
+
+ROTATION_BASE = "2026-01-01T00:00:00Z"
+"""The mocks' stand-in for the time a Rotating resource is created: fixed, so renders stay the same run to run."""
+
+
+@resource("time:index/rotating:Rotating")
+def _rotating(args, ctx: MockContext) -> dict[str, Any]:
+    base = args.inputs.get("rfc3339") or ROTATION_BASE
+    days = int(args.inputs.get("rotationDays") or 0)
+    rotation = datetime.fromisoformat(base.replace("Z", "+00:00")) + timedelta(days=days)
+    return {"id": base, "rfc3339": base, "rotationRfc3339": rotation.strftime("%Y-%m-%dT%H:%M:%SZ")}
 
 
 # ---------------------------------------------------------------------------------------- EKS

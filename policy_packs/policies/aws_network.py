@@ -110,6 +110,33 @@ def default_sg_locked(args, report, config) -> None:
                 report(f"VPC {vpc.name}: the default security group has rules", g.urn)
 
 
+def _shared_cluster_networks() -> list[str]:
+    return sorted({str(pool.shared_cluster.cidr) for _, _, pool in load_sites().pools()
+                   if pool.shared_cluster and pool.shared_cluster.cidr and pool.aws})
+
+
+@resource_rule(
+    RULES, "aws-ec2-securitygroup-no-shared-cluster-network",
+    "Forbid security group ingress from a shared cluster's network, which every team's pods share.",
+    CRITICAL,
+    remediation="Admit the team's pod security group instead (security groups for pods: the sites map's "
+                "shared_cluster.vpc_id and the namespace's SecurityGroupPolicy), referenced across the hub.",
+    themes=("network-segmentation", "namespace-isolation"),
+    types=("aws:ec2/securityGroup:SecurityGroup", "aws:ec2/securityGroupRule:SecurityGroupRule",
+           "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"),
+    config={"sharedNetworks": {"type": "array", "items": {"type": "string"}, "default": _shared_cluster_networks(),
+                               "description": "Shared clusters' node and pod networks (default: the sites map's)."}},
+)
+def no_shared_cluster_network(args, report, config) -> None:
+    shared = [ipaddress.ip_network(n) for n in config["sharedNetworks"]]
+    for _, _, _, cidrs in _ingress_entries(args):
+        for cidr in cidrs:
+            block = ipaddress.ip_network(cidr, strict=False)
+            hit = [str(n) for n in shared if block.version == n.version and block.overlaps(n) and block.prefixlen > 0]
+            if hit:
+                report(f"{cidr} admits the shared cluster network {', '.join(hit)}: any team's pod")
+
+
 def _site_regions() -> list[str]:
     return sorted({dc.aws.region for _, dc in load_sites().data_centers() if getattr(dc, "aws", None)})
 

@@ -141,7 +141,7 @@ def plaintext_secrets(args, report, config) -> None:
     remediation="Pass the placement's provider through ResourceOptions(provider=...) (components receive it in opts); "
                 "stack files disable default providers with pulumi:disable-default-providers.",
     themes=("least-privilege", "configuration-baseline"),
-    config={"allowDefault": {"type": "array", "items": {"type": "string"}, "default": ["random"],
+    config={"allowDefault": {"type": "array", "items": {"type": "string"}, "default": ["random", "time"],
                              "description": "Packages that hold no credentials and may use their default provider."}},
 )
 def explicit_provider(args, report, config) -> None:

@@ -4,6 +4,7 @@ bucket that falls short reported item by item, then fixed with --fix."""
 from __future__ import annotations
 
 import json
+from fnmatch import fnmatchcase
 
 import boto3
 import pytest
@@ -64,6 +65,28 @@ def test_bootstrap_creates_an_encrypted_versioned_tls_only_bucket_and_two_rotati
 
     assert f"pulumi login 's3://{BUCKET}?region={REGION}&awssdk=v2'" in result.output
     assert f"--secrets-provider 'awskms://alias/{BUCKET}-secrets?region={REGION}'" in result.output
+
+
+def allowed(policy: dict, action: str, resource: str) -> bool:
+    """Whether an Allow-only identity policy grants `action` on `resource` (IAM's wildcard matching)."""
+    def listed(value, item):
+        return any(fnmatchcase(item, pattern) for pattern in ([value] if isinstance(value, str) else value))
+    return any(s["Effect"] == "Allow" and listed(s["Action"], action) and listed(s["Resource"], resource)
+               for s in policy["Statement"])
+
+
+def test_the_preview_role_reads_state_and_decrypts_secrets_but_never_encrypts_or_writes(cli):
+    result = cli(*BOOT, "--json")
+    policy = json.loads(result.stdout)["preview_policy"]
+    state_key, secrets_key = key_of(state_alias(BUCKET))["Arn"], key_of(secrets_alias(BUCKET))["Arn"]
+    checkpoint = f"arn:aws:s3:::{BUCKET}/.pulumi/stacks/web/payments-prod.json"
+    assert allowed(policy, "s3:GetObject", checkpoint) and allowed(policy, "s3:ListBucket", f"arn:aws:s3:::{BUCKET}")
+    assert allowed(policy, "kms:Decrypt", secrets_key) and allowed(policy, "kms:Decrypt", state_key)
+    for action, resource in (("s3:PutObject", checkpoint), ("s3:DeleteObject", checkpoint),
+                             ("kms:Encrypt", secrets_key), ("kms:GenerateDataKey", secrets_key),
+                             ("kms:ReEncryptTo", secrets_key), ("kms:Decrypt", "arn:aws:kms:*:*:key/other")):
+        assert not allowed(policy, action, resource), f"a preview could {action} {resource}"
+    assert allowed(policy, "s3:PutObject", f"arn:aws:s3:::{BUCKET}/.pulumi/locks/web/payments-prod/1.json")
 
 
 def test_a_second_run_changes_nothing_and_says_so_per_item(cli):

@@ -143,6 +143,7 @@ def test_everything_tagged_and_parented(prod, dev):
     "extra, match",
     [
         ({"interconnect_cidrs": ["10.0.0.0/8"]}, "interconnect_cidrs need a transit_gateway_id"),
+        ({"cluster_cidrs": ["100.64.0.0/20"]}, "cluster_cidrs need a transit_gateway_id"),
         ({"availability_zones": ["us-east-1a"]}, "two AZs or more needed"),
         ({"tags": {"team": "payments"}}, r"tags lack required keys \['owner'"),
     ],

@@ -9,7 +9,7 @@ from blueprints.plan import CnpgPostgres, ContainerResources, RedisStatefulSet, 
 from components.kubernetes.data_service import NamespaceAccess
 from components.kubernetes.kafka import KafkaCluster, KafkaClusterArgs
 from components.kubernetes.postgres import PostgresCluster, PostgresClusterArgs
-from components.kubernetes.redis import RedisCache, RedisCacheArgs
+from components.kubernetes.redis import ROTATION_ANNOTATION, RedisCache, RedisCacheArgs
 from tests.kube_schema import assert_valid, builtin_api_version
 
 NS = "payments-prod"
@@ -29,7 +29,7 @@ PROMISE = dict(size="M", vcpu=1, memory_gib=2, version=None, backup_retention_da
 
 def redis_args(namespace: str, storage_class: str, replicas: int) -> RedisCacheArgs:
     plan = RedisStatefulSet(**PROMISE, storage_gib=5, replicas=replicas, image=REDIS_IMAGE, certificate_issuer="platform-ca",
-                            resources=ContainerResources("100m", "1", "256Mi", "512Mi"))
+                            resources=ContainerResources("100m", "1", "256Mi", "512Mi"), password_rotation_days=30)
     return RedisCacheArgs(plan=plan, access=NamespaceAccess(namespace, storage_class, TAGS))
 
 
@@ -176,6 +176,18 @@ def test_redis_password_is_a_generated_secret_read_from_a_mounted_file(either):
     assert f"{mount['mountPath']}/password" in probe and " -a " not in probe
     component = either.one("cloud-blueprints:k8s:RedisCache")
     assert either.component_outputs[component.urn]["password"] == engine.SECRET, component.urn
+
+
+def test_redis_password_rotates_on_the_plans_schedule_and_rolls_the_pods(either):
+    rotation = either.one("time:index/rotating:Rotating")
+    assert rotation.inputs["rotationDays"] == 30, rotation.urn
+    assert "rfc3339" not in rotation.inputs, f"{rotation.urn}: a fixed base would expire at every run after the first"
+    password = either.one("random:index/randomPassword:RandomPassword")
+    assert password.inputs["keepers"] == {"rotation": rotation.outputs["rfc3339"]}, \
+        f"{password.urn}: the password would outlive its rotation"
+    annotations = either.one(STS).inputs["spec"]["template"]["metadata"]["annotations"]
+    assert annotations == {ROTATION_ANNOTATION: rotation.outputs["rfc3339"]}, \
+        "redis reads its password at start: without the annotation the pods keep the old one"
 
 
 def test_redis_tier_replicas_and_disruption_budget(prod, nonprod):

@@ -192,6 +192,13 @@ MUST_FAIL = {
         ("Postgres to ::/0", sg({"protocol": "tcp", "fromPort": 5432, "toPort": 5432, "ipv6CidrBlocks": ["::/0"]})),
         ("a closed rule beside an open one", sg(rule(443, 443, "10.0.0.0/8"), rule(6379, 6379))),
     ],
+    "aws-ec2-securitygroup-no-shared-cluster-network": [
+        ("one /24 of a shared cluster's pods", sg(rule(5432, 5432, "100.64.0.0/24"))),
+        ("the carrier-grade NAT range holding every shared cluster", sg(rule(6379, 6379, "100.64.0.0/10"))),
+        ("a rule resource, as the components write them", res("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+                                                              "in", {"cidrIpv4": "100.64.32.0/20", "ipProtocol": "tcp",
+                                                                     "fromPort": 5432, "toPort": 5432, "tags": TAGS})),
+    ],
     "aws-eks-cluster-public-cidrs": [
         ("two halves that make the whole internet", eks({"endpointPublicAccess": True,
                                                           "publicAccessCidrs": ["0.0.0.0/1", "128.0.0.0/1"]})),
@@ -248,6 +255,10 @@ MUST_PASS = {
     "aws-ec2-securitygroup-open-admin-ports": [
         ("a range between sensitive ports", sg(rule(23, 1432))),
         ("SSH from the private network only", sg(rule(22, 22, "10.0.0.0/8"))),
+    ],
+    "aws-ec2-securitygroup-no-shared-cluster-network": [
+        ("the block just past the last shared cluster", sg(rule(5432, 5432, "100.64.240.0/20"))),
+        ("the team's own VPC", sg(rule(5432, 5432, "10.0.0.0/21"))),
     ],
     "kubernetes-pod-container-run-as-non-root": [
         ("non-root from the pod, a user id from the container",

@@ -79,7 +79,8 @@ CASES = {
         [PASSWORD, res("aws:secretsmanager/secretVersion:SecretVersion", "sv", {"secretString": "generated"}, deps={"secretString": [PASSWORD]})],
         [res("aws:secretsmanager/secretVersion:SecretVersion", "sv", {"secretString": "hunter2-literal"})]),
     "pulumi-providers-resource-explicit": (
-        [res("aws:ec2/vpc:Vpc", "v", {"tags": TAGS}), res("random:index/randomPassword:RandomPassword", "pw", {}, provider=None)],
+        [res("aws:ec2/vpc:Vpc", "v", {"tags": TAGS}), res("random:index/randomPassword:RandomPassword", "pw", {}, provider=None),
+         res("time:index/rotating:Rotating", "rot", {"rotationDays": 30}, provider=None)],
         [res("aws:ec2/vpc:Vpc", "v", {"tags": TAGS}, provider=None)]),
     "cloudblueprints-policy-exemption-expired": ([VPC], None),  # see test_exemptions.py
     "aws-s3-bucket-public-access-block": (
@@ -151,6 +152,10 @@ CASES = {
     "aws-ec2-securitygroup-open-admin-ports": (
         [res("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "in", {"cidrIpv4": "0.0.0.0/0", "ipProtocol": "tcp", "fromPort": 443, "toPort": 443, "tags": TAGS})],
         [res("aws:ec2/securityGroup:SecurityGroup", "sg", {"ingress": [{"protocol": "tcp", "fromPort": 22, "toPort": 22, "cidrBlocks": ["0.0.0.0/0"]}], "tags": TAGS})]),
+    "aws-ec2-securitygroup-no-shared-cluster-network": (
+        [res("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "in", {"referencedSecurityGroupId": "sg-0team", "ipProtocol": "tcp", "fromPort": 5432, "toPort": 5432, "tags": TAGS}),
+         res("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "vpc", {"cidrIpv4": "10.0.0.0/21", "ipProtocol": "tcp", "fromPort": 443, "toPort": 443, "tags": TAGS})],
+        [res("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "in", {"cidrIpv4": "100.64.0.0/20", "ipProtocol": "tcp", "fromPort": 5432, "toPort": 5432, "tags": TAGS})]),
     "aws-ec2-vpc-flow-logs": (
         [VPC, res("aws:ec2/flowLog:FlowLog", "fl", {"vpcId": "vpc-1", "trafficType": "ALL", "tags": TAGS}, deps={"vpcId": [VPC]})],
         [VPC, res("aws:ec2/flowLog:FlowLog", "fl", {"vpcId": "vpc-1", "trafficType": "REJECT", "tags": TAGS}, deps={"vpcId": [VPC]})]),
