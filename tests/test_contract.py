@@ -134,6 +134,10 @@ def check_cluster(cap, bp, target: str) -> None:
             assert (scaling["minSize"], scaling["desiredSize"], scaling["maxSize"]) == \
                 (pool.min_nodes, pool.nodes, pool.max_nodes), g.urn
             assert g.inputs["instanceTypes"] == list(pool.machines), g.urn
+        templates = {t.name: t for t in cap.by_type("aws:ec2/launchTemplate:LaunchTemplate")}
+        for name, pool in pools.items():
+            disk = templates[name.removesuffix("-ng") + "-lt"].inputs["blockDeviceMappings"][0]["ebs"]["volumeSize"]
+            assert disk == pool.disk_gib, name
         eks = one(cap, "aws:eks/cluster:Cluster")
         assert eks.inputs["kubernetesNetworkConfig"]["serviceIpv4Cidr"] == str(bp.decisions.cluster_networks.services), eks.urn
         return

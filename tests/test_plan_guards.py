@@ -38,6 +38,11 @@ def test_a_pool_with_a_fixed_node_count_never_runs_on_spot():
     assert pools["system"].nodes == 2 and not pools["system"].spot
 
 
+def test_a_pool_with_a_fixed_node_count_never_scales_past_it():
+    system = _eks_pools("dev", None)["system"]
+    assert (system.min_nodes, system.nodes, system.max_nodes) == (2, 2, 2)
+
+
 def test_a_sized_pool_autoscales_to_twice_its_nodes_on_eks():
     general = _eks_pools("dev", None)["general"]
     assert general.min_nodes == general.nodes and general.max_nodes == 2 * general.nodes

@@ -269,7 +269,7 @@ def node_pools(bp: ResolvedBlueprint, machine: str, autoscale: bool) -> tuple[No
         sized = pool.nodes is None
         pools.append(NodePoolPlan(
             name=pool.name, machines=(machine,), nodes=nodes, min_nodes=nodes,
-            max_nodes=nodes * 2 if autoscale else nodes, disk_gib=bp.size.disk_gib,
+            max_nodes=nodes * 2 if autoscale and sized else nodes, disk_gib=bp.size.disk_gib,
             imds_hop_limit=bp.spec.hop_limit(pool), labels=dict(pool.labels),
             taints=tuple(_taint(t) for t in pool.taints), spot=(pool.spot or spot) and sized and not bp.prod,
         ))

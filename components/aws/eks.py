@@ -243,6 +243,7 @@ class KubernetesCluster(pulumi.ComponentResource):
                 min_size=system.min_nodes,
                 desired_size=system.nodes,
                 max_size=system.max_nodes,
+                disk_size_gib=system.disk_gib,
                 prod=args.access.prod,
                 tags=args.access.tags,
                 labels={"cloud-blueprints.io/pool": "system"},
