@@ -206,6 +206,18 @@ def ledger_matches(fleet: StampedFleet, scope: Scope) -> Iterable[FleetFinding]:
     return [FleetFinding("ledger", (stack,), problem) for stack, problem in ledger.check(stacks_dir(fleet.repo), fleet.stacks)]
 
 
+def interrupted_changes(fleet: StampedFleet, scope: Scope) -> Iterable[FleetFinding]:
+    """No change was killed half way through swapping files in (its kept old texts are still beside them)."""
+    if fleet.repo is None:
+        return []
+    from store.file_swap import interrupted
+    from store.stack_files import stacks_dir
+
+    return [FleetFinding("interrupted-change", (), f"{kept.name}: a change was killed while swapping files in; this "
+                         f"is the old text of {kept.name[1:].rsplit('.', 2)[0]}: compare with git, keep the right "
+                         "one and remove it") for kept in interrupted(stacks_dir(fleet.repo))]
+
+
 def networks(fleet: StampedFleet, scope: Scope) -> Iterable[FleetFinding]:
     """No network overlaps another anywhere in the fleet, nor a cluster-internal network of the sites map."""
     return network_overlaps(fleet.stacks, fleet.sites)
@@ -281,8 +293,8 @@ def support_ends(fleet: StampedFleet, scope: Scope) -> Iterable[FleetFinding]:
     return found
 
 
-INVARIANTS: list[Invariant] = [unreadable_stacks, stack_checks, hand_edits, ledger_matches, networks, vlans,
-                               pool_capacity, expired_pins, past_sunset, support_ends]
+INVARIANTS: list[Invariant] = [unreadable_stacks, stack_checks, hand_edits, ledger_matches, interrupted_changes,
+                               networks, vlans, pool_capacity, expired_pins, past_sunset, support_ends]
 INVARIANTS += [stale_decisions, advisories]  # releases and decisions (fleet/exposure.py)
 
 

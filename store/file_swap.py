@@ -37,6 +37,35 @@ def _aside(path: Path, suffix: str) -> Path:
     return path.with_name(f".{path.name}.{os.getpid()}{suffix}")
 
 
+def _writer_gone(aside: Path) -> bool:
+    """Whether the process that wrote `aside` (its pid is in the name) no longer runs: it was interrupted."""
+    pid = aside.name.rsplit(".", 2)[-2]
+    if not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # someone else's process runs under that pid
+        return False
+    return False
+
+
+def interrupted(folder: Path, suffix: str = KEPT) -> list[Path]:
+    """The aside files (`suffix`) in `folder` left by a change whose process was killed before it cleaned up.
+
+    A kept old file (`.bp-old`) means the swap may have stopped half way: it holds the text its target had before.
+    """
+    return sorted(p for p in folder.glob(f".*{suffix}") if _writer_gone(p))
+
+
+def _sweep_staged(folders: set[Path]) -> None:
+    """Remove new texts an interrupted change staged and never swapped in (they were never the repository's)."""
+    for folder in folders:
+        for leftover in interrupted(folder, STAGED):
+            leftover.unlink(missing_ok=True)
+
+
 class _WriteFailed(Exception):
     """Writing or swapping in one file failed, for the reason given."""
 
@@ -124,6 +153,7 @@ def replace_files(texts: Mapping[Path, str], confirm: Callable[[], None] | None 
 
 def _stage_confirm_swap(texts: Mapping[Path, str], confirm: Callable[[], None] | None, slots: list[_Slot]) -> None:
     """Stage every text (appending each slot to `slots` as it is made), confirm, then swap each file in."""
+    _sweep_staged({Path(path).parent for path in texts})
     for path, text in texts.items():
         slots.append(_stage(Path(path), text))
     if confirm is not None:

@@ -312,3 +312,34 @@ def test_the_invariants_refuse_what_no_typed_change_may_do(bp, repo):
     other = Pin(reason="freeze", approver="lead@example.com", expires=date(2027, 1, 1), version="vm-app@0.0.1")
     with pytest.raises(BadInput, match="pass --unpin"):
         check_invariants(before, Proposed(before.stack, other, Allow(repin=True)), today)
+
+
+def _dead_pid() -> int:
+    """The pid of a process that has exited: what a change killed half way leaves in its aside files' names."""
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid
+
+
+def test_new_texts_an_interrupted_change_staged_are_swept_by_the_next_change_and_a_running_ones_are_not(bp, repo):
+    stamped(bp)
+    path = stack_files.stack_path(repo, "cart-dev")
+    dead = path.with_name(f".{path.name}.{_dead_pid()}{file_swap.STAGED}")
+    running = path.with_name(f".{path.name}.1{file_swap.STAGED}")  # pid 1 always runs
+    for aside in (dead, running):
+        aside.write_text("half a stack file")
+    assert bp("pin", "cart-dev", *PIN).exit_code == 0
+    assert not dead.exists() and running.read_text() == "half a stack file"
+
+
+def test_validate_fails_while_an_interrupted_swap_left_an_old_text_beside_its_file(bp, repo):
+    stamped(bp)
+    path = stack_files.stack_path(repo, "cart-dev")
+    kept = path.with_name(f".{path.name}.{_dead_pid()}{file_swap.KEPT}")
+    kept.write_text(path.read_text())
+    result = bp("validate", "--all", "--no-run")
+    assert result.exit_code == 1, result.output
+    assert f"{kept.name}: a change was killed while swapping files in; this is the old text of {path.name}" \
+        in result.output, result.output
+    kept.unlink()
+    assert bp("validate", "--all", "--no-run").exit_code == 0
