@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import Iterable
 
 from blueprints import yaml_io
+from blueprints.errors import BadInput
 from blueprints.resolved import ResolvedBlueprint
 
 LEDGER_NAME = "allocations.txt"
+_MARKERS = ("<<<<<<<", "=======", ">>>>>>>")  # a merge conflict in the ledger
 
 HEADER = """\
 # Allocation ledger, written by `bp new` and `bp stacks ledger`; do not edit by hand.
@@ -71,7 +73,7 @@ def amended(stacks_folder: Path, changed: Iterable[ResolvedBlueprint], stacks: I
     it, which `bp stacks ledger` resolves) it is written from the stack files, `stacks`.
     """
     found = read(stacks_folder)
-    if found is None or any(line.startswith(("<<<<<<<", "=======", ">>>>>>>")) for line in found):
+    if found is None or any(line.startswith(_MARKERS) for line in found):
         return render(stacks)
     changed = list(changed)
     names = {bp.stack for bp in changed}
@@ -79,11 +81,40 @@ def amended(stacks_folder: Path, changed: Iterable[ResolvedBlueprint], stacks: I
     return HEADER + "".join(f"{line}\n" for line in sorted(lines, key=_line_key))
 
 
-def write(stacks_folder: Path, stacks: Iterable[ResolvedBlueprint]) -> Path:
-    """Rewrite the ledger atomically."""
+def write(stacks_folder: Path, stacks: Iterable[ResolvedBlueprint], accept_moves: bool = False) -> Path:
+    """Rewrite the ledger atomically from the stack files.
+
+    BadInput (nothing written) when a stack file holds an allocation the ledger recorded otherwise, unless
+    `accept_moves`: rewriting would bless a network moved by hand.
+    """
+    stacks = list(stacks)
+    moved = [] if accept_moves else hand_moves(stacks_folder, stacks)
+    if moved:
+        raise BadInput(f"{'; '.join(moved)}; nothing written: restore the recorded allocation, or pass "
+                       "--accept-moves after checking the file is right", ledger_path(stacks_folder))
     path = ledger_path(stacks_folder)
     yaml_io.write_atomic(path, render(stacks))
     return path
+
+
+def hand_moves(stacks_folder: Path, stacks: Iterable[ResolvedBlueprint]) -> list[str]:
+    """What each stack's file holds where the ledger recorded another allocation for it (either side of a merge
+    conflict counts as recorded): an allocation `bp new` did not make."""
+    recorded: dict[str, set[str]] = {}
+    for line in read(stacks_folder) or []:
+        if not line.startswith(_MARKERS):
+            recorded.setdefault(stack_of(line), set()).add(line)
+    moved = []
+    for bp in stacks:
+        holds, had = set(entries([bp])), recorded.get(bp.stack)
+        if had and not holds <= had:
+            moved.append(f"{bp.stack}: the file holds {_allocations(holds - had)}, {LEDGER_NAME} recorded "
+                         f"{_allocations(had - holds)}")
+    return moved
+
+
+def _allocations(lines: Iterable[str]) -> str:
+    return ", ".join(" ".join(line.split()[:3]) for line in sorted(lines)) or "nothing else"
 
 
 def read(stacks_folder: Path) -> list[str] | None:
@@ -109,7 +140,7 @@ def check(stacks_folder: Path, stacks: list[ResolvedBlueprint]) -> list[tuple[st
     expected = entries(stacks)
     if found is None:
         return [(LEDGER_NAME, "missing; run `bp stacks ledger` to write it from the stack files")] if expected else []
-    if any(line.startswith(("<<<<<<<", "=======", ">>>>>>>")) for line in found):
+    if any(line.startswith(_MARKERS) for line in found):
         return [(LEDGER_NAME, "holds merge conflict markers: keep both sides' stack files, then run `bp stacks ledger`")]
     lacking, extra = sorted(set(expected) - set(found)), sorted(set(found) - set(expected))
     moved = {stack_of(line) for line in lacking} & {stack_of(line) for line in extra}
@@ -126,7 +157,7 @@ def check(stacks_folder: Path, stacks: list[ResolvedBlueprint]) -> list[tuple[st
 def _moved(stack: str, lacking: list[str], extra: list[str]) -> str:
     """A stack whose file holds another allocation than the ledger recorded: an edit the allocator never made."""
     def of(lines: list[str]) -> str:
-        return ", ".join(" ".join(line.split()[:3]) for line in lines if stack_of(line) == stack)
+        return _allocations(line for line in lines if stack_of(line) == stack)
     return (f"the file holds {of(lacking)}, {LEDGER_NAME} recorded {of(extra)}: an allocation `bp new` did not make; "
             "restore the recorded one, or move it with `bp new --force --move-network` "
-            "(`bp stacks ledger` only after checking the file is right)")
+            "(`bp stacks ledger --accept-moves` only after checking the file is right)")

@@ -94,7 +94,29 @@ def test_a_stack_the_ledger_lacks_is_a_problem_and_so_is_a_changed_range(tmp_pat
     assert ledger.check(tmp_path, [moved]) == [(vm.stack, (
         f"the file holds {vm.primary.pool} 10.80.200.0/26 {vlan}, allocations.txt recorded {vm.primary.pool} "
         f"{vm.primary.network.cidr} {vlan}: an allocation `bp new` did not make; restore the recorded one, or move it "
-        "with `bp new --force --move-network` (`bp stacks ledger` only after checking the file is right)"))]
+        "with `bp new --force --move-network` (`bp stacks ledger --accept-moves` only after checking the file is right)"))]
+
+
+def test_rewriting_the_ledger_never_blesses_a_network_moved_by_hand_unless_told(tmp_path, vm, aws):
+    path = ledger.write(tmp_path, [vm, aws])
+    before = path.read_text()
+    moved = _at(vm, "10.80.200.0/26")
+    with pytest.raises(BadInput, match=rf"{vm.stack}: the file holds {vm.primary.pool} 10.80.200.0/26 .*"
+                       rf"allocations.txt recorded {vm.primary.pool} {vm.primary.network.cidr} .*--accept-moves"):
+        ledger.write(tmp_path, [moved, aws])
+    assert path.read_text() == before
+    ledger.write(tmp_path, [vm, aws])  # nothing moved: rewritten as it was
+    assert path.read_text() == before
+    ledger.write(tmp_path, [moved, aws], accept_moves=True)
+    assert ledger.check(tmp_path, [moved, aws]) == []
+
+
+def test_either_side_of_a_conflict_in_the_ledger_counts_as_recorded(tmp_path, vm, aws):
+    moved = _at(vm, "10.80.200.0/26")
+    (ours,), (theirs,), (other,) = ledger.entries([vm]), ledger.entries([moved]), ledger.entries([aws])
+    ledger.ledger_path(tmp_path).write_text(f"{other}\n<<<<<<< HEAD\n{ours}\n=======\n{theirs}\n>>>>>>> branch\n")
+    ledger.write(tmp_path, [moved, aws])
+    assert ledger.check(tmp_path, [moved, aws]) == []
 
 
 def test_a_missing_ledger_is_a_problem_only_when_there_are_stacks(tmp_path, vm):

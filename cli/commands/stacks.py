@@ -43,8 +43,13 @@ def list_stacks(ctx: typer.Context, json: Annotated[bool, typer.Option("--json",
 
 
 @app.command("ledger")
-def write_ledger(ctx: typer.Context) -> None:
-    """Rewrite stacks/allocations.txt from the stack files (after resolving a merge conflict in it)."""
+def write_ledger(ctx: typer.Context, accept_moves: bool = typer.Option(
+        False, "--accept-moves", help="Also record allocations a stack file holds where the ledger recorded "
+        "another (a network moved by hand); check each file first.")) -> None:
+    """Rewrite stacks/allocations.txt from the stack files (after resolving a merge conflict in it).
+
+    Refuses (exit 2, nothing written) when a stack file holds an allocation the ledger recorded otherwise.
+    """
     from store import ledger, stack_files
     from store.lock import repo_lock
 
@@ -52,7 +57,7 @@ def write_ledger(ctx: typer.Context) -> None:
         repo = state(ctx).repo
         with repo_lock(repo):
             stacks = stack_files.read_all(repo)
-            path = ledger.write(stack_files.stacks_folder(repo), stacks)
+            path = ledger.write(stack_files.stacks_folder(repo), stacks, accept_moves)
     console.print(f"Wrote {path.relative_to(repo)}: {sum(len(bp.placements) for bp in stacks)} allocations")
 
 
