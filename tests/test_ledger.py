@@ -94,7 +94,8 @@ def test_a_stack_the_ledger_lacks_is_a_problem_and_so_is_a_changed_range(tmp_pat
     assert ledger.check(tmp_path, [moved]) == [(vm.stack, (
         f"the file holds {vm.primary.pool} 10.80.200.0/26 {vlan}, allocations.txt recorded {vm.primary.pool} "
         f"{vm.primary.network.cidr} {vlan}: an allocation `bp new` did not make; restore the recorded one, or move it "
-        "with `bp new --force --move-network` (`bp stacks ledger --accept-moves` only after checking the file is right)"))]
+        "with `bp new --force --move-network` (`bp stacks ledger --accept-moves` only after checking the file "
+        "is right)"))]
 
 
 def test_rewriting_the_ledger_never_blesses_a_network_moved_by_hand_unless_told(tmp_path, vm, aws):
