@@ -9,7 +9,8 @@ from __future__ import annotations
 from functools import cached_property
 from ipaddress import IPv4Network
 from pathlib import Path
-from typing import Iterator, Literal
+from collections.abc import Mapping
+from typing import Any, Iterator, Literal
 
 from pydantic import Field, model_validator
 
@@ -337,8 +338,13 @@ class EngineRelease(Frozen):
     operator_version: str | None = Field(
         None, description="Version an operator is asked for (Strimzi spec.kafka.version). Default: none (the image decides)."
     )
+    image_line: str | None = Field(
+        None, description="The release line (releases.lines) of its container image on Kubernetes: new stacks get the "
+        "line's newest release, so the image is written once, under releases. Default: none (the operator's image)."
+    )
     image: str | None = Field(
-        None, description="Container image on Kubernetes, pinned by digest (repo:tag@sha256:...). Default: none (the operator's)."
+        None, description="Container image on Kubernetes, pinned by digest (repo:tag@sha256:...): the newest release of "
+        "image_line, filled in when the sites map is read. Default: none (the operator's)."
     )
 
     @model_validator(mode="after")
@@ -453,6 +459,21 @@ class Fleet(Frozen):
     )
 
 
+def _with_image(release: Any, lines: Mapping, where: str) -> Any:
+    """An engine release (as read) with `image` taken from the newest release of the line it names."""
+    if not isinstance(release, Mapping) or release.get("image_line") is None:
+        return release
+    line = lines.get(release["image_line"]) if isinstance(lines, Mapping) else None
+    found = line.get("releases") if isinstance(line, Mapping) else None
+    if not found or not isinstance(found[-1], Mapping):
+        raise ValueError(f"{where}.image_line: {release['image_line']} is not a release line under releases.lines")
+    newest = found[-1].get("value")
+    if release.get("image") not in (None, newest):  # a dump read back repeats it; anything else is a second source
+        raise ValueError(f"{where}.image: {release['image']} is not the newest release of {release['image_line']}; "
+                         "give image_line alone")
+    return {**release, "image": newest}
+
+
 class SitesMap(Frozen):
     """The whole fleet."""
 
@@ -471,6 +492,18 @@ class SitesMap(Frozen):
     releases: Releases | None = Field(
         None, description="Releases of images, VM templates and node images with the advisories they fix. Default: none."
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _newest_images(cls, data: Any) -> Any:
+        """Fill each engine's image from the newest release of its `image_line`: one place for each digest."""
+        if not isinstance(data, Mapping) or not isinstance(data.get("fleet"), Mapping):
+            return data
+        lines = ((data.get("releases") or {}).get("lines") or {}) if isinstance(data.get("releases"), Mapping) else {}
+        engines = {kind: {version: _with_image(release, lines, f"fleet.engines.{kind}.{version}")
+                          for version, release in (versions or {}).items()}
+                   for kind, versions in (data["fleet"].get("engines") or {}).items()}
+        return {**data, "fleet": {**data["fleet"], "engines": engines}}
 
     @model_validator(mode="after")
     def _images_released(self) -> "SitesMap":

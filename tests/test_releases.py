@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from blueprints.releases import Releases, exposures
-from blueprints.sites import load_sites
+from blueprints.sites import DEMO_SITES, load_sites
 
 SITES = load_sites()
 REDIS_746 = "redis:7.4.6@sha256:a9cc41d6d01da2aa26c219e4f99ecbeead955a7b656c1c499cce8922311b2514"
@@ -40,10 +40,27 @@ def test_an_engine_image_that_is_not_a_listed_release_is_refused():
     from blueprints.sites import SitesMap
 
     data = SITES.model_dump(mode="json")
-    data["fleet"]["engines"]["redis"]["7"]["image"] = "redis:7.4.99@sha256:" + "e" * 64
+    data["fleet"]["engines"]["redis"]["7"].update(image_line=None, image="redis:7.4.99@sha256:" + "e" * 64)
     with pytest.raises(ValidationError, match=r"fleet.engines.redis.7.image: redis:7.4.99 is not a release listed"):
         SitesMap.model_validate(data)
     assert SitesMap.model_validate(SITES.model_dump(mode="json")).releases == SITES.releases
+
+
+def test_an_engine_image_is_written_once_as_its_line_and_is_the_lines_newest_release():
+    from blueprints.sites import SitesMap
+
+    text = DEMO_SITES.read_text()
+    assert "image: redis:" not in text and "image_line: redis-7-image" in text
+    assert SITES.fleet.engines["redis"]["7"].image == SITES.releases.lines["redis-7-image"].newest().value
+    data = SITES.model_dump(mode="json")
+    older = SITES.releases.lines["redis-7-image"].releases[0].value
+    data["fleet"]["engines"]["redis"]["7"]["image"] = older
+    with pytest.raises(ValidationError, match=r"fleet.engines.redis.7.image: redis:7.4.6@\S+ is not the newest "
+                       r"release of redis-7-image; give image_line alone"):
+        SitesMap.model_validate(data)
+    data["fleet"]["engines"]["redis"]["7"].update(image=None, image_line="redis-8-image")
+    with pytest.raises(ValidationError, match=r"fleet.engines.redis.7.image_line: redis-8-image is not a release line"):
+        SitesMap.model_validate(data)
 
 
 def test_an_older_release_misses_what_the_newer_ones_fix_due_by_severity():
