@@ -32,6 +32,11 @@ def _ingress_entries(args) -> list[tuple[str, int, int, list[str]]]:
     return [(p.get("ipProtocol", "tcp"), p.get("fromPort", 0), p.get("toPort", 65535), cidrs)]
 
 
+# Every resource type that can carry a security group's ingress (`_ingress_entries` reads each).
+INGRESS_TYPES = ("aws:ec2/securityGroup:SecurityGroup", "aws:ec2/securityGroupRule:SecurityGroupRule",
+                 "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+
+
 @resource_rule(
     RULES, "aws-ec2-securitygroup-open-admin-ports",
     "Forbid security group ingress from 0.0.0.0/0 or ::/0 to administration or database ports.",
@@ -39,8 +44,7 @@ def _ingress_entries(args) -> list[tuple[str, int, int, list[str]]]:
     remediation="Admit only the client security groups or private CIDRs (components take allowed_security_group_ids); "
                 "reach hosts through SSM Session Manager, never an open SSH or RDP port.",
     themes=("network-segmentation", "public-access"),
-    types=("aws:ec2/securityGroup:SecurityGroup", "aws:ec2/securityGroupRule:SecurityGroupRule",
-           "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"),
+    types=INGRESS_TYPES,
     config={"ports": {"type": "array", "items": {"type": "integer"}, "default": SENSITIVE_PORTS,
                       "description": "Ports that must never be open to the internet."}},
 )
@@ -122,8 +126,7 @@ def _shared_cluster_networks() -> list[str]:
     remediation="Admit the team's pod security group instead (security groups for pods: the sites map's "
                 "shared_cluster.vpc_id and the namespace's SecurityGroupPolicy), referenced across the hub.",
     themes=("network-segmentation", "namespace-isolation"),
-    types=("aws:ec2/securityGroup:SecurityGroup", "aws:ec2/securityGroupRule:SecurityGroupRule",
-           "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"),
+    types=INGRESS_TYPES,
     config={"sharedNetworks": {"type": "array", "items": {"type": "string"}, "default": _shared_cluster_networks(),
                                "description": "Shared clusters' node and pod networks (default: the sites map's)."}},
 )
