@@ -235,6 +235,10 @@ def serve(repo: Path, idle: float) -> None:
                 server.run(listener)
             finally:
                 server.remove_socket()
+        if not (folder.repo / "Pulumi.yaml").is_file():  # nothing will ask for it again: leave no folder behind
+            for leftover in (folder.lock, folder.log):
+                leftover.unlink(missing_ok=True)
+            folder.dir.rmdir()
 
 
 def main(argv: list[str]) -> None:
