@@ -9,7 +9,7 @@ from pulumi.runtime import mocks, rpc
 from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.sync_await import _sync_await
 
-from engine import sdk_shortcuts
+from engine import sdk_inputs, sdk_shortcuts
 from engine.captured import ROOT_STACK_TYPE, SECRET, Capture, CapturedRead, CapturedResource, engine_urn
 from engine.provider_rules.checker import RuleChecker
 
@@ -69,8 +69,10 @@ class CapturingMonitor(mocks.MockMonitor):
     It answers a registration itself rather than through the stock monitor, which deserialises the
     inputs a second time and serialises the mock's answer through the SDK's asynchronous serialiser
     (a nested pump of the event loop per resource); the answer on the wire is the same. In a lean run the
-    answer does not go on the wire at all (`sdk_shortcuts.answer`).
+    answer does not go on the wire at all (`sdk_shortcuts.answer`), nor, mostly, do the inputs (`sdk_inputs`).
     """
+
+    takes_handed_inputs = True
 
     def __init__(self, mocks_impl: mocks.Mocks, capture: Capture):
         super().__init__(mocks_impl)
@@ -81,10 +83,11 @@ class CapturingMonitor(mocks.MockMonitor):
         return engine_urn(self.capture.stack, parent, type_, name)
 
     def RegisterResource(self, request):
+        handed = sdk_inputs.handed_inputs(request)
         urn = self.make_urn(request.parent, request.type, request.name)
         if request.type == ROOT_STACK_TYPE:
             return resource_pb2.RegisterResourceResponse(urn=urn)
-        inputs = rpc.deserialize_properties(request.object)
+        inputs = rpc.deserialize_properties(request.object) if handed is None else handed
         args = mocks.MockResourceArgs(typ=request.type, name=request.name, inputs=inputs, provider=request.provider,
                                       resource_id=request.importId, custom=request.custom or False)
         id_, state = self.mocks.new_resource(args)
@@ -150,6 +153,8 @@ class CapturingMonitor(mocks.MockMonitor):
 
 class StockCapturingMonitor(CapturingMonitor):
     """Registers through the stock MockMonitor, then records: the reference the fast path is tested against."""
+
+    takes_handed_inputs = False
 
     def RegisterResource(self, request):
         response = mocks.MockMonitor.RegisterResource(self, request)

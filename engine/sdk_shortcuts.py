@@ -55,7 +55,7 @@ _stock_track = Output._track
 _stock_untrack = Output._untrack
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 _installed = False
-_NOT_PLAIN = object()
+NOT_PLAIN = object()
 
 
 def known(value: Any) -> Output:
@@ -162,34 +162,34 @@ def deserialize_properties(props_struct, keep_unknowns=None, keep_internal=True)
     return _stock_deserialize_properties(props_struct, keep_unknowns, keep_internal)
 
 
-def _as_read_back(value: Any) -> Any:
-    """`value` as the SDK reads it back after the wire (every number a float, no None in a mapping), or _NOT_PLAIN.
+def as_read_back(value: Any) -> Any:
+    """`value` as the SDK reads it back after the wire (every number a float, no None in a mapping), or NOT_PLAIN.
 
     Only plain data qualifies: a secret, resource or asset (a mapping with the signature key), an unknown, a
     subclass of a plain type (an enum) go the SDK's own way.
     """
     kind = type(value)
     if kind is str:
-        return _NOT_PLAIN if value == rpc.UNKNOWN else value
+        return NOT_PLAIN if value == rpc.UNKNOWN else value
     if kind is bool or value is None:
         return value
     if kind is int or kind is float:
         return float(value)
     if kind is dict:
         if rpc._special_sig_key in value:
-            return _NOT_PLAIN
+            return NOT_PLAIN
         read = {}
         for key, item in value.items():
-            item = _as_read_back(item)
-            if item is _NOT_PLAIN or type(key) is not str:
-                return _NOT_PLAIN
+            item = as_read_back(item)
+            if item is NOT_PLAIN or type(key) is not str:
+                return NOT_PLAIN
             if item is not None:
                 read[key] = item
         return read
     if kind is list or kind is tuple:
-        read = [_as_read_back(item) for item in value]
-        return _NOT_PLAIN if any(item is _NOT_PLAIN for item in read) else read
-    return _NOT_PLAIN
+        read = [as_read_back(item) for item in value]
+        return NOT_PLAIN if any(item is NOT_PLAIN for item in read) else read
+    return NOT_PLAIN
 
 
 def answer(urn: str, id_: str, state: dict[str, Any]) -> sdk_resource.RegisterResponse | None:
@@ -197,8 +197,8 @@ def answer(urn: str, id_: str, state: dict[str, Any]) -> sdk_resource.RegisterRe
     None when the shortcuts are not installed or `state` is not plain data (then the answer goes on the wire)."""
     if not _installed:
         return None
-    read = _as_read_back(state)
-    if read is _NOT_PLAIN:
+    read = as_read_back(state)
+    if read is NOT_PLAIN:
         return None
     return sdk_resource.RegisterResponse(urn, id_, _Deserialized(read), None, resource_pb2.Result.SUCCESS)
 

@@ -50,19 +50,20 @@ def _shipped():
 
     return (rpc.serialize_property, rpc.deserialize_properties, rpc.transfer_properties, rpc.translate_output_properties,
             rpc.contains_unknowns, _types.unwrap_type, _types.unwrap_optional_type, sdk_resource.create_urn,
-            Output._track, Output._untrack, log.debug)
+            Output._track, Output._untrack, log.debug, sdk_resource.prepare_resource, rpc.serialize_properties,
+            rpc.resolve_outputs)
 
 
 def test_a_lean_run_puts_the_sdk_back_as_shipped(repo, catalog, sites):
     """The shortcuts hold for a lean run only: a plain run, or anything else in the process, gets the SDK as shipped."""
-    from engine import sdk_shortcuts
+    from engine import sdk_inputs, sdk_shortcuts
 
     request = BlueprintRequest(team="back", env="dev", blueprint="web-service", target="aws", region="amer",
                                owner="lead@example.com", cost_center="CC-1")
     shipped = _shipped()
     preview(repo, resolve(request, catalog, sites), sites)
     assert _shipped() == shipped
-    with sdk_shortcuts.installed():
+    with sdk_shortcuts.installed(), sdk_inputs.installed():
         assert all(now is not then for now, then in zip(_shipped(), shipped))
     assert _shipped() == shipped
 
@@ -101,3 +102,53 @@ def test_an_answer_that_is_not_plain_data_goes_on_the_wire():
                       {"nested": [{"password": rpc.wrap_rpc_secret("s3cret")}]}, {"when": object()}):
             assert sdk_shortcuts.answer("urn:x", "id-1", state) is None, state
     assert sdk_shortcuts.answer("urn:x", "id-1", {"port": 1}) is None  # not installed: the wire
+
+
+def _things():
+    import pulumi
+
+    plain = pulumi.CustomResource("test:index:Thing", "plain", {"port": 5432, "tags": {"a": "1", "gone": None},
+                                                                "ids": [1, None]})
+    pulumi.CustomResource("test:index:Thing", "secret", {"password": pulumi.Output.secret("s3cret"), "port": 1})
+    pulumi.export("from-inputs", pulumi.Output.all(plain.tags, plain.ids))  # the answer leaves them out
+
+
+def _answer_without_tags_and_ids(new_resource):
+    def answer(self, args):
+        id_, state = new_resource(self, args)
+        return id_, {k: v for k, v in state.items() if k not in ("tags", "ids")}
+    return answer
+
+
+def test_plain_inputs_are_handed_to_the_monitor_and_the_rest_go_in_the_struct(monkeypatch):
+    from engine import sdk_inputs
+    from engine.mocks import FleetMocks
+    from engine.runner import run
+
+    monkeypatch.setattr(FleetMocks, "new_resource", _answer_without_tags_and_ids(FleetMocks.new_resource))
+
+    seen, hand = {}, sdk_inputs.handed_inputs
+
+    def handed_inputs(request):
+        inputs = hand(request)
+        seen[request.name] = (inputs is not None, len(request.object))
+        return inputs
+    monkeypatch.setattr(sdk_inputs, "handed_inputs", handed_inputs)
+    lean, plain = run(_things), run(_things, plain=True)
+    assert (seen["plain"], seen["secret"]) == ((True, 0), (False, 2))
+    assert (lean.resources, lean.stack_outputs) == (plain.resources, plain.stack_outputs)
+    assert lean.stack_outputs["from-inputs"] == [{"a": "1"}, [1, None]]
+
+
+def test_the_monitor_refuses_a_request_that_was_not_handed_over():
+    from types import SimpleNamespace
+
+    from engine import sdk_inputs
+
+    assert sdk_inputs.handed_inputs(SimpleNamespace(parent="p", type="t", name="n")) is None  # nothing handed over
+    sdk_inputs._handed = (("p", "t", "n"), {"port": 1.0})
+    assert sdk_inputs.handed_inputs(SimpleNamespace(parent="p", type="t", name="n")) == {"port": 1.0}
+    sdk_inputs._handed = (("p", "t", "n"), {"port": 1.0})
+    with pytest.raises(AssertionError, match="inputs handed over"):
+        sdk_inputs.handed_inputs(SimpleNamespace(parent="p", type="t", name="other"))
+    assert sdk_inputs._handed is None
