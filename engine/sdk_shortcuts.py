@@ -7,6 +7,8 @@ does not recognise to that function:
   is built from strings at once, not through `Output.all` and three `apply`s (about eight tasks);
 - `unwrap_type` and `unwrap_optional_type`, which take a provider type annotation apart with `typing` calls
   for every property serialised or read back, are remembered per annotation (pure functions of it);
+- a resource class's output types and names, which the SDK reads from its annotations and properties again for
+  every registration's answer (`resource_types`, `resource_pulumi_to_py_names`), are remembered per class;
 - a plain scalar (an exact str, int, float, bool or None) is serialised, read back and checked for unknowns
   without walking the SDK's chain of type tests, all of which it fails (an int or a str read back as an enum
   or an int is left to the SDK);
@@ -45,6 +47,8 @@ from pulumi.runtime.settings import SETTINGS
 _stock_create_urn = sdk_resource.create_urn
 _stock_unwrap_type = _types.unwrap_type
 _stock_unwrap_optional_type = _types.unwrap_optional_type
+_stock_resource_types = _types.resource_types
+_stock_resource_pulumi_to_py_names = _types.resource_pulumi_to_py_names
 _stock_serialize_property = rpc.serialize_property
 _stock_translate_output_properties = rpc.translate_output_properties
 _stock_contains_unknowns = rpc.contains_unknowns
@@ -89,6 +93,8 @@ def _remembered(function):
 
 unwrap_type = _remembered(_stock_unwrap_type)
 unwrap_optional_type = _remembered(_stock_unwrap_optional_type)
+resource_types = _remembered(_stock_resource_types)  # read only: resolve_outputs looks names up in them
+resource_pulumi_to_py_names = _remembered(_stock_resource_pulumi_to_py_names)
 
 
 @_remembered
@@ -231,6 +237,7 @@ def installed() -> Iterator[None]:
     global _installed
     sdk_resource.create_urn, _types.unwrap_type = create_urn, unwrap_type
     _types.unwrap_optional_type = unwrap_optional_type
+    _types.resource_types, _types.resource_pulumi_to_py_names = resource_types, resource_pulumi_to_py_names
     rpc.serialize_property, rpc.translate_output_properties = serialize_property, translate_output_properties
     rpc.contains_unknowns = contains_unknowns
     rpc.transfer_properties, rpc.deserialize_properties = transfer_properties, deserialize_properties
@@ -241,6 +248,8 @@ def installed() -> Iterator[None]:
     finally:
         sdk_resource.create_urn, _types.unwrap_type = _stock_create_urn, _stock_unwrap_type
         _types.unwrap_optional_type = _stock_unwrap_optional_type
+        _types.resource_types = _stock_resource_types
+        _types.resource_pulumi_to_py_names = _stock_resource_pulumi_to_py_names
         rpc.serialize_property = _stock_serialize_property
         rpc.translate_output_properties = _stock_translate_output_properties
         rpc.contains_unknowns = _stock_contains_unknowns

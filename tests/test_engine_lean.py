@@ -51,7 +51,7 @@ def _shipped():
     return (rpc.serialize_property, rpc.deserialize_properties, rpc.transfer_properties, rpc.translate_output_properties,
             rpc.contains_unknowns, _types.unwrap_type, _types.unwrap_optional_type, sdk_resource.create_urn,
             Output._track, Output._untrack, log.debug, sdk_resource.prepare_resource, rpc.serialize_properties,
-            rpc.resolve_outputs)
+            rpc.resolve_outputs, _types.resource_types, _types.resource_pulumi_to_py_names)
 
 
 def test_a_lean_run_puts_the_sdk_back_as_shipped(repo, catalog, sites):
