@@ -85,7 +85,19 @@ async def _outputs_settled() -> None:
         elif pending := [task for task in runtime_settings.SETTINGS.outputs if not task.done()]:
             await asyncio.wait(pending)
         else:
+            _keep_failures_only(runtime_settings.SETTINGS.outputs)
             return
+
+
+def _keep_failures_only(outputs: set) -> None:
+    """Leave in the tracked set only the outputs that failed, for the SDK's end-of-run wait to raise.
+
+    That wait watches every output in the set for its first completion (tens of thousands in a lean run,
+    which leaves resolved outputs in the set); one that resolved has nothing left to tell it.
+    """
+    failed = [output for output in outputs if output.cancelled() or output.exception() is not None]
+    outputs.clear()
+    outputs.update(failed)
 
 
 def _settling(program: Callable[[], Any]) -> Callable[[], Any]:

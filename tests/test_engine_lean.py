@@ -152,3 +152,18 @@ def test_the_monitor_refuses_a_request_that_was_not_handed_over():
     with pytest.raises(AssertionError, match="inputs handed over"):
         sdk_inputs.handed_inputs(SimpleNamespace(parent="p", type="t", name="other"))
     assert sdk_inputs._handed is None
+
+
+def _failing_apply():
+    import pulumi
+
+    thing = pulumi.CustomResource("test:index:Thing", "t", {"port": 1})
+    thing.urn.apply(lambda _: 1 / 0)  # nobody awaits it: only the end-of-run wait can raise it
+
+
+@pytest.mark.parametrize("plain", [False, True])
+def test_an_output_that_fails_fails_the_run(plain):
+    from engine.runner import ProgramError, run
+
+    with pytest.raises(ProgramError, match="ZeroDivisionError"):
+        run(_failing_apply, plain=plain)
