@@ -167,3 +167,27 @@ def test_an_output_that_fails_fails_the_run(plain):
 
     with pytest.raises(ProgramError, match="ZeroDivisionError"):
         run(_failing_apply, plain=plain)
+
+
+class _Answers:
+    """Mocks answering a function with a dict, or with a dict and check failures."""
+
+    def call(self, args):
+        answer = {"id": "ami-1", "size": 8, "tags": {"a": "1"}, "gone": None}
+        return answer if args.token == "test:index:plain" else (answer, [("size", "too small")])
+
+    def new_resource(self, args):
+        return "id-1", dict(args.inputs)
+
+
+@pytest.mark.parametrize("token", ["test:index:plain", "test:index:failing"])
+def test_an_invoke_is_answered_as_the_stock_monitor_answers_it(token):
+    from pulumi.runtime import mocks
+    from pulumi.runtime.proto import resource_pb2
+
+    from engine.capture import CapturingMonitor, wire_struct
+    from engine.captured import Capture
+
+    request = resource_pb2.ResourceInvokeRequest(tok=token, args=wire_struct({"owner": "me", "n": 2}))
+    monitor = CapturingMonitor(_Answers(), Capture(stack="s"))
+    assert monitor.Invoke(request) == mocks.MockMonitor(_Answers()).Invoke(request)
