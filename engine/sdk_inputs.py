@@ -9,8 +9,8 @@ between its preparation and its request (a read, transforms, state migrations, h
 a parent not yet a plain string), gets its Struct filled as the SDK fills it.
 
 The hand-over needs no queue: with engine calls on the loop's own thread (engine/lean.py), nothing else runs
-between `prepare_resource` returning and the monitor's `RegisterResource`; the monitor checks the request is
-the one handed over (`handed_inputs`). tests/test_engine_lean.py proves the captures equal to the SDK's.
+between `prepare_resource` returning and the monitor's `RegisterResource` for a registration that may be
+handed over; the monitor takes the inputs only for the request they were handed over for (`handed_inputs`). tests/test_engine_lean.py proves the captures equal to the SDK's.
 """
 
 from __future__ import annotations
@@ -113,16 +113,15 @@ async def prepare_resource(res, ty, custom, remote, props, opts, typ=None):
 def handed_inputs(request) -> dict[str, Any] | None:
     """The inputs handed over for `request` as the SDK would read them from its Struct, or None (read the Struct).
 
-    A monitor that takes handed inputs calls this for every registration request, first.
+    A monitor that takes handed inputs calls this for every registration request, first. Inputs handed over
+    for another registration are dropped: that one failed between its preparation and its request (nothing
+    else can run in between), and this request was not handed over, so it carries its Struct.
     """
     global _handed
     handed, _handed = _handed, None
-    if handed is None:
+    if handed is None or handed[0] != (request.parent, request.type, request.name):
         return None
-    key, read = handed
-    if key != (request.parent, request.type, request.name):
-        raise AssertionError(f"inputs handed over for {key}, but the request is for {request.type} {request.name}")
-    return read
+    return handed[1]
 
 
 def resolve_outputs(res, serialized_props, outputs, deps, resolvers, custom, transform_using_type_metadata=False,
