@@ -6,10 +6,10 @@ from typing import Any
 
 from google.protobuf import struct_pb2
 from pulumi.runtime import mocks, rpc
-from pulumi.runtime.proto import resource_pb2
+from pulumi.runtime.proto import provider_pb2, resource_pb2
 from pulumi.runtime.sync_await import _sync_await
 
-from engine import sdk_shortcuts
+from engine import sdk_inputs, sdk_shortcuts
 from engine.captured import ROOT_STACK_TYPE, SECRET, Capture, CapturedRead, CapturedResource, engine_urn
 from engine.provider_rules.checker import RuleChecker
 
@@ -69,8 +69,10 @@ class CapturingMonitor(mocks.MockMonitor):
     It answers a registration itself rather than through the stock monitor, which deserialises the
     inputs a second time and serialises the mock's answer through the SDK's asynchronous serialiser
     (a nested pump of the event loop per resource); the answer on the wire is the same. In a lean run the
-    answer does not go on the wire at all (`sdk_shortcuts.answer`).
+    answer does not go on the wire at all (`sdk_shortcuts.answer`), nor, mostly, do the inputs (`sdk_inputs`).
     """
+
+    takes_handed_inputs = True
 
     def __init__(self, mocks_impl: mocks.Mocks, capture: Capture):
         super().__init__(mocks_impl)
@@ -81,10 +83,11 @@ class CapturingMonitor(mocks.MockMonitor):
         return engine_urn(self.capture.stack, parent, type_, name)
 
     def RegisterResource(self, request):
+        handed = sdk_inputs.handed_inputs(request)
         urn = self.make_urn(request.parent, request.type, request.name)
         if request.type == ROOT_STACK_TYPE:
             return resource_pb2.RegisterResourceResponse(urn=urn)
-        inputs = rpc.deserialize_properties(request.object)
+        inputs = rpc.deserialize_properties(request.object) if handed is None else handed
         args = mocks.MockResourceArgs(typ=request.type, name=request.name, inputs=inputs, provider=request.provider,
                                       resource_id=request.importId, custom=request.custom or False)
         id_, state = self.mocks.new_resource(args)
@@ -131,6 +134,17 @@ class CapturingMonitor(mocks.MockMonitor):
             urns.append(self.make_urn(parent, spec.type or request.type, spec.name or request.name))
         return tuple(urns)
 
+    def Invoke(self, request):
+        """The mock's answer to a provider function, put on the wire without the SDK's asynchronous serialiser
+        (a nested pump of the event loop per call, as for a registration's answer); the answer is the same."""
+        if request.tok == "pulumi:pulumi:getResource":
+            return super().Invoke(request)
+        args = rpc.deserialize_properties(request.args)
+        answer = self.mocks.call(mocks.MockCallArgs(token=request.tok, args=args, provider=request.provider))
+        ret, failures = (answer, None) if isinstance(answer, dict) else (
+            answer[0], [provider_pb2.CheckFailure(property=prop, reason=reason) for prop, reason in answer[1]])
+        return resource_pb2.ResourceInvokeResponse(failures=failures, **{"return": wire_struct(ret)})
+
     def ReadResource(self, request):
         response = super().ReadResource(request)
         self.capture.reads.append(
@@ -150,6 +164,9 @@ class CapturingMonitor(mocks.MockMonitor):
 
 class StockCapturingMonitor(CapturingMonitor):
     """Registers through the stock MockMonitor, then records: the reference the fast path is tested against."""
+
+    takes_handed_inputs = False
+    Invoke = mocks.MockMonitor.Invoke
 
     def RegisterResource(self, request):
         response = mocks.MockMonitor.RegisterResource(self, request)

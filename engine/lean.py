@@ -7,7 +7,8 @@ memory; and the cyclic garbage collector rescans the provider SDKs' many thousan
 again and again, and again within a run over objects the run itself holds. `lean()` turns off the
 first, runs engine calls on the event loop's own thread, freezes the collector's view of the imported
 world and collects once per run instead of during it, and takes the shortcuts through the SDK that
-engine/sdk_shortcuts.py lists (work whose answer a mock run already has); the captured resources are the same
+engine/sdk_shortcuts.py lists (work whose answer a mock run already has), handing registrations' inputs to the
+capturing monitor without a protobuf Struct (engine/sdk_inputs.py); the captured resources are the same
 (tests/test_engine_lean.py compares every catalog blueprint on both targets). Figures: bench/RESULTS.md.
 """
 
@@ -21,7 +22,7 @@ from typing import Iterator
 from pulumi.runtime import resource as sdk_resource
 from pulumi.runtime.proto import source_pb2
 
-from engine import sdk_shortcuts
+from engine import sdk_inputs, sdk_shortcuts
 
 _NO_TRACE = source_pb2.StackTrace()
 _frozen = False
@@ -105,7 +106,7 @@ def _no_trace_on_inline_loop() -> Iterator[None]:
     _inline_loop = _inline_loop or InlineLoop()
     policy.set_event_loop(_inline_loop)
     try:
-        with sdk_shortcuts.installed():
+        with sdk_shortcuts.installed(), sdk_inputs.installed():
             yield
     finally:
         policy.set_event_loop(stock_loop)

@@ -70,14 +70,34 @@ def _reset(stack: str, context: MockContext, capture: Capture, config: dict[str,
 
 
 async def _outputs_settled() -> None:
-    """Wait, a round at a time, until every output the program started has resolved.
+    """Wait, a round at a time, until every engine call and every output the program started has finished.
 
-    The SDK waits for them one completion at a time (`asyncio.wait(FIRST_COMPLETED)` over all pending
+    The SDK waits for outputs one completion at a time (`asyncio.wait(FIRST_COMPLETED)` over all pending
     outputs, again after each), which is quadratic in a program's outputs once engine calls answer
-    at once; waiting for each round as a whole leaves it nothing to wait for.
+    at once; waiting for each round as a whole leaves it nothing to wait for. Each round waits for the
+    engine calls first: a registration's answer resolves all its properties' outputs (a dozen or more)
+    at once, so the outputs still pending after them are few, and fewer are watched one by one.
     """
-    while pending := [task for task in runtime_settings.SETTINGS.outputs if not task.done()]:
-        await asyncio.wait(pending)
+    await asyncio.sleep(0)  # the calls the program made start, and join the manager's list
+    while True:
+        if calls := [call for call in runtime_settings.SETTINGS.rpc_manager.rpcs if not call.done()]:
+            await asyncio.wait(calls)
+        elif pending := [task for task in runtime_settings.SETTINGS.outputs if not task.done()]:
+            await asyncio.wait(pending)
+        else:
+            _keep_failures_only(runtime_settings.SETTINGS.outputs)
+            return
+
+
+def _keep_failures_only(outputs: set) -> None:
+    """Leave in the tracked set only the outputs that failed, for the SDK's end-of-run wait to raise.
+
+    That wait watches every output in the set for its first completion (tens of thousands in a lean run,
+    which leaves resolved outputs in the set); one that resolved has nothing left to tell it.
+    """
+    failed = [output for output in outputs if output.cancelled() or output.exception() is not None]
+    outputs.clear()
+    outputs.update(failed)
 
 
 def _settling(program: Callable[[], Any]) -> Callable[[], Any]:

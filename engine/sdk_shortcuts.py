@@ -7,6 +7,8 @@ does not recognise to that function:
   is built from strings at once, not through `Output.all` and three `apply`s (about eight tasks);
 - `unwrap_type` and `unwrap_optional_type`, which take a provider type annotation apart with `typing` calls
   for every property serialised or read back, are remembered per annotation (pure functions of it);
+- a resource class's output types and names, which the SDK reads from its annotations and properties again for
+  every registration's answer (`resource_types`, `resource_pulumi_to_py_names`), are remembered per class;
 - a plain scalar (an exact str, int, float, bool or None) is serialised, read back and checked for unknowns
   without walking the SDK's chain of type tests, all of which it fails (an int or a str read back as an enum
   or an int is left to the SDK);
@@ -45,6 +47,8 @@ from pulumi.runtime.settings import SETTINGS
 _stock_create_urn = sdk_resource.create_urn
 _stock_unwrap_type = _types.unwrap_type
 _stock_unwrap_optional_type = _types.unwrap_optional_type
+_stock_resource_types = _types.resource_types
+_stock_resource_pulumi_to_py_names = _types.resource_pulumi_to_py_names
 _stock_serialize_property = rpc.serialize_property
 _stock_translate_output_properties = rpc.translate_output_properties
 _stock_contains_unknowns = rpc.contains_unknowns
@@ -55,7 +59,7 @@ _stock_track = Output._track
 _stock_untrack = Output._untrack
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 _installed = False
-_NOT_PLAIN = object()
+NOT_PLAIN = object()
 
 
 def known(value: Any) -> Output:
@@ -89,6 +93,8 @@ def _remembered(function):
 
 unwrap_type = _remembered(_stock_unwrap_type)
 unwrap_optional_type = _remembered(_stock_unwrap_optional_type)
+resource_types = _remembered(_stock_resource_types)  # read only: resolve_outputs looks names up in them
+resource_pulumi_to_py_names = _remembered(_stock_resource_pulumi_to_py_names)
 
 
 @_remembered
@@ -162,34 +168,34 @@ def deserialize_properties(props_struct, keep_unknowns=None, keep_internal=True)
     return _stock_deserialize_properties(props_struct, keep_unknowns, keep_internal)
 
 
-def _as_read_back(value: Any) -> Any:
-    """`value` as the SDK reads it back after the wire (every number a float, no None in a mapping), or _NOT_PLAIN.
+def as_read_back(value: Any) -> Any:
+    """`value` as the SDK reads it back after the wire (every number a float, no None in a mapping), or NOT_PLAIN.
 
     Only plain data qualifies: a secret, resource or asset (a mapping with the signature key), an unknown, a
     subclass of a plain type (an enum) go the SDK's own way.
     """
     kind = type(value)
     if kind is str:
-        return _NOT_PLAIN if value == rpc.UNKNOWN else value
+        return NOT_PLAIN if value == rpc.UNKNOWN else value
     if kind is bool or value is None:
         return value
     if kind is int or kind is float:
         return float(value)
     if kind is dict:
         if rpc._special_sig_key in value:
-            return _NOT_PLAIN
+            return NOT_PLAIN
         read = {}
         for key, item in value.items():
-            item = _as_read_back(item)
-            if item is _NOT_PLAIN or type(key) is not str:
-                return _NOT_PLAIN
+            item = as_read_back(item)
+            if item is NOT_PLAIN or type(key) is not str:
+                return NOT_PLAIN
             if item is not None:
                 read[key] = item
         return read
     if kind is list or kind is tuple:
-        read = [_as_read_back(item) for item in value]
-        return _NOT_PLAIN if any(item is _NOT_PLAIN for item in read) else read
-    return _NOT_PLAIN
+        read = [as_read_back(item) for item in value]
+        return NOT_PLAIN if any(item is NOT_PLAIN for item in read) else read
+    return NOT_PLAIN
 
 
 def answer(urn: str, id_: str, state: dict[str, Any]) -> sdk_resource.RegisterResponse | None:
@@ -197,8 +203,8 @@ def answer(urn: str, id_: str, state: dict[str, Any]) -> sdk_resource.RegisterRe
     None when the shortcuts are not installed or `state` is not plain data (then the answer goes on the wire)."""
     if not _installed:
         return None
-    read = _as_read_back(state)
-    if read is _NOT_PLAIN:
+    read = as_read_back(state)
+    if read is NOT_PLAIN:
         return None
     return sdk_resource.RegisterResponse(urn, id_, _Deserialized(read), None, resource_pb2.Result.SUCCESS)
 
@@ -231,6 +237,7 @@ def installed() -> Iterator[None]:
     global _installed
     sdk_resource.create_urn, _types.unwrap_type = create_urn, unwrap_type
     _types.unwrap_optional_type = unwrap_optional_type
+    _types.resource_types, _types.resource_pulumi_to_py_names = resource_types, resource_pulumi_to_py_names
     rpc.serialize_property, rpc.translate_output_properties = serialize_property, translate_output_properties
     rpc.contains_unknowns = contains_unknowns
     rpc.transfer_properties, rpc.deserialize_properties = transfer_properties, deserialize_properties
@@ -241,6 +248,8 @@ def installed() -> Iterator[None]:
     finally:
         sdk_resource.create_urn, _types.unwrap_type = _stock_create_urn, _stock_unwrap_type
         _types.unwrap_optional_type = _stock_unwrap_optional_type
+        _types.resource_types = _stock_resource_types
+        _types.resource_pulumi_to_py_names = _stock_resource_pulumi_to_py_names
         rpc.serialize_property = _stock_serialize_property
         rpc.translate_output_properties = _stock_translate_output_properties
         rpc.contains_unknowns = _stock_contains_unknowns

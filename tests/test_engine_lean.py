@@ -50,19 +50,20 @@ def _shipped():
 
     return (rpc.serialize_property, rpc.deserialize_properties, rpc.transfer_properties, rpc.translate_output_properties,
             rpc.contains_unknowns, _types.unwrap_type, _types.unwrap_optional_type, sdk_resource.create_urn,
-            Output._track, Output._untrack, log.debug)
+            Output._track, Output._untrack, log.debug, sdk_resource.prepare_resource, rpc.serialize_properties,
+            rpc.resolve_outputs, _types.resource_types, _types.resource_pulumi_to_py_names)
 
 
 def test_a_lean_run_puts_the_sdk_back_as_shipped(repo, catalog, sites):
     """The shortcuts hold for a lean run only: a plain run, or anything else in the process, gets the SDK as shipped."""
-    from engine import sdk_shortcuts
+    from engine import sdk_inputs, sdk_shortcuts
 
     request = BlueprintRequest(team="back", env="dev", blueprint="web-service", target="aws", region="amer",
                                owner="lead@example.com", cost_center="CC-1")
     shipped = _shipped()
     preview(repo, resolve(request, catalog, sites), sites)
     assert _shipped() == shipped
-    with sdk_shortcuts.installed():
+    with sdk_shortcuts.installed(), sdk_inputs.installed():
         assert all(now is not then for now, then in zip(_shipped(), shipped))
     assert _shipped() == shipped
 
@@ -101,3 +102,92 @@ def test_an_answer_that_is_not_plain_data_goes_on_the_wire():
                       {"nested": [{"password": rpc.wrap_rpc_secret("s3cret")}]}, {"when": object()}):
             assert sdk_shortcuts.answer("urn:x", "id-1", state) is None, state
     assert sdk_shortcuts.answer("urn:x", "id-1", {"port": 1}) is None  # not installed: the wire
+
+
+def _things():
+    import pulumi
+
+    plain = pulumi.CustomResource("test:index:Thing", "plain", {"port": 5432, "tags": {"a": "1", "gone": None},
+                                                                "ids": [1, None]})
+    pulumi.CustomResource("test:index:Thing", "secret", {"password": pulumi.Output.secret("s3cret"), "port": 1})
+    pulumi.export("from-inputs", pulumi.Output.all(plain.tags, plain.ids))  # the answer leaves them out
+
+
+def _answer_without_tags_and_ids(new_resource):
+    def answer(self, args):
+        id_, state = new_resource(self, args)
+        return id_, {k: v for k, v in state.items() if k not in ("tags", "ids")}
+    return answer
+
+
+def test_plain_inputs_are_handed_to_the_monitor_and_the_rest_go_in_the_struct(monkeypatch):
+    from engine import sdk_inputs
+    from engine.mocks import FleetMocks
+    from engine.runner import run
+
+    monkeypatch.setattr(FleetMocks, "new_resource", _answer_without_tags_and_ids(FleetMocks.new_resource))
+
+    seen, hand = {}, sdk_inputs.handed_inputs
+
+    def handed_inputs(request):
+        inputs = hand(request)
+        seen[request.name] = (inputs is not None, len(request.object))
+        return inputs
+    monkeypatch.setattr(sdk_inputs, "handed_inputs", handed_inputs)
+    lean, plain = run(_things), run(_things, plain=True)
+    assert (seen["plain"], seen["secret"]) == ((True, 0), (False, 2))
+    assert (lean.resources, lean.stack_outputs) == (plain.resources, plain.stack_outputs)
+    assert lean.stack_outputs["from-inputs"] == [{"a": "1"}, [1, None]]
+
+
+def test_the_monitor_takes_handed_inputs_only_for_the_request_they_were_handed_over_for():
+    from types import SimpleNamespace
+
+    from engine import sdk_inputs
+
+    assert sdk_inputs.handed_inputs(SimpleNamespace(parent="p", type="t", name="n")) is None  # nothing handed over
+    sdk_inputs._handed = (("p", "t", "n"), {"port": 1.0})
+    assert sdk_inputs.handed_inputs(SimpleNamespace(parent="p", type="t", name="n")) == {"port": 1.0}
+    sdk_inputs._handed = (("p", "t", "n"), {"port": 1.0})  # its registration failed before its request
+    assert sdk_inputs.handed_inputs(SimpleNamespace(parent="p", type="t", name="other")) is None
+    assert sdk_inputs._handed is None
+
+
+
+def _failing_apply():
+    import pulumi
+
+    thing = pulumi.CustomResource("test:index:Thing", "t", {"port": 1})
+    thing.urn.apply(lambda _: 1 / 0)  # nobody awaits it: only the end-of-run wait can raise it
+
+
+@pytest.mark.parametrize("plain", [False, True])
+def test_an_output_that_fails_fails_the_run(plain):
+    from engine.runner import ProgramError, run
+
+    with pytest.raises(ProgramError, match="ZeroDivisionError"):
+        run(_failing_apply, plain=plain)
+
+
+class _Answers:
+    """Mocks answering a function with a dict, or with a dict and check failures."""
+
+    def call(self, args):
+        answer = {"id": "ami-1", "size": 8, "tags": {"a": "1"}, "gone": None}
+        return answer if args.token == "test:index:plain" else (answer, [("size", "too small")])
+
+    def new_resource(self, args):
+        return "id-1", dict(args.inputs)
+
+
+@pytest.mark.parametrize("token", ["test:index:plain", "test:index:failing"])
+def test_an_invoke_is_answered_as_the_stock_monitor_answers_it(token):
+    from pulumi.runtime import mocks
+    from pulumi.runtime.proto import resource_pb2
+
+    from engine.capture import CapturingMonitor, wire_struct
+    from engine.captured import Capture
+
+    request = resource_pb2.ResourceInvokeRequest(tok=token, args=wire_struct({"owner": "me", "n": 2}))
+    monitor = CapturingMonitor(_Answers(), Capture(stack="s"))
+    assert monitor.Invoke(request) == mocks.MockMonitor(_Answers()).Invoke(request)
