@@ -36,7 +36,9 @@ def test_a_hand_widened_network_fails_even_after_the_ledger_is_rewritten(repo):
     assert code == 1 and any("allocates a /26" in m and "holds /24" in m for m in found), found
     assert any("allocations.txt recorded" in m and "did not make" in m for m in found), found
 
-    assert run_bp(repo, "stacks", "ledger").returncode == 0
+    refused = run_bp(repo, "stacks", "ledger")
+    assert refused.returncode == 2 and "nothing written" in refused.stderr + refused.stdout, refused
+    assert run_bp(repo, "stacks", "ledger", "--accept-moves").returncode == 0
     code, found = messages(repo)
     assert code == 1 and any("allocates a /26" in m for m in found), "a rewritten ledger must not bless the edit"
 
@@ -48,6 +50,8 @@ def test_a_moved_network_of_the_right_size_is_caught_by_the_ledger(repo):
     edit(repo, f"cidr: {cidr}", f"cidr: {moved}")
     code, found = messages(repo)
     assert code == 1 and any("the file holds" in m and str(moved) in m and str(cidr) in m for m in found), found
+    assert run_bp(repo, "stacks", "ledger").returncode == 2, "rewriting the ledger must not bless the move"
+    assert messages(repo)[0] == 1
 
 
 def test_a_size_asked_for_over_another_resolved_size_fails(repo):
