@@ -204,3 +204,18 @@ def test_what_a_change_read_and_proposed_cannot_be_changed_on_the_way(state):
     for value, field in ((state, "pin"), (Allow(), "move"), (proposed, "allow"), (Outcome(state, proposed, ""), "text")):
         with pytest.raises(FrozenInstanceError):
             setattr(value, field, None)
+
+
+def test_a_change_waives_nothing_unless_asked():
+    assert Allow() == Allow(move=False, unpin=False, repin=False)
+
+
+def test_an_equal_stack_and_pin_leave_the_file_byte_for_byte_even_where_it_was_written_by_hand(repo, state):
+    pinned = _with_pin(repo, _pin())
+    text = pinned.text.replace("    request:\n", "    request:  # reviewed by ops\n", 1).replace(
+        "    reason: freeze\n", "    reason: freeze  # agreed in the change board\n", 1)
+    assert text.count("# reviewed by ops") == 1 and text.count("# agreed in the change board") == 1
+    by_hand = pinned.__class__(pinned.name, pinned.path, text, pinned.stack, pinned.pin)
+    equal = Proposed(pinned.stack.model_copy(), pinned.pin.model_copy())
+    assert equal.stack == pinned.stack and equal.stack is not pinned.stack and equal.pin is not pinned.pin
+    assert render_change(by_hand, equal) == text
