@@ -77,6 +77,7 @@ def test_a_pin_that_holds_through_today_is_changed_only_with_unpin_or_repin(repo
                                                r"lead@example.com \(freeze\); pass --unpin to change that"):
                 check_invariants(pinned, Proposed(pinned.stack, after, allow), TODAY)
     check_invariants(pinned, Proposed(pinned.stack, pinned.pin, allow), TODAY)
+    check_invariants(pinned, Proposed(pinned.stack, pinned.pin.model_copy(), allow), TODAY)  # an equal pin is kept
 
 
 def test_a_pin_that_expired_yesterday_may_be_dropped(repo, state):

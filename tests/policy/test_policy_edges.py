@@ -426,7 +426,11 @@ MUST_PASS = {
     "aws-eks-cluster-private-endpoint": [("a dev cluster with a public endpoint", res(EKS, "c", {
         **EKS_OK, "vpcConfig": {"endpointPublicAccess": True, "publicAccessCidrs": ["198.51.100.0/24"]},
         "tags": {**TAGS, "env": "dev"}}))],
-    "aws-eks-cluster-public-cidrs": [("no public endpoint and no CIDRs", _eks(vpcConfig={"endpointPublicAccess": False}))],
+    "aws-eks-cluster-public-cidrs": [
+        ("no public endpoint and no CIDRs", _eks(vpcConfig={"endpointPublicAccess": False})),
+        ("named IPv4 and IPv6 ranges together", _eks(vpcConfig={"endpointPublicAccess": True,
+                                                                 "publicAccessCidrs": ["198.51.100.0/24", "2001:db8::/32"]})),
+    ],
     "aws-ec2-launchtemplate-ebs-encrypted": [
         ("an instance-store volume beside an encrypted root", _lt(blockDeviceMappings=[
             *LT_OK["blockDeviceMappings"], {"deviceName": "/dev/sdb", "virtualName": "ephemeral0"}])),
