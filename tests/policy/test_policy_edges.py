@@ -175,6 +175,12 @@ MUST_FAIL = {
             {"protocol": "tcp", "fromPort": 5432, "toPort": 5432, "cidrBlocks": ["0.0.0.0/1"]},
             {"protocol": "-1", "fromPort": 0, "toPort": 0, "cidrBlocks": ["128.0.0.0/1"]}]}),
          "0.0.0.0/1, 128.0.0.0/1 together may reach port 5432"),
+        ("IPv4 halves beside a named IPv6 range", res("aws:ec2/securityGroup:SecurityGroup", "sg", {"ingress": [
+            {"protocol": "tcp", "fromPort": 22, "toPort": 22, "cidrBlocks": ["0.0.0.0/1", "128.0.0.0/1"],
+             "ipv6CidrBlocks": ["2001:db8::/32"]}]}), "0.0.0.0/1, 128.0.0.0/1, 2001:db8::/32 together may reach port 22"),
+        ("IPv6 halves beside a named IPv4 range", res("aws:ec2/securityGroup:SecurityGroup", "sg", {"ingress": [
+            {"protocol": "tcp", "fromPort": 22, "toPort": 22, "cidrBlocks": ["198.51.100.0/24"],
+             "ipv6CidrBlocks": ["::/1", "8000::/1"]}]}), "198.51.100.0/24, 8000::/1, ::/1 together may reach port 22"),
         ("two halves of IPv6", res("aws:ec2/securityGroup:SecurityGroup", "sg", {"ingress": [
             {"protocol": "tcp", "fromPort": 6379, "toPort": 6379, "ipv6CidrBlocks": ["::/1", "8000::/1"]}]}),
          "8000::/1, ::/1 together may reach port 6379"),
@@ -207,6 +213,9 @@ MUST_FAIL = {
         ("public, no CIDRs", _eks(vpcConfig={"endpointPublicAccess": True}),
          "public endpoint without publicAccessCidrs defaults to 0.0.0.0/0"),
         ("two IPv6 halves", _eks(vpcConfig={"endpointPublicAccess": True, "publicAccessCidrs": ["::/1", "8000::/1"]}),
+         "publicAccessCidrs include the whole internet"),
+        ("two IPv6 halves beside a named IPv4 range", _eks(vpcConfig={
+            "endpointPublicAccess": True, "publicAccessCidrs": ["198.51.100.0/24", "::/1", "8000::/1"]}),
          "publicAccessCidrs include the whole internet"),
     ],
     "aws-ec2-launchtemplate-imdsv2": [
@@ -363,6 +372,8 @@ MUST_PASS = {
         ("an egress rule to SSH anywhere", _sg_rule("egress")),
         ("an ingress rule to SSH from a private range", _sg_rule("ingress", cidr="10.0.0.0/8")),
         ("an ingress rule to HTTPS from anywhere", _sg_rule("ingress", port=443)),
+        ("a malformed range beside a private one", res("aws:ec2/securityGroup:SecurityGroup", "sg", {"ingress": [
+            {"protocol": "tcp", "fromPort": 22, "toPort": 22, "cidrBlocks": ["10.0.0.0/8", "not-a-range"]}]})),
         ("halves of the internet that reach no port together", res("aws:ec2/securityGroup:SecurityGroup", "sg", {
             "ingress": [{"protocol": "tcp", "fromPort": 22, "toPort": 22, "cidrBlocks": ["10.0.0.0/8", "0.0.0.0/1"]},
                         {"protocol": "tcp", "fromPort": 443, "toPort": 443, "cidrBlocks": ["128.0.0.0/1"]}]})),
@@ -493,3 +504,17 @@ def test_an_unset_retention_fails_even_the_smallest_minimum(no_exemptions):
                  in_process=True) as one_day:
         assert _violations(one_day, policy, unset) == ["backupRetentionPeriod is 0, below 1 days"]
         assert _violations(one_day, policy, res(RDS, "db", merged(RDS_OK, backupRetentionPeriod=1))) == []
+
+
+# The ports the policy guards, each named by what listens there: a rule open to the world on exactly that port fails.
+GUARDED = {"SSH": 22, "RDP": 3389, "PostgreSQL": 5432, "MySQL": 3306, "SQL Server": 1433, "Oracle": 1521, "Redis": 6379,
+           "Kafka": 9092, "Kafka TLS": 9094, "Kafka SASL/SCRAM": 9096, "Kafka IAM": 9098, "MongoDB": 27017,
+           "Redshift": 5439, "etcd": 2379, "Kubernetes API": 6443, "kubelet": 10250}
+
+
+@pytest.mark.parametrize(("service", "port"), GUARDED.items())
+def test_each_guarded_port_open_to_the_world_fails(auditor, service, port):
+    rule = {"protocol": "tcp", "fromPort": port, "toPort": port, "cidrBlocks": ["0.0.0.0/0"]}
+    found = _violations(auditor, "aws-ec2-securitygroup-open-admin-ports", res("aws:ec2/securityGroup:SecurityGroup", "sg",
+                                                                              {"ingress": [rule]}))
+    assert found == [f"0.0.0.0/0 may reach port(s) {port}"], (service, found)
