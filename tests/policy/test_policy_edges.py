@@ -518,3 +518,12 @@ def test_each_guarded_port_open_to_the_world_fails(auditor, service, port):
     found = _violations(auditor, "aws-ec2-securitygroup-open-admin-ports", res("aws:ec2/securityGroup:SecurityGroup", "sg",
                                                                               {"ingress": [rule]}))
     assert found == [f"0.0.0.0/0 may reach port(s) {port}"], (service, found)
+
+
+def test_a_secret_or_a_string_not_known_until_deploy_is_neither_a_literal_nor_undecided(auditor):
+    from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
+
+    computed = res(RDS, "db", {**RDS_OK, "password": UNKNOWN_STRING_VALUE,
+                               "tags": {**TAGS, "note": UNKNOWN_STRING_VALUE}, "parameters": [UNKNOWN_STRING_VALUE]})
+    found = [f for f in auditor.audit(capture(computed)).findings if f.policy == "cloudblueprints-secrets-input-plaintext"]
+    assert found == [], [(f.status, f.message) for f in found]
