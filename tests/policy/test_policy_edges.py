@@ -283,6 +283,9 @@ MUST_FAIL = {
     # baseline
     "cloudblueprints-ownership-resource-tags": [
         ("an owner in capitals", _vpc(owner="Lead@example.com"), "malformed ownership values: owner='Lead@example.com'"),
+        # a capital beyond ASCII sorts after its lower case, unlike A-Z
+        ("an owner with a capital in an international domain", _vpc(owner="lead@\u0130xample.com"),
+         "malformed ownership values: owner='lead@\u0130xample.com'"),
         ("a blueprint without its patch", _vpc(blueprint="web-service@2.0"), "blueprint='web-service@2.0'"),
         ("an env spelled out", _vpc(env="production"), "env='production'"),
         ("managed by something longer", _vpc(**{"managed-by": "cloud-blueprints-legacy"}),
