@@ -252,6 +252,11 @@ MUST_FAIL = {
          "meets 'hostnossl app all all reject' first"),
         ("plaintext for everyone, with a password", _hba("hostnossl all all all scram-sha-256"),
          "meets 'hostnossl all all all scram-sha-256' first"),
+    ] + [
+        # auth methods that sort before reject, as scram-sha-256 and trust sort after it
+        (f"plaintext for everyone with {method}", _hba(f"hostnossl all all all {method}"),
+         f"meets 'hostnossl all all all {method}' first") for method in ("md5", "password", "cert", "ldap")
+    ] + [
         ("no pg_hba: the operator's own rule", _cnpg(), "meets 'host all all all scram-sha-256' first"),
         ("a host rule ahead of the refusal", _hba("host all all 10.0.0.0/8 md5", "hostnossl all all all reject"),
          "meets 'host all all 10.0.0.0/8 md5' first"),
@@ -265,6 +270,7 @@ MUST_FAIL = {
         ("no TLS port", _redis("port 0\ntls-replication yes\n"), "redis.conf has no tls-port"),
         ("replication left to its default", _redis("port 0\ntls-port 6379\n"), "tls-replication is not yes"),
         ("replication without TLS", _redis("port 0\ntls-port 6379\ntls-replication no\n"), "tls-replication is not yes"),
+        ("replication named without a value", _redis("port 0\ntls-port 6379\ntls-replication\n"), "tls-replication is not yes"),
     ],
     "kubernetes-strimzi-kafka-listener-tls": [
         ("a listener that does not say tls", k8s("Kafka", "kafka.strimzi.io/v1beta2", "kafka", {"kafka": {
@@ -407,7 +413,10 @@ MUST_PASS = {
     "pulumi-providers-resource-explicit": [("a provider itself", res("pulumi:providers:aws", "p", {"region": "us-east-1"},
                                                                      provider=None))],
     # vsphere
-    "vsphere-inventory-object-ownership-tags": [("a VM with every tag", tagged(VM, "vm", {"folder": "team"}))],
+    "vsphere-inventory-object-ownership-tags": [
+        ("a VM with every tag", tagged(VM, "vm", {"folder": "team"})),
+        ("a VM with one tag more than the ownership keys", tagged(VM, "vm", {"folder": "team"}, keys=(*KEYS, "backup"))),
+    ],
     "vsphere-compute-vmpool-anti-affinity": [
         ("a rule with enabled left to its default", _pool(2, {})),
         ("a lone VM", _pool(1)),
@@ -423,10 +432,11 @@ MUST_PASS = {
     "kubernetes-cnpg-cluster-tls-only": [
         (f"plaintext refused from {anywhere}", _hba("hostssl all all all scram-sha-256", f"hostnossl all all {anywhere} reject"))
         for anywhere in ("all", "0.0.0.0/0", "::/0")
-    ],
+    ] + [("every TCP connection refused, plaintext included", _hba("host all all all reject"))],
     "kubernetes-redis-configmap-tls-only": [
         ("directives in capitals", _redis("PORT 0\nTLS-PORT 6379\nTLS-REPLICATION yes\n")),
         ("a comment saying port 6379", _redis("# port 6379 was the old setting\n" + TLS_REDIS)),
+        ("blank lines between directives", _redis("port 0\n\ntls-port 6379\n\n\ntls-replication yes\n")),
         ("a config map that is not redis.conf", k8s("ConfigMap", "v1", "app-config", data={"app.conf": "port 6379\n"})),
     ],
     "kubernetes-operator-resource-replicas-by-tier": [
