@@ -102,6 +102,7 @@ def test_a_pin_names_the_version_its_stack_is_on_whenever_either_changes(repo, s
 def test_a_pin_left_on_another_version_by_hand_does_not_block_an_unrelated_change(repo, state):
     stale_pin = _with_pin(repo, _pin(version="vm-app@0.9.0"))
     check_invariants(stale_pin, Proposed(stale_pin.stack, stale_pin.pin), TODAY)
+    check_invariants(stale_pin, Proposed(stale_pin.stack, stale_pin.pin.model_copy()), TODAY)
 
 
 def test_a_new_stack_file_with_a_pin_must_name_its_version(repo, catalog, sites):
