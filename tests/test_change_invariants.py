@@ -77,6 +77,7 @@ def test_a_pin_that_holds_through_today_is_changed_only_with_unpin_or_repin(repo
                                                r"lead@example.com \(freeze\); pass --unpin to change that"):
                 check_invariants(pinned, Proposed(pinned.stack, after, allow), TODAY)
     check_invariants(pinned, Proposed(pinned.stack, pinned.pin, allow), TODAY)
+    check_invariants(pinned, Proposed(pinned.stack, pinned.pin.model_copy(), allow), TODAY)  # an equal pin is kept
 
 
 def test_a_pin_that_expired_yesterday_may_be_dropped(repo, state):
@@ -101,6 +102,7 @@ def test_a_pin_names_the_version_its_stack_is_on_whenever_either_changes(repo, s
 def test_a_pin_left_on_another_version_by_hand_does_not_block_an_unrelated_change(repo, state):
     stale_pin = _with_pin(repo, _pin(version="vm-app@0.9.0"))
     check_invariants(stale_pin, Proposed(stale_pin.stack, stale_pin.pin), TODAY)
+    check_invariants(stale_pin, Proposed(stale_pin.stack, stale_pin.pin.model_copy()), TODAY)
 
 
 def test_a_new_stack_file_with_a_pin_must_name_its_version(repo, catalog, sites):
@@ -204,3 +206,18 @@ def test_what_a_change_read_and_proposed_cannot_be_changed_on_the_way(state):
     for value, field in ((state, "pin"), (Allow(), "move"), (proposed, "allow"), (Outcome(state, proposed, ""), "text")):
         with pytest.raises(FrozenInstanceError):
             setattr(value, field, None)
+
+
+def test_a_change_waives_nothing_unless_asked():
+    assert Allow() == Allow(move=False, unpin=False, repin=False)
+
+
+def test_an_equal_stack_and_pin_leave_the_file_byte_for_byte_even_where_it_was_written_by_hand(repo, state):
+    pinned = _with_pin(repo, _pin())
+    text = pinned.text.replace("    request:\n", "    request:  # reviewed by ops\n", 1).replace(
+        "    reason: freeze\n", "    reason: freeze  # agreed in the change board\n", 1)
+    assert text.count("# reviewed by ops") == 1 and text.count("# agreed in the change board") == 1
+    by_hand = pinned.__class__(pinned.name, pinned.path, text, pinned.stack, pinned.pin)
+    equal = Proposed(pinned.stack.model_copy(), pinned.pin.model_copy())
+    assert equal.stack == pinned.stack and equal.stack is not pinned.stack and equal.pin is not pinned.pin
+    assert render_change(by_hand, equal) == text

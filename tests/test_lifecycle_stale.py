@@ -292,6 +292,8 @@ def test_a_version_move_cannot_be_changed_once_planned(catalog, sites):
 
     with pytest.raises(FrozenInstanceError):
         rollout.VersionMove("web-service@2.1.0", catalog, sites).ref = "web-service@9.9.9"
+    with pytest.raises(FrozenInstanceError):
+        rollout.Scope(("dev",), False, SESSION_DAY, []).accept_data_loss = True
 
 
 def test_each_stack_of_a_wave_is_checked_against_the_waves_earlier_moves_and_every_other_stack_once(repo, catalog,

@@ -53,9 +53,9 @@ def test_a_file_that_is_not_a_stamped_stack_file_says_so(tmp_path, data):
 def test_a_file_holding_another_stack_and_one_with_fleet_tables_are_refused(repo, stack):
     path = stack_files.write_stack(repo, stack)
     body = stack_files.config_of(stack)[CONFIG_KEY]
-    moved = path.with_name("Pulumi.orders-dev.yaml")
-    with pytest.raises(BadInput, match="holds stack payments-dev; the file must be Pulumi.payments-dev.yaml"):
-        stack_files.stack_in(moved, {"config": {CONFIG_KEY: body}})
+    for other in ("orders-dev", "zeta-dev"):  # named for a stack sorting before it, and after it
+        with pytest.raises(BadInput, match="holds stack payments-dev; the file must be Pulumi.payments-dev.yaml"):
+            stack_files.stack_in(path.with_name(f"Pulumi.{other}.yaml"), {"config": {CONFIG_KEY: body}})
     legacy = {**{k: v for k, v in body.items() if k != "decisions"}, "fleet": {}}
     with pytest.raises(BadInput, match="fleet: the file copies the sites map's fleet tables instead of recording "
                                        "decisions; `bp stacks migrate` rewrites it"):
@@ -79,6 +79,14 @@ def test_a_rendered_stack_file_disables_every_credentialed_default_provider(stac
     assert text.startswith("# Stamped by `bp new` from web-service@2.0.0: the resolved blueprint for stack payments-dev.\n"
                            "# Review it in a pull request;")
     assert "  pulumi:disable-default-providers:\n  - aws\n  - kubernetes\n  - vsphere\n" in text
+    assert stack.retirement is None and "retirement" not in text, "fields left unset are not written"
+
+
+def test_an_existing_stack_file_is_rewritten_only_with_force(repo, stack):
+    path = stack_files.write_stack(repo, stack)
+    with pytest.raises(BadInput, match="Pulumi.payments-dev.yaml exists; pass --force to replace it"):
+        stack_files.write_stack(repo, stack)
+    assert stack_files.write_stack(repo, stack, force=True) == path
 
 
 def _restamped(path, text: str, stack) -> str:
@@ -92,7 +100,7 @@ def test_a_restamp_replaces_only_the_blueprint_key_wherever_it_sits(repo, stack)
     # the blueprint key followed by another config key, with a comment and a blank line that belong to that key
     middle = text + "\n  # the team's own key\n  team:note: x\n"
     out = _restamped(path, middle, moved)
-    assert out.endswith("\n  # the team's own key\n  team:note: x\n") and "owner: ops@example.com" in out
+    assert out.endswith("    moves: []\n\n  # the team's own key\n  team:note: x\n") and "owner: ops@example.com" in out
     # the blueprint key last in config, then a top-level key Pulumi adds
     last = text + "encryptedkey: AQICAHh0\n"
     out = _restamped(path, last, moved)

@@ -59,8 +59,9 @@ def cnpg_tls(args, report, config) -> None:
     hba = ((args.props.get("spec") or {}).get("postgresql") or {}).get("pg_hba") or []
     first = _first_plaintext_rule(hba)
     fields = first.split()
-    refuses_all = fields[0] == "hostnossl" and fields[1:4] == ["all", "all", fields[3]] and fields[3] in _ANYWHERE \
-        and fields[4:5] == ["reject"]
+    # The first rule a plaintext connection meets is a host or hostnossl line; rejecting it there refuses plaintext
+    # (a host line rejects TLS connections too, which is no security concern).
+    refuses_all = fields[1:4] == ["all", "all", fields[3]] and fields[3] in _ANYWHERE and fields[4:5] == ["reject"]
     if not refuses_all:
         report(f"pg_hba admits clients without TLS: a plaintext connection meets '{first}' first")
 

@@ -175,6 +175,12 @@ MUST_FAIL = {
             {"protocol": "tcp", "fromPort": 5432, "toPort": 5432, "cidrBlocks": ["0.0.0.0/1"]},
             {"protocol": "-1", "fromPort": 0, "toPort": 0, "cidrBlocks": ["128.0.0.0/1"]}]}),
          "0.0.0.0/1, 128.0.0.0/1 together may reach port 5432"),
+        ("IPv4 halves beside a named IPv6 range", res("aws:ec2/securityGroup:SecurityGroup", "sg", {"ingress": [
+            {"protocol": "tcp", "fromPort": 22, "toPort": 22, "cidrBlocks": ["0.0.0.0/1", "128.0.0.0/1"],
+             "ipv6CidrBlocks": ["2001:db8::/32"]}]}), "0.0.0.0/1, 128.0.0.0/1, 2001:db8::/32 together may reach port 22"),
+        ("IPv6 halves beside a named IPv4 range", res("aws:ec2/securityGroup:SecurityGroup", "sg", {"ingress": [
+            {"protocol": "tcp", "fromPort": 22, "toPort": 22, "cidrBlocks": ["198.51.100.0/24"],
+             "ipv6CidrBlocks": ["::/1", "8000::/1"]}]}), "198.51.100.0/24, 8000::/1, ::/1 together may reach port 22"),
         ("two halves of IPv6", res("aws:ec2/securityGroup:SecurityGroup", "sg", {"ingress": [
             {"protocol": "tcp", "fromPort": 6379, "toPort": 6379, "ipv6CidrBlocks": ["::/1", "8000::/1"]}]}),
          "8000::/1, ::/1 together may reach port 6379"),
@@ -207,6 +213,9 @@ MUST_FAIL = {
         ("public, no CIDRs", _eks(vpcConfig={"endpointPublicAccess": True}),
          "public endpoint without publicAccessCidrs defaults to 0.0.0.0/0"),
         ("two IPv6 halves", _eks(vpcConfig={"endpointPublicAccess": True, "publicAccessCidrs": ["::/1", "8000::/1"]}),
+         "publicAccessCidrs include the whole internet"),
+        ("two IPv6 halves beside a named IPv4 range", _eks(vpcConfig={
+            "endpointPublicAccess": True, "publicAccessCidrs": ["198.51.100.0/24", "::/1", "8000::/1"]}),
          "publicAccessCidrs include the whole internet"),
     ],
     "aws-ec2-launchtemplate-imdsv2": [
@@ -243,6 +252,11 @@ MUST_FAIL = {
          "meets 'hostnossl app all all reject' first"),
         ("plaintext for everyone, with a password", _hba("hostnossl all all all scram-sha-256"),
          "meets 'hostnossl all all all scram-sha-256' first"),
+    ] + [
+        # auth methods that sort before reject, as scram-sha-256 and trust sort after it
+        (f"plaintext for everyone with {method}", _hba(f"hostnossl all all all {method}"),
+         f"meets 'hostnossl all all all {method}' first") for method in ("md5", "password", "cert", "ldap")
+    ] + [
         ("no pg_hba: the operator's own rule", _cnpg(), "meets 'host all all all scram-sha-256' first"),
         ("a host rule ahead of the refusal", _hba("host all all 10.0.0.0/8 md5", "hostnossl all all all reject"),
          "meets 'host all all 10.0.0.0/8 md5' first"),
@@ -256,6 +270,7 @@ MUST_FAIL = {
         ("no TLS port", _redis("port 0\ntls-replication yes\n"), "redis.conf has no tls-port"),
         ("replication left to its default", _redis("port 0\ntls-port 6379\n"), "tls-replication is not yes"),
         ("replication without TLS", _redis("port 0\ntls-port 6379\ntls-replication no\n"), "tls-replication is not yes"),
+        ("replication named without a value", _redis("port 0\ntls-port 6379\ntls-replication\n"), "tls-replication is not yes"),
     ],
     "kubernetes-strimzi-kafka-listener-tls": [
         ("a listener that does not say tls", k8s("Kafka", "kafka.strimzi.io/v1beta2", "kafka", {"kafka": {
@@ -274,6 +289,9 @@ MUST_FAIL = {
     # baseline
     "cloudblueprints-ownership-resource-tags": [
         ("an owner in capitals", _vpc(owner="Lead@example.com"), "malformed ownership values: owner='Lead@example.com'"),
+        # a capital beyond ASCII sorts after its lower case, unlike A-Z
+        ("an owner with a capital in an international domain", _vpc(owner="lead@\u0130xample.com"),
+         "malformed ownership values: owner='lead@\u0130xample.com'"),
         ("a blueprint without its patch", _vpc(blueprint="web-service@2.0"), "blueprint='web-service@2.0'"),
         ("an env spelled out", _vpc(env="production"), "env='production'"),
         ("managed by something longer", _vpc(**{"managed-by": "cloud-blueprints-legacy"}),
@@ -363,6 +381,8 @@ MUST_PASS = {
         ("an egress rule to SSH anywhere", _sg_rule("egress")),
         ("an ingress rule to SSH from a private range", _sg_rule("ingress", cidr="10.0.0.0/8")),
         ("an ingress rule to HTTPS from anywhere", _sg_rule("ingress", port=443)),
+        ("a malformed range beside a private one", res("aws:ec2/securityGroup:SecurityGroup", "sg", {"ingress": [
+            {"protocol": "tcp", "fromPort": 22, "toPort": 22, "cidrBlocks": ["10.0.0.0/8", "not-a-range"]}]})),
         ("halves of the internet that reach no port together", res("aws:ec2/securityGroup:SecurityGroup", "sg", {
             "ingress": [{"protocol": "tcp", "fromPort": 22, "toPort": 22, "cidrBlocks": ["10.0.0.0/8", "0.0.0.0/1"]},
                         {"protocol": "tcp", "fromPort": 443, "toPort": 443, "cidrBlocks": ["128.0.0.0/1"]}]})),
@@ -393,7 +413,10 @@ MUST_PASS = {
     "pulumi-providers-resource-explicit": [("a provider itself", res("pulumi:providers:aws", "p", {"region": "us-east-1"},
                                                                      provider=None))],
     # vsphere
-    "vsphere-inventory-object-ownership-tags": [("a VM with every tag", tagged(VM, "vm", {"folder": "team"}))],
+    "vsphere-inventory-object-ownership-tags": [
+        ("a VM with every tag", tagged(VM, "vm", {"folder": "team"})),
+        ("a VM with one tag more than the ownership keys", tagged(VM, "vm", {"folder": "team"}, keys=(*KEYS, "backup"))),
+    ],
     "vsphere-compute-vmpool-anti-affinity": [
         ("a rule with enabled left to its default", _pool(2, {})),
         ("a lone VM", _pool(1)),
@@ -409,10 +432,11 @@ MUST_PASS = {
     "kubernetes-cnpg-cluster-tls-only": [
         (f"plaintext refused from {anywhere}", _hba("hostssl all all all scram-sha-256", f"hostnossl all all {anywhere} reject"))
         for anywhere in ("all", "0.0.0.0/0", "::/0")
-    ],
+    ] + [("every TCP connection refused, plaintext included", _hba("host all all all reject"))],
     "kubernetes-redis-configmap-tls-only": [
         ("directives in capitals", _redis("PORT 0\nTLS-PORT 6379\nTLS-REPLICATION yes\n")),
         ("a comment saying port 6379", _redis("# port 6379 was the old setting\n" + TLS_REDIS)),
+        ("blank lines between directives", _redis("port 0\n\ntls-port 6379\n\n\ntls-replication yes\n")),
         ("a config map that is not redis.conf", k8s("ConfigMap", "v1", "app-config", data={"app.conf": "port 6379\n"})),
     ],
     "kubernetes-operator-resource-replicas-by-tier": [
@@ -426,7 +450,11 @@ MUST_PASS = {
     "aws-eks-cluster-private-endpoint": [("a dev cluster with a public endpoint", res(EKS, "c", {
         **EKS_OK, "vpcConfig": {"endpointPublicAccess": True, "publicAccessCidrs": ["198.51.100.0/24"]},
         "tags": {**TAGS, "env": "dev"}}))],
-    "aws-eks-cluster-public-cidrs": [("no public endpoint and no CIDRs", _eks(vpcConfig={"endpointPublicAccess": False}))],
+    "aws-eks-cluster-public-cidrs": [
+        ("no public endpoint and no CIDRs", _eks(vpcConfig={"endpointPublicAccess": False})),
+        ("named IPv4 and IPv6 ranges together", _eks(vpcConfig={"endpointPublicAccess": True,
+                                                                 "publicAccessCidrs": ["198.51.100.0/24", "2001:db8::/32"]})),
+    ],
     "aws-ec2-launchtemplate-ebs-encrypted": [
         ("an instance-store volume beside an encrypted root", _lt(blockDeviceMappings=[
             *LT_OK["blockDeviceMappings"], {"deviceName": "/dev/sdb", "virtualName": "ephemeral0"}])),
@@ -489,3 +517,26 @@ def test_an_unset_retention_fails_even_the_smallest_minimum(no_exemptions):
                  in_process=True) as one_day:
         assert _violations(one_day, policy, unset) == ["backupRetentionPeriod is 0, below 1 days"]
         assert _violations(one_day, policy, res(RDS, "db", merged(RDS_OK, backupRetentionPeriod=1))) == []
+
+
+# The ports the policy guards, each named by what listens there: a rule open to the world on exactly that port fails.
+GUARDED = {"SSH": 22, "RDP": 3389, "PostgreSQL": 5432, "MySQL": 3306, "SQL Server": 1433, "Oracle": 1521, "Redis": 6379,
+           "Kafka": 9092, "Kafka TLS": 9094, "Kafka SASL/SCRAM": 9096, "Kafka IAM": 9098, "MongoDB": 27017,
+           "Redshift": 5439, "etcd": 2379, "Kubernetes API": 6443, "kubelet": 10250}
+
+
+@pytest.mark.parametrize(("service", "port"), GUARDED.items())
+def test_each_guarded_port_open_to_the_world_fails(auditor, service, port):
+    rule = {"protocol": "tcp", "fromPort": port, "toPort": port, "cidrBlocks": ["0.0.0.0/0"]}
+    found = _violations(auditor, "aws-ec2-securitygroup-open-admin-ports", res("aws:ec2/securityGroup:SecurityGroup", "sg",
+                                                                              {"ingress": [rule]}))
+    assert found == [f"0.0.0.0/0 may reach port(s) {port}"], (service, found)
+
+
+def test_a_secret_or_a_string_not_known_until_deploy_is_neither_a_literal_nor_undecided(auditor):
+    from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
+
+    computed = res(RDS, "db", {**RDS_OK, "password": UNKNOWN_STRING_VALUE,
+                               "tags": {**TAGS, "note": UNKNOWN_STRING_VALUE}, "parameters": [UNKNOWN_STRING_VALUE]})
+    found = [f for f in auditor.audit(capture(computed)).findings if f.policy == "cloudblueprints-secrets-input-plaintext"]
+    assert found == [], [(f.status, f.message) for f in found]
