@@ -67,14 +67,20 @@ def _exposed(protocol, low: int, high: int, ports: list) -> list[int]:
     return [int(port) for port in ports if all_ports or low <= port <= high]
 
 
-def _whole_internet(cidrs: list[str]) -> bool:
-    """Whether the CIDRs taken together admit every address (a malformed one admits nothing)."""
+def _networks(cidrs: list[str]) -> list[tuple[str, ipaddress.IPv4Network | ipaddress.IPv6Network]]:
+    """(as written, network) for each CIDR that parses: a malformed one admits nothing (the provider refuses it)."""
     nets = []
     for cidr in cidrs:
         try:
-            nets.append(ipaddress.ip_network(cidr, strict=False))
+            nets.append((cidr, ipaddress.ip_network(cidr, strict=False)))
         except ValueError:
             continue
+    return nets
+
+
+def _whole_internet(cidrs: list[str]) -> bool:
+    """Whether the CIDRs taken together admit every address (a malformed one admits nothing)."""
+    nets = [net for _, net in _networks(cidrs)]
     return any(n.prefixlen == 0 for version in (4, 6)
                for n in ipaddress.collapse_addresses(n for n in nets if n.version == version))
 
@@ -133,8 +139,7 @@ def _shared_cluster_networks() -> list[str]:
 def no_shared_cluster_network(args, report, config) -> None:
     shared = [ipaddress.ip_network(n) for n in config["sharedNetworks"]]
     for _, _, _, cidrs in _ingress_entries(args):
-        for cidr in cidrs:
-            block = ipaddress.ip_network(cidr, strict=False)
+        for cidr, block in _networks(cidrs):
             hit = [str(n) for n in shared if block.version == n.version and block.overlaps(n) and block.prefixlen > 0]
             if hit:
                 report(f"{cidr} admits the shared cluster network {', '.join(hit)}: any team's pod")

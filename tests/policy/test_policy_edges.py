@@ -387,6 +387,10 @@ MUST_PASS = {
             "ingress": [{"protocol": "tcp", "fromPort": 22, "toPort": 22, "cidrBlocks": ["10.0.0.0/8", "0.0.0.0/1"]},
                         {"protocol": "tcp", "fromPort": 443, "toPort": 443, "cidrBlocks": ["128.0.0.0/1"]}]})),
     ],
+    "aws-ec2-securitygroup-no-shared-cluster-network": [
+        ("a malformed range beside a team's own", res("aws:ec2/securityGroup:SecurityGroup", "sg", {"ingress": [
+            {"protocol": "tcp", "fromPort": 5432, "toPort": 5432, "cidrBlocks": ["10.255.0.0/28", "not-a-range"]}]})),
+    ],
     "aws-ec2-vpc-flow-logs": [("all traffic", _flow_log("ALL"))],
     # aws_logging
     "aws-kms-key-rotation": [
