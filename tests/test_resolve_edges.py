@@ -105,3 +105,33 @@ def test_a_restamp_keeps_only_the_parameters_the_new_version_declares_and_refuse
     assert new.request.parameters == {"postgres_version": "16"} and new.placements == old.placements
     with pytest.raises(BadInput, match="--to: payments-dev is a web-service stack; vm-app@1.0.0 is another blueprint"):
         restamp(old, "vm-app@1.0.0", catalog, sites)
+
+
+def test_a_version_past_its_support_end_is_refused_unless_the_caller_asks_to_judge_it_later(catalog, sites):
+    request = make_request(blueprint="k8s-cluster@1.0.0", target="aws")
+    with pytest.raises(BadInput, match=r"k8s-cluster@1.0.0 promises Amazon EKS Kubernetes 1.31 .*support ended on "
+                                        r"2026-11-26 .*ask for k8s-cluster@1.1.0"):
+        resolve(request, catalog, sites)
+    assert resolve(request, catalog, sites, refuse_ended=False).blueprint_ref == "k8s-cluster@1.0.0"
+
+
+def test_unknown_parameters_are_named_first_in_order_and_a_blueprint_without_any_says_none(catalog, sites):
+    from blueprints.placement.resolve import _parameters
+
+    with pytest.raises(BadInput, match=r"^parameters.aa: not a parameter of web-service@2.1.0 \(declared: "
+                                        r"ingress_namespace, postgres_version\)"):
+        _resolve(catalog, sites, parameters={"zz": "1", "aa": "1"})
+    bare = catalog.get("web-service@2.1.0").model_copy(update={"parameters": {}})
+    with pytest.raises(BadInput, match=r"\(declared: none\)$"):
+        _parameters(make_request(parameters={"aa": "1"}), bare)
+
+
+def test_a_hub_keeps_its_one_placement_when_it_learns_its_peers(catalog, sites):
+    hub = _resolve(catalog, sites, blueprint="network-hub@1.0.0", target="aws", env="prod")
+    assert len(hub.placements) == 1 and hub.primary.aws.peer_hubs
+
+
+def test_a_restamp_to_a_blueprint_named_after_its_own_is_refused_too(catalog, sites):
+    vm = _resolve(catalog, sites, blueprint="vm-app@1.0.0", region=None, site="ny1")
+    with pytest.raises(BadInput, match="--to: payments-dev is a vm-app stack; web-service@2.1.0 is another blueprint"):
+        restamp(vm, "web-service@2.1.0", catalog, sites)
