@@ -91,3 +91,27 @@ def test_no_shape_large_enough_names_what_was_asked():
         smallest(SHAPES, 9, 32, "fleet.control_plane")
     with pytest.raises(PlanError, match=r"size: no machine of the fleet has 8 vCPU and 33 GiB"):
         smallest(SHAPES, 8, 33, "size")
+
+
+def _web(env: str):
+    return resolve(make_request(blueprint="web-service", target="aws", env=env), CATALOG, SITES)
+
+
+def test_what_protects_data_is_mandatory_in_prod_and_only_what_the_zone_says_elsewhere():
+    from blueprints.sites import DATA_PROTECTION
+
+    prod, dev = plan(_web("prod")).zone, plan(_web("dev")).zone
+    assert set(DATA_PROTECTION) <= set(prod.mandatory_policies)
+    assert dev.mandatory_policies == () and dev.name == "general", dev
+
+
+def test_the_zone_controls_recorded_at_stamping_win_over_todays_defaults_and_an_unrecorded_unknown_zone_fails():
+    stack = _web("dev")
+    recorded = stack.decisions.zone.model_copy(update={"log_retention_days": 123, "mandatory_policies": ("p",)})
+    kept = stack.model_copy(update={"decisions": stack.decisions.model_copy(update={"zone": recorded})})
+    assert (plan(kept).zone.log_retention_days, plan(kept).zone.mandatory_policies) == (123, ("p",))
+    older = stack.model_copy(update={"decisions": stack.decisions.model_copy(update={"zone": None})})
+    assert plan(older).zone.log_retention_days == 90, "a stack stamped before zones were recorded gets the stock ones"
+    unknown = older.model_copy(update={"request": older.request.model_copy(update={"compliance_zone": "itar"})})
+    with pytest.raises(PlanError, match=r"compliance_zone: the stack records no controls for zone itar"):
+        plan(unknown)
