@@ -93,3 +93,27 @@ def test_each_client_gets_one_rule_on_the_one_port():
                     r.inputs["fromPort"], r.inputs["toPort"]) for r in cap.by_type(INGRESS))
     assert rules == [("10.1.0.0/16", "tcp", 5432, 5432), ("sg-a", "tcp", 5432, 5432), ("sg-b", "tcp", 5432, 5432)]
     assert not cap.one("aws:ec2/securityGroup:SecurityGroup").inputs.get("ingress")
+
+
+class _KeyOnly(pulumi.ComponentResource):
+    def __init__(self, extra: list[dict]):
+        super().__init__("test:index:KeyOnly", "holder")
+        kms_key("plain", description="d", account=Account.of(self), prod=False, tags=TAGS, parent=self,
+                extra_statements=extra)
+
+
+def test_a_key_admits_cloudwatch_logs_only_when_asked_and_each_extra_statement_once_in_order():
+    extra = {"Sid": "Extra", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:role/x"},
+             "Action": "kms:Decrypt", "Resource": "*"}
+    cap = run(lambda: _KeyOnly([extra, {**extra, "Sid": "Second"}]))
+    statements = policy(cap.one("aws:kms/key:Key").inputs["policy"])
+    assert statements[1:] == [extra, {**extra, "Sid": "Second"}], statements
+    assert "logs." not in json.dumps(statements), "CloudWatch Logs is admitted only with log_service=True"
+
+
+def test_a_data_tiers_access_cannot_be_widened_after_its_checks():
+    from dataclasses import FrozenInstanceError
+
+    access = DataTierAccess(vpc_id="vpc-1", subnet_ids=["s"], prod=True, tags=TAGS, allowed_cidrs=["10.1.0.0/16"])
+    with pytest.raises(FrozenInstanceError):
+        access.allowed_cidrs = ["0.0.0.0/0"]
