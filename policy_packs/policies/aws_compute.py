@@ -3,8 +3,7 @@ disks; only the instance families the platform supports."""
 
 from __future__ import annotations
 
-import ipaddress
-
+from policy_packs.policies.aws_network import whole_internet
 from policy_packs.spec import CRITICAL, HIGH, MEDIUM, Rule, is_prod, on, resource_rule
 
 RULES: list[Rule] = []
@@ -22,13 +21,6 @@ SIZED = {
 """Where each resource type names its instance type."""
 
 DEFAULT_FAMILIES = ["t3", "t4g", "m6i", "m7i", "m7g", "c6i", "c7g", "r6i", "r7g"]
-
-
-def _whole_internet(cidrs) -> bool:
-    """Whether the CIDRs, taken together, admit every address (0.0.0.0/1 and 128.0.0.0/1 do, as 0.0.0.0/0 does)."""
-    nets = [ipaddress.ip_network(c, strict=False) for c in cidrs]
-    return any(n.prefixlen == 0 for version in (4, 6)
-               for n in ipaddress.collapse_addresses(n for n in nets if n.version == version))
 
 
 @resource_rule(
@@ -90,7 +82,7 @@ def eks_public_cidrs(args, report, config) -> None:
     cidrs = vpc.get("publicAccessCidrs") or []
     if not cidrs:
         report("public endpoint without publicAccessCidrs defaults to 0.0.0.0/0")
-    elif _whole_internet(cidrs):
+    elif whole_internet(cidrs):
         report(f"publicAccessCidrs include the whole internet: {list(cidrs)}")
 
 

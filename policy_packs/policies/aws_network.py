@@ -57,7 +57,7 @@ def open_admin_ports(args, report, config) -> None:
     # Ranges that only together admit every address (0.0.0.0/1 and 128.0.0.0/1), in one rule or across rules.
     for port in config["ports"]:
         reaching = sorted({c for cidrs, exposed in entries if int(port) in exposed for c in cidrs if c not in OPEN})
-        if _whole_internet(reaching):
+        if whole_internet(reaching):
             report(f"{', '.join(reaching)} together may reach port {int(port)}")
 
 
@@ -78,7 +78,7 @@ def _networks(cidrs: list[str]) -> list[tuple[str, ipaddress.IPv4Network | ipadd
     return nets
 
 
-def _whole_internet(cidrs: list[str]) -> bool:
+def whole_internet(cidrs: list[str]) -> bool:
     """Whether the CIDRs taken together admit every address (a malformed one admits nothing)."""
     nets = [net for _, net in _networks(cidrs)]
     return any(n.prefixlen == 0 for version in (4, 6)
