@@ -98,16 +98,19 @@ def load_fleet(repo: Path, catalog: Catalog, sites: SitesMap) -> StampedFleet:
     from blueprints import yaml_io
     from store import stack_files
     from store.pins import pin_in
+    from store.stack_data import StackData
 
     fleet = StampedFleet(stacks=[], catalog=catalog, sites=sites, repo=repo)
+    read = StackData(repo)  # a file whose bytes were read before is not parsed again
     with yaml_io.collector_paused():
         for path in stack_files.list_stack_files(repo):
             try:
-                data = yaml_io.load_data(path)  # once for the stack and its pin
+                data = read.read(path)  # once for the stack and its pin
                 fleet.stacks.append(stack_files.stack_in(path, data))
                 pin = pin_in(path, data)
                 if pin is not None:
                     fleet.pins[fleet.stacks[-1].stack] = pin
             except BadInput as exc:
                 fleet.unreadable.append((stack_files.stack_name(path), exc))
+    read.keep()
     return fleet
