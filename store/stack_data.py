@@ -21,6 +21,9 @@ from typing import Any
 from blueprints import yaml_io
 
 KEPT = Path(".bp-cache") / "stack-data" / "data.json"
+REWRITE = 0.01
+"""Writing the kept data again costs about as much as parsing a seventh of the files: while no more than this share of
+them had to be parsed (a stack or two edited), they are parsed again next time instead."""
 READERS = ("rapidyaml", "PyYAML", "ruamel.yaml")
 """The libraries `yaml_io.load_data` reads with."""
 
@@ -61,6 +64,7 @@ class StackData:
         self.reader = _reader()
         self.kept = self._load()
         self.used: dict[str, Any] = {}
+        self.parsed = 0
 
     def _load(self) -> dict[str, Any]:
         try:
@@ -78,13 +82,14 @@ class StackData:
             self.used[key] = self.kept[key]
             return self.kept[key]
         data = yaml_io.load_data(path)  # a file that cannot be read: it says why, naming the file
+        self.parsed += 1
         if key is not None and _plain(data) and _bytes(path) == raw:
             self.used[key] = data
         return data
 
     def keep(self) -> None:
-        """Store the data of the files read (only theirs), when it differs from what was kept; atomically."""
-        if self.used.keys() == self.kept.keys():
+        """Store the data of the files read (only theirs), atomically, once more than REWRITE of them were parsed."""
+        if self.parsed <= len(self.used) * REWRITE:
             return
         tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
         try:

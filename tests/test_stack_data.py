@@ -87,3 +87,20 @@ def test_another_reader_or_a_damaged_cache_reads_everything(repo, catalog, sites
 ])
 def test_only_data_json_gives_back_as_it_is_is_kept(value, plain):
     assert stack_data._plain(value) is plain
+
+
+def test_a_few_edited_files_are_parsed_each_time_until_rewriting_pays(repo, catalog, sites, fleet, parsed, monkeypatch):
+    first = _as_read(repo, catalog, sites)
+    kept = (repo / stack_data.KEPT).read_text()
+    monkeypatch.setattr(stack_data, "REWRITE", 0.25)  # two of eight
+    paths = [stack_files.stack_path(repo, name) for name in fleet[:3]]
+    for path in paths[:2]:
+        path.write_text(path.read_text() + "# reviewed\n")
+    for _ in range(2):
+        parsed.clear()
+        assert _as_read(repo, catalog, sites) == first
+        assert sorted(parsed) == sorted(p.name for p in paths[:2]) and (repo / stack_data.KEPT).read_text() == kept
+    paths[2].write_text(paths[2].read_text() + "# reviewed\n")
+    _as_read(repo, catalog, sites)
+    parsed.clear()
+    assert _as_read(repo, catalog, sites) == first and parsed == []
