@@ -41,7 +41,7 @@ LIBRARY = Path(__file__).resolve().parent.parent
 CODE = ("blueprints", "store", "fleet")
 """The packages whose code and data (the catalog, the demo sites map) decide what the check finds."""
 SUFFIXES = (".py", ".yaml", ".json")
-DISTRIBUTIONS = ("pydantic", "pydantic-core", "PyYAML", "ruamel.yaml", "rapidyaml", "email-validator")
+DISTRIBUTIONS = ("pydantic", "pydantic-core", "PyYAML", "ruamel.yaml", "rapidyaml", "email-validator", "idna")
 """The libraries that read the files and validate what they say."""
 KEPT = Path(".bp-cache") / "fleet-check" / "findings.json"
 """The repository's one kept result (the newest): a fleet changes as a whole, older results are never asked again."""
@@ -93,6 +93,14 @@ def inputs_digest(repo: Path, sites_file: Path | None, today: date) -> str:
     return digest.hexdigest()
 
 
+def _digest(repo: Path, sites_file: Path | None, today: date) -> str | None:
+    """The digest, or None when a file cannot be read: reading the fleet then says which, as it always did."""
+    try:
+        return inputs_digest(repo, sites_file, today)
+    except OSError:
+        return None
+
+
 def _own(repo: Path, names: list[str]) -> list[Path] | None:
     """The files of the stacks named, when each is the repository's own file of its stack; else None."""
     try:
@@ -142,15 +150,15 @@ def _read_fleet(repo: Path, sites_file: Path | None, today: date):
 
 def _whole_fleet(repo: Path, sites_file: Path | None, today: date) -> tuple[list[FleetFinding], set[str]]:
     """Every finding of the whole fleet, and the stacks whose files do not read: kept, or found and kept."""
-    digest = inputs_digest(repo, sites_file, today)
-    kept = _recall(Path(repo) / KEPT, digest)
+    digest = _digest(repo, sites_file, today)
+    kept = _recall(Path(repo) / KEPT, digest) if digest else None
     if kept is not None:
         return kept
     from fleet.invariants import check
 
     fleet = _read_fleet(repo, sites_file, today)
     found, unreadable = check(fleet), {name for name, _ in fleet.unreadable}
-    if inputs_digest(repo, sites_file, today) == digest:  # kept only if no file changed while it was read
+    if digest and _digest(repo, sites_file, today) == digest:  # kept only if no file changed while it was read
         _keep(Path(repo) / KEPT, digest, found, unreadable)
     return found, unreadable
 

@@ -11,6 +11,7 @@ import subprocess
 import pytest
 
 from blueprints.errors import BadInput
+from blueprints.sites import load_sites
 from fleet import checked
 from fleet.invariants import Scope, check
 from fleet.stamped import load_fleet
@@ -116,8 +117,6 @@ def test_the_day_the_sites_map_and_a_killed_change_are_inputs(repo, catalog, sit
     assert later != today, today
     monkeypatch.setenv("BP_TODAY", "2026-12-05")
     small = scaled_sites(tmp_path / "small.yaml", 6000)  # a vCPU or two a pool
-    from blueprints.sites import load_sites
-
     found = _same(repo, catalog, load_sites(small), [a], small)
     assert any(f["rule"] == "pool-overcommitted" for f in found), found
     kept = stack_files.stacks_dir(repo) / f".Pulumi.{a}.yaml.{_dead_pid()}{KEPT}"
@@ -182,3 +181,20 @@ def test_a_kept_file_that_is_not_what_was_written_is_checked_again(repo, catalog
         kept.parent.mkdir(parents=True, exist_ok=True)
         kept.write_text(text)
         assert any(f["rule"] == "network-overlap" for f in _same(repo, catalog, sites, [a]))
+
+
+def test_what_cannot_be_read_is_said_as_before(repo, catalog, sites, fleet, monkeypatch, tmp_path):
+    _, a, _ = fleet
+    (stack_files.stacks_dir(repo) / "Pulumi.folder-dev.yaml").mkdir()  # listed as a stack file; reads as none
+    _same(repo, catalog, sites, [a])
+    with pytest.raises(BadInput) as before:
+        stack_files.read_named(repo, ["folder-dev"])
+    with pytest.raises(BadInput) as now:
+        checked.named(repo, ["folder-dev"], None)
+    assert str(now.value) == str(before.value)
+    monkeypatch.setenv("BP_SITES", str(tmp_path / "missing.yaml"))
+    with pytest.raises(BadInput) as before:
+        load_sites()
+    with pytest.raises(BadInput) as now:
+        checked.named(repo, [a], None)
+    assert str(now.value) == str(before.value)
