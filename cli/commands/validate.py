@@ -18,7 +18,8 @@ def validate(ctx: typer.Context, stacks: options.Stacks = None, all_stacks: opti
     """Validate stacks: schema, catalog entry, pools, network overlaps, and an offline run of the program.
 
     With --all the programs run on all cores and a stack whose inputs have not changed comes from the cache (as for
-    `bp fleet preview`); named stacks run in the engine server (engine/server.py), or here.
+    `bp fleet preview`); named stacks run in the engine server (engine/server.py), or here, and their checks against
+    the fleet are kept by a digest of every file they read, so the fleet is read again only when one changed.
     """
     from fleet import program_runs
 
