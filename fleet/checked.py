@@ -5,7 +5,8 @@ A stack is valid only against the whole fleet (its networks against every other 
 capacity), so the check reads every stack file: about a second at fifteen hundred stacks. What it finds is a
 function of what it reads: the stacks folder (every entry's name and every file's bytes: the stack files, the
 ledger, an old text a change kept aside, and which of those a killed change left), the sites map in force, the
-catalog, the day, and the code and library versions that read and judge them. The whole fleet's findings are kept
+catalog, the day, the code and library versions that read and judge them, and where the repository and the sites map
+are (an error names its file). The whole fleet's findings are kept
 under one digest of all of these, in the repository's `.bp-cache` beside the program-run cache (engine/cache.py);
 a change to any of them (a neighbour edited, a file added, deleted or broken) changes the digest, and the fleet is
 read and checked again. Nothing is trusted by its date.
@@ -86,10 +87,12 @@ def inputs_digest(repo: Path, sites_file: Path | None, today: date) -> str:
         for code in sorted({p.parent for p in (LIBRARY / package).rglob("*") if p.suffix in SUFFIXES}):
             digest.update(str(code.relative_to(LIBRARY)).encode() + b"\0")
             _update(digest, code, lambda name: name.endswith(SUFFIXES))
-    digest.update(sites_path(sites_file).read_bytes())
+    sites = sites_path(sites_file)
+    digest.update(sites.read_bytes())
     left = [p.name for p in interrupted(folder)]  # a kept file counts once the change that kept it is gone
     versions = [_version(dist) for dist in DISTRIBUTIONS]
-    digest.update(json.dumps([left, today.isoformat(), versions, sys.version]).encode())
+    where = [str(repo), str(sites)]  # an error names its file: a repository copied with its cache names the copy's
+    digest.update(json.dumps([left, today.isoformat(), versions, sys.version, where]).encode())
     return digest.hexdigest()
 
 

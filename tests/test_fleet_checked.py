@@ -198,3 +198,10 @@ def test_what_cannot_be_read_is_said_as_before(repo, catalog, sites, fleet, monk
     with pytest.raises(BadInput) as now:
         checked.named(repo, [a], None)
     assert str(now.value) == str(before.value)
+
+
+def test_a_repository_copied_with_its_cache_is_checked_again(repo, fleet, tmp_path_factory):
+    """A finding may name its file; a byte-for-byte copy elsewhere must not be told the original's paths."""
+    copy = tmp_path_factory.mktemp("elsewhere") / "repo"
+    shutil.copytree(repo, copy)
+    assert checked.inputs_digest(copy, None, _day()) != checked.inputs_digest(repo, None, _day())
