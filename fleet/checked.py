@@ -6,10 +6,10 @@ capacity), so the check reads every stack file: about a second at fifteen hundre
 function of what it reads: the stacks folder (every entry's name and every file's bytes: the stack files, the
 ledger, an old text a change kept aside, and which of those a killed change left), the sites map in force, the
 catalog, the day, the code and library versions that read and judge them, and where the repository and the sites map
-are (an error names its file). The whole fleet's findings are kept
-under one digest of all of these, in the repository's `.bp-cache` beside the program-run cache (engine/cache.py);
-a change to any of them (a neighbour edited, a file added, deleted or broken) changes the digest, and the fleet is
-read and checked again. Nothing is trusted by its date.
+are (an error names its file). The whole fleet's findings are kept under one digest of all of these, in the
+repository's `.bp-cache` beside the program-run cache (engine/cache.py); a change to any of them (a neighbour
+edited, a file added, deleted or broken) changes the digest, and the fleet is read and checked again. Nothing is
+trusted by its date.
 
 A named stack's findings are the whole fleet's that concern it: the invariants that take the scope judge each of
 its stacks on its own and name only that stack (`stack_checks`, `hand_edits`, `expired_pins`, `past_sunset`), and
