@@ -204,3 +204,26 @@ def test_the_redis_auth_token_rotates_and_the_stack_does_not_undo_it(prod):
     assert "authToken" in group.ignore_changes, f"{group.urn}: the next pulumi up would put the first token back"
     version = prod.one("aws:secretsmanager/secretVersion:SecretVersion")
     assert "secretString" in version.ignore_changes, f"{version.urn}: the next pulumi up would undo a rotation"
+
+
+
+@pytest.mark.parametrize(
+    "cls,field,bad",
+    [
+        (PostgresDatabaseArgs, "plan", {"replicas": 3, "backup_retention_days": 0}),
+        (RedisCacheArgs, "plan", {"replicas": 0}),
+        (KafkaClusterArgs, "client_authentication", "none"),
+        (ObjectStoreArgs, "tags", {}),
+    ],
+)
+def test_checked_args_cannot_be_changed_after_their_checks(cls, field, bad):
+    """What __post_init__ refused at construction must not get in by assignment afterwards."""
+    from dataclasses import FrozenInstanceError
+
+    if cls is ObjectStoreArgs:
+        args = ObjectStoreArgs(plan=S3Bucket(**{**PROMISE, "backup_retention_days": 30}, replicas=1), prod=True, tags=TAGS)
+    else:
+        args = cls(**service_args(cls, True))
+    value = service_args(cls, True, **bad)["plan"] if field == "plan" else bad
+    with pytest.raises(FrozenInstanceError):
+        setattr(args, field, value)
