@@ -227,3 +227,27 @@ def test_checked_args_cannot_be_changed_after_their_checks(cls, field, bad):
     value = service_args(cls, True, **bad)["plan"] if field == "plan" else bad
     with pytest.raises(FrozenInstanceError):
         setattr(args, field, value)
+
+
+POSTGRES_BY_TIER = {
+    # Prod keeps its automated backups past deletion, waits for the maintenance window and ends in a final snapshot.
+    True: {"deleteAutomatedBackups": False, "applyImmediately": False, "deletionProtection": True,
+           "skipFinalSnapshot": False, "multiAz": True, "backupRetentionPeriod": 30},
+    False: {"deleteAutomatedBackups": True, "applyImmediately": True, "deletionProtection": False,
+            "skipFinalSnapshot": True, "multiAz": False, "backupRetentionPeriod": 7},
+}
+POSTGRES_ALWAYS = {
+    "engine": "postgres", "port": 5432, "storageType": "gp3", "allocatedStorage": 100, "maxAllocatedStorage": 400,
+    "copyTagsToSnapshot": True, "autoMinorVersionUpgrade": True, "caCertIdentifier": "rds-ca-rsa2048-g1",
+    # 7 days is Performance Insights' free retention; AWS accepts only 7 or a multiple of 31.
+    "performanceInsightsRetentionPeriod": 7, "backupWindow": "03:00-04:00", "maintenanceWindow": "sun:04:30-sun:05:30",
+}
+
+
+def test_postgres_durability_and_patching_by_tier(prod, dev):
+    for cap, tier in ((prod, True), (dev, False)):
+        db = cap.one("aws:rds/instance:Instance")
+        expected = {**POSTGRES_ALWAYS, **POSTGRES_BY_TIER[tier]}
+        assert {k: db.inputs.get(k) for k in expected} == expected, db.urn
+        pg_key = [k for k in cap.by_type("aws:kms/key:Key") if k.name == "payments-pg-db-key"][0]
+        assert db.inputs["performanceInsightsKmsKeyId"] == db.inputs["kmsKeyId"] == pg_key.outputs["arn"], db.urn
