@@ -251,3 +251,26 @@ def test_postgres_durability_and_patching_by_tier(prod, dev):
         assert {k: db.inputs.get(k) for k in expected} == expected, db.urn
         pg_key = [k for k in cap.by_type("aws:kms/key:Key") if k.name == "payments-pg-db-key"][0]
         assert db.inputs["performanceInsightsKmsKeyId"] == db.inputs["kmsKeyId"] == pg_key.outputs["arn"], db.urn
+
+
+@pytest.mark.parametrize(
+    "cls,edge,past,match",
+    [
+        (PostgresDatabaseArgs, {"replicas": 1}, {"replicas": 0}, "replicas 0: an RDS instance keeps 1 or 2"),
+        (PostgresDatabaseArgs, {"replicas": 2}, {"replicas": 3}, "replicas 3: an RDS instance keeps 1 or 2"),
+        (PostgresDatabaseArgs, {"backup_retention_days": 1}, {"backup_retention_days": 0}, r"days 0 is outside 1\.\.35"),
+        (PostgresDatabaseArgs, {"backup_retention_days": 35}, {"backup_retention_days": 36}, r"days 36 is outside 1\.\.35"),
+        (RedisCacheArgs, {"replicas": 1}, {"replicas": 0}, r"replicas 0 is outside 1\.\.6"),
+        (RedisCacheArgs, {"replicas": 6}, {"replicas": 7}, r"replicas 7 is outside 1\.\.6"),
+        (KafkaClusterArgs, {"subnet_ids": SUBNETS[:2], "replicas": 4}, {"subnet_ids": SUBNETS[:2], "replicas": 5},
+         "5 brokers do not spread evenly over 2 subnets"),
+        (KafkaClusterArgs, {"subnet_ids": SUBNETS[:2], "replicas": 2}, {"subnet_ids": SUBNETS[:1], "replicas": 2},
+         "MSK needs subnets in at least two AZs"),
+        (KafkaClusterArgs, {"client_authentication": "scram"}, {"client_authentication": "SCRAM"},
+         "client_authentication must be one of"),
+    ],
+)
+def test_each_limit_admits_its_edge_and_refuses_one_past_it(cls, edge, past, match):
+    cls(**service_args(cls, True, **edge))
+    with pytest.raises(ValueError, match=match):
+        cls(**service_args(cls, True, **past))
