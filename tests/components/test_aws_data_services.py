@@ -274,3 +274,56 @@ def test_each_limit_admits_its_edge_and_refuses_one_past_it(cls, edge, past, mat
     cls(**service_args(cls, True, **edge))
     with pytest.raises(ValueError, match=match):
         cls(**service_args(cls, True, **past))
+
+
+def test_redis_token_strength_secret_window_and_patching_by_tier(prod, dev):
+    for cap, tier in ((prod, True), (dev, False)):
+        password = cap.one("random:index/randomPassword:RandomPassword")
+        assert {k: password.inputs[k] for k in ("length", "special", "minLower", "minUpper", "minNumeric")} == {
+            "length": 64, "special": True, "minLower": 4, "minUpper": 4, "minNumeric": 4}, password.urn
+        secret = cap.one("aws:secretsmanager/secret:Secret")
+        assert secret.inputs["recoveryWindowInDays"] == (30 if tier else 7), secret.urn
+        group = cap.one("aws:elasticache/replicationGroup:ReplicationGroup")
+        assert (group.inputs["applyImmediately"], group.inputs["autoMinorVersionUpgrade"]) == (not tier, True), group.urn
+        assert group.inputs["snapshotRetentionLimit"] == (7 if tier else 1), group.urn
+
+
+@pytest.mark.parametrize("days,kept", [(None, 0), (1, 1), (35, 35)])
+def test_redis_keeps_snapshots_the_plans_days_and_none_without(days, kept):
+    args = RedisCacheArgs(**service_args(RedisCacheArgs, False, backup_retention_days=days))
+    cap = run(lambda: RedisCache("payments-redis", args))
+    group = cap.one("aws:elasticache/replicationGroup:ReplicationGroup")
+    assert group.inputs["snapshotRetentionLimit"] == kept, group.urn
+
+
+@pytest.mark.parametrize("name", ["Payments-Prod-Customer-Sessions-Cache-Tier-2026", "r" * 40, "r" * 41])
+def test_a_long_name_keeps_the_longest_replication_group_id_elasticache_accepts(name):
+    cap = run(lambda: RedisCache(name, RedisCacheArgs(**service_args(RedisCacheArgs, False))))
+    group = cap.one("aws:elasticache/replicationGroup:ReplicationGroup")
+    assert group.inputs["replicationGroupId"] == name.lower()[:40] and not cap.violations, cap.violations
+
+
+@pytest.mark.parametrize("brokers,factor,in_sync", [(2, 2, 1), (3, 3, 2), (4, 3, 2), (6, 3, 2)])
+def test_kafka_replicates_over_at_most_three_brokers_and_survives_losing_one(brokers, factor, in_sync):
+    from components.aws.kafka import server_properties
+
+    props = dict(line.split("=") for line in server_properties(brokers).splitlines())
+    assert (props["default.replication.factor"], props["min.insync.replicas"]) == (str(factor), str(in_sync))
+    assert props["unclean.leader.election.enable"] == props["allow.everyone.if.no.acl.found"] == "false"
+
+
+def test_kafka_monitoring_and_protection_by_tier(prod, dev):
+    for cap, tier in ((prod, True), (dev, False)):
+        msk = cap.one("aws:msk/cluster:Cluster")
+        assert msk.inputs["enhancedMonitoring"] == ("PER_TOPIC_PER_BROKER" if tier else "DEFAULT"), msk.urn
+        assert msk.protect is tier, msk.urn
+
+
+def test_kafka_with_scram_users_listens_on_the_scram_port_and_only_for_them():
+    args = KafkaClusterArgs(**service_args(KafkaClusterArgs, False, client_authentication="scram"))
+    cap = run(lambda: KafkaCluster("payments-kafka", args))
+    msk = cap.one("aws:msk/cluster:Cluster")
+    assert msk.inputs["clientAuthentication"] == {"sasl": {"iam": False, "scram": True}, "unauthenticated": False}
+    only_from_app(cap, "cloud-blueprints:aws:KafkaCluster", 9096)
+    brokers = cap.component_outputs[cap.one("cloud-blueprints:aws:KafkaCluster").urn]["bootstrap_brokers"]
+    assert brokers.split(",")[0].endswith(":9096"), brokers
