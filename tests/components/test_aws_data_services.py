@@ -249,7 +249,7 @@ def test_postgres_durability_and_patching_by_tier(prod, dev):
         db = cap.one("aws:rds/instance:Instance")
         expected = {**POSTGRES_ALWAYS, **POSTGRES_BY_TIER[tier]}
         assert {k: db.inputs.get(k) for k in expected} == expected, db.urn
-        pg_key = [k for k in cap.by_type("aws:kms/key:Key") if k.name == "payments-pg-db-key"][0]
+        pg_key = next(k for k in cap.by_type("aws:kms/key:Key") if k.name == "payments-pg-db-key")
         assert db.inputs["performanceInsightsKmsKeyId"] == db.inputs["kmsKeyId"] == pg_key.outputs["arn"], db.urn
 
 
