@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from aws_support import TAGS, assert_owned_and_tagged, keys_rotate, policy, run
+from aws_support import TAGS, assert_owned_and_tagged, keys_rotate, log_keys_admit_cloudwatch_logs, policy, run
 from blueprints.plan import ElastiCacheRedis, MskKafka, RdsPostgres, S3Bucket
 from components.aws import (
     DataTierAccess,
@@ -171,6 +171,7 @@ def test_object_store_private_encrypted_versioned_tls_only(prod, dev):
 def test_everything_tagged_parented_and_keys_rotate(prod, dev):
     for cap in (prod, dev):
         keys_rotate(cap)
+        assert log_keys_admit_cloudwatch_logs(cap) == 4  # Postgres' two exports, Redis' slow log, Kafka's brokers
         components = [cap.one(token) for token in COMPONENTS]
         assert all(c.parent is None or "pulumi:pulumi:Stack" in c.parent for c in components)
         assert_owned_and_tagged(cap, *[c.urn for c in components])
@@ -238,7 +239,7 @@ POSTGRES_BY_TIER = {
 }
 POSTGRES_ALWAYS = {
     "engine": "postgres", "port": 5432, "storageType": "gp3", "allocatedStorage": 100, "maxAllocatedStorage": 400,
-    "copyTagsToSnapshot": True, "autoMinorVersionUpgrade": True, "caCertIdentifier": "rds-ca-rsa2048-g1",
+    "copyTagsToSnapshot": True, "autoMinorVersionUpgrade": True, "allowMajorVersionUpgrade": True, "caCertIdentifier": "rds-ca-rsa2048-g1",
     # 7 days is Performance Insights' free retention; AWS accepts only 7 or a multiple of 31.
     "performanceInsightsRetentionPeriod": 7, "backupWindow": "03:00-04:00", "maintenanceWindow": "sun:04:30-sun:05:30",
 }

@@ -6,7 +6,16 @@ import json
 
 import pytest
 
-from aws_support import TAGS, assert_owned_and_tagged, eks_args, inputs, keys_rotate, policy, run
+from aws_support import (
+    TAGS,
+    assert_owned_and_tagged,
+    eks_args,
+    inputs,
+    keys_rotate,
+    log_keys_admit_cloudwatch_logs,
+    policy,
+    run,
+)
 from components.aws.eks import KubernetesCluster, KubernetesClusterArgs, kubeconfig
 from engine import SECRET
 
@@ -81,6 +90,7 @@ def test_secrets_encrypted_with_rotating_key_and_all_logs_kept(prod, dev):
         cluster_key = [k for k in cap.by_type("aws:kms/key:Key") if k.name == "payments-eks-key"][0]
         assert enc["provider"]["keyArn"] == cluster_key.outputs["arn"], eks.urn
         keys_rotate(cap)
+        assert log_keys_admit_cloudwatch_logs(cap) == 1, eks.urn
         assert set(eks.inputs["enabledClusterLogTypes"]) >= {"api", "audit", "authenticator"}, eks.urn
         group = inputs(cap, "aws:cloudwatch/logGroup:LogGroup", "payments-control-plane")
         assert group["name"] == "/aws/eks/payments/cluster" and group["retentionInDays"] == days
