@@ -328,3 +328,12 @@ def test_kafka_with_scram_users_listens_on_the_scram_port_and_only_for_them():
     only_from_app(cap, "cloud-blueprints:aws:KafkaCluster", 9096)
     brokers = cap.component_outputs[cap.one("cloud-blueprints:aws:KafkaCluster").urn]["bootstrap_brokers"]
     assert brokers.split(",")[0].endswith(":9096"), brokers
+
+
+@pytest.mark.parametrize("version,family", [("16", "postgres16"), ("16.4", "postgres16"), ("17.2", "postgres17")])
+def test_the_parameter_group_family_is_the_engines_major_version(version, family):
+    args = PostgresDatabaseArgs(**service_args(PostgresDatabaseArgs, False, engine_version=version))
+    cap = run(lambda: PostgresDatabase("payments-pg", args))
+    params = cap.one("aws:rds/parameterGroup:ParameterGroup")
+    assert params.inputs["family"] == family, params.urn
+    assert cap.one("aws:rds/instance:Instance").inputs["engineVersion"] == version and not cap.violations, cap.violations
