@@ -337,3 +337,12 @@ def test_the_parameter_group_family_is_the_engines_major_version(version, family
     params = cap.one("aws:rds/parameterGroup:ParameterGroup")
     assert params.inputs["family"] == family, params.urn
     assert cap.one("aws:rds/instance:Instance").inputs["engineVersion"] == version and not cap.violations, cap.violations
+
+
+@pytest.mark.parametrize("nodes,fails_over", [(1, False), (2, True)])
+def test_redis_fails_over_across_azs_from_its_first_replica(nodes, fails_over):
+    args = RedisCacheArgs(**service_args(RedisCacheArgs, False, replicas=nodes))
+    cap = run(lambda: RedisCache("payments-redis", args))
+    group = cap.one("aws:elasticache/replicationGroup:ReplicationGroup")
+    assert (group.inputs["automaticFailoverEnabled"], group.inputs["multiAzEnabled"]) == (fails_over, fails_over)
+    assert group.inputs["numCacheClusters"] == nodes and not cap.violations, cap.violations
