@@ -200,3 +200,14 @@ def test_a_clusters_access_cannot_be_opened_after_its_checks():
     with pytest.raises(FrozenInstanceError):
         access.public_access_cidrs = ["0.0.0.0/0"]
     assert access.public_endpoint is False
+
+
+def test_the_clusters_kubernetes_provider_applies_server_side_with_the_secret_kubeconfig():
+    from components.aws.eks import kubernetes_provider
+
+    args = eks_args(kubernetes_version="1.31", subnet_ids=["subnet-a", "subnet-b"], prod=False, tags=TAGS,
+                    system_metadata_hop_limit=1, **system(False))
+    cap = run(lambda: kubernetes_provider("payments-k8s", KubernetesCluster("payments", args)))
+    provider = cap.one("pulumi:providers:kubernetes")
+    assert provider.inputs == {"enableServerSideApply": "true", "kubeconfig": "[secret]"}, provider.urn
+    assert cap.one(CLUSTER).urn in provider.dependencies, f"{provider.urn} must wait for the cluster"
