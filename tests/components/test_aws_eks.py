@@ -211,3 +211,21 @@ def test_the_clusters_kubernetes_provider_applies_server_side_with_the_secret_ku
     provider = cap.one("pulumi:providers:kubernetes")
     assert provider.inputs == {"enableServerSideApply": "true", "kubeconfig": "[secret]"}, provider.urn
     assert cap.one(CLUSTER).urn in provider.dependencies, f"{provider.urn} must wait for the cluster"
+
+
+def test_the_kubeconfig_names_this_cluster_its_endpoint_ca_and_region():
+    seen: list[str] = []
+    args = eks_args(kubernetes_version="1.31", subnet_ids=["subnet-a", "subnet-b"], prod=False, tags=TAGS,
+                    system_metadata_hop_limit=1, **system(False))
+
+    def program():
+        KubernetesCluster("payments", args).kubeconfig.apply(seen.append)
+
+    cap = run(program)
+    eks = cap.one(CLUSTER)
+    cfg = json.loads(seen[0])
+    assert cfg["clusters"] == [{"name": "payments", "cluster": {
+        "server": eks.outputs["endpoint"], "certificate-authority-data": eks.outputs["certificateAuthority"]["data"]}}]
+    assert cfg["contexts"] == [{"name": "payments", "context": {"cluster": "payments", "user": "payments"}}]
+    assert cfg["users"][0]["user"]["exec"]["args"] == ["eks", "get-token", "--cluster-name", "payments",
+                                                       "--region", "us-east-1", "--output", "json"]
