@@ -136,3 +136,13 @@ def test_application_pods_wear_the_teams_security_groups_only_when_given(capture
                                                                         "operator": "DoesNotExist"}]},
                                   "securityGroups": {"groupIds": ["sg-0team", "sg-0nodes"]}}, sgp.urn
     assert capture.by_type("kubernetes:vpcresources.k8s.aws/v1beta1:SecurityGroupPolicy") == []
+
+
+@pytest.mark.parametrize("direction,key,side", [("ingress", "ingress", "from"), ("egress", "egress", "to")])
+def test_a_flows_direction_decides_the_policys_side(direction, key, side):
+    from components.kubernetes.tenancy import flow_policy
+
+    # Built at run time, as a direction read from a file is: the same text, not the same object as a literal.
+    flow = Flow("monitoring", "metrics", "".join(direction), "app", Peer("monitoring"), (9090,))
+    spec = flow_policy(flow)
+    assert spec["policyTypes"] == [key.capitalize()] and list(spec[key][0]) == [side, "ports"], spec
