@@ -124,9 +124,11 @@ def test_address_flows_admit_their_blocks_less_the_excluded_and_only_their_ports
 
 def test_a_namespace_peer_without_labels_admits_every_pod_of_that_namespace(capture):
     dns, ingress = (policies(capture)[f"allow-{n}"] for n in ("dns-egress", "from-ingress"))
-    assert dns["egress"][0]["to"] == [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
-                                       "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}]
-    assert ingress["ingress"][0]["from"] == [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}]
+    def namespace(name: str) -> dict:
+        return {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": name}}}
+
+    assert dns["egress"][0]["to"] == [{**namespace("kube-system"), "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}]
+    assert ingress["ingress"][0]["from"] == [namespace("ingress-nginx")]
     assert ingress["policyTypes"] == ["Ingress"] and "egress" not in ingress
 
 

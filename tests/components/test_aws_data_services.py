@@ -207,7 +207,6 @@ def test_the_redis_auth_token_rotates_and_the_stack_does_not_undo_it(prod):
     assert "secretString" in version.ignore_changes, f"{version.urn}: the next pulumi up would undo a rotation"
 
 
-
 @pytest.mark.parametrize(
     "cls,field,bad",
     [
@@ -222,7 +221,8 @@ def test_checked_args_cannot_be_changed_after_their_checks(cls, field, bad):
     from dataclasses import FrozenInstanceError
 
     if cls is ObjectStoreArgs:
-        args = ObjectStoreArgs(plan=S3Bucket(**{**PROMISE, "backup_retention_days": 30}, replicas=1), prod=True, tags=TAGS)
+        plan = S3Bucket(**{**PROMISE, "backup_retention_days": 30}, replicas=1)
+        args = ObjectStoreArgs(plan=plan, prod=True, tags=TAGS)
     else:
         args = cls(**service_args(cls, True))
     value = service_args(cls, True, **bad)["plan"] if field == "plan" else bad
@@ -239,7 +239,8 @@ POSTGRES_BY_TIER = {
 }
 POSTGRES_ALWAYS = {
     "engine": "postgres", "port": 5432, "storageType": "gp3", "allocatedStorage": 100, "maxAllocatedStorage": 400,
-    "copyTagsToSnapshot": True, "autoMinorVersionUpgrade": True, "allowMajorVersionUpgrade": True, "caCertIdentifier": "rds-ca-rsa2048-g1",
+    "copyTagsToSnapshot": True, "autoMinorVersionUpgrade": True, "allowMajorVersionUpgrade": True,
+    "caCertIdentifier": "rds-ca-rsa2048-g1",
     # 7 days is Performance Insights' free retention; AWS accepts only 7 or a multiple of 31.
     "performanceInsightsRetentionPeriod": 7, "backupWindow": "03:00-04:00", "maintenanceWindow": "sun:04:30-sun:05:30",
 }
@@ -259,8 +260,8 @@ def test_postgres_durability_and_patching_by_tier(prod, dev):
     [
         (PostgresDatabaseArgs, {"replicas": 1}, {"replicas": 0}, "replicas 0: an RDS instance keeps 1 or 2"),
         (PostgresDatabaseArgs, {"replicas": 2}, {"replicas": 3}, "replicas 3: an RDS instance keeps 1 or 2"),
-        (PostgresDatabaseArgs, {"backup_retention_days": 1}, {"backup_retention_days": 0}, r"days 0 is outside 1\.\.35"),
-        (PostgresDatabaseArgs, {"backup_retention_days": 35}, {"backup_retention_days": 36}, r"days 36 is outside 1\.\.35"),
+        (PostgresDatabaseArgs, {"backup_retention_days": 1}, {"backup_retention_days": 0}, r"0 is outside 1\.\.35"),
+        (PostgresDatabaseArgs, {"backup_retention_days": 35}, {"backup_retention_days": 36}, r"36 is outside 1\.\.35"),
         (RedisCacheArgs, {"replicas": 1}, {"replicas": 0}, r"replicas 0 is outside 1\.\.6"),
         (RedisCacheArgs, {"replicas": 6}, {"replicas": 7}, r"replicas 7 is outside 1\.\.6"),
         (KafkaClusterArgs, {"subnet_ids": SUBNETS[:2], "replicas": 4}, {"subnet_ids": SUBNETS[:2], "replicas": 5},
@@ -285,7 +286,8 @@ def test_redis_token_strength_secret_window_and_patching_by_tier(prod, dev):
         secret = cap.one("aws:secretsmanager/secret:Secret")
         assert secret.inputs["recoveryWindowInDays"] == (30 if tier else 7), secret.urn
         group = cap.one("aws:elasticache/replicationGroup:ReplicationGroup")
-        assert (group.inputs["applyImmediately"], group.inputs["autoMinorVersionUpgrade"]) == (not tier, True), group.urn
+        patching = (group.inputs["applyImmediately"], group.inputs["autoMinorVersionUpgrade"])
+        assert patching == (not tier, True), group.urn
         assert group.inputs["snapshotRetentionLimit"] == (7 if tier else 1), group.urn
 
 
@@ -340,7 +342,8 @@ def test_the_parameter_group_family_is_the_engines_major_version(version, family
     cap = run(lambda: PostgresDatabase("payments-pg", args))
     params = cap.one("aws:rds/parameterGroup:ParameterGroup")
     assert params.inputs["family"] == family, params.urn
-    assert cap.one("aws:rds/instance:Instance").inputs["engineVersion"] == version and not cap.violations, cap.violations
+    assert cap.one("aws:rds/instance:Instance").inputs["engineVersion"] == version
+    assert not cap.violations, cap.violations
 
 
 @pytest.mark.parametrize("nodes,fails_over", [(1, False), (2, True)])

@@ -184,4 +184,5 @@ def test_auto_scaling_may_use_the_volume_key_and_grant_it_only_to_aws_resources(
     role = "arn:aws:iam::111111111111:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
     uses, grants = statements["AutoScalingUsesKeyForVolumes"], statements["AutoScalingCreatesGrantsForVolumes"]
     assert uses["Principal"] == grants["Principal"] == {"AWS": role}, key.urn
-    assert grants["Action"] == "kms:CreateGrant" and grants["Condition"] == {"Bool": {"kms:GrantIsForAWSResource": "true"}}
+    assert grants["Action"] == "kms:CreateGrant", key.urn
+    assert grants["Condition"] == {"Bool": {"kms:GrantIsForAWSResource": "true"}}, key.urn
