@@ -51,10 +51,10 @@ class Account:
     partition: pulumi.Output[str]
     region: pulumi.Output[str]
 
-    @staticmethod
-    def of(parent: pulumi.Resource) -> "Account":
+    @classmethod
+    def of(cls, parent: pulumi.Resource) -> "Account":
         opts = pulumi.InvokeOutputOptions(parent=parent)
-        return Account(
+        return cls(
             account_id=aws.get_caller_identity_output(opts=opts).account_id,
             partition=aws.get_partition_output(opts=opts).partition,
             region=aws.get_region_output(opts=opts).region,

@@ -70,3 +70,16 @@ def policy(doc: str) -> list[dict]:
 def keys_rotate(cap: engine.Capture) -> None:
     for key in cap.by_type("aws:kms/key:Key"):
         assert key.inputs.get("enableKeyRotation") is True, f"{key.urn} does not rotate"
+
+
+def log_keys_admit_cloudwatch_logs(cap: engine.Capture) -> int:
+    """Every key that encrypts a log group lets this account's CloudWatch Logs use it (else CreateLogGroup is
+    refused at `pulumi up`); returns how many log groups were checked."""
+    keys = {k.outputs["arn"]: k for k in cap.by_type("aws:kms/key:Key")}
+    groups = cap.by_type("aws:cloudwatch/logGroup:LogGroup")
+    for group in groups:
+        key = keys[group.inputs["kmsKeyId"]]
+        region = key.outputs["arn"].split(":")[3]
+        services = [s["Principal"].get("Service") for s in policy(key.inputs["policy"]) if s["Effect"] == "Allow"]
+        assert f"logs.{region}.amazonaws.com" in services, f"{group.urn}: {key.urn} does not admit CloudWatch Logs"
+    return len(groups)

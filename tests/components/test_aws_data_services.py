@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from aws_support import TAGS, assert_owned_and_tagged, keys_rotate, policy, run
+from aws_support import TAGS, assert_owned_and_tagged, keys_rotate, log_keys_admit_cloudwatch_logs, policy, run
 from blueprints.plan import ElastiCacheRedis, MskKafka, RdsPostgres, S3Bucket
 from components.aws import (
     DataTierAccess,
@@ -145,7 +145,7 @@ def test_kafka_tls_kms_authenticated_and_one_broker_per_az(prod, dev):
         enc = i["encryptionInfo"]
         assert enc["encryptionInTransit"] == {"clientBroker": "TLS", "inCluster": True}, msk.urn
         assert enc["encryptionAtRestKmsKeyArn"].startswith("arn:aws:kms:"), msk.urn
-        assert i["clientAuthentication"]["sasl"]["iam"] is True and i["clientAuthentication"]["unauthenticated"] is False
+        assert i["clientAuthentication"] == {"sasl": {"iam": True, "scram": False}, "unauthenticated": False}, msk.urn
         assert i["brokerNodeGroupInfo"]["connectivityInfo"]["publicAccess"]["type"] == "DISABLED"
         assert i["loggingInfo"]["brokerLogs"]["cloudwatchLogs"]["enabled"] is True
         props = cap.one("aws:msk/configuration:Configuration").inputs["serverProperties"]
@@ -171,6 +171,7 @@ def test_object_store_private_encrypted_versioned_tls_only(prod, dev):
 def test_everything_tagged_parented_and_keys_rotate(prod, dev):
     for cap in (prod, dev):
         keys_rotate(cap)
+        assert log_keys_admit_cloudwatch_logs(cap) == 4  # Postgres' two exports, Redis' slow log, Kafka's brokers
         components = [cap.one(token) for token in COMPONENTS]
         assert all(c.parent is None or "pulumi:pulumi:Stack" in c.parent for c in components)
         assert_owned_and_tagged(cap, *[c.urn for c in components])
@@ -204,3 +205,151 @@ def test_the_redis_auth_token_rotates_and_the_stack_does_not_undo_it(prod):
     assert "authToken" in group.ignore_changes, f"{group.urn}: the next pulumi up would put the first token back"
     version = prod.one("aws:secretsmanager/secretVersion:SecretVersion")
     assert "secretString" in version.ignore_changes, f"{version.urn}: the next pulumi up would undo a rotation"
+
+
+@pytest.mark.parametrize(
+    "cls,field,bad",
+    [
+        (PostgresDatabaseArgs, "plan", {"replicas": 3, "backup_retention_days": 0}),
+        (RedisCacheArgs, "plan", {"replicas": 0}),
+        (KafkaClusterArgs, "client_authentication", "none"),
+        (ObjectStoreArgs, "tags", {}),
+    ],
+)
+def test_checked_args_cannot_be_changed_after_their_checks(cls, field, bad):
+    """What __post_init__ refused at construction must not get in by assignment afterwards."""
+    from dataclasses import FrozenInstanceError
+
+    if cls is ObjectStoreArgs:
+        plan = S3Bucket(**{**PROMISE, "backup_retention_days": 30}, replicas=1)
+        args = ObjectStoreArgs(plan=plan, prod=True, tags=TAGS)
+    else:
+        args = cls(**service_args(cls, True))
+    value = service_args(cls, True, **bad)["plan"] if field == "plan" else bad
+    with pytest.raises(FrozenInstanceError):
+        setattr(args, field, value)
+
+
+POSTGRES_BY_TIER = {
+    # Prod keeps its automated backups past deletion, waits for the maintenance window and ends in a final snapshot.
+    True: {"deleteAutomatedBackups": False, "applyImmediately": False, "deletionProtection": True,
+           "skipFinalSnapshot": False, "multiAz": True, "backupRetentionPeriod": 30},
+    False: {"deleteAutomatedBackups": True, "applyImmediately": True, "deletionProtection": False,
+            "skipFinalSnapshot": True, "multiAz": False, "backupRetentionPeriod": 7},
+}
+POSTGRES_ALWAYS = {
+    "engine": "postgres", "port": 5432, "storageType": "gp3", "allocatedStorage": 100, "maxAllocatedStorage": 400,
+    "copyTagsToSnapshot": True, "autoMinorVersionUpgrade": True, "allowMajorVersionUpgrade": True,
+    "caCertIdentifier": "rds-ca-rsa2048-g1",
+    # 7 days is Performance Insights' free retention; AWS accepts only 7 or a multiple of 31.
+    "performanceInsightsRetentionPeriod": 7, "backupWindow": "03:00-04:00", "maintenanceWindow": "sun:04:30-sun:05:30",
+}
+
+
+def test_postgres_durability_and_patching_by_tier(prod, dev):
+    for cap, tier in ((prod, True), (dev, False)):
+        db = cap.one("aws:rds/instance:Instance")
+        expected = {**POSTGRES_ALWAYS, **POSTGRES_BY_TIER[tier]}
+        assert {k: db.inputs.get(k) for k in expected} == expected, db.urn
+        pg_key = next(k for k in cap.by_type("aws:kms/key:Key") if k.name == "payments-pg-db-key")
+        assert db.inputs["performanceInsightsKmsKeyId"] == db.inputs["kmsKeyId"] == pg_key.outputs["arn"], db.urn
+
+
+@pytest.mark.parametrize(
+    "cls,edge,past,match",
+    [
+        (PostgresDatabaseArgs, {"replicas": 1}, {"replicas": 0}, "replicas 0: an RDS instance keeps 1 or 2"),
+        (PostgresDatabaseArgs, {"replicas": 2}, {"replicas": 3}, "replicas 3: an RDS instance keeps 1 or 2"),
+        (PostgresDatabaseArgs, {"backup_retention_days": 1}, {"backup_retention_days": 0}, r"0 is outside 1\.\.35"),
+        (PostgresDatabaseArgs, {"backup_retention_days": 35}, {"backup_retention_days": 36}, r"36 is outside 1\.\.35"),
+        (RedisCacheArgs, {"replicas": 1}, {"replicas": 0}, r"replicas 0 is outside 1\.\.6"),
+        (RedisCacheArgs, {"replicas": 6}, {"replicas": 7}, r"replicas 7 is outside 1\.\.6"),
+        (KafkaClusterArgs, {"subnet_ids": SUBNETS[:2], "replicas": 4}, {"subnet_ids": SUBNETS[:2], "replicas": 5},
+         "5 brokers do not spread evenly over 2 subnets"),
+        (KafkaClusterArgs, {"subnet_ids": SUBNETS[:2], "replicas": 2}, {"subnet_ids": SUBNETS[:1], "replicas": 2},
+         "MSK needs subnets in at least two AZs"),
+        (KafkaClusterArgs, {"client_authentication": "scram"}, {"client_authentication": "SCRAM"},
+         "client_authentication must be one of"),
+    ],
+)
+def test_each_limit_admits_its_edge_and_refuses_one_past_it(cls, edge, past, match):
+    cls(**service_args(cls, True, **edge))
+    with pytest.raises(ValueError, match=match):
+        cls(**service_args(cls, True, **past))
+
+
+def test_redis_token_strength_secret_window_and_patching_by_tier(prod, dev):
+    for cap, tier in ((prod, True), (dev, False)):
+        password = cap.one("random:index/randomPassword:RandomPassword")
+        assert {k: password.inputs[k] for k in ("length", "special", "minLower", "minUpper", "minNumeric")} == {
+            "length": 64, "special": True, "minLower": 4, "minUpper": 4, "minNumeric": 4}, password.urn
+        secret = cap.one("aws:secretsmanager/secret:Secret")
+        assert secret.inputs["recoveryWindowInDays"] == (30 if tier else 7), secret.urn
+        group = cap.one("aws:elasticache/replicationGroup:ReplicationGroup")
+        patching = (group.inputs["applyImmediately"], group.inputs["autoMinorVersionUpgrade"])
+        assert patching == (not tier, True), group.urn
+        assert group.inputs["snapshotRetentionLimit"] == (7 if tier else 1), group.urn
+
+
+@pytest.mark.parametrize("days,kept", [(None, 0), (1, 1), (35, 35)])
+def test_redis_keeps_snapshots_the_plans_days_and_none_without(days, kept):
+    args = RedisCacheArgs(**service_args(RedisCacheArgs, False, backup_retention_days=days))
+    cap = run(lambda: RedisCache("payments-redis", args))
+    group = cap.one("aws:elasticache/replicationGroup:ReplicationGroup")
+    assert group.inputs["snapshotRetentionLimit"] == kept, group.urn
+
+
+@pytest.mark.parametrize("name", ["Payments-Prod-Customer-Sessions-Cache-Tier-2026", "r" * 40, "r" * 41])
+def test_a_long_name_keeps_the_longest_replication_group_id_elasticache_accepts(name):
+    cap = run(lambda: RedisCache(name, RedisCacheArgs(**service_args(RedisCacheArgs, False))))
+    group = cap.one("aws:elasticache/replicationGroup:ReplicationGroup")
+    assert group.inputs["replicationGroupId"] == name.lower()[:40] and not cap.violations, cap.violations
+
+
+@pytest.mark.parametrize("brokers,factor,in_sync", [(2, 2, 1), (3, 3, 2), (4, 3, 2), (6, 3, 2)])
+def test_kafka_replicates_over_at_most_three_brokers_and_survives_losing_one(brokers, factor, in_sync):
+    from components.aws.kafka import server_properties
+
+    props = dict(line.split("=") for line in server_properties(brokers).splitlines())
+    assert (props["default.replication.factor"], props["min.insync.replicas"]) == (str(factor), str(in_sync))
+    assert props["unclean.leader.election.enable"] == props["allow.everyone.if.no.acl.found"] == "false"
+
+
+def test_kafka_monitoring_and_protection_by_tier(prod, dev):
+    for cap, tier in ((prod, True), (dev, False)):
+        msk = cap.one("aws:msk/cluster:Cluster")
+        assert msk.inputs["enhancedMonitoring"] == ("PER_TOPIC_PER_BROKER" if tier else "DEFAULT"), msk.urn
+        assert msk.protect is tier, msk.urn
+
+
+@pytest.mark.parametrize("method,port", [("iam", 9098), ("scram", 9096)])
+def test_kafka_clients_authenticate_one_way_on_its_own_port(method, port):
+    # Built at run time, as a value read from a file is: the same text, not the same object as the module's literal.
+    chosen = "".join(method)
+    args = KafkaClusterArgs(**service_args(KafkaClusterArgs, False, client_authentication=chosen))
+    cap = run(lambda: KafkaCluster("payments-kafka", args))
+    msk = cap.one("aws:msk/cluster:Cluster")
+    sasl = {"iam": method == "iam", "scram": method == "scram"}
+    assert msk.inputs["clientAuthentication"] == {"sasl": sasl, "unauthenticated": False}, msk.urn
+    only_from_app(cap, "cloud-blueprints:aws:KafkaCluster", port)
+    brokers = cap.component_outputs[cap.one("cloud-blueprints:aws:KafkaCluster").urn]["bootstrap_brokers"]
+    assert {b.rsplit(":", 1)[1] for b in brokers.split(",")} == {str(port)}, brokers
+
+
+@pytest.mark.parametrize("version,family", [("16", "postgres16"), ("16.4", "postgres16"), ("17.2", "postgres17")])
+def test_the_parameter_group_family_is_the_engines_major_version(version, family):
+    args = PostgresDatabaseArgs(**service_args(PostgresDatabaseArgs, False, engine_version=version))
+    cap = run(lambda: PostgresDatabase("payments-pg", args))
+    params = cap.one("aws:rds/parameterGroup:ParameterGroup")
+    assert params.inputs["family"] == family, params.urn
+    assert cap.one("aws:rds/instance:Instance").inputs["engineVersion"] == version
+    assert not cap.violations, cap.violations
+
+
+@pytest.mark.parametrize("nodes,fails_over", [(1, False), (2, True)])
+def test_redis_fails_over_across_azs_from_its_first_replica(nodes, fails_over):
+    args = RedisCacheArgs(**service_args(RedisCacheArgs, False, replicas=nodes))
+    cap = run(lambda: RedisCache("payments-redis", args))
+    group = cap.one("aws:elasticache/replicationGroup:ReplicationGroup")
+    assert (group.inputs["automaticFailoverEnabled"], group.inputs["multiAzEnabled"]) == (fails_over, fails_over)
+    assert group.inputs["numCacheClusters"] == nodes and not cap.violations, cap.violations

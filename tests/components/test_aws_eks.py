@@ -6,8 +6,17 @@ import json
 
 import pytest
 
-from aws_support import TAGS, assert_owned_and_tagged, eks_args, inputs, keys_rotate, policy, run
-from components.aws.eks import KubernetesCluster, kubeconfig
+from aws_support import (
+    TAGS,
+    assert_owned_and_tagged,
+    eks_args,
+    inputs,
+    keys_rotate,
+    log_keys_admit_cloudwatch_logs,
+    policy,
+    run,
+)
+from components.aws.eks import KubernetesCluster, KubernetesClusterArgs, kubeconfig
 from engine import SECRET
 
 TYPE = "cloud-blueprints:aws:KubernetesCluster"
@@ -81,6 +90,7 @@ def test_secrets_encrypted_with_rotating_key_and_all_logs_kept(prod, dev):
         cluster_key = [k for k in cap.by_type("aws:kms/key:Key") if k.name == "payments-eks-key"][0]
         assert enc["provider"]["keyArn"] == cluster_key.outputs["arn"], eks.urn
         keys_rotate(cap)
+        assert log_keys_admit_cloudwatch_logs(cap) == 1, eks.urn
         assert set(eks.inputs["enabledClusterLogTypes"]) >= {"api", "audit", "authenticator"}, eks.urn
         group = inputs(cap, "aws:cloudwatch/logGroup:LogGroup", "payments-control-plane")
         assert group["name"] == "/aws/eks/payments/cluster" and group["retentionInDays"] == days
@@ -158,3 +168,64 @@ def test_kubeconfig_is_secret_and_uses_short_lived_tokens(prod):
 def test_everything_tagged_and_parented(prod, dev):
     for cap in (prod, dev):
         assert_owned_and_tagged(cap, cap.one(TYPE).urn)
+
+
+def test_a_recorded_node_image_and_addon_versions_are_what_the_cluster_runs(prod):
+    from dataclasses import replace
+
+    base = eks_args(kubernetes_version="1.31", subnet_ids=["subnet-a", "subnet-b"], prod=False, tags=TAGS,
+                    system_metadata_hop_limit=1, **system(False))
+    plan = replace(base.plan, node_image="1.31.3-20260209", addon_versions=(("coredns", "v1.11.4-eksbuild.2"),
+                                                                            ("vpc-cni", "v1.19.2-eksbuild.1")))
+    cap = run(lambda: KubernetesCluster("payments", KubernetesClusterArgs(plan=plan, access=base.access)))
+    group = cap.one("aws:eks/nodeGroup:NodeGroup")
+    assert (group.inputs["version"], group.inputs["releaseVersion"]) == ("1.31", "1.31.3-20260209"), group.urn
+    versions = {a.inputs["addonName"]: a.inputs.get("addonVersion") for a in cap.by_type("aws:eks/addon:Addon")}
+    assert versions == {"coredns": "v1.11.4-eksbuild.2", "vpc-cni": "v1.19.2-eksbuild.1", "kube-proxy": None,
+                        "eks-pod-identity-agent": None, "aws-ebs-csi-driver": None}
+    unpinned = prod.one("aws:eks/nodeGroup:NodeGroup")
+    assert "version" not in unpinned.inputs and "releaseVersion" not in unpinned.inputs, unpinned.urn
+
+
+def test_only_the_ebs_csi_driver_gets_an_iam_role(prod):
+    roles = {a.inputs["addonName"]: a.inputs.get("serviceAccountRoleArn") for a in prod.by_type("aws:eks/addon:Addon")}
+    assert [name for name, role in roles.items() if role] == ["aws-ebs-csi-driver"], roles
+
+
+def test_a_clusters_access_cannot_be_opened_after_its_checks():
+    from dataclasses import FrozenInstanceError
+
+    access = eks_args(kubernetes_version="1.31", subnet_ids=["s"], prod=True, tags=TAGS, system_metadata_hop_limit=1,
+                      **system(True)).access
+    with pytest.raises(FrozenInstanceError):
+        access.public_access_cidrs = ["0.0.0.0/0"]
+    assert access.public_endpoint is False
+
+
+def test_the_clusters_kubernetes_provider_applies_server_side_with_the_secret_kubeconfig():
+    from components.aws.eks import kubernetes_provider
+
+    args = eks_args(kubernetes_version="1.31", subnet_ids=["subnet-a", "subnet-b"], prod=False, tags=TAGS,
+                    system_metadata_hop_limit=1, **system(False))
+    cap = run(lambda: kubernetes_provider("payments-k8s", KubernetesCluster("payments", args)))
+    provider = cap.one("pulumi:providers:kubernetes")
+    assert provider.inputs == {"enableServerSideApply": "true", "kubeconfig": "[secret]"}, provider.urn
+    assert cap.one(CLUSTER).urn in provider.dependencies, f"{provider.urn} must wait for the cluster"
+
+
+def test_the_kubeconfig_names_this_cluster_its_endpoint_ca_and_region():
+    seen: list[str] = []
+    args = eks_args(kubernetes_version="1.31", subnet_ids=["subnet-a", "subnet-b"], prod=False, tags=TAGS,
+                    system_metadata_hop_limit=1, **system(False))
+
+    def program():
+        KubernetesCluster("payments", args).kubeconfig.apply(seen.append)
+
+    cap = run(program)
+    eks = cap.one(CLUSTER)
+    cfg = json.loads(seen[0])
+    assert cfg["clusters"] == [{"name": "payments", "cluster": {
+        "server": eks.outputs["endpoint"], "certificate-authority-data": eks.outputs["certificateAuthority"]["data"]}}]
+    assert cfg["contexts"] == [{"name": "payments", "context": {"cluster": "payments", "user": "payments"}}]
+    assert cfg["users"][0]["user"]["exec"]["args"] == ["eks", "get-token", "--cluster-name", "payments",
+                                                       "--region", "us-east-1", "--output", "json"]

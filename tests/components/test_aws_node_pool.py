@@ -120,3 +120,69 @@ def test_bad_args_fail_early(extra, match):
                 metadata_hop_limit=1)
     with pytest.raises(ValueError, match=match):
         NodePoolArgs(**{**base, **extra})
+
+
+BASE = {"cluster_name": "c", "subnet_ids": ["s"], "instance_types": ["m6i.large"], "min_size": 1, "desired_size": 2,
+        "max_size": 3, "prod": False, "tags": TAGS, "metadata_hop_limit": 1}
+
+
+@pytest.mark.parametrize("sizes", [(0, 0, 1), (2, 2, 2), (0, 3, 3), (5, 5, 9)])
+def test_sizes_at_their_edges_are_accepted(sizes):
+    args = NodePoolArgs(**{**BASE, **dict(zip(("min_size", "desired_size", "max_size"), sizes))})
+    assert (args.min_size, args.desired_size, args.max_size) == sizes
+
+
+@pytest.mark.parametrize("sizes", [(0, 0, 0), (-1, 0, 1), (2, 3, 2), (3, 2, 3)])
+def test_sizes_just_past_their_edges_are_refused(sizes):
+    with pytest.raises(ValueError, match=r"need 0 <= min <= desired <= max, max >= 1: " + "/".join(map(str, sizes))):
+        NodePoolArgs(**{**BASE, **dict(zip(("min_size", "desired_size", "max_size"), sizes))})
+
+
+def test_a_pool_needs_an_instance_type_and_a_known_taint_effect():
+    with pytest.raises(ValueError, match="at least one instance type"):
+        NodePoolArgs(**{**BASE, "instance_types": []})
+    assert [Taint("k", effect).effect for effect in ("NO_SCHEDULE", "NO_EXECUTE", "PREFER_NO_SCHEDULE")]
+    with pytest.raises(ValueError, match=r"Taint k: effect 'NoSchedule' is not one of"):
+        Taint("k", "NoSchedule")
+
+
+def test_checked_args_cannot_be_changed_after_their_checks():
+    from dataclasses import FrozenInstanceError
+
+    args = NodePoolArgs(**BASE, taints=[Taint("k", "NO_SCHEDULE")])
+    with pytest.raises(FrozenInstanceError):
+        args.metadata_hop_limit = 3
+    with pytest.raises(FrozenInstanceError):
+        args.taints[0].effect = "NoSchedule"
+
+
+def _pool(prod: bool, **extra):
+    return run(lambda: NodePool("payments-web", NodePoolArgs(**{**BASE, "prod": prod, **extra})),
+               stack="payments-prod" if prod else "payments-dev")
+
+
+@pytest.mark.parametrize("prod,unavailable", [(True, 25), (False, 50)])
+def test_nodes_are_repaired_monitored_and_rolled_a_tiers_share_at_a_time(prod, unavailable):
+    cap = _pool(prod)
+    ng = cap.one("aws:eks/nodeGroup:NodeGroup")
+    assert ng.inputs["updateConfig"] == {"maxUnavailablePercentage": unavailable}, ng.urn
+    assert ng.inputs["nodeRepairConfig"] == {"enabled": True} and ng.inputs["amiType"] == "AL2023_x86_64_STANDARD"
+    lt = cap.one("aws:ec2/launchTemplate:LaunchTemplate")
+    assert lt.inputs["updateDefaultVersion"] is True and lt.inputs["monitoring"] == {"enabled": True}, lt.urn
+    assert ng.inputs["launchTemplate"]["version"] == str(lt.outputs["latestVersion"]), ng.urn
+    assert lt.inputs["metadataOptions"] == {"httpEndpoint": "enabled", "httpTokens": "required",
+                                            "httpPutResponseHopLimit": 1, "instanceMetadataTags": "disabled"}, lt.urn
+    ebs = lt.inputs["blockDeviceMappings"][0]["ebs"]
+    assert (ebs["volumeSize"], ebs["deleteOnTermination"]) == (50, "true"), lt.urn
+
+
+def test_auto_scaling_may_use_the_volume_key_and_grant_it_only_to_aws_resources():
+    cap = _pool(True)
+    key = cap.one("aws:kms/key:Key")
+    assert key.inputs["deletionWindowInDays"] == 30, key.urn
+    statements = {s.get("Sid"): s for s in policy(key.inputs["policy"])}
+    role = "arn:aws:iam::111111111111:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
+    uses, grants = statements["AutoScalingUsesKeyForVolumes"], statements["AutoScalingCreatesGrantsForVolumes"]
+    assert uses["Principal"] == grants["Principal"] == {"AWS": role}, key.urn
+    assert grants["Action"] == "kms:CreateGrant", key.urn
+    assert grants["Condition"] == {"Bool": {"kms:GrantIsForAWSResource": "true"}}, key.urn

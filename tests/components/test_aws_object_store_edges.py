@@ -71,3 +71,15 @@ def test_noncurrent_versions_are_kept_at_least_a_day():
     for days in (0, None):
         with pytest.raises(ValueError, match=r"noncurrent versions must be kept at least 1 day"):
             ObjectStoreArgs(plan=S3Bucket(**PROMISE, backup_retention_days=days), prod=False, tags=TAGS)
+
+
+@pytest.mark.parametrize("name", ["Payments-Prod-Customer-Statements-Archive-2026", "p" * 36, "p" * 37])
+def test_a_long_name_keeps_the_longest_bucket_prefix_s3_accepts(name):
+    """The bucket name is the prefix and a 26-character suffix: at most 37 characters of prefix fit in S3's 63."""
+    def program():
+        ObjectStore(name, ObjectStoreArgs(plan=S3Bucket(**PROMISE, backup_retention_days=30), prod=False, tags=TAGS))
+
+    cap = run(program)
+    bucket = cap.one("aws:s3/bucket:Bucket")
+    assert bucket.inputs["bucketPrefix"] == name.lower()[:36] + "-", bucket.urn
+    assert len(bucket.outputs["bucket"]) <= 63 and not cap.violations, cap.violations
