@@ -133,12 +133,14 @@ class RedisCache(pulumi.ComponentResource):
     def _replication_group(self, name: str, args: RedisCacheArgs, key: aws.kms.Key, token: pulumi.Output[str],
                            subnet_group: pulumi.Output[str], security_group_id: pulumi.Output[str],
                            slow_log: pulumi.Output[str]) -> aws.elasticache.ReplicationGroup:
-        """The nodes: TLS required, encrypted at rest with the key, AUTH token, failover across AZs when replicated."""
+        """The nodes: TLS required, encrypted at rest with the key, AUTH token, failover across AZs when replicated;
+        protected in prod, with a final snapshot."""
         plan, access = args.plan, args.access
         replicated = plan.replicas > 1
+        group_id = name.lower()[:40]
         return aws.elasticache.ReplicationGroup(
             f"{name}-redis",
-            replication_group_id=name.lower()[:40],
+            replication_group_id=group_id,
             description=f"Redis of {name}",
             engine="redis",
             engine_version=plan.engine_version,
@@ -157,6 +159,8 @@ class RedisCache(pulumi.ComponentResource):
             multi_az_enabled=replicated,
             snapshot_retention_limit=plan.backup_retention_days or 0,
             snapshot_window="03:00-04:00",
+            # Prod keeps a last snapshot if the group is ever deleted, as RDS keeps its final snapshot.
+            final_snapshot_identifier=f"{group_id}-final" if access.prod else None,
             maintenance_window="sun:05:00-sun:06:00",
             auto_minor_version_upgrade=True,
             apply_immediately=not access.prod,
@@ -170,5 +174,5 @@ class RedisCache(pulumi.ComponentResource):
             ],
             tags=named(access.tags, f"{name}-redis"),
             # Rotation changes the token in place (ROTATE, then SET): the stack keeps the group, not the first token.
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["authToken"]),
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["authToken"], protect=access.prod),
         )

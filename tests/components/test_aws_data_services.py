@@ -117,6 +117,14 @@ def test_postgres_prod_differs(prod, dev):
     assert not p.inputs["instanceClass"].startswith("db.t"), "prod does not run on burstable instances"
 
 
+def test_prod_redis_is_protected_and_keeps_a_final_snapshot(prod, dev):
+    group = "aws:elasticache/replicationGroup:ReplicationGroup"
+    p, d = prod.one(group), dev.one(group)
+    assert p.protect and not d.protect, p.urn
+    assert p.inputs["finalSnapshotIdentifier"] == f"{p.inputs['replicationGroupId']}-final", p.urn
+    assert "finalSnapshotIdentifier" not in d.inputs, d.urn
+
+
 def test_redis_auth_token_only_through_secrets_manager(prod, dev):
     for cap in (prod, dev):
         rg = cap.one("aws:elasticache/replicationGroup:ReplicationGroup")
