@@ -7,6 +7,7 @@ where AWS maintains them instead of copying them into a table that goes stale.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -74,15 +75,19 @@ def _first_outside(pattern: str, value: str) -> str | None:
 
 
 @cache
-def _session():
-    import botocore.session
+def _loader():
+    from botocore.loaders import create_loader
 
-    return botocore.session.get_session()
+    return create_loader(os.environ.get("AWS_DATA_PATH"))
 
 
 @cache
 def _service(name: str):
-    return _session().get_service_model(name)
+    """A service's model as a botocore session gives it (from the session's data path, AWS_DATA_PATH; no handler of
+    the session's changes a model), without importing the session and client machinery a model does not need."""
+    from botocore.model import ServiceModel
+
+    return ServiceModel(_loader().load_service_model(name, "service-2"), service_name=name)
 
 
 def _limits(shape, source: str) -> Limits:
