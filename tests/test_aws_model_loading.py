@@ -1,4 +1,5 @@
-"""The AWS API models the provider rules read are the ones a botocore session gives, without its client machinery."""
+"""The AWS API models the provider rules read are the ones a botocore session gives (every service the rules ask),
+read without its client machinery and parsed with orjson."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import pytest
 from engine.provider_rules import aws_model
 
 
-@pytest.mark.parametrize("service", ["ec2", "iam", "rds", "eks", "logs"])
+@pytest.mark.parametrize("service", ["ec2", "eks", "iam", "kafka", "kms", "logs", "rds", "resourcegroupstaggingapi",
+                                     "secretsmanager"])
 def test_a_service_model_is_the_sessions(service):
     ours, sessions = aws_model._service(service), botocore.session.get_session().get_service_model(service)
     assert ours._service_description == sessions._service_description, service

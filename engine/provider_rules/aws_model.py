@@ -7,11 +7,13 @@ where AWS maintains them instead of copying them into a table that goes stale.
 
 from __future__ import annotations
 
+import gzip
 import os
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+import orjson
 import regex  # botocore's patterns are Java regexes with \p{L}-style classes, which `re` cannot read
 
 
@@ -74,11 +76,31 @@ def _first_outside(pattern: str, value: str) -> str | None:
     return next((c for c in value if not single.fullmatch(c)), None)
 
 
+class _JsonFiles:
+    """botocore's model file reader (`exists` and `load_file` of its JSONFileLoader: `.json`, then `.json.gz`), parsing
+    with orjson: the same data, as plain dicts, in under half the time of json with OrderedDicts (most of reading
+    EC2's model). Every service model botocore ships reads the same both ways."""
+
+    OPENERS = ((".json", open), (".json.gz", gzip.open))
+
+    def exists(self, file_path: str) -> bool:
+        return any(os.path.isfile(file_path + ext) for ext, _ in self.OPENERS)
+
+    def load_file(self, file_path: str) -> Any:
+        for ext, opener in self.OPENERS:
+            if os.path.isfile(file_path + ext):
+                with opener(file_path + ext, "rb") as file:
+                    return orjson.loads(file.read())
+        return None
+
+
 @cache
 def _loader():
     from botocore.loaders import create_loader
 
-    return create_loader(os.environ.get("AWS_DATA_PATH"))
+    loader = create_loader(os.environ.get("AWS_DATA_PATH"))
+    loader.file_loader = _JsonFiles()
+    return loader
 
 
 @cache
