@@ -11,12 +11,9 @@ if TYPE_CHECKING:
 
 def load_named(repo: Path, names: list[str]) -> list[ResolvedBlueprint]:
     """The stacks named (as `team-env` or a path to a stack file), each once: a stack named twice is refused."""
-    from blueprints import free_text
-    from store import stack_files
+    from store.stack_files import read_named
 
-    chosen = [stack_files.read_stack(stack_files.named_stack_file(repo, name)) for name in names]
-    free_text.distinct((bp.stack for bp in chosen), "STACKS")
-    return chosen
+    return read_named(repo, names)
 
 
 def stack_named(name: str) -> str:

@@ -10,7 +10,7 @@ Every invariant is O(n log n) or better in the number of stacks, so the check ho
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date
 from typing import Callable, Iterable
 
@@ -22,7 +22,7 @@ from blueprints.resolved import ResolvedBlueprint
 from blueprints.sites import SitesMap
 from blueprints.support import Deadline, Use, by_version, past_end
 from fleet.exposure import advisories, stale_decisions
-from fleet.stamped import FleetFinding, StampedFleet
+from fleet.stamped import FleetFinding, ProgramRun, Scope, StampedFleet, with_runs
 from fleet.sweep import network_overlaps, shared_vlans
 from store import ledger
 
@@ -33,24 +33,7 @@ RESTAMP = "re-stamp with `bp new --force`"
 OWNERSHIP_FIELDS = (".request.owner:", ".request.cost_center:", ".request.team:")
 
 
-@dataclass(frozen=True)
-class Scope:
-    """The stacks a check is about: their own invariants are checked; a fleet-wide finding counts if it names one."""
-
-    stacks: list[ResolvedBlueprint]
-    """The stacks checked one by one (a named stack file may lie outside the repository)."""
-    names: frozenset[str] | None = None
-    """Stack names a finding must involve to be reported; None: the whole fleet."""
-
-    def holds(self, finding: FleetFinding) -> bool:
-        """Whether a finding concerns this scope (a finding on the ledger file as a whole always does)."""
-        return (self.names is None or not finding.stacks or ledger.LEDGER_NAME in finding.stacks
-                or any(s in self.names for s in finding.stacks))
-
-
 Invariant = Callable[[StampedFleet, Scope], Iterable[FleetFinding]]
-ProgramRun = Callable[[list[ResolvedBlueprint]], list[FleetFinding]]
-"""The findings of running each given stack's program (fleet/program_runs.py)."""
 
 
 def _finding(bp: ResolvedBlueprint, message: str, error: bool = True, rule: str = "stack") -> FleetFinding:
@@ -306,7 +289,4 @@ def check(fleet: StampedFleet, scope: Scope | None = None, run: ProgramRun | Non
     """
     scope = scope or Scope(fleet.stacks)
     found = [f for invariant in invariants for f in invariant(fleet, scope) if scope.holds(f)]
-    if run is not None:
-        failed = {f.stacks[0] for f in found if f.error and f.rule == "stack"}
-        found += run([bp for bp in scope.stacks if bp.stack not in failed])
-    return sorted(found, key=lambda f: (not f.error, f.rule, f.stacks, f.message))
+    return with_runs(found, [bp.stack for bp in scope.stacks], run)

@@ -9,15 +9,16 @@ Both ways give the findings of `engine.program_check` for each stack, so they re
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from blueprints.errors import BadInput
-from blueprints.resolved import ResolvedBlueprint
-from blueprints.sites import SitesMap
-from fleet.invariants import ProgramRun
-from fleet.stamped import FleetFinding
+from fleet.stamped import FleetFinding, ProgramRun
+
+if TYPE_CHECKING:  # a stack answered by the engine server needs no model here (fleet/checked.py)
+    from blueprints.sites import SitesMap
 
 
 def _findings(stack: str, data: dict[str, Any]) -> list[FleetFinding]:
@@ -30,7 +31,7 @@ def _findings(stack: str, data: dict[str, Any]) -> list[FleetFinding]:
 
 
 def _by_name(paths: list[Path]) -> dict[str, Path]:
-    from store.stack_files import stack_name
+    from store.stack_paths import stack_name
 
     return {stack_name(path): path for path in paths}
 
@@ -47,49 +48,62 @@ def on_workers(repo: Path, sites: SitesMap, paths: list[Path], sites_file: Path 
     run go one by one. `paths` are the stack files of the stacks it may be asked about."""
     files = _by_name(paths)
 
-    def run(stacks: list[ResolvedBlueprint]) -> list[FleetFinding]:
+    def run(stacks: list[str]) -> list[FleetFinding]:
         from engine.cache import fleet_cache
 
         cache = fleet_cache(repo, sites, "validate") if cached else None
         found, todo = [], []
-        for bp in stacks:
-            hit = cache.get(cache.key(files[bp.stack])) if cache else None
+        for stack in stacks:
+            hit = cache.get(cache.key(files[stack])) if cache else None
             if hit is None:
-                todo.append(bp)
+                todo.append(stack)
             else:
-                found += _findings(bp.stack, hit)
+                found += _findings(stack, hit)
         if len(todo) <= few:
-            for bp in todo:
-                data = _run_one(repo, sites, bp, files[bp.stack], sites_file, warn)
+            for stack in todo:
+                data = _run_one(repo, lambda: sites, files[stack], sites_file, warn)
                 if cache:
-                    cache.put(cache.key(files[bp.stack]), data)
-                found += _findings(bp.stack, data)
+                    cache.put(cache.key(files[stack]), data)
+                found += _findings(stack, data)
             return found
         from engine.fleet import default_jobs, run_fleet  # only now: it imports the SDKs
         from engine.program_check import check_program
 
-        todo_files = [files[bp.stack] for bp in todo]
+        todo_files = [files[stack] for stack in todo]
         return found + [f for result in run_fleet(repo, todo_files, sites, check_program, cache, jobs or default_jobs())
                         for f in _findings(result.stack, result.data)]
     return run
 
 
-def _run_one(repo: Path, sites: SitesMap, bp: ResolvedBlueprint, path: Path, sites_file: Path | None,
+def _run_one(repo: Path, sites: Callable[[], SitesMap], path: Path, sites_file: Path | None,
              warn: Callable[[str], None] | None) -> dict[str, Any]:
-    """One stack's result from the engine server (started if allowed), else run here."""
+    """One stack's result from the engine server (started if allowed), else run here (reading the file and `sites()`
+    only then: the server reads them itself)."""
     from engine import server
-    from engine.program_check import check_stack
 
     served = server.served_check(repo, str(path), sites_file, warn)
-    return served if served is not None else check_stack(repo, bp, sites)
+    if served is not None:
+        return served
+    from engine.program_check import check_stack
+    from store.stack_files import read_stack
+
+    return check_stack(repo, read_stack(path), sites())
 
 
-def one_by_one(repo: Path, sites: SitesMap, paths: list[Path], sites_file: Path | None,
+def one_by_one(repo: Path, sites: SitesMap | None, paths: list[Path], sites_file: Path | None,
                warn: Callable[[str], None] | None = None) -> ProgramRun:
     """Each stack's program through the engine server when one answers (or starts), else here.
 
-    `sites_file` is the sites map option as given (the server reads it itself); `warn` hears why a server was not used.
+    `sites_file` is the sites map option as given (the server reads it itself; so does this process, when `sites` is
+    None and a program must run here); `warn` hears why a server was not used.
     """
     files = _by_name(paths)
-    return lambda stacks: [f for bp in stacks
-                           for f in _findings(bp.stack, _run_one(repo, sites, bp, files[bp.stack], sites_file, warn))]
+
+    @functools.cache
+    def in_force() -> SitesMap:
+        from blueprints.sites import load_sites  # only when a program runs here
+
+        return sites if sites is not None else load_sites(sites_file)
+
+    return lambda stacks: [f for stack in stacks
+                           for f in _findings(stack, _run_one(repo, in_force, files[stack], sites_file, warn))]

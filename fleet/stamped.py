@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from blueprints import clock, yaml_io
-from blueprints.catalog import Catalog
+from blueprints import clock
 from blueprints.errors import BadInput
-from blueprints.resolved import ResolvedBlueprint
-from blueprints.sites import SitesMap
-from store import stack_files
-from store.pins import Pin, pin_in
+from store.stack_paths import LEDGER_NAME
+
+if TYPE_CHECKING:  # the models load only where a fleet is read: a finding from the fleet check's cache needs none
+    from blueprints.catalog import Catalog
+    from blueprints.resolved import ResolvedBlueprint
+    from blueprints.sites import SitesMap
+    from store.pins import Pin
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,34 @@ class FleetFinding:
                 "stacks": list(self.stacks), "message": self.message}
 
 
+@dataclass(frozen=True)
+class Scope:
+    """The stacks a check is about: their own invariants are checked; a fleet-wide finding counts if it names one."""
+
+    stacks: list[ResolvedBlueprint]
+    """The stacks checked one by one (a named stack file may lie outside the repository)."""
+    names: frozenset[str] | None = None
+    """Stack names a finding must involve to be reported; None: the whole fleet."""
+
+    def holds(self, finding: FleetFinding) -> bool:
+        """Whether a finding concerns this scope (a finding on the ledger file as a whole always does)."""
+        return (self.names is None or not finding.stacks or LEDGER_NAME in finding.stacks
+                or any(s in self.names for s in finding.stacks))
+
+
+ProgramRun = Callable[[list[str]], list[FleetFinding]]
+"""The findings of running the program of each stack named (fleet/program_runs.py)."""
+
+
+def with_runs(found: list[FleetFinding], stacks: list[str], run: ProgramRun | None) -> list[FleetFinding]:
+    """`found` and, with `run`, what running the programs of those of `stacks` that passed their own checks finds:
+    errors first, then by rule and stacks (the order every check reports in)."""
+    if run is not None:
+        failed = {f.stacks[0] for f in found if f.error and f.rule == "stack"}
+        found = found + run([stack for stack in stacks if stack not in failed])
+    return sorted(found, key=lambda f: (not f.error, f.rule, f.stacks, f.message))
+
+
 @dataclass
 class StampedFleet:
     """Every stack of a repository, the files that could not be read, and what they are checked against."""
@@ -63,15 +95,22 @@ class StampedFleet:
 
 def load_fleet(repo: Path, catalog: Catalog, sites: SitesMap) -> StampedFleet:
     """Read every stack file; a bad one is kept as unreadable rather than stopping the whole fleet."""
+    from blueprints import yaml_io
+    from store import stack_files
+    from store.pins import pin_in
+    from store.stack_data import StackData
+
     fleet = StampedFleet(stacks=[], catalog=catalog, sites=sites, repo=repo)
+    read = StackData(repo)  # a file whose bytes were read before is not parsed again
     with yaml_io.collector_paused():
         for path in stack_files.list_stack_files(repo):
             try:
-                data = yaml_io.load_data(path)  # once for the stack and its pin
+                data = read.read(path)  # once for the stack and its pin
                 fleet.stacks.append(stack_files.stack_in(path, data))
                 pin = pin_in(path, data)
                 if pin is not None:
                     fleet.pins[fleet.stacks[-1].stack] = pin
             except BadInput as exc:
                 fleet.unreadable.append((stack_files.stack_name(path), exc))
+    read.keep()
     return fleet

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping
 
-from blueprints import yaml_io
 from blueprints.errors import BadInput
 
 STAGED = ".bp-new"
@@ -75,6 +74,8 @@ class _WriteFailed(Exception):
 
 
 def _stage(path: Path, text: str) -> _Slot:
+    from blueprints import yaml_io  # here: `interrupted` is asked by commands that must not load the YAML libraries
+
     slot = _Slot(path, _aside(path, STAGED))
     try:
         yaml_io.write_atomic(slot.staged, text)

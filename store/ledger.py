@@ -16,8 +16,8 @@ from typing import Iterable
 from blueprints import yaml_io
 from blueprints.errors import BadInput
 from blueprints.resolved import ResolvedBlueprint
+from store.stack_paths import LEDGER_NAME
 
-LEDGER_NAME = "allocations.txt"
 _MARKERS = ("<<<<<<<", "=======", ">>>>>>>")  # a merge conflict in the ledger
 
 HEADER = """\

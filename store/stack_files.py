@@ -6,11 +6,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-from blueprints import yaml_io
+from blueprints import free_text, yaml_io
 from blueprints.errors import BadInput
 from blueprints.plan import PlanError, decide
 from blueprints.resolved import CONFIG_KEY, ResolvedBlueprint
 from blueprints.sites import Fleet
+
+# Where the files are lives in stack_paths (no models imported); the many callers that read them too ask here.
+from store.stack_paths import list_stack_files, named_stack_file, stack_name, stack_path, stacks_dir, stacks_folder  # noqa: F401
 
 LEGACY_FLEET = "fleet"
 """The key under which stack files stamped before decisions copied the sites map's fleet tables."""
@@ -23,48 +26,16 @@ HEADER = """\
 """
 
 
-def stacks_dir(repo: Path) -> Path:
-    """Where stack files live (Pulumi.yaml's stackConfigDir)."""
-    return Path(repo) / "stacks"
-
-
-def stacks_folder(repo: Path) -> Path:
-    """The stacks folder, or BadInput when it is missing or is not a folder."""
-    folder = stacks_dir(repo)
-    if folder.is_file():
-        raise BadInput("is a file; a folder of stack files is expected here", folder)
-    if not folder.is_dir():
-        raise BadInput("missing: the repository needs a stacks/ folder beside Pulumi.yaml", folder)
-    return folder
-
-
-def stack_path(repo: Path, stack: str) -> Path:
-    """The file of one stack."""
-    return stacks_dir(repo) / f"Pulumi.{stack}.yaml"
-
-
-def stack_name(path: Path) -> str:
-    """`Pulumi.payments-prod.yaml` -> `payments-prod`."""
-    return Path(path).name.removeprefix("Pulumi.").removesuffix(".yaml")
-
-
-def list_stack_files(repo: Path) -> list[Path]:
-    """Every stack file in the repository, sorted."""
-    return sorted(stacks_folder(repo).glob("Pulumi.*.yaml"))
-
-
-def named_stack_file(repo: Path, name: str) -> Path:
-    """The file of a stack named as `team-env` or by its path; BadInput lists the stacks there are."""
-    path = Path(name) if name.endswith(".yaml") else stack_path(repo, name)
-    if not path.exists():
-        known = ", ".join(stack_name(p) for p in list_stack_files(repo)) or "none"
-        raise BadInput(f"no stack '{name}' (stacks in this repository: {known})")
-    return path
-
-
 def read_stack(path: Path) -> ResolvedBlueprint:
     """The resolved blueprint of a stack file; BadInput names the file, line and field."""
     return stack_in(path, yaml_io.load_data(path))
+
+
+def read_named(repo: Path, names: list[str]) -> list[ResolvedBlueprint]:
+    """The stacks named (as `team-env` or a path to a stack file), each once: a stack named twice is refused."""
+    chosen = [read_stack(named_stack_file(repo, name)) for name in names]
+    free_text.distinct((bp.stack for bp in chosen), "STACKS")
+    return chosen
 
 
 def stack_in(path: Path, data: Any) -> ResolvedBlueprint:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from blueprints import yaml_io
 from blueprints.errors import BadInput
 from store import file_swap, stack_files
 from store.pins import read_pin
@@ -164,7 +165,7 @@ def test_a_failure_at_any_step_of_a_multi_file_swap_leaves_the_old_files(tmp_pat
         path.write_text(text)
     os.chmod(tmp_path / "f1.yaml", 0o664)
     new = {path: text.replace("old", "new") for path, text in old.items()} | {tmp_path / "f3.yaml": "new 3\n"}
-    steps = {"write_atomic": file_swap.yaml_io.write_atomic, "replace": os.replace, "link": os.link}
+    steps = {"write_atomic": yaml_io.write_atomic, "replace": os.replace, "link": os.link}
     for step, real in steps.items():
         for failing in range(3 * len(new)):  # os.replace also serves the staging writes
             calls = []
@@ -175,7 +176,7 @@ def test_a_failure_at_any_step_of_a_multi_file_swap_leaves_the_old_files(tmp_pat
                     raise OSError(28, "No space left on device")
                 return real(*args)
 
-            target = file_swap.yaml_io if step == "write_atomic" else file_swap.os
+            target = yaml_io if step == "write_atomic" else file_swap.os
             monkeypatch.setattr(target, step, flaky)
             try:
                 file_swap.replace_files(new)
