@@ -317,7 +317,11 @@ def run_audit(repo: Path, resolved: list, sites, *, packs: Iterable[str] | None 
               config_source: str = "--config", exemptions_file: Path | None = None, in_process: bool = False,
               on_result=None) -> AuditReport:
     """Audit stacks end to end: start the packs, stream each stack through engine and packs, collect the report."""
-    with Auditor(packs, config, config_source, exemptions_file, in_process) as auditor:
+    from blueprints.yaml_io import collector_paused
+
+    # The packs, the provider SDKs and the report live as long as the command: the collector would only re-scan
+    # them. Each program run still collects its own garbage (engine/lean.py).
+    with collector_paused(), Auditor(packs, config, config_source, exemptions_file, in_process) as auditor:
         results = []
         for result in audit_stacks(repo, resolved, sites, auditor):
             results.append(result)

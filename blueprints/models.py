@@ -53,7 +53,7 @@ BLUEPRINT_REF = re.compile(
 class Frozen(BaseModel):
     """Base for every model: unknown fields are errors and parsed values never change."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 def is_prod(env: str) -> bool:

@@ -630,9 +630,30 @@ def refuse_cluster_network_overlap(sites: SitesMap, source: Path) -> None:
             raise BadInput(f"fleet.cluster_networks.{label}: {net} overlaps {what} {other}", source, line)
 
 
+_last_read: tuple[Path, bytes, SitesMap] | None = None
+"""The file this process read last, its bytes and its map."""
+
+
 def load_sites(path: Path | None = None) -> SitesMap:
-    """Parse and validate a sites map."""
+    """Parse and validate a sites map.
+
+    A file read again in this process with the same bytes gives the map already made (frozen, it is shared): a
+    command and the policies' defaults both read the shipped map.
+    """
+    global _last_read
     source = sites_path(path)
+    before = _bytes(source)
+    if before is not None and _last_read is not None and _last_read[:2] == (source.resolve(), before):
+        return _last_read[2]
     sites = yaml_io.parse(SitesMap, yaml_io.load_data(source), source)
     refuse_cluster_network_overlap(sites, source)
+    if before is not None and _bytes(source) == before:  # what was parsed is what the key says
+        _last_read = (source.resolve(), before, sites)
     return sites
+
+
+def _bytes(source: Path) -> bytes | None:
+    try:
+        return source.read_bytes()
+    except OSError:
+        return None  # the reader says what is wrong with the file

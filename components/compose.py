@@ -8,7 +8,8 @@ here. The order, the shared cluster, the tenancy and the exports are decided her
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from importlib import import_module
 from typing import Any, Callable
 
 import pulumi
@@ -18,11 +19,24 @@ from blueprints.plan import (
     AwsPlan, CnpgPostgres, EksCluster, ElastiCacheRedis, MskKafka, Plan, RdsPostgres, RedisStatefulSet, S3Bucket,
     SharedClusterPlan, StrimziKafka, VksCluster, VspherePlan,
 )
-from components import compose_aws as aws
-from components import compose_vsphere as vsphere
 from components.contracts import ClusterAccess, cluster_exports, exports
 from components.kubernetes.tenancy import TeamNamespace, TeamNamespaceArgs
 from components.steps import Built, Cluster
+
+
+@dataclass(frozen=True)
+class _Step:
+    """A builder of a target's steps module (`compose_<target>.py`), imported when a plan of that target is first
+    built: a stack loads its own target's provider SDK and components, not every target's."""
+
+    target: str
+    name: str
+
+    def resolve(self) -> Callable[[Any, Built], Any]:
+        return getattr(import_module(f"components.compose_{self.target}"), self.name)
+
+    def __call__(self, value: Any, at: Built) -> Any:
+        return self.resolve()(value, at)
 
 
 def shared_cluster(cluster: SharedClusterPlan, at: Built) -> Cluster:
@@ -32,23 +46,23 @@ def shared_cluster(cluster: SharedClusterPlan, at: Built) -> Cluster:
                             opts=pulumi.ResourceOptions(parent=at.parent))
     found = Cluster(access=ClusterAccess(cluster_name=shared.name), provider=provider)
     if isinstance(at.plan, AwsPlan) and at.plan.pod_security_group is not None:
-        return aws.team_pod_security_group(at.plan.pod_security_group, found, at)
+        return _Step("aws", "team_pod_security_group").resolve()(at.plan.pod_security_group, found, at)
     return found
 
 
 BUILDERS: dict[type, Callable[[Any, Built], Any]] = {
-    AwsPlan: aws.foundation,
-    VspherePlan: vsphere.foundation,
-    EksCluster: aws.eks_cluster,
-    VksCluster: vsphere.vks_cluster,
+    AwsPlan: _Step("aws", "foundation"),
+    VspherePlan: _Step("vsphere", "foundation"),
+    EksCluster: _Step("aws", "eks_cluster"),
+    VksCluster: _Step("vsphere", "vks_cluster"),
     SharedClusterPlan: shared_cluster,
-    RdsPostgres: aws.postgres,
-    ElastiCacheRedis: aws.redis,
-    MskKafka: aws.kafka,
-    S3Bucket: aws.object_store,
-    CnpgPostgres: vsphere.postgres,
-    RedisStatefulSet: vsphere.redis,
-    StrimziKafka: vsphere.kafka,
+    RdsPostgres: _Step("aws", "postgres"),
+    ElastiCacheRedis: _Step("aws", "redis"),
+    MskKafka: _Step("aws", "kafka"),
+    S3Bucket: _Step("aws", "object_store"),
+    CnpgPostgres: _Step("vsphere", "postgres"),
+    RedisStatefulSet: _Step("vsphere", "redis"),
+    StrimziKafka: _Step("vsphere", "kafka"),
 }
 """Plan type -> the builder of its components: foundations, clusters, then data services."""
 

@@ -17,10 +17,13 @@ from pulumi.runtime.config import set_all_config
 from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
 
+from engine import lazy_sdk
 from engine.captured import PROJECT, Capture
 from engine.capture import CapturingMonitor, StockCapturingMonitor
 from engine.lean import lean
 from engine.mocks import FleetMocks, MockContext
+
+lazy_sdk.install()  # before a program first imports a provider SDK: only the modules it uses load
 
 
 class ProgramError(Exception):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from types import SimpleNamespace
 
 import pytest
@@ -27,3 +29,16 @@ def test_a_kind_a_target_does_not_offer_is_refused(offered, target, kind):
     with pytest.raises(PlanError, match=f"data_services.{kind}: is not offered on {target}"):
         implementation(offered, SimpleNamespace(kind=kind), target)
     assert implementation(offered, SimpleNamespace(kind="postgres"), target).kind == "postgres"
+
+
+@pytest.mark.parametrize("plan_type", list(BUILDERS))
+def test_every_builder_names_a_function_of_its_target(plan_type):
+    step = BUILDERS[plan_type]
+    assert callable(getattr(step, "resolve", lambda: step)()), plan_type.__name__
+
+
+def test_an_aws_plan_does_not_load_the_vsphere_steps():
+    code = ("import sys; from components import compose; compose.BUILDERS[compose.AwsPlan].resolve(); "
+            "print(sorted(m for m in sys.modules if m.startswith(('pulumi_vsphere', 'components.compose_'))))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "['components.compose_aws']", done.stdout + done.stderr

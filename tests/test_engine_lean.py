@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -191,3 +193,22 @@ def test_an_invoke_is_answered_as_the_stock_monitor_answers_it(token):
     request = resource_pb2.ResourceInvokeRequest(tok=token, args=wire_struct({"owner": "me", "n": 2}))
     monitor = CapturingMonitor(_Answers(), Capture(stack="s"))
     assert monitor.Invoke(request) == mocks.MockMonitor(_Answers()).Invoke(request)
+
+
+def test_the_first_run_freezes_what_is_alive_and_later_runs_collect_their_own():
+    """A one-stack command does not scan every imported module to free one run's garbage; a fleet worker frees each
+    later run's."""
+    code = """
+import gc, pulumi
+from engine import run
+seen = []
+gc.callbacks.append(lambda phase, info: phase == "stop" and seen.append(info["generation"]))
+def program():
+    pulumi.export("answer", 42)
+for _ in range(3):
+    seen.clear()
+    run(program)
+    print(sorted(set(seen)), gc.get_freeze_count() > 0)
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines() == ["[] True", "[1] True", "[1] True"], done.stdout + done.stderr

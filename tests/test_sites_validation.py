@@ -89,3 +89,14 @@ def test_tokyo_pools_list_the_zones_accounts_get(sites):
     tokyo = [p for _, dc, p in sites.pools() if dc.name == "ap-northeast-1"]
     assert tokyo and all([(z.name, z.id) for z in p.aws.availability_zones] == [
         ("ap-northeast-1a", "apne1-az4"), ("ap-northeast-1c", "apne1-az1"), ("ap-northeast-1d", "apne1-az2")] for p in tokyo)
+
+
+def test_a_sites_map_read_again_is_the_one_made_unless_its_file_changed(tmp_path):
+    from blueprints.sites import DEMO_SITES, load_sites
+
+    path = tmp_path / "sites.yaml"
+    path.write_bytes(DEMO_SITES.read_bytes())
+    first = load_sites(path)
+    assert load_sites(path) is first
+    path.write_bytes(DEMO_SITES.read_bytes() + b"\n# edited\n")
+    assert load_sites(path) is not first

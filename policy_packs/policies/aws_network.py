@@ -4,6 +4,7 @@ security group, and providers only in allowed regions."""
 from __future__ import annotations
 
 import ipaddress
+from functools import cache
 
 from blueprints.sites import load_sites
 from policy_packs.spec import CRITICAL, HIGH, MEDIUM, Rule, of_type, resource_rule, stack_rule
@@ -120,8 +121,14 @@ def default_sg_locked(args, report, config) -> None:
                 report(f"VPC {vpc.name}: the default security group has rules", g.urn)
 
 
+@cache
+def _sites():
+    """The shipped sites map, read once for the defaults below."""
+    return load_sites()
+
+
 def _shared_cluster_networks() -> list[str]:
-    return sorted({str(pool.shared_cluster.cidr) for _, _, pool in load_sites().pools()
+    return sorted({str(pool.shared_cluster.cidr) for _, _, pool in _sites().pools()
                    if pool.shared_cluster and pool.shared_cluster.cidr and pool.aws})
 
 
@@ -146,7 +153,7 @@ def no_shared_cluster_network(args, report, config) -> None:
 
 
 def _site_regions() -> list[str]:
-    return sorted({dc.aws.region for _, dc in load_sites().data_centers() if getattr(dc, "aws", None)})
+    return sorted({dc.aws.region for _, dc in _sites().data_centers() if getattr(dc, "aws", None)})
 
 
 @resource_rule(

@@ -11,7 +11,6 @@ from pulumi_policy.proxy import UnknownValueError
 
 from blueprints import free_text
 from blueprints.models import Env, team_name_problem
-from components.aws.tagging import taggable
 from components.ownership import OWNERSHIP_KEYS
 from policy_packs import exemptions as ex
 from policy_packs.spec import CRITICAL, HIGH, Rule, resource_rule, stack_of, stack_rule
@@ -35,9 +34,12 @@ def _ownership_of(type_token: str, props: Mapping[str, Any]) -> Mapping[str, Any
     if type_token.startswith("kubernetes:") and "metadata" in props:
         labels = (props.get("metadata") or {}).get("labels") or {}
         return {k: str(v).replace("_at_", "@") for k, v in labels.items()}
-    if taggable(type_token):
-        return props.get("tags") or {}
-    return None
+    if not type_token.startswith("aws:"):
+        return None
+    # Imported here: the AWS components and their SDK load for a stack with AWS resources, not for every audit.
+    from components.aws.tagging import taggable
+
+    return (props.get("tags") or {}) if taggable(type_token) else None
 
 
 @resource_rule(
