@@ -185,6 +185,13 @@ def test_a_block_exactly_the_supernets_size_is_handed_out_and_a_larger_one_is_no
     assert free.free_cidr(pool, 25) is None
 
 
+def test_a_supernet_narrower_than_the_block_is_passed_over_for_the_next_one(sites):
+    pool = _small_pool(sites).model_copy(update={"supernets": (IPv4Network("10.0.0.0/27"), IPv4Network("10.1.0.0/24"))})
+    free = AllocationIndex().seen_by("me-dev")
+    assert free.free_cidr(pool, 26) == IPv4Network("10.1.0.0/26"), "a /27 holds no /26; the /24 after it does"
+    assert free.free_cidr(pool, 28) == IPv4Network("10.0.0.0/28"), "the first supernet is still used first"
+
+
 def test_first_fit_at_the_exact_edges():
     # [0, 63] in blocks of 16; the first three taken: the last one (48) is free, nothing past it.
     assert _first_fit([(0, 15), (16, 31), (32, 47)], 0, 63, 16) == 48
@@ -534,3 +541,13 @@ def test_an_exemption_reason_needs_ten_characters_and_the_record_is_frozen():
     with pytest.raises(ValidationError, match="frozen"):
         ex.expires = dt.date(2099, 1, 1)
     assert "line" not in ex.model_dump(), "the line is where the entry was read, not part of the exemption"
+
+
+def test_the_networks_over_a_supernet_are_exactly_those_overlapping_it(catalog, sites):
+    template = resolve(make_request(team="tpl", **EMEA), catalog, sites)
+    supernet = IPv4Network("10.1.0.0/24")
+    held = [IPv4Network(c) for c in ("10.0.0.0/8", "10.1.0.0/26", "10.1.0.192/26", "10.1.1.0/26", "10.0.255.192/26")]
+    index = AllocationIndex([_holder(template, [_on(template, "gone", str(n), None) for n in held])])
+    # The one containing it first, then those inside by first address; the blocks just before and after are not.
+    want = [(int(n.network_address), int(n.broadcast_address)) for n in held[:3]]
+    assert [span[:2] for span in index.spans_over(supernet)] == want
