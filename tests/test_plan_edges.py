@@ -14,6 +14,15 @@ from blueprints.placement.resolve import resolve
 from blueprints.plan import PlanError, plan, subnet_plan
 from blueprints.plan.aws import MAX_AZS, TIERS
 from blueprints.plan.shared import Taint, _taint, team
+from blueprints.plan.vsphere import (
+    KAFKA_CONTROLLERS,
+    ContainerResources,
+    VmPoolPlan,
+    _api_server,
+    _backup,
+    _service,
+    spread_groups,
+)
 from tests.conftest import make_request
 from tests.test_plan import CATALOG, SITES, stamped
 
@@ -133,3 +142,160 @@ def test_a_cluster_whose_blueprint_asks_no_namespace_gets_no_tenancy():
     bare = bp.model_copy(update={"spec": bp.spec.model_copy(update={"namespace": False})})
     assert team(bare, cluster, (), in_namespace=False)["tenancy"] is None
     assert team(bp, None, (), in_namespace=False)["tenancy"] is None, "no cluster, no namespace to put a quota on"
+
+
+# --- vSphere: anti-affinity rules DRS can keep ---------------------------------------------------------------------
+
+@pytest.mark.parametrize(("vms", "hosts", "groups"), [
+    (0, 4, ()), (1, 4, ()), (1, None, ()),
+    (2, None, ((1, 2),)), (2, 4, ((1, 2),)), (2, 2, ((1, 2),)),
+    (3, 2, ((1, 2), (3,))), (4, 4, ((1, 2, 3, 4),)), (5, None, ((1, 2, 3, 4, 5),)),
+    (7, 3, ((1, 2, 3), (4, 5), (6, 7))), (8, 4, ((1, 2, 3, 4), (5, 6, 7, 8))), (9, 4, ((1, 2, 3), (4, 5, 6), (7, 8, 9))),
+])
+def test_vms_are_spread_in_the_fewest_balanced_rules_no_larger_than_the_hosts(vms, hosts, groups):
+    assert spread_groups(vms, hosts) == groups
+
+
+@given(vms=st.integers(min_value=2, max_value=64), hosts=st.one_of(st.none(), st.integers(min_value=1, max_value=16)))
+def test_every_vm_is_in_exactly_one_rule_and_no_rule_outgrows_the_hosts(vms, hosts):
+    groups = spread_groups(vms, hosts)
+    assert [vm for g in groups for vm in g] == list(range(1, vms + 1)), groups
+    limit = hosts or vms
+    assert len(groups) == -(-vms // limit) and all(len(g) <= limit for g in groups), groups
+    assert max(map(len, groups)) - min(map(len, groups)) <= 1, f"unbalanced: {groups}"
+
+
+# --- vSphere: what each data center of a stack gets ------------------------------------------------------------------
+
+def _vm_app(env: str, **parameters):
+    request = make_request(team="vms", blueprint="vm-app", site="ldn1", region=None, target="vsphere", env=env,
+                           parameters=parameters)
+    return resolve(request, CATALOG, SITES)
+
+
+@pytest.mark.parametrize("ha", [False, True])
+def test_every_data_center_of_a_vm_stack_gets_its_segment_capacity_and_spread_rules(ha):
+    bp = _vm_app("dev", ha=ha)
+    p = plan(bp)
+    assert [s.data_center for s in p.sites] == [pl.data_center for pl in bp.placements], "one site per placement"
+    for site, place in zip(p.sites, bp.placements):
+        assert site.vlan == place.network.vlan and site.distributed_switch == place.vsphere.distributed_switch
+        assert site.vm_spread_groups == spread_groups(bp.size.nodes, place.vsphere.hosts) != (), site
+    vms = p.vm_pool
+    assert (vms.count_per_site, vms.cpus, vms.memory_mb, vms.disk_gb) == (
+        bp.size.nodes, bp.size.node_vcpu, bp.size.node_memory_gib * 1024, bp.size.disk_gib), vms
+
+
+def test_a_vks_cluster_gets_its_segment_without_vm_rules_and_a_shared_cluster_no_segment():
+    _, vks = stamped("k8s-cluster@1.1.0", "vsphere", "S", "dev")
+    (site,) = plan(vks).sites
+    assert site.data_center == vks.primary.data_center and site.vm_spread_groups == ()
+    _, shared = stamped("web-service@2.1.0", "vsphere", "S", "dev")
+    assert plan(shared).sites == (), "a namespace on the shared cluster holds no capacity in vCenter"
+
+
+def test_reservations_are_whole_mhz_and_mb_rounded_down_in_nonprod():
+    bp = _vm_app("dev")
+    odd = bp.model_copy(update={"size": bp.size.model_copy(update={"vcpu": 3, "memory_gib": 3}),
+                                "decisions": bp.decisions.model_copy(update={"mhz_per_vcpu": 2001})})
+    (site,) = plan(odd).sites
+    values = (site.cpu_reservation_mhz, site.cpu_limit_mhz, site.memory_reservation_mb, site.memory_limit_mb)
+    assert values == (3001, 6003, 1536, 3072) and all(type(v) is int for v in values), values
+
+
+def test_vks_node_pools_keep_their_size_where_eks_ones_may_double():
+    _, bp = stamped("k8s-cluster@1.1.0", "vsphere", "S", "dev")
+    pools = plan(bp).cluster.node_pools
+    assert pools and all(p.min_nodes == p.nodes == p.max_nodes for p in pools), pools
+
+
+def test_vm_keys_are_the_pools_break_glass_keys_else_the_fleets_and_the_teams_own():
+    team_key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIF1Kz2r8sQ3bS0h9Zq1Yx3zQfS7m4t2u9vW1xY2zA3bC team@example"
+    bp = _vm_app("dev", ssh_public_key=team_key)
+    pool_keys = bp.primary.vsphere.break_glass_ssh_keys
+    assert pool_keys and plan(bp).vm_pool.ssh_authorized_keys == (*pool_keys, team_key)
+    fleet = ("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGl0c2FmbGVldGtleWZvcmJyZWFrZ2xhc3N1c2Vz fleet",)
+    older = _with(bp, vsphere=bp.primary.vsphere.model_copy(update={"break_glass_ssh_keys": ()}))
+    older = older.model_copy(update={"platform": bp.platform.model_copy(update={"ssh_public_keys": fleet})})
+    assert plan(older).vm_pool.ssh_authorized_keys == (*fleet, team_key), "stamped before pools named their keys"
+
+
+def test_a_vm_pool_plan_grants_no_passwordless_sudo_unless_told():
+    vms = VmPoolPlan(template="t", count_per_site=1, cpus=1, memory_mb=1024, disk_gb=10, ssh_authorized_keys=())
+    assert vms.passwordless_sudo is False
+    assert plan(_vm_app("dev")).vm_pool.passwordless_sudo is False
+
+
+# --- vSphere: operator-run data services ---------------------------------------------------------------------------
+
+def test_a_data_service_pod_requests_half_its_size_class_and_is_limited_to_it():
+    _, bp = stamped("data-platform@1.1.0", "vsphere", "M", "prod")
+    for ds in plan(bp).data_services:
+        assert (ds.vcpu, ds.memory_gib) == (4, 16), "the catalog's M data service"
+        assert ds.resources == ContainerResources("2000m", "4", "8192Mi", "16Gi"), ds
+
+
+@pytest.mark.parametrize(("brokers", "controllers"), [(1, 0), (2, KAFKA_CONTROLLERS), (3, KAFKA_CONTROLLERS)])
+def test_a_kafka_of_more_than_one_broker_gets_dedicated_kraft_controllers(brokers, controllers):
+    _, bp = stamped("data-platform@1.1.0", "vsphere", "S", "dev")
+    kafka = next(ds for ds in bp.data_services if ds.kind == "kafka")
+    planned = _service(bp, kafka.model_copy(update={"replicas": brokers}))
+    assert (planned.replicas, planned.controllers) == (brokers, controllers)
+    assert KAFKA_CONTROLLERS == 3, "KRaft's quorum survives one controller lost with three"
+
+
+def test_postgres_and_redis_run_no_pods_beyond_their_copies():
+    _, bp = stamped("data-platform@1.1.0", "vsphere", "S", "prod")
+    postgres = next(ds for ds in plan(bp).data_services if ds.kind == "postgres")
+    assert postgres.controllers == 0
+
+
+# --- vSphere: backups and the operators' egress ------------------------------------------------------------------
+
+def _zoned(bp, zone: str):
+    controls = SITES.fleet.zones[zone]
+    return bp.model_copy(update={"request": bp.request.model_copy(update={"compliance_zone": zone}),
+                                 "decisions": bp.decisions.model_copy(update={"zone": controls})})
+
+
+def test_a_regulated_zone_backs_up_to_its_own_bucket_under_its_key_and_a_site_without_one_is_refused():
+    _, bp = stamped("data-platform@1.1.0", "vsphere", "S", "prod")
+    store = bp.primary.vsphere.backup
+    general = _backup(bp, store)
+    assert (general.bucket, general.encryption, general.prefix) == (store.bucket, None, bp.stack)
+    pci = _backup(_zoned(bp, "pci"), store)
+    assert (pci.bucket, pci.encryption) == (store.zone_buckets["pci"], "aws:kms")
+    with pytest.raises(PlanError, match=r"^compliance_zone: pci keeps backups in its own bucket, and data center "):
+        _backup(_zoned(bp, "pci"), store.model_copy(update={"zone_buckets": {}}))
+
+
+def _egress(bp) -> dict:
+    return {f.name: f for f in plan(bp).tenancy.flows if f.direction == "egress"}
+
+
+def test_backups_go_out_to_the_object_stores_block_and_a_site_without_one_says_which_field():
+    _, bp = stamped("data-platform@1.1.0", "vsphere", "S", "dev")
+    backup = bp.primary.vsphere.backup
+    flow = _egress(bp)["backup-egress"]
+    assert (flow.peer.cidrs, flow.missing) == ((str(backup.cidr),), None)
+    unknown = _with(bp, vsphere=bp.primary.vsphere.model_copy(update={"backup": backup.model_copy(update={"cidr": None})}))
+    flow = _egress(unknown)["backup-egress"]
+    assert (flow.peer.cidrs, flow.missing) == ((), "backup.cidr")
+
+
+def test_a_vks_clusters_operators_reach_its_api_on_the_teams_segment():
+    _, bp = stamped("data-platform@1.1.0", "vsphere", "S", "dev")
+    flow = _egress(bp)["kubernetes-api-egress"]
+    assert (flow.peer.cidrs, flow.missing) == ((str(bp.primary.network.cidr),), None)
+    assert _api_server(bp, bp.primary.model_copy(update={"network": None}), None)[0] == ()
+
+
+@pytest.mark.parametrize(("api_cidr", "cidr", "want"), [
+    ("10.251.1.0/28", "10.251.0.0/24", ("10.251.1.0/28",)), (None, "10.251.0.0/24", ("10.251.0.0/24",)), (None, None, ()),
+])
+def test_a_shared_clusters_api_is_its_api_block_else_its_network(api_cidr, cidr, want):
+    _, bp = stamped("web-service@2.1.0", "vsphere", "S", "dev")
+    shared = bp.primary.shared_cluster.model_copy(update={"api_cidr": api_cidr and ipaddress.ip_network(api_cidr),
+                                                           "cidr": cidr and ipaddress.ip_network(cidr)})
+    flow = _egress(_with(bp, shared_cluster=shared))["kubernetes-api-egress"]
+    assert flow.peer.cidrs == want and (flow.missing is None) == bool(want), flow
