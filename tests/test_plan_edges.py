@@ -135,6 +135,16 @@ def test_the_eks_system_pool_never_runs_on_spot_even_when_the_general_pool_asks(
     assert not cluster.system_pool.spot, "the system pool runs CoreDNS and the add-ons: never on reclaimable capacity"
 
 
+@pytest.mark.parametrize("value", [1, "true", "yes"])
+def test_only_a_boolean_true_puts_the_general_pool_on_spot(value):
+    """A stack file edited by hand to a truthy non-boolean is not an opt-in to reclaimable capacity."""
+    request = make_request(blueprint="k8s-cluster", target="aws", env="dev", parameters={"spot_general_pool": True})
+    bp = resolve(request, CATALOG, SITES)
+    assert {p.name: p.spot for p in plan(bp).cluster.node_pools}["general"]
+    edited = bp.model_copy(update={"parameters": {**bp.parameters, "spot_general_pool": value}})
+    assert not any(p.spot for p in plan(edited).cluster.node_pools), value
+
+
 def test_a_cluster_whose_blueprint_asks_no_namespace_gets_no_tenancy():
     _, bp = stamped("k8s-cluster@1.1.0", "aws", "S", "dev")
     cluster = plan(bp).cluster
