@@ -73,6 +73,14 @@ def test_a_later_zone_never_moves_an_existing_subnet(prefix, azs, block):
         assert len(fewer[tier]) == azs and fewer[tier] == most[tier][:azs], (cidr, azs, tier)
 
 
+def test_a_stack_without_a_network_of_its_own_plans_no_vpc_and_a_hub_none_either():
+    _, bp = stamped("web-service@2.1.0", "aws", "S", "dev")
+    bare = plan(_with(bp, network=None))
+    assert (bare.network, bare.pod_security_group) == (None, None)
+    _, hub = stamped("network-hub@1.0.0", "aws", "M", "prod")
+    assert hub.primary.network is None and plan(hub).network is None and plan(hub).hub is not None
+
+
 # --- the hub attachment: accepted exactly when it crosses accounts -----------------------------------------------
 
 @pytest.mark.parametrize(("hub_account", "accept"), [("000000000001", True), (None, False), ("999999999999", True)])
