@@ -317,3 +317,84 @@ def test_a_shared_clusters_api_is_its_api_block_else_its_network(api_cidr, cidr,
                                                            "cidr": cidr and ipaddress.ip_network(cidr)})
     flow = _egress(_with(bp, shared_cluster=shared))["kubernetes-api-egress"]
     assert flow.peer.cidrs == want and (flow.missing is None) == bool(want), flow
+
+
+# --- AWS: who may reach the cluster API, zones, services the account runs --------------------------------------------
+
+@pytest.mark.parametrize("env", ["dev", "stage", "prod"])
+def test_only_nonprod_cluster_apis_admit_the_sites_allow_list_and_prod_none(env):
+    _, bp = stamped("k8s-cluster@1.1.0", "aws", "S", env)
+    allowed = tuple(str(c) for c in bp.primary.aws.api_allowed_cidrs)
+    assert allowed, "the demo sites map names an allow-list"
+    assert plan(bp).public_access_cidrs == (() if env == "prod" else allowed)
+
+
+@pytest.mark.parametrize(("ref", "env", "zones"), [
+    ("web-service@2.1.0", "dev", 2), ("web-service@2.1.0", "prod", 3), ("data-platform@1.1.0", "dev", 3),
+])
+def test_a_vpc_spans_three_zones_in_prod_or_with_ha_data_services_and_two_otherwise(ref, env, zones):
+    _, bp = stamped(ref, "aws", "S", env)
+    network = plan(bp).network
+    assert network.zones == bp.primary.aws.availability_zones[:zones], network.zones
+
+
+def test_a_pool_with_fewer_zones_than_the_vpc_needs_is_refused_and_exactly_enough_is_not():
+    _, bp = stamped("web-service@2.1.0", "aws", "S", "prod")
+    zones = bp.primary.aws.availability_zones
+    assert len(plan(_with_aws(bp, availability_zones=zones[:3])).network.zones) == 3
+    with pytest.raises(PlanError, match=rf"^placements\[0\]: pool {bp.primary.pool} has 2 AZs, 3 needed"):
+        plan(_with_aws(bp, availability_zones=zones[:2]))
+
+
+def test_msk_brokers_that_do_not_spread_evenly_over_the_zones_are_refused():
+    from blueprints.plan.aws import _service as aws_service
+
+    _, bp = stamped("data-platform@1.1.0", "aws", "S", "dev")
+    kafka = next(ds for ds in bp.data_services if ds.kind == "kafka")
+    assert aws_service(bp, kafka.model_copy(update={"replicas": 6})).replicas == 6
+    with pytest.raises(PlanError, match=r"^data_services.kafka: 4 brokers do not spread evenly over 3 zones"):
+        aws_service(bp, kafka.model_copy(update={"replicas": 4}))
+    with pytest.raises(PlanError, match=r"^data_services.kafka: no AWS class for size S"):
+        aws_service(bp, kafka.model_copy(update={"aws_class": None}))
+
+
+def test_roles_are_the_accounts_own_and_the_team_role_is_named_for_the_team():
+    _, bp = stamped("web-service@2.1.0", "aws", "S", "dev")
+    p, account, platform = plan(bp), bp.primary.aws.account_id, bp.platform
+    assert (p.deploy_role_arn, p.admin_role_arn, p.team_role_arn) == (
+        f"arn:aws:iam::{account}:role/{platform.aws_deploy_role}", f"arn:aws:iam::{account}:role/{platform.aws_admin_role}",
+        f"arn:aws:iam::{account}:role/{platform.aws_team_role_prefix}contract")
+
+
+def test_a_vpc_without_a_hub_routes_nothing_on_prem_and_a_hub_without_its_account_or_tables_is_not_joined():
+    _, bp = stamped("web-service@2.1.0", "aws", "S", "dev")
+    hub = bp.primary.aws.hub
+    alone = _with_aws(bp, hub=None).model_copy(update={"data_services": ()})
+    network = plan(alone).network
+    assert (network.transit_gateway_id, network.interconnect_cidrs, network.hub_attachment) == (None, (), None)
+    for missing in ({"account_id": None}, {"route_tables": None}):
+        network = plan(_with_aws(bp, hub=hub.model_copy(update=missing))).network
+        assert network.hub_attachment is None and network.transit_gateway_id == hub.transit_gateway_id, missing
+
+
+def test_a_shared_clusters_pods_reach_the_teams_data_services_only_through_the_hub():
+    _, bp = stamped("web-service@2.1.0", "aws", "S", "dev")
+    shared = bp.primary.shared_cluster
+    p = plan(bp)
+    assert p.network.cluster_cidrs == (str(shared.cidr),)
+    assert (p.pod_security_group.vpc_id, p.pod_security_group.cluster_security_group_id) == (
+        shared.vpc_id, shared.security_group_id)
+    with pytest.raises(PlanError, match=rf"^placements\[0\].aws.hub: pool {bp.primary.pool} has no hub"):
+        plan(_with_aws(bp, hub=None))
+    nothing = bp.model_copy(update={"data_services": ()})
+    assert plan(nothing).pod_security_group is None and plan(nothing).network.cluster_cidrs == ()
+
+
+def test_a_hub_is_shared_with_the_organisation_only_when_the_platform_names_one():
+    _, bp = stamped("network-hub@1.0.0", "aws", "M", "prod")
+    org = bp.platform.aws_organization_arn
+    hub = plan(bp).hub
+    assert (hub.share_principals, hub.amazon_side_asn) == ((org,), 64512)
+    assert hub.direct_connect_gateway_id == bp.primary.aws.hub.direct_connect_gateway_id
+    alone = bp.model_copy(update={"platform": bp.platform.model_copy(update={"aws_organization_arn": None})})
+    assert plan(alone).hub.share_principals == ()
