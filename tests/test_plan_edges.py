@@ -1,6 +1,8 @@
-"""The plan at its edges, as a real deployment needs it: NAT per tier, a VPC's zone slots and smallest network, who
-accepts a hub attachment, the recorded Kubernetes minor over the spec's, a shared cluster's record complete before
-data services admit its pods, taints and spot as the catalog states them. No Pulumi here."""
+"""The plan at its edges, as a real deployment needs it. AWS: NAT per tier, a VPC's zones and slots and its smallest
+network, who accepts a hub attachment, who may reach a cluster API, a shared cluster's pods reaching data services by
+security group through the hub. Both targets: the recorded Kubernetes minor, taints and spot as the catalog states them,
+quota-relevant pods. vSphere: spread rules DRS can keep, reservations per tier, VM and pod sizes, KRaft controllers,
+zone backups and the operators' egress. No Pulumi here."""
 
 from __future__ import annotations
 
@@ -67,7 +69,7 @@ def test_a_zone_count_outside_the_slots_kept_is_refused(azs):
 @given(prefix=st.integers(min_value=16, max_value=24), azs=st.integers(min_value=1, max_value=MAX_AZS),
        block=st.integers(min_value=0, max_value=255))
 def test_a_later_zone_never_moves_an_existing_subnet(prefix, azs, block):
-    cidr = str(ipaddress.ip_network(f"10.{block}.0.0/16").subnets(new_prefix=prefix).__next__())
+    cidr = str(next(ipaddress.ip_network(f"10.{block}.0.0/16").subnets(new_prefix=prefix)))
     fewer, most = subnet_plan(cidr, azs), subnet_plan(cidr, MAX_AZS)
     for tier in TIERS:
         assert len(fewer[tier]) == azs and fewer[tier] == most[tier][:azs], (cidr, azs, tier)
