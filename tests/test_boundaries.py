@@ -136,6 +136,18 @@ def test_usage_and_pool_use_are_values_that_cannot_change():
         assert hash(value) == hash(type(value)(1, 2))
 
 
+def test_an_allocation_the_index_shares_with_a_stacks_view_cannot_change(catalog, sites):
+    """seen_by() hands a stack's view the very Allocation objects the index counts: neither may edit them."""
+    from dataclasses import FrozenInstanceError
+
+    stack = resolve(make_request(team="tpl", **LDN1), catalog, sites)
+    index = AllocationIndex([stack])
+    (held,) = index._held[stack.stack]
+    assert index.seen_by(stack.stack)._own[0] is held
+    with pytest.raises(FrozenInstanceError):
+        held.vcpu = 0
+
+
 def test_a_verdict_cannot_be_changed_after_judging(catalog, sites):
     """The trace `bp new --explain` prints is what placement decided: settle() replaces verdicts, never edits them."""
     from dataclasses import FrozenInstanceError
@@ -234,13 +246,15 @@ def test_a_fleet_of_more_networks_than_small_ints_are_cached_for(catalog, sites)
     assert free.free_cidr(pci, 26) == next(pci.supernets[0].subnets(new_prefix=26))
 
 
-def test_a_vlan_the_stack_holds_on_another_switch_does_not_free_it_on_this_one(catalog, sites):
+@pytest.mark.parametrize("other", ["vc-other/dvs", "vz-other/dvs"])  # sorting before and after this switch
+def test_a_vlan_the_stack_holds_on_another_switch_does_not_free_it_on_this_one(catalog, sites, other):
     template = resolve(make_request(team="tpl", **LDN1), catalog, sites)
     pool = sites.find_pool("ldn1-prod")[2]
     switch = f"{template.primary.vsphere.vcenter}/{template.primary.vsphere.distributed_switch}"
+    assert "vc-other/dvs" < switch < "vz-other/dvs"
     first = pool.vlans.first
     index = AllocationIndex([_holder(template, [_on(template, "gone", "192.168.0.0/26", first)])])
-    own = [Allocation("me-dev", "elsewhere", None, first, 1, 1, "vc-other/dvs")]
+    own = [Allocation("me-dev", "elsewhere", None, first, 1, 1, other)]
     free = Availability(index, "me-dev", own)
     assert free.free_vlan(pool, switch) == first + 1, "VLAN held by another stack on this switch handed out"
     mine = Availability(index, "me-dev", [Allocation("me-dev", "ldn1-prod", None, first + 1, 1, 1, switch)])
@@ -257,10 +271,11 @@ def test_the_last_vlan_of_a_range_is_handed_out(sites):
     assert got == [100, 101, 102]
 
 
-def test_a_vlan_held_on_another_switch_is_free_on_this_one(sites):
+@pytest.mark.parametrize("other", ["vc/other", "vc/zz"])  # sorting before and after this switch
+def test_a_vlan_held_on_another_switch_is_free_on_this_one(sites, other):
     pool = _small_pool(sites, first=100, last=100)
     free = AllocationIndex().seen_by("me-dev")
-    _take(free, vlan=100, switch="vc/other")
+    _take(free, vlan=100, switch=other)
     assert free.free_vlan(pool, "vc/sw") == 100
     _take(free, vlan=100, switch="vc/sw")
     assert free.free_vlan(pool, "vc/sw") is None
@@ -551,3 +566,11 @@ def test_the_networks_over_a_supernet_are_exactly_those_overlapping_it(catalog, 
     # The one containing it first, then those inside by first address; the blocks just before and after are not.
     want = [(int(n.network_address), int(n.broadcast_address)) for n in held[:3]]
     assert [span[:2] for span in index.spans_over(supernet)] == want
+
+
+def test_a_network_holding_the_supernet_from_its_first_address_is_listed_once(catalog, sites):
+    template = resolve(make_request(team="tpl", **EMEA), catalog, sites)
+    wide = IPv4Network("10.1.0.0/16")
+    index = AllocationIndex([_holder(template, [_on(template, "gone", str(wide), None)])])
+    spans = index.spans_over(IPv4Network("10.1.0.0/24"))
+    assert [s[:2] for s in spans] == [(int(wide.network_address), int(wide.broadcast_address))], spans
