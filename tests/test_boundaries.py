@@ -574,3 +574,16 @@ def test_a_network_holding_the_supernet_from_its_first_address_is_listed_once(ca
     index = AllocationIndex([_holder(template, [_on(template, "gone", str(wide), None)])])
     spans = index.spans_over(IPv4Network("10.1.0.0/24"))
     assert [s[:2] for s in spans] == [(int(wide.network_address), int(wide.broadcast_address))], spans
+
+
+def test_two_stacks_holding_the_same_network_both_count(catalog, sites):
+    """Stack files that overlap (a merge the ledger refuses) must not make a network look free to either of them."""
+    template = resolve(make_request(team="tpl", **EMEA), catalog, sites)
+    wide = IPv4Network("10.0.0.0/8")
+    holders = [_holder(template, [_on(template, "gone", str(wide), None)]) for _ in range(2)]
+    index = AllocationIndex([h.model_copy(update={"request": h.request.model_copy(update={"team": team})})
+                             for h, team in zip(holders, ("one", "two"))])
+    spans = index.spans_over(IPv4Network("10.1.0.0/24"))
+    assert sorted(s[2] for s in spans) == ["one-prod", "two-prod"], spans
+    pool = _small_pool(sites, supernet="10.1.0.0/24")
+    assert index.seen_by("one-prod").free_cidr(pool, 26) is None, "two-prod still holds the whole /8"
