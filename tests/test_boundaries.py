@@ -587,3 +587,15 @@ def test_two_stacks_holding_the_same_network_both_count(catalog, sites):
     assert sorted(s[2] for s in spans) == ["one-prod", "two-prod"], spans
     pool = _small_pool(sites, supernet="10.1.0.0/24")
     assert index.seen_by("one-prod").free_cidr(pool, 26) is None, "two-prod still holds the whole /8"
+
+
+def test_a_network_on_the_supernets_last_address_or_holding_it_from_an_odd_block_overlaps_it(catalog, sites):
+    template = resolve(make_request(team="tpl", **EMEA), catalog, sites)
+    supernet = IPv4Network("10.1.1.0/24")
+    held = [IPv4Network(c) for c in ("10.1.0.0/16", "10.1.1.255/32", "10.1.0.255/32", "10.1.2.0/32")]
+    index = AllocationIndex([_holder(template, [_on(template, "gone", str(n), None) for n in held])])
+    want = [(int(n.network_address), int(n.broadcast_address)) for n in held[:2]]
+    assert [span[:2] for span in index.spans_over(supernet)] == want
+    alone = AllocationIndex([_holder(template, [_on(template, "gone", "10.1.1.255/32", None)])])
+    pool = _small_pool(sites, supernet="10.1.1.240/28")
+    assert alone.seen_by("me-dev").free_cidr(pool, 28) is None, "its last address is taken: the block is not free"
