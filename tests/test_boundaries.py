@@ -219,6 +219,9 @@ def test_first_fit_at_the_exact_edges():
     # A span on the block's very last address still overlaps it.
     assert _first_fit([(15, 15)], 0, 31, 16) == 16
     assert _first_fit([(0, 0)], 0, 31, 16) == 16
+    # Single addresses: the last one is handed out, and none past the end when every one is taken.
+    assert _first_fit([(0, 14)], 0, 15, 1) == 15
+    assert _first_fit([(0, 15)], 0, 15, 1) is None
 
 
 def test_a_network_elsewhere_in_the_index_is_not_handed_out_again(catalog, sites):
