@@ -136,6 +136,18 @@ def test_usage_and_pool_use_are_values_that_cannot_change():
         assert hash(value) == hash(type(value)(1, 2))
 
 
+def test_an_allocation_the_index_shares_with_a_stacks_view_cannot_change(catalog, sites):
+    """seen_by() hands a stack's view the very Allocation objects the index counts: neither may edit them."""
+    from dataclasses import FrozenInstanceError
+
+    stack = resolve(make_request(team="tpl", **LDN1), catalog, sites)
+    index = AllocationIndex([stack])
+    (held,) = index._held[stack.stack]
+    assert index.seen_by(stack.stack)._own[0] is held
+    with pytest.raises(FrozenInstanceError):
+        held.vcpu = 0
+
+
 def test_a_verdict_cannot_be_changed_after_judging(catalog, sites):
     """The trace `bp new --explain` prints is what placement decided: settle() replaces verdicts, never edits them."""
     from dataclasses import FrozenInstanceError
@@ -185,6 +197,13 @@ def test_a_block_exactly_the_supernets_size_is_handed_out_and_a_larger_one_is_no
     assert free.free_cidr(pool, 25) is None
 
 
+def test_a_supernet_narrower_than_the_block_is_passed_over_for_the_next_one(sites):
+    pool = _small_pool(sites).model_copy(update={"supernets": (IPv4Network("10.0.0.0/27"), IPv4Network("10.1.0.0/24"))})
+    free = AllocationIndex().seen_by("me-dev")
+    assert free.free_cidr(pool, 26) == IPv4Network("10.1.0.0/26"), "a /27 holds no /26; the /24 after it does"
+    assert free.free_cidr(pool, 28) == IPv4Network("10.0.0.0/28"), "the first supernet is still used first"
+
+
 def test_first_fit_at_the_exact_edges():
     # [0, 63] in blocks of 16; the first three taken: the last one (48) is free, nothing past it.
     assert _first_fit([(0, 15), (16, 31), (32, 47)], 0, 63, 16) == 48
@@ -200,6 +219,9 @@ def test_first_fit_at_the_exact_edges():
     # A span on the block's very last address still overlaps it.
     assert _first_fit([(15, 15)], 0, 31, 16) == 16
     assert _first_fit([(0, 0)], 0, 31, 16) == 16
+    # Single addresses: the last one is handed out, and none past the end when every one is taken.
+    assert _first_fit([(0, 14)], 0, 15, 1) == 15
+    assert _first_fit([(0, 15)], 0, 15, 1) is None
 
 
 def test_a_network_elsewhere_in_the_index_is_not_handed_out_again(catalog, sites):
@@ -227,13 +249,15 @@ def test_a_fleet_of_more_networks_than_small_ints_are_cached_for(catalog, sites)
     assert free.free_cidr(pci, 26) == next(pci.supernets[0].subnets(new_prefix=26))
 
 
-def test_a_vlan_the_stack_holds_on_another_switch_does_not_free_it_on_this_one(catalog, sites):
+@pytest.mark.parametrize("other", ["vc-other/dvs", "vz-other/dvs"])  # sorting before and after this switch
+def test_a_vlan_the_stack_holds_on_another_switch_does_not_free_it_on_this_one(catalog, sites, other):
     template = resolve(make_request(team="tpl", **LDN1), catalog, sites)
     pool = sites.find_pool("ldn1-prod")[2]
     switch = f"{template.primary.vsphere.vcenter}/{template.primary.vsphere.distributed_switch}"
+    assert "vc-other/dvs" < switch < "vz-other/dvs"
     first = pool.vlans.first
     index = AllocationIndex([_holder(template, [_on(template, "gone", "192.168.0.0/26", first)])])
-    own = [Allocation("me-dev", "elsewhere", None, first, 1, 1, "vc-other/dvs")]
+    own = [Allocation("me-dev", "elsewhere", None, first, 1, 1, other)]
     free = Availability(index, "me-dev", own)
     assert free.free_vlan(pool, switch) == first + 1, "VLAN held by another stack on this switch handed out"
     mine = Availability(index, "me-dev", [Allocation("me-dev", "ldn1-prod", None, first + 1, 1, 1, switch)])
@@ -250,10 +274,11 @@ def test_the_last_vlan_of_a_range_is_handed_out(sites):
     assert got == [100, 101, 102]
 
 
-def test_a_vlan_held_on_another_switch_is_free_on_this_one(sites):
+@pytest.mark.parametrize("other", ["vc/other", "vc/zz"])  # sorting before and after this switch
+def test_a_vlan_held_on_another_switch_is_free_on_this_one(sites, other):
     pool = _small_pool(sites, first=100, last=100)
     free = AllocationIndex().seen_by("me-dev")
-    _take(free, vlan=100, switch="vc/other")
+    _take(free, vlan=100, switch=other)
     assert free.free_vlan(pool, "vc/sw") == 100
     _take(free, vlan=100, switch="vc/sw")
     assert free.free_vlan(pool, "vc/sw") is None
@@ -534,3 +559,46 @@ def test_an_exemption_reason_needs_ten_characters_and_the_record_is_frozen():
     with pytest.raises(ValidationError, match="frozen"):
         ex.expires = dt.date(2099, 1, 1)
     assert "line" not in ex.model_dump(), "the line is where the entry was read, not part of the exemption"
+
+
+def test_the_networks_over_a_supernet_are_exactly_those_overlapping_it(catalog, sites):
+    template = resolve(make_request(team="tpl", **EMEA), catalog, sites)
+    supernet = IPv4Network("10.1.0.0/24")
+    held = [IPv4Network(c) for c in ("10.0.0.0/8", "10.1.0.0/26", "10.1.0.192/26", "10.1.1.0/26", "10.0.255.192/26")]
+    index = AllocationIndex([_holder(template, [_on(template, "gone", str(n), None) for n in held])])
+    # The one containing it first, then those inside by first address; the blocks just before and after are not.
+    want = [(int(n.network_address), int(n.broadcast_address)) for n in held[:3]]
+    assert [span[:2] for span in index.spans_over(supernet)] == want
+
+
+def test_a_network_holding_the_supernet_from_its_first_address_is_listed_once(catalog, sites):
+    template = resolve(make_request(team="tpl", **EMEA), catalog, sites)
+    wide = IPv4Network("10.1.0.0/16")
+    index = AllocationIndex([_holder(template, [_on(template, "gone", str(wide), None)])])
+    spans = index.spans_over(IPv4Network("10.1.0.0/24"))
+    assert [s[:2] for s in spans] == [(int(wide.network_address), int(wide.broadcast_address))], spans
+
+
+def test_two_stacks_holding_the_same_network_both_count(catalog, sites):
+    """Stack files that overlap (a merge the ledger refuses) must not make a network look free to either of them."""
+    template = resolve(make_request(team="tpl", **EMEA), catalog, sites)
+    wide = IPv4Network("10.0.0.0/8")
+    holders = [_holder(template, [_on(template, "gone", str(wide), None)]) for _ in range(2)]
+    index = AllocationIndex([h.model_copy(update={"request": h.request.model_copy(update={"team": team})})
+                             for h, team in zip(holders, ("one", "two"))])
+    spans = index.spans_over(IPv4Network("10.1.0.0/24"))
+    assert sorted(s[2] for s in spans) == ["one-prod", "two-prod"], spans
+    pool = _small_pool(sites, supernet="10.1.0.0/24")
+    assert index.seen_by("one-prod").free_cidr(pool, 26) is None, "two-prod still holds the whole /8"
+
+
+def test_a_network_on_the_supernets_last_address_or_holding_it_from_an_odd_block_overlaps_it(catalog, sites):
+    template = resolve(make_request(team="tpl", **EMEA), catalog, sites)
+    supernet = IPv4Network("10.1.1.0/24")
+    held = [IPv4Network(c) for c in ("10.1.0.0/16", "10.1.1.255/32", "10.1.0.255/32", "10.1.2.0/32")]
+    index = AllocationIndex([_holder(template, [_on(template, "gone", str(n), None) for n in held])])
+    want = [(int(n.network_address), int(n.broadcast_address)) for n in held[:2]]
+    assert [span[:2] for span in index.spans_over(supernet)] == want
+    alone = AllocationIndex([_holder(template, [_on(template, "gone", "10.1.1.255/32", None)])])
+    pool = _small_pool(sites, supernet="10.1.1.240/28")
+    assert alone.seen_by("me-dev").free_cidr(pool, 28) is None, "its last address is taken: the block is not free"

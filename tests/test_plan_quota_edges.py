@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import pytest
 
+from blueprints.models import DataServiceRequest
+from blueprints.placement.resolve import resolve
 from blueprints.plan import plan
-from tests.test_plan import SITES, stamped
+from tests.conftest import make_request
+from tests.test_plan import CATALOG, SITES, stamped
 
 QUOTAS = SITES.fleet.quotas
 
@@ -43,3 +46,19 @@ def test_an_aws_namespace_holds_only_the_size_its_data_services_run_outside_it()
     assert (t.cpu, t.memory_gib, t.storage_gib) == (bp.size.vcpu, bp.size.memory_gib, QUOTAS.storage_gib)
     assert (t.max_container_cpu, t.max_container_memory_gib, t.max_claim_gib) == (
         QUOTAS.container_cpu, QUOTAS.container_memory_gib, QUOTAS.claim_gib)
+
+
+
+@pytest.mark.parametrize("env", ["dev", "prod"])
+@pytest.mark.parametrize("kind", ["postgres", "kafka"])
+def test_each_data_service_adds_its_own_pods_to_the_quota_an_ha_kafkas_controllers_included(env, kind):
+    """Alone in the namespace, a service adds its instances (Postgres) or its brokers and, when HA, three KRaft
+    controllers (Kafka), each at its own size: nothing of another service, nothing twice."""
+    request = make_request(team="quota", blueprint="data-platform@1.1.0", target="vsphere", size="S", env=env,
+                           region="amer", data_services=(DataServiceRequest(kind=kind, size="M"),))
+    bp = resolve(request, CATALOG, SITES)
+    p = plan(bp)
+    (ds,) = p.data_services
+    pods = ds.replicas + (3 if kind == "kafka" and ds.replicas > 1 else 0)
+    assert (p.tenancy.cpu, p.tenancy.memory_gib) == (bp.size.vcpu + ds.vcpu * pods, bp.size.memory_gib + ds.memory_gib * pods), \
+        (env, kind, ds.replicas, ds.controllers)

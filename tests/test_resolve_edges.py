@@ -135,3 +135,48 @@ def test_a_restamp_to_a_blueprint_named_after_its_own_is_refused_too(catalog, si
     vm = _resolve(catalog, sites, blueprint="vm-app@1.0.0", region=None, site="ny1")
     with pytest.raises(BadInput, match="--to: payments-dev is a vm-app stack; web-service@2.1.0 is another blueprint"):
         restamp(vm, "web-service@2.1.0", catalog, sites)
+
+
+def _neighbour(stack, team: str, vcpu: int):
+    """Another team's stack in the same pool, committing `vcpu` there."""
+    return stack.model_copy(update={"request": stack.request.model_copy(update={"team": team}),
+                                    "size": stack.size.model_copy(update={"vcpu": vcpu})})
+
+
+@pytest.mark.parametrize(("last", "fits"), [(2996, True), (2997, False)])
+def test_a_restamp_counts_every_other_stack_in_its_pool_and_not_its_own_old_copy(catalog, sites, last, fits):
+    """Neighbours named before and after it together leave exactly its size (fits) or one vCPU less (refused)."""
+    v20 = {"blueprint": "web-service@2.0.0", "target": "aws", "parameters": {"postgres_version": "16"}}
+    old = _resolve(catalog, sites, **v20)
+    pool = sites.find_pool(old.primary.pool)[2]
+    assert pool.capacity.vcpu == 2 * 2996 + old.size.vcpu, "the sizes below fill this pool exactly"
+    before, after = _neighbour(old, "aaa", 2996), _neighbour(old, "zzz", last)
+    assert before.stack < old.stack < after.stack
+    neighbours = [before, old, after]
+    if fits:
+        assert restamp(old, "web-service@2.1.0", catalog, sites, neighbours).placements == old.placements
+    else:
+        with pytest.raises(BadInput, match=rf"^--size: M \(8 vCPU / 32 GiB\) no longer fits pool {pool.name}, which "
+                                            r"has 7 vCPU / \d+ GiB free"):
+            restamp(old, "web-service@2.1.0", catalog, sites, neighbours)
+
+
+def test_a_stamped_stack_keeps_its_network_by_default_even_when_an_earlier_block_came_free(catalog, sites):
+    vm = {"blueprint": "vm-app@1.0.0", "region": None, "site": "ny1"}
+    first = _resolve(catalog, sites, team="alpha", **vm)
+    second = _resolve(catalog, sites, [first], team="beta", **vm)
+    assert second.primary.network.cidr != first.primary.network.cidr
+    again = resolve(make_request(team="beta", **vm), catalog, sites, [second])
+    assert again.primary.network == second.primary.network, "alpha left, and beta keeps its block all the same"
+    moved = resolve(make_request(team="beta", **vm), catalog, sites, [second], move_network=True)
+    assert moved.primary.network.cidr == first.primary.network.cidr, "asked to move, it takes the first free block"
+
+
+def test_a_hub_learning_its_peers_keeps_every_placement_after_its_first(catalog, sites):
+    from blueprints.placement.resolve import _with_peer_hubs
+
+    hub = _resolve(catalog, sites, blueprint="network-hub@1.0.0", target="aws", env="prod")
+    other = _resolve(catalog, sites, team="other", blueprint="web-service@2.1.0", target="aws", region="emea")
+    second, third = other.primary, other.primary.model_copy(update={"pool": "another"})
+    learnt = _with_peer_hubs(hub.model_copy(update={"placements": (hub.primary, second, third)}), sites)
+    assert learnt.placements[1:] == (second, third) and learnt.primary.aws.peer_hubs
