@@ -9,6 +9,7 @@ import json
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from moto_support import REGION
 
 from accounts import backend
@@ -300,3 +301,22 @@ def test_the_lifecycle_rule_sent_keeps_superseded_state_90_days_and_the_newest_1
                     "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7}}
     assert lifecycle.wanted == ("noncurrent versions expire after 90 days (newest 10 kept), incomplete uploads "
                                 "aborted after 7")
+
+
+@pytest.mark.usefixtures("mocked")
+def test_fixing_a_policy_written_with_a_single_statement_keeps_it():
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.create_bucket(Bucket=BUCKET)
+    s3.put_bucket_policy(Bucket=BUCKET, Policy=json.dumps({"Version": "2012-10-17", "Statement": AUDIT}))
+    bootstrap(connect(REGION), BUCKET, fix=True)
+    assert _settings(s3)["tls only"]["Statement"] == [AUDIT, backend._tls_statement(BUCKET)]
+
+
+@pytest.mark.usefixtures("mocked")
+@pytest.mark.parametrize("status, refused", [(403, AwsFailure), (400, ClientError)])
+def test_a_bucket_this_account_cannot_use_is_refused_and_another_failure_raised(inject, status, refused):
+    inject("before-send.s3.HeadBucket", "Forbidden" if status == 403 else "BadRequest", status)
+    with pytest.raises(refused) as raised:
+        bootstrap(connect(REGION), BUCKET)
+    assert ("another account owns it" in str(raised.value)) == (status == 403), raised.value
+    assert boto3.client("s3", region_name=REGION).list_buckets()["Buckets"] == [], "nothing is created"
