@@ -10,6 +10,7 @@ import shutil
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from moto_support import DEPLOY_ROLE, REGION, TARGET_ACCOUNT, session_in
 
 from accounts import preflight as pf
@@ -193,7 +194,7 @@ def test_a_deploy_role_that_cannot_be_assumed_stops_the_checks(inject):
 @pytest.mark.usefixtures("mocked")
 def test_an_assume_role_failure_that_is_not_a_refusal_is_raised(inject):
     inject("before-send.sts.AssumeRole", "InternalFailure", 400)
-    with pytest.raises(Exception, match="InternalFailure"):
+    with pytest.raises(ClientError, match="InternalFailure"):
         check_provider(Needs(region=REGION, deploy_role=DEPLOY_ARN), "payments-prod")
 
 
@@ -253,7 +254,7 @@ def test_a_lookup_refused_is_raised_not_reported_as_missing(inject, event, code)
     inject(event, code, 403)
     need = Needs(region=REGION, transit_gateways={DEMO_HUB}, roles={f"arn:aws:iam::{MOTO_ACCOUNT}:role/r"},
                  kms_aliases={"alias/k"})
-    with pytest.raises(Exception, match=code):
+    with pytest.raises(ClientError, match=code):
         check_provider(need, "payments-prod")
 
 
@@ -299,7 +300,7 @@ def test_a_quota_service_quotas_refuses_falls_back_to_the_account_attribute_or_s
 @pytest.mark.usefixtures("mocked")
 def test_a_quota_lookup_failing_otherwise_is_raised(inject):
     inject("before-send.service-quotas.GetServiceQuota", "ServiceException", 400)
-    with pytest.raises(Exception, match="ServiceException"):
+    with pytest.raises(ClientError, match="ServiceException"):
         _quota("VPCs per region", 1)
 
 
