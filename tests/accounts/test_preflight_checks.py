@@ -83,6 +83,7 @@ def test_what_resources_reference_and_the_program_does_not_create_is_needed():
                   {"rules": [{"kmsMasterKeyId": "alias/shared-logs"}, {"kmsMasterKeyId": "alias/made-here"}]}),
         _resource("aws:sns/topic:Topic", "t", {"kmsMasterKeyId": "arn:aws:kms:us-east-1:210000000001:alias/team/key",
                                                "displayName": "see alias/not-a-reference"}),
+        _resource("aws:sqs/queue:Queue", "q", {"kmsMasterKeyId": "arn:aws:kms:us-east-1:210000000001:alias/made-here"}),
         _resource("aws:ec2/vpc:Vpc", "vpc", {}),
         _resource("aws:ec2/vpc:Vpc", "elsewhere", {"availabilityZone": "eu-west-1a"}, provider=None),
         _resource("aws:ec2/vpc:Vpc", "other-provider", {}, provider="urn:pulumi:x::y::pulumi:providers:aws::other::id2"),
@@ -93,6 +94,7 @@ def test_what_resources_reference_and_the_program_does_not_create_is_needed():
     assert need.roles == {"arn:aws:iam::210000000001:role/needed"}
     assert need.kms_aliases == {"alias/shared-logs", "arn:aws:kms:us-east-1:210000000001:alias/team/key"}
     assert need.creates["aws:ec2/vpc:Vpc"] == 1 and need.creates["aws:ec2/subnet:Subnet"] == 3
+    assert need.creates["aws:kms/alias:Alias"] == 1
     assert need.creates["aws:ec2/eip:Eip"] == 0
 
 
@@ -132,6 +134,10 @@ def test_a_hub_changed_in_the_sites_map_since_stamping_fails(stamped, tmp_path):
     assert check.detail == f"the stack has {DEMO_HUB}, the sites map tgw-0123456789abcdef0: re-stamp it"
     vsphere = resolve(make_request(target="vsphere", region=None, site="ny1"), Catalog(), load_sites())
     assert hub_drift(vsphere, load_sites()) == [], "a placement without a hub has nothing to compare"
+    gone = stamped.placements[0].model_copy(update={"data_center": "us-gone-1"})  # no longer in the sites map
+    (check,) = hub_drift(stamped.model_copy(update={"placements": [gone]}), load_sites())
+    assert (check.name, check.ok, check.detail) == (
+        "sites map hub of us-gone-1", False, f"the stack has {DEMO_HUB}, the sites map no hub: re-stamp it")
 
 
 def test_the_zone_ids_expected_are_the_sites_maps_for_the_stacks_pool_account_and_region(stamped):
@@ -359,3 +365,27 @@ def test_a_report_is_ok_only_when_every_check_passed():
     assert not Report("s", (Check("a", True, ""), Check("b", False, ""))).ok
     assert Check("region us-east-1", True, "", "1/us-east-1").label == "1/us-east-1 region us-east-1"
     assert Check("sites map hub", True, "").label == "sites map hub"
+
+
+@pytest.mark.usefixtures("mocked")
+def test_the_sites_maps_zone_ids_apply_to_its_own_account_and_region_only(stamped, tmp_path):
+    """The map records us-east-1a as use1-az4 for the stack's account; another account's us-east-1a is not judged by
+    it, nor is the stack's account in another region."""
+    sites = _sites_with(tmp_path, "{name: us-east-1a, id: use1-az6}", "{name: us-east-1a, id: use1-az4}")
+    providers = [("a", REGION, TARGET_ACCOUNT), ("b", REGION, "210000000099"), ("c", "us-west-2", TARGET_ACCOUNT)]
+    resources = []
+    for name, region, account in providers:
+        urn = f"urn:pulumi:payments-prod::cloud-blueprints::pulumi:providers:aws::{name}"
+        made = _provider(region=region, allowedAccountIds=[account],
+                         assumeRoles=[{"roleArn": f"arn:aws:iam::{account}:role/{DEPLOY_ROLE}"}])
+        resources.append(CapturedResource(**{**made.__dict__, "urn": urn}))
+        zone = f"{region}a"
+        resources.append(_resource("aws:ec2/subnet:Subnet", name, {"availabilityZone": zone}, provider=f"{urn}::id"))
+    found = {c.scope: (c.ok, c.detail) for c in pf.preflight(stamped, sites, Capture("payments-prod", resources), {}).checks
+             if c.name.startswith("availability zone")}
+    assert found == {
+        f"{TARGET_ACCOUNT}/{REGION}": (False, "zone ID use1-az6 in this account, the sites map says use1-az4: the name "
+                                              "points at another physical zone"),
+        f"210000000099/{REGION}": (True, "available, use1-az6"),
+        f"{TARGET_ACCOUNT}/us-west-2": (True, "available, usw2-az2"),
+    }
