@@ -384,8 +384,8 @@ def test_the_sites_maps_zone_ids_apply_to_its_own_account_and_region_only(stampe
     found = {c.scope: (c.ok, c.detail) for c in pf.preflight(stamped, sites, Capture("payments-prod", resources), {}).checks
              if c.name.startswith("availability zone")}
     assert found == {
-        f"{TARGET_ACCOUNT}/{REGION}": (False, "zone ID use1-az6 in this account, the sites map says use1-az4: the name "
-                                              "points at another physical zone"),
+        f"{TARGET_ACCOUNT}/{REGION}": (False, ("zone ID use1-az6 in this account, the sites map says use1-az4: the "
+                                               "name points at another physical zone")),
         f"210000000099/{REGION}": (True, "available, use1-az6"),
         f"{TARGET_ACCOUNT}/us-west-2": (True, "available, usw2-az2"),
     }
