@@ -101,10 +101,10 @@ def test_a_restamp_replaces_only_the_blueprint_key_wherever_it_sits(repo, stack)
     path = stack_files.write_stack(repo, stack)
     moved = stack.model_copy(update={"request": stack.request.model_copy(update={"owner": "ops@example.com"})})
     text = path.read_text()
-    # the blueprint key followed by another config key, with a comment and a blank line that belong to that key
-    middle = text + "\n  # the team's own key\n  team:note: x\n"
-    out = _restamped(path, middle, moved)
-    assert out == stack_files.render(moved) + "\n  # the team's own key\n  team:note: x\n"
+    # the blueprint key followed by other config keys, with a comment and a blank line that belong to the next one
+    after = "\n  # the team's own key\n  team:note: x\n  team:owner: y\n"
+    out = _restamped(path, text + after, moved)
+    assert out == stack_files.render(moved) + after
     # the blueprint key last in config, then a top-level key Pulumi adds
     last = text + "encryptedkey: AQICAHh0\n"
     out = _restamped(path, last, moved)
