@@ -135,8 +135,9 @@ def test_the_pin_a_move_carries(repo, state):
     pinned = _with_pin(repo, _pin(expires=TODAY))
     assert carried_pin(pinned, "vm-app@1.0.0", False, TODAY + timedelta(days=1)) == (pinned.pin, ()), "same version"
     assert carried_pin(pinned, "vm-app@1.1.0", False, TODAY) == (pinned.pin, ()), "holds today: refused later"
-    assert carried_pin(pinned, "vm-app@1.1.0", False, TODAY + timedelta(days=1)) == (
-        None, (f"expired pin removed (was pinned at vm-app@1.0.0 until {TODAY})",))
+    for to in ("vm-app@1.1.0", "vm-app@0.9.0"):  # an upgrade, and a forced downgrade below the pinned version
+        assert carried_pin(pinned, to, False, TODAY + timedelta(days=1)) == (
+            None, (f"expired pin removed (was pinned at vm-app@1.0.0 until {TODAY})",)), to
     assert carried_pin(pinned, "vm-app@1.0.0", True, TODAY) == (
         None, (f"pin removed (was pinned at vm-app@1.0.0 until {TODAY} by lead@example.com (freeze))",))
 
