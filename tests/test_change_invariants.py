@@ -176,6 +176,18 @@ def test_a_change_that_moves_no_allocation_writes_no_ledger_and_one_that_changes
     assert pinned["payments-dev"].changed and not ledger.exists(), "a pin allocates nothing: the ledger is not written"
 
 
+def test_a_ledger_that_already_holds_a_new_stacks_lines_is_not_rewritten(repo, state):
+    path = ledger_path(stack_files.stacks_folder(repo))
+    ledger_text = ledger.HEADER + "".join(f"{line}\n" for line in ledger.entries([state.stack]))
+    path.write_text(ledger_text)
+    state.path.unlink()  # the stack file removed by hand; its ledger lines stay
+    written = path.stat()
+    done = change(repo, lambda snap: {"payments-dev": Proposed(state.stack, None)}, today=TODAY)
+    assert done["payments-dev"].changed and state.path.exists()
+    assert path.read_text() == ledger_text
+    assert (path.stat().st_ino, path.stat().st_mtime_ns) == (written.st_ino, written.st_mtime_ns), "not rewritten"
+
+
 def test_a_missing_stack_is_bad_input_naming_the_ones_there_are(repo, state):
     assert Snapshot(repo).state("orders-dev").stack is None
     with pytest.raises(BadInput, match="payments-dev"):
