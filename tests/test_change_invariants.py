@@ -103,6 +103,8 @@ def test_a_pin_left_on_another_version_by_hand_does_not_block_an_unrelated_chang
     stale_pin = _with_pin(repo, _pin(version="vm-app@0.9.0"))
     check_invariants(stale_pin, Proposed(stale_pin.stack, stale_pin.pin), TODAY)
     check_invariants(stale_pin, Proposed(stale_pin.stack, stale_pin.pin.model_copy()), TODAY)
+    same_version = "@".join(stale_pin.stack.blueprint_ref.split("@"))  # a re-stamp's ref: equal, not the same object
+    check_invariants(stale_pin, Proposed(_at(stale_pin.stack, same_version), stale_pin.pin), TODAY)
 
 
 def test_a_new_stack_file_with_a_pin_must_name_its_version(repo, catalog, sites):
