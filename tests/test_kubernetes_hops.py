@@ -59,18 +59,23 @@ def test_an_eks_upgrade_goes_hop_by_hop_with_stable_waves_and_no_hop_skipped(rep
     assert [(w.env, w.hop, w.stacks) for w in first.waves] == [
         ("dev", h, ("alpha-dev",)) for h in first.hops] + [("prod", h, ("gamma-prod",)) for h in first.hops]
     assert first.pending(first.waves[1]) == [], "the 1.33 hop waits for the 1.32 hop"
+    assert [first.waiting(w) for w in first.waves] == [False, True, True] * 2, "each env's first hop can move"
     assert first.wave_repaves(first.waves[0]), "a hop rolls the cluster's nodes, and the wave says how many"
     with pytest.raises(BadInput, match=r"^--wave: wave 1 is not applied yet"):
         apply_wave(repo, first, 2)
     path = stack_files.stack_path(repo, "alpha-dev")
+    notes = {}
     for number, minor in ((1, "1.32"), (2, "1.33"), (3, "1.34")):
         now = replan()
         assert [(w.env, w.hop, w.stacks) for w in now.waves] == [(w.env, w.hop, w.stacks) for w in first.waves]
-        apply_wave(repo, now, number)
+        apply_wave(repo, now, number, lambda out, n=number: notes.update({n: " / ".join(out["alpha-dev"].after.notes)}))
         after = stack_files.read_stack(path)
         assert after.decisions.kubernetes_version == minor, number
         assert after.decisions.eks_addons == sites.releases.eks[minor].addons, number
     assert after.blueprint_ref == "k8s-cluster@1.1.0", "the last hop is the move to the new version"
+    assert notes[1] == ("Kubernetes 1.31 -> 1.32: hop 1 of 3 toward k8s-cluster@1.1.0, with that minor's add-ons "
+                        "and node image"), notes
+    assert notes[2].startswith("Kubernetes 1.32 -> 1.33: hop 2 of 3 toward k8s-cluster@1.1.0")
     assert stack_files.read_stack(stack_files.stack_path(repo, "gamma-prod")).decisions.kubernetes_version == "1.31"
 
 
@@ -86,3 +91,15 @@ def test_a_vks_cluster_builds_the_supervisor_release_of_its_recorded_minor(catal
     assert plan(bp).cluster.kubernetes_version == releases["1.34"]
     moved = bp.model_copy(update={"decisions": bp.decisions.model_copy(update={"kubernetes_version": "1.33"})})
     assert plan(moved).cluster.kubernetes_version == releases["1.33"], "the recorded minor is built, not the spec's"
+
+
+@pytest.mark.parametrize("reached, step", [("1.32", 1), ("1.33", 2), ("1.34", 2)])
+def test_a_cluster_part_way_moves_next_in_the_hop_after_its_minor_and_never_back(repo, catalog, sites, reached, step):
+    """A cluster hopped part of the way (by an earlier rollout) joins the hop after the minor it has reached; one
+    already at the target's minor moves in the last hop, the version move itself."""
+    part_way = hop(_old_eks(catalog, sites, "alpha", "dev"), reached, sites.releases)
+    write_fleet(repo, [part_way])
+    rollout = plan_rollout(repo, catalog, sites, blueprint="k8s-cluster", to="1.1.0", canary_percent=0)
+    assert rollout.hops == ("1.32", "1.33", "1.34") and rollout.next_hop == {"alpha-dev": step}
+    assert [w.hop for w in rollout.waves if rollout.pending(w)] == [rollout.hops[step]]
+    assert [w.hop for w in rollout.waves if rollout.applied(w)] == list(rollout.hops[:step])
