@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
+from blueprints.catalog import CATALOG_DIR, Catalog
 from blueprints.errors import BadInput
 from blueprints.placement.resolve import resolve
 from blueprints.plan import decide, hop, kubernetes_minor, plan
-from lifecycle.rollout import apply_wave, plan_rollout
+from lifecycle.rollout import VersionMove, apply_wave, plan_rollout
 from lifecycle.waves import Member, plan_waves
 from store import stack_files
 from tests.conftest import make_request
@@ -103,3 +106,17 @@ def test_a_cluster_part_way_moves_next_in_the_hop_after_its_minor_and_never_back
     assert rollout.hops == ("1.32", "1.33", "1.34") and rollout.next_hop == {"alpha-dev": step}
     assert [w.hop for w in rollout.waves if rollout.pending(w)] == [rollout.hops[step]]
     assert [w.hop for w in rollout.waves if rollout.applied(w)] == list(rollout.hops[:step])
+
+
+@pytest.mark.parametrize("minor, hops", [("1.32", ()), ("1.33", ("1.32", "1.33")), ("1.34", ("1.32", "1.33", "1.34")),
+                                         (None, ())])
+def test_a_version_move_is_cut_into_hops_only_when_it_raises_the_minor_by_more_than_one(tmp_path, sites, minor, hops):
+    """From 1.31 (k8s-cluster@1.0.0): one minor up is a plain version move; two or more, a hop per minor; a version
+    that names no minor (no cluster of its own to move), none."""
+    folder = tmp_path / "catalog"
+    shutil.copytree(CATALOG_DIR, folder)
+    entry = folder / "k8s-cluster" / "1.1.0.yaml"
+    line = f'kubernetes_version: "{minor}"' if minor else ""
+    entry.write_text(entry.read_text().replace('kubernetes_version: "1.34"', line))
+    assert VersionMove("k8s-cluster@1.1.0", Catalog(folder), sites).hops() == hops
+    assert VersionMove("k8s-cluster@1.0.0", Catalog(folder), sites).hops() == (), "no move, no hop"
