@@ -120,3 +120,22 @@ def test_a_version_move_is_cut_into_hops_only_when_it_raises_the_minor_by_more_t
     entry.write_text(entry.read_text().replace('kubernetes_version: "1.34"', line))
     assert VersionMove("k8s-cluster@1.1.0", Catalog(folder), sites).hops() == hops
     assert VersionMove("k8s-cluster@1.0.0", Catalog(folder), sites).hops() == (), "no move, no hop"
+
+
+def test_hops_start_from_the_oldest_minor_up_to_the_target_not_from_a_later_version(tmp_path, sites):
+    folder = tmp_path / "catalog"
+    shutil.copytree(CATALOG_DIR, folder)
+    later = (folder / "k8s-cluster" / "1.1.0.yaml").read_text().replace("version: 1.1.0", "version: 1.2.0", 1)
+    (folder / "k8s-cluster" / "1.2.0.yaml").write_text(later.replace('kubernetes_version: "1.34"', 'kubernetes_version: "1.30"'))
+    assert VersionMove("k8s-cluster@1.1.0", Catalog(folder), sites).hops() == ("1.32", "1.33", "1.34")
+
+
+def test_a_cluster_part_way_through_four_hops_takes_the_next_one(tmp_path, catalog, sites):
+    folder = tmp_path / "catalog"
+    shutil.copytree(CATALOG_DIR, folder)
+    first = folder / "k8s-cluster" / "1.0.0.yaml"
+    first.write_text(first.read_text().replace('kubernetes_version: "1.31"', 'kubernetes_version: "1.30"'))
+    move = VersionMove("k8s-cluster@1.1.0", Catalog(folder), sites)
+    assert move.hops() == ("1.31", "1.32", "1.33", "1.34")
+    at_132 = hop(_old_eks(catalog, sites, "alpha", "dev"), "1.32", sites.releases)
+    assert move.next_hop(at_132) == 2, "1.33 next, no hop skipped"
