@@ -299,7 +299,8 @@ def test_a_version_move_cannot_be_changed_once_planned(catalog, sites):
 def test_each_stack_of_a_wave_is_checked_against_the_waves_earlier_moves_and_every_other_stack_once(repo, catalog,
                                                                                                   sites):
     replan = _fleet_plan(repo, catalog, sites)
-    stack_files.write_stack(repo, resolve(_vsphere("charlie", "vm-app@1.0.0"), catalog, sites, stack_files.read_all(repo)))
+    for team in ("abel", "charlie"):  # stacks outside the rollout, sorting before its stacks and after them
+        stack_files.write_stack(repo, resolve(_vsphere(team, "vm-app@1.0.0"), catalog, sites, stack_files.read_all(repo)))
     plan = replan()
     seen = {}
 
@@ -309,9 +310,10 @@ def test_each_stack_of_a_wave_is_checked_against_the_waves_earlier_moves_and_eve
             return super().proposed(current, others, today)
     plan.move = Recording(plan.move.ref, catalog, sites)
     rollout.apply_wave(repo, plan, 1)
+    outside = [("abel-dev", "vm-app@1.0.0")], [("charlie-dev", "vm-app@1.0.0")]
     assert seen == {
-        "alpha-dev": [("alpha-dev", "web-service@2.0.0"), ("bravo-dev", "web-service@2.0.0"), ("charlie-dev", "vm-app@1.0.0")],
-        "bravo-dev": [("alpha-dev", "web-service@2.1.0"), ("bravo-dev", "web-service@2.0.0"), ("charlie-dev", "vm-app@1.0.0")]}
+        "alpha-dev": [*outside[0], ("alpha-dev", "web-service@2.0.0"), ("bravo-dev", "web-service@2.0.0"), *outside[1]],
+        "bravo-dev": [*outside[0], ("alpha-dev", "web-service@2.1.0"), ("bravo-dev", "web-service@2.0.0"), *outside[1]]}
 
 
 def test_a_plan_is_its_waves_and_stacks_not_the_day_or_the_inputs_it_was_made_with(repo, catalog, sites):
