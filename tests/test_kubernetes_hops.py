@@ -8,7 +8,7 @@ import pytest
 
 from blueprints.catalog import CATALOG_DIR, Catalog
 from blueprints.errors import BadInput
-from blueprints.placement.resolve import resolve
+from blueprints.placement.resolve import resolve, restamp
 from blueprints.plan import decide, hop, kubernetes_minor, plan
 from lifecycle.rollout import VersionMove, apply_wave, plan_rollout
 from lifecycle.waves import Member, plan_waves
@@ -139,3 +139,5 @@ def test_a_cluster_part_way_through_four_hops_takes_the_next_one(tmp_path, catal
     assert move.hops() == ("1.31", "1.32", "1.33", "1.34")
     at_132 = hop(_old_eks(catalog, sites, "alpha", "dev"), "1.32", sites.releases)
     assert move.next_hop(at_132) == 2, "1.33 next, no hop skipped"
+    moved = restamp(_old_eks(catalog, sites, "alpha", "dev"), "k8s-cluster@1.1.0", catalog, sites)
+    assert move.next_hop(moved) == 3, "a stack already moved is at the last hop"
