@@ -320,3 +320,17 @@ def test_a_bucket_this_account_cannot_use_is_refused_and_another_failure_raised(
         bootstrap(connect(REGION), BUCKET)
     assert ("another account owns it" in str(raised.value)) == (status == 403), raised.value
     assert boto3.client("s3", region_name=REGION).list_buckets()["Buckets"] == [], "nothing is created"
+
+
+@pytest.mark.usefixtures("mocked")
+def test_a_key_without_rotation_falls_short_and_is_turned_on_only_with_fix():
+    bootstrap(connect(REGION), BUCKET)
+    kms = boto3.client("kms", region_name=REGION)
+    key = kms.describe_key(KeyId=secrets_alias(BUCKET))["KeyMetadata"]["KeyId"]
+    kms.disable_key_rotation(KeyId=key)
+    short = bootstrap(connect(REGION), BUCKET)
+    assert Item(secrets_alias(BUCKET), "rotation", SHORT, "key rotation is off") in short.items and short.short
+    assert not kms.get_key_rotation_status(KeyId=key)["KeyRotationEnabled"], "nothing changed without --fix"
+    fixed = bootstrap(connect(REGION), BUCKET, fix=True)
+    assert Item(secrets_alias(BUCKET), "rotation", "fixed", "yearly key rotation turned on") in fixed.items
+    assert kms.get_key_rotation_status(KeyId=key)["KeyRotationEnabled"] and not fixed.short
