@@ -63,6 +63,7 @@ def test_an_eks_upgrade_goes_hop_by_hop_with_stable_waves_and_no_hop_skipped(rep
         ("dev", h, ("alpha-dev",)) for h in first.hops] + [("prod", h, ("gamma-prod",)) for h in first.hops]
     assert first.pending(first.waves[1]) == [], "the 1.33 hop waits for the 1.32 hop"
     assert [first.waiting(w) for w in first.waves] == [False, True, True] * 2, "each env's first hop can move"
+    assert first.once_each() == [("alpha-dev",), (), (), ("gamma-prod",), (), ()], "each in the wave it moves in next"
     assert first.wave_repaves(first.waves[0]), "a hop rolls the cluster's nodes, and the wave says how many"
     with pytest.raises(BadInput, match=r"^--wave: wave 1 is not applied yet"):
         apply_wave(repo, first, 2)
@@ -141,3 +142,5 @@ def test_a_cluster_part_way_through_four_hops_takes_the_next_one(tmp_path, catal
     assert move.next_hop(at_132) == 2, "1.33 next, no hop skipped"
     moved = restamp(_old_eks(catalog, sites, "alpha", "dev"), "k8s-cluster@1.1.0", catalog, sites)
     assert move.next_hop(moved) == 3, "a stack already moved is at the last hop"
+    shared = resolve(make_request(blueprint="web-service", target="aws"), catalog, sites)
+    assert move.next_hop(shared) == 3, "a stack without a cluster minor of its own has only the last step to take"
