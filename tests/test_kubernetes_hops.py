@@ -64,6 +64,7 @@ def test_an_eks_upgrade_goes_hop_by_hop_with_stable_waves_and_no_hop_skipped(rep
     assert first.pending(first.waves[1]) == [], "the 1.33 hop waits for the 1.32 hop"
     assert [first.waiting(w) for w in first.waves] == [False, True, True] * 2, "each env's first hop can move"
     assert first.once_each() == [("alpha-dev",), (), (), ("gamma-prod",), (), ()], "each in the wave it moves in next"
+    assert [w["kubernetes"] for w in first.to_json()["waves"]] == list(first.hops) * 2
     assert first.wave_repaves(first.waves[0]), "a hop rolls the cluster's nodes, and the wave says how many"
     with pytest.raises(BadInput, match=r"^--wave: wave 1 is not applied yet"):
         apply_wave(repo, first, 2)
@@ -144,3 +145,17 @@ def test_a_cluster_part_way_through_four_hops_takes_the_next_one(tmp_path, catal
     assert move.next_hop(moved) == 3, "a stack already moved is at the last hop"
     shared = resolve(make_request(blueprint="web-service", target="aws"), catalog, sites)
     assert move.next_hop(shared) == 3, "a stack without a cluster minor of its own has only the last step to take"
+
+
+def test_a_stack_on_an_older_version_that_sorts_after_the_target_as_text_still_moves(repo, tmp_path, sites):
+    """2.9.0 is older than 2.10.0, though it sorts after it as text: the stack is moved, not taken for done."""
+    folder = tmp_path / "catalog"
+    shutil.copytree(CATALOG_DIR, folder)
+    newest = (folder / "web-service" / "2.1.0.yaml").read_text()
+    for version in ("2.9.0", "2.10.0"):
+        (folder / "web-service" / f"{version}.yaml").write_text(newest.replace("version: 2.1.0", f"version: {version}", 1))
+    catalog = Catalog(folder)
+    write_fleet(repo, [resolve(make_request(blueprint="web-service@2.9.0", target="aws"), catalog, sites)])
+    rollout = plan_rollout(repo, catalog, sites, blueprint="web-service", to="2.10.0", canary_percent=0)
+    assert (list(rollout.upgrades), rollout.done) == (["payments-dev"], set())
+    assert "kubernetes" not in rollout.to_json()["waves"][0], "a rollout without hops names no minor"
