@@ -159,3 +159,13 @@ def test_a_stack_on_an_older_version_that_sorts_after_the_target_as_text_still_m
     rollout = plan_rollout(repo, catalog, sites, blueprint="web-service", to="2.10.0", canary_percent=0)
     assert (list(rollout.upgrades), rollout.done) == (["payments-dev"], set())
     assert "kubernetes" not in rollout.to_json()["waves"][0], "a rollout without hops names no minor"
+
+
+def test_a_waves_repaves_are_counted_for_envs_as_the_cli_parses_them(repo, catalog, sites):
+    from cli.commands.fleet_upgrade import parse_waves
+
+    write_fleet(repo, [_old_eks(catalog, sites, "alpha", "dev")])
+    envs, _ = parse_waves("dev,prod", "0%")  # equal strings, not the very objects the stack files' envs are
+    given = plan_rollout(repo, catalog, sites, blueprint="k8s-cluster", to="1.1.0", envs=envs, canary_percent=0)
+    default = plan_rollout(repo, catalog, sites, blueprint="k8s-cluster", to="1.1.0", canary_percent=0)
+    assert given.wave_repaves(given.waves[0]) == default.wave_repaves(default.waves[0]) != {}
