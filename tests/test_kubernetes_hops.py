@@ -65,7 +65,7 @@ def test_an_eks_upgrade_goes_hop_by_hop_with_stable_waves_and_no_hop_skipped(rep
     assert [first.waiting(w) for w in first.waves] == [False, True, True] * 2, "each env's first hop can move"
     assert first.once_each() == [("alpha-dev",), (), (), ("gamma-prod",), (), ()], "each in the wave it moves in next"
     assert [w["kubernetes"] for w in first.to_json()["waves"]] == list(first.hops) * 2
-    assert first.wave_repaves(first.waves[0]), "a hop rolls the cluster's nodes, and the wave says how many"
+    assert all(first.wave_repaves(w) for w in first.waves), "every hop rolls the cluster's nodes, and its wave says so"
     with pytest.raises(BadInput, match=r"^--wave: wave 1 is not applied yet"):
         apply_wave(repo, first, 2)
     path = stack_files.stack_path(repo, "alpha-dev")
@@ -78,6 +78,7 @@ def test_an_eks_upgrade_goes_hop_by_hop_with_stable_waves_and_no_hop_skipped(rep
         assert after.decisions.kubernetes_version == minor, number
         assert after.decisions.eks_addons == sites.releases.eks[minor].addons, number
     assert after.blueprint_ref == "k8s-cluster@1.1.0", "the last hop is the move to the new version"
+    assert replan().once_each()[:3] == [(), (), ("alpha-dev",)], "a stack moved is listed once, in its last wave"
     assert notes[1] == ("Kubernetes 1.31 -> 1.32: hop 1 of 3 toward k8s-cluster@1.1.0, with that minor's add-ons "
                         "and node image"), notes
     assert notes[2].startswith("Kubernetes 1.32 -> 1.33: hop 2 of 3 toward k8s-cluster@1.1.0")
