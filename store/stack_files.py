@@ -133,8 +133,11 @@ def render_update(path: Path, old_text: str, resolved: ResolvedBlueprint) -> str
     config = data["config"]
     start, col = config.lc.key(CONFIG_KEY)
     lines = old_text.splitlines(keepends=True)
-    if not lines[start][col:].lstrip("'\"").startswith(CONFIG_KEY):
-        raise BadInput(f"'{CONFIG_KEY}' is not in block style; cannot rewrite it in place", path, start + 1)
+    # A rewrite replaces whole lines: in a flow mapping (`config: {...}`) or after an explicit `? ` the key's lines
+    # also hold brackets, other keys or the mark, which it would drop.
+    if config.fa.flow_style() or lines[start][:col].strip():
+        raise BadInput(f"'{CONFIG_KEY}' is not a block key on a line of its own ('config' in flow style or a '? ' "
+                       "key); cannot rewrite it in place", path, start + 1)
     end = _block_end(data, config, lines, start)
     block = yaml_io.dump_data({CONFIG_KEY: config_of(resolved)[CONFIG_KEY]})
     block = "".join(" " * col + line if line.strip() else line for line in block.splitlines(keepends=True))

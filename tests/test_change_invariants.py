@@ -103,6 +103,8 @@ def test_a_pin_left_on_another_version_by_hand_does_not_block_an_unrelated_chang
     stale_pin = _with_pin(repo, _pin(version="vm-app@0.9.0"))
     check_invariants(stale_pin, Proposed(stale_pin.stack, stale_pin.pin), TODAY)
     check_invariants(stale_pin, Proposed(stale_pin.stack, stale_pin.pin.model_copy()), TODAY)
+    same_version = "@".join(stale_pin.stack.blueprint_ref.split("@"))  # a re-stamp's ref: equal, not the same object
+    check_invariants(stale_pin, Proposed(_at(stale_pin.stack, same_version), stale_pin.pin), TODAY)
 
 
 def test_a_new_stack_file_with_a_pin_must_name_its_version(repo, catalog, sites):
@@ -135,8 +137,9 @@ def test_the_pin_a_move_carries(repo, state):
     pinned = _with_pin(repo, _pin(expires=TODAY))
     assert carried_pin(pinned, "vm-app@1.0.0", False, TODAY + timedelta(days=1)) == (pinned.pin, ()), "same version"
     assert carried_pin(pinned, "vm-app@1.1.0", False, TODAY) == (pinned.pin, ()), "holds today: refused later"
-    assert carried_pin(pinned, "vm-app@1.1.0", False, TODAY + timedelta(days=1)) == (
-        None, (f"expired pin removed (was pinned at vm-app@1.0.0 until {TODAY})",))
+    for to in ("vm-app@1.1.0", "vm-app@0.9.0"):  # an upgrade, and a forced downgrade below the pinned version
+        assert carried_pin(pinned, to, False, TODAY + timedelta(days=1)) == (
+            None, (f"expired pin removed (was pinned at vm-app@1.0.0 until {TODAY})",)), to
     assert carried_pin(pinned, "vm-app@1.0.0", True, TODAY) == (
         None, (f"pin removed (was pinned at vm-app@1.0.0 until {TODAY} by lead@example.com (freeze))",))
 
@@ -173,6 +176,18 @@ def test_a_change_that_moves_no_allocation_writes_no_ledger_and_one_that_changes
     pinned = change(repo, lambda snap: {"payments-dev": Proposed(snap.existing("payments-dev").stack, _pin(),
                                                                  Allow(repin=True))}, today=TODAY)
     assert pinned["payments-dev"].changed and not ledger.exists(), "a pin allocates nothing: the ledger is not written"
+
+
+def test_a_ledger_that_already_holds_a_new_stacks_lines_is_not_rewritten(repo, state):
+    path = ledger_path(stack_files.stacks_folder(repo))
+    ledger_text = ledger.HEADER + "".join(f"{line}\n" for line in ledger.entries([state.stack]))
+    path.write_text(ledger_text)
+    state.path.unlink()  # the stack file removed by hand; its ledger lines stay
+    written = path.stat()
+    done = change(repo, lambda snap: {"payments-dev": Proposed(state.stack, None)}, today=TODAY)
+    assert done["payments-dev"].changed and state.path.exists()
+    assert path.read_text() == ledger_text
+    assert (path.stat().st_ino, path.stat().st_mtime_ns) == (written.st_ino, written.st_mtime_ns), "not rewritten"
 
 
 def test_a_missing_stack_is_bad_input_naming_the_ones_there_are(repo, state):

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
+from blueprints.catalog import CATALOG_DIR, Catalog
 from blueprints.errors import BadInput
-from blueprints.placement.resolve import resolve
+from blueprints.placement.resolve import resolve, restamp
 from blueprints.plan import decide, hop, kubernetes_minor, plan
-from lifecycle.rollout import apply_wave, plan_rollout
+from lifecycle.rollout import VersionMove, apply_wave, plan_rollout
 from lifecycle.waves import Member, plan_waves
 from store import stack_files
 from tests.conftest import make_request
@@ -59,18 +62,26 @@ def test_an_eks_upgrade_goes_hop_by_hop_with_stable_waves_and_no_hop_skipped(rep
     assert [(w.env, w.hop, w.stacks) for w in first.waves] == [
         ("dev", h, ("alpha-dev",)) for h in first.hops] + [("prod", h, ("gamma-prod",)) for h in first.hops]
     assert first.pending(first.waves[1]) == [], "the 1.33 hop waits for the 1.32 hop"
-    assert first.wave_repaves(first.waves[0]), "a hop rolls the cluster's nodes, and the wave says how many"
+    assert [first.waiting(w) for w in first.waves] == [False, True, True] * 2, "each env's first hop can move"
+    assert first.once_each() == [("alpha-dev",), (), (), ("gamma-prod",), (), ()], "each in the wave it moves in next"
+    assert [w["kubernetes"] for w in first.to_json()["waves"]] == list(first.hops) * 2
+    assert all(first.wave_repaves(w) for w in first.waves), "every hop rolls the cluster's nodes, and its wave says so"
     with pytest.raises(BadInput, match=r"^--wave: wave 1 is not applied yet"):
         apply_wave(repo, first, 2)
     path = stack_files.stack_path(repo, "alpha-dev")
+    notes = {}
     for number, minor in ((1, "1.32"), (2, "1.33"), (3, "1.34")):
         now = replan()
         assert [(w.env, w.hop, w.stacks) for w in now.waves] == [(w.env, w.hop, w.stacks) for w in first.waves]
-        apply_wave(repo, now, number)
+        apply_wave(repo, now, number, lambda out, n=number: notes.update({n: " / ".join(out["alpha-dev"].after.notes)}))
         after = stack_files.read_stack(path)
         assert after.decisions.kubernetes_version == minor, number
         assert after.decisions.eks_addons == sites.releases.eks[minor].addons, number
     assert after.blueprint_ref == "k8s-cluster@1.1.0", "the last hop is the move to the new version"
+    assert replan().once_each()[:3] == [(), (), ("alpha-dev",)], "a stack moved is listed once, in its last wave"
+    assert notes[1] == ("Kubernetes 1.31 -> 1.32: hop 1 of 3 toward k8s-cluster@1.1.0, with that minor's add-ons "
+                        "and node image"), notes
+    assert notes[2].startswith("Kubernetes 1.32 -> 1.33: hop 2 of 3 toward k8s-cluster@1.1.0")
     assert stack_files.read_stack(stack_files.stack_path(repo, "gamma-prod")).decisions.kubernetes_version == "1.31"
 
 
@@ -86,3 +97,76 @@ def test_a_vks_cluster_builds_the_supervisor_release_of_its_recorded_minor(catal
     assert plan(bp).cluster.kubernetes_version == releases["1.34"]
     moved = bp.model_copy(update={"decisions": bp.decisions.model_copy(update={"kubernetes_version": "1.33"})})
     assert plan(moved).cluster.kubernetes_version == releases["1.33"], "the recorded minor is built, not the spec's"
+
+
+@pytest.mark.parametrize("reached, step", [("1.32", 1), ("1.33", 2), ("1.34", 2)])
+def test_a_cluster_part_way_moves_next_in_the_hop_after_its_minor_and_never_back(repo, catalog, sites, reached, step):
+    """A cluster hopped part of the way (by an earlier rollout) joins the hop after the minor it has reached; one
+    already at the target's minor moves in the last hop, the version move itself."""
+    part_way = hop(_old_eks(catalog, sites, "alpha", "dev"), reached, sites.releases)
+    write_fleet(repo, [part_way])
+    rollout = plan_rollout(repo, catalog, sites, blueprint="k8s-cluster", to="1.1.0", canary_percent=0)
+    assert rollout.hops == ("1.32", "1.33", "1.34") and rollout.next_hop == {"alpha-dev": step}
+    assert [w.hop for w in rollout.waves if rollout.pending(w)] == [rollout.hops[step]]
+    assert [w.hop for w in rollout.waves if rollout.applied(w)] == list(rollout.hops[:step])
+
+
+@pytest.mark.parametrize("minor, hops", [("1.32", ()), ("1.33", ("1.32", "1.33")), ("1.34", ("1.32", "1.33", "1.34")),
+                                         (None, ())])
+def test_a_version_move_is_cut_into_hops_only_when_it_raises_the_minor_by_more_than_one(tmp_path, sites, minor, hops):
+    """From 1.31 (k8s-cluster@1.0.0): one minor up is a plain version move; two or more, a hop per minor; a version
+    that names no minor (no cluster of its own to move), none."""
+    folder = tmp_path / "catalog"
+    shutil.copytree(CATALOG_DIR, folder)
+    entry = folder / "k8s-cluster" / "1.1.0.yaml"
+    line = f'kubernetes_version: "{minor}"' if minor else ""
+    entry.write_text(entry.read_text().replace('kubernetes_version: "1.34"', line))
+    assert VersionMove("k8s-cluster@1.1.0", Catalog(folder), sites).hops() == hops
+    assert VersionMove("k8s-cluster@1.0.0", Catalog(folder), sites).hops() == (), "no move, no hop"
+
+
+def test_hops_start_from_the_oldest_minor_up_to_the_target_not_from_a_later_version(tmp_path, sites):
+    folder = tmp_path / "catalog"
+    shutil.copytree(CATALOG_DIR, folder)
+    later = (folder / "k8s-cluster" / "1.1.0.yaml").read_text().replace("version: 1.1.0", "version: 1.2.0", 1)
+    (folder / "k8s-cluster" / "1.2.0.yaml").write_text(later.replace('kubernetes_version: "1.34"', 'kubernetes_version: "1.30"'))
+    assert VersionMove("k8s-cluster@1.1.0", Catalog(folder), sites).hops() == ("1.32", "1.33", "1.34")
+
+
+def test_a_cluster_part_way_through_four_hops_takes_the_next_one(tmp_path, catalog, sites):
+    folder = tmp_path / "catalog"
+    shutil.copytree(CATALOG_DIR, folder)
+    first = folder / "k8s-cluster" / "1.0.0.yaml"
+    first.write_text(first.read_text().replace('kubernetes_version: "1.31"', 'kubernetes_version: "1.30"'))
+    move = VersionMove("k8s-cluster@1.1.0", Catalog(folder), sites)
+    assert move.hops() == ("1.31", "1.32", "1.33", "1.34")
+    at_132 = hop(_old_eks(catalog, sites, "alpha", "dev"), "1.32", sites.releases)
+    assert move.next_hop(at_132) == 2, "1.33 next, no hop skipped"
+    moved = restamp(_old_eks(catalog, sites, "alpha", "dev"), "k8s-cluster@1.1.0", catalog, sites)
+    assert move.next_hop(moved) == 3, "a stack already moved is at the last hop"
+    shared = resolve(make_request(blueprint="web-service", target="aws"), catalog, sites)
+    assert move.next_hop(shared) == 3, "a stack without a cluster minor of its own has only the last step to take"
+
+
+def test_a_stack_on_an_older_version_that_sorts_after_the_target_as_text_still_moves(repo, tmp_path, sites):
+    """2.9.0 is older than 2.10.0, though it sorts after it as text: the stack is moved, not taken for done."""
+    folder = tmp_path / "catalog"
+    shutil.copytree(CATALOG_DIR, folder)
+    newest = (folder / "web-service" / "2.1.0.yaml").read_text()
+    for version in ("2.9.0", "2.10.0"):
+        (folder / "web-service" / f"{version}.yaml").write_text(newest.replace("version: 2.1.0", f"version: {version}", 1))
+    catalog = Catalog(folder)
+    write_fleet(repo, [resolve(make_request(blueprint="web-service@2.9.0", target="aws"), catalog, sites)])
+    rollout = plan_rollout(repo, catalog, sites, blueprint="web-service", to="2.10.0", canary_percent=0)
+    assert (list(rollout.upgrades), rollout.done) == (["payments-dev"], set())
+    assert "kubernetes" not in rollout.to_json()["waves"][0], "a rollout without hops names no minor"
+
+
+def test_a_waves_repaves_are_counted_for_envs_as_the_cli_parses_them(repo, catalog, sites):
+    from cli.commands.fleet_upgrade import parse_waves
+
+    write_fleet(repo, [_old_eks(catalog, sites, "alpha", "dev")])
+    envs, _ = parse_waves("dev,prod", "0%")  # equal strings, not the very objects the stack files' envs are
+    given = plan_rollout(repo, catalog, sites, blueprint="k8s-cluster", to="1.1.0", envs=envs, canary_percent=0)
+    default = plan_rollout(repo, catalog, sites, blueprint="k8s-cluster", to="1.1.0", canary_percent=0)
+    assert given.wave_repaves(given.waves[0]) == default.wave_repaves(default.waves[0]) != {}

@@ -220,6 +220,7 @@ def test_a_member_and_a_wave_cannot_be_changed():
 @pytest.mark.parametrize(("to", "match"), [
     ("9.9.9", "'web-service' has no version 9.9.9"), ("web-service@9.9.9", "'web-service' has no version 9.9.9"),
     ("vm-app@1.0.0", "--to: 'vm-app@1.0.0' is not a version of web-service"),
+    ("zeta-app@1.0.0", "--to: 'zeta-app@1.0.0' is not a version of web-service"),  # a name sorting after it too
     ("web-service@", "--to: 'web-service@' is not a version of web-service"),
     ("not a version", "--to: 'not a version' is not a version of web-service"),
 ])

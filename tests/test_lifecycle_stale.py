@@ -285,6 +285,8 @@ def test_the_library_rolls_out_with_the_same_defaults_as_the_cli():
         params = inspect.signature(planner).parameters
         assert (params["canary_percent"].default, params["accept_data_loss"].default) == (percent, False), planner
     assert inspect.signature(rollout.plan_rollout).parameters["envs"].default == envs
+    named = [p.name for p in inspect.signature(rollout.plan_rollout).parameters.values() if p.kind is p.KEYWORD_ONLY]
+    assert named[:3] == ["blueprint", "to", "envs"], "what to roll out, and how far, can only be named"
 
 
 def test_a_version_move_cannot_be_changed_once_planned(catalog, sites):
@@ -299,7 +301,8 @@ def test_a_version_move_cannot_be_changed_once_planned(catalog, sites):
 def test_each_stack_of_a_wave_is_checked_against_the_waves_earlier_moves_and_every_other_stack_once(repo, catalog,
                                                                                                   sites):
     replan = _fleet_plan(repo, catalog, sites)
-    stack_files.write_stack(repo, resolve(_vsphere("charlie", "vm-app@1.0.0"), catalog, sites, stack_files.read_all(repo)))
+    for team in ("abel", "charlie"):  # stacks outside the rollout, sorting before its stacks and after them
+        stack_files.write_stack(repo, resolve(_vsphere(team, "vm-app@1.0.0"), catalog, sites, stack_files.read_all(repo)))
     plan = replan()
     seen = {}
 
@@ -309,9 +312,10 @@ def test_each_stack_of_a_wave_is_checked_against_the_waves_earlier_moves_and_eve
             return super().proposed(current, others, today)
     plan.move = Recording(plan.move.ref, catalog, sites)
     rollout.apply_wave(repo, plan, 1)
+    outside = [("abel-dev", "vm-app@1.0.0")], [("charlie-dev", "vm-app@1.0.0")]
     assert seen == {
-        "alpha-dev": [("alpha-dev", "web-service@2.0.0"), ("bravo-dev", "web-service@2.0.0"), ("charlie-dev", "vm-app@1.0.0")],
-        "bravo-dev": [("alpha-dev", "web-service@2.1.0"), ("bravo-dev", "web-service@2.0.0"), ("charlie-dev", "vm-app@1.0.0")]}
+        "alpha-dev": [*outside[0], ("alpha-dev", "web-service@2.0.0"), ("bravo-dev", "web-service@2.0.0"), *outside[1]],
+        "bravo-dev": [*outside[0], ("alpha-dev", "web-service@2.1.0"), ("bravo-dev", "web-service@2.0.0"), *outside[1]]}
 
 
 def test_a_plan_is_its_waves_and_stacks_not_the_day_or_the_inputs_it_was_made_with(repo, catalog, sites):
@@ -320,7 +324,8 @@ def test_a_plan_is_its_waves_and_stacks_not_the_day_or_the_inputs_it_was_made_wi
              for day in (SESSION_DAY, SESSION_DAY + timedelta(days=1))]
     assert plans[0] == plans[1] and plans[0].today != plans[1].today
     shown = repr(plans[0])
-    assert "alpha-dev" in shown and not any(word in shown for word in ("SitesMap", "Catalog", "VersionMove", "today"))
+    assert "alpha-dev" in shown and not any(word in shown for word in ("SitesMap", "Catalog", "VersionMove", "today",
+                                                                       "Member(", "SharedDiffs"))
 
 
 def test_the_pin_flags_of_a_proposed_upgrade_can_only_be_named(repo, catalog, sites, stamped):

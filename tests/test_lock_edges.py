@@ -57,3 +57,10 @@ def test_a_lock_released_before_the_timeout_is_taken(tmp_path, held, monkeypatch
     with lock.repo_lock(tmp_path):
         assert (tmp_path / lock.LOCK_NAME).read_text().split()[0] == str(os.getpid())
     assert 59.0 <= clock.now - 1000.0 < 60.0
+
+
+def test_a_zero_timeout_tries_once_and_never_waits(tmp_path, held, monkeypatch):
+    clock = _drive(monkeypatch, Clock())
+    with pytest.raises(BadInput, match="another bp holds the allocation lock"), lock.repo_lock(tmp_path, 0):
+        pass
+    assert clock.now == 1000.0, "the deadline is reached at the first try: no poll"

@@ -4,8 +4,12 @@ it sits among the file's other keys and comments."""
 
 from __future__ import annotations
 
+import json
+import re
+
 import pytest
 
+from blueprints import yaml_io
 from blueprints.errors import BadInput
 from blueprints.placement.resolve import resolve
 from blueprints.resolved import CONFIG_KEY
@@ -97,14 +101,14 @@ def test_a_restamp_replaces_only_the_blueprint_key_wherever_it_sits(repo, stack)
     path = stack_files.write_stack(repo, stack)
     moved = stack.model_copy(update={"request": stack.request.model_copy(update={"owner": "ops@example.com"})})
     text = path.read_text()
-    # the blueprint key followed by another config key, with a comment and a blank line that belong to that key
-    middle = text + "\n  # the team's own key\n  team:note: x\n"
-    out = _restamped(path, middle, moved)
-    assert out.endswith("    moves: []\n\n  # the team's own key\n  team:note: x\n") and "owner: ops@example.com" in out
+    # the blueprint key followed by other config keys, with a comment and a blank line that belong to the next one
+    after = "\n  # the team's own key\n  team:note: x\n  team:owner: y\n"
+    out = _restamped(path, text + after, moved)
+    assert out == stack_files.render(moved) + after
     # the blueprint key last in config, then a top-level key Pulumi adds
     last = text + "encryptedkey: AQICAHh0\n"
     out = _restamped(path, last, moved)
-    assert out.endswith("    moves: []\nencryptedkey: AQICAHh0\n") and "owner: ops@example.com" in out
+    assert out == stack_files.render(moved) + "encryptedkey: AQICAHh0\n"
     assert out.splitlines()[0] == text.splitlines()[0]
 
 
@@ -124,3 +128,62 @@ def test_a_quoted_blueprint_key_is_rewritten_in_place(repo, stack):
     quoted = path.read_text().replace(f"  {CONFIG_KEY}:", f"  '{CONFIG_KEY}':", 1)
     assert "owner: ops@example.com" in _restamped(path, quoted, stack.model_copy(update={
         "request": stack.request.model_copy(update={"owner": "ops@example.com"})}))
+
+
+def _flow(stack) -> str:
+    """The stack's blueprint value in flow style, on one line."""
+    return json.dumps(stack_files.config_of(stack)[CONFIG_KEY])
+
+
+@pytest.mark.parametrize("layout, line", [
+    ("# mine\nconfig: {{{key}: {value}}}\n", 2),  # config in flow style on one line
+    ("# mine\nconfig: {{\n  team:note: x,\n  {key}: {value}\n}}\n", 4),  # in flow style over lines: the key begins one
+    ("# mine\nconfig:\n  team:note: x\n  ? {key}\n  : {value}\n", 4),  # an explicit key: its value on the next line
+])
+def test_a_blueprint_key_not_on_a_block_line_of_its_own_is_refused_and_nothing_written(repo, stack, layout, line):
+    path = stack_files.write_stack(repo, stack)
+    path.write_text(layout.format(key=CONFIG_KEY, value=_flow(stack)))
+    before = path.read_text()
+    assert stack_files.read_stack(path) == stack, "the file is a valid stack file, only not rewritable in place"
+    with pytest.raises(BadInput, match=rf"^{re.escape(str(path))}:{line}: '{CONFIG_KEY}' is not a block key on a line "
+                                       "of its own"):
+        stack_files.write_stack(repo, stack, force=True)
+    assert path.read_text() == before
+
+
+def test_a_blueprint_value_in_flow_style_is_replaced_and_the_next_keys_comment_kept(repo, stack):
+    path = stack_files.write_stack(repo, stack)
+    owner = stack.model_copy(update={"request": stack.request.model_copy(update={"owner": "ops@example.com"})})
+    text = f"config:\n  {CONFIG_KEY}: {_flow(stack)}\n  # the team's own key\n  team:note: x\n"
+    out = _restamped(path, text, owner)
+    block = stack_files.render(owner).split("config:\n", 1)[1].split(f"  {CONFIG_KEY}:", 1)[1]
+    assert out == f"config:\n  {CONFIG_KEY}:{block}  # the team's own key\n  team:note: x\n"
+
+
+@pytest.mark.parametrize("body", ["payments-dev", ["payments-dev"]])
+def test_a_blueprint_that_is_not_a_mapping_is_refused_as_malformed_not_as_legacy(tmp_path, body):
+    path = tmp_path / "Pulumi.payments-dev.yaml"
+    path.write_text(yaml_io.dump_data({"config": {CONFIG_KEY: body}}))
+    with pytest.raises(BadInput, match=f"config.{CONFIG_KEY}: ") as refused:
+        stack_files.read_stack(path)
+    assert "fleet tables" not in str(refused.value)
+    assert stack_files.legacy_in(path, yaml_io.load_data(path)) is None
+
+
+def test_a_blueprint_without_decisions_or_fleet_tables_names_the_missing_decisions(repo, stack):
+    path = stack_files.write_stack(repo, stack)
+    body = {k: v for k, v in stack_files.config_of(stack)[CONFIG_KEY].items() if k != "decisions"}
+    with pytest.raises(BadInput, match=f"config.{CONFIG_KEY}.decisions: "):
+        stack_files.stack_in(path, {"config": {CONFIG_KEY: body}})
+    assert stack_files.legacy_in(path, {"config": {CONFIG_KEY: body}}) is None, "not legacy: it has no fleet tables"
+
+
+def test_a_legacy_file_whose_tables_lack_what_it_uses_is_refused_naming_the_file(tmp_path, stack, sites):
+    path = tmp_path / "Pulumi.payments-dev.yaml"
+    body = {k: v for k, v in stack_files.config_of(stack)[CONFIG_KEY].items() if k != "decisions"}
+    tables = sites.fleet.model_dump(mode="json", exclude_none=True)
+    assert stack_files.legacy_in(path, {"config": {CONFIG_KEY: {**body, "fleet": tables}}}).decisions == stack.decisions
+    del tables["engines"]["postgres"]
+    with pytest.raises(BadInput, match=rf"^{re.escape(str(path))}: data_services.postgres: the fleet has no release of "
+                                       "postgres"):
+        stack_files.legacy_in(path, {"config": {CONFIG_KEY: {**body, "fleet": tables}}})

@@ -59,7 +59,8 @@ def inject(monkeypatch):
             if len(answered) >= times:
                 return None
             answered.append(request.url)
-            return AWSResponse(request.url, status, {}, MockRawResponse(aws_error(code)))
+            body = aws_error(code, json_protocol="X-Amz-Target" in request.headers)  # KMS, Service Quotas
+            return AWSResponse(request.url, status, {}, MockRawResponse(body))
 
         original = Aws.client
 

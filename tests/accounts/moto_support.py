@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import boto3
 
 from blueprints.sites import load_sites
@@ -24,7 +26,10 @@ def session_in(account: str) -> boto3.session.Session:
                                  aws_session_token=creds["SessionToken"], region_name=REGION)
 
 
-def aws_error(code: str, message: str = "injected") -> bytes:
-    """An error body in the query/XML protocols' shape (EC2 answers with <Response><Errors>)."""
+def aws_error(code: str, message: str = "injected", json_protocol: bool = False) -> bytes:
+    """An error body in the query/XML protocols' shape (EC2 answers with <Response><Errors>), or in the JSON
+    protocol's (KMS, Service Quotas: `__type`)."""
+    if json_protocol:
+        return json.dumps({"__type": code, "message": message}).encode()
     return (f"<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error></Errors>"
             f"<RequestID>injected</RequestID></Response>").encode()
