@@ -250,6 +250,11 @@ MUST_FAIL = {
          "meets 'hostnossl all app all reject' first"),
         ("plaintext refused for one database only", _hba("hostnossl app all all reject"),
          "meets 'hostnossl app all all reject' first"),
+        # a database or user named before 'all' in sort order, as 'app' is named after it
+        ("plaintext refused for the admin database only", _hba("hostnossl admin all all reject"),
+         "meets 'hostnossl admin all all reject' first"),
+        ("plaintext refused for the admin user only", _hba("hostnossl all admin all reject"),
+         "meets 'hostnossl all admin all reject' first"),
         ("plaintext for everyone, with a password", _hba("hostnossl all all all scram-sha-256"),
          "meets 'hostnossl all all all scram-sha-256' first"),
     ] + [
@@ -271,6 +276,7 @@ MUST_FAIL = {
         ("replication left to its default", _redis("port 0\ntls-port 6379\n"), "tls-replication is not yes"),
         ("replication without TLS", _redis("port 0\ntls-port 6379\ntls-replication no\n"), "tls-replication is not yes"),
         ("replication named without a value", _redis("port 0\ntls-port 6379\ntls-replication\n"), "tls-replication is not yes"),
+        ("a TLS port named without a value", _redis("port 0\ntls-port\ntls-replication yes\n"), "redis.conf has no tls-port"),
     ],
     "kubernetes-strimzi-kafka-listener-tls": [
         ("a listener that does not say tls", k8s("Kafka", "kafka.strimzi.io/v1beta2", "kafka", {"kafka": {
@@ -447,7 +453,12 @@ MUST_PASS = {
         ("exactly three control planes", _replicas("Cluster", "cluster.x-k8s.io/v1beta1",
                                                    {"topology": {"controlPlane": {"replicas": 3}}})),
         ("three broker replicas", _replicas("KafkaNodePool", "kafka.strimzi.io/v1beta2", {"replicas": 3})),
-        ("one dev instance", _replicas("Cluster", "postgresql.cnpg.io/v1", {"instances": 1}, env="dev")),
+        ("five prod instances, more than the minimum", _replicas("Cluster", "postgresql.cnpg.io/v1", {"instances": 5})),
+    ] + [
+        # every env but prod, sorting before it (dev) and after it (stage, test)
+        (f"one {env} instance", _replicas("Cluster", "postgresql.cnpg.io/v1", {"instances": 1}, env=env))
+        for env in ("dev", "stage", "test")
+    ] + [
         ("one instance with no env", _replicas("Cluster", "postgresql.cnpg.io/v1", {"instances": 1}, env=None)),
     ],
     # aws_compute
