@@ -113,6 +113,8 @@ MUST_FAIL = {
     "kubernetes-core-namespace-resource-quota": [
         ("a quota, in a namespace sorting after this one", [namespace(), k8s("ResourceQuota", "v1", "q", {"hard": {"cpu": "4"}},
                                                                              namespace="zz-other")]),
+        ("a quota, in a namespace sorting before this one", [namespace(), k8s("ResourceQuota", "v1", "q", {"hard": {"cpu": "4"}},
+                                                                              namespace="default")]),
     ],
     "kubernetes-rbac-role-no-wildcards": [
         ("one wildcard verb among named ones", k8s("Role", "rbac.authorization.k8s.io/v1", "r",

@@ -125,6 +125,23 @@ def _log_group(**props):
     return res(LOG_GROUP, "lg", {"kmsKeyId": CUSTOMER_KEY, "tags": TAGS, **props})
 
 
+RBAC = "rbac.authorization.k8s.io/v1"
+READS = {"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list"]}
+
+
+def _role(name: str, *rules: dict, kind: str = "Role"):
+    return k8s(kind, RBAC, name, namespace="shop-prod" if kind == "Role" else None, rules=list(rules))
+
+
+def _binding(role_kind: str, role: str, *groups: str):
+    return k8s("RoleBinding", RBAC, f"{role}-binding", roleRef={"kind": role_kind, "name": role},
+               subjects=[{"kind": "Group", "name": g} for g in groups])
+
+
+def _writes(group: str, resource: str) -> dict:
+    return {"apiGroups": [group], "resources": [resource], "verbs": ["patch"]}
+
+
 # policy -> [(why it might pass, resource, the message it must give)]
 MUST_FAIL = {
     "aws-msk-cluster-encryption": [
@@ -234,6 +251,32 @@ MUST_FAIL = {
             (RDS, "instanceClass", "db.x2g.large", "db.x2g.large"), (REDIS, "nodeType", "cache.x2gd.large", "cache.x2gd.large"),
             ("aws:eks/nodeGroup:NodeGroup", "instanceTypes", ["m7g.large", "x2gd.large"], "x2gd.large"),
         ]
+    ],
+    # kubernetes_tenancy
+    "kubernetes-rbac-team-binding-no-guardrail-writes": [
+        ("a namespaced Role that writes NetworkPolicies", [
+            _role("netpol-editor", _writes("networking.k8s.io", "networkpolicies")),
+            _binding("Role", "netpol-editor", "team-shop")],
+         "group team-shop is bound to Role netpol-editor, which writes networking.k8s.io/networkpolicies"),
+        ("a custom ClusterRole that writes quotas", [
+            _role("quota-editor", _writes("", "resourcequotas"), kind="ClusterRole"),
+            _binding("ClusterRole", "quota-editor", "team-shop")],
+         "group team-shop is bound to ClusterRole quota-editor, which writes core/resourcequotas"),
+        ("a read-only rule, then one that writes RoleBindings", [
+            _role("mixed", READS, _writes("rbac.authorization.k8s.io", "rolebindings")),
+            _binding("Role", "mixed", "team-shop")], "which writes rbac.authorization.k8s.io/rolebindings"),
+        ("every resource of the networking group", [
+            _role("net-all", {"apiGroups": ["networking.k8s.io"], "resources": ["*"], "verbs": ["create"]}),
+            _binding("Role", "net-all", "team-shop")], "which writes networking.k8s.io/*"),
+        ("a platform group's binding first, then a team's", [
+            _binding("ClusterRole", "edit", "platform-admins"), _binding("ClusterRole", "admin", "team-shop")],
+         "group team-shop is bound to admin"),
+        ("two team groups in one binding", [_binding("ClusterRole", "edit", "team-a", "team-b")],
+         "group team-a is bound to edit"),
+        ("a binding to edit, then one to a Role that writes NetworkPolicies", [
+            _binding("ClusterRole", "edit", "team-shop"),
+            _role("netpol-editor", _writes("networking.k8s.io", "networkpolicies")),
+            _binding("Role", "netpol-editor", "team-shop")], "bound to Role netpol-editor"),
     ],
     # kubernetes_operators
     "kubernetes-cnpg-cluster-backup": [
@@ -436,6 +479,10 @@ MUST_PASS = {
         ("user data that is not base64 after all", res(VM, "vm", {"extraConfig": {
             "guestinfo.userdata": "#cloud-config\nssh_pwauth: false\n", "guestinfo.userdata.encoding": "base64"}})),
         ("locked password, SSH keys", res(VM, "vm", cloud_init("#cloud-config\nusers:\n- name: ops\n  lock_passwd: true\n"))),
+    ],
+    # kubernetes_tenancy
+    "kubernetes-rbac-team-binding-no-guardrail-writes": [
+        ("a team bound to its own Role named edit, which only reads", [_role("edit", READS), _binding("Role", "edit", "team-shop")]),
     ],
     # kubernetes_operators
     "kubernetes-cnpg-cluster-backup": [("an object store and a retention", _cnpg(backup=BACKUP))],
