@@ -107,7 +107,13 @@ def _userdata(text: str, encoding: str, key: str = "guestinfo.userdata") -> dict
     return {"extraConfig": {key: payload.decode(), f"{key}.encoding": encoding}}
 
 
+def _encoded(data: bytes, encoding: str) -> dict:
+    """User data whose bytes are base64-encoded as they are, whatever encoding the VM declares."""
+    return {"extraConfig": {"guestinfo.userdata": base64.b64encode(data).decode(), "guestinfo.userdata.encoding": encoding}}
+
+
 PASSWORD = "#cloud-config\npassword: hunter2\n"
+GZIPPED = gzip.compress(PASSWORD.encode())
 
 
 def _vpc(**tags):
@@ -400,10 +406,18 @@ MUST_FAIL = {
             "domainAdminPassword": "[secret]"}}}}), "clone.customize.windowsOptions.domainAdminPassword is set"),
         ("a vApp property named in capitals", res(VM, "vm", {"vapp": {"properties": {"Admin_Password": "x"}}}),
          "vApp property Admin_Password carries a password"),
+        # cloud-init decompresses quietly: base64 that is not gzip is read as decoded, so the password applies
+        ("a password in base64 user data declared gzip+base64", res(VM, "vm", _encoded(PASSWORD.encode(), "gzip+base64")),
+         "extraConfig guestinfo.userdata sets a password"),
+        ("a password in plain user data declared base64, which a non-ASCII character keeps from decoding", res(VM, "vm", {
+            "extraConfig": {"guestinfo.userdata": PASSWORD + "# caf\u00e9\n", "guestinfo.userdata.encoding": "base64"}}),
+         "extraConfig guestinfo.userdata sets a password"),
     ],
     "vsphere-vcenter-vm-no-passwordless-sudo": [
         ("NOPASSWD in gzipped user data", res(VM, "vm", _userdata("#cloud-config\nsudo: ALL=(ALL) NOPASSWD:ALL\n",
                                                                   "gzip+base64")), "cloud-init grants passwordless sudo"),
+        ("NOPASSWD in base64 user data declared gz+b64", res(VM, "vm", _encoded(
+            b"#cloud-config\nsudo: ALL=(ALL) NOPASSWD:ALL\n", "gz+b64")), "cloud-init grants passwordless sudo"),
     ],
     "vsphere-providers-provider-verified-tls": [
         ("unverified as a boolean", res("pulumi:providers:vsphere", "vc", {"allowUnverifiedSsl": True}, provider=None),
@@ -479,6 +493,10 @@ MUST_PASS = {
         ("user data that is not base64 after all", res(VM, "vm", {"extraConfig": {
             "guestinfo.userdata": "#cloud-config\nssh_pwauth: false\n", "guestinfo.userdata.encoding": "base64"}})),
         ("locked password, SSH keys", res(VM, "vm", cloud_init("#cloud-config\nusers:\n- name: ops\n  lock_passwd: true\n"))),
+        # gzip that does not decompress reaches cloud-init as the compressed bytes: no password applies, and the audit
+        # of the stack goes on
+        ("a truncated gzip payload", res(VM, "vm", _encoded(GZIPPED[:20], "gzip+base64"))),
+        ("a corrupt gzip payload", res(VM, "vm", _encoded(GZIPPED[:10] + b"\xff" * 20 + GZIPPED[-8:], "gz+b64"))),
     ],
     # kubernetes_tenancy
     "kubernetes-rbac-team-binding-no-guardrail-writes": [
