@@ -201,12 +201,23 @@ MUST_FAIL = {
         ("IPv4 halves beside a named IPv6 range", res("aws:ec2/securityGroup:SecurityGroup", "sg", {"ingress": [
             {"protocol": "tcp", "fromPort": 22, "toPort": 22, "cidrBlocks": ["0.0.0.0/1", "128.0.0.0/1"],
              "ipv6CidrBlocks": ["2001:db8::/32"]}]}), "0.0.0.0/1, 128.0.0.0/1, 2001:db8::/32 together may reach port 22"),
+        ("a malformed range ahead of two halves", res("aws:ec2/securityGroup:SecurityGroup", "sg", {"ingress": [
+            {"protocol": "tcp", "fromPort": 22, "toPort": 22, "cidrBlocks": ["not-a-range", "0.0.0.0/1", "128.0.0.0/1"]}]}),
+         "0.0.0.0/1, 128.0.0.0/1, not-a-range together may reach port 22"),
         ("IPv6 halves beside a named IPv4 range", res("aws:ec2/securityGroup:SecurityGroup", "sg", {"ingress": [
             {"protocol": "tcp", "fromPort": 22, "toPort": 22, "cidrBlocks": ["198.51.100.0/24"],
              "ipv6CidrBlocks": ["::/1", "8000::/1"]}]}), "198.51.100.0/24, 8000::/1, ::/1 together may reach port 22"),
         ("two halves of IPv6", res("aws:ec2/securityGroup:SecurityGroup", "sg", {"ingress": [
             {"protocol": "tcp", "fromPort": 6379, "toPort": 6379, "ipv6CidrBlocks": ["::/1", "8000::/1"]}]}),
          "8000::/1, ::/1 together may reach port 6379"),
+    ],
+    "aws-ec2-securitygroup-no-shared-cluster-network": [
+        ("half the internet, which holds every shared cluster", res(INGRESS_RULE, "in", {
+            "cidrIpv4": "0.0.0.0/1", "ipProtocol": "tcp", "fromPort": 8080, "toPort": 8080}),
+         "0.0.0.0/1 admits the shared cluster network 100.64.0.0/20"),
+        ("a malformed range ahead of a shared one", res("aws:ec2/securityGroup:SecurityGroup", "sg", {"ingress": [
+            {"protocol": "tcp", "fromPort": 5432, "toPort": 5432, "cidrBlocks": ["not-a-range", "100.64.16.0/24"]}]}),
+         "100.64.16.0/24 admits the shared cluster network 100.64.16.0/20"),
     ],
     # aws_logging
     "aws-kms-key-rotation": [
@@ -451,6 +462,9 @@ MUST_PASS = {
                         {"protocol": "tcp", "fromPort": 443, "toPort": 443, "cidrBlocks": ["128.0.0.0/1"]}]})),
     ],
     "aws-ec2-securitygroup-no-shared-cluster-network": [
+        ("the whole internet to a public load balancer, which the open-ports policy judges", res(INGRESS_RULE, "in", {
+            "cidrIpv4": "0.0.0.0/0", "ipProtocol": "tcp", "fromPort": 443, "toPort": 443})),
+        ("an IPv6 range", res(INGRESS_RULE, "in", {"cidrIpv6": "::/1", "ipProtocol": "tcp", "fromPort": 443, "toPort": 443})),
         ("a malformed range beside a team's own", res("aws:ec2/securityGroup:SecurityGroup", "sg", {"ingress": [
             {"protocol": "tcp", "fromPort": 5432, "toPort": 5432, "cidrBlocks": ["10.255.0.0/28", "not-a-range"]}]})),
     ],
