@@ -634,3 +634,13 @@ def test_a_secret_or_a_string_not_known_until_deploy_is_neither_a_literal_nor_un
                                "tags": {**TAGS, "note": UNKNOWN_STRING_VALUE}, "parameters": [UNKNOWN_STRING_VALUE]})
     found = [f for f in auditor.audit(capture(computed)).findings if f.policy == "cloudblueprints-secrets-input-plaintext"]
     assert found == [], [(f.status, f.message) for f in found]
+
+
+def test_a_value_not_known_until_deploy_hides_no_literal_after_it(auditor):
+    from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
+
+    computed = res(RDS, "db", {**RDS_OK, "tags": {**TAGS, "note": UNKNOWN_STRING_VALUE, "zz-key": f"KEY={AKIA}"},
+                               "parameters": [UNKNOWN_STRING_VALUE, "password=hunter22"]})
+    found = sorted(f.message for f in auditor.audit(capture(computed)).findings
+                   if f.policy == "cloudblueprints-secrets-input-plaintext")
+    assert found == ["parameters[1] looks like a password assignment", "tags.zz-key looks like a AWS access key id"], found
