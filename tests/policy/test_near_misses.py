@@ -64,6 +64,9 @@ MUST_FAIL = {
          deployment(merged(CONTAINER, securityContext={**SC, "runAsNonRoot": False}), securityContext={"runAsNonRoot": True})),
         ("only the init container runs as root", deployment(
             CONTAINER, initContainers=[merged(CONTAINER, name="init", securityContext={**SC, "runAsUser": 0})])),
+        # Pod Security 'restricted' wants runAsNonRoot itself: a user id alone does not stop an image's root user
+        ("a non-root user id, runAsNonRoot left out", deployment(merged(
+            CONTAINER, securityContext={k: v for k, v in SC.items() if k != "runAsNonRoot"} | {"runAsUser": 1000}))),
     ],
     "kubernetes-pod-container-privileged": [
         ("a CronJob's privileged container", k8s("CronJob", "batch/v1", "nightly", {"schedule": "0 3 * * *", "jobTemplate": {
@@ -291,6 +294,9 @@ MUST_PASS = {
     "kubernetes-pod-container-drop-capabilities": [
         ("drops ALL and adds back only NET_BIND_SERVICE", deployment(merged(
             CONTAINER, securityContext={**SC, "capabilities": {"drop": ["ALL"], "add": ["NET_BIND_SERVICE"]}}))),
+        # as a pack reads it off the wire: an equal string, not the literal's own object
+        ("adds back only NET_BIND_SERVICE, as parsed from a manifest", deployment(json.loads(json.dumps(merged(
+            CONTAINER, securityContext={**SC, "capabilities": {"drop": ["ALL"], "add": ["NET_BIND_SERVICE"]}}))))),
     ],
     "kubernetes-pod-container-image-pinned": [
         ("a CloudNativePG cluster on a fixed tag", k8s("Cluster", "postgresql.cnpg.io/v1", "pg", {
