@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import json
 
 import pytest
 
@@ -139,9 +140,11 @@ def _role(name: str, *rules: dict, kind: str = "Role"):
     return k8s(kind, RBAC, name, namespace="shop-prod" if kind == "Role" else None, rules=list(rules))
 
 
-def _binding(role_kind: str, role: str, *groups: str):
-    return k8s("RoleBinding", RBAC, f"{role}-binding", roleRef={"kind": role_kind, "name": role},
-               subjects=[{"kind": "Group", "name": g} for g in groups])
+def _binding(role_kind: str, role: str, *groups: str, subject: str = "Group"):
+    """A RoleBinding read as a pack reads it off the wire: equal strings, not the literals' own objects."""
+    wire = json.loads(json.dumps({"roleRef": {"kind": role_kind, "name": role},
+                                  "subjects": [{"kind": subject, "name": g} for g in groups]}))
+    return k8s("RoleBinding", RBAC, f"{role}-binding", **wire)
 
 
 def _writes(group: str, resource: str) -> dict:
@@ -515,6 +518,7 @@ MUST_PASS = {
     # kubernetes_tenancy
     "kubernetes-rbac-team-binding-no-guardrail-writes": [
         ("a team bound to its own Role named edit, which only reads", [_role("edit", READS), _binding("Role", "edit", "team-shop")]),
+        ("a user named like a team group bound to edit", [_binding("ClusterRole", "edit", "team-shop", subject="User")]),
     ],
     # kubernetes_operators
     "kubernetes-cnpg-cluster-backup": [("an object store and a retention", _cnpg(backup=BACKUP))],
