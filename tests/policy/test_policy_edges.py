@@ -519,6 +519,7 @@ MUST_PASS = {
     "kubernetes-rbac-team-binding-no-guardrail-writes": [
         ("a team bound to its own Role named edit, which only reads", [_role("edit", READS), _binding("Role", "edit", "team-shop")]),
         ("a user named like a team group bound to edit", [_binding("ClusterRole", "edit", "team-shop", subject="User")]),
+        ("a platform group bound to admin", [_binding("ClusterRole", "admin", "platform-admins")]),
     ],
     # kubernetes_operators
     "kubernetes-cnpg-cluster-backup": [("an object store and a retention", _cnpg(backup=BACKUP))],
