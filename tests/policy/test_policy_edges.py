@@ -293,6 +293,9 @@ MUST_FAIL = {
          "group team-shop is bound to admin"),
         ("two team groups in one binding", [_binding("ClusterRole", "edit", "team-a", "team-b")],
          "group team-a is bound to edit"),
+        ("two team groups in one binding to a Role that writes RoleBindings", [
+            _role("rb-editor", _writes("rbac.authorization.k8s.io", "rolebindings")),
+            _binding("Role", "rb-editor", "team-a", "team-b")], "group team-a is bound to Role rb-editor"),
         ("a binding to edit, then one to a Role that writes NetworkPolicies", [
             _binding("ClusterRole", "edit", "team-shop"),
             _role("netpol-editor", _writes("networking.k8s.io", "networkpolicies")),
