@@ -122,7 +122,7 @@ def default_sg_locked(args, report, config) -> None:
 
 def _shared_cluster_networks() -> list[str]:
     return sorted({str(pool.shared_cluster.cidr) for _, _, pool in load_sites().pools()
-                   if pool.shared_cluster and pool.shared_cluster.cidr and pool.aws})
+                   if pool.shared_cluster and pool.shared_cluster.cidr})
 
 
 @resource_rule(
