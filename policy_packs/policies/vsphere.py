@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import gzip
 import re
-import zlib
+from zlib import error as ZlibError
 
 from components.ownership import OWNERSHIP_KEYS
 from policy_packs.spec import CRITICAL, HIGH, MEDIUM, Rule, of_type, on, resource_rule, stack_rule
@@ -116,7 +116,7 @@ def _decoded(text: str, encoding: str | None) -> str:
     if encoding in ("gzip+base64", "gz+b64"):
         try:
             data = gzip.decompress(data)
-        except (OSError, EOFError, zlib.error):  # not gzip, truncated, corrupt
+        except (OSError, EOFError, ZlibError):  # not gzip, truncated, corrupt
             pass
     return data.decode("utf-8", "replace")
 
