@@ -9,7 +9,7 @@ import json
 import pytest
 
 from audit.run import Auditor
-from tests.policy.support import TAGS, capture, k8s, res
+from tests.policy.support import TAGS, k8s, off_the_wire, res
 from tests.policy.test_policies import (BUCKET, CONTAINER, DENY_ALL, EKS_OK, MSK_OK, RDS_OK, REDIS_OK, bucket_setting,
                                         deployment, merged, namespace)
 
@@ -327,7 +327,7 @@ def _of(result, policy: str):
 def test_a_near_miss_is_still_a_violation(auditor, policy, resources):
     resources = resources if isinstance(resources, list) else [resources]
     assert policy in auditor.policies, policy
-    found = _of(auditor.audit(capture(*resources)), policy)
+    found = _of(auditor.audit(off_the_wire(*resources)), policy)
     assert found, f"{policy} passed {[r.urn for r in resources]}"
 
 
@@ -335,5 +335,5 @@ def test_a_near_miss_is_still_a_violation(auditor, policy, resources):
 def test_a_case_just_inside_the_rule_passes(auditor, policy, resources):
     resources = resources if isinstance(resources, list) else [resources]
     assert policy in auditor.policies, policy
-    found = _of(auditor.audit(capture(*resources)), policy)
+    found = _of(auditor.audit(off_the_wire(*resources)), policy)
     assert not found, [(f.urn, f.message) for f in found]

@@ -12,7 +12,7 @@ import pytest
 
 from audit.run import Auditor
 from blueprints.errors import BadInput
-from tests.policy.support import LABELS, TAGS, capture, component, k8s, res
+from tests.policy.support import LABELS, TAGS, capture, component, k8s, off_the_wire, res
 from tests.policy.test_policies import EKS_OK, LT_OK, MSK_OK, RDS_OK, REDIS_OK, VM, VPC, cloud_init, merged, tagged
 
 RDS = "aws:rds/instance:Instance"
@@ -583,7 +583,7 @@ def auditor(no_exemptions):
 def _violations(auditor, policy: str, resources) -> list[str]:
     assert policy in auditor.policies, policy
     resources = resources if isinstance(resources, list) else [resources]
-    return [f.message for f in auditor.audit(capture(*resources)).findings if f.policy == policy and f.status == "violation"]
+    return [f.message for f in auditor.audit(off_the_wire(*resources)).findings if f.policy == policy and f.status == "violation"]
 
 
 @pytest.mark.parametrize(("policy", "resource", "message"), [
@@ -651,8 +651,10 @@ def test_a_secret_or_a_string_not_known_until_deploy_is_neither_a_literal_nor_un
 def test_a_value_not_known_until_deploy_hides_no_literal_after_it(auditor):
     from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
 
-    computed = res(RDS, "db", {**RDS_OK, "tags": {**TAGS, "note": UNKNOWN_STRING_VALUE, "zz-key": f"KEY={AKIA}"},
+    computed = res(RDS, "db", {**RDS_OK, "password": UNKNOWN_STRING_VALUE, "token": "s3cr3t-value",
+                               "tags": {**TAGS, "note": UNKNOWN_STRING_VALUE, "zz-key": f"KEY={AKIA}"},
                                "parameters": [UNKNOWN_STRING_VALUE, "password=hunter22"]})
     found = sorted(f.message for f in auditor.audit(capture(computed)).findings
                    if f.policy == "cloudblueprints-secrets-input-plaintext")
-    assert found == ["parameters[1] looks like a password assignment", "tags.zz-key looks like a AWS access key id"], found
+    assert found == ["input 'token' is a literal, not derived from a generator or secret store",
+                     "parameters[1] looks like a password assignment", "tags.zz-key looks like a AWS access key id"], found
