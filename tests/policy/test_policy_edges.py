@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import gzip
-import json
 
 import pytest
 
@@ -57,13 +56,8 @@ def _default_sg(**rules):
                      deps={"vpcId": [VPC]})]
 
 
-def _wire(inputs: dict) -> dict:
-    """Inputs as a pack reads them off the wire: equal strings, not the literals' own objects."""
-    return json.loads(json.dumps(inputs))
-
-
 def _sg_rule(kind: str, port: int = 22, cidr: str = "0.0.0.0/0"):
-    return res(SG_RULE, "r", _wire({"type": kind, "protocol": "tcp", "fromPort": port, "toPort": port, "cidrBlocks": [cidr]}))
+    return res(SG_RULE, "r", {"type": kind, "protocol": "tcp", "fromPort": port, "toPort": port, "cidrBlocks": [cidr]})
 
 
 def _cnpg(**spec):
@@ -146,9 +140,8 @@ def _role(name: str, *rules: dict, kind: str = "Role"):
 
 
 def _binding(role_kind: str, role: str, *groups: str, subject: str = "Group"):
-    """A RoleBinding read as a pack reads it off the wire: equal strings, not the literals' own objects."""
-    return k8s("RoleBinding", RBAC, f"{role}-binding", **_wire({
-        "roleRef": {"kind": role_kind, "name": role}, "subjects": [{"kind": subject, "name": g} for g in groups]}))
+    return k8s("RoleBinding", RBAC, f"{role}-binding", roleRef={"kind": role_kind, "name": role},
+               subjects=[{"kind": subject, "name": g} for g in groups])
 
 
 def _writes(group: str, resource: str) -> dict:
