@@ -449,6 +449,7 @@ MUST_PASS = {
     "aws-msk-cluster-private-authenticated": [
         ("public access stated as disabled", _msk(brokerNodeGroupInfo=_public("DISABLED"))),
         ("no connectivity settings: private by default", _msk(brokerNodeGroupInfo={})),
+        ("IAM clients, unauthenticated access left to its default (off)", _msk(clientAuthentication={"sasl": {"iam": True}})),
     ],
     "aws-rds-instance-backup-retention": [
         ("exactly the minimum", res(RDS, "db", merged(RDS_OK, backupRetentionPeriod=7))),
