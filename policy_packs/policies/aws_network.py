@@ -129,7 +129,7 @@ def _sites():
 
 def _shared_cluster_networks() -> list[str]:
     return sorted({str(pool.shared_cluster.cidr) for _, _, pool in _sites().pools()
-                   if pool.shared_cluster and pool.shared_cluster.cidr and pool.aws})
+                   if pool.shared_cluster and pool.shared_cluster.cidr})
 
 
 @resource_rule(
@@ -147,7 +147,9 @@ def no_shared_cluster_network(args, report, config) -> None:
     shared = [ipaddress.ip_network(n) for n in config["sharedNetworks"]]
     for _, _, _, cidrs in _ingress_entries(args):
         for cidr, block in _networks(cidrs):
-            hit = [str(n) for n in shared if block.version == n.version and block.overlaps(n) and block.prefixlen > 0]
+            # The whole internet (/0) is aws-ec2-securitygroup-open-admin-ports' concern; ranges of another IP version
+            # never overlap.
+            hit = [str(n) for n in shared if block.overlaps(n) and block.prefixlen > 0]
             if hit:
                 report(f"{cidr} admits the shared cluster network {', '.join(hit)}: any team's pod")
 

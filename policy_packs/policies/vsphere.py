@@ -4,9 +4,9 @@ resource pools, anti-affinity for VM pools, no passwords in guest customisation 
 from __future__ import annotations
 
 import base64
-import binascii
 import gzip
 import re
+from zlib import error as ZlibError
 
 from components.ownership import OWNERSHIP_KEYS
 from policy_packs.spec import CRITICAL, HIGH, MEDIUM, Rule, of_type, on, resource_rule, stack_rule
@@ -104,15 +104,21 @@ def anti_affinity(args, report, config) -> None:
 
 
 def _decoded(text: str, encoding: str | None) -> str:
-    """Guestinfo payloads as cloud-init reads them (plain, base64, or gzip+base64)."""
-    try:
-        if encoding in ("base64", "b64"):
-            return base64.b64decode(text).decode("utf-8", "replace")
-        if encoding in ("gzip+base64", "gz+b64"):
-            return gzip.decompress(base64.b64decode(text)).decode("utf-8", "replace")
-    except (binascii.Error, OSError, ValueError):
+    """Guestinfo payloads as cloud-init's VMware datasource reads them: plain, base64, or gzip+base64. Text that is not
+    base64 is judged as written; base64 that does not decompress is read as decoded, as cloud-init's quiet
+    decomp_gzip reads it."""
+    if encoding not in ("base64", "b64", "gzip+base64", "gz+b64"):
         return text
-    return text
+    try:
+        data = base64.b64decode(text)
+    except ValueError:  # binascii.Error (bad padding) and non-ASCII text alike
+        return text
+    if encoding in ("gzip+base64", "gz+b64"):
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError, ZlibError):  # not gzip, truncated, corrupt
+            pass
+    return data.decode("utf-8", "replace")
 
 
 @resource_rule(

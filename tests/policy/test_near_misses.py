@@ -9,7 +9,7 @@ import json
 import pytest
 
 from audit.run import Auditor
-from tests.policy.support import TAGS, capture, k8s, res
+from tests.policy.support import TAGS, k8s, off_the_wire, res
 from tests.policy.test_policies import (BUCKET, CONTAINER, DENY_ALL, EKS_OK, MSK_OK, RDS_OK, REDIS_OK, bucket_setting,
                                         deployment, merged, namespace)
 
@@ -64,6 +64,9 @@ MUST_FAIL = {
          deployment(merged(CONTAINER, securityContext={**SC, "runAsNonRoot": False}), securityContext={"runAsNonRoot": True})),
         ("only the init container runs as root", deployment(
             CONTAINER, initContainers=[merged(CONTAINER, name="init", securityContext={**SC, "runAsUser": 0})])),
+        # Pod Security 'restricted' wants runAsNonRoot itself: a user id alone does not stop an image's root user
+        ("a non-root user id, runAsNonRoot left out", deployment(merged(
+            CONTAINER, securityContext={k: v for k, v in SC.items() if k != "runAsNonRoot"} | {"runAsUser": 1000}))),
     ],
     "kubernetes-pod-container-privileged": [
         ("a CronJob's privileged container", k8s("CronJob", "batch/v1", "nightly", {"schedule": "0 3 * * *", "jobTemplate": {
@@ -113,6 +116,8 @@ MUST_FAIL = {
     "kubernetes-core-namespace-resource-quota": [
         ("a quota, in a namespace sorting after this one", [namespace(), k8s("ResourceQuota", "v1", "q", {"hard": {"cpu": "4"}},
                                                                              namespace="zz-other")]),
+        ("a quota, in a namespace sorting before this one", [namespace(), k8s("ResourceQuota", "v1", "q", {"hard": {"cpu": "4"}},
+                                                                              namespace="default")]),
     ],
     "kubernetes-rbac-role-no-wildcards": [
         ("one wildcard verb among named ones", k8s("Role", "rbac.authorization.k8s.io/v1", "r",
@@ -319,7 +324,7 @@ def _of(result, policy: str):
 def test_a_near_miss_is_still_a_violation(auditor, policy, resources):
     resources = resources if isinstance(resources, list) else [resources]
     assert policy in auditor.policies, policy
-    found = _of(auditor.audit(capture(*resources)), policy)
+    found = _of(auditor.audit(off_the_wire(*resources)), policy)
     assert found, f"{policy} passed {[r.urn for r in resources]}"
 
 
@@ -327,5 +332,5 @@ def test_a_near_miss_is_still_a_violation(auditor, policy, resources):
 def test_a_case_just_inside_the_rule_passes(auditor, policy, resources):
     resources = resources if isinstance(resources, list) else [resources]
     assert policy in auditor.policies, policy
-    found = _of(auditor.audit(capture(*resources)), policy)
+    found = _of(auditor.audit(off_the_wire(*resources)), policy)
     assert not found, [(f.urn, f.message) for f in found]

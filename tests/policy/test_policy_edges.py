@@ -11,7 +11,7 @@ import pytest
 
 from audit.run import Auditor
 from blueprints.errors import BadInput
-from tests.policy.support import LABELS, TAGS, capture, component, k8s, res
+from tests.policy.support import LABELS, TAGS, capture, component, k8s, off_the_wire, res
 from tests.policy.test_policies import EKS_OK, LT_OK, MSK_OK, RDS_OK, REDIS_OK, VM, VPC, cloud_init, merged, tagged
 
 RDS = "aws:rds/instance:Instance"
@@ -107,7 +107,13 @@ def _userdata(text: str, encoding: str, key: str = "guestinfo.userdata") -> dict
     return {"extraConfig": {key: payload.decode(), f"{key}.encoding": encoding}}
 
 
+def _encoded(data: bytes, encoding: str) -> dict:
+    """User data whose bytes are base64-encoded as they are, whatever encoding the VM declares."""
+    return {"extraConfig": {"guestinfo.userdata": base64.b64encode(data).decode(), "guestinfo.userdata.encoding": encoding}}
+
+
 PASSWORD = "#cloud-config\npassword: hunter2\n"
+GZIPPED = gzip.compress(PASSWORD.encode())
 
 
 def _vpc(**tags):
@@ -123,6 +129,23 @@ AKIA = "AKIA" + "ABCDEFGHIJKLMNOP"  # the shape of an access key id, split so sc
 
 def _log_group(**props):
     return res(LOG_GROUP, "lg", {"kmsKeyId": CUSTOMER_KEY, "tags": TAGS, **props})
+
+
+RBAC = "rbac.authorization.k8s.io/v1"
+READS = {"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list"]}
+
+
+def _role(name: str, *rules: dict, kind: str = "Role"):
+    return k8s(kind, RBAC, name, namespace="shop-prod" if kind == "Role" else None, rules=list(rules))
+
+
+def _binding(role_kind: str, role: str, *groups: str, subject: str = "Group"):
+    return k8s("RoleBinding", RBAC, f"{role}-binding", roleRef={"kind": role_kind, "name": role},
+               subjects=[{"kind": subject, "name": g} for g in groups])
+
+
+def _writes(group: str, resource: str) -> dict:
+    return {"apiGroups": [group], "resources": [resource], "verbs": ["patch"]}
 
 
 # policy -> [(why it might pass, resource, the message it must give)]
@@ -178,12 +201,23 @@ MUST_FAIL = {
         ("IPv4 halves beside a named IPv6 range", res("aws:ec2/securityGroup:SecurityGroup", "sg", {"ingress": [
             {"protocol": "tcp", "fromPort": 22, "toPort": 22, "cidrBlocks": ["0.0.0.0/1", "128.0.0.0/1"],
              "ipv6CidrBlocks": ["2001:db8::/32"]}]}), "0.0.0.0/1, 128.0.0.0/1, 2001:db8::/32 together may reach port 22"),
+        ("a malformed range ahead of two halves", res("aws:ec2/securityGroup:SecurityGroup", "sg", {"ingress": [
+            {"protocol": "tcp", "fromPort": 22, "toPort": 22, "cidrBlocks": ["not-a-range", "0.0.0.0/1", "128.0.0.0/1"]}]}),
+         "0.0.0.0/1, 128.0.0.0/1, not-a-range together may reach port 22"),
         ("IPv6 halves beside a named IPv4 range", res("aws:ec2/securityGroup:SecurityGroup", "sg", {"ingress": [
             {"protocol": "tcp", "fromPort": 22, "toPort": 22, "cidrBlocks": ["198.51.100.0/24"],
              "ipv6CidrBlocks": ["::/1", "8000::/1"]}]}), "198.51.100.0/24, 8000::/1, ::/1 together may reach port 22"),
         ("two halves of IPv6", res("aws:ec2/securityGroup:SecurityGroup", "sg", {"ingress": [
             {"protocol": "tcp", "fromPort": 6379, "toPort": 6379, "ipv6CidrBlocks": ["::/1", "8000::/1"]}]}),
          "8000::/1, ::/1 together may reach port 6379"),
+    ],
+    "aws-ec2-securitygroup-no-shared-cluster-network": [
+        ("half the internet, which holds every shared cluster", res(INGRESS_RULE, "in", {
+            "cidrIpv4": "0.0.0.0/1", "ipProtocol": "tcp", "fromPort": 8080, "toPort": 8080}),
+         "0.0.0.0/1 admits the shared cluster network 100.64.0.0/20"),
+        ("a malformed range ahead of a shared one", res("aws:ec2/securityGroup:SecurityGroup", "sg", {"ingress": [
+            {"protocol": "tcp", "fromPort": 5432, "toPort": 5432, "cidrBlocks": ["not-a-range", "100.64.16.0/24"]}]}),
+         "100.64.16.0/24 admits the shared cluster network 100.64.16.0/20"),
     ],
     # aws_logging
     "aws-kms-key-rotation": [
@@ -235,6 +269,35 @@ MUST_FAIL = {
             ("aws:eks/nodeGroup:NodeGroup", "instanceTypes", ["m7g.large", "x2gd.large"], "x2gd.large"),
         ]
     ],
+    # kubernetes_tenancy
+    "kubernetes-rbac-team-binding-no-guardrail-writes": [
+        ("a namespaced Role that writes NetworkPolicies", [
+            _role("netpol-editor", _writes("networking.k8s.io", "networkpolicies")),
+            _binding("Role", "netpol-editor", "team-shop")],
+         "group team-shop is bound to Role netpol-editor, which writes networking.k8s.io/networkpolicies"),
+        ("a custom ClusterRole that writes quotas", [
+            _role("quota-editor", _writes("", "resourcequotas"), kind="ClusterRole"),
+            _binding("ClusterRole", "quota-editor", "team-shop")],
+         "group team-shop is bound to ClusterRole quota-editor, which writes core/resourcequotas"),
+        ("a read-only rule, then one that writes RoleBindings", [
+            _role("mixed", READS, _writes("rbac.authorization.k8s.io", "rolebindings")),
+            _binding("Role", "mixed", "team-shop")], "which writes rbac.authorization.k8s.io/rolebindings"),
+        ("every resource of the networking group", [
+            _role("net-all", {"apiGroups": ["networking.k8s.io"], "resources": ["*"], "verbs": ["create"]}),
+            _binding("Role", "net-all", "team-shop")], "which writes networking.k8s.io/*"),
+        ("a platform group's binding first, then a team's", [
+            _binding("ClusterRole", "edit", "platform-admins"), _binding("ClusterRole", "admin", "team-shop")],
+         "group team-shop is bound to admin"),
+        ("two team groups in one binding", [_binding("ClusterRole", "edit", "team-a", "team-b")],
+         "group team-a is bound to edit"),
+        ("two team groups in one binding to a Role that writes RoleBindings", [
+            _role("rb-editor", _writes("rbac.authorization.k8s.io", "rolebindings")),
+            _binding("Role", "rb-editor", "team-a", "team-b")], "group team-a is bound to Role rb-editor"),
+        ("a binding to edit, then one to a Role that writes NetworkPolicies", [
+            _binding("ClusterRole", "edit", "team-shop"),
+            _role("netpol-editor", _writes("networking.k8s.io", "networkpolicies")),
+            _binding("Role", "netpol-editor", "team-shop")], "bound to Role netpol-editor"),
+    ],
     # kubernetes_operators
     "kubernetes-cnpg-cluster-backup": [
         ("an object store without a destination", _cnpg(backup={"barmanObjectStore": {}, "retentionPolicy": "30d"}),
@@ -250,6 +313,11 @@ MUST_FAIL = {
          "meets 'hostnossl all app all reject' first"),
         ("plaintext refused for one database only", _hba("hostnossl app all all reject"),
          "meets 'hostnossl app all all reject' first"),
+        # a database or user named before 'all' in sort order, as 'app' is named after it
+        ("plaintext refused for the admin database only", _hba("hostnossl admin all all reject"),
+         "meets 'hostnossl admin all all reject' first"),
+        ("plaintext refused for the admin user only", _hba("hostnossl all admin all reject"),
+         "meets 'hostnossl all admin all reject' first"),
         ("plaintext for everyone, with a password", _hba("hostnossl all all all scram-sha-256"),
          "meets 'hostnossl all all all scram-sha-256' first"),
     ] + [
@@ -271,6 +339,7 @@ MUST_FAIL = {
         ("replication left to its default", _redis("port 0\ntls-port 6379\n"), "tls-replication is not yes"),
         ("replication without TLS", _redis("port 0\ntls-port 6379\ntls-replication no\n"), "tls-replication is not yes"),
         ("replication named without a value", _redis("port 0\ntls-port 6379\ntls-replication\n"), "tls-replication is not yes"),
+        ("a TLS port named without a value", _redis("port 0\ntls-port\ntls-replication yes\n"), "redis.conf has no tls-port"),
     ],
     "kubernetes-strimzi-kafka-listener-tls": [
         ("a listener that does not say tls", k8s("Kafka", "kafka.strimzi.io/v1beta2", "kafka", {"kafka": {
@@ -351,10 +420,18 @@ MUST_FAIL = {
             "domainAdminPassword": "[secret]"}}}}), "clone.customize.windowsOptions.domainAdminPassword is set"),
         ("a vApp property named in capitals", res(VM, "vm", {"vapp": {"properties": {"Admin_Password": "x"}}}),
          "vApp property Admin_Password carries a password"),
+        # cloud-init decompresses quietly: base64 that is not gzip is read as decoded, so the password applies
+        ("a password in base64 user data declared gzip+base64", res(VM, "vm", _encoded(PASSWORD.encode(), "gzip+base64")),
+         "extraConfig guestinfo.userdata sets a password"),
+        ("a password in plain user data declared base64, which a non-ASCII character keeps from decoding", res(VM, "vm", {
+            "extraConfig": {"guestinfo.userdata": PASSWORD + "# caf\u00e9\n", "guestinfo.userdata.encoding": "base64"}}),
+         "extraConfig guestinfo.userdata sets a password"),
     ],
     "vsphere-vcenter-vm-no-passwordless-sudo": [
         ("NOPASSWD in gzipped user data", res(VM, "vm", _userdata("#cloud-config\nsudo: ALL=(ALL) NOPASSWD:ALL\n",
                                                                   "gzip+base64")), "cloud-init grants passwordless sudo"),
+        ("NOPASSWD in base64 user data declared gz+b64", res(VM, "vm", _encoded(
+            b"#cloud-config\nsudo: ALL=(ALL) NOPASSWD:ALL\n", "gz+b64")), "cloud-init grants passwordless sudo"),
     ],
     "vsphere-providers-provider-verified-tls": [
         ("unverified as a boolean", res("pulumi:providers:vsphere", "vc", {"allowUnverifiedSsl": True}, provider=None),
@@ -372,6 +449,7 @@ MUST_PASS = {
     "aws-msk-cluster-private-authenticated": [
         ("public access stated as disabled", _msk(brokerNodeGroupInfo=_public("DISABLED"))),
         ("no connectivity settings: private by default", _msk(brokerNodeGroupInfo={})),
+        ("IAM clients, unauthenticated access left to its default (off)", _msk(clientAuthentication={"sasl": {"iam": True}})),
     ],
     "aws-rds-instance-backup-retention": [
         ("exactly the minimum", res(RDS, "db", merged(RDS_OK, backupRetentionPeriod=7))),
@@ -388,6 +466,9 @@ MUST_PASS = {
                         {"protocol": "tcp", "fromPort": 443, "toPort": 443, "cidrBlocks": ["128.0.0.0/1"]}]})),
     ],
     "aws-ec2-securitygroup-no-shared-cluster-network": [
+        ("the whole internet to a public load balancer, which the open-ports policy judges", res(INGRESS_RULE, "in", {
+            "cidrIpv4": "0.0.0.0/0", "ipProtocol": "tcp", "fromPort": 443, "toPort": 443})),
+        ("an IPv6 range", res(INGRESS_RULE, "in", {"cidrIpv6": "::/1", "ipProtocol": "tcp", "fromPort": 443, "toPort": 443})),
         ("a malformed range beside a team's own", res("aws:ec2/securityGroup:SecurityGroup", "sg", {"ingress": [
             {"protocol": "tcp", "fromPort": 5432, "toPort": 5432, "cidrBlocks": ["10.255.0.0/28", "not-a-range"]}]})),
     ],
@@ -430,6 +511,16 @@ MUST_PASS = {
         ("user data that is not base64 after all", res(VM, "vm", {"extraConfig": {
             "guestinfo.userdata": "#cloud-config\nssh_pwauth: false\n", "guestinfo.userdata.encoding": "base64"}})),
         ("locked password, SSH keys", res(VM, "vm", cloud_init("#cloud-config\nusers:\n- name: ops\n  lock_passwd: true\n"))),
+        # gzip that does not decompress reaches cloud-init as the compressed bytes: no password applies, and the audit
+        # of the stack goes on
+        ("a truncated gzip payload", res(VM, "vm", _encoded(GZIPPED[:20], "gzip+base64"))),
+        ("a corrupt gzip payload", res(VM, "vm", _encoded(GZIPPED[:10] + b"\xff" * 20 + GZIPPED[-8:], "gz+b64"))),
+    ],
+    # kubernetes_tenancy
+    "kubernetes-rbac-team-binding-no-guardrail-writes": [
+        ("a team bound to its own Role named edit, which only reads", [_role("edit", READS), _binding("Role", "edit", "team-shop")]),
+        ("a user named like a team group bound to edit", [_binding("ClusterRole", "edit", "team-shop", subject="User")]),
+        ("a platform group bound to admin", [_binding("ClusterRole", "admin", "platform-admins")]),
     ],
     # kubernetes_operators
     "kubernetes-cnpg-cluster-backup": [("an object store and a retention", _cnpg(backup=BACKUP))],
@@ -447,7 +538,12 @@ MUST_PASS = {
         ("exactly three control planes", _replicas("Cluster", "cluster.x-k8s.io/v1beta1",
                                                    {"topology": {"controlPlane": {"replicas": 3}}})),
         ("three broker replicas", _replicas("KafkaNodePool", "kafka.strimzi.io/v1beta2", {"replicas": 3})),
-        ("one dev instance", _replicas("Cluster", "postgresql.cnpg.io/v1", {"instances": 1}, env="dev")),
+        ("five prod instances, more than the minimum", _replicas("Cluster", "postgresql.cnpg.io/v1", {"instances": 5})),
+    ] + [
+        # every env but prod, sorting before it (dev) and after it (stage, test)
+        (f"one {env} instance", _replicas("Cluster", "postgresql.cnpg.io/v1", {"instances": 1}, env=env))
+        for env in ("dev", "stage", "test")
+    ] + [
         ("one instance with no env", _replicas("Cluster", "postgresql.cnpg.io/v1", {"instances": 1}, env=None)),
     ],
     # aws_compute
@@ -481,7 +577,7 @@ def auditor(no_exemptions):
 def _violations(auditor, policy: str, resources) -> list[str]:
     assert policy in auditor.policies, policy
     resources = resources if isinstance(resources, list) else [resources]
-    return [f.message for f in auditor.audit(capture(*resources)).findings if f.policy == policy and f.status == "violation"]
+    return [f.message for f in auditor.audit(off_the_wire(*resources)).findings if f.policy == policy and f.status == "violation"]
 
 
 @pytest.mark.parametrize(("policy", "resource", "message"), [
@@ -544,3 +640,15 @@ def test_a_secret_or_a_string_not_known_until_deploy_is_neither_a_literal_nor_un
                                "tags": {**TAGS, "note": UNKNOWN_STRING_VALUE}, "parameters": [UNKNOWN_STRING_VALUE]})
     found = [f for f in auditor.audit(capture(computed)).findings if f.policy == "cloudblueprints-secrets-input-plaintext"]
     assert found == [], [(f.status, f.message) for f in found]
+
+
+def test_a_value_not_known_until_deploy_hides_no_literal_after_it(auditor):
+    from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
+
+    computed = res(RDS, "db", {**RDS_OK, "password": UNKNOWN_STRING_VALUE, "token": "s3cr3t-value",
+                               "tags": {**TAGS, "note": UNKNOWN_STRING_VALUE, "zz-key": f"KEY={AKIA}"},
+                               "parameters": [UNKNOWN_STRING_VALUE, "password=hunter22"]})
+    found = sorted(f.message for f in auditor.audit(capture(computed)).findings
+                   if f.policy == "cloudblueprints-secrets-input-plaintext")
+    assert found == ["input 'token' is a literal, not derived from a generator or secret store",
+                     "parameters[1] looks like a password assignment", "tags.zz-key looks like a AWS access key id"], found
