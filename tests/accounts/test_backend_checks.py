@@ -274,9 +274,10 @@ def test_fixing_the_policy_and_lifecycle_keeps_the_buckets_other_statements_and_
     s3.put_bucket_policy(Bucket=BUCKET, Policy=json.dumps({"Version": "2012-10-17",
                                                           "Statement": [AUDIT, ci, stale_tls, write]}))
     logs = {"ID": "logs", "Status": "Enabled", "Filter": {"Prefix": "logs/"}, "Expiration": {"Days": 30}}
+    archive = {**logs, "ID": "archive", "Filter": {"Prefix": "archive/"}}  # an ID sorting before ours
     old_ours = {"ID": backend.LIFECYCLE_ID, "Status": "Disabled", "Filter": {"Prefix": ""},
                 "NoncurrentVersionExpiration": {"NoncurrentDays": 1}}
-    s3.put_bucket_lifecycle_configuration(Bucket=BUCKET, LifecycleConfiguration={"Rules": [logs, old_ours]})
+    s3.put_bucket_lifecycle_configuration(Bucket=BUCKET, LifecycleConfiguration={"Rules": [logs, old_ours, archive]})
     short = bootstrap(connect(REGION), BUCKET)
     assert {i.name for i in short.items if i.status == SHORT} == {s.name for s in SETTINGS}
     assert next(i for i in short.items if i.name == "tls only").detail == "wanted: bucket policy denies requests without TLS"
@@ -284,8 +285,8 @@ def test_fixing_the_policy_and_lifecycle_keeps_the_buckets_other_statements_and_
     assert {i.name for i in fixed.items if i.status == "fixed"} == {s.name for s in SETTINGS}
     now = _settings(s3)
     assert now["tls only"]["Statement"] == [AUDIT, ci, write, backend._tls_statement(BUCKET)]
-    assert [r["ID"] for r in now["lifecycle"]] == ["logs", backend.LIFECYCLE_ID]
-    assert now["lifecycle"][1]["Status"] == "Enabled"
+    assert [r["ID"] for r in now["lifecycle"]] == ["logs", "archive", backend.LIFECYCLE_ID]
+    assert now["lifecycle"][2]["Status"] == "Enabled"
 
 
 @pytest.mark.usefixtures("mocked")
@@ -313,9 +314,11 @@ def test_a_key_pending_deletion_or_disabled_is_refused_before_the_bucket_is_made
 
 
 @pytest.mark.usefixtures("mocked")
-def test_a_key_that_cannot_be_described_is_raised_not_made_again(inject):
-    inject("before-send.kms.DescribeKey", "AccessDeniedException", 400)
-    with pytest.raises(ClientError, match="AccessDeniedException"):
+@pytest.mark.parametrize("code", ["AccessDeniedException", "ThrottlingException"])  # sorting before and after ours
+def test_a_key_that_cannot_be_described_is_raised_not_made_again(inject, monkeypatch, code):
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    inject("before-send.kms.DescribeKey", code, 400)
+    with pytest.raises(ClientError, match=code):
         bootstrap(connect(REGION), BUCKET)
     assert boto3.client("kms", region_name=REGION).list_keys()["Keys"] == [], "no second key behind a denied alias"
 
@@ -327,15 +330,18 @@ def test_a_bucket_elsewhere_is_refused():
         Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
     with pytest.raises(AwsFailure, match=f"bucket {BUCKET} is in eu-west-1, not {REGION}: pass --region eu-west-1"):
         bootstrap(aws, BUCKET)
+    with pytest.raises(AwsFailure, match=f"bucket {BUCKET} is in eu-west-1, not ap-northeast-1: pass --region eu-west-1"):
+        bootstrap(connect("ap-northeast-1"), BUCKET)  # a region sorting before the bucket's
 
 
 @pytest.mark.usefixtures("mocked")
-def test_a_new_bucket_outside_us_east_1_is_made_in_its_region():
-    made = bootstrap(connect("eu-west-1"), BUCKET)
-    assert next(i for i in made.items if i.name == "bucket").detail == "in eu-west-1"
-    location = boto3.client("s3", region_name="eu-west-1").get_bucket_location(Bucket=BUCKET)["LocationConstraint"]
-    assert location == "eu-west-1"
-    assert bootstrap(connect("eu-west-1"), BUCKET).items[4] == Item(BUCKET, "bucket", UNCHANGED, "exists in eu-west-1")
+@pytest.mark.parametrize("region", ["eu-west-1", "us-west-2"])  # sorting before and after us-east-1
+def test_a_new_bucket_outside_us_east_1_is_made_in_its_region(region):
+    made = bootstrap(connect(region), BUCKET)
+    assert next(i for i in made.items if i.name == "bucket").detail == f"in {region}"
+    location = boto3.client("s3", region_name=region).get_bucket_location(Bucket=BUCKET)["LocationConstraint"]
+    assert location == region
+    assert bootstrap(connect(region), BUCKET).items[4] == Item(BUCKET, "bucket", UNCHANGED, f"exists in {region}")
 
 
 @pytest.mark.usefixtures("mocked")
