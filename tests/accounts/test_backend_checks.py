@@ -74,6 +74,7 @@ def test_encryption_complies_under_the_state_key_by_id_or_arn_with_the_bucket_ke
     [_sse(bucket_key=False)],
     [_sse(bucket_key=None)],
     [_sse(bucket_key="true")],  # only a real boolean: S3 answers one
+    [_sse(bucket_key=1)],
     [_sse(algorithm="AES256", key=None)],
     [_sse(algorithm="aws:kms:dsse")],
     [{"BucketKeyEnabled": True}],
@@ -135,7 +136,7 @@ def test_tls_only_falls_short_without_a_policy_or_statements():
 def _rule(*parts: str, status="Enabled", **scope) -> dict:
     actions = {"expire": {"NoncurrentVersionExpiration": {"NoncurrentDays": 90}},
                "abort": {"AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7}}}
-    rule = {"ID": "r", "Status": status, **scope}
+    rule = {"ID": "r", **({"Status": status} if status else {}), **scope}
     for part in parts:
         rule.update(actions[part])
     return rule
@@ -158,6 +159,8 @@ def test_lifecycle_complies_with_whole_bucket_rules_that_expire_and_abort(rules)
     [_rule("expire", "abort", Prefix=".pulumi/")],
     [_rule("expire", "abort", Filter={"Tag": {"Key": "k", "Value": "v"}})],
     [_rule("expire", "abort", status="Disabled", Filter={})],
+    [_rule("expire", "abort", status="enabled", Filter={})],  # sorts after "Enabled": only the exact value counts
+    [_rule("expire", "abort", status=None, Filter={})],
     [_rule("expire", Filter={})],
     [_rule("abort", Filter={})],
     [_rule("expire", Filter={}), _rule("abort", Filter={"Prefix": "logs/"})],
@@ -206,6 +209,24 @@ def test_a_report_is_changed_by_any_item_made_or_fixed_and_short_by_any_left(sta
     assert (report.to_json()["changed"], report.to_json()["falls_short"]) == (changed, short)
 
 
+def test_a_report_read_back_from_its_json_is_still_short_and_unchanged():
+    report = _report(UNCHANGED, SHORT)
+    loaded = json.loads(json.dumps(report.to_json()))  # new strings, equal to the statuses but not the same objects
+    again = Bootstrap(BUCKET, REGION, tuple(Item(**i) for i in loaded["items"]), KEY["Arn"], OTHER_KEY)
+    assert (again.short, again.changed) == (True, False)
+
+
+def test_the_preview_policy_reads_the_state_and_decrypts_and_writes_only_the_lock():
+    policy = json.loads(json.dumps(_report(UNCHANGED).to_json()))["preview_policy"]
+    bucket = f"arn:aws:s3:::{BUCKET}"
+    assert {s["Sid"]: (s["Action"], s["Resource"]) for s in policy["Statement"]} == {
+        "ReadState": (["s3:GetObject", "s3:ListBucket"], [bucket, f"{bucket}/*"]),
+        "LockWhilePreviewing": (["s3:PutObject", "s3:DeleteObject"], f"{bucket}/.pulumi/locks/*"),
+        "DecryptOnly": ("kms:Decrypt", [KEY["Arn"], OTHER_KEY]),
+    }
+    assert {s["Effect"] for s in policy["Statement"]} == {"Allow"}
+
+
 def test_the_report_points_pulumi_at_the_bucket_and_the_secrets_key():
     report = _report(UNCHANGED)
     assert report.login_url == f"s3://{BUCKET}?region={REGION}&awssdk=v2"
@@ -228,6 +249,7 @@ def test_a_new_backend_gets_every_setting_and_a_second_run_finds_each_compliant(
         (state_alias(BUCKET), "key", "created"), (state_alias(BUCKET), "rotation", "set"),
         (secrets_alias(BUCKET), "key", "created"), (secrets_alias(BUCKET), "rotation", "set"),
         (BUCKET, "bucket", "created"), *((BUCKET, s.name, "set") for s in SETTINGS)]
+    assert [i.detail for i in first.items[5:]] == [s.wanted for s in SETTINGS], "only a shortfall says 'wanted:'"
     s3 = boto3.client("s3", region_name=REGION)
     kms = boto3.client("kms", region_name=REGION)
     state = kms.describe_key(KeyId=state_alias(BUCKET))["KeyMetadata"]
@@ -237,6 +259,7 @@ def test_a_new_backend_gets_every_setting_and_a_second_run_finds_each_compliant(
     assert state["Arn"] == first.state_key_arn != first.secrets_key_arn
     again = bootstrap(aws, BUCKET)
     assert {i.status for i in again.items} == {UNCHANGED} and not again.changed
+    assert [i.detail for i in again.items[5:]] == [s.wanted for s in SETTINGS]
     assert (again.state_key_arn, again.secrets_key_arn) == (first.state_key_arn, first.secrets_key_arn)
 
 
@@ -245,45 +268,80 @@ def test_fixing_the_policy_and_lifecycle_keeps_the_buckets_other_statements_and_
     s3 = boto3.client("s3", region_name=REGION)
     s3.create_bucket(Bucket=BUCKET)
     stale_tls = _deny_http(Action="s3:GetObject")  # ours once, too narrow now: replaced, not kept beside the new one
-    s3.put_bucket_policy(Bucket=BUCKET, Policy=json.dumps({"Version": "2012-10-17", "Statement": [AUDIT, stale_tls]}))
+    ci = {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:role/ci"}, "Action": "s3:PutObject",
+          "Resource": f"arn:aws:s3:::{BUCKET}/*"}  # no Sid, as policies often are
+    write = {**ci, "Sid": "WriteFromCi"}  # a Sid that sorts after ours
+    s3.put_bucket_policy(Bucket=BUCKET, Policy=json.dumps({"Version": "2012-10-17",
+                                                          "Statement": [AUDIT, ci, stale_tls, write]}))
     logs = {"ID": "logs", "Status": "Enabled", "Filter": {"Prefix": "logs/"}, "Expiration": {"Days": 30}}
+    archive = {**logs, "ID": "archive", "Filter": {"Prefix": "archive/"}}  # an ID sorting before ours
     old_ours = {"ID": backend.LIFECYCLE_ID, "Status": "Disabled", "Filter": {"Prefix": ""},
                 "NoncurrentVersionExpiration": {"NoncurrentDays": 1}}
-    s3.put_bucket_lifecycle_configuration(Bucket=BUCKET, LifecycleConfiguration={"Rules": [logs, old_ours]})
+    s3.put_bucket_lifecycle_configuration(Bucket=BUCKET, LifecycleConfiguration={"Rules": [logs, old_ours, archive]})
     short = bootstrap(connect(REGION), BUCKET)
     assert {i.name for i in short.items if i.status == SHORT} == {s.name for s in SETTINGS}
     assert next(i for i in short.items if i.name == "tls only").detail == "wanted: bucket policy denies requests without TLS"
     fixed = bootstrap(connect(REGION), BUCKET, fix=True)
     assert {i.name for i in fixed.items if i.status == "fixed"} == {s.name for s in SETTINGS}
     now = _settings(s3)
-    assert now["tls only"]["Statement"] == [AUDIT, backend._tls_statement(BUCKET)]
-    assert [r["ID"] for r in now["lifecycle"]] == ["logs", backend.LIFECYCLE_ID]
-    assert now["lifecycle"][1]["Status"] == "Enabled"
+    assert now["tls only"]["Statement"] == [AUDIT, ci, write, backend._tls_statement(BUCKET)]
+    assert [r["ID"] for r in now["lifecycle"]] == ["logs", "archive", backend.LIFECYCLE_ID]
+    assert now["lifecycle"][2]["Status"] == "Enabled"
 
 
 @pytest.mark.usefixtures("mocked")
-def test_a_disabled_key_or_a_bucket_elsewhere_is_refused_before_anything_changes():
-    aws = connect(REGION)
+def test_a_bare_existing_bucket_falls_short_on_every_setting_it_was_never_given():
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.create_bucket(Bucket=BUCKET)
+    s3.delete_bucket_encryption(Bucket=BUCKET)  # S3 encrypts new buckets with AES256; this one predates that
+    short = bootstrap(connect(REGION), BUCKET)
+    assert {i.name for i in short.items if i.status == SHORT} == {s.name for s in SETTINGS}
+
+
+@pytest.mark.usefixtures("mocked")
+@pytest.mark.parametrize("state", ["PendingDeletion", "Disabled"])
+def test_a_key_pending_deletion_or_disabled_is_refused_before_the_bucket_is_made(state):
     kms = boto3.client("kms", region_name=REGION)
     key = kms.create_key(Description="old")["KeyMetadata"]["KeyId"]
     kms.create_alias(AliasName=state_alias(BUCKET), TargetKeyId=key)
-    kms.disable_key(KeyId=key)
-    with pytest.raises(AwsFailure, match=f"KMS key {state_alias(BUCKET)} is Disabled: enable it"):
-        bootstrap(aws, BUCKET)
-    kms.enable_key(KeyId=key)
+    if state == "Disabled":
+        kms.disable_key(KeyId=key)
+    else:
+        kms.schedule_key_deletion(KeyId=key, PendingWindowInDays=7)
+    with pytest.raises(AwsFailure, match=f"KMS key {state_alias(BUCKET)} is {state}: enable it"):
+        bootstrap(connect(REGION), BUCKET)
+    assert boto3.client("s3", region_name=REGION).list_buckets()["Buckets"] == []
+
+
+@pytest.mark.usefixtures("mocked")
+@pytest.mark.parametrize("code", ["AccessDeniedException", "ThrottlingException"])  # sorting before and after ours
+def test_a_key_that_cannot_be_described_is_raised_not_made_again(inject, monkeypatch, code):
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    inject("before-send.kms.DescribeKey", code, 400)
+    with pytest.raises(ClientError, match=code):
+        bootstrap(connect(REGION), BUCKET)
+    assert boto3.client("kms", region_name=REGION).list_keys()["Keys"] == [], "no second key behind a denied alias"
+
+
+@pytest.mark.usefixtures("mocked")
+def test_a_bucket_elsewhere_is_refused():
+    aws = connect(REGION)
     boto3.client("s3", region_name=REGION).create_bucket(
         Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
     with pytest.raises(AwsFailure, match=f"bucket {BUCKET} is in eu-west-1, not {REGION}: pass --region eu-west-1"):
         bootstrap(aws, BUCKET)
+    with pytest.raises(AwsFailure, match=f"bucket {BUCKET} is in eu-west-1, not ap-northeast-1: pass --region eu-west-1"):
+        bootstrap(connect("ap-northeast-1"), BUCKET)  # a region sorting before the bucket's
 
 
 @pytest.mark.usefixtures("mocked")
-def test_a_new_bucket_outside_us_east_1_is_made_in_its_region():
-    made = bootstrap(connect("eu-west-1"), BUCKET)
-    assert next(i for i in made.items if i.name == "bucket").detail == "in eu-west-1"
-    location = boto3.client("s3", region_name="eu-west-1").get_bucket_location(Bucket=BUCKET)["LocationConstraint"]
-    assert location == "eu-west-1"
-    assert bootstrap(connect("eu-west-1"), BUCKET).items[4] == Item(BUCKET, "bucket", UNCHANGED, "exists in eu-west-1")
+@pytest.mark.parametrize("region", ["eu-west-1", "us-west-2"])  # sorting before and after us-east-1
+def test_a_new_bucket_outside_us_east_1_is_made_in_its_region(region):
+    made = bootstrap(connect(region), BUCKET)
+    assert next(i for i in made.items if i.name == "bucket").detail == f"in {region}"
+    location = boto3.client("s3", region_name=region).get_bucket_location(Bucket=BUCKET)["LocationConstraint"]
+    assert location == region
+    assert bootstrap(connect(region), BUCKET).items[4] == Item(BUCKET, "bucket", UNCHANGED, f"exists in {region}")
 
 
 @pytest.mark.usefixtures("mocked")
@@ -313,9 +371,12 @@ def test_fixing_a_policy_written_with_a_single_statement_keeps_it():
 
 
 @pytest.mark.usefixtures("mocked")
-@pytest.mark.parametrize("status, refused", [(403, AwsFailure), (400, ClientError)])
-def test_a_bucket_this_account_cannot_use_is_refused_and_another_failure_raised(inject, status, refused):
-    inject("before-send.s3.HeadBucket", "Forbidden" if status == 403 else "BadRequest", status)
+@pytest.mark.parametrize("status, refused", [
+    (403, AwsFailure), (400, ClientError), (405, ClientError), (500, ClientError), (503, ClientError)])
+def test_a_bucket_this_account_cannot_use_is_refused_and_another_failure_raised(inject, monkeypatch, status, refused):
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")  # a 5xx is raised after the retries; one attempt shows the same
+    codes = {403: "Forbidden", 400: "BadRequest", 405: "MethodNotAllowed", 500: "InternalError", 503: "SlowDown"}
+    inject("before-send.s3.HeadBucket", codes[status], status)
     with pytest.raises(refused) as raised:
         bootstrap(connect(REGION), BUCKET)
     assert ("another account owns it" in str(raised.value)) == (status == 403), raised.value
