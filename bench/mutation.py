@@ -194,9 +194,10 @@ def equivalents() -> dict[tuple[str, str, str], str]:
 
 
 def mutated_line(diff: str | None) -> str:
-    """The line a mutant puts in place of the original, from cosmic-ray's diff."""
-    added = [line[1:] for line in (diff or "").splitlines() if line.startswith("+") and not line.startswith("+++")]
-    return " / ".join(a.strip() for a in added)
+    """The line a mutant puts in place of the original, from cosmic-ray's diff. Blank added lines are left out: a
+    mutant of a file's last line also adds the newline the original lacked."""
+    added = [line[1:].strip() for line in (diff or "").splitlines() if line.startswith("+") and not line.startswith("+++")]
+    return " / ".join(a for a in added if a)
 
 
 def tally(module: str, session: Path) -> Tally:

@@ -30,6 +30,8 @@ def test_the_mutated_line_is_read_from_cosmic_rays_diff():
     assert mutation.mutated_line(diff) == "return x <= 1"
     assert mutation.mutated_line("--- a/m.py\n+++ b/m.py\n-@property\n") == ""
     assert mutation.mutated_line(None) == ""
+    last_line = "--- a/m.py\n+++ b/m.py\n-return x < 1\n\\ No newline at end of file\n+return x <= 1\n+\n"
+    assert mutation.mutated_line(last_line) == "return x <= 1"
 
 
 def test_a_module_slug_is_a_file_name():
