@@ -21,6 +21,7 @@ Imports nothing heavy at the top: on a cache hit no model is loaded at all.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -130,15 +131,13 @@ def _recall(path: Path, digest: str) -> tuple[list[FleetFinding], set[str]] | No
 
 def _keep(path: Path, digest: str, found: list[FleetFinding], unreadable: set[str]) -> None:
     """Store the whole fleet's findings atomically; a repository that cannot be written to is checked each time."""
+    from blueprints.yaml_io import write_atomic
+
     data = {"digest": digest, "unreadable": sorted(unreadable),
             "found": [[f.rule, list(f.stacks), f.message, f.error] for f in found]}
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    try:
+    with contextlib.suppress(OSError, BadInput):
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(json.dumps(data))
-        os.replace(tmp, path)
-    except OSError:
-        tmp.unlink(missing_ok=True)
+        write_atomic(path, json.dumps(data))
 
 
 def _read_fleet(repo: Path, sites_file: Path | None, today: date):

@@ -10,15 +10,16 @@ loader read into dates or other types is read each time), and only data read fro
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
-import os
 import sys
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from blueprints import yaml_io
+from blueprints.errors import BadInput
 
 KEPT = Path(".bp-cache") / "stack-data" / "data.json"
 REWRITE = 0.01
@@ -91,10 +92,6 @@ class StackData:
         """Store the data of the files read (only theirs), atomically, once more than REWRITE of them were parsed."""
         if self.parsed <= len(self.used) * REWRITE:
             return
-        tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
-        try:
+        with contextlib.suppress(OSError, BadInput):  # a repository that cannot be written to is read in full each time
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(json.dumps({"reader": self.reader, "data": self.used}))
-            os.replace(tmp, self.path)
-        except OSError:  # a repository that cannot be written to is read in full each time
-            tmp.unlink(missing_ok=True)
+            yaml_io.write_atomic(self.path, json.dumps({"reader": self.reader, "data": self.used}))
