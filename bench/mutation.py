@@ -273,8 +273,9 @@ def report(command: str) -> None:
     REPORT.write_text("\n".join([
         "# Mutation testing of the core",
         "",
-        f"Written by `{command}` on {now} (cosmic-ray, one module at a time under `nice -n 19`, each mutant against",
-        "the module's own test files from `bench/mutation_targets.toml`). Score = killed / (killed + survived);",
+        f"Written by `{command}` on {now} (cosmic-ray under `nice -n 19`, each mutant against the module's own",
+        "test files from `bench/mutation_targets.toml`: first those that run its line, then all of them if those pass).",
+        "Score = killed / (killed + survived);",
         "timeouts count as killed, equivalent mutants (bench/mutation_equivalent.toml) are left out of the score;",
         "incompetent = the mutant did not import; pending = not run yet within the module's time budget.",
         "`measured` is when the module's session last ran (UTC); a module whose session is not on this machine keeps",
