@@ -195,9 +195,12 @@ def equivalents() -> dict[tuple[str, str, str], str]:
 
 def mutated_line(diff: str | None) -> str:
     """The line a mutant puts in place of the original, from cosmic-ray's diff. Blank added lines are left out: a
-    mutant of a file's last line also adds the newline the original lacked."""
-    added = [line[1:].strip() for line in (diff or "").splitlines() if line.startswith("+") and not line.startswith("+++")]
-    return " / ".join(a for a in added if a)
+    mutant of a file's last line also adds the newline the original lacked. A mutant that only removes (a decorator)
+    is named by what it removes, so two removals in one module are never taken for each other."""
+    lines = [line for line in (diff or "").splitlines() if not line.startswith(("+++", "---"))]
+    added = [line[1:].strip() for line in lines if line.startswith("+") and line[1:].strip()]
+    removed = [line[1:].strip() for line in lines if line.startswith("-") and line[1:].strip()]
+    return " / ".join(added) if added or not removed else "without " + " / ".join(removed)
 
 
 def tally(module: str, session: Path) -> Tally:
