@@ -5,6 +5,8 @@ Strimzi's own CRDs."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import k8s_support as kube
 import pytest
 
@@ -121,3 +123,9 @@ def test_no_broker_or_a_negative_controller_count_is_refused(brokers, controller
 
 def test_one_broker_without_controllers_is_the_smallest_cluster_accepted():
     assert KafkaClusterArgs(plan=_plan(1, 0), access=kube.ACCESS).plan.replicas == 1
+
+
+def test_accepted_args_cannot_be_given_a_plan_their_check_would_refuse():
+    args = KafkaClusterArgs(plan=_plan(3, 3), access=kube.ACCESS)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        args.plan = _plan(0, 0)

@@ -5,6 +5,7 @@ a disk exactly the template's size, and one anti-affinity rule per group of two 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 
 import pytest
@@ -178,3 +179,12 @@ def test_by_default_the_site_is_one_group_replaced_one_vm_after_another():
     waits = {n: sorted(d.rsplit("::", 1)[1] for d in vm.dependencies if f"${VM}::" in d) for n, vm in vms.items()}
     assert waits == {"app-1-01": [], "app-1-02": ["app-1-01"], "app-1-03": ["app-1-02"]}
     assert all(vm.delete_before_replace for vm in vms.values())
+
+
+def test_accepted_args_cannot_be_changed_round_their_checks():
+    """The checks run once, at construction: an assignment afterwards would slip a private key or a second network in."""
+    args = _args()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        args.ssh_authorized_keys = ["-----BEGIN OPENSSH PRIVATE KEY-----"]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        SITE.network_id = "dvportgroup-7"
