@@ -133,8 +133,7 @@ def _template(datacenter: str) -> dict:
 
 def test_a_bios_template_gets_no_secure_boot(monkeypatch):
     """vSphere refuses secure boot on BIOS firmware: it follows the template's firmware, on only for EFI."""
-    efi = engine.mocks._INVOKES[TEMPLATE]
-    monkeypatch.setitem(engine.mocks._INVOKES, TEMPLATE, lambda args, ctx: {**efi(args, ctx), "firmware": "bios"})
+    _template_with(monkeypatch, firmware="bios")
     for vm in _render(_args()).by_type(VM):
         assert (vm.inputs["firmware"], vm.inputs["efiSecureBootEnabled"]) == ("bios", False), vm.urn
 
@@ -188,3 +187,43 @@ def test_accepted_args_cannot_be_changed_round_their_checks():
         args.ssh_authorized_keys = ["-----BEGIN OPENSSH PRIVATE KEY-----"]
     with pytest.raises(dataclasses.FrozenInstanceError):
         SITE.network_id = "dvportgroup-7"
+
+
+def _template_with(monkeypatch, **fields) -> None:
+    """vCenter answers the template lookup with these fields changed."""
+    plain = engine.mocks._INVOKES[TEMPLATE]
+    monkeypatch.setitem(engine.mocks._INVOKES, TEMPLATE, lambda args, ctx: {**plain(args, ctx), **fields})
+
+
+SYSTEM_DISK = {"label": "disk0", "size": 40, "thinProvisioned": True, "eagerlyScrub": False, "unitNumber": 0}
+DATA_DISK = {"label": "disk1", "size": 100, "thinProvisioned": False, "eagerlyScrub": True, "unitNumber": 1}
+
+
+@pytest.mark.parametrize("disks", [[SYSTEM_DISK, DATA_DISK], []])
+def test_a_template_without_exactly_one_disk_is_refused_before_pulumi_up(monkeypatch, disks):
+    """The provider clones only with a disk block for each of the template's disks, and the pool declares one."""
+    _template_with(monkeypatch, disks=disks)
+    with pytest.raises(engine.ProgramError,
+                       match=f"template ubuntu-24.04 has {len(disks)} disks: a VmPool clones single-disk templates"):
+        _render(_args(disk_gb=200))
+
+
+def test_the_adapter_type_is_the_templates_first_nics(monkeypatch):
+    _template_with(monkeypatch, networkInterfaceTypes=["vmxnet3", "e1000e"])
+    for vm in _render(_args()).by_type(VM):
+        assert vm.inputs["networkInterfaces"] == [{"networkId": vm.inputs["networkInterfaces"][0]["networkId"],
+                                                   "adapterType": "vmxnet3"}], vm.urn
+
+
+def test_by_default_the_admin_user_gets_no_sudo():
+    """Passwordless sudo is a reviewed exception: left unsaid, the locked password keeps the user out of root."""
+    args = VmPoolArgs([SITE], "ubuntu-24.04", 1, 1, 1024, 60, [KEY], TAGS)
+    assert args.passwordless_sudo is False
+    (vm,) = _render(args).by_type(VM)
+    (user,) = _userdata(vm)["users"]
+    assert "sudo" not in user and "groups" not in user, vm.urn
+
+
+def test_an_empty_spread_group_gets_no_rule():
+    capture = _render(_args(count_per_site=4, spread_groups=[[1, 2], [], [3, 4]]))
+    assert _rules(capture) == {"app-1-spread": ["app-1-01", "app-1-02"], "app-1-spread-3": ["app-1-03", "app-1-04"]}
