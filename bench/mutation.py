@@ -143,11 +143,22 @@ def prepare(module: str, tests: list[str], settings: dict, spec: dict, fresh: bo
     return config, session
 
 
+def settled(module: str, tests: list[str]) -> bool:
+    """Nothing to run: neither the module nor its tests changed since its session, which has every mutant's result."""
+    session, stamp, recheck = (WORK / f"{slug(module)}{ext}" for ext in (".sqlite", ".sha256", ".recheck"))
+    if not (session.exists() and stamp.exists()) or stamp.read_text().split() != [digest([module]), digest(tests)]:
+        return False
+    return not (recheck.exists() and recheck.read_text().strip()) and tally(module, session).pending == 0
+
+
 def run_module(module: str, spec: dict, settings: dict, fresh: bool = False, budget: int | None = None) -> str:
     """Mutate one module within its budget; returns a line saying how it went."""
     tests = [t for t in spec["tests"] if (ROOT / t).exists()]
     if not tests:
         return f"{module}: no test file exists, skipped"
+    if not fresh and settled(module, tests):
+        t = tally(module, WORK / f"{slug(module)}.sqlite")
+        return f"{module}: up to date ({t.killed} killed, {len(t.survivors)} survived)"
     sync_tree()
     if not mutation_select.record(TREE, module, tests, lines_map(module)):
         return f"{module}: its tests fail unmutated, skipped"
