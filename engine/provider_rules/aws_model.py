@@ -61,10 +61,21 @@ class Limits:
         return None
 
 
+# Java's shorthand classes are ASCII while its \p{...} classes are Unicode; one ASCII flag would make \p{L} ASCII too
+# (a tag value "Équipe" refused offline that AWS accepts), so each shorthand is spelt out as Java reads it. regex's
+# V1 reads a set inside a set, as Java does, so the spelt-out class is right inside brackets and outside them.
+_JAVA_SHORTHANDS = {"w": "[a-zA-Z0-9_]", "W": "[^a-zA-Z0-9_]", "d": "[0-9]", "D": "[^0-9]",
+                    "s": r"[\t\n\x0b\f\r ]", "S": r"[^\t\n\x0b\f\r ]"}
+
+
 @cache
 def _compiled(pattern: str) -> regex.Pattern:
-    # Java's \w is ASCII; \p{...} classes are Unicode whatever the flag says.
-    return regex.compile(pattern.removeprefix("^").removesuffix("$"), regex.ASCII | regex.V0)
+    body, spelt, i = pattern.removeprefix("^").removesuffix("$"), [], 0
+    while i < len(body):
+        escaped = body[i] == "\\" and i + 1 < len(body)
+        spelt.append(_JAVA_SHORTHANDS.get(body[i + 1], body[i:i + 2]) if escaped else body[i])
+        i += 2 if escaped else 1
+    return regex.compile("".join(spelt), regex.V1)
 
 
 def _first_outside(pattern: str, value: str) -> str | None:
