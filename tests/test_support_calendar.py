@@ -80,6 +80,10 @@ def test_an_operator_the_fleet_does_not_run_is_not_used(stacks, sites):
     assert uses(stacks["web-vsphere"], _support(sites)) == []
 
 
+def _with_request(bp, **changes):
+    return bp.model_copy(update={"request": bp.request.model_copy(update=changes)})
+
+
 def _with_decided_minor(bp, minor: str | None):
     return bp.model_copy(update={"decisions": bp.decisions.model_copy(update={"kubernetes_version": minor})})
 
@@ -88,6 +92,23 @@ def test_a_cluster_moving_hop_by_hop_uses_the_minor_it_runs_not_the_one_promised
     behind = _with_decided_minor(stacks["eks"], "1.33")
     assert uses(behind, sites.support) == [Use("eks", "1.33", "decisions.kubernetes_version")]
     assert uses(_with_decided_minor(stacks["eks"], None), sites.support) == [Use("eks", "1.34", "spec.kubernetes_version")]
+
+
+def test_a_cluster_whose_promise_went_back_a_minor_still_runs_and_uses_the_newer_one(stacks, sites):
+    bp = stacks["eks"]
+    back = _with_decided_minor(bp.model_copy(update={"spec": bp.spec.model_copy(update={"kubernetes_version": "1.33"})}),
+                               "1.34")
+    assert uses(back, sites.support) == [Use("eks", "1.34", "decisions.kubernetes_version")]
+    # The same minor read from two places (two string objects) is not "behind".
+    same = _with_decided_minor(stacks["eks"], "1.34 ".strip())
+    assert uses(same, sites.support) == [Use("eks", "1.34", "spec.kubernetes_version")]
+
+
+@pytest.mark.parametrize("name", ["web-aws", "web-vsphere"])
+def test_a_stack_on_a_shared_cluster_uses_no_cluster_minor_even_if_one_is_recorded(stacks, sites, name):
+    bp = _with_decided_minor(stacks[name], "1.31")
+    bp = bp.model_copy(update={"spec": bp.spec.model_copy(update={"kubernetes_version": "1.31"})})
+    assert [u.product for u in uses(bp, sites.support)] == [u.product for u in uses(stacks[name], sites.support)]
 
 
 def test_a_dedicated_cluster_with_no_minor_anywhere_uses_none(stacks, sites):
@@ -170,12 +191,19 @@ def test_a_stack_past_an_end_is_refused_naming_its_first_ended_version_and_the_n
         refuse_past_end(bp, sites.support, after_both, "data-platform@9.9.9")
     assert str(exc.value) == f"{ref} promises {past_end(bp, sites.support, after_both)[0]}; ask for data-platform@9.9.9"
     assert str(exc.value).startswith(f"{ref} promises Amazon EKS Kubernetes 1.34")
-    for same in (None, ref):
+    for same in (None, "", ref, "".join(ref)):  # the newest version is built anew: equal, not the same object
         with pytest.raises(BadInput) as exc:
             refuse_past_end(bp, sites.support, after_both, same)
         assert "ask for" not in str(exc.value), exc.value
     refuse_past_end(bp, sites.support, ends["eks"], "data-platform@9.9.9")
     refuse_past_end(bp, None, after_both)
+
+
+def test_the_newer_version_is_named_however_its_number_sorts_as_text(stacks, sites):
+    bp = _with_request(stacks["data-aws"], blueprint="data-platform@1.9.0")
+    after = max(d.end for d in deadlines(bp, sites.support)) + timedelta(days=1)
+    with pytest.raises(BadInput, match="; ask for data-platform@1.10.0$"):
+        refuse_past_end(bp, sites.support, after, "data-platform@1.10.0")
 
 
 # -- the calendar's own rules -------------------------------------------------------------------------------------
