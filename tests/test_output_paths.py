@@ -255,7 +255,7 @@ def test_an_out_that_is_not_a_folder_is_refused(short, kind):
 
 @pytest.mark.parametrize("text, error", [
     ("not json", "not a manifest bp wrote"), ("[]", "not a manifest bp wrote"), ('{"other": []}', "not a manifest bp wrote"),
-    ('{"files": "a.yaml"}', "'files' must list"), ('{"files": [3]}', "'files' must list"),
+    ('{"files": "ab"}', "'files' must list"), ('{"files": [3]}', "'files' must list"),
     ('{"files": ["/etc/passwd"]}', "'files' must list"), ('{"files": ["../up.yaml"]}', "'files' must list"),
     ('{"files": ["sub/../../up.yaml"]}', "'files' must list"), ('{"files": [""]}', "'files' must list"),
     ('{"files": [".bp-manifest.json"]}', "'files' must list"), ('{"files": ["ok.yaml", ".."]}', "'files' must list"),
