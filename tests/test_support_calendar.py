@@ -74,6 +74,16 @@ def test_each_stack_uses_its_cluster_minor_its_engines_on_aws_and_the_operators_
     }, found
 
 
+def test_a_stack_whose_values_were_copied_in_not_parsed_uses_the_same(stacks, sites):
+    """Equal strings built at run time (a model_copy of computed values) are not the parsed objects: compared by value."""
+    for name, bp in stacks.items():
+        copied = bp.model_copy(update={
+            "placements": tuple(p.model_copy(update={"target": "".join(p.target)}) for p in bp.placements),
+            "spec": bp.spec.model_copy(update={"cluster": "".join(bp.spec.cluster)})})
+        assert copied.primary.target is not bp.primary.target and copied.spec.cluster is not bp.spec.cluster
+        assert uses(copied, sites.support) == uses(bp, sites.support), name
+
+
 def test_an_operator_the_fleet_does_not_run_is_not_used(stacks, sites):
     assert uses(stacks["data-vsphere"], _support(sites, strimzi="0.47")) == [
         Use("vks", "1.34", "spec.kubernetes_version"), Use("strimzi", "0.47", "data_services.kafka")]
