@@ -194,6 +194,15 @@ def test_a_network_of_another_size_than_the_catalogs_is_named(web, catalog, cidr
         "network in pool us-east-1-nonprod: web-service@2.1.0 allocates a /21 on aws, the file holds no network;")
 
 
+def test_a_network_where_the_catalog_allocates_none_is_named(vm, catalog, sites):
+    shared = resolve(make_request(team="web", blueprint="web-service@2.1.0", target="vsphere"), catalog, sites, [vm])
+    assert shared.primary.network is None and _hand_edited(shared, catalog) == []
+    edited = _placed(shared, network=vm.primary.network)
+    assert _hand_edited(edited, catalog) == [
+        (f"network in pool {shared.primary.pool}: web-service@2.1.0 allocates no network on vsphere, the file holds /26 "
+        f"({vm.primary.network.cidr}); a network changes only with `bp new --force --move-network`")]
+
+
 def test_a_pin_holds_the_version_its_stack_is_on(vm):
     def pin(version: str) -> Pin:
         return Pin(reason="freeze", approver="lead@example.com", expires=date(2027, 1, 1), version=version)
