@@ -95,6 +95,12 @@ def test_a_report_in_a_missing_folder_is_refused_and_none_and_dash_are_stdout(tm
     assert outputs.output_file(str(tmp_path / "r.json")) == tmp_path / "r.json"
 
 
+@pytest.mark.parametrize("name", ["(copy).json", "#1.json", "+all.json", " .json", "--.json"])
+def test_a_report_named_like_anything_but_a_dash_is_a_file(tmp_path, monkeypatch, name):
+    monkeypatch.chdir(tmp_path)
+    assert outputs.output_file(Path(name)) == Path(name)
+
+
 def test_a_report_replaces_a_regular_file_or_makes_a_new_one(tmp_path):
     old = tmp_path / "old.json"
     old.write_text("old\n")
@@ -268,6 +274,14 @@ def test_a_manifest_naming_anything_outside_its_folder_is_refused_and_nothing_re
     with pytest.raises(BadInput, match=f"^{out}/{MANIFEST}: {error}"):
         outputs.write_folder(out, {"a.yaml": "a\n"}, repo)
     assert (out / MANIFEST).read_text() == text and (tmp_path / "up.yaml").exists() and not (out / "a.yaml").exists()
+
+
+def test_a_manifest_may_list_any_name_inside_its_folder_however_it_sorts(repo):
+    out = repo / "deploy"
+    odd = {"-x.yaml": "x\n", ".a.yaml": "a\n", "(1).yaml": "1\n", "sub/.bp-manifest.json": "{}\n"}
+    assert outputs.write_folder(out, odd, repo) == (4, 0)
+    assert outputs.write_folder(out, {"b.yaml": "b\n"}, repo) == (1, 4)
+    assert sorted(os.listdir(out)) == [MANIFEST, "b.yaml", "sub"]
 
 
 def test_a_manifest_that_is_a_link_is_refused(repo, tmp_path):
