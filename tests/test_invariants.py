@@ -73,10 +73,19 @@ def test_a_stack_as_stamped_passes_every_check_of_its_own(vm, web, vks, catalog,
         assert check_stack(bp, catalog, sites) == [] and check_decisions(bp, catalog) == [], bp.stack
 
 
-@pytest.mark.parametrize("change", [{"data_center": "ny2"}, {"target": "aws"}, {"tier": "prod"}])
-def test_a_placement_whose_site_target_or_tier_alone_changed_no_longer_matches(vm, catalog, sites, change):
+@pytest.mark.parametrize("change", [{"data_center": "ny2"}, {"data_center": "am1"}, {"target": "aws"}, {"tier": "prod"}])
+def test_a_placement_whose_site_target_or_tier_alone_changed_no_longer_matches(vm, web, catalog, sites, change):
     assert _errors(_placed(vm, **change), catalog, sites) == [
         "pool ny1-nonprod no longer matches its placement (site, target or tier changed)"]
+    assert _errors(_placed(web, target="vsphere"), catalog, sites) == [
+        "pool us-east-1-nonprod no longer matches its placement (site, target or tier changed)"]
+
+
+def test_a_placement_of_equal_values_copied_in_not_parsed_still_matches(vm, web, catalog, sites):
+    """Equal strings built at run time are not the parsed objects: a placement is compared by value."""
+    for bp in (vm, web):
+        copied = _placed(bp, **{k: "".join(getattr(bp.primary, k)) for k in ("data_center", "target", "tier")})
+        assert copied.primary.tier is not bp.primary.tier and check_stack(copied, catalog, sites) == []
 
 
 def test_a_pool_gone_from_the_sites_map_is_named(vm, catalog, sites):
@@ -171,9 +180,10 @@ def test_a_data_service_dropped_or_resized_by_hand_is_named(web, catalog):
         ("data_services: the request asks for [('postgres', 'S'), ('redis', 'S')], the file holds [('postgres', 'S')]; "
         "re-stamp with `bp new --force`")]
     for field in ("vcpu", "memory_gib", "storage_gib"):
-        bigger = redis.model_copy(update={field: getattr(redis, field) + 1})
-        found = _hand_edited(web.model_copy(update={"data_services": (postgres, bigger)}), catalog)
-        assert [m.split(":")[0] for m in found] == ["data_services redis"], (field, found)
+        for step in (1, -1):
+            resized = redis.model_copy(update={field: getattr(redis, field) + step})
+            found = _hand_edited(web.model_copy(update={"data_services": (postgres, resized)}), catalog)
+            assert [m.split(":")[0] for m in found] == ["data_services redis"], (field, step, found)
 
 
 def test_a_request_that_named_no_data_services_takes_the_catalogs(web, catalog):
@@ -208,8 +218,9 @@ def test_a_pin_holds_the_version_its_stack_is_on(vm):
         return Pin(reason="freeze", approver="lead@example.com", expires=date(2027, 1, 1), version=version)
 
     assert check_pin(vm, None) == [] and check_pin(vm, pin("vm-app@1.0.0")) == []
-    assert _said(check_pin(vm, pin("vm-app@0.9.0"))) == [
-        ("stack", True, "pinned at vm-app@0.9.0 but on vm-app@1.0.0: move it back, or remove the pin with `bp unpin`")]
+    for other in ("vm-app@0.9.0", "vm-app@1.1.0"):  # behind or ahead of the stack
+        assert _said(check_pin(vm, pin(other))) == [
+            ("stack", True, f"pinned at {other} but on vm-app@1.0.0: move it back, or remove the pin with `bp unpin`")]
 
 
 def _twin(bp):
