@@ -81,6 +81,13 @@ def test_a_placement_whose_site_target_or_tier_alone_changed_no_longer_matches(v
         "pool us-east-1-nonprod no longer matches its placement (site, target or tier changed)"]
 
 
+def test_a_prod_pool_holding_a_placement_that_says_nonprod_no_longer_matches(catalog, sites):
+    prod = resolve(make_request(team="vm", env="prod", blueprint="vm-app@1.0.0", target="vsphere"), catalog, sites)
+    assert prod.primary.tier == "prod" and _errors(prod, catalog, sites) == []
+    assert _errors(_placed(prod, tier="nonprod"), catalog, sites) == [
+        f"pool {prod.primary.pool} no longer matches its placement (site, target or tier changed)"]
+
+
 def test_a_placement_of_equal_values_copied_in_not_parsed_still_matches(vm, web, catalog, sites):
     """Equal strings built at run time are not the parsed objects: a placement is compared by value."""
     for bp in (vm, web):
@@ -166,7 +173,8 @@ def _hand_edited(bp, catalog) -> list[str]:
 
 def test_a_size_class_swapped_by_hand_or_one_no_class_has_is_named(web, catalog):
     entry = catalog.get(web.blueprint_ref)
-    assert _hand_edited(web.model_copy(update={"size": entry.sizes["L"]}), catalog) == [
+    read_back = entry.sizes["L"].model_copy()  # as a stack file holds it: equal to the catalog's, not the same object
+    assert _hand_edited(web.model_copy(update={"size": read_back}), catalog) == [
         (f"size: the request asks for M (8 vCPU / 32 GiB), the file holds L ({entry.sizes['L'].vcpu} vCPU / "
         f"{entry.sizes['L'].memory_gib} GiB) of web-service@2.1.0; re-stamp with `bp new --force`")]
     odd = web.size.model_copy(update={"vcpu": 9})
@@ -364,6 +372,13 @@ def test_a_support_end_is_warned_on_the_first_day_of_the_window_through_the_last
     assert _support_rules(_fleet(catalog, sites, [kube], end + timedelta(days=1))) == []  # an error of stack_checks
     assert _support_rules(_fleet(catalog, sites, [_retired(kube)], end)) == []
     assert _support_rules(_fleet(catalog, sites.model_copy(update={"support": None}), [kube], end)) == []
+
+
+def test_an_engine_or_cluster_past_its_end_is_a_stack_error_not_a_fleet_warning(web, catalog, sites):
+    rds_end = sites.support.calendar["rds-postgresql"]["17"].end_of_support
+    after = _fleet(catalog, sites, [web], rds_end + timedelta(days=1))
+    assert _support_rules(after) == []
+    assert [f.message.split(":")[0] for f in check(after) if f.error] == ["RDS for PostgreSQL 17 (data_services.postgres)"]
 
 
 def test_the_operator_release_is_warned_then_fails_the_fleet_after_its_end(vm, catalog, sites):
