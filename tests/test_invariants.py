@@ -182,10 +182,14 @@ def test_a_size_class_swapped_by_hand_or_one_no_class_has_is_named(web, catalog)
         "size: the request asks for M (8 vCPU / 32 GiB), the file holds no size class (9 vCPU / 32 GiB)")
 
 
-def test_a_data_service_dropped_or_resized_by_hand_is_named(web, catalog):
+def test_a_data_service_dropped_added_or_resized_by_hand_is_named(web, catalog):
     (postgres, redis) = web.data_services
     assert _hand_edited(web.model_copy(update={"data_services": (postgres,)}), catalog) == [
         ("data_services: the request asks for [('postgres', 'S'), ('redis', 'S')], the file holds [('postgres', 'S')]; "
+        "re-stamp with `bp new --force`")]
+    added = _with_request(web, data_services=(DataServiceRequest(kind="postgres"),))
+    assert _hand_edited(added, catalog) == [(
+        "data_services: the request asks for [('postgres', 'S')], the file holds [('postgres', 'S'), ('redis', 'S')]; "
         "re-stamp with `bp new --force`")]
     for field in ("vcpu", "memory_gib", "storage_gib"):
         for step in (1, -1):
