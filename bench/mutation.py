@@ -40,6 +40,7 @@ EQUIVALENT = ROOT / "bench" / "mutation_equivalent.toml"
 REPORT = ROOT / "bench" / "MUTATION.md"
 WORK = ROOT / ".mutation"
 TREE = WORK / "tree"
+WHOLE = False  # --whole: every mutant meets the module's whole test list at once (no selection)
 BIN = Path(sys.executable).parent
 
 
@@ -101,6 +102,8 @@ def lines_map(module: str) -> Path:
 
 def test_command(module: str, tests: list[str]) -> str:
     # PYTHONPATH makes the pack processes the policy tests start import the mutated copy too.
+    if WHOLE:
+        return f"env PYTHONPATH={TREE} {BIN / 'python'} {' '.join(mutation_select.PYTEST)} -x {' '.join(tests)}"
     return (f"env PYTHONPATH={TREE} {BIN / 'python'} -m bench.mutation_select {lines_map(module)} -- -x "
             f"{' '.join(tests)}")
 
@@ -195,9 +198,12 @@ def equivalents() -> dict[tuple[str, str, str], str]:
 
 def mutated_line(diff: str | None) -> str:
     """The line a mutant puts in place of the original, from cosmic-ray's diff. Blank added lines are left out: a
-    mutant of a file's last line also adds the newline the original lacked."""
-    added = [line[1:].strip() for line in (diff or "").splitlines() if line.startswith("+") and not line.startswith("+++")]
-    return " / ".join(a for a in added if a)
+    mutant of a file's last line also adds the newline the original lacked. A mutant that only removes (a decorator)
+    is named by what it removes, so two removals in one module are never taken for each other."""
+    lines = [line for line in (diff or "").splitlines() if not line.startswith(("+++", "---"))]
+    added = [line[1:].strip() for line in lines if line.startswith("+") and line[1:].strip()]
+    removed = [line[1:].strip() for line in lines if line.startswith("-") and line[1:].strip()]
+    return " / ".join(added) if added or not removed else "without " + " / ".join(removed)
 
 
 def tally(module: str, session: Path) -> Tally:
@@ -312,7 +318,8 @@ def in_parallel(chosen: list[str], args: argparse.Namespace) -> None:
     def one(module: str) -> None:
         tree = free.get()
         try:
-            extra = [*(["--fresh"] * args.fresh), *(["--budget", str(args.budget)] if args.budget else [])]
+            extra = [*(["--fresh"] * args.fresh), *(["--whole"] * args.whole),
+                     *(["--budget", str(args.budget)] if args.budget else [])]
             run = subprocess.run([str(BIN / "python"), "-m", "bench.mutation", "--no-report", "--tree", tree, *extra,
                                   module], cwd=ROOT, capture_output=True, text=True, check=False)
             print(run.stdout.strip() or f"{module}: {run.stderr.strip().splitlines()[-1:]}", flush=True)
@@ -331,11 +338,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fresh", action="store_true", help="start the modules' sessions anew")
     parser.add_argument("--budget", type=int, metavar="SECONDS", help="time per module this run (default: the targets')")
     parser.add_argument("--jobs", type=int, default=1, metavar="N", help="modules mutated at once, each in its own copy")
+    parser.add_argument("--whole", action="store_true",
+                        help="every mutant meets its module's whole test list at once, without selection by line")
     parser.add_argument("--tree", default="tree", help=argparse.SUPPRESS)  # the copy a --jobs worker mutates in
     parser.add_argument("--no-report", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    global TREE
-    TREE = WORK / args.tree
+    global TREE, WHOLE
+    TREE, WHOLE = WORK / args.tree, args.whole
     settings, modules = targets()
     unknown = [m for m in args.modules if m not in modules]
     if unknown:

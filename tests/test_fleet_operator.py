@@ -49,11 +49,11 @@ def test_an_unknown_field_or_a_wrong_type_fails_the_crd(fleet, sites, stack_sche
         _validate(typo, stack_schema)
     wrong = copy.deepcopy(good)
     wrong["spec"]["resyncFrequencySeconds"] = "600"
-    with pytest.raises(jsonschema.ValidationError):
+    with pytest.raises(jsonschema.ValidationError, match="'600' is not of type 'integer'"):
         _validate(wrong, stack_schema)
     deep = copy.deepcopy(good)
     deep["spec"]["workspaceTemplate"]["spec"]["resources"]["requests"]["cpu"] = "one"
-    with pytest.raises(jsonschema.ValidationError):
+    with pytest.raises(jsonschema.ValidationError, match="'one'"):
         _validate(deep, stack_schema)
 
 

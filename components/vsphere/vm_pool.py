@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_vsphere as vsphere
 
-from components.vsphere.tagging import notes
 from components.ownership import require_ownership
+from components.vsphere.tagging import notes
 
 # OpenSSH public key types cloud-init accepts in ssh_authorized_keys.
 _PUBLIC_KEY_PREFIXES = ("ssh-ed25519 ", "ssh-rsa ", "ecdsa-sha2-", "sk-ssh-ed25519@openssh.com ", "sk-ecdsa-sha2-")
@@ -199,6 +199,9 @@ class VmPool(pulumi.ComponentResource):
             else vsphere.get_network(name=site.network, datacenter_id=dc.id, opts=lookup).id
         )
         template = vsphere.get_virtual_machine(name=args.template, datacenter_id=dc.id, opts=lookup)
+        # The provider clones only with a disk block for each of the template's disks; the pool declares one.
+        if len(template.disks) != 1:
+            raise ValueError(f"template {args.template} has {len(template.disks)} disks: a VmPool clones single-disk templates")
         if args.disk_gb < template.disks[0].size:
             raise ValueError(f"disk_gb {args.disk_gb} is smaller than template {args.template}'s {template.disks[0].size} GB disk")
         return cluster, datastore, network_id, template
