@@ -148,6 +148,21 @@ def test_a_mode_that_cannot_be_copied_changes_nothing_and_leaves_no_staged_text(
     assert _contents(tmp_path) == {"a.yaml": "old a\n", "b.yaml": "old b\n"}
 
 
+def test_a_write_failing_with_an_os_error_before_it_staged_anything_changes_nothing(tmp_path, monkeypatch):
+    old = _files(tmp_path, a="old a\n", b="old b\n")
+    real = yaml_io.write_atomic
+
+    def write(path, text):
+        if path.name.startswith(".b.yaml"):
+            raise ENOSPC
+        return real(path, text)
+
+    monkeypatch.setattr(yaml_io, "write_atomic", write)
+    with pytest.raises(BadInput, match=r"b\.yaml: cannot write: No space left on device; nothing was changed$"):
+        file_swap.replace_files({path: "new\n" for path in old})
+    assert _contents(tmp_path) == {"a.yaml": "old a\n", "b.yaml": "old b\n"}
+
+
 def test_a_report_that_cannot_be_written_changes_nothing_and_says_so(tmp_path):
     old = _files(tmp_path, a="old\n")
 
