@@ -12,9 +12,9 @@ from __future__ import annotations
 import errno
 import os
 import shutil
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Mapping
 
 from blueprints.errors import BadInput
 
@@ -84,7 +84,8 @@ def _stage(path: Path, text: str) -> _Slot:
     except BadInput as exc:
         cause = exc.__context__
         raise _WriteFailed(path, getattr(cause, "strerror", None) or str(exc)) from None
-    except OSError as exc:
+    except OSError as exc:  # the text may be written (its mode not copied, its file gone meanwhile): not left behind
+        slot.staged.unlink(missing_ok=True)
         raise _WriteFailed(path, exc.strerror or str(exc)) from None
     return slot
 

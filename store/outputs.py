@@ -11,9 +11,10 @@ from __future__ import annotations
 import json
 import os
 import stat
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
-from typing import Iterator, TextIO
+from typing import TextIO
 
 from blueprints import yaml_io
 from blueprints.errors import BadInput
@@ -104,7 +105,7 @@ def _check_files(out: Path, files: dict[str, str], before: set[str], option: str
 def _check_folder(out: Path, files: dict[str, str], repo: Path, option: str) -> None:
     """Refuse a folder that is not one, is the repository, or holds a Pulumi project or stack files."""
     kind = _not_regular(out)
-    if kind and kind != "a folder" and not (kind == "a symbolic link" and out.is_dir()):
+    if kind and not out.is_dir():  # a folder, or a link to one (is_dir follows links)
         raise BadInput(f"{option}: {out} is {kind}, not a folder")
     if out.exists() and out.resolve() == Path(repo).resolve():
         raise BadInput(f"{option}: {out} is the repository itself; choose a folder of its own (e.g. deploy)")
