@@ -57,7 +57,7 @@ EDGES = [
     ("aws-secretsmanager-tags", [{"k" * 128: "v"}], [{"k" * 129: "v"}, {"": "v"}]),
     ("aws-kms-tags", [{"k": "v" * 256}, {"k": ""}], [{"k": "v" * 257}]),
     ("aws-tags", [{"awsx": "1", "team:aws": "1"}], [{"aws:team": "x"}, {"AWS:team": "x"}]),
-    ("aws-rds-tags", [{"équipe": "Zürich 2 _.:/=+-@"}], [{"k": "r&d"}, {"k": "a,b"}]),
+    ("aws-rds-tags", [{"équipe": "Zürich 2 _.:/=+-@", "k": "v" * 256}], [{"k": "r&d"}, {"k": "a,b"}, {"k": "v" * 257}]),
     ("vsphere-vm-name", ["v" * 80, "v m"], ["v" * 81, ""]),
     ("k8s-namespace-name", ["a" * 63, "1a", "a-1"], ["a" * 64, "-a", "a-", "A", "a.b", ""]),
     ("k8s-service-name", ["a" * 63, "a-1"], ["a" * 64, "1a", "a-"]),
