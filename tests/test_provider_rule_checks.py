@@ -135,3 +135,30 @@ def test_the_zones_of_subnets_are_known_only_when_every_subnet_is():
     assert zones_of(["s-a", "s-c"], reg) is None
     assert zones_of(["s-a", "s-unknown"], reg) is None
     assert zones_of("s-a", reg) == set()
+
+
+def test_java_shorthand_classes_are_ascii_wherever_they_stand():
+    assert Limits("t", pattern=r"^a\w$").refuses("aé") == r"does not match ^a\w$"
+    assert Limits("t", pattern=r"^a\w$").refuses("a_") is None
+    assert Limits("t", pattern=r"^\d+$").refuses("١٢") == r"does not match ^\d+$"
+    assert Limits("t", pattern=r"^a\sb$").refuses("a\u00a0b") == r"does not match ^a\sb$"  # a no-break space
+    assert Limits("t", pattern=r"^a\sb$").refuses("a\tb") is None
+    assert Limits("t", pattern=r"^[\W]+$").refuses("é!") is None and Limits("t", pattern=r"^\W$").refuses("a")
+    assert Limits("t", pattern=r"^a\.b$").refuses("a.b") is None and Limits("t", pattern=r"^a\.b$").refuses("axb")
+
+
+def test_a_character_is_named_only_for_a_pattern_of_one_character_class():
+    assert Limits("t", pattern="^a[bc]$").refuses("ad") == "does not match ^a[bc]$"
+    assert Limits("t", pattern="^[bc]a$").refuses("ba!") == "does not match ^[bc]a$"
+    assert Limits("t", pattern="^([a-z]*)$").refuses("aB") == "does not match ^([a-z]*)$ (character 'B')"
+
+
+def test_limits_read_from_botocore_are_shared_and_cannot_be_changed_by_a_caller():
+    from dataclasses import FrozenInstanceError
+
+    role = aws_model.member("iam", "CreateRole", "RoleName")
+    assert aws_model.member("iam", "CreateRole", "RoleName") is role
+    with pytest.raises(FrozenInstanceError):
+        role.max = 1000  # type: ignore[misc]
+    with pytest.raises(FrozenInstanceError):
+        aws_model.tags("iam", "CreateRole", "Tags").value = role  # type: ignore[misc]
