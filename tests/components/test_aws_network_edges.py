@@ -277,6 +277,7 @@ def _with_subnet(tier: str, cidrs: list[str]) -> dict:
     ({"nat_gateways": 4}, "nat_gateways 4 is not 1 to the 3 AZs"),
     ({"availability_zones": ["us-east-1a", "us-east-1a"], "nat_gateways": 1}, "two AZs or more needed"),
     (_with_subnet("data", subnet_plan(CIDR, 3)["data"][:2]), r"subnets.data holds 2 CIDRs for 3 AZs"),
+    (_with_subnet("data", subnet_plan(CIDR, 4)["data"]), r"subnets.data holds 4 CIDRs for 3 AZs"),
     ({"subnets": {t: c for t, c in subnet_plan(CIDR, 3).items() if t != "data"}}, r"subnets.data holds 0 CIDRs for 3 AZs"),
     (_with_subnet("data", [*subnet_plan(CIDR, 3)["data"][:2], "10.21.0.0/24"]), r"subnets.data .* are not all inside"),
     ({"interconnect_cidrs": ["10.0.0.0/33"], "transit_gateway_id": "tgw-0hub"}, "does not appear to be an IPv4"),
