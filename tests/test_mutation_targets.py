@@ -28,7 +28,8 @@ def test_the_mutated_line_is_read_from_cosmic_rays_diff():
     diff = ("--- mutation diff ---\n--- a/m.py\n+++ b/m.py\n@@ -1,3 +1,3 @@\n def f(x):\n"
             "-    return x < 1\n+    return x <= 1\n")
     assert mutation.mutated_line(diff) == "return x <= 1"
-    assert mutation.mutated_line("--- a/m.py\n+++ b/m.py\n-@property\n") == ""
+    assert mutation.mutated_line("--- a/m.py\n+++ b/m.py\n-@property\n") == "without @property"
+    assert mutation.mutated_line("--- a/m.py\n+++ b/m.py\n-\n-@rule(\n-    'a',\n-)\n def f():\n") == "without @rule( / 'a', / )"
     assert mutation.mutated_line(None) == ""
     last_line = "--- a/m.py\n+++ b/m.py\n-return x < 1\n\\ No newline at end of file\n+return x <= 1\n+\n"
     assert mutation.mutated_line(last_line) == "return x <= 1"
