@@ -101,6 +101,7 @@ def test_what_resources_reference_and_the_program_does_not_create_is_needed():
 @pytest.mark.parametrize("url, found", [
     ("awskms://alias/acme-secrets?region=eu-west-1", ("alias/acme-secrets", "eu-west-1")),
     ("awskms://alias/team/acme-secrets", ("alias/team/acme-secrets", "")),
+    ("awskms://alias/acme?region=eu-west-1&region=us-east-1", ("alias/acme", "eu-west-1")),  # Pulumi reads the first
     ("awskms://1234abcd-12ab-34cd-56ef-1234567890ab?region=us-east-1", None),  # a key ID: nothing to look up by alias
     ("awskms:///alias/acme?region=us-east-1", None),
     ("passphrase", None),
