@@ -4,6 +4,8 @@ joined to its own segment's table and the interconnect's only, and overlaps foun
 
 from __future__ import annotations
 
+import json
+
 import pulumi
 import pytest
 from aws_support import TAGS, run
@@ -169,8 +171,8 @@ def test_a_team_attachment_joins_its_segments_table_and_propagates_there_and_to_
 
 
 def test_an_attachment_to_one_table_for_both_roles_is_refused():
-    # The two ids come from separate places in the sites map: equal strings, not one object.
-    segment, interconnect = "tgw-rtb-0abc", "".join(["tgw-rtb-", "0abc"])
+    # The two ids are read from separate places of the sites map: equal strings, not one object.
+    segment, interconnect = json.loads('["tgw-rtb-0abc", "tgw-rtb-0abc"]')
     assert segment is not interconnect
     with pytest.raises(ValueError, match="the segment and interconnect route tables must differ"):
         HubAttachmentArgs(attachment_id="a", segment_route_table_id=segment, interconnect_route_table_id=interconnect,
