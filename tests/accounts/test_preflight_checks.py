@@ -325,6 +325,25 @@ def test_a_transit_gateway_aws_does_not_know_is_missing(inject, code):
 
 
 @pytest.mark.usefixtures("mocked")
+def test_a_transit_gateway_listed_in_any_state_but_available_fails(monkeypatch):
+    """AWS lists a hub while it is created, modified and deleted, and for a while after (moto only when available)."""
+    hub = boto3.client("ec2", region_name=REGION).create_transit_gateway(Description="hub")["TransitGateway"]["TransitGatewayId"]
+    state = {"now": "available"}
+    original = pf.Aws.client
+
+    def client(self, service):
+        made = original(self, service)
+        made.meta.events.register("after-call.ec2.DescribeTransitGateways",
+                                  lambda parsed, **_: [t.update(State=state["now"]) for t in parsed["TransitGateways"]])
+        return made
+
+    monkeypatch.setattr(pf.Aws, "client", client)
+    for now in ("available", "pending", "modifying", "deleting", "deleted"):
+        state["now"] = now
+        assert pf._transit_gateway(pf.connect(REGION), hub) == Check(f"transit gateway {hub}", now == "available", f"state {now}")
+
+
+@pytest.mark.usefixtures("mocked")
 def test_a_disabled_key_behind_an_alias_fails():
     kms = boto3.client("kms", region_name=REGION)
     key = kms.create_key()["KeyMetadata"]["KeyId"]
