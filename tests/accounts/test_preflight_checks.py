@@ -105,6 +105,8 @@ def test_what_resources_reference_and_the_program_does_not_create_is_needed():
     ("awskms://1234abcd-12ab-34cd-56ef-1234567890ab?region=us-east-1", None),  # a key ID: nothing to look up by alias
     ("awskms:///alias/acme?region=us-east-1", None),
     ("passphrase", None),
+    ("alias/acme-secrets", None),  # no scheme: Pulumi refuses it, there is no key it would use
+    ("hashivault://alias/acme-secrets", None),  # a Vault transit key named alias/...: not a KMS alias
     ("gcpkms://projects/p/locations/l/keyRings/r/cryptoKeys/alias/k", None),
     (None, None),
 ])
@@ -341,6 +343,15 @@ def test_a_transit_gateway_listed_in_any_state_but_available_fails(monkeypatch):
     for now in ("available", "pending", "modifying", "deleting", "deleted"):
         state["now"] = now
         assert pf._transit_gateway(pf.connect(REGION), hub) == Check(f"transit gateway {hub}", now == "available", f"state {now}")
+
+
+@pytest.mark.usefixtures("mocked")
+def test_an_alias_referenced_by_its_arn_is_named_by_the_alias():
+    kms = boto3.client("kms", region_name=REGION)
+    kms.create_alias(AliasName="alias/team/key", TargetKeyId=kms.create_key()["KeyMetadata"]["KeyId"])
+    arn = f"arn:aws:kms:{REGION}:{MOTO_ACCOUNT}:alias/team/key"
+    assert _checks(Needs(region=REGION, kms_aliases={arn}))[f"default account/{REGION} kms alias alias/team/key"] == (
+        True, "key Enabled (referenced by the program)")
 
 
 @pytest.mark.usefixtures("mocked")
