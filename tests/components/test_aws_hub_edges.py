@@ -8,14 +8,12 @@ import json
 
 import pulumi
 import pytest
-from aws_support import TAGS, run
+from aws_support import TAGS, TGW_ASSOCIATION, TGW_PROPAGATION, run
 
 from components.aws.hub import HubAttachment, HubAttachmentArgs, HubPeer, NetworkHub, NetworkHubArgs
 
 TYPE = "cloud-blueprints:aws:NetworkHub"
 ROUTE = "aws:ec2transitgateway/route:Route"
-ASSOCIATION = "aws:ec2transitgateway/routeTableAssociation:RouteTableAssociation"
-PROPAGATION = "aws:ec2transitgateway/routeTablePropagation:RouteTablePropagation"
 DX_ASSOCIATION = "aws:directconnect/gatewayAssociation:GatewayAssociation"
 ACCEPTER = "aws:ec2transitgateway/vpcAttachmentAccepter:VpcAttachmentAccepter"
 
@@ -99,11 +97,11 @@ def test_a_direct_connect_gateway_is_made_with_its_own_asn_or_the_hubs_next_or_a
     tgw = cap.one("aws:ec2transitgateway/transitGateway:TransitGateway").outputs["arn"].rsplit("/", 1)[-1]
     assert association.inputs["associatedGatewayId"] == tgw
     dx = association.outputs["transitGatewayAttachmentId"]
-    (joined,) = cap.by_type(ASSOCIATION)
+    (joined,) = cap.by_type(TGW_ASSOCIATION)
     tables = outputs(cap)
     assert (joined.inputs["transitGatewayAttachmentId"], joined.inputs["transitGatewayRouteTableId"]) == (
         dx, tables["interconnect_route_table_id"])
-    propagated = sorted((p.inputs["transitGatewayAttachmentId"], p.inputs["transitGatewayRouteTableId"]) for p in cap.by_type(PROPAGATION))
+    propagated = sorted((p.inputs["transitGatewayAttachmentId"], p.inputs["transitGatewayRouteTableId"]) for p in cap.by_type(TGW_PROPAGATION))
     assert propagated == sorted((dx, tables[f"{s}_route_table_id"]) for s in ("prod", "nonprod"))
 
 
@@ -126,9 +124,9 @@ def test_every_peers_tier_cidrs_are_routed_from_that_tiers_table_through_its_own
     assert routes == sorted(
         [(tables[f"{segment}_route_table_id"], cidr, ids[p.region])
          for p in peers for segment, cidrs in (("prod", p.prod_cidrs), ("nonprod", p.nonprod_cidrs)) for cidr in cidrs])
-    joined = sorted((a.inputs["transitGatewayAttachmentId"], a.inputs["transitGatewayRouteTableId"]) for a in cap.by_type(ASSOCIATION))
+    joined = sorted((a.inputs["transitGatewayAttachmentId"], a.inputs["transitGatewayRouteTableId"]) for a in cap.by_type(TGW_ASSOCIATION))
     assert joined == sorted((i, tables["interconnect_route_table_id"]) for i in ids.values())
-    assert not cap.by_type(PROPAGATION), "peerings do not propagate"
+    assert not cap.by_type(TGW_PROPAGATION), "peerings do not propagate"
 
 
 def test_every_principal_is_invited_to_the_share_and_no_one_outside_the_organization():
@@ -159,12 +157,12 @@ def test_a_team_attachment_joins_its_segments_table_and_propagates_there_and_to_
         assert a.inputs["transitGatewayAttachmentId"] == "tgw-attach-team"
         assert a.inputs["transitGatewayDefaultRouteTableAssociation"] is False
         assert a.inputs["transitGatewayDefaultRouteTablePropagation"] is False
-    (association,) = cap.by_type(ASSOCIATION)
+    (association,) = cap.by_type(TGW_ASSOCIATION)
     assert (association.inputs["transitGatewayAttachmentId"], association.inputs["transitGatewayRouteTableId"]) == (
         "tgw-attach-team", "tgw-rtb-nonprod")
-    propagated = sorted((p.inputs["transitGatewayAttachmentId"], p.inputs["transitGatewayRouteTableId"]) for p in cap.by_type(PROPAGATION))
+    propagated = sorted((p.inputs["transitGatewayAttachmentId"], p.inputs["transitGatewayRouteTableId"]) for p in cap.by_type(TGW_PROPAGATION))
     assert propagated == [("tgw-attach-team", "tgw-rtb-ic"), ("tgw-attach-team", "tgw-rtb-nonprod")]
-    for r in [association, *cap.by_type(PROPAGATION)]:
+    for r in [association, *cap.by_type(TGW_PROPAGATION)]:
         assert [a.urn for a in accepters] == [d for d in r.dependencies if d.endswith("::team-accept")], r.urn
     out = cap.component_outputs[cap.one("cloud-blueprints:aws:HubAttachment").urn]
     assert out["association_id"].startswith("tgw-rtb-nonprod")

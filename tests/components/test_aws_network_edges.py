@@ -6,7 +6,7 @@ and the hub tables a same-account attachment joins (any of them may be absent)."
 from __future__ import annotations
 
 import pytest
-from aws_support import TAGS, component, log_keys_admit_cloudwatch_logs, policy, run
+from aws_support import TAGS, TGW_ASSOCIATION, TGW_PROPAGATION, component, log_keys_admit_cloudwatch_logs, policy, run
 
 from blueprints.plan import subnet_plan
 from components.aws.network import NetworkFabric, NetworkFabricArgs
@@ -19,8 +19,6 @@ CLUSTERS = ["100.64.0.0/20"]
 ROUTE = "aws:ec2/route:Route"
 ROUTE_TABLE = "aws:ec2/routeTable:RouteTable"
 SUBNET = "aws:ec2/subnet:Subnet"
-TGW_ASSOCIATION = "aws:ec2transitgateway/routeTableAssociation:RouteTableAssociation"
-TGW_PROPAGATION = "aws:ec2transitgateway/routeTablePropagation:RouteTablePropagation"
 
 
 def args(**extra) -> NetworkFabricArgs:
