@@ -24,7 +24,8 @@ from engine.captured import Capture, CapturedResource
 
 ROLE_ARN = re.compile(r"arn:aws[\w-]*:iam::\d{12}:role/[\w+=,.@/-]+")
 ALIAS = re.compile(r"^(arn:aws[\w-]*:kms:[\w-]+:\d{12}:)?alias/[\w/-]+$")
-USABLE_REGION = ("opt-in-not-required", "opted-in")
+OPTED_IN = ("opt-in-not-required", "opted-in")
+"""The opt-in statuses of a region, Local Zone or Wavelength Zone that the account can deploy into."""
 HOME_REGION = {"aws": "us-east-1", "aws-cn": "cn-north-1", "aws-us-gov": "us-gov-west-1"}
 """Where each partition answers DescribeRegions for all its regions, enabled or not."""
 
@@ -159,7 +160,7 @@ def _region(aws: Aws) -> Check:
     home = Aws(HOME_REGION.get(partition, aws.region), aws.session)
     found = home.client("ec2").describe_regions(AllRegions=True, RegionNames=[aws.region])["Regions"]
     status = found[0].get("OptInStatus", "opt-in-not-required") if found else "absent"
-    return Check(f"region {aws.region}", status in USABLE_REGION, f"opt-in status {status}")
+    return Check(f"region {aws.region}", status in OPTED_IN, f"opt-in status {status}")
 
 
 def _zones(aws: Aws, zones: set[str], expected: dict[str, str]) -> list[Check]:
@@ -174,6 +175,10 @@ def _zone(name: str, found: dict | None, expected: dict[str, str]) -> Check:
         return Check(f"availability zone {name}", False, "not offered to this account")
     if found["State"] != "available":
         return Check(f"availability zone {name}", False, f"state {found['State']}")
+    # Listed with every zone (AllAvailabilityZones) and "available" even when the account never opted into it.
+    opt_in = found.get("OptInStatus", "opt-in-not-required")
+    if opt_in not in OPTED_IN:
+        return Check(f"availability zone {name}", False, f"opt-in status {opt_in}: the account has not opted into it")
     if expected and want is None:
         return Check(f"availability zone {name}", False, f"{found.get('ZoneId')}: not a zone the sites map lists for this account")
     if want and found.get("ZoneId") != want:

@@ -101,9 +101,12 @@ def test_what_resources_reference_and_the_program_does_not_create_is_needed():
 @pytest.mark.parametrize("url, found", [
     ("awskms://alias/acme-secrets?region=eu-west-1", ("alias/acme-secrets", "eu-west-1")),
     ("awskms://alias/team/acme-secrets", ("alias/team/acme-secrets", "")),
+    ("awskms://alias/acme?region=eu-west-1&region=us-east-1", ("alias/acme", "eu-west-1")),  # Pulumi reads the first
     ("awskms://1234abcd-12ab-34cd-56ef-1234567890ab?region=us-east-1", None),  # a key ID: nothing to look up by alias
     ("awskms:///alias/acme?region=us-east-1", None),
     ("passphrase", None),
+    ("alias/acme-secrets", None),  # no scheme: Pulumi refuses it, there is no key it would use
+    ("hashivault://alias/acme-secrets", None),  # a Vault transit key named alias/...: not a KMS alias
     ("gcpkms://projects/p/locations/l/keyRings/r/cryptoKeys/alias/k", None),
     (None, None),
 ])
@@ -140,9 +143,26 @@ def test_a_hub_changed_in_the_sites_map_since_stamping_fails(stamped, tmp_path):
         "sites map hub of us-gone-1", False, f"the stack has {DEMO_HUB}, the sites map no hub: re-stamp it")
 
 
-def test_the_zone_ids_expected_are_the_sites_maps_for_the_stacks_pool_account_and_region(stamped):
-    assert expected_zone_ids(stamped, load_sites()) == {
-        (TARGET_ACCOUNT, REGION): {"us-east-1a": "use1-az6", "us-east-1b": "use1-az1", "us-east-1c": "use1-az2"}}
+USE1 = {"us-east-1a": "use1-az6", "us-east-1b": "use1-az1", "us-east-1c": "use1-az2"}
+USW2 = {"us-west-2a": "usw2-az2", "us-west-2b": "usw2-az1", "us-west-2c": "usw2-az3"}
+
+
+@pytest.mark.parametrize("request_, expected", [
+    ({"env": "prod"}, {(TARGET_ACCOUNT, REGION): USE1}),  # the sites map's first pool
+    ({"env": "dev"}, {("210000000002", REGION): USE1}),  # after a pool whose name sorts later
+    ({"env": "prod", "site": "us-west-2"}, {("210000000004", "us-west-2"): USW2}),  # after pools whose names sort earlier
+])
+def test_the_zone_ids_expected_are_the_sites_maps_for_the_stacks_pool_account_and_region(request_, expected):
+    sites = load_sites()
+    assert expected_zone_ids(resolve(make_request(**request_), Catalog(), sites), sites) == expected
+
+
+def test_a_pool_gone_from_the_sites_map_expects_no_zone_ids(stamped):
+    gone = stamped.placements[0].model_copy(update={"pool": "us-east-1-retired"})
+    assert expected_zone_ids(stamped.model_copy(update={"placements": [gone]}), load_sites()) == {}
+
+
+def test_the_zone_ids_of_a_vsphere_stack_are_none():
     vsphere = resolve(make_request(target="vsphere", region=None, site="ny1"), Catalog(), load_sites())
     assert expected_zone_ids(vsphere, load_sites()) == {}
 
@@ -156,6 +176,9 @@ def test_the_zone_ids_expected_are_the_sites_maps_for_the_stacks_pool_account_an
      "zone ID apne1-az3 in this account, the sites map says apne1-az4: the name points at another physical zone"),
     ({"State": "available", "ZoneId": "apne1-az4"}, {"ap-northeast-1b": "apne1-az4"}, True, "available, apne1-az4"),
     ({"State": "available", "ZoneId": "apne1-az4"}, {}, True, "available, apne1-az4"),  # the map records no IDs here
+    ({"State": "available", "ZoneId": "apne1-tpe1-az1", "OptInStatus": "not-opted-in"}, {}, False,
+     "opt-in status not-opted-in: the account has not opted into it"),  # a Local Zone listed and never opted into
+    ({"State": "available", "ZoneId": "apne1-tpe1-az1", "OptInStatus": "opted-in"}, {}, True, "available, apne1-tpe1-az1"),
 ])
 def test_each_zone_is_one_line_naming_what_differs(found, expected, ok, detail):
     check = pf._zone("ap-northeast-1b", found, expected)
@@ -165,11 +188,42 @@ def test_each_zone_is_one_line_naming_what_differs(found, expected, ok, detail):
 # --- each need, checked in the account (moto) ------------------------------------------------------------------------
 
 
-def _checks(need: Needs) -> dict[str, tuple[bool, str]]:
-    return {c.label: (c.ok, c.detail) for c in check_provider(need, "payments-prod")}
+def _checks(need: Needs, stack: str = "payments-prod") -> dict[str, tuple[bool, str]]:
+    return {c.label: (c.ok, c.detail) for c in check_provider(need, stack)}
 
 
-@pytest.mark.usefixtures("mocked")
+BOSTON = {"ZoneName": "us-east-1-bos-1a", "ZoneId": "use1-bos1-az1", "State": "available", "OptInStatus": "not-opted-in",
+          "RegionName": REGION, "ZoneType": "local-zone"}
+LISTED = {"DescribeRegions": ("AllRegions", "Regions"), "DescribeAvailabilityZones": ("AllAvailabilityZones", "AvailabilityZones")}
+
+
+@pytest.fixture
+def opt_in_as_aws(monkeypatch):
+    """moto lists regions and zones the account has not opted into whether or not it is asked for all, and knows no
+    Local Zone; AWS lists them only with AllRegions / AllAvailabilityZones. This answers as AWS does, with us-east-1's
+    Boston Local Zone offered and not opted into."""
+
+    def asked(params, context, model, **_):
+        context["all"] = bool(params.get(LISTED[model.name][0]))
+
+    def listed(parsed, context, model, **_):
+        key = LISTED[model.name][1]
+        found = parsed.get(key, []) + ([BOSTON] if key == "AvailabilityZones" else [])
+        parsed[key] = found if context.get("all") else [f for f in found if f.get("OptInStatus") != "not-opted-in"]
+
+    original = pf.Aws.client
+
+    def client(self, service):
+        made = original(self, service)
+        for operation in LISTED if service == "ec2" else ():
+            made.meta.events.register(f"before-parameter-build.ec2.{operation}", asked)
+            made.meta.events.register(f"after-call.ec2.{operation}", listed)
+        return made
+
+    monkeypatch.setattr(pf.Aws, "client", client)
+
+
+@pytest.mark.usefixtures("mocked", "opt_in_as_aws")
 def test_checks_are_scoped_to_the_account_and_region_and_stop_at_a_region_not_opted_into():
     assert _checks(Needs(region="ap-east-1", accounts=(TARGET_ACCOUNT,))) == {
         f"{TARGET_ACCOUNT}/ap-east-1 region ap-east-1": (False, "opt-in status not-opted-in")}
@@ -240,6 +294,66 @@ def test_each_need_found_in_the_account_passes_and_each_missing_one_fails_one_li
     }, "a role of another account is not read from this one"
 
 
+@pytest.mark.usefixtures("mocked", "opt_in_as_aws")
+def test_a_local_zone_the_account_has_not_opted_into_fails_though_aws_lists_it_available():
+    need = Needs(region=REGION, zones={"us-east-1-bos-1a", "us-east-1a"})
+    assert _checks(need) == {
+        f"default account/{REGION} region {REGION}": (True, "opt-in status opt-in-not-required"),
+        f"default account/{REGION} account": (True, MOTO_ACCOUNT),
+        f"default account/{REGION} availability zone us-east-1-bos-1a": (
+            False, "opt-in status not-opted-in: the account has not opted into it"),
+        f"default account/{REGION} availability zone us-east-1a": (True, "available, use1-az6")}
+
+
+@pytest.mark.usefixtures("mocked")
+def test_the_deploy_role_session_is_named_after_the_stack_within_the_64_characters_aws_allows(monkeypatch):
+    _ready()
+    named: list[str] = []
+    assume = pf.Aws.assume
+    monkeypatch.setattr(pf.Aws, "assume", lambda self, role, name: named.append(name) or assume(self, role, name))
+    stack = "payments-" + "long-" * 10
+    need = Needs(region=REGION, accounts=(TARGET_ACCOUNT,), deploy_role=DEPLOY_ARN)
+    assert _checks(need, stack)[f"{TARGET_ACCOUNT}/{REGION} assume {DEPLOY_ARN}"] == (True, "assumed")
+    assert named == [f"cloud-blueprints-preflight-{stack}"[:64]] and len(named[0]) == 64, "CloudTrail names the stack"
+
+
+@pytest.mark.usefixtures("mocked")
+@pytest.mark.parametrize("code", ["InvalidTransitGatewayID.NotFound", "InvalidTransitGatewayID.Malformed"])
+def test_a_transit_gateway_aws_does_not_know_is_missing(inject, code):
+    """AWS answers an unknown id with an error (moto with an empty list)."""
+    inject("before-send.ec2.DescribeTransitGateways", code, 400)
+    assert _checks(Needs(region=REGION, transit_gateways={DEMO_HUB}))[f"default account/{REGION} transit gateway {DEMO_HUB}"] == (
+        False, "not found in the account (the hub of the sites map)")
+
+
+@pytest.mark.usefixtures("mocked")
+def test_a_transit_gateway_listed_in_any_state_but_available_fails(monkeypatch):
+    """AWS lists a hub while it is created, modified and deleted, and for a while after (moto only when available)."""
+    hub = boto3.client("ec2", region_name=REGION).create_transit_gateway(Description="hub")["TransitGateway"]["TransitGatewayId"]
+    state = {"now": "available"}
+    original = pf.Aws.client
+
+    def client(self, service):
+        made = original(self, service)
+        made.meta.events.register("after-call.ec2.DescribeTransitGateways",
+                                  lambda parsed, **_: [t.update(State=state["now"]) for t in parsed["TransitGateways"]])
+        return made
+
+    monkeypatch.setattr(pf.Aws, "client", client)
+    for now in ("available", "pending", "modifying", "deleting", "deleted"):
+        state["now"] = now
+        assert pf._transit_gateway(pf.connect(REGION), hub) == Check(f"transit gateway {hub}", now == "available", f"state {now}")
+
+
+@pytest.mark.usefixtures("mocked")
+def test_an_alias_referenced_by_its_arn_is_named_by_the_alias():
+    kms = boto3.client("kms", region_name=REGION)
+    kms.create_alias(AliasName="alias/team/key", TargetKeyId=kms.create_key()["KeyMetadata"]["KeyId"])
+    arn = f"arn:aws:kms:{REGION}:{MOTO_ACCOUNT}:alias/team/key"
+    assert _checks(Needs(region=REGION, kms_aliases={arn}))[f"default account/{REGION} kms alias alias/team/key"] == (
+        True, "key Enabled (referenced by the program)")
+
+
 @pytest.mark.usefixtures("mocked")
 def test_a_disabled_key_behind_an_alias_fails():
     kms = boto3.client("kms", region_name=REGION)
@@ -251,10 +365,13 @@ def test_a_disabled_key_behind_an_alias_fails():
 
 
 @pytest.mark.usefixtures("mocked")
-@pytest.mark.parametrize("event, code", [
+@pytest.mark.parametrize("event, code", [  # for each lookup, codes that sort before and after its "missing" code
     ("before-send.ec2.DescribeTransitGateways", "UnauthorizedOperation"),
+    ("before-send.ec2.DescribeTransitGateways", "AuthFailure"),
     ("before-send.iam.GetRole", "AccessDenied"),
+    ("before-send.iam.GetRole", "SignatureDoesNotMatch"),
     ("before-send.kms.DescribeKey", "AccessDeniedException"),
+    ("before-send.kms.DescribeKey", "UnrecognizedClientException"),
 ])
 def test_a_lookup_refused_is_raised_not_reported_as_missing(inject, event, code):
     inject(event, code, 403)
@@ -372,7 +489,8 @@ def test_the_sites_maps_zone_ids_apply_to_its_own_account_and_region_only(stampe
     """The map records us-east-1a as use1-az4 for the stack's account; another account's us-east-1a is not judged by
     it, nor is the stack's account in another region."""
     sites = _sites_with(tmp_path, "{name: us-east-1a, id: use1-az6}", "{name: us-east-1a, id: use1-az4}")
-    providers = [("a", REGION, TARGET_ACCOUNT), ("b", REGION, "210000000099"), ("c", "us-west-2", TARGET_ACCOUNT)]
+    providers = [("a", REGION, TARGET_ACCOUNT), ("b", REGION, "210000000099"), ("c", "us-west-2", TARGET_ACCOUNT),
+                 ("d", "eu-west-1", TARGET_ACCOUNT)]  # regions sorting after and before the map's
     resources = []
     for name, region, account in providers:
         urn = f"urn:pulumi:payments-prod::cloud-blueprints::pulumi:providers:aws::{name}"
@@ -388,4 +506,5 @@ def test_the_sites_maps_zone_ids_apply_to_its_own_account_and_region_only(stampe
                                                "name points at another physical zone")),
         f"210000000099/{REGION}": (True, "available, use1-az6"),
         f"{TARGET_ACCOUNT}/us-west-2": (True, "available, usw2-az2"),
+        f"{TARGET_ACCOUNT}/eu-west-1": (True, "available, euw1-az3"),
     }

@@ -11,6 +11,10 @@ from components.aws.eks import EksAccess, KubernetesClusterArgs
 from components.aws.tagging import taggable
 from components.ownership import OWNERSHIP_KEYS
 
+TGW_ASSOCIATION = "aws:ec2transitgateway/routeTableAssociation:RouteTableAssociation"
+TGW_PROPAGATION = "aws:ec2transitgateway/routeTablePropagation:RouteTablePropagation"
+"""Type tokens of a Transit Gateway attachment joining a hub route table, which the hub and the fabric both make."""
+
 TAGS = {"team": "payments", "owner": "alice@example.com", "cost-center": "cc-42", "env": "prod",
         "blueprint": "web-service@1.2.0", "managed-by": "cloud-blueprints"}
 
