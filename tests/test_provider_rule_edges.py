@@ -51,7 +51,7 @@ EDGES = [
     ("aws-msk-broker-count", [1, 15], [0, 16]),
     ("aws-s3-bucket-name", ["abc", "a" * 63, "1.a-b"], ["ab", "a" * 64, "-ab", "ab-", "aBc", "a_b"]),
     ("aws-s3-bucket-reserved", ["xn-a", "sthree", "my-s3alias-x", "a.mrapx"],
-     ["xn--a", "sthree-a", "amzn-s3-demo-a", "a-s3alias", "a--ol-s3", "a.mrap", "a--x-s3", "a--table-s3"]),
+     ["xn--a", "sthree-a", "amzn-s3-demo-a", "a-s3alias", "a--ol-s3", "a.mrap", "a--x-s3", "a--table-s3", "ab", "a" * 64]),
     ("aws-s3-bucket-prefix", ["p" * 37, "p"], ["p" * 38, "P"]),
     ("aws-eks-tags", [{f"k{i}": "v" for i in range(50)}], [{f"k{i}": "v" for i in range(51)}]),
     ("aws-secretsmanager-tags", [{"k" * 128: "v"}], [{"k" * 129: "v"}, {"": "v"}]),
