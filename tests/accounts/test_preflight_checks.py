@@ -365,6 +365,17 @@ def test_a_disabled_key_behind_an_alias_fails():
 
 
 @pytest.mark.usefixtures("mocked")
+def test_a_key_scheduled_for_deletion_behind_an_alias_fails():
+    """PendingDeletion sorts after Enabled, as PendingImport, Unavailable and Updating do: only Enabled may pass."""
+    kms = boto3.client("kms", region_name=REGION)
+    key = kms.create_key()["KeyMetadata"]["KeyId"]
+    kms.create_alias(AliasName="alias/going", TargetKeyId=key)
+    kms.schedule_key_deletion(KeyId=key, PendingWindowInDays=7)
+    assert _checks(Needs(region=REGION, kms_aliases={"alias/going"}))[f"default account/{REGION} kms alias alias/going"] == (
+        False, "key PendingDeletion (referenced by the program)")
+
+
+@pytest.mark.usefixtures("mocked")
 @pytest.mark.parametrize("event, code", [  # for each lookup, codes that sort before and after its "missing" code
     ("before-send.ec2.DescribeTransitGateways", "UnauthorizedOperation"),
     ("before-send.ec2.DescribeTransitGateways", "AuthFailure"),
