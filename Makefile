@@ -27,7 +27,8 @@ bench-rollout: $(STAMP)
 golden: $(STAMP)
 	$(PY) -m tests.golden --update
 
-# Mutation testing of the core (bench/mutation_targets.toml), one module at a time at the lowest priority; writes
-# bench/MUTATION.md. `make mutate MUTATE_ARGS="--changed origin/main"` mutates only what changed.
+# Mutation testing of the core (bench/mutation_targets.toml), MUTATE_JOBS modules at a time at the lowest priority;
+# writes bench/MUTATION.md. `make mutate MUTATE_ARGS="--changed origin/main"` mutates only what changed.
+MUTATE_JOBS ?= 2
 mutate: $(STAMP)
-	nice -n 19 $(PY) -m bench.mutation $(MUTATE_ARGS)
+	nice -n 19 $(PY) -m bench.mutation --jobs $(MUTATE_JOBS) $(MUTATE_ARGS)

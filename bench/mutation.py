@@ -16,11 +16,12 @@ bench/mutation_equivalent.toml with the reason.
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import contextlib
 import datetime
 import hashlib
 import json
-import os
+import queue
 import re
 import shutil
 import sqlite3
@@ -30,6 +31,8 @@ import time
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from bench import mutation_select
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = ROOT / "bench" / "mutation_targets.toml"
@@ -92,14 +95,18 @@ def sync_tree() -> None:
             shutil.copy2(source, copy)
 
 
-def test_command(tests: list[str]) -> str:
+def lines_map(module: str) -> Path:
+    return WORK / f"{slug(module)}.lines.json"
+
+
+def test_command(module: str, tests: list[str]) -> str:
     # PYTHONPATH makes the pack processes the policy tests start import the mutated copy too.
-    return (f"env PYTHONPATH={TREE} {BIN / 'python'} -m pytest -x -q -p no:cacheprovider -p no:randomly "
+    return (f"env PYTHONPATH={TREE} {BIN / 'python'} -m bench.mutation_select {lines_map(module)} -- -x "
             f"{' '.join(tests)}")
 
 
 def config_text(module: str, tests: list[str], settings: dict, spec: dict) -> str:
-    command = test_command(tests)
+    command = test_command(module, tests)
     excluded = json.dumps(spec.get("exclude_operators", settings["exclude_operators"]))
     return (f'[cosmic-ray]\nmodule-path = "{module}"\ntimeout = {spec.get("timeout_seconds", settings["timeout_seconds"])}\n'
             f'excluded-modules = []\ntest-command = "{command}"\n\n[cosmic-ray.distributor]\nname = "local"\n\n'
@@ -108,13 +115,6 @@ def config_text(module: str, tests: list[str], settings: dict, spec: dict) -> st
 
 def cr(*args: str, **kw) -> subprocess.CompletedProcess:
     return subprocess.run([str(BIN / args[0]), *args[1:]], cwd=TREE, text=True, capture_output=True, check=False, **kw)
-
-
-def tests_pass(tests: list[str]) -> bool:
-    env = {**os.environ, "PYTHONPATH": str(TREE)}
-    run = subprocess.run([str(BIN / "python"), "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests],
-                         cwd=TREE, env=env, capture_output=True, text=True, check=False)
-    return run.returncode == 0
 
 
 def prepare(module: str, tests: list[str], settings: dict, spec: dict, fresh: bool) -> tuple[Path, Path]:
@@ -146,14 +146,14 @@ def run_module(module: str, spec: dict, settings: dict, fresh: bool = False, bud
     if not tests:
         return f"{module}: no test file exists, skipped"
     sync_tree()
-    if not tests_pass(tests):
+    if not mutation_select.record(TREE, module, tests, lines_map(module)):
         return f"{module}: its tests fail unmutated, skipped"
     config, session = prepare(module, tests, settings, spec, fresh)
     original = (TREE / module).read_bytes()
     budget = budget or spec.get("budget_seconds", settings["budget_seconds"])
     deadline = time.monotonic() + budget
     try:
-        recheck_survivors(session, test_command(tests), spec.get("timeout_seconds", settings["timeout_seconds"]), deadline)
+        recheck_survivors(session, test_command(module, tests), spec.get("timeout_seconds", settings["timeout_seconds"]), deadline)
         left = int(deadline - time.monotonic())
         # SIGINT lets cosmic-ray put the module back itself; the check below covers the case where it could not.
         if left > 0:
@@ -273,8 +273,9 @@ def report(command: str) -> None:
     REPORT.write_text("\n".join([
         "# Mutation testing of the core",
         "",
-        f"Written by `{command}` on {now} (cosmic-ray, one module at a time under `nice -n 19`, each mutant against",
-        "the module's own test files from `bench/mutation_targets.toml`). Score = killed / (killed + survived);",
+        f"Written by `{command}` on {now} (cosmic-ray under `nice -n 19`, each mutant against the module's own",
+        "test files from `bench/mutation_targets.toml`: first those that run its line, then all of them if those pass).",
+        "Score = killed / (killed + survived);",
         "timeouts count as killed, equivalent mutants (bench/mutation_equivalent.toml) are left out of the score;",
         "incompetent = the mutant did not import; pending = not run yet within the module's time budget.",
         "`measured` is when the module's session last ran (UTC); a module whose session is not on this machine keeps",
@@ -301,6 +302,27 @@ def changed_since(ref: str, modules: dict[str, dict]) -> list[str]:
     return [m for m, spec in modules.items() if m in touched or touched & set(spec["tests"])]
 
 
+def in_parallel(chosen: list[str], args: argparse.Namespace) -> None:
+    """Each module in a worker process of its own, each worker with its own copy of the tree: a mutant of one module
+    must never be seen by another module's tests."""
+    free = queue.SimpleQueue()
+    for n in range(args.jobs):
+        free.put("tree" if n == 0 else f"tree-{n + 1}")
+
+    def one(module: str) -> None:
+        tree = free.get()
+        try:
+            extra = [*(["--fresh"] * args.fresh), *(["--budget", str(args.budget)] if args.budget else [])]
+            run = subprocess.run([str(BIN / "python"), "-m", "bench.mutation", "--no-report", "--tree", tree, *extra,
+                                  module], cwd=ROOT, capture_output=True, text=True, check=False)
+            print(run.stdout.strip() or f"{module}: {run.stderr.strip().splitlines()[-1:]}", flush=True)
+        finally:
+            free.put(tree)
+
+    with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
+        list(pool.map(one, chosen))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.mutation", description=__doc__.splitlines()[0])
     parser.add_argument("modules", nargs="*", help="module paths (default: every module of the targets file)")
@@ -308,16 +330,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--report", action="store_true", help="only rewrite bench/MUTATION.md")
     parser.add_argument("--fresh", action="store_true", help="start the modules' sessions anew")
     parser.add_argument("--budget", type=int, metavar="SECONDS", help="time per module this run (default: the targets')")
+    parser.add_argument("--jobs", type=int, default=1, metavar="N", help="modules mutated at once, each in its own copy")
+    parser.add_argument("--tree", default="tree", help=argparse.SUPPRESS)  # the copy a --jobs worker mutates in
+    parser.add_argument("--no-report", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    global TREE
+    TREE = WORK / args.tree
     settings, modules = targets()
     unknown = [m for m in args.modules if m not in modules]
     if unknown:
         print(f"modules: not in {TARGETS.relative_to(ROOT)}: {', '.join(unknown)}", file=sys.stderr)
         return 2
     chosen = args.modules or (changed_since(args.changed, modules) if args.changed else list(modules))
-    if not args.report:
+    if not args.report and args.jobs > 1:
+        in_parallel(chosen, args)
+    elif not args.report:
         for module in chosen:
             print(run_module(module, modules[module], settings, args.fresh, args.budget), flush=True)
+    if args.no_report:
+        return 0
     report("python -m bench.mutation " + " ".join(argv if argv is not None else sys.argv[1:]))
     return 0
 
