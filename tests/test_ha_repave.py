@@ -38,10 +38,15 @@ def test_the_patch_takes_an_ha_stacks_data_centers_in_separate_waves(repo, catal
     assert [(w.hop, w.stacks) for w in patch.waves] == [("", ("pay-dev", "solo-dev")), ("2nd data center", ("pay-dev",))]
     expected = Counter({first: ha.size.nodes}) + Counter({single.primary.data_center: single.size.nodes})
     assert patch.wave_repaves(patch.waves[0]) == dict(expected), "the HA stack's first data center only"
+    assert [(m.stack, m.hop, m.data_center) for m in patch.members] == [
+        ("pay-dev", "", first), ("pay-dev", "2nd data center", second), ("solo-dev", "", single.primary.data_center)], \
+        "each step of the HA stack is planned in the data center it repaves"
     apply_wave(repo, patch, 1)
     path = stack_files.stack_path(repo, "pay-dev")
     step = stack_files.read_stack(path)
     assert step.decisions.vm_template_held == {second: "rhel-9-cis"}, step.decisions
+    solo = stack_files.read_stack(stack_files.stack_path(repo, "solo-dev")).decisions
+    assert (solo.vm_template, solo.vm_template_held) == ("rhel-9-cis-2026.11", None), "one data center: no hold"
     again = plan_patch(repo, catalog, sites, canary_percent=0, accept_data_loss=True)
     assert [(w.hop, w.stacks) for w in again.waves] == [(w.hop, w.stacks) for w in patch.waves], "waves hold"
     assert again.applied(again.waves[0]) and again.wave_repaves(again.waves[1]) == {second: ha.size.nodes}

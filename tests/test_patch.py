@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from datetime import date, timedelta
 
 import pytest
 from hypothesis import given, settings
@@ -11,9 +12,10 @@ from hypothesis import strategies as st
 
 from blueprints.errors import BadInput
 from blueprints.placement.resolve import resolve
-from lifecycle.patch import plan_patch, repaves
+from lifecycle.patch import patch_json, plan_patch, repaves
 from lifecycle.waves import Member, days, plan_waves
 from store import stack_files
+from store.pins import Pin, pinned_text
 from tests.conftest import make_request
 from tests.fleet_support import write_fleet
 
@@ -105,3 +107,68 @@ def test_a_pinned_or_retired_stack_is_held(repo, catalog, sites, bp):
     write_fleet(repo, [retired])
     plan = plan_patch(repo, catalog, sites)
     assert [h.stack for h in plan.held] == ["alpha-dev"] and "retired" in plan.held[0].reason and not plan.upgrades
+
+
+def _old_vms(catalog, sites, team: str):
+    """A single-data-center VM pool on last month's template: the patch repaves its two VMs in ny1."""
+    bp = resolve(make_request(team=team, blueprint="vm-app", target="vsphere", size="S", region=None, site="ny1"),
+                 catalog, sites)
+    return bp.model_copy(update={"decisions": bp.decisions.model_copy(update={"vm_template": "rhel-9-cis"})})
+
+
+@pytest.mark.parametrize("budget, per_day", [(6, [3]), (4, [2, 1]), (3, [1, 1, 1]), (2, [1, 1, 1])])
+def test_a_patch_day_may_fill_the_repave_budget_exactly_and_never_go_over(repo, catalog, sites, budget, per_day):
+    write_fleet(repo, [_old_vms(catalog, sites, team) for team in ("alpha", "beta", "gamma")])
+    patch = plan_patch(repo, catalog, sites, canary_percent=0, budget=budget, accept_data_loss=True)
+    assert [len(w.stacks) for w in patch.waves] == per_day, patch.held
+    assert [w.day for w in patch.waves] == list(range(1, len(per_day) + 1)), "a wave a day"
+    assert [sum(patch.wave_repaves(w).values()) for w in patch.waves] == [2 * n for n in per_day]
+
+
+def test_a_patch_with_a_stack_over_the_budget_is_refused_naming_it(repo, catalog, sites):
+    write_fleet(repo, [_old_vms(catalog, sites, "alpha")])
+    with pytest.raises(BadInput, match=r"^--budget: alpha-dev replaces 2 machines in ny1, more than the budget of 1 "):
+        plan_patch(repo, catalog, sites, budget=1, accept_data_loss=True)
+
+
+def test_a_patch_that_replaces_vms_waits_for_accept_data_loss(repo, catalog, sites):
+    write_fleet(repo, [_old_vms(catalog, sites, "alpha")])
+    refused = plan_patch(repo, catalog, sites, canary_percent=0)
+    assert refused.waves == [] and [h.stack for h in refused.held] == ["alpha-dev"]
+    assert refused.held[0].reason.startswith("data-losing (replace vsphere:index/virtualMachine:VirtualMachine")
+    accepted = plan_patch(repo, catalog, sites, canary_percent=0, accept_data_loss=True)
+    assert accepted.held == [] and [w.stacks for w in accepted.waves] == [("alpha-dev",)]
+
+
+def test_a_pinned_stack_is_held_by_a_patch_through_its_last_day(repo, catalog, sites):
+    today = date(2026, 12, 5)
+    write_fleet(repo, [_old_redis(catalog, sites, "alpha"), _old_redis(catalog, sites, "beta")])
+    path = stack_files.stack_path(repo, "alpha-dev")
+    path.write_text(pinned_text(path, Pin(reason="quarter-end freeze", approver="lead@example.com", expires=today,
+                                          version="web-service@2.1.0")))
+    held = plan_patch(repo, catalog, sites, canary_percent=0, today=today)
+    assert [h.stack for h in held.held] == ["alpha-dev"] and "pinned until 2026-12-05" in held.held[0].reason
+    assert [w.stacks for w in held.waves] == [("beta-dev",)]
+    later = plan_patch(repo, catalog, sites, canary_percent=0, today=today + timedelta(days=1))
+    assert later.held == [] and [w.stacks for w in later.waves] == [("alpha-dev", "beta-dev")]
+
+
+def test_a_patch_plan_as_json_says_each_waves_day_repaves_and_each_stacks_changes(repo, catalog, sites):
+    from blueprints.resolved import Retirement
+
+    retired = _old_vms(catalog, sites, "omega").model_copy(
+        update={"retirement": Retirement(since="2026-11-01", reason="moved to alpha")})
+    write_fleet(repo, [_old_vms(catalog, sites, "alpha"), _old_redis(catalog, sites, "beta"), retired])
+    plan = plan_patch(repo, catalog, sites, canary_percent=0, budget=2, accept_data_loss=True)
+    found = patch_json(plan)
+    assert found["held"] == [{"stack": "omega-dev", "reason": "retired since 2026-11-01 (moved to alpha)"}]
+    assert [(w["wave"], w["day"], w["env"], w["kind"], w["applied"]) for w in found["waves"]] == [
+        (1, 1, "dev", "rest", False)], "the redis image moves no machine: it shares the VMs' day"
+    [wave] = found["waves"]
+    assert wave["repaves"] == {"ny1": 2} and wave["counts"] == plan.wave_counts(plan.waves[0])
+    by_stack = {s["stack"]: s for s in wave["stacks"]}
+    assert by_stack["alpha-dev"]["changes"] == {"vm_template": ["rhel-9-cis", "rhel-9-cis-2026.11"]}
+    assert by_stack["beta-dev"]["changes"] == {
+        "engines.redis.7.image": [OLD_REDIS, sites.fleet.engines["redis"]["7"].image]}
+    assert by_stack["beta-dev"]["counts"] == plan.upgrades["beta-dev"].diff.counts() and by_stack["beta-dev"]["counts"]["update"]
+    assert by_stack["beta-dev"]["notes"] == list(plan.upgrades["beta-dev"].diff.notes())
