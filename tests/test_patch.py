@@ -78,6 +78,26 @@ def test_a_template_change_replaces_the_pools_vms_in_each_data_center(catalog, s
     assert repaves(bp, bp) == {}
 
 
+
+def _cluster(catalog, sites, **decisions):
+    bp = resolve(make_request(team="k8s", blueprint="k8s-cluster", target="aws", size="M"), catalog, sites)
+    return bp.model_copy(update={"decisions": bp.decisions.model_copy(update=decisions)})
+
+
+@pytest.mark.parametrize("decision", ["node_machine", "control_plane_class", "node_image", "kubernetes_version"])
+def test_a_new_node_machine_image_or_minor_rolls_every_node_of_a_dedicated_cluster(catalog, sites, decision):
+    bp = _cluster(catalog, sites)
+    assert repaves(bp, _cluster(catalog, sites, **{decision: "changed"})) == {bp.primary.data_center: 2 + bp.size.nodes}, \
+        "the system pool's fixed 2 nodes and the general pool's of the size"
+
+
+def test_a_cluster_rolls_nothing_for_new_add_ons_or_for_recording_the_minor_it_already_runs(catalog, sites):
+    bp = _cluster(catalog, sites)
+    assert repaves(bp, _cluster(catalog, sites, eks_addons={"vpc-cni": "v9.9.9-eksbuild.1"})) == {}
+    assert repaves(_cluster(catalog, sites, kubernetes_version=None), bp) == {}, "the spec's minor, now written down"
+    assert repaves(bp, bp) == {}
+
+
 def test_apply_wave_one_rewrites_exactly_that_waves_files(repo, catalog, sites, bp):
     stacks = [_old_redis(catalog, sites, team) for team in ("alpha", "beta", "gamma", "delta")]
     stacks.append(_old_redis(catalog, sites, "omega", env="prod"))
