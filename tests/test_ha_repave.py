@@ -38,9 +38,10 @@ def test_the_patch_takes_an_ha_stacks_data_centers_in_separate_waves(repo, catal
     assert [(w.hop, w.stacks) for w in patch.waves] == [("", ("pay-dev", "solo-dev")), ("2nd data center", ("pay-dev",))]
     expected = Counter({first: ha.size.nodes}) + Counter({single.primary.data_center: single.size.nodes})
     assert patch.wave_repaves(patch.waves[0]) == dict(expected), "the HA stack's first data center only"
-    assert [(m.stack, m.hop, m.data_center) for m in patch.members] == [
-        ("pay-dev", "", first), ("pay-dev", "2nd data center", second), ("solo-dev", "", single.primary.data_center)], \
-        "each step of the HA stack is planned in the data center it repaves"
+    assert [(m.stack, m.hop, m.data_center, m.service) for m in patch.members] == [
+        ("pay-dev", "", first, "pay-dev"), ("pay-dev", "2nd data center", second, "pay-dev"),
+        ("solo-dev", "", single.primary.data_center, None)], \
+        "each step of the HA stack is planned in the data center it repaves, as a replica of its service"
     apply_wave(repo, patch, 1)
     path = stack_files.stack_path(repo, "pay-dev")
     step = stack_files.read_stack(path)

@@ -98,6 +98,35 @@ def test_a_cluster_rolls_nothing_for_new_add_ons_or_for_recording_the_minor_it_a
     assert repaves(bp, bp) == {}
 
 
+
+def test_a_cluster_read_back_from_its_file_with_current_decisions_rolls_nothing(repo, catalog, sites):
+    bp = _cluster(catalog, sites)
+    write_fleet(repo, [bp])
+    back = stack_files.read_stack(stack_files.stack_path(repo, bp.stack))
+    assert back.decisions == bp.decisions and back.decisions.node_machine is not bp.decisions.node_machine
+    assert back.decisions.kubernetes_version is not bp.decisions.kubernetes_version, "equal values, read anew"
+    assert repaves(back, bp) == {}
+
+
+def test_minors_and_templates_are_compared_for_change_not_order(catalog, sites):
+    """1.9 -> 1.10 is a new minor though it sorts before as text; a recalled template build replaced by the one
+    before it is a new template too."""
+    bp = _cluster(catalog, sites, kubernetes_version="1.9")
+    assert repaves(bp, _cluster(catalog, sites, kubernetes_version="1.10")) == {bp.primary.data_center: 2 + bp.size.nodes}
+    vms = _old_vms(catalog, sites, "alpha")
+
+    def on(template: str):
+        return vms.model_copy(update={"decisions": vms.decisions.model_copy(update={"vm_template": template})})
+
+    assert repaves(on("rhel-9-cis-2026.12"), on("rhel-9-cis-2026.11")) == {"ny1": 2}
+
+
+def test_a_move_that_gives_a_stack_a_cluster_of_its_own_creates_its_nodes_and_replaces_none(catalog, sites):
+    shared = resolve(make_request(team="web", blueprint="web-service", target="aws"), catalog, sites)
+    own = _cluster(catalog, sites).decisions
+    assert repaves(shared, shared.model_copy(update={"decisions": own})) == {}
+
+
 def test_apply_wave_one_rewrites_exactly_that_waves_files(repo, catalog, sites, bp):
     stacks = [_old_redis(catalog, sites, team) for team in ("alpha", "beta", "gamma", "delta")]
     stacks.append(_old_redis(catalog, sites, "omega", env="prod"))
