@@ -221,3 +221,15 @@ def test_a_patch_plan_as_json_says_each_waves_day_repaves_and_each_stacks_change
         "engines.redis.7.image": [OLD_REDIS, sites.fleet.engines["redis"]["7"].image]}
     assert by_stack["beta-dev"]["counts"] == plan.upgrades["beta-dev"].diff.counts() and by_stack["beta-dev"]["counts"]["update"]
     assert by_stack["beta-dev"]["notes"] == list(plan.upgrades["beta-dev"].diff.notes())
+
+
+def test_what_a_patch_covers_and_its_limits_can_only_be_named(repo, catalog, sites):
+    with pytest.raises(TypeError, match=r"takes 3 positional arguments but 4 were given"):
+        plan_patch(repo, catalog, sites, ("dev",))
+
+
+def test_the_cli_states_the_budget_the_library_patches_with_by_default(bp):
+    from lifecycle.patch import DEFAULT_BUDGET
+
+    text = " ".join(bp("fleet", "patch", "plan", "--help").output.split())
+    assert f"Default: {DEFAULT_BUDGET} (~300 a day over 16)" in text, text
