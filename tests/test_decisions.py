@@ -9,7 +9,7 @@ import pytest
 from blueprints import yaml_io
 from blueprints.errors import BadInput
 from blueprints.placement.resolve import resolve
-from blueprints.plan import decide, differences, minor_key, minors_between, plan, stale
+from blueprints.plan import decide, differences, kubernetes_minor, minor_key, minors_between, plan, stale
 from engine.stacks import preview
 from store import stack_files
 from tests.conftest import ROOT, make_request
@@ -157,3 +157,14 @@ def test_a_stack_records_the_decisions_its_kind_builds_with_and_no_others(catalo
     bp = bp.model_copy(update={"spec": bp.spec.model_copy(update=spec)})
     decided = decide(bp, sites.fleet, sites.releases).model_dump()
     assert {k for k, v in decided.items() if v not in (None, (), [])} == EVERY_STACK | recorded, bp.stack
+
+
+@pytest.mark.parametrize("recorded, decided", [("1.33", "1.34"), ("1.34", "1.34"), ("1.35", "1.35"), (None, "1.34")])
+def test_a_cluster_is_decided_at_its_blueprints_minor_or_the_newer_one_it_has_reached(catalog, sites, recorded, decided):
+    """A file recording a minor below its blueprint's (k8s-cluster@1.1.0: 1.34) is stale and moves up; one above it
+    is never moved down."""
+    bp = resolve(make_request(blueprint="k8s-cluster", target="vsphere"), catalog, sites)
+    at = bp.model_copy(update={"decisions": bp.decisions.model_copy(update={"kubernetes_version": recorded})})
+    assert kubernetes_minor(at) == decided
+    reported = {k: v for k, v in stale(at, sites.fleet, sites.releases).items() if k == "kubernetes_version"}
+    assert reported == ({} if recorded == decided else {"kubernetes_version": (recorded, decided)})
