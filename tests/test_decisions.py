@@ -168,3 +168,12 @@ def test_a_cluster_is_decided_at_its_blueprints_minor_or_the_newer_one_it_has_re
     assert kubernetes_minor(at) == decided
     reported = {k: v for k, v in stale(at, sites.fleet, sites.releases).items() if k == "kubernetes_version"}
     assert reported == ({} if recorded == decided else {"kubernetes_version": (recorded, decided)})
+
+
+def test_a_vm_template_is_the_newest_build_of_its_template_line_and_never_of_a_line_of_another_kind(catalog, sites):
+    bp = resolve(make_request(blueprint="vm-app", target="vsphere"), catalog, sites)
+    assert decide(bp, sites.fleet, sites.releases).vm_template == sites.releases.lines["rhel-9-cis"].newest().value
+    line = sites.releases.lines["rhel-9-cis"].model_copy(update={"kind": "image"})
+    mislisted = sites.releases.model_copy(update={"lines": {**sites.releases.lines, "rhel-9-cis": line}})
+    assert decide(bp, sites.fleet, mislisted).vm_template == "rhel-9-cis", "an image line names no template build"
+    assert decide(bp, sites.fleet).vm_template == "rhel-9-cis", "without releases: the template the request names"
