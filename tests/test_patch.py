@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from blueprints.errors import BadInput
 from blueprints.placement.resolve import resolve
-from lifecycle.patch import patch_json, plan_patch, repaves
+from lifecycle.patch import PatchMove, patch_json, plan_patch, repaves
 from lifecycle.waves import Member, days, plan_waves
 from store import stack_files
 from store.pins import Pin, pinned_text
@@ -233,3 +233,11 @@ def test_the_cli_states_the_budget_the_library_patches_with_by_default(bp):
 
     text = " ".join(bp("fleet", "patch", "plan", "--help").output.split())
     assert f"Default: {DEFAULT_BUDGET} (~300 a day over 16)" in text, text
+
+
+def test_a_patch_move_cannot_be_changed_once_planned(sites):
+    """A wave is applied with the plan's move under the lock: its sites map is the one the plan was reviewed with."""
+    from dataclasses import FrozenInstanceError
+
+    with pytest.raises(FrozenInstanceError):
+        PatchMove(sites).sites = sites.model_copy()
