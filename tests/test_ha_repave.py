@@ -38,6 +38,7 @@ def test_the_patch_takes_an_ha_stacks_data_centers_in_separate_waves(repo, catal
     assert [(w.hop, w.stacks) for w in patch.waves] == [("", ("pay-dev", "solo-dev")), ("2nd data center", ("pay-dev",))]
     expected = Counter({first: ha.size.nodes}) + Counter({single.primary.data_center: single.size.nodes})
     assert patch.wave_repaves(patch.waves[0]) == dict(expected), "the HA stack's first data center only"
+    assert patch.wave_repaves(patch.waves[1]) == {second: ha.size.nodes}, "the second step, planned ahead, its own"
     assert [(m.stack, m.hop, m.data_center, m.service) for m in patch.members] == [
         ("pay-dev", "", first, "pay-dev"), ("pay-dev", "2nd data center", second, "pay-dev"),
         ("solo-dev", "", single.primary.data_center, None)], \
