@@ -99,8 +99,8 @@ class VersionMove:
         hops, minor = self.hops(), kubernetes_minor(stack) if stack.spec.cluster == "dedicated" else None
         if not hops or minor is None or self.moved(stack):
             return max(len(hops) - 1, 0)
-        step = minors_between(minor, hops[-1])[:1]
-        return hops.index(step[0]) if step and step[0] in hops else len(hops) - 1
+        # The first hop above the minor the cluster has reached; the last (the move to the new version) once none is.
+        return next((i for i, h in enumerate(hops) if minor_key(h) > minor_key(minor)), len(hops) - 1)
 
     def takes(self, stack: ResolvedBlueprint, step: int) -> bool:
         return True
@@ -178,9 +178,10 @@ class RolloutPlan:
         return f"{self.blueprint}@{self.to}"
 
     def applied(self, wave: Wave) -> bool:
-        """Whether every stack of the wave has taken the wave's hop (is on the target version without hops)."""
+        """Whether every stack of the wave has taken the wave's hop (is on the target version without hops). A stack
+        of a wave is either done or still to move with a next hop: _hold records one or the other."""
         step = self.hops.index(wave.hop)
-        return all(s in self.done or self.next_hop.get(s, step + 1) > step for s in wave.stacks)
+        return all(s in self.done or self.next_hop[s] > step for s in wave.stacks)
 
     def pending(self, wave: Wave) -> list[str]:
         """The wave's stacks whose next move is this wave's: the ones its apply rewrites, with their diff."""
@@ -215,11 +216,12 @@ class RolloutPlan:
 
     def wave_repaves(self, wave: Wave) -> dict[str, int]:
         """Machines (VMs, nodes) the wave replaces per data center, as the planner counted them for the budget: a
-        later step's waves are counted before the earlier step is applied; an applied stack counts none."""
+        later step's waves are counted before the earlier step is applied; an applied stack counts none. (A member of
+        one of the wave's stacks is of the wave's env: a stack's members all carry its own.)"""
         stacks = set(wave.stacks)
         replaced: dict[str, int] = {}
         for m in self.members:
-            if m.env == wave.env and m.hop == wave.hop and m.stack in stacks:
+            if m.hop == wave.hop and m.stack in stacks:
                 for dc, n in m.repaves:
                     replaced[dc] = replaced.get(dc, 0) + n
         return replaced

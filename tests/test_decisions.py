@@ -9,7 +9,7 @@ import pytest
 from blueprints import yaml_io
 from blueprints.errors import BadInput
 from blueprints.placement.resolve import resolve
-from blueprints.plan import plan, stale
+from blueprints.plan import decide, differences, kubernetes_minor, minor_key, minors_between, plan, stale
 from engine.stacks import preview
 from store import stack_files
 from tests.conftest import ROOT, make_request
@@ -108,3 +108,72 @@ def test_a_recorded_image_not_pinned_by_digest_is_refused_naming_the_field(repo,
     path.write_text(path.read_text().replace(stamped.decisions.engine("redis", "7").image, "redis:7.4.9"))
     with pytest.raises(BadInput, match=r"decisions\.engines\[\d\]\.image: String should match pattern"):
         stack_files.read_stack(path)
+
+
+def test_a_minor_is_read_from_a_patch_version_too_and_hops_go_up_one_minor_each():
+    assert minor_key("1.34.2") == minor_key("1.34") == (1, 34)
+    assert minor_key("1.9") < minor_key("1.10"), "compared as numbers, not text"
+    assert minors_between("1.31", "1.34") == ("1.32", "1.33", "1.34")
+    assert minors_between("1.34", "1.34") == () == minors_between("1.34", "1.31"), "never down, never in place"
+
+
+def test_differences_name_each_changed_leaf_engines_by_kind_and_version_and_other_lists_whole(catalog, sites):
+    was = _redis_stack(catalog, sites).decisions
+    [redis] = was.engines
+    postgres = redis.model_copy(update={"kind": "postgres", "version": "16", "image": "postgres:16"})
+    zone = was.zone.model_copy(update={"log_retention_days": 365, "mandatory_policies": ("a", "b")})
+    now = was.model_copy(update={"engines": (redis.model_copy(update={"image": NEW_REDIS}), postgres), "zone": zone,
+                                 "vm_template": "rhel-9-cis-2026.11"})
+    assert differences(was, now) == {
+        "engines.postgres.16": (None, postgres.model_dump(mode="json")),
+        "engines.redis.7.image": (redis.image, NEW_REDIS),
+        "vm_template": (None, "rhel-9-cis-2026.11"),
+        "zone.log_retention_days": (90, 365),
+        "zone.mandatory_policies": ([], ["a", "b"]),
+    }
+    assert list(differences(was, now)) == sorted(differences(was, now)), "in the order of their paths"
+    assert differences(now, was)["engines.postgres.16"] == (postgres.model_dump(mode="json"), None)
+    assert differences(was, was) == {}
+
+
+EVERY_STACK = {"certificate_issuer", "network", "zone"}
+EKS = {"cluster_networks", "kubernetes_version", "eks_addons", "node_image", "node_machine", "system_pool", "quotas"}
+VKS = {"cluster_networks", "kubernetes_version", "node_machine", "control_plane_class", "mhz_per_vcpu", "quotas"}
+
+
+@pytest.mark.parametrize("blueprint, target, spec, recorded", [
+    ("web-service", "aws", {}, {"engines", "quotas"}),
+    ("web-service", "vsphere", {}, {"engines", "quotas"}),
+    ("vm-app", "vsphere", {}, {"mhz_per_vcpu", "vm_template"}),
+    ("vm-app", "vsphere", {"namespace": True}, {"mhz_per_vcpu", "vm_template"}),  # no cluster to hold a namespace
+    ("k8s-cluster", "aws", {}, EKS),
+    ("k8s-cluster", "vsphere", {}, VKS),
+    ("data-platform", "aws", {}, EKS | {"engines"}),
+    ("network-hub", "aws", {}, set()),
+])
+def test_a_stack_records_the_decisions_its_kind_builds_with_and_no_others(catalog, sites, blueprint, target, spec,
+                                                                          recorded):
+    bp = resolve(make_request(team="kinds", blueprint=blueprint, target=target), catalog, sites)
+    bp = bp.model_copy(update={"spec": bp.spec.model_copy(update=spec)})
+    decided = decide(bp, sites.fleet, sites.releases).model_dump()
+    assert {k for k, v in decided.items() if v not in (None, (), [])} == EVERY_STACK | recorded, bp.stack
+
+
+@pytest.mark.parametrize("recorded, decided", [("1.33", "1.34"), ("1.34", "1.34"), ("1.35", "1.35"), (None, "1.34")])
+def test_a_cluster_is_decided_at_its_blueprints_minor_or_the_newer_one_it_has_reached(catalog, sites, recorded, decided):
+    """A file recording a minor below its blueprint's (k8s-cluster@1.1.0: 1.34) is stale and moves up; one above it
+    is never moved down."""
+    bp = resolve(make_request(blueprint="k8s-cluster", target="vsphere"), catalog, sites)
+    at = bp.model_copy(update={"decisions": bp.decisions.model_copy(update={"kubernetes_version": recorded})})
+    assert kubernetes_minor(at) == decided
+    reported = {k: v for k, v in stale(at, sites.fleet, sites.releases).items() if k == "kubernetes_version"}
+    assert reported == ({} if recorded == decided else {"kubernetes_version": (recorded, decided)})
+
+
+def test_a_vm_template_is_the_newest_build_of_its_template_line_and_never_of_a_line_of_another_kind(catalog, sites):
+    bp = resolve(make_request(blueprint="vm-app", target="vsphere"), catalog, sites)
+    assert decide(bp, sites.fleet, sites.releases).vm_template == sites.releases.lines["rhel-9-cis"].newest().value
+    line = sites.releases.lines["rhel-9-cis"].model_copy(update={"kind": "image"})
+    mislisted = sites.releases.model_copy(update={"lines": {**sites.releases.lines, "rhel-9-cis": line}})
+    assert decide(bp, sites.fleet, mislisted).vm_template == "rhel-9-cis", "an image line names no template build"
+    assert decide(bp, sites.fleet).vm_template == "rhel-9-cis", "without releases: the template the request names"

@@ -66,6 +66,8 @@ def test_an_eks_upgrade_goes_hop_by_hop_with_stable_waves_and_no_hop_skipped(rep
     assert first.once_each() == [("alpha-dev",), (), (), ("gamma-prod",), (), ()], "each in the wave it moves in next"
     assert [w["kubernetes"] for w in first.to_json()["waves"]] == list(first.hops) * 2
     assert all(first.wave_repaves(w) for w in first.waves), "every hop rolls the cluster's nodes, and its wave says so"
+    assert [first.wave_repaves(w) for w in first.waves[1:3]] == [first.wave_repaves(first.waves[0])] * 2, \
+        "a hop's wave counts the nodes of that hop only, not again those of the hops before it"
     with pytest.raises(BadInput, match=r"^--wave: wave 1 is not applied yet"):
         apply_wave(repo, first, 2)
     path = stack_files.stack_path(repo, "alpha-dev")
@@ -109,6 +111,8 @@ def test_a_cluster_part_way_moves_next_in_the_hop_after_its_minor_and_never_back
     assert rollout.hops == ("1.32", "1.33", "1.34") and rollout.next_hop == {"alpha-dev": step}
     assert [w.hop for w in rollout.waves if rollout.pending(w)] == [rollout.hops[step]]
     assert [w.hop for w in rollout.waves if rollout.applied(w)] == list(rollout.hops[:step])
+    assert [rollout.wave_repaves(w) for w in rollout.waves[:step]] == [{}] * step, "the hops taken replace nothing again"
+    assert reached == "1.34" or rollout.wave_repaves(rollout.waves[step]), "the next hop rolls the nodes"
 
 
 @pytest.mark.parametrize("minor, hops", [("1.32", ()), ("1.33", ("1.32", "1.33")), ("1.34", ("1.32", "1.33", "1.34")),
@@ -170,3 +174,15 @@ def test_a_waves_repaves_are_counted_for_envs_as_the_cli_parses_them(repo, catal
     given = plan_rollout(repo, catalog, sites, blueprint="k8s-cluster", to="1.1.0", envs=envs, canary_percent=0)
     default = plan_rollout(repo, catalog, sites, blueprint="k8s-cluster", to="1.1.0", canary_percent=0)
     assert given.wave_repaves(given.waves[0]) == default.wave_repaves(default.waves[0]) != {}
+
+
+def test_a_rollout_concerns_only_its_own_blueprints_stacks_however_their_names_sort(repo, catalog, sites):
+    """vm-app sorts after k8s-cluster and data-platform before it, both at versions no newer than 1.1.0: neither is
+    moved, held or counted as done by k8s-cluster's rollout."""
+    write_fleet(repo, [_old_eks(catalog, sites, "alpha", "dev"),
+                       resolve(make_request(team="beta", blueprint="vm-app@1.0.0", target="vsphere"), catalog, sites),
+                       resolve(make_request(team="delta", blueprint="data-platform@1.0.0", target="aws"), catalog, sites,
+                               refuse_ended=False)])
+    rollout = plan_rollout(repo, catalog, sites, blueprint="k8s-cluster", to="1.1.0", canary_percent=0)
+    named = {s for w in rollout.waves for s in w.stacks} | {h.stack for h in rollout.held} | rollout.done
+    assert (named, set(rollout.upgrades)) == ({"alpha-dev"}, {"alpha-dev"}), rollout.held

@@ -3,11 +3,14 @@ the smallest machine shape that exactly fits is the one taken."""
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 import pytest
 
 from blueprints.catalog import Catalog
 from blueprints.placement.resolve import resolve
 from blueprints.plan import PlanError, plan
+from blueprints.plan.aws import AWS_SERVICES, S3Bucket
 from blueprints.plan.shared import smallest
 from blueprints.sites import MachineShape, load_sites
 from tests.conftest import make_request
@@ -115,3 +118,20 @@ def test_the_zone_controls_recorded_at_stamping_win_over_todays_defaults_and_an_
     unknown = older.model_copy(update={"request": older.request.model_copy(update={"compliance_zone": "itar"})})
     with pytest.raises(PlanError, match=r"compliance_zone: the stack records no controls for zone itar"):
         plan(unknown)
+
+
+@pytest.mark.parametrize("kind", [k for k in AWS_SERVICES.values() if k is not S3Bucket])
+@pytest.mark.parametrize("missing", ["instance_class", "engine_version"])
+def test_an_aws_data_service_plan_value_is_refused_without_its_machine_class_or_engine_version(kind, missing):
+    """Neither may fall back to the base class's None (S3's, which has no machines): a database, cache or broker
+    built without its class would reach the provider with none."""
+    values = {f.name: "given" for f in fields(kind)}
+    assert kind(**values).instance_class == "given", "every field given: the value is made"
+    del values[missing]
+    with pytest.raises(TypeError, match=rf"missing 1 required keyword-only argument: '{missing}'"):
+        kind(**values)
+
+
+def test_an_s3_bucket_has_no_machine_class_or_engine_version():
+    values = {f.name: "given" for f in fields(S3Bucket) if f.name not in ("instance_class", "engine_version")}
+    assert (S3Bucket(**values).instance_class, S3Bucket(**values).engine_version) == (None, None)

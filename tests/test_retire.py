@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
+import pytest
+
+from blueprints import clock
+from blueprints.errors import BadInput
+from blueprints.placement.resolve import resolve
 from fleet.invariants import check
 from fleet.stamped import load_fleet
+from lifecycle.retire import retire
 from store import stack_files
+from tests.conftest import make_request
+from tests.fleet_support import write_fleet
 
 NEW = ("-b", "vm-app", "-e", "prod", "--site", "ldn1", "--owner", "a@b.cd", "--cost-center", "CC-1")
 
@@ -77,3 +86,23 @@ def test_fleet_check_drops_a_retired_stacks_deprecation_warning_but_not_its_erro
 def test_retiring_an_unknown_stack_is_bad_input(bp):
     result = bp("retire", "ghost-dev", "--reason", "x")
     assert result.exit_code == 2 and "no stack 'ghost-dev'" in result.output
+
+
+def test_the_library_refuses_a_blank_reason_and_keeps_the_reason_trimmed_and_the_day(repo, catalog, sites):
+    write_fleet(repo, [resolve(make_request(team="old", env="prod"), catalog, sites)])
+    path = stack_files.stack_path(repo, "old-prod")
+    before = path.read_text()
+    with pytest.raises(BadInput, match=r"^--reason: say why the stack is retired$"):
+        retire(repo, "old-prod", " \t ")
+    assert path.read_text() == before, "nothing written"
+    seen = []
+    marked, changed = retire(repo, "old-prod", "  moved to new-prod ", date(2026, 3, 1),
+                             confirm=lambda stack, new: seen.append((stack.retirement, new, path.read_text() == before)))
+    assert (marked.retirement.since, marked.retirement.reason, changed) == (date(2026, 3, 1), "moved to new-prod", True)
+    assert seen == [(marked.retirement, True, True)], "confirm sees the mark before the file changes"
+    assert stack_files.read_stack(path).retirement == marked.retirement
+
+
+def test_a_retirement_without_a_day_is_dated_by_the_clock(repo, catalog, sites):
+    write_fleet(repo, [resolve(make_request(team="old", env="prod"), catalog, sites)])
+    assert retire(repo, "old-prod", "gone")[0].retirement.since == clock.today()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import ClassVar, Literal
 
 from blueprints.plan.shared import (
@@ -23,7 +23,8 @@ TIERS = ("public", "private", "data")
 
 @dataclass(frozen=True, kw_only=True)
 class AwsDataService(DataServicePlan):
-    """A data service AWS runs for the team."""
+    """A data service AWS runs for the team. A subclass that requires a field redeclares it with `field()`: a bare
+    `instance_class: str` would take this class's None as its default (dataclasses read the inherited attribute)."""
 
     instance_class: str | None = None
     """Instance, node or broker class; None for a service with no machines (S3)."""
@@ -38,9 +39,9 @@ class RdsPostgres(AwsDataService):
     kind: ClassVar[str] = "postgres"
     client_port: ClassVar[int] = 5432
     """Port the applications connect to: PostgreSQL."""
-    instance_class: str
+    instance_class: str = field()
     """RDS instance class, from the catalog size."""
-    engine_version: str
+    engine_version: str = field()
     """RDS engine version of the promised major."""
     backup_retention_days: int
     """Days automated backups are kept."""
@@ -53,9 +54,9 @@ class ElastiCacheRedis(AwsDataService):
     kind: ClassVar[str] = "redis"
     client_port: ClassVar[int] = 6379
     """Port the applications connect to: Redis, TLS (transit encryption)."""
-    instance_class: str
+    instance_class: str = field()
     """ElastiCache node type, from the catalog size."""
-    engine_version: str
+    engine_version: str = field()
     """ElastiCache engine version."""
     token_rotation_function_arn: str
     """The account's Lambda that Secrets Manager calls to rotate the AUTH token (sites map platform)."""
@@ -70,9 +71,9 @@ class MskKafka(AwsDataService):
     kind: ClassVar[str] = "kafka"
     client_port: ClassVar[int] = 9098
     """Port the applications connect to: the IAM-authenticated TLS listener."""
-    instance_class: str
+    instance_class: str = field()
     """MSK broker instance type, from the catalog size."""
-    engine_version: str
+    engine_version: str = field()
     """MSK Kafka version."""
 
 
