@@ -50,7 +50,7 @@ EDGES = [
     ("aws-elasticache-subnet-group-name", ["a" * 255, "A-1"], ["a" * 256, "a_b", ""]),
     ("aws-msk-broker-count", [1, 15], [0, 16]),
     ("aws-s3-bucket-name", ["abc", "a" * 63, "1.a-b"], ["ab", "a" * 64, "-ab", "ab-", "aBc", "a_b"]),
-    ("aws-s3-bucket-reserved", ["xn-a", "sthree", "my-s3alias-x", "a.mrapx"],
+    ("aws-s3-bucket-reserved", ["abc", "a" * 63, "xn-a", "sthree", "my-s3alias-x", "a.mrapx"],
      ["xn--a", "sthree-a", "amzn-s3-demo-a", "a-s3alias", "a--ol-s3", "a.mrap", "a--x-s3", "a--table-s3", "ab", "a" * 64]),
     ("aws-s3-bucket-prefix", ["p" * 37, "p"], ["p" * 38, "P"]),
     ("aws-eks-tags", [{f"k{i}": "v" for i in range(50)}], [{f"k{i}": "v" for i in range(51)}]),
@@ -105,8 +105,12 @@ def test_gp3_iops_or_throughput_need_400_gib():
     assert judged("gp3", allocatedStorage=400, iops=12000) is None
     assert judged("gp3", allocatedStorage=399, iops=12000) == "gp3 with iops at 399 GiB; IOPS and throughput are set only from 400 GiB"
     assert judged("gp3", allocatedStorage=399, storageThroughput=500)
+    assert judged("gp3", allocatedStorage=401, storageThroughput=500) is None
     assert judged("gp3", allocatedStorage=20) is None
-    assert judged("gp2", allocatedStorage=100, iops=1000) is None
+    for other in ("gp2", "io1", "io2", "standard"):  # their IOPS rules are others'; some sort after gp3
+        assert judged(other, allocatedStorage=100, iops=1000) is None, other
+    off_the_wire = "".join(["gp", "3"])  # a value read from the engine is equal to the literal, not the same object
+    assert judged(off_the_wire, allocatedStorage=399, iops=12000)
 
 
 def test_automatic_failover_needs_two_cache_clusters_and_multi_az_needs_failover():
