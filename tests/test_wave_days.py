@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from blueprints.errors import BadInput
-from lifecycle.waves import Member, Wave, days
+from lifecycle.waves import Member, Wave, days, plan_waves
 
 
 def member(stack: str, *repaves: tuple[str, int], service: str | None = None) -> Member:
@@ -52,3 +52,11 @@ def test_a_stack_over_the_budget_in_one_data_center_is_refused_by_name():
 
 def test_a_wave_of_a_rollout_without_a_budget_has_no_day():
     assert Wave(number=1, env="prod", kind="rest", stacks=("a",)).day == 0
+
+
+def test_members_are_matched_to_their_hop_by_value_not_by_identity():
+    minor = "".join(["1.", "33"])  # read from a stack file: equal to the plan's hop, not the same object
+    members = [Member(stack="a", env="prod", data_center="ny1", hop=minor),
+               Member(stack="b", env="prod", data_center="ny1", hop="1.34")]
+    waves = plan_waves(members, ("prod",), 0, hops=("1.33", "1.34"))
+    assert [(w.hop, w.stacks) for w in waves] == [("1.33", ("a",)), ("1.34", ("b",))]
