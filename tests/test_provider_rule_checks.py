@@ -145,6 +145,7 @@ def test_java_shorthand_classes_are_ascii_wherever_they_stand():
     assert Limits("t", pattern=r"^a\sb$").refuses("a\tb") is None
     assert Limits("t", pattern=r"^[\W]+$").refuses("é!") is None and Limits("t", pattern=r"^\W$").refuses("a")
     assert Limits("t", pattern=r"^a\.b$").refuses("a.b") is None and Limits("t", pattern=r"^a\.b$").refuses("axb")
+    assert Limits("t", pattern=r"^a\\w$").refuses("a\\w") is None  # an escaped backslash, then a plain w
 
 
 def test_a_character_is_named_only_for_a_pattern_of_one_character_class():

@@ -66,16 +66,13 @@ class Limits:
 # V1 reads a set inside a set, as Java does, so the spelt-out class is right inside brackets and outside them.
 _JAVA_SHORTHANDS = {"w": "[a-zA-Z0-9_]", "W": "[^a-zA-Z0-9_]", "d": "[0-9]", "D": "[^0-9]",
                     "s": r"[\t\n\x0b\f\r ]", "S": r"[^\t\n\x0b\f\r ]"}
+_ESCAPE = regex.compile(r"\\(.)", regex.DOTALL)  # read left to right: an escaped backslash is one escape, not two
 
 
 @cache
 def _compiled(pattern: str) -> regex.Pattern:
-    body, spelt, i = pattern.removeprefix("^").removesuffix("$"), [], 0
-    while i < len(body):
-        escaped = body[i] == "\\" and i + 1 < len(body)
-        spelt.append(_JAVA_SHORTHANDS.get(body[i + 1], body[i:i + 2]) if escaped else body[i])
-        i += 2 if escaped else 1
-    return regex.compile("".join(spelt), regex.V1)
+    body = pattern.removeprefix("^").removesuffix("$")
+    return regex.compile(_ESCAPE.sub(lambda m: _JAVA_SHORTHANDS.get(m[1], m[0]), body), regex.V1)
 
 
 def _first_outside(pattern: str, value: str) -> str | None:
