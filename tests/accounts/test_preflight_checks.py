@@ -355,24 +355,18 @@ def test_an_alias_referenced_by_its_arn_is_named_by_the_alias():
 
 
 @pytest.mark.usefixtures("mocked")
-def test_a_disabled_key_behind_an_alias_fails():
+@pytest.mark.parametrize("unusable, state", [
+    (lambda kms, key: kms.disable_key(KeyId=key), "Disabled"),
+    # PendingDeletion sorts after Enabled, as PendingImport, Unavailable and Updating do: only Enabled may pass.
+    (lambda kms, key: kms.schedule_key_deletion(KeyId=key, PendingWindowInDays=7), "PendingDeletion"),
+], ids=["disabled", "scheduled-for-deletion"])
+def test_a_key_behind_an_alias_that_is_not_enabled_fails(unusable, state):
     kms = boto3.client("kms", region_name=REGION)
     key = kms.create_key()["KeyMetadata"]["KeyId"]
     kms.create_alias(AliasName="alias/old", TargetKeyId=key)
-    kms.disable_key(KeyId=key)
+    unusable(kms, key)
     assert _checks(Needs(region=REGION, kms_aliases={"alias/old"}))[f"default account/{REGION} kms alias alias/old"] == (
-        False, "key Disabled (referenced by the program)")
-
-
-@pytest.mark.usefixtures("mocked")
-def test_a_key_scheduled_for_deletion_behind_an_alias_fails():
-    """PendingDeletion sorts after Enabled, as PendingImport, Unavailable and Updating do: only Enabled may pass."""
-    kms = boto3.client("kms", region_name=REGION)
-    key = kms.create_key()["KeyMetadata"]["KeyId"]
-    kms.create_alias(AliasName="alias/going", TargetKeyId=key)
-    kms.schedule_key_deletion(KeyId=key, PendingWindowInDays=7)
-    assert _checks(Needs(region=REGION, kms_aliases={"alias/going"}))[f"default account/{REGION} kms alias alias/going"] == (
-        False, "key PendingDeletion (referenced by the program)")
+        False, f"key {state} (referenced by the program)")
 
 
 @pytest.mark.usefixtures("mocked")
