@@ -143,12 +143,16 @@ def prepare(module: str, tests: list[str], settings: dict, spec: dict, fresh: bo
     return config, session
 
 
-def settled(module: str, tests: list[str]) -> bool:
-    """Nothing to run: neither the module nor its tests changed since its session, which has every mutant's result."""
+def settled(module: str, tests: list[str]) -> Tally | None:
+    """The session's tally when there is nothing to run: neither the module nor its tests changed since its session,
+    which has every mutant's result; else None."""
     session, stamp, recheck = (WORK / f"{slug(module)}{ext}" for ext in (".sqlite", ".sha256", ".recheck"))
     if not (session.exists() and stamp.exists()) or stamp.read_text().split() != [digest([module]), digest(tests)]:
-        return False
-    return not (recheck.exists() and recheck.read_text().strip()) and tally(module, session).pending == 0
+        return None
+    if recheck.exists() and recheck.read_text().strip():
+        return None
+    t = tally(module, session)
+    return t if t.pending == 0 else None
 
 
 def run_module(module: str, spec: dict, settings: dict, fresh: bool = False, budget: int | None = None) -> str:
@@ -156,9 +160,9 @@ def run_module(module: str, spec: dict, settings: dict, fresh: bool = False, bud
     tests = [t for t in spec["tests"] if (ROOT / t).exists()]
     if not tests:
         return f"{module}: no test file exists, skipped"
-    if not fresh and settled(module, tests):
-        t = tally(module, WORK / f"{slug(module)}.sqlite")
-        return f"{module}: up to date ({t.killed} killed, {len(t.survivors)} survived)"
+    done = None if fresh else settled(module, tests)
+    if done:
+        return f"{module}: up to date ({done.killed} killed, {len(done.survivors)} survived)"
     sync_tree()
     if not mutation_select.record(TREE, module, tests, lines_map(module)):
         return f"{module}: its tests fail unmutated, skipped"
@@ -333,7 +337,7 @@ def in_parallel(chosen: list[str], args: argparse.Namespace) -> None:
                      *(["--budget", str(args.budget)] if args.budget else [])]
             run = subprocess.run([str(BIN / "python"), "-m", "bench.mutation", "--no-report", "--tree", tree, *extra,
                                   module], cwd=ROOT, capture_output=True, text=True, check=False)
-            print(run.stdout.strip() or f"{module}: {run.stderr.strip().splitlines()[-1:]}", flush=True)
+            print(run.stdout.strip() or f"{module}: {(run.stderr.strip().splitlines() or ['failed'])[-1]}", flush=True)
         finally:
             free.put(tree)
 
